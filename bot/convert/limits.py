@@ -1,0 +1,103 @@
+"""Notion request limits (see shared/reference/notion-api.md §2) and a checker.
+
+All text lengths are measured in UTF-16 code units, which is what Notion counts.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_TEXT = 2000  # rich text text.content per item
+MAX_URL = 2000  # text.link.url and any other URL
+MAX_EXPRESSION = 1000  # equation.expression (inline and block)
+MAX_ITEMS = 100  # rich_text array length (also any block array in ONE request)
+
+_HTTP_URL = re.compile(r"https?://[^\s]+\Z", re.IGNORECASE)
+
+RICH_TEXT_FIELDS = ("rich_text", "caption")
+
+
+def utf16_len(s: str) -> int:
+    if s.isascii():
+        return len(s)
+    return len(s.encode("utf-16-le")) // 2
+
+
+def is_valid_link_url(url: str) -> bool:
+    """Absolute http(s) URL within Notion's URL limit.
+
+    Only http/https are accepted: Notion answers other schemes in text.link.url
+    with `validation_error` "Invalid URL for link." (no official doc lists the
+    accepted schemes; third-party integrations such as dvanoni/notero#459 found
+    that only http: and https: work, and mailto: is not documented as accepted).
+    """
+    return bool(_HTTP_URL.match(url)) and utf16_len(url) <= MAX_URL
+
+
+def _check_rich_text(items: list, where: str, out: list[str]) -> None:
+    if not isinstance(items, list):
+        out.append(f"{where}: rich text is not a list")
+        return
+    if len(items) > MAX_ITEMS:
+        out.append(f"{where}: {len(items)} rich text items > {MAX_ITEMS}")
+    for i, it in enumerate(items):
+        t = it.get("type")
+        if t == "text":
+            content = it["text"]["content"]
+            n = utf16_len(content)
+            if n > MAX_TEXT:
+                out.append(f"{where}[{i}]: text.content {n} UTF-16 units > {MAX_TEXT}")
+            if content and 0xDC00 <= ord(content[0]) <= 0xDFFF:
+                out.append(f"{where}[{i}]: starts with a lone low surrogate")
+            link = it["text"].get("link")
+            if link is not None and not is_valid_link_url(link.get("url", "")):
+                out.append(f"{where}[{i}]: invalid link url {link.get('url')!r:.80}")
+        elif t == "equation":
+            n = utf16_len(it["equation"]["expression"])
+            if n > MAX_EXPRESSION:
+                out.append(f"{where}[{i}]: equation {n} > {MAX_EXPRESSION}")
+        elif t != "mention":
+            out.append(f"{where}[{i}]: unknown rich text type {t!r}")
+
+
+def check_limits(blocks: list[dict], path: str = "blocks") -> list[str]:
+    """Return human readable violations of Notion's per-request content limits.
+
+    Checked at every depth: rich text item length / count, link URLs, equation
+    expressions, image URLs, table row widths. Not checked: the length of a
+    `children` array (the writer appends children in batches of ≤ 100 and
+    splits the tree by depth anyway) and whole-payload size.
+    """
+    out: list[str] = []
+    for bi, block in enumerate(blocks):
+        t = block.get("type")
+        where = f"{path}[{bi}].{t}"
+        body = block.get(t)
+        if not isinstance(body, dict):
+            out.append(f"{where}: missing body")
+            continue
+        for key in RICH_TEXT_FIELDS:
+            if key in body:
+                _check_rich_text(body[key], f"{where}.{key}", out)
+        if t == "equation" and utf16_len(body.get("expression", "")) > MAX_EXPRESSION:
+            out.append(f"{where}: expression > {MAX_EXPRESSION}")
+        if t == "code" and len(body.get("rich_text", [])) > MAX_ITEMS:
+            pass  # already reported above
+        if t == "table_row":
+            for ci, cell in enumerate(body.get("cells", [])):
+                _check_rich_text(cell, f"{where}.cells[{ci}]", out)
+        if t == "table":
+            w = body.get("table_width")
+            for ri, row in enumerate(body.get("children", [])):
+                if len(row.get("table_row", {}).get("cells", [])) != w:
+                    out.append(f"{where}.children[{ri}]: row width != table_width {w}")
+        if t == "image" and body.get("type") == "external":
+            url = body["external"]["url"]
+            if not is_valid_link_url(url):
+                out.append(f"{where}: invalid image url")
+        if t == "heading_4":
+            out.append(f"{where}: heading_4 is not emitted by design")
+        children = body.get("children")
+        if children:
+            out.extend(check_limits(children, f"{where}.children"))
+    return out

@@ -1,0 +1,665 @@
+"""Markdown -> Notion request-shaped blocks.
+
+One small render function per markdown-it node type, looked up in BLOCK_RENDERERS
+(mdformat style). Inline content is rendered from the flat inline token stream by
+one function per token type (INLINE_RENDERERS).
+
+Documented choices (each one produces a Degradation entry):
+- `####`..`######` headings -> heading_3 (construct "heading_4".."heading_6").
+  Notion has heading_4 since 2026-03-30, but we deliberately emit only h1-h3.
+- Raw HTML (html_block / html_inline) is kept as literal text. Exceptions:
+  `<br>` becomes a line break (exact, not reported); HTML comments are dropped
+  (invisible to readers; reported); `<details><summary>` becomes a toggle.
+- Footnotes: a reference becomes the text "[n]" (n = order of first reference),
+  definitions become a final heading_3 "Footnotes" + numbered list (construct "footnote").
+- Ordered lists starting at a number other than 1: Notion numbers consecutive
+  numbered_list_item blocks from 1 and the public API documents no start-index
+  field for numbered_list_item (searched SDK types and docs; nothing found), so
+  the start number is lost (construct "numbered_list_start").
+- Links: only absolute http(s) URLs ≤ 2000 units are kept as links. mailto: and
+  other schemes are not accepted by Notion in text.link.url (see limits.py), so
+  they become plain text (construct "link"). Relative links go through
+  ConvertOptions.resolve_link; None/no resolver -> plain text. "#anchor" -> plain text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+from markdown_it.tree import SyntaxTreeNode
+
+from .languages import map_language
+from .limits import MAX_EXPRESSION, MAX_ITEMS, MAX_TEXT, is_valid_link_url, utf16_len
+from .model import Conversion, ConvertOptions, Degradation
+from .parser import get_parser
+from .richtext import (
+    BOLD,
+    CODE,
+    EQUATION,
+    ITALIC,
+    STRIKE,
+    TEXT,
+    chunk_items,
+    merge_segments,
+    split_text,
+    text_item,
+    to_items,
+)
+
+IMAGE = 2  # segment kind: [IMAGE, token, flags, link] - placeholder for an inline image
+
+ALERTS = {
+    "NOTE": ("\u2139\ufe0f", "blue_background"),
+    "TIP": ("\U0001f4a1", "green_background"),
+    "IMPORTANT": ("\u2757", "purple_background"),
+    "WARNING": ("\u26a0\ufe0f", "yellow_background"),
+    "CAUTION": ("\U0001f6d1", "red_background"),
+}
+
+_BR = re.compile(r"<br\s*/?>\Z", re.IGNORECASE)
+_COMMENT = re.compile(r"\s*<!--.*?-->\s*\Z", re.DOTALL)
+_DETAILS_OPEN = re.compile(
+    r"\s*<details\b[^>]*>\s*(?:<summary\b[^>]*>(?P<summary>.*?)</summary>)?(?P<rest>.*)\Z",
+    re.IGNORECASE | re.DOTALL,
+)
+_DETAILS_CLOSE = re.compile(r"\s*</details\s*>(?P<rest>.*)\Z", re.IGNORECASE | re.DOTALL)
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def block(btype: str, body: dict) -> dict:
+    return {"object": "block", "type": btype, btype: body}
+
+
+class Ctx:
+    """Per-conversion state."""
+
+    def __init__(self, options: ConvertOptions):
+        self.opt = options
+        self.offset = options.line_offset
+        self.report: list[Degradation] = []
+        self.md = get_parser()
+        self.footnote_numbers: dict[int, int] = {}
+        self._sha_cache: dict[Path, str] = {}
+
+    def degrade(self, line: int | None, construct: str, message: str) -> None:
+        self.report.append(Degradation(line, construct, message))
+
+    def line_of(self, node: SyntaxTreeNode) -> int | None:
+        m = node.map
+        return m[0] + 1 + self.offset if m else None
+
+    # -- block helpers -------------------------------------------------------
+
+    def render_nodes(self, nodes: list[SyntaxTreeNode]) -> list[dict]:
+        out: list[dict] = []
+        i, n = 0, len(nodes)
+        while i < n:
+            node = nodes[i]
+            if node.type == "html_block" and _DETAILS_OPEN.match(node.content):
+                blocks, i = self.render_details(nodes, i)
+                out.extend(blocks)
+                continue
+            fn = BLOCK_RENDERERS.get(node.type)
+            if fn is None:
+                out.extend(render_unknown(self, node))
+            else:
+                out.extend(fn(self, node))
+            i += 1
+        return out
+
+    def text_blocks(self, btype: str, items: list[dict], line, extra: dict, children=None) -> list[dict]:
+        chunks = chunk_items(items)
+        if len(chunks) > 1:
+            self.degrade(line, "rich_text_items",
+                         f"{len(items)} rich text items > {MAX_ITEMS}: continued in "
+                         f"{len(chunks) - 1} following {btype} block(s)")
+        out = []
+        for ch in chunks:
+            body = {"rich_text": ch}
+            body.update(extra)
+            out.append(block(btype, body))
+        if children:
+            out[-1][btype]["children"] = children
+        return out
+
+    def inline_segments(self, inline: SyntaxTreeNode, line) -> list[list]:
+        tokens = inline.token.children if inline.token is not None else None
+        return render_inline(self, tokens or [], line)
+
+    def inline_items_no_images(self, inline: SyntaxTreeNode, line, where: str) -> list[dict]:
+        segs = self.inline_segments(inline, line)
+        segs = self.images_as_text(segs, line, where)
+        return to_items(segs)
+
+    def images_as_text(self, segs: list[list], line, where: str) -> list[list]:
+        out = []
+        for s in segs:
+            if s[0] == IMAGE:
+                alt = image_alt(s[1])
+                self.degrade(line, "image", f"image in {where} cannot be a block: kept its alt text {alt!r}")
+                out.append([TEXT, alt, s[2], s[3]])
+            else:
+                out.append(s)
+        return out
+
+    def render_details(self, nodes, i):
+        node = nodes[i]
+        line = self.line_of(node)
+        m = _DETAILS_OPEN.match(node.content)
+        summary = (m.group("summary") or "").strip()
+        rest = m.group("rest")
+        children: list[dict] = []
+        trailing = ""
+        close = re.search(r"</details\s*>", rest, re.IGNORECASE)
+        j = i + 1
+        if close:  # whole toggle inside one html block
+            inner, trailing = rest[: close.start()], rest[close.end():]
+            if inner.strip():
+                children.extend(self.sub_convert(inner, node))
+        else:
+            if rest.strip():
+                children.extend(self.sub_convert(rest, node))
+            depth = 0
+            inner_nodes = []
+            closed = False
+            while j < len(nodes):
+                nd = nodes[j]
+                if nd.type == "html_block":
+                    if _DETAILS_OPEN.match(nd.content):
+                        depth += 1
+                    else:
+                        cm = _DETAILS_CLOSE.match(nd.content)
+                        if cm:
+                            if depth == 0:
+                                trailing = cm.group("rest")
+                                closed = True
+                                j += 1
+                                break
+                            depth -= 1
+                inner_nodes.append(nd)
+                j += 1
+            if not closed:
+                self.degrade(line, "details", "<details> without </details>: toggle runs to the end of its container")
+            children.extend(self.render_nodes(inner_nodes))
+        if summary:
+            tokens = self.md.parseInline(summary)[0].children or []
+            segs = self.images_as_text(render_inline(self, tokens, line), line, "summary")
+            items = to_items(segs)
+        else:
+            items = []
+        out = self.text_blocks("toggle", items, line, {"color": "default"}, children)
+        if trailing.strip():
+            out.extend(self.sub_convert(trailing, node))
+        return out, j
+
+    def sub_convert(self, text: str, node: SyntaxTreeNode) -> list[dict]:
+        saved = self.offset
+        self.offset = (node.map[0] if node.map else 0) + self.offset
+        try:
+            tokens = self.md.parse(text)
+            return self.render_nodes(SyntaxTreeNode(tokens).children)
+        finally:
+            self.offset = saved
+
+    def local_image(self, src: str, line, caption: list[dict], alt: str) -> dict:
+        path = unquote(src.split("#", 1)[0].split("?", 1)[0])
+        base = self.opt.base_dir
+        p = Path(path) if base is None else Path(base) / path
+        if base is None and not p.is_absolute():
+            p = None
+        if p is None or not p.is_file():
+            self.degrade(line, "image", f"local image {src!r} not found: kept its alt text as a paragraph")
+            return block("paragraph", {"rich_text": to_items([[TEXT, alt, 0, None]]), "color": "default"})
+        p = p.resolve()
+        sha = self._sha_cache.get(p)
+        if sha is None:
+            sha = hashlib.sha256(p.read_bytes()).hexdigest()
+            self._sha_cache[p] = sha
+        b = block("image", {"type": "file_upload", "file_upload": {"id": ""}, "caption": caption})
+        b["bot_local_file"] = {"path": str(p), "sha256": sha, "name": p.name}
+        return b
+
+    def image_block(self, tok, line) -> dict:
+        src = tok.attrs.get("src", "")
+        alt = image_alt(tok)
+        title = tok.attrs.get("title") or ""
+        cap_text = title if title else alt
+        caption = to_items([[TEXT, cap_text, 0, None]]) if cap_text else []
+        if len(caption) > MAX_ITEMS:
+            caption = caption[:MAX_ITEMS]
+            self.degrade(line, "image", "caption truncated to 100 items")
+        if re.match(r"https?://", src, re.IGNORECASE):
+            if is_valid_link_url(src):
+                return block("image", {"type": "external", "external": {"url": src}, "caption": caption})
+            self.degrade(line, "image", f"image URL not usable (over {MAX_TEXT} units or invalid): kept alt text")
+            return block("paragraph", {"rich_text": to_items([[TEXT, alt, 0, None]]), "color": "default"})
+        if _SCHEME.match(src) and not re.match(r"[a-zA-Z]:[\\/]", src):
+            self.degrade(line, "image", f"image URL scheme not supported ({src[:40]!r}): kept alt text")
+            return block("paragraph", {"rich_text": to_items([[TEXT, alt, 0, None]]), "color": "default"})
+        return self.local_image(self.md.normalizeLinkText(src), line, caption, alt)
+
+
+def image_alt(tok) -> str:
+    parts = []
+    for c in tok.children or []:
+        if c.type in ("text", "code_inline", "math_inline"):
+            parts.append(c.content)
+        elif c.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif c.type == "image":
+            parts.append(image_alt(c))
+    return "".join(parts) if tok.children is not None else tok.content
+
+
+# -- inline ------------------------------------------------------------------
+
+
+def render_inline(ctx: Ctx, tokens, line) -> list[list]:
+    """Flat inline tokens -> segments. State: [flags counters, link stack, line]."""
+    st = _InlineState(line)
+    for tok in tokens:
+        fn = INLINE_RENDERERS.get(tok.type)
+        if fn is None:
+            ctx.degrade(st.line, tok.type, f"unsupported inline {tok.type!r}: kept as text")
+            st.add(tok.content)
+        else:
+            fn(ctx, tok, st)
+    return st.segs
+
+
+class _InlineState:
+    __slots__ = ("segs", "counts", "flags", "links", "line")
+
+    def __init__(self, line):
+        self.segs: list[list] = []
+        self.counts = {BOLD: 0, ITALIC: 0, STRIKE: 0}
+        self.flags = 0
+        self.links: list[str | None] = []
+        self.line = line
+
+    def add(self, text: str, extra: int = 0) -> None:
+        if text:
+            self.segs.append([TEXT, text, self.flags | extra, self.links[-1] if self.links else None])
+
+    def push(self, flag: int) -> None:
+        self.counts[flag] += 1
+        self.flags |= flag
+
+    def pop(self, flag: int) -> None:
+        self.counts[flag] -= 1
+        if self.counts[flag] <= 0:
+            self.counts[flag] = 0
+            self.flags &= ~flag
+
+
+def _i_text(ctx, tok, st):
+    st.add(tok.content)
+
+
+def _i_code(ctx, tok, st):
+    st.add(tok.content, CODE)
+
+
+def _i_softbreak(ctx, tok, st):
+    st.add(" ")
+    if st.line is not None:
+        st.line += 1
+
+
+def _i_hardbreak(ctx, tok, st):
+    st.add("\n")
+    if st.line is not None:
+        st.line += 1
+
+
+def _flag_pair(flag):
+    def opener(ctx, tok, st):
+        st.push(flag)
+
+    def closer(ctx, tok, st):
+        st.pop(flag)
+
+    return opener, closer
+
+
+def _i_link_open(ctx, tok, st):
+    href = str(tok.attrs.get("href", ""))
+    st.links.append(resolve_href(ctx, href, st.line))
+
+
+def _i_link_close(ctx, tok, st):
+    if st.links:
+        st.links.pop()
+
+
+def resolve_href(ctx: Ctx, href: str, line) -> str | None:
+    if href.startswith("#"):
+        ctx.degrade(line, "link", f"in-page anchor {href!r} cannot be linked in Notion: kept as plain text")
+        return None
+    if re.match(r"https?://", href, re.IGNORECASE):
+        if is_valid_link_url(href):
+            return href
+        ctx.degrade(line, "link", f"link URL over {MAX_TEXT} units or invalid: kept as plain text")
+        return None
+    if _SCHEME.match(href):
+        ctx.degrade(line, "link", f"{href.split(':', 1)[0]}: links are not accepted by Notion: kept as plain text")
+        return None
+    written = ctx.md.normalizeLinkText(href)
+    resolver = ctx.opt.resolve_link
+    url = resolver(written) if resolver else None
+    if url is None:
+        ctx.degrade(line, "link", f"relative link {written!r} could not be resolved: kept as plain text")
+        return None
+    if not is_valid_link_url(url):
+        ctx.degrade(line, "link", f"resolved link {url[:80]!r} is not an absolute http(s) URL: kept as plain text")
+        return None
+    return url
+
+
+def _i_image(ctx, tok, st):
+    st.segs.append([IMAGE, tok, st.flags, st.links[-1] if st.links else None])
+
+
+def _i_html_inline(ctx, tok, st):
+    c = tok.content
+    if _BR.match(c):
+        st.add("\n")
+    elif _COMMENT.match(c):
+        ctx.degrade(st.line, "html_inline", "HTML comment dropped")
+    else:
+        ctx.degrade(st.line, "html_inline", f"raw HTML {c[:40]!r} kept as literal text")
+        st.add(c)
+
+
+def _i_math(ctx, tok, st):
+    expr = tok.content
+    if utf16_len(expr) > MAX_EXPRESSION:
+        ctx.degrade(st.line, "equation", f"inline equation over {MAX_EXPRESSION} units: kept as code text")
+        st.add(expr, CODE)
+    else:
+        st.segs.append([EQUATION, expr, st.flags, None])
+
+
+def _i_footnote_ref(ctx, tok, st):
+    fid = tok.meta.get("id", 0)
+    n = ctx.footnote_numbers.setdefault(fid, len(ctx.footnote_numbers) + 1)
+    st.add(f"[{n}]")
+
+
+def _i_skip(ctx, tok, st):
+    pass
+
+
+_so, _sc = _flag_pair(BOLD)
+_eo, _ec = _flag_pair(ITALIC)
+_xo, _xc = _flag_pair(STRIKE)
+
+INLINE_RENDERERS = {
+    "text": _i_text,
+    "code_inline": _i_code,
+    "softbreak": _i_softbreak,
+    "hardbreak": _i_hardbreak,
+    "strong_open": _so,
+    "strong_close": _sc,
+    "em_open": _eo,
+    "em_close": _ec,
+    "s_open": _xo,
+    "s_close": _xc,
+    "link_open": _i_link_open,
+    "link_close": _i_link_close,
+    "image": _i_image,
+    "html_inline": _i_html_inline,
+    "math_inline": _i_math,
+    "math_inline_double": _i_math,
+    "footnote_ref": _i_footnote_ref,
+    "footnote_anchor": _i_skip,
+}
+
+
+# -- blocks --------------------------------------------------------------------
+
+
+def _strip_ws_segments(segs: list[list], leading: bool) -> None:
+    """Strip whitespace at one end of a segment run (in place)."""
+    rng = range(len(segs)) if leading else range(len(segs) - 1, -1, -1)
+    for k in rng:
+        s = segs[k]
+        if s[0] != TEXT:
+            return
+        s[1] = s[1].lstrip() if leading else s[1].rstrip()
+        if s[1]:
+            return
+
+
+def paragraph_blocks(ctx: Ctx, segs: list[list], line) -> list[dict]:
+    """A paragraph's segments -> paragraph blocks, split around inline images."""
+    if not any(s[0] == IMAGE for s in segs):
+        return ctx.text_blocks("paragraph", to_items(segs), line, {"color": "default"})
+    out: list[dict] = []
+    run: list[list] = []
+
+    def flush():
+        if run:
+            _strip_ws_segments(run, True)
+            _strip_ws_segments(run, False)
+            items = to_items(run)
+            if items:
+                out.extend(ctx.text_blocks("paragraph", items, line, {"color": "default"}))
+            run.clear()
+
+    for s in segs:
+        if s[0] == IMAGE:
+            flush()
+            if s[3]:
+                ctx.degrade(line, "image", "link around an image dropped (image blocks cannot link)")
+            out.append(ctx.image_block(s[1], line))
+        else:
+            run.append(s)
+    flush()
+    return out
+
+
+def render_paragraph(ctx: Ctx, node) -> list[dict]:
+    line = ctx.line_of(node)
+    return paragraph_blocks(ctx, ctx.inline_segments(node.children[0], line), line)
+
+
+def render_heading(ctx: Ctx, node) -> list[dict]:
+    line = ctx.line_of(node)
+    level = int(node.tag[1])
+    if level > 3:
+        ctx.degrade(line, f"heading_{level}", f"h{level} rendered as heading_3 (only h1-h3 are emitted)")
+        level = 3
+    items = ctx.inline_items_no_images(node.children[0], line, "a heading")
+    return ctx.text_blocks(f"heading_{level}", items, line, {"color": "default", "is_toggleable": False})
+
+
+def _lead_split(blocks: list[dict]) -> tuple[list[dict], list[dict]]:
+    """First plain paragraph (no children) becomes the container's own rich text."""
+    if blocks and blocks[0]["type"] == "paragraph" and "children" not in blocks[0]["paragraph"]:
+        return blocks[0]["paragraph"]["rich_text"], blocks[1:]
+    return [], blocks
+
+
+def render_blockquote(ctx: Ctx, node) -> list[dict]:
+    line = ctx.line_of(node)
+    items, children = _lead_split(ctx.render_nodes(node.children))
+    return ctx.text_blocks("quote", items, line, {"color": "default"}, children)
+
+
+def render_alert(ctx: Ctx, node) -> list[dict]:
+    line = ctx.line_of(node)
+    kind = str(node.meta.get("kind", "NOTE")).upper()
+    emoji, color = ALERTS.get(kind, ALERTS["NOTE"])
+    content = [c for c in node.children if c.type != "alert_title"]
+    items, children = _lead_split(ctx.render_nodes(content))
+    return ctx.text_blocks(
+        "callout", items, line, {"icon": {"type": "emoji", "emoji": emoji}, "color": color}, children
+    )
+
+
+def render_list(ctx: Ctx, node) -> list[dict]:
+    ordered = node.type == "ordered_list"
+    if ordered:
+        start = int(node.attrs.get("start", 1) or 1)
+        if start != 1:
+            ctx.degrade(ctx.line_of(node), "numbered_list_start",
+                        f"list starts at {start}: Notion numbers from 1 (start number lost)")
+    out: list[dict] = []
+    for item in node.children:
+        line = ctx.line_of(item)
+        items, children = _lead_split(ctx.render_nodes(item.children))
+        checked = item.meta.get("checked") if item.meta else None
+        if checked is not None:
+            out.extend(ctx.text_blocks("to_do", items, line, {"checked": bool(checked), "color": "default"}, children))
+        else:
+            bt = "numbered_list_item" if ordered else "bulleted_list_item"
+            out.extend(ctx.text_blocks(bt, items, line, {"color": "default"}, children))
+    return out
+
+
+def code_blocks(ctx: Ctx, text: str, language: str, line) -> list[dict]:
+    items = [text_item(p) for p in split_text(text)] if text else []
+    chunks = chunk_items(items)
+    if len(chunks) > 1:
+        ctx.degrade(line, "code", f"code over {MAX_ITEMS} rich text items: split into {len(chunks)} code blocks")
+    return [block("code", {"rich_text": ch, "language": language, "caption": []}) for ch in chunks]
+
+
+def render_fence(ctx: Ctx, node) -> list[dict]:
+    line = ctx.line_of(node)
+    info = node.info or ""
+    lang, exact = map_language(info)
+    if not exact:
+        ctx.degrade(line, "code_language", f"unknown code language {info.split()[0]!r}: using 'plain text'")
+    text = node.content[:-1] if node.content.endswith("\n") else node.content
+    return code_blocks(ctx, text, lang, line)
+
+
+def render_code_block(ctx: Ctx, node) -> list[dict]:
+    text = node.content[:-1] if node.content.endswith("\n") else node.content
+    return code_blocks(ctx, text, "plain text", ctx.line_of(node))
+
+
+def render_math_block(ctx: Ctx, node) -> list[dict]:
+    line = ctx.line_of(node)
+    expr = node.content.strip()
+    if utf16_len(expr) > MAX_EXPRESSION:
+        ctx.degrade(line, "equation", f"equation over {MAX_EXPRESSION} units: emitted as a latex code block")
+        return code_blocks(ctx, expr, "latex", line)
+    return [block("equation", {"expression": expr})]
+
+
+def render_hr(ctx: Ctx, node) -> list[dict]:
+    return [block("divider", {})]
+
+
+def render_html_block(ctx: Ctx, node) -> list[dict]:
+    line = ctx.line_of(node)
+    c = node.content.rstrip("\n")
+    if _COMMENT.match(c):
+        ctx.degrade(line, "html_block", "HTML comment dropped")
+        return []
+    ctx.degrade(line, "html_block", "raw HTML block kept as literal text")
+    return ctx.text_blocks("paragraph", to_items([[TEXT, c, 0, None]]), line, {"color": "default"})
+
+
+def _cell_items(ctx: Ctx, cell, line) -> list[dict]:
+    items = ctx.inline_items_no_images(cell.children[0], line, "a table cell") if cell.children else []
+    if len(items) > MAX_ITEMS:
+        ctx.degrade(line, "rich_text_items", f"table cell with {len(items)} items: formatting of the tail dropped")
+        head = items[: MAX_ITEMS - 1]
+        tail = "".join(i["text"]["content"] if i["type"] == "text" else i["equation"]["expression"]
+                       for i in items[MAX_ITEMS - 1:])
+        pieces = split_text(tail)
+        room = MAX_ITEMS - len(head)
+        if len(pieces) > room:
+            ctx.degrade(line, "rich_text_items", "table cell text truncated (over 100 items of 2000 units)")
+            pieces = pieces[:room]
+        items = head + [text_item(p) for p in pieces]
+    return items
+
+
+def render_table(ctx: Ctx, node) -> list[dict]:
+    line = ctx.line_of(node)
+    rows = []
+    aligned = False
+    for section in node.children:
+        for tr in section.children:
+            rline = ctx.line_of(tr) or line
+            cells = []
+            for cell in tr.children:
+                style = cell.attrs.get("style") if cell.attrs else None
+                if style:
+                    aligned = True
+                cells.append(_cell_items(ctx, cell, rline))
+            rows.append(cells)
+    width = len(rows[0]) if rows else 0
+    if aligned:
+        ctx.degrade(line, "table_alignment", "column alignment cannot be represented in Notion: dropped")
+    children = []
+    for cells in rows:
+        cells = (cells + [[] for _ in range(width)])[:width]
+        children.append(block("table_row", {"cells": cells}))
+    return [block("table", {"table_width": width, "has_column_header": True,
+                            "has_row_header": False, "children": children})]
+
+
+def render_footnote_block(ctx: Ctx, node) -> list[dict]:
+    # Order definitions like the references ("[n]"), unreferenced ones last.
+    foots = [c for c in node.children if c.type == "footnote"]
+    def key(f):
+        fid = f.meta.get("id", 0)
+        return ctx.footnote_numbers.get(fid, 10**9 + fid)
+    foots.sort(key=key)
+    out = [block("heading_3", {"rich_text": to_items([[TEXT, "Footnotes", 0, None]]),
+                               "color": "default", "is_toggleable": False})]
+    for f in foots:
+        line = ctx.line_of(f) or (ctx.line_of(f.children[0]) if f.children else None)
+        ctx.degrade(line, "footnote",
+                    f"footnote [^{f.meta.get('label', '')}] moved to a final 'Footnotes' section")
+        items, children = _lead_split(ctx.render_nodes(f.children))
+        out.extend(ctx.text_blocks("numbered_list_item", items, line, {"color": "default"}, children))
+    return out
+
+
+def render_front_matter(ctx: Ctx, node) -> list[dict]:
+    return []
+
+
+def render_unknown(ctx: Ctx, node) -> list[dict]:
+    line = ctx.line_of(node)
+    ctx.degrade(line, node.type, f"unsupported construct {node.type!r}: kept as text")
+    if node.children:
+        return ctx.render_nodes(node.children)
+    return ctx.text_blocks("paragraph", to_items([[TEXT, node.content, 0, None]]), line, {"color": "default"})
+
+
+BLOCK_RENDERERS = {
+    "paragraph": render_paragraph,
+    "heading": render_heading,
+    "blockquote": render_blockquote,
+    "alert": render_alert,
+    "bullet_list": render_list,
+    "ordered_list": render_list,
+    "fence": render_fence,
+    "code_block": render_code_block,
+    "math_block": render_math_block,
+    "math_block_label": render_math_block,
+    "hr": render_hr,
+    "html_block": render_html_block,
+    "table": render_table,
+    "footnote_block": render_footnote_block,
+    "front_matter": render_front_matter,
+}
+
+
+def convert_markdown(text: str, options: ConvertOptions | None = None) -> Conversion:
+    """Convert a Markdown body (optionally preceded by YAML front matter) to blocks."""
+    ctx = Ctx(options or ConvertOptions())
+    tokens = ctx.md.parse(text)
+    blocks = ctx.render_nodes(SyntaxTreeNode(tokens).children)
+    return Conversion(blocks=blocks, report=ctx.report)

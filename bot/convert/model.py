@@ -1,0 +1,32 @@
+"""Public data types of the converter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Degradation:
+    """One place where the output is not an exact representation of the source."""
+
+    line: int | None  # 1-based line in the source *file* (line_offset already added)
+    construct: str  # e.g. "html_block", "heading_5", "link", "code_language", "rich_text_items"
+    message: str  # what was done, human readable
+
+    def to_dict(self) -> dict:
+        return {"line": self.line, "construct": self.construct, "message": self.message}
+
+
+@dataclass
+class Conversion:
+    blocks: list[dict]
+    report: list[Degradation] = field(default_factory=list)
+
+
+@dataclass
+class ConvertOptions:
+    line_offset: int = 0
+    resolve_link: Callable[[str], str | None] | None = None
+    base_dir: Path | None = None

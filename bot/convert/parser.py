@@ -1,0 +1,124 @@
+"""markdown-it-py configuration: CommonMark + GFM + dollar math + front matter,
+with a CJK-friendly emphasis delimiter rule.
+
+CJK emphasis
+------------
+CommonMark's flanking rules leave `**` literal in `**注意：**正文`: the closing run
+is preceded by punctuation (`：`) and followed by a letter (`正`), so it is not
+right-flanking. Following the CommonMark CJK-friendly amendment proposed by
+tats-u (markdown-cjk-friendly / markdown-it-cjk-friendly), a CJK character
+adjacent to a delimiter run counts like whitespace/punctuation in the
+"punctuation" clauses of the flanking definitions:
+
+  left-flanking  = next is not whitespace AND (next is not punctuation OR
+                   previous is whitespace, punctuation OR CJK)
+  right-flanking = previous is not whitespace AND (previous is not punctuation OR
+                   next is whitespace, punctuation OR CJK)
+
+Runs not adjacent to CJK characters are scanned exactly as in CommonMark, so
+English (and other non-CJK) behaviour is unchanged. The `_` intraword rule is
+unchanged too.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
+from markdown_it.rules_inline.state_inline import Scanned, StateInline
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
+
+
+@lru_cache(maxsize=4096)
+def is_cjk(ch: str) -> bool:
+    """CJK letters/punctuation: East Asian Wide/Fullwidth/Halfwidth, excluding
+    symbols such as emoji (which are also Wide)."""
+    o = ord(ch)
+    if o < 0x1100:
+        return False
+    if 0xFE00 <= o <= 0xFE0F or 0xE0100 <= o <= 0xE01EF:  # variation selectors
+        return False
+    if unicodedata.east_asian_width(ch) not in ("W", "F", "H"):
+        return False
+    return not unicodedata.category(ch).startswith("S")
+
+
+def _prev_char(src: str, start: int) -> str:
+    if start <= 0:
+        return " "
+    ch = src[start - 1]
+    o = ord(ch)
+    # An (ideographic) variation selector belongs to the character before it.
+    if (0xFE00 <= o <= 0xFE0F or 0xE0100 <= o <= 0xE01EF) and start >= 2:
+        return src[start - 2]
+    return ch
+
+
+class CJKStateInline(StateInline):
+    def scanDelims(self, start: int, canSplitWord: bool) -> Scanned:  # noqa: N802
+        pos = start
+        maximum = self.posMax
+        src = self.src
+        marker = src[start]
+        lastChar = _prev_char(src, start)
+        while pos < maximum and src[pos] == marker:
+            pos += 1
+        count = pos - start
+        nextChar = src[pos] if pos < maximum else " "
+
+        isLastPunctChar = isMdAsciiPunct(ord(lastChar)) or isPunctChar(lastChar)
+        isNextPunctChar = isMdAsciiPunct(ord(nextChar)) or isPunctChar(nextChar)
+        isLastWhiteSpace = isWhiteSpace(ord(lastChar))
+        isNextWhiteSpace = isWhiteSpace(ord(nextChar))
+        isLastCJK = is_cjk(lastChar)
+        isNextCJK = is_cjk(nextChar)
+
+        left_flanking = not (
+            isNextWhiteSpace
+            or (isNextPunctChar and not (isLastWhiteSpace or isLastPunctChar or isLastCJK))
+        )
+        right_flanking = not (
+            isLastWhiteSpace
+            or (isLastPunctChar and not (isNextWhiteSpace or isNextPunctChar or isNextCJK))
+        )
+        can_open = left_flanking and (canSplitWord or (not right_flanking) or isLastPunctChar)
+        can_close = right_flanking and (canSplitWord or (not left_flanking) or isNextPunctChar)
+        return Scanned(can_open, can_close, count)
+
+
+def _cjk_inline_parse(self, src, md, env, tokens):  # replaces ParserInline.parse
+    state = CJKStateInline(src, md, env, tokens)
+    self.tokenize(state)
+    for rule in self.ruler2.getRules(""):
+        rule(state)
+    return state.tokens
+
+
+def make_parser(cjk_friendly: bool = True) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True})
+    md.enable(["table", "strikethrough"])
+    md.options["tasklists"] = True
+    md.options["alerts"] = True
+    md.options["strikethrough_single_tilde"] = True
+    md.use(gfm_autolink_plugin)
+    md.use(footnote_plugin, inline=False)
+    md.use(dollarmath_plugin, allow_blank_lines=False)
+    md.use(front_matter_plugin)
+    if cjk_friendly:
+        md.inline.parse = _cjk_inline_parse.__get__(md.inline)  # type: ignore[method-assign]
+    return md
+
+
+_PARSER: MarkdownIt | None = None
+
+
+def get_parser() -> MarkdownIt:
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = make_parser()
+    return _PARSER

@@ -1,0 +1,141 @@
+"""Rich text segments: merging, grapheme-safe splitting, Notion item building.
+
+Internally inline content is a list of segments (lists, for speed):
+    [TEXT, content, flags, link_url_or_None]
+    [EQUATION, expression, flags, None]
+flags is a bitmask of BOLD | ITALIC | STRIKE | CODE.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from .limits import MAX_ITEMS, MAX_TEXT, utf16_len
+
+TEXT = 0
+EQUATION = 1
+
+BOLD, ITALIC, STRIKE, CODE = 1, 2, 4, 8
+
+_GRAPHEME = regex.compile(r"\X")
+
+_ANN_CACHE: dict[int, tuple] = {}
+
+
+def annotations(flags: int) -> dict:
+    return {
+        "bold": bool(flags & BOLD),
+        "italic": bool(flags & ITALIC),
+        "strikethrough": bool(flags & STRIKE),
+        "underline": False,
+        "code": bool(flags & CODE),
+        "color": "default",
+    }
+
+
+def flags_of(ann: dict | None) -> int:
+    if not ann:
+        return 0
+    return (
+        (BOLD if ann.get("bold") else 0)
+        | (ITALIC if ann.get("italic") else 0)
+        | (STRIKE if ann.get("strikethrough") else 0)
+        | (CODE if ann.get("code") else 0)
+    )
+
+
+def text_item(content: str, flags: int = 0, link: str | None = None) -> dict:
+    return {
+        "type": "text",
+        "text": {"content": content, "link": {"url": link} if link is not None else None},
+        "annotations": annotations(flags),
+    }
+
+
+def equation_item(expression: str, flags: int = 0) -> dict:
+    return {"type": "equation", "equation": {"expression": expression}, "annotations": annotations(flags)}
+
+
+def merge_segments(segs: list[list]) -> list[list]:
+    out: list[list] = []
+    for s in segs:
+        if s[0] == TEXT and not s[1]:
+            continue
+        if out:
+            p = out[-1]
+            if p[0] == TEXT and s[0] == TEXT and p[2] == s[2] and p[3] == s[3]:
+                p[1] += s[1]
+                continue
+        out.append([s[0], s[1], s[2], s[3]])
+    return out
+
+
+def split_text(s: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split s into pieces of at most `limit` UTF-16 code units.
+
+    Cuts only between grapheme clusters (so never inside a surrogate pair, a ZWJ
+    emoji sequence, a flag or a base+combining-mark sequence). A single cluster
+    longer than the limit (pathological) is cut between code points.
+    """
+    if len(s) <= limit // 2 or utf16_len(s) <= limit:
+        return [s]
+    pieces: list[str] = []
+    start = 0
+    units = 0
+    pos = 0
+    # Fast path for code points: walk clusters only near the cut position.
+    for m in _GRAPHEME.finditer(s):
+        g = m.group()
+        gu = len(g) if g.isascii() else utf16_len(g)
+        if units + gu > limit:
+            if pos > start:
+                pieces.append(s[start:pos])
+                start, units = pos, 0
+            if gu > limit:  # one huge cluster: cut by code points
+                cu = 0
+                cstart = pos
+                for i, ch in enumerate(g):
+                    chu = 2 if ord(ch) > 0xFFFF else 1
+                    if cu + chu > limit:
+                        pieces.append(s[cstart : pos + i])
+                        cstart, cu = pos + i, 0
+                    cu += chu
+                start, units = cstart, cu
+                pos = m.end()
+                continue
+        units += gu
+        pos = m.end()
+    if pos > start:
+        pieces.append(s[start:pos])
+    return pieces
+
+
+def to_items(segs: list[list]) -> list[dict]:
+    """Merged segments -> Notion rich text items, long texts split at ≤ 2000 units."""
+    items: list[dict] = []
+    for kind, content, flags, link in merge_segments(segs):
+        if kind == EQUATION:
+            items.append(equation_item(content, flags))
+        else:
+            for piece in split_text(content):
+                items.append(text_item(piece, flags, link))
+    return items
+
+
+def chunk_items(items: list[dict], size: int = MAX_ITEMS) -> list[list[dict]]:
+    if len(items) <= size:
+        return [items]
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def items_plain_text(items: list[dict]) -> str:
+    parts = []
+    for it in items:
+        t = it.get("type")
+        if t == "text":
+            parts.append(it["text"]["content"])
+        elif t == "equation":
+            parts.append(it["equation"]["expression"])
+        else:
+            parts.append(it.get("plain_text", ""))
+    return "".join(parts)
