@@ -6,14 +6,15 @@ CJK emphasis
 CommonMark's flanking rules leave `**` literal in `**注意：**正文`: the closing run
 is preceded by punctuation (`：`) and followed by a letter (`正`), so it is not
 right-flanking. Following the CommonMark CJK-friendly amendment proposed by
-tats-u (markdown-cjk-friendly / markdown-it-cjk-friendly), a CJK character
-adjacent to a delimiter run counts like whitespace/punctuation in the
-"punctuation" clauses of the flanking definitions:
+tats-u (markdown-cjk-friendly / markdown-it-cjk-friendly), only NON-CJK
+punctuation counts as punctuation in the flanking definitions, and a CJK
+character on the outer side counts like whitespace/punctuation
+(specification.md of tats-u/markdown-cjk-friendly, §6.2):
 
-  left-flanking  = next is not whitespace AND (next is not punctuation OR
-                   previous is whitespace, punctuation OR CJK)
-  right-flanking = previous is not whitespace AND (previous is not punctuation OR
-                   next is whitespace, punctuation OR CJK)
+  left-flanking  = next is not whitespace AND (next is not non-CJK punctuation
+                   OR previous is whitespace, non-CJK punctuation or CJK)
+  right-flanking = previous is not whitespace AND (previous is not non-CJK
+                   punctuation OR next is whitespace, non-CJK punctuation or CJK)
 
 Runs not adjacent to CJK characters are scanned exactly as in CommonMark, so
 English (and other non-CJK) behaviour is unchanged. The `_` intraword rule is
@@ -23,6 +24,8 @@ unchanged too.
 from __future__ import annotations
 
 import unicodedata
+
+import regex
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -34,18 +37,22 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 
-@lru_cache(maxsize=4096)
+_EMOJI = regex.compile(r"\p{Emoji_Presentation}")
+_HANGUL = regex.compile(r"\p{Script=Hangul}")
+
+
+@lru_cache(maxsize=8192)
 def is_cjk(ch: str) -> bool:
-    """CJK letters/punctuation: East Asian Wide/Fullwidth/Halfwidth, excluding
-    symbols such as emoji (which are also Wide)."""
+    """CJK character per the CJK-friendly amendment: East Asian Width W/F/H and
+    not an emoji (approximated by Emoji_Presentation), or Hangul script."""
     o = ord(ch)
     if o < 0x1100:
         return False
     if 0xFE00 <= o <= 0xFE0F or 0xE0100 <= o <= 0xE01EF:  # variation selectors
         return False
-    if unicodedata.east_asian_width(ch) not in ("W", "F", "H"):
-        return False
-    return not unicodedata.category(ch).startswith("S")
+    if unicodedata.east_asian_width(ch) in ("W", "F", "H"):
+        return not _EMOJI.match(ch)
+    return bool(_HANGUL.match(ch))
 
 
 def _prev_char(src: str, start: int) -> str:
@@ -77,14 +84,17 @@ class CJKStateInline(StateInline):
         isNextWhiteSpace = isWhiteSpace(ord(nextChar))
         isLastCJK = is_cjk(lastChar)
         isNextCJK = is_cjk(nextChar)
+        # CJK punctuation does not count as punctuation for flanking.
+        lastNonCJKPunct = isLastPunctChar and not isLastCJK
+        nextNonCJKPunct = isNextPunctChar and not isNextCJK
 
         left_flanking = not (
             isNextWhiteSpace
-            or (isNextPunctChar and not (isLastWhiteSpace or isLastPunctChar or isLastCJK))
+            or (nextNonCJKPunct and not (isLastWhiteSpace or lastNonCJKPunct or isLastCJK))
         )
         right_flanking = not (
             isLastWhiteSpace
-            or (isLastPunctChar and not (isNextWhiteSpace or isNextPunctChar or isNextCJK))
+            or (lastNonCJKPunct and not (isNextWhiteSpace or nextNonCJKPunct or isNextCJK))
         )
         can_open = left_flanking and (canSplitWord or (not right_flanking) or isLastPunctChar)
         can_close = right_flanking and (canSplitWord or (not left_flanking) or isNextPunctChar)

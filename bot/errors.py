@@ -1,0 +1,85 @@
+"""Error types the CLI knows how to report.
+
+Every error a user can cause carries enough context to fix it: the file, the line, the
+field and what was expected. The CLI maps these types to exit codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class BotError(Exception):
+    """Base class: a failure the bot explains to the user (no traceback)."""
+
+    exit_code = 1
+    hint: str | None = None
+
+
+@dataclass
+class Problem:
+    """One problem found in a source file: ``file:line: field: message``."""
+
+    path: Path | str
+    line: int | None
+    field: str | None
+    message: str
+    level: str = "error"
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = str(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        return f"{where}: {what}"
+
+    def to_dict(self) -> dict:
+        return {
+            "file": str(self.path),
+            "line": self.line,
+            "column": self.column,
+            "field": self.field,
+            "level": self.level,
+            "message": self.message,
+        }
+
+
+@dataclass
+class ContentError(BotError):
+    """Invalid content or mapping; nothing has been written."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class ConfigError(BotError):
+    """Settings or the target database are not usable as configured."""
+
+
+class SelectionError(BotError):
+    """The week/slug the user asked for does not identify content unambiguously."""
+
+
+class LockBusyError(BotError):
+    """Another bot process holds the publish lock."""
+
+    exit_code = 3
+
+
+class DriftError(BotError):
+    """A page was edited in Notion since the bot last published it (--on-drift fail)."""
+
+    exit_code = 1
+
+
+class DuplicatePagesError(BotError):
+    """More than one page carries the same slug: the bot never picks one silently."""

@@ -1,0 +1,105 @@
+"""Notion-shaped errors raised inside the local workspace.
+
+Every error is answered as Notion does::
+
+    {"object": "error", "status": 400, "code": "validation_error",
+     "message": "...", "request_id": "...", "additional_data": {...}}
+
+The message texts are collected in ``MESSAGES.md`` next to this file together with
+where each came from (official docs, recorded Notion responses quoted in public
+issues, or our own guess).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+class NotionError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        additional_data: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.additional_data = additional_data
+        self.headers = headers or {}
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "object": "error",
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "request_id": request_id,
+        }
+        if self.additional_data is not None:
+            out["additional_data"] = self.additional_data
+        return out
+
+
+def shown(value: Any) -> str:
+    """Render a value the way Notion's validator quotes it: JSON inside backticks."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def validation(message: str) -> NotionError:
+    return NotionError(400, "validation_error", message)
+
+
+def body_failed(path: str, rule: str, value: Any = None, *, with_value: bool = True) -> NotionError:
+    """`body failed validation: body.x.y should be ≤ `100`, instead was `101`.`"""
+    msg = f"body failed validation: {path} {rule}"
+    if with_value:
+        msg += f", instead was `{shown(value)}`"
+    return validation(msg + ".")
+
+
+def too_long(path: str, limit: int, actual: int) -> NotionError:
+    # Verbatim shape of a recorded Notion response (see MESSAGES.md #1).
+    return validation(
+        f"body failed validation: {path}.length should be ≤ `{limit}`, instead was `{actual}`."
+    )
+
+
+def not_present(path: str, value: Any) -> NotionError:
+    return body_failed(path, "should be not present", value)
+
+
+def not_defined(path: str) -> NotionError:
+    return validation(f"body failed validation: {path} should be defined, instead was `undefined`.")
+
+
+OBJECT_WORDS = {
+    "page": "page",
+    "block": "block",
+    "database": "database",
+    "data_source": "data source",
+    "user": "user",
+    "file_upload": "file upload",
+}
+
+
+def not_found(kind: str, object_id: str) -> NotionError:
+    word = OBJECT_WORDS.get(kind, kind)
+    return NotionError(
+        404,
+        "object_not_found",
+        f"Could not find {word} with ID: {object_id}. "
+        "Make sure the relevant pages and databases are shared with your integration.",
+    )
+
+
+ARCHIVED_EDIT = "Can't edit block that is archived. You must unarchive the block before editing."
+ARCHIVED_ANCESTOR = "Can't edit page on block with an archived ancestor."

@@ -1,0 +1,28 @@
+"""One publisher at a time: manual and scheduled runs share a lock in BOT_STATE_DIR."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from filelock import FileLock, Timeout
+
+from .errors import LockBusyError
+
+
+@contextmanager
+def publish_lock(state_dir: Path, wait: float = 10.0) -> Iterator[None]:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / "publish.lock"
+    lock = FileLock(str(path))
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        raise LockBusyError(
+            f"another bot process is publishing (lock {path} held for more than {wait:.0f}s); try again when it has finished"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()

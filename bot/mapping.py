@@ -1,0 +1,90 @@
+"""The mapping file: front-matter field → Notion property (name and type).
+
+It also describes the database schema the embedded local workspace creates on first use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ContentError, Problem
+
+PropertyType = Literal["title", "rich_text", "select", "multi_select", "date", "number", "checkbox", "url"]
+
+
+class PropertyMap(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    property: str = Field(min_length=1, description="property name in the Notion database")
+    type: PropertyType
+    options: list[str] = Field(default_factory=list, description="select options the local workspace creates")
+    required: bool = Field(
+        default=True,
+        description="when the target database lacks this column: error (true) or skip with a warning (false)",
+    )
+
+
+class Mapping(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    database_title: str = Field(min_length=1)
+    key: str = Field(default="slug", description="front-matter field that identifies a page (upsert key)")
+    page_icon: str | None = Field(default="icon", description="front-matter field written as the page icon (emoji)")
+    properties: dict[str, PropertyMap]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Mapping":
+        titles = [f for f, p in self.properties.items() if p.type == "title"]
+        if len(titles) != 1:
+            raise ValueError(f"exactly one field must map to a property of type title, found {len(titles)}")
+        if self.key not in self.properties:
+            raise ValueError(f"key field {self.key!r} is not mapped")
+        if self.properties[self.key].type not in ("rich_text", "title"):
+            raise ValueError(f"key field {self.key!r} must map to rich_text or title (Notion can filter those by equality)")
+        names = [p.property for p in self.properties.values()]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"property names mapped twice: {', '.join(dupes)}")
+        return self
+
+    @property
+    def title_field(self) -> str:
+        return next(f for f, p in self.properties.items() if p.type == "title")
+
+    @property
+    def key_property(self) -> PropertyMap:
+        return self.properties[self.key]
+
+    def database_schema(self) -> dict:
+        """Notion create-database property schema for the local workspace."""
+        schema: dict = {}
+        for prop in self.properties.values():
+            config: dict = {}
+            if prop.type in ("select", "multi_select"):
+                config = {"options": [{"name": name} for name in prop.options]}
+            elif prop.type == "number":
+                config = {"format": "number"}
+            schema[prop.property] = {prop.type: config}
+        return schema
+
+
+def load_mapping(path: Path) -> Mapping:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ContentError([Problem(path, None, None, "mapping file not found (set BOT_MAPPING)")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise ContentError([Problem(path, line, None, f"invalid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    try:
+        return Mapping.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            Problem(path, None, ".".join(str(p) for p in err["loc"]) or None, err["msg"]) for err in exc.errors()
+        ]
+        raise ContentError(problems) from None

@@ -1,0 +1,346 @@
+"""The only code that talks to Notion.
+
+A thin, typed layer over the official SDK (`notion_client.Client`) that adds what the SDK
+lacks for unattended publishing: client-side pacing, retries that never repeat a write whose
+outcome is unknown, chunked appends that respect Notion's per-request limits, pagination,
+and per-kind request accounting. The transport is injectable, which is how the embedded
+local workspace is reached through exactly the same code path as real Notion.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import httpx
+from notion_client import Client
+from notion_client.errors import HTTPResponseError, RequestTimeoutError
+
+from ..clock import SYSTEM_CLOCK, Clock
+from .errors import (
+    NotFoundError,
+    NotionError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    RetriesExhaustedError,
+)
+
+log = logging.getLogger("bot.notion")
+
+MAX_CHILDREN = 100  # children per request, and items per nested children array
+MAX_BLOCKS_PER_REQUEST = 1000
+MAX_PAYLOAD_BYTES = 450_000  # Notion's limit is 500 KB; leave room for the envelope
+RETRYABLE_READ = {409, 500, 502, 503, 504}
+NOT_APPLIED = {429, 529}  # documented: retry these like a rate limit, writes included
+
+
+@dataclass
+class RequestStats:
+    """Every request counted by kind: reads, writes, retries, 429s."""
+
+    reads: int = 0
+    writes: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    by_endpoint: Counter = field(default_factory=Counter)
+
+    def to_dict(self) -> dict:
+        return {"reads": self.reads, "writes": self.writes, "retries": self.retries, "rate_limited": self.rate_limited}
+
+    def snapshot(self) -> "RequestStats":
+        return RequestStats(self.reads, self.writes, self.retries, self.rate_limited, Counter(self.by_endpoint))
+
+    def since(self, earlier: "RequestStats") -> "RequestStats":
+        return RequestStats(
+            self.reads - earlier.reads,
+            self.writes - earlier.writes,
+            self.retries - earlier.retries,
+            self.rate_limited - earlier.rate_limited,
+            self.by_endpoint - earlier.by_endpoint,
+        )
+
+
+class Pacer:
+    """Token bucket: at most `rate` requests per second on average, bursts of `burst`.
+
+    Keeping the steady-state rate under Notion's limit means long runs (backfills) never
+    see a 429 at all, instead of hitting the limit and backing off.
+    """
+
+    def __init__(self, rate: float, burst: int = 3, clock: Clock = SYSTEM_CLOCK):
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self._tokens = float(burst)
+        self._last = clock.monotonic()
+
+    def acquire(self) -> None:
+        now = self.clock.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        if self._tokens < 1:
+            wait = (1 - self._tokens) / self.rate
+            self.clock.sleep(wait)
+            self._last = self.clock.monotonic()
+            self._tokens = 1.0
+        self._tokens -= 1
+
+    def pause(self, seconds: float) -> None:
+        """After a 429, wait and restart from an empty bucket."""
+        self.clock.sleep(seconds)
+        self._last = self.clock.monotonic()
+        self._tokens = 0.0
+
+
+@dataclass
+class RetryPolicy:
+    max_attempts: int = 6
+    max_wait: float = 120.0  # longest Retry-After we are willing to honour
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        ceiling = min(self.max_delay, self.base_delay * (2**attempt))
+        return ceiling / 2 + rng.random() * ceiling / 2  # exponential with jitter
+
+
+def _error_body(error: HTTPResponseError) -> dict:
+    try:
+        body = json.loads(error.body) if error.body else {}
+    except (TypeError, ValueError):
+        body = {}
+    return body if isinstance(body, dict) else {}
+
+
+def _retry_after(error: HTTPResponseError, body: dict) -> float | None:
+    value = error.headers.get("retry-after") if error.headers is not None else None
+    if value is None:
+        value = (body.get("additional_data") or {}).get("retry_after")
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+class NotionAPI:
+    def __init__(
+        self,
+        *,
+        auth: str,
+        base_url: str,
+        notion_version: str = "2025-09-03",
+        transport: httpx.BaseTransport | None = None,
+        rate: float = 2.5,
+        retry: RetryPolicy | None = None,
+        timeout: float = 60.0,
+        clock: Clock = SYSTEM_CLOCK,
+        seed: int | None = None,
+    ):
+        http = httpx.Client(transport=transport) if transport is not None else httpx.Client()
+        # retry=False: this layer owns retries (the SDK would retry 5xx on DELETE and cap waits at 60 s).
+        self.client = Client(
+            auth=auth,
+            base_url=base_url.rstrip("/"),
+            notion_version=notion_version,
+            timeout_ms=int(timeout * 1000),
+            retry=False,
+            client=http,
+            log_level=logging.CRITICAL,
+        )
+        self.notion_version = notion_version
+        self.stats = RequestStats()
+        self.pacer = Pacer(rate, clock=clock)
+        self.retry = retry or RetryPolicy()
+        self.clock = clock
+        self._rng = random.Random(seed)
+        self.on_request: Callable[[str, str, int | str], None] | None = None  # progress/verbose hook
+
+    # ------------------------------------------------------------------ core
+    def request(self, method: str, path: str, *, query: dict | None = None, body: dict | None = None, form: dict | None = None, write: bool | None = None) -> Any:
+        """Send one logical request, retrying what is safe to retry.
+
+        Reads (GET, and POST queries) retry on 429/529/5xx/timeouts. Writes retry only on
+        429/529 (documented as not applied) and connection failures before sending; any
+        other failure after sending raises OutcomeUnknownError for the caller to reconcile.
+        """
+        is_write = write if write is not None else method != "GET"
+        endpoint = f"{method} {_template(path)}"
+        attempt = 0
+        while True:
+            self.pacer.acquire()
+            if attempt:
+                self.stats.retries += 1
+            elif is_write:
+                self.stats.writes += 1
+            else:
+                self.stats.reads += 1
+            self.stats.by_endpoint[endpoint] += 1
+            try:
+                result = self.client.request(path=path, method=method, query=query, body=body, form_data=form)
+                self._trace(method, path, 200)
+                return result
+            except HTTPResponseError as error:
+                body_json = _error_body(error)
+                code = body_json.get("code") or str(error.code)
+                message = body_json.get("message") or str(error)
+                data = body_json.get("additional_data") or {}
+                self._trace(method, path, error.status)
+                if error.status in NOT_APPLIED:
+                    self.stats.rate_limited += error.status == 429
+                    if data.get("rate_limit_reason") == "public_api_request_blocked":
+                        raise RateLimitedError(message, status=error.status, code=code, method=method, path=path, data=data)
+                    wait = _retry_after(error, body_json)
+                    wait = self.retry.backoff(attempt, self._rng) if wait is None else wait
+                    if wait > self.retry.max_wait:
+                        raise RateLimitedError(
+                            f"{message} Notion asks to wait {wait:.0f}s, more than BOT_MAX_RETRY_WAIT={self.retry.max_wait:.0f}s",
+                            status=error.status, code=code, method=method, path=path, data=data,
+                        )
+                    self._give_up_if_exhausted(attempt, error.status, code, message, method, path)
+                    self.pacer.pause(wait)
+                    attempt += 1
+                    continue
+                if error.status >= 500 or error.status == 409:
+                    if is_write:
+                        raise OutcomeUnknownError(message, status=error.status, code=code, method=method, path=path, data=data)
+                    self._give_up_if_exhausted(attempt, error.status, code, message, method, path)
+                    self.clock.sleep(self.retry.backoff(attempt, self._rng))
+                    attempt += 1
+                    continue
+                cls = NotFoundError if error.status == 404 else NotionError
+                raise cls(message, status=error.status, code=code, method=method, path=path, data=data) from None
+            except (RequestTimeoutError, httpx.TimeoutException):
+                self._trace(method, path, "timeout")
+                if is_write:
+                    raise OutcomeUnknownError("no answer before the timeout; the write may have been applied", method=method, path=path) from None
+                self._give_up_if_exhausted(attempt, None, "timeout", "no answer before the timeout", method, path)
+                self.clock.sleep(self.retry.backoff(attempt, self._rng))
+                attempt += 1
+            except httpx.ConnectError as error:
+                # Nothing was sent: safe to retry reads and writes alike.
+                self._trace(method, path, "connect-error")
+                self._give_up_if_exhausted(attempt, None, "connect_error", f"cannot connect: {error}", method, path)
+                self.clock.sleep(self.retry.backoff(attempt, self._rng))
+                attempt += 1
+
+    def _give_up_if_exhausted(self, attempt: int, status: int | None, code: str, message: str, method: str, path: str) -> None:
+        if attempt + 1 >= self.retry.max_attempts:
+            raise RetriesExhaustedError(f"{message} (gave up after {attempt + 1} attempts)", status=status, code=code, method=method, path=path)
+
+    def _trace(self, method: str, path: str, status: int | str) -> None:
+        log.debug("%s /v1/%s -> %s", method, path, status)
+        if self.on_request:
+            self.on_request(method, path, status)
+
+    def close(self) -> None:
+        self.client.close()
+
+    # ------------------------------------------------------------- reads
+    def me(self) -> dict:
+        return self.request("GET", "users/me")
+
+    def retrieve_database(self, database_id: str) -> dict:
+        return self.request("GET", f"databases/{database_id}")
+
+    def retrieve_data_source(self, data_source_id: str) -> dict:
+        return self.request("GET", f"data_sources/{data_source_id}")
+
+    def retrieve_page(self, page_id: str) -> dict:
+        return self.request("GET", f"pages/{page_id}")
+
+    def retrieve_block(self, block_id: str) -> dict:
+        return self.request("GET", f"blocks/{block_id}")
+
+    def query(self, data_source_id: str, body: dict) -> Iterator[dict]:
+        cursor = None
+        while True:
+            page = dict(body, page_size=100)
+            if cursor:
+                page["start_cursor"] = cursor
+            result = self.request("POST", f"data_sources/{data_source_id}/query", body=page, write=False)
+            yield from result.get("results", [])
+            cursor = result.get("next_cursor")
+            if not result.get("has_more") or not cursor:
+                return
+
+    def find_pages(self, data_source_id: str, prop: str, prop_type: str, value: str) -> list[dict]:
+        """Pages whose text property equals `value` exactly (the upsert key lookup)."""
+        body = {"filter": {"property": prop, prop_type: {"equals": value}}}
+        return [p for p in self.query(data_source_id, body) if not p.get("in_trash") and not p.get("archived")]
+
+    def list_children(self, block_id: str) -> list[dict]:
+        out: list[dict] = []
+        cursor = None
+        while True:
+            query = {"page_size": 100}
+            if cursor:
+                query["start_cursor"] = cursor
+            result = self.request("GET", f"blocks/{block_id}/children", query=query)
+            out.extend(result.get("results", []))
+            cursor = result.get("next_cursor")
+            if not result.get("has_more") or not cursor:
+                return out
+
+    def read_tree(self, block_id: str) -> list[dict]:
+        """All children, recursively; a block's children are placed under block[type]['children']."""
+        blocks = self.list_children(block_id)
+        for block in blocks:
+            if block.get("has_children") and block["type"] not in ("child_page", "child_database"):
+                block[block["type"]]["children"] = self.read_tree(block["id"])
+        return blocks
+
+    # ------------------------------------------------------------ writes
+    def create_page(self, parent: dict, properties: dict, icon: dict | None = None, children: list[dict] | None = None) -> dict:
+        body: dict = {"parent": parent, "properties": properties}
+        if icon:
+            body["icon"] = icon
+        if children:
+            body["children"] = children
+        return self.request("POST", "pages", body=body)
+
+    def update_page(self, page_id: str, **fields: Any) -> dict:
+        return self.request("PATCH", f"pages/{page_id}", body=fields)
+
+    def update_block(self, block_id: str, block: dict) -> dict:
+        kind = block["type"]
+        payload = {k: v for k, v in block[kind].items() if k != "children"}
+        return self.request("PATCH", f"blocks/{block_id}", body={kind: payload})
+
+    def delete_block(self, block_id: str) -> dict:
+        return self.request("DELETE", f"blocks/{block_id}")
+
+    def append_children(self, parent_id: str, children: list[dict], after: str | None = None) -> list[dict]:
+        """Append one request's worth of children (the caller chunks) after block `after`, or
+        at the end when `after` is None; returns the new top-level blocks."""
+        body: dict = {"children": children}
+        if after:
+            body["position"] = {"type": "after_block", "after_block": {"id": after}}
+        result = self.request("PATCH", f"blocks/{parent_id}/children", body=body)
+        return result.get("results", [])
+
+    def append_at_start(self, parent_id: str, children: list[dict]) -> list[dict]:
+        body = {"children": children, "position": {"type": "start"}}
+        return self.request("PATCH", f"blocks/{parent_id}/children", body=body).get("results", [])
+
+    def upload_file(self, path: Path, filename: str) -> str:
+        """Upload a local file with the File Upload API (single part); returns the upload id."""
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        created = self.request("POST", "file_uploads", body={"mode": "single_part", "filename": filename, "content_type": content_type})
+        upload_id = created["id"]
+        with path.open("rb") as handle:
+            self.request("POST", f"file_uploads/{upload_id}/send", form={"file": (filename, handle.read(), content_type)})
+        return upload_id
+
+
+def _template(path: str) -> str:
+    """`blocks/<uuid>/children` -> `blocks/{id}/children` for per-endpoint counts."""
+    parts = []
+    for part in path.split("/"):
+        parts.append("{id}" if len(part.replace("-", "")) == 32 and all(c in "0123456789abcdef-" for c in part.lower()) else part)
+    return "/".join(parts)

@@ -1,0 +1,233 @@
+"""Stage 3: the plan — a pure comparison of what the content wants with what Notion holds.
+
+`plan_variant` performs no I/O. It yields the fewest operations that turn the live page
+into the desired one: property changes in one request, and a block diff computed with a
+sequence diff over block fingerprints, recursing into children:
+
+* blocks that are identical (content and children) are left alone;
+* a block whose type stayed the same but whose content changed is updated in place;
+* contiguous new blocks are inserted after an anchor block in one batched request;
+* removed blocks are deleted; a type change is a delete plus an insert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any, Literal, Union
+
+from .convert import normalize_block
+
+UNTOUCHABLE = {"child_page", "child_database", "unsupported", "link_preview", "meeting_notes", "transcription"}
+
+
+# ---------------------------------------------------------------------------- operations
+@dataclass
+class UpdateBlock:
+    block_id: str
+    block: dict
+    old: dict
+    kind: Literal["update_block"] = "update_block"
+
+
+@dataclass
+class InsertBlocks:
+    parent_id: str
+    after_id: str | None  # None: at the start of the parent
+    blocks: list[dict]
+    kind: Literal["insert_blocks"] = "insert_blocks"
+
+
+@dataclass
+class DeleteBlock:
+    block_id: str
+    old: dict
+    kind: Literal["delete_block"] = "delete_block"
+
+
+BlockOp = Union[UpdateBlock, InsertBlocks, DeleteBlock]
+
+
+@dataclass
+class PropertyChange:
+    name: str
+    old: str
+    new: str
+
+
+@dataclass
+class Drift:
+    """Edits made in Notion by someone other than the bot since it last wrote the page."""
+
+    page_edited_by: str | None
+    block_ids: list[str]
+
+    def describe(self) -> str:
+        parts = []
+        if self.page_edited_by:
+            parts.append(f"page last edited by user {self.page_edited_by}")
+        if self.block_ids:
+            parts.append(f"{len(self.block_ids)} block(s) edited by someone else")
+        return "; ".join(parts)
+
+
+@dataclass
+class VariantPlan:
+    slug: str
+    lang: str
+    path: str
+    action: Literal["create", "update", "unchanged"]
+    page_id: str | None = None
+    url: str | None = None
+    properties: dict = field(default_factory=dict)  # request values to send (all on create, changed ones on update)
+    property_changes: list[PropertyChange] = field(default_factory=list)
+    icon: dict | None = None  # page icon to send, when it changes
+    block_ops: list[BlockOp] = field(default_factory=list)
+    children: list[dict] = field(default_factory=list)  # on create: the whole body
+    drift: Drift | None = None
+    live_markdown: str = ""
+    desired_markdown: str = ""
+    notes: list[str] = field(default_factory=list)
+    sibling_pending: bool = False  # the language link waits for the sibling page to exist
+
+    @property
+    def writes_planned(self) -> int:
+        """Write requests this plan needs at minimum (chunking can add appends for very large bodies)."""
+        if self.action == "create":
+            return 1
+        return int(bool(self.properties or self.icon)) + len(self.block_ops)
+
+    def to_dict(self) -> dict:
+        ops = []
+        for op in self.block_ops:
+            if isinstance(op, UpdateBlock):
+                ops.append({"op": "update_block", "block_id": op.block_id, "type": op.block["type"]})
+            elif isinstance(op, InsertBlocks):
+                ops.append({"op": "insert_blocks", "parent_id": op.parent_id, "after_id": op.after_id, "count": len(op.blocks), "types": [b["type"] for b in op.blocks]})
+            else:
+                ops.append({"op": "delete_block", "block_id": op.block_id, "type": op.old.get("type")})
+        return {
+            "slug": self.slug,
+            "lang": self.lang,
+            "path": self.path,
+            "action": self.action,
+            "page_id": self.page_id,
+            "url": self.url,
+            "property_changes": [{"property": c.name, "old": c.old, "new": c.new} for c in self.property_changes],
+            "icon": self.icon,
+            "block_operations": ops,
+            "blocks_on_create": len(self.children) if self.action == "create" else 0,
+            "drift": None if not self.drift else {"page_edited_by": self.drift.page_edited_by, "block_ids": self.drift.block_ids},
+            "notes": self.notes,
+        }
+
+
+# ---------------------------------------------------------------------------- block diff
+def children_of(block: dict) -> list[dict]:
+    return block.get(block["type"], {}).get("children") or []
+
+
+def fingerprint(block: dict) -> str:
+    """Content of a block and, recursively, its children — equal fingerprints mean nothing to do."""
+    doc = [normalize_block(block), [fingerprint(c) for c in children_of(block)]]
+    return hashlib.sha1(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _shape(block: dict) -> tuple:
+    """Blocks of the same shape can be updated in place (Notion cannot change a block's type,
+    nor a table's width)."""
+    kind = block["type"]
+    if kind == "table":
+        return (kind, block[kind].get("table_width"))
+    return (kind,)
+
+
+def diff_blocks(parent_id: str, live: list[dict], desired: list[dict]) -> list[BlockOp]:
+    live = [b for b in live if b["type"] not in UNTOUCHABLE]
+    ops: list[BlockOp] = []
+    matcher = SequenceMatcher(None, [fingerprint(b) for b in live], [fingerprint(b) for b in desired], autojunk=False)
+    anchor: str | None = None
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            anchor = live[i2 - 1]["id"]
+            continue
+        anchor = _diff_region(parent_id, live[i1:i2], desired[j1:j2], anchor, ops)
+    return ops
+
+
+def _diff_region(parent_id: str, olds: list[dict], news: list[dict], anchor: str | None, ops: list[BlockOp]) -> str | None:
+    """Pair blocks of the same shape in a changed region; the rest are deletes and inserts."""
+    matcher = SequenceMatcher(None, [_shape(b) for b in olds], [_shape(b) for b in news], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for old, new in zip(olds[i1:i2], news[j1:j2]):
+                if normalize_block(old) != normalize_block(new):
+                    ops.append(UpdateBlock(old["id"], new, old))
+                ops.extend(diff_blocks(old["id"], children_of(old), children_of(new)))
+                anchor = old["id"]
+            continue
+        for old in olds[i1:i2]:
+            ops.append(DeleteBlock(old["id"], old))
+        if j2 > j1:
+            ops.append(InsertBlocks(parent_id, anchor, news[j1:j2]))
+    return anchor
+
+
+# ---------------------------------------------------------------------------- drift
+def detect_drift(page: dict, blocks: list[dict], bot_user_id: str) -> Drift | None:
+    """Anything last edited by someone other than the bot's own user is drift.
+
+    Notion records `last_edited_by` on the page and on every block, so this needs no state
+    outside Notion and works on a fresh machine.
+    """
+    def editor(obj: dict) -> str | None:
+        return (obj.get("last_edited_by") or {}).get("id")
+
+    edited = []
+
+    def walk(items: list[dict]) -> None:
+        for b in items:
+            who = editor(b)
+            if who and who != bot_user_id:
+                edited.append(b["id"])
+            walk(children_of(b))
+
+    walk(blocks)
+    page_editor = editor(page)
+    page_drift = page_editor if page_editor and page_editor != bot_user_id else None
+    if not edited and not page_drift:
+        return None
+    return Drift(page_drift, edited)
+
+
+# ---------------------------------------------------------------------------- properties
+@dataclass
+class PropertyTarget:
+    """One mapped property as the target database has it."""
+
+    name: str
+    type: str
+
+
+def diff_properties(desired: dict, live: dict, targets: list[PropertyTarget], normalize) -> tuple[dict, list[PropertyChange]]:
+    """Changed request values and their display, comparing normalized values."""
+    from .properties import display_value
+
+    send: dict = {}
+    changes: list[PropertyChange] = []
+    for target in targets:
+        if target.name not in desired:
+            continue
+        new_value = normalize(target.type, desired[target.name].get(target.type))
+        raw_live = live.get(target.name)
+        old_value = normalize(target.type, raw_live.get(target.type)) if raw_live else None
+        if new_value != old_value and not (_empty(new_value) and _empty(old_value)):
+            send[target.name] = desired[target.name]
+            changes.append(PropertyChange(target.name, display_value(target.type, old_value), display_value(target.type, new_value)))
+    return send, changes
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []

@@ -1,0 +1,294 @@
+"""The publishing engine: source → convert → plan → apply, for one or more weeks.
+
+Both language variants of a week are published together. Every variant is planned before
+anything is written, so invalid content, duplicate pages or drift stop the run with nothing
+half-published. A write whose outcome is unknown is reconciled by reading Notion again and
+re-planning, which is also how an interrupted run converges.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Literal
+
+from .convert import ConvertOptions, Degradation, blocks_to_markdown, convert_markdown
+from .errors import ContentError, DriftError, DuplicatePagesError, Problem
+from .notion import NotionError, OutcomeUnknownError
+from .plan import PropertyTarget, VariantPlan, detect_drift, diff_blocks, diff_properties
+from .properties import desired_icon, desired_properties, normalize_value
+from .session import Session, Target
+from .source import LANGS, Variant
+
+log = logging.getLogger("bot")
+
+OnDrift = Literal["fail", "skip", "overwrite"]
+LANG_LINK_TEXT = {"en": "中文版", "zh": "English"}  # shown on a page, pointing at the *other* variant
+MAX_RECONCILE_ROUNDS = 4
+
+
+@dataclass
+class Live:
+    """What Notion holds for one slug."""
+
+    page: dict
+    blocks: list[dict]
+
+    @property
+    def id(self) -> str:
+        return self.page["id"]
+
+    @property
+    def url(self) -> str | None:
+        return self.page.get("url")
+
+
+@dataclass
+class VariantResult:
+    variant: Variant
+    plan: VariantPlan
+    action: str  # created / updated / unchanged / skipped / planned-*
+    writes: int = 0
+    report: list[Degradation] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "slug": self.variant.slug,
+            "lang": self.variant.lang,
+            "week": self.variant.week,
+            "path": str(self.variant.path),
+            "action": self.action,
+            "page_id": self.plan.page_id,
+            "url": self.plan.url,
+            "writes": self.writes,
+            "report": [d.to_dict() for d in self.report],
+            "plan": self.plan.to_dict(),
+        }
+
+
+@dataclass
+class PublishOptions:
+    dry_run: bool = False
+    on_drift: OnDrift = "fail"
+    strict: bool = False
+
+
+def language_link(lang: str, sibling_url: str | None) -> dict:
+    """The callout at the top of each page linking to the other language's page."""
+    link = {"url": sibling_url} if sibling_url else None
+    annotations = {"bold": False, "italic": False, "strikethrough": False, "underline": False, "code": False, "color": "default"}
+    return {
+        "object": "block",
+        "type": "callout",
+        "callout": {
+            "rich_text": [{"type": "text", "text": {"content": LANG_LINK_TEXT[lang], "link": link}, "annotations": annotations}],
+            "icon": {"type": "emoji", "emoji": "🌐"},
+            "color": "gray_background",
+        },
+    }
+
+
+class Publisher:
+    def __init__(self, session: Session, all_variants: list[Variant], options: PublishOptions, progress: Callable[[str], None] | None = None):
+        self.session = session
+        self.api = session.api
+        self.mapping = session.mapping
+        self.by_path = {v.path.resolve(): v for v in all_variants}
+        self.options = options
+        self.progress = progress or (lambda message: None)
+        self._url_cache: dict[str, str | None] = {}
+
+    # ------------------------------------------------------------------ reading
+    def find_live(self, variant: Variant) -> Live | None:
+        target = self.session.target(variant.lang)
+        key = self.mapping.key_property
+        pages = self.api.find_pages(target.data_source_id, key.property, key.type, variant.slug)
+        if len(pages) > 1:
+            listing = ", ".join(f"{p['id']} ({p.get('url')})" for p in pages)
+            raise DuplicatePagesError(f"{len(pages)} pages have slug {variant.slug!r}: {listing}. Trash all but one in Notion, then publish again.")
+        if not pages:
+            return None
+        self._url_cache[variant.slug] = pages[0].get("url")
+        return Live(pages[0], self.api.read_tree(pages[0]["id"]))
+
+    def url_of(self, variant: Variant) -> str | None:
+        if variant.slug not in self._url_cache:
+            target = self.session.target(variant.lang)
+            key = self.mapping.key_property
+            pages = self.api.find_pages(target.data_source_id, key.property, key.type, variant.slug)
+            self._url_cache[variant.slug] = pages[0].get("url") if len(pages) == 1 else None
+        return self._url_cache[variant.slug]
+
+    def link_resolver(self, variant: Variant) -> Callable[[str], str | None]:
+        def resolve(href: str) -> str | None:
+            path_part = href.split("#", 1)[0]
+            if not path_part:
+                return None
+            linked = self.by_path.get((variant.path.parent / path_part).resolve())
+            return self.url_of(linked) if linked else None
+
+        return resolve
+
+    # ------------------------------------------------------------------ planning
+    def convert(self, variant: Variant) -> tuple[list[dict], list[Degradation]]:
+        options = ConvertOptions(line_offset=variant.body_line - 1, resolve_link=self.link_resolver(variant), base_dir=variant.path.parent)
+        result = convert_markdown(variant.body, options)
+        return result.blocks, list(result.report)
+
+    def plan(self, variant: Variant, body: list[dict], live: Live | None, sibling: Variant | None, sibling_url: str | None) -> VariantPlan:
+        target = self.session.target(variant.lang)
+        present = set(target.property_types)
+        title_field = self.mapping.title_field
+        desired = desired_properties(variant, self.mapping, self.session.settings.zone, present | {self.mapping.properties[title_field].property})
+        # The title goes to the database's title property, whatever it is called.
+        mapped_title = self.mapping.properties[title_field].property
+        if mapped_title != target.title_property:
+            desired[target.title_property] = desired.pop(mapped_title)
+        icon = desired_icon(variant, self.mapping)
+        blocks = ([language_link(variant.lang, sibling_url)] if sibling else []) + body
+        plan = VariantPlan(slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_markdown=blocks_to_markdown(blocks))
+        plan.sibling_pending = bool(sibling) and not sibling_url
+        if sibling is None:
+            plan.notes.append(f"no {_other(variant.lang)} variant of {variant.week}: published without a language link")
+        if live is None:
+            plan.action = "create"
+            plan.properties, plan.icon, plan.children = desired, icon, blocks
+            return plan
+        plan.page_id, plan.url = live.id, live.url
+        plan.live_markdown = blocks_to_markdown(live.blocks)
+        targets = [PropertyTarget(name, target.property_types.get(name, "title" if name == target.title_property else "")) for name in desired]
+        plan.properties, plan.property_changes = diff_properties(desired, live.page.get("properties", {}), targets, normalize_value)
+        if icon and (live.page.get("icon") or {}).get("emoji") != icon["emoji"]:
+            plan.icon = icon
+            plan.property_changes.append(_icon_change(live.page.get("icon"), icon))
+        plan.block_ops = diff_blocks(live.id, live.blocks, blocks)
+        plan.drift = detect_drift(live.page, live.blocks, self.session.bot_user_id)
+        if plan.properties or plan.icon or plan.block_ops:
+            plan.action = "update"
+        return plan
+
+    def plan_group(self, variants: list[Variant]) -> tuple[list[VariantPlan], dict[str, Live | None], dict[str, list[Degradation]]]:
+        converted = {v.slug: self.convert(v) for v in variants}
+        self._check_strict(variants, converted)
+        lives = {v.slug: self.find_live(v) for v in variants}
+        plans = []
+        for v in variants:
+            sibling = _sibling(v, variants)
+            sibling_url = lives[sibling.slug].url if sibling and lives.get(sibling.slug) else None
+            plans.append(self.plan(v, converted[v.slug][0], lives[v.slug], sibling, sibling_url))
+        return plans, lives, {slug: c[1] for slug, c in converted.items()}
+
+    def _check_strict(self, variants: list[Variant], converted: dict) -> None:
+        if not self.options.strict:
+            return
+        problems = [
+            Problem(v.path, d.line, d.construct, d.message)
+            for v in variants
+            for d in converted[v.slug][1]
+        ]
+        if problems:
+            raise ContentError(problems)
+
+    # ------------------------------------------------------------------ applying
+    def publish_group(self, variants: list[Variant]) -> list[VariantResult]:
+        """Plan every variant of a week, check drift, then apply (unless dry run)."""
+        from .apply import Writer
+
+        plans, lives, reports = self.plan_group(variants)
+        drifted = [p for p in plans if p.drift]
+        if drifted and self.options.on_drift == "fail" and not self.options.dry_run:
+            names = "; ".join(f"{p.slug}: {p.drift.describe()}" for p in drifted)
+            raise DriftError(f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits, or --on-drift skip.")
+        results = []
+        by_slug = {v.slug: v for v in variants}
+        if self.options.dry_run:
+            for p in plans:
+                action = "drift" if p.drift else p.action
+                results.append(VariantResult(by_slug[p.slug], p, action, 0, reports[p.slug]))
+            return results
+        writer = Writer(self.api)
+        for plan in plans:
+            variant = by_slug[plan.slug]
+            if plan.drift and self.options.on_drift == "skip":
+                results.append(VariantResult(variant, plan, "skipped", 0, reports[plan.slug]))
+                continue
+            if plan.sibling_pending and plan.action == "create":
+                self._fill_language_link(plan, variant, variants)
+            before = self.api.stats.snapshot()
+            self.progress(f"{plan.slug}: {plan.action}")
+            final = self._apply_converging(writer, variant, plan, variants)
+            if final.page_id:
+                self._url_cache[variant.slug] = final.url
+            action = {"create": "created", "update": "updated", "unchanged": "unchanged"}[plan.action]
+            results.append(VariantResult(variant, final, action, self.api.stats.since(before).writes, reports[plan.slug]))
+        self._complete_language_links(writer, results, variants)
+        return results
+
+    def _apply_converging(self, writer, variant: Variant, plan: VariantPlan, group: list[Variant]) -> VariantPlan:
+        """Apply `plan`; on an unknown write outcome, re-read Notion and apply a fresh plan."""
+        for _ in range(MAX_RECONCILE_ROUNDS):
+            try:
+                if plan.action == "create":
+                    writer.create_page(plan, {"type": "data_source_id", "data_source_id": self.session.target(variant.lang).data_source_id})
+                elif plan.action == "update":
+                    writer.update_page(plan)
+                return plan
+            except OutcomeUnknownError as exc:
+                log.warning("%s: %s — reading Notion again before continuing", variant.slug, exc)
+                self.progress(f"{variant.slug}: outcome unknown, reconciling")
+                plan = self._replan(variant, group)
+        raise NotionError(f"{variant.slug}: Notion kept failing while writing; nothing was duplicated, run publish again to finish")
+
+    def _replan(self, variant: Variant, group: list[Variant]) -> VariantPlan:
+        sibling = _sibling(variant, group)
+        sibling_url = self.url_of(sibling) if sibling else None
+        body, _ = self.convert(variant)
+        live = self.find_live(variant)
+        plan = self.plan(variant, body, live, sibling, sibling_url)
+        plan.drift = None  # our own partial writes are not drift
+        return plan
+
+    def _fill_language_link(self, plan: VariantPlan, variant: Variant, group: list[Variant]) -> None:
+        """The sibling was created earlier in this run: link it right away (no extra write)."""
+        sibling = _sibling(variant, group)
+        url = self._url_cache.get(sibling.slug) if sibling else None
+        if url and plan.children and plan.children[0]["type"] == "callout":
+            plan.children[0] = language_link(variant.lang, url)
+            plan.sibling_pending = False
+
+    def _complete_language_links(self, writer, results: list[VariantResult], group: list[Variant]) -> None:
+        """A page created before its sibling existed gets the link now (one block update)."""
+        for result in results:
+            if not result.plan.sibling_pending:
+                continue
+            sibling = _sibling(result.variant, group)
+            self._url_cache.pop(sibling.slug, None)
+            if not self.url_of(sibling):
+                continue
+            before = self.api.stats.snapshot()
+            final = self._apply_converging(writer, result.variant, self._replan(result.variant, group), group)
+            result.plan.sibling_pending = False
+            result.plan.url = final.url or result.plan.url
+            result.writes += self.api.stats.since(before).writes
+
+
+def _other(lang: str) -> str:
+    return next(l for l in LANGS if l != lang)
+
+
+def _sibling(variant: Variant, group: list[Variant]) -> Variant | None:
+    return next((v for v in group if v.group == variant.group and v.lang != variant.lang), None)
+
+
+def _icon_change(old: dict | None, new: dict):
+    from .plan import PropertyChange
+
+    return PropertyChange("(page icon)", (old or {}).get("emoji") or "(empty)", new["emoji"])
+
+
+def group_by_week(variants: list[Variant]) -> list[list[Variant]]:
+    groups: dict[tuple[str, str], list[Variant]] = {}
+    for v in variants:
+        groups.setdefault(v.group, []).append(v)
+    return [sorted(g, key=lambda v: LANGS.index(v.lang)) for _, g in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0]))]

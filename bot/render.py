@@ -1,0 +1,74 @@
+"""Human output: the Terraform-like plan and the publish summary (stdout)."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+from .publish import VariantResult
+
+SYMBOL = {"create": "+", "update": "~", "unchanged": "=", "drift": "!", "created": "+", "updated": "~", "skipped": "-"}
+COLORS = {"+": "\033[32m", "-": "\033[31m", "~": "\033[33m", "!": "\033[35m", "@": "\033[36m"}
+RESET = "\033[0m"
+
+
+def _color(line: str, enabled: bool) -> str:
+    if not enabled or not line:
+        return line
+    code = COLORS.get(line[0])
+    return f"{code}{line}{RESET}" if code else line
+
+
+def plan_text(results: list[VariantResult], color: bool = False) -> str:
+    out: list[str] = []
+    counts = {"create": 0, "update": 0, "unchanged": 0, "drift": 0}
+    for r in results:
+        p = r.plan
+        action = "drift" if p.drift else p.action
+        counts[action if action in counts else "update"] += 1
+        if p.drift and p.action == "unchanged":
+            counts["drift"] += 0
+        symbol = SYMBOL[action]
+        head = f"{symbol} {p.slug} ({p.lang})  {action}"
+        if p.page_id:
+            head += f"  page {p.page_id}"
+        out.append(_color(head, color))
+        if p.drift:
+            out.append(_color(f"  ! drift: {p.drift.describe()} — the diff below includes those edits", color))
+        if p.action == "create":
+            out.append(f"    + {len(p.children)} blocks, {len(p.properties)} properties")
+        for change in p.property_changes:
+            out.append(_color(f"  ~ {change.name}: {change.old} → {change.new}", color))
+        if p.block_ops:
+            out.append(f"    {len(p.block_ops)} block operation(s): " + _op_summary(p))
+        diff = list(difflib.unified_diff(p.live_markdown.splitlines(), p.desired_markdown.splitlines(), "notion", "content", lineterm="", n=1))
+        if p.action != "create" and diff:
+            out.extend("    " + _color(line, color) for line in diff)
+        for note in p.notes:
+            out.append(f"    note: {note}")
+        if p.sibling_pending:
+            out.append("    note: the language link is completed once both pages exist")
+        for d in r.report:
+            out.append(f"    degraded: line {d.line}: {d.construct}: {d.message}")
+    out.append(f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['unchanged']} unchanged" + (f", {counts['drift']} drifted." if counts["drift"] else "."))
+    return "\n".join(out)
+
+
+def _op_summary(p) -> str:
+    kinds: dict[str, int] = {}
+    for op in p.block_ops:
+        kinds[op.kind] = kinds.get(op.kind, 0) + 1
+    return ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in kinds.items())
+
+
+def summary_text(results: Iterable[VariantResult]) -> str:
+    lines = []
+    for r in results:
+        symbol = SYMBOL.get(r.action, " ")
+        line = f"{symbol} {r.variant.slug:<28} {r.action:<9} {r.writes:>3} writes  {r.plan.page_id or '-'}  {r.plan.url or ''}"
+        lines.append(line.rstrip())
+        for note in r.plan.notes:
+            lines.append(f"    note: {note}")
+        for d in r.report:
+            lines.append(f"    degraded: {r.variant.path}:{d.line}: {d.construct}: {d.message}")
+    return "\n".join(lines)

@@ -1,0 +1,134 @@
+"""Connecting: real Notion when NOTION_TOKEN is set, otherwise the embedded local workspace.
+
+Both go through the same `NotionAPI` (the official SDK); only the httpx transport differs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from .clock import SYSTEM_CLOCK, Clock
+from .errors import ConfigError
+from .mapping import Mapping, load_mapping
+from .notion import NotionAPI, NotionError, RetryPolicy
+from .settings import Settings
+
+log = logging.getLogger("bot")
+LOCAL_BASE_URL = "http://local-notion.invalid"
+
+
+@dataclass
+class Target:
+    """The database (data source) one language publishes into, as Notion describes it."""
+
+    database_id: str
+    data_source_id: str
+    property_types: dict[str, str]  # property name -> Notion type
+    title_property: str
+
+
+@dataclass
+class Session:
+    settings: Settings
+    mapping: Mapping
+    api: NotionAPI
+    is_local: bool
+    workspace: object | None = None
+    targets: dict[str, Target] = field(default_factory=dict)
+    _bot_user_id: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def bot_user_id(self) -> str:
+        if self._bot_user_id is None:
+            self._bot_user_id = self.api.me()["id"]
+        return self._bot_user_id
+
+    def target(self, lang: str) -> Target:
+        if lang not in self.targets:
+            self.targets[lang] = self._resolve_target(lang)
+        return self.targets[lang]
+
+    def _resolve_target(self, lang: str) -> Target:
+        database_id = self._database_id(lang)
+        for known in self.targets.values():
+            if known.database_id == database_id:
+                return known
+        try:
+            database = self.api.retrieve_database(database_id)
+        except NotionError as exc:
+            raise ConfigError(f"cannot open database {database_id} for '{lang}': {exc}. {exc.hint or ''}".strip()) from None
+        sources = database.get("data_sources") or []
+        if not sources:
+            raise ConfigError(f"database {database_id} has no data source (Notion-Version {self.api.notion_version})")
+        data_source = self.api.retrieve_data_source(sources[0]["id"])
+        types = {name: spec["type"] for name, spec in data_source.get("properties", {}).items()}
+        return Target(database_id, sources[0]["id"], types, self._check_schema(types, database_id))
+
+    def _database_id(self, lang: str) -> str:
+        if self.is_local:
+            return self.workspace.ensure_database(self.mapping.database_title, self.mapping.database_schema())[0]
+        database_id = self.settings.database_id_for(lang)
+        if not database_id:
+            raise ConfigError(f"no database for '{lang}': set NOTION_DATABASE_ID (or NOTION_DATABASE_ID_{lang.upper()})")
+        return database_id
+
+    def _check_schema(self, types: dict[str, str], database_id: str) -> str:
+        """Every mapped property must exist with the mapped type; returns the title property name."""
+        titles = [n for n, t in types.items() if t == "title"]
+        if not titles:
+            raise ConfigError(f"database {database_id} has no title property")
+        problems = []
+        for field_name, prop in self.mapping.properties.items():
+            if prop.type == "title":
+                continue
+            actual = types.get(prop.property)
+            if actual is None:
+                message = f"database has no property {prop.property!r} ({prop.type}) for front-matter field {field_name!r}"
+                if prop.required:
+                    problems.append(message + f"; add the column in Notion or fix {self.settings.bot_mapping}")
+                else:
+                    self.warnings.append(message + "; skipped")
+            elif actual != prop.type:
+                problems.append(f"property {prop.property!r} is {actual} in the database but {prop.type} in {self.settings.bot_mapping}")
+        if problems:
+            raise ConfigError("\n".join(problems))
+        mapped_title = self.mapping.properties[self.mapping.title_field].property
+        return mapped_title if mapped_title in titles else titles[0]
+
+    def close(self) -> None:
+        self.api.close()
+
+
+def open_session(
+    settings: Settings,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    transport: httpx.BaseTransport | None = None,
+    workspace: object | None = None,
+    mapping: Mapping | None = None,
+    announce=None,
+) -> Session:
+    """Open the configured workspace. `transport`/`workspace` let tests inject their own."""
+    mapping = mapping or load_mapping(settings.bot_mapping)
+    retry = RetryPolicy(max_attempts=settings.bot_max_attempts, max_wait=settings.bot_max_retry_wait)
+    common = dict(notion_version=settings.notion_version, rate=settings.bot_rate_limit, retry=retry, timeout=settings.bot_request_timeout, clock=clock)
+    if settings.uses_local_workspace:
+        from .local import FaultPlan, LocalTransport, LocalWorkspace
+
+        if workspace is None:
+            Path(settings.state_dir).mkdir(parents=True, exist_ok=True)
+            workspace = LocalWorkspace(Path(settings.state_dir) / "local-notion.sqlite3", clock=clock, bot_token=settings.bot_local_token)
+            if settings.bot_local_faults:
+                workspace.faults = FaultPlan.from_spec(settings.bot_local_faults)
+        if announce:
+            announce(f"No NOTION_TOKEN: using the embedded local workspace in {settings.state_dir}/ (set NOTION_TOKEN to publish to Notion).")
+        api = NotionAPI(auth=settings.bot_local_token, base_url=LOCAL_BASE_URL, transport=transport or LocalTransport(workspace), **common)
+        return Session(settings, mapping, api, True, workspace)
+    token = settings.notion_token.get_secret_value()
+    api = NotionAPI(auth=token, base_url=settings.notion_base_url, transport=transport, **common)
+    return Session(settings, mapping, api, False)

@@ -1,0 +1,249 @@
+"""Stage 1: read content files and validate their front matter.
+
+A content file is YAML front matter between `---` lines followed by the Markdown body.
+Every problem is reported as ``file:line: field: message`` before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ContentError, Problem, SelectionError
+
+MAX_FILE_BYTES = 5 * 1024 * 1024  # far above any newsletter; refuses runaway files early
+WEEK_RE = re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$")
+SLUG_RE = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
+LANGS = ("en", "zh")
+DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+class FrontMatter(BaseModel):
+    """The front matter of one language variant of a week."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1)
+    lang: Literal["en", "zh"]
+    week: str = Field(description="ISO week, e.g. 2026-W22")
+    series: str = Field(description="ties the language variants of a week together, e.g. rec-weekly")
+    slug: str
+    type: Literal["Post", "Page", "Notice", "Menu", "SubMenu"] = "Post"
+    status: Literal["Published", "Draft", "Invisible"]
+    date: datetime | date
+    summary: str = ""
+    tags: list[str] = Field(default_factory=list, max_length=100)
+    category: str | None = None
+    priority: float | None = None
+    icon: str | None = None
+    password: str | None = None
+
+    @field_validator("week")
+    @classmethod
+    def _week(cls, value: str) -> str:
+        if not WEEK_RE.match(value):
+            raise ValueError("expected an ISO week such as 2026-W22")
+        return value
+
+    @field_validator("slug", "series")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG_RE.match(value):
+            raise ValueError("expected letters, digits and single hyphens, e.g. rec-weekly-en-2026-W22")
+        return value
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        if isinstance(value, (datetime, date)):
+            return value
+        if isinstance(value, str):
+            text = value.strip()
+            for fmt in DATE_FORMATS:
+                try:
+                    return datetime.strptime(text, fmt)
+                except ValueError:
+                    pass
+            try:
+                return datetime.fromisoformat(text)
+            except ValueError:
+                pass
+        raise ValueError("expected a date such as 2026-05-30 07:01 (local time in BOT_TIMEZONE) or 2026-05-30")
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not tag or "," in tag:
+                raise ValueError(f"tag {tag!r}: tag names must be non-empty and contain no comma (Notion rejects commas in options)")
+        if len(set(value)) != len(value):
+            raise ValueError("tags must not repeat")
+        return value
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str | None) -> str | None:
+        if value is not None and "," in value:
+            raise ValueError("category must contain no comma (Notion rejects commas in select options)")
+        return value or None
+
+    @field_validator("icon")
+    @classmethod
+    def _icon(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > 16:
+            raise ValueError("expected a single emoji such as 📚")
+        return value or None
+
+    @model_validator(mode="after")
+    def _slug_matches(self) -> "FrontMatter":
+        expected = f"{self.series}-{self.lang}-{self.week}"
+        if self.slug != expected:
+            raise ValueError(f"slug {self.slug!r} must be {expected!r} (series-lang-week)")
+        return self
+
+
+@dataclass
+class Variant:
+    """One language variant of one week, read from one file."""
+
+    path: Path
+    front: FrontMatter
+    body: str
+    body_line: int  # 1-based line number of the first body line in the file
+    field_lines: dict[str, int]
+
+    @property
+    def slug(self) -> str:
+        return self.front.slug
+
+    @property
+    def lang(self) -> str:
+        return self.front.lang
+
+    @property
+    def week(self) -> str:
+        return self.front.week
+
+    @property
+    def group(self) -> tuple[str, str]:
+        """Variants with the same group are translations of each other."""
+        return (self.front.series, self.front.week)
+
+
+def split_front_matter(path: Path, text: str) -> tuple[str, str, int]:
+    """Return (yaml text, body, 1-based line of the body)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n") != "---":
+        raise ContentError([Problem(path, 1, None, "expected YAML front matter starting with '---' on the first line")])
+    for index in range(1, len(lines)):
+        if lines[index].rstrip("\r\n") in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    raise ContentError([Problem(path, 1, None, "front matter is not closed: expected a line '---' after it")])
+
+
+def _field_lines(path: Path, yaml_text: str) -> dict[str, int]:
+    try:
+        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1  # +1 for 1-based, +1 for the opening '---'
+        raise ContentError([Problem(path, line, None, f"invalid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    if not isinstance(node, yaml.MappingNode):
+        raise ContentError([Problem(path, 2, None, "front matter must be a YAML mapping of field: value")])
+    return {key.value: key.start_mark.line + 2 for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
+
+
+def read_variant(path: Path) -> Variant:
+    """Read and validate one content file; raises ContentError naming file, line and field."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ContentError([Problem(path, None, None, "file not found")]) from None
+    if size > MAX_FILE_BYTES:
+        raise ContentError([Problem(path, None, None, f"file is {size:,} bytes; at most {MAX_FILE_BYTES:,} are accepted")])
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContentError([Problem(path, line, None, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8")]) from None
+    if not text.strip():
+        raise ContentError([Problem(path, 1, None, "file is empty: expected front matter and a Markdown body")])
+    text = text.lstrip("\ufeff")
+    yaml_text, body, body_line = split_front_matter(path, text)
+    lines = _field_lines(path, yaml_text)
+    data = yaml.safe_load(yaml_text) or {}
+    try:
+        front = FrontMatter.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else None
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "missing":
+                message = "required field is missing"
+            elif err["type"] == "extra_forbidden":
+                message = f"unknown field (allowed: {', '.join(FrontMatter.model_fields)})"
+            line = lines.get(field, 1) if field else 1
+            problems.append(Problem(path, line, field, message))
+        raise ContentError(problems) from None
+    return Variant(path=path, front=front, body=body, body_line=body_line, field_lines=lines)
+
+
+def discover(content_dir: Path) -> list[Path]:
+    return sorted(p for p in content_dir.rglob("*.md") if p.is_file() and not p.name.startswith("_"))
+
+
+def read_all(content_dir: Path) -> list[Variant]:
+    """Read every content file, collecting all problems before failing; checks slug uniqueness."""
+    if not content_dir.is_dir():
+        raise ContentError([Problem(content_dir, None, None, "content directory not found (set BOT_CONTENT_DIR)")])
+    variants: list[Variant] = []
+    problems: list[Problem] = []
+    for path in discover(content_dir):
+        try:
+            variants.append(read_variant(path))
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    problems.extend(check_unique(variants))
+    if problems:
+        raise ContentError(problems)
+    return variants
+
+
+def check_unique(variants: list[Variant]) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, Variant] = {}
+    groups: dict[tuple[tuple[str, str], str], Variant] = {}
+    for v in variants:
+        if v.slug in seen:
+            problems.append(Problem(v.path, v.field_lines.get("slug"), "slug", f"duplicate slug {v.slug!r}, also used by {seen[v.slug].path}"))
+        seen.setdefault(v.slug, v)
+        key = (v.group, v.lang)
+        if key in groups and groups[key].slug != v.slug:
+            problems.append(Problem(v.path, v.field_lines.get("lang"), "lang", f"a second {v.lang} variant of {v.group[0]} {v.week}, also in {groups[key].path}"))
+        groups.setdefault(key, v)
+    return problems
+
+
+def select_week(variants: list[Variant], spec: str) -> list[Variant]:
+    """Select the variants of one week: `W22`, `w22`, `2026-W22`."""
+    text = spec.strip().upper()
+    match = re.fullmatch(r"(?:(\d{4})-?)?W(\d{1,2})", text)
+    if not match:
+        raise SelectionError(f"--week {spec!r}: expected W22 or 2026-W22")
+    year, number = match.group(1), int(match.group(2))
+    candidates = [v for v in variants if v.week.endswith(f"-W{number:02d}") and (year is None or v.week.startswith(year))]
+    if not candidates:
+        known = ", ".join(sorted({v.week for v in variants})) or "none"
+        raise SelectionError(f"--week {spec!r}: no content for that week (weeks in content: {known})")
+    weeks = sorted({v.week for v in candidates})
+    if len(weeks) > 1:
+        raise SelectionError(f"--week {spec!r} is ambiguous: {', '.join(weeks)}; name the year, e.g. --week {weeks[-1]}")
+    return sorted(candidates, key=lambda v: LANGS.index(v.lang))

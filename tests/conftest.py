@@ -1,0 +1,119 @@
+"""Shared fixtures: every test gets its own state directory and local workspace."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+class CountingTransport(httpx.BaseTransport):
+    """Counts requests at the transport, by method, so tests can assert write counts."""
+
+    def __init__(self, inner: httpx.BaseTransport):
+        self.inner = inner
+        self.requests: list[tuple[str, str]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append((request.method, request.url.path))
+        return self.inner.handle_request(request)
+
+    @property
+    def writes(self) -> int:
+        return sum(1 for method, path in self.requests if method != "GET" and not path.endswith("/query"))
+
+    def reset(self) -> None:
+        self.requests.clear()
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """Isolated settings: local workspace in tmp, the repository's content and mapping."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    values = {
+        "NOTION_TOKEN": "",
+        "BOT_STATE_DIR": str(tmp_path / "state"),
+        "BOT_CONTENT_DIR": str(content),
+        "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml"),
+        "BOT_RATE_LIMIT": "100000",
+        "BOT_TIMEZONE": "Asia/Shanghai",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    for key in ("NOTION_DATABASE_ID", "NOTION_DATABASE_ID_EN", "NOTION_DATABASE_ID_ZH", "BOT_LOCAL_FAULTS", "NOTION_BASE_URL"):
+        monkeypatch.delenv(key, raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def cli(env, capsys):
+    """Run the CLI in-process: returns (exit code, stdout, stderr)."""
+    from bot.cli import main
+
+    def run(*args: str):
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def workspace(env):
+    from bot.local import LocalWorkspace
+
+    return LocalWorkspace(env / "state" / "local-notion.sqlite3")
+
+
+@pytest.fixture
+def session_factory(env, workspace):
+    """Library-API sessions against the test's workspace, with a counting transport."""
+    from bot.local import LocalTransport
+    from bot.session import open_session
+    from bot.settings import load_settings
+
+    def make(**overrides):
+        transport = CountingTransport(LocalTransport(workspace))
+        session = open_session(load_settings(**overrides), transport=transport, workspace=workspace)
+        return session, transport
+
+    return make
+
+
+def seed_export(name: str) -> tuple[dict[str, list[str]], list[str]]:
+    """Parse a flattened Notion export: (property name -> values, body lines).
+
+    Empty values have no line at all; the last property (priority) has a value only when
+    the line after it is a number.
+    """
+    lines = (SEEDS / name).read_text(encoding="utf-8").splitlines()
+    order = ["type", "status", "date", "slug", "summary", "tags", "category", "icon", "password", "priority"]
+    props: dict[str, list[str]] = {}
+    i = 0
+    for pos, key in enumerate(order):
+        assert lines[i] == key, (i, lines[i])
+        i += 1
+        following = order[pos + 1] if pos + 1 < len(order) else None
+        values: list[str] = []
+        if following is None:
+            if i < len(lines) and lines[i].replace(".", "", 1).isdigit():
+                values.append(lines[i])
+                i += 1
+        else:
+            while lines[i] != following:
+                values.append(lines[i])
+                i += 1
+        props[key] = values
+    return props, lines[i:]
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True)
