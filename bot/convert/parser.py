@@ -110,7 +110,7 @@ def _cjk_inline_parse(self, src, md, env, tokens):  # replaces ParserInline.pars
 
 
 def make_parser(cjk_friendly: bool = True) -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True})
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": 200})
     md.enable(["table", "strikethrough"])
     md.options["tasklists"] = True
     md.options["alerts"] = True
