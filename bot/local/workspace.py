@@ -81,6 +81,7 @@ class _Ctx:
     request_id: str
     now: datetime
     committed: dict | None = None
+    content_type: str = ""
 
     @property
     def new_api(self) -> bool:
@@ -274,6 +275,7 @@ class LocalWorkspace:
         user_id = None
         try:
             ctx = self._authenticate(headers, rid)
+            ctx.content_type = headers.get("content-type", "")
             user_id = ctx.user["id"]
             if self.rate_limit is not None:
                 wait = self.rate_limit.check(user_id, self.clock.monotonic())
@@ -800,10 +802,7 @@ class LocalWorkspace:
     def _page_title(self, page: dict) -> str:
         return M.plain_text(page["props"].get("title") or [])
 
-    def _h_page_create(self, ctx, params, body, _unused=None):
-        raise AssertionError  # replaced below (signature kept uniform)
-
-    def _h_page_create(self, ctx, params, query, body):  # noqa: F811
+    def _h_page_create(self, ctx, params, query, body):
         for k in body:
             if k not in ("parent", "properties", "icon", "cover", "children", "content", "position", "template"):
                 raise not_present(f"body.{k}", body[k])
@@ -961,7 +960,7 @@ class LocalWorkspace:
         status = self._upload_status(up)
         if status != "pending":
             raise validation(f"File upload {up['id']} is in status `{status}`; only pending uploads can receive data.")
-        ctype = self._headers_ct
+        ctype = ctx.content_type
         if not ctype.lower().startswith("multipart/form-data"):
             raise validation("The request must be sent as multipart/form-data with a `file` field.")
         msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
@@ -1378,7 +1377,7 @@ class LocalWorkspace:
             if depth >= 2 and any(isinstance(x, dict) and ("and" in x or "or" in x) for x in f[key]):
                 raise validation(f"body failed validation: {path}.{key} nesting exceeds the maximum depth of 2.")
             items = M.check_array(f[key], f"{path}.{key}")
-            res = (self._match(ds, x, page, f"{path}.{key}[{i}]", depth + 1) for i, x in enumerate(items))
+            res = [self._match(ds, x, page, f"{path}.{key}[{i}]", depth + 1) for i, x in enumerate(items)]
             return all(res) if key == "and" else any(res)
         if "timestamp" in f:
             ts = f["timestamp"]
@@ -1443,9 +1442,11 @@ class LocalWorkspace:
         want_trash = bool(body.get("in_trash") or body.get("archived"))
         pages = [p for p in self._store.pages_of(ds["id"]) if p["in_trash"] == want_trash]
         if body.get("filter") is not None:
+            # Validate the whole filter once, even when no page would reach a clause.
+            probe = {"props": {}, "created_time": self._iso(ctx.now), "last_edited_time": self._iso(ctx.now),
+                     "created_by": ctx.user["id"], "last_edited_by": ctx.user["id"]}
+            self._match(ds, body["filter"], probe, "body.filter")
             pages = [p for p in pages if self._match(ds, body["filter"], p, "body.filter")]
-        elif not pages:
-            M.check_obj({}, "body.filter")
         sorts = body.get("sorts")
         if sorts:
             M.check_array(sorts, "body.sorts")
