@@ -70,7 +70,7 @@ def cmd_publish(args) -> int:
     session = open_session(settings, announce=None if args.quiet else _stderr)
     results = []
     try:
-        lock = publish_lock(settings.state_dir) if not args.dry_run else _nullcontext()
+        lock = publish_lock(settings.state_dir, settings.bot_lock_wait) if not args.dry_run else _nullcontext()
         with lock:
             publisher = Publisher(session, all_variants, options, progress=None if quiet else _stderr)
             for group in group_by_week(chosen):

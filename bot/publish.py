@@ -26,6 +26,7 @@ log = logging.getLogger("bot")
 OnDrift = Literal["fail", "skip", "overwrite"]
 LANG_LINK_TEXT = {"en": "中文版", "zh": "English"}  # shown on a page, pointing at the *other* variant
 MAX_RECONCILE_ROUNDS = 4
+CREATE_SETTLE_DELAYS = (1.0, 2.0, 4.0)  # seconds between looks for a page whose create outcome is unknown
 
 
 @dataclass
@@ -237,8 +238,26 @@ class Publisher:
             except OutcomeUnknownError as exc:
                 log.warning("%s: %s — reading Notion again before continuing", variant.slug, exc)
                 self.progress(f"{variant.slug}: outcome unknown, reconciling")
+                if plan.action == "create":
+                    self._await_created_page(variant, exc)
                 plan = self._replan(variant, group)
         raise NotionError(f"{variant.slug}: Notion kept failing while writing; nothing was duplicated, run publish again to finish")
+
+    def _await_created_page(self, variant: Variant, exc: OutcomeUnknownError) -> None:
+        """A create may have been saved although Notion did not say so. Notion's query index
+        can lag behind a write, so before concluding "absent" (and creating again) look a few
+        times, and trust `committed_resource_id` when Notion gives one."""
+        if exc.committed_id:
+            try:
+                self.api.retrieve_page(exc.committed_id)
+            except NotionError:
+                pass
+        target = self.session.target(variant.lang)
+        key = self.mapping.key_property
+        for delay in CREATE_SETTLE_DELAYS:
+            if self.api.find_pages(target.data_source_id, key.property, key.type, variant.slug):
+                return
+            self.api.clock.sleep(delay)
 
     def _replan(self, variant: Variant, group: list[Variant]) -> VariantPlan:
         sibling = _sibling(variant, group)

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     bot_max_retry_wait: float = Field(default=120.0, ge=0)
     bot_request_timeout: float = Field(default=60.0, gt=0)
 
+    bot_lock_wait: float = Field(default=10.0, ge=0)  # seconds a second publisher waits for the lock
+
     bot_schedule: str = "0 7 * * sat"
     bot_local_faults: str | None = None
     bot_local_token: str = "local-bot-token"
