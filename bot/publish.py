@@ -96,6 +96,7 @@ class Publisher:
         self.api = session.api
         self.mapping = session.mapping
         self.by_path = {v.path.resolve(): v for v in all_variants}
+        self.all_variants = all_variants
         self.options = options
         self.progress = progress or (lambda message: None)
         self._url_cache: dict[str, str | None] = {}
@@ -175,8 +176,14 @@ class Publisher:
         lives = {v.slug: self.find_live(v) for v in variants}
         plans = []
         for v in variants:
-            sibling = _sibling(v, variants)
-            sibling_url = lives[sibling.slug].url if sibling and lives.get(sibling.slug) else None
+            # The sibling may exist in content without being published in this run (--lang).
+            sibling = _sibling(v, self.all_variants)
+            if sibling is None:
+                sibling_url = None
+            elif sibling.slug in lives:
+                sibling_url = lives[sibling.slug].url if lives[sibling.slug] else None
+            else:
+                sibling_url = self.url_of(sibling)
             plans.append(self.plan(v, converted[v.slug][0], lives[v.slug], sibling, sibling_url))
         return plans, lives, {slug: c[1] for slug, c in converted.items()}
 
@@ -260,7 +267,7 @@ class Publisher:
             self.api.clock.sleep(delay)
 
     def _replan(self, variant: Variant, group: list[Variant]) -> VariantPlan:
-        sibling = _sibling(variant, group)
+        sibling = _sibling(variant, self.all_variants)
         sibling_url = self.url_of(sibling) if sibling else None
         body, _ = self.convert(variant)
         live = self.find_live(variant)
@@ -270,7 +277,7 @@ class Publisher:
 
     def _fill_language_link(self, plan: VariantPlan, variant: Variant, group: list[Variant]) -> None:
         """The sibling was created earlier in this run: link it right away (no extra write)."""
-        sibling = _sibling(variant, group)
+        sibling = _sibling(variant, self.all_variants)
         url = self._url_cache.get(sibling.slug) if sibling else None
         if url and plan.children and plan.children[0]["type"] == "callout":
             plan.children[0] = language_link(variant.lang, url)
@@ -281,7 +288,7 @@ class Publisher:
         for result in results:
             if not result.plan.sibling_pending:
                 continue
-            sibling = _sibling(result.variant, group)
+            sibling = _sibling(result.variant, self.all_variants)
             self._url_cache.pop(sibling.slug, None)
             if not self.url_of(sibling):
                 continue

@@ -294,3 +294,22 @@ def test_second_publisher_waits_then_exits_3(env):
     assert proc.returncode == 3
     assert "another bot process is publishing" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_publishing_one_language_keeps_the_link(published, en_path, cli):
+    edit(en_path, "Four industrial distillation papers this week", "Four distillation papers this week")
+    code, out, _ = cli("publish", "--week", "W22", "--lang", "en", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["requests"]["writes"] == 1
+    assert live_state(published, EN)[1][0] == "中文版"
+
+
+def test_first_publish_of_one_language_links_once_the_other_exists(workspace, cli):
+    code, out, _ = cli("publish", "--week", "W22", "--lang", "zh", "--json")
+    assert json.loads(out)["requests"]["writes"] == 1
+    code, out, _ = cli("publish", "--week", "W22", "--lang", "en", "--json")
+    assert code == 0
+    # en is created already linked; zh gets its link on its next publish (1 write)
+    code, out, _ = cli("publish", "--week", "W22", "--json")
+    assert [v["action"] for v in json.loads(out)["variants"]] == ["unchanged", "updated"]
+    assert live_state(workspace, ZH)[1][0] == "English"
