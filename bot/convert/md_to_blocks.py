@@ -24,12 +24,14 @@ Documented choices (each one produces a Degradation entry):
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote
 
-from markdown_it.tree import SyntaxTreeNode
+from .tree import Node as SyntaxTreeNode, build_tree
 
 from .languages import map_language
 from .limits import MAX_EXPRESSION, MAX_ITEMS, MAX_TEXT, is_valid_link_url, utf16_len
@@ -67,6 +69,8 @@ _DETAILS_OPEN = re.compile(
 )
 _DETAILS_CLOSE = re.compile(r"\s*</details\s*>(?P<rest>.*)\Z", re.IGNORECASE | re.DOTALL)
 _SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+_HTTP = re.compile(r"https?://", re.IGNORECASE)
+_WIN_DRIVE = re.compile(r"[a-zA-Z]:[\\/]")
 
 
 def block(btype: str, body: dict) -> dict:
@@ -200,7 +204,7 @@ class Ctx:
         self.offset = (node.map[0] if node.map else 0) + self.offset
         try:
             tokens = self.md.parse(text)
-            return self.render_nodes(SyntaxTreeNode(tokens).children)
+            return self.render_nodes(build_tree(tokens))
         finally:
             self.offset = saved
 
@@ -231,12 +235,12 @@ class Ctx:
         if len(caption) > MAX_ITEMS:
             caption = caption[:MAX_ITEMS]
             self.degrade(line, "image", "caption truncated to 100 items")
-        if re.match(r"https?://", src, re.IGNORECASE):
+        if _HTTP.match(src):
             if is_valid_link_url(src):
                 return block("image", {"type": "external", "external": {"url": src}, "caption": caption})
             self.degrade(line, "image", f"image URL not usable (over {MAX_TEXT} units or invalid): kept alt text")
             return block("paragraph", {"rich_text": to_items([[TEXT, alt, 0, None]]), "color": "default"})
-        if _SCHEME.match(src) and not re.match(r"[a-zA-Z]:[\\/]", src):
+        if _SCHEME.match(src) and not _WIN_DRIVE.match(src):
             self.degrade(line, "image", f"image URL scheme not supported ({src[:40]!r}): kept alt text")
             return block("paragraph", {"rich_text": to_items([[TEXT, alt, 0, None]]), "color": "default"})
         return self.local_image(self.md.normalizeLinkText(src), line, caption, alt)
@@ -339,7 +343,7 @@ def resolve_href(ctx: Ctx, href: str, line) -> str | None:
     if href.startswith("#"):
         ctx.degrade(line, "link", f"in-page anchor {href!r} cannot be linked in Notion: kept as plain text")
         return None
-    if re.match(r"https?://", href, re.IGNORECASE):
+    if _HTTP.match(href):
         if is_valid_link_url(href):
             return href
         ctx.degrade(line, "link", f"link URL over {MAX_TEXT} units or invalid: kept as plain text")
@@ -657,9 +661,29 @@ BLOCK_RENDERERS = {
 }
 
 
+@contextmanager
+def gc_paused():
+    """Pause the cyclic GC while building large acyclic structures.
+
+    Parsing and conversion allocate millions of small dicts/lists/tokens and no
+    reference cycles; generation-0 collections triggered by those allocations
+    otherwise cost 25-35% of the run time. Reference counting still frees
+    everything, and the previous GC state is restored afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def convert_markdown(text: str, options: ConvertOptions | None = None) -> Conversion:
     """Convert a Markdown body (optionally preceded by YAML front matter) to blocks."""
     ctx = Ctx(options or ConvertOptions())
-    tokens = ctx.md.parse(text)
-    blocks = ctx.render_nodes(SyntaxTreeNode(tokens).children)
+    with gc_paused():
+        tokens = ctx.md.parse(text)
+        blocks = ctx.render_nodes(build_tree(tokens))
+        del tokens
     return Conversion(blocks=blocks, report=ctx.report)

@@ -19,18 +19,23 @@ BOLD, ITALIC, STRIKE, CODE = 1, 2, 4, 8
 
 _GRAPHEME = regex.compile(r"\X")
 
-_ANN_CACHE: dict[int, tuple] = {}
+
+
+_ANNOTATIONS = [
+    {
+        "bold": bool(f & BOLD),
+        "italic": bool(f & ITALIC),
+        "strikethrough": bool(f & STRIKE),
+        "underline": False,
+        "code": bool(f & CODE),
+        "color": "default",
+    }
+    for f in range(16)
+]
 
 
 def annotations(flags: int) -> dict:
-    return {
-        "bold": bool(flags & BOLD),
-        "italic": bool(flags & ITALIC),
-        "strikethrough": bool(flags & STRIKE),
-        "underline": False,
-        "code": bool(flags & CODE),
-        "color": "default",
-    }
+    return _ANNOTATIONS[flags].copy()  # a fresh dict: callers may mutate their blocks
 
 
 def flags_of(ann: dict | None) -> int:
@@ -48,7 +53,7 @@ def text_item(content: str, flags: int = 0, link: str | None = None) -> dict:
     return {
         "type": "text",
         "text": {"content": content, "link": {"url": link} if link is not None else None},
-        "annotations": annotations(flags),
+        "annotations": _ANNOTATIONS[flags].copy(),
     }
 
 
