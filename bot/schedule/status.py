@@ -1,0 +1,224 @@
+"""`bot status`: source state vs. what was last published vs. what Notion holds, plus health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from ..clock import SYSTEM_CLOCK, Clock
+from ..errors import BotError
+from ..settings import Settings
+from .due import due_at, is_due, waiting_until
+from .ledger import Ledger, content_hash
+from .service import next_fire_times
+
+
+def collect_status(
+    settings: Settings,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    remote: bool = True,
+    runs: int = 5,
+    session_factory: Callable | None = None,
+) -> dict:
+    from ..publish import PublishOptions, Publisher, group_by_week
+    from ..source import read_all
+
+    zone = settings.zone
+    now = clock.now()
+    ledger = Ledger.for_state_dir(settings.state_dir, clock)
+    ledger.reap()
+    out: dict = {"now": now.astimezone(zone).isoformat(timespec="seconds"), "problems": []}
+
+    try:
+        nxt = next_fire_times(settings.bot_schedule, zone, now, 1)
+        next_run = nxt[0].isoformat(timespec="seconds") if nxt else None
+    except BotError as exc:
+        next_run = None
+        out["problems"].append(str(exc))
+    out["schedule"] = {"cron": settings.bot_schedule, "timezone": zone.key, "next_run": next_run, "next_due": None}
+
+    recent = ledger.runs(limit=runs)
+    failures = ledger.consecutive_failures()
+    last_success = next((r for r in ledger.runs(limit=200) if r.outcome == "success"), None)
+    out["health"] = {
+        "consecutive_failures": failures,
+        "last_success": last_success.started_at.astimezone(zone).isoformat(timespec="seconds") if last_success else None,
+        "last_error": next((r.error for r in recent if r.outcome != "success" and r.error), None) if failures else None,
+    }
+    out["runs"] = [_run_brief(r, zone) for r in recent]
+
+    try:
+        variants = read_all(settings.bot_content_dir)
+    except BotError as exc:
+        out["problems"].append(str(exc))
+        out["variants"] = []
+        return out
+    waiting = waiting_until(variants, now, zone)
+    if waiting:
+        out["schedule"]["next_due"] = {"slug": waiting[0][1].slug, "at": waiting[0][0].isoformat(timespec="seconds")}
+
+    published = ledger.last_published()
+    plans: dict[str, dict] = {}
+    if remote:
+        plans = _remote(settings, clock, variants, session_factory, out["problems"])
+
+    rows = []
+    for group in group_by_week(variants):
+        for v in group:
+            moment = due_at(v, zone)
+            due = is_due(v, now, zone)
+            last = published.get(v.slug)
+            row = {
+                "week": v.week,
+                "lang": v.lang,
+                "slug": v.slug,
+                "path": str(v.path),
+                "status": v.front.status,
+                "date": str(v.front.date),
+                "due": due,
+                "waiting_until": None if due else moment.isoformat(timespec="seconds"),
+                "last_published": None,
+                "remote": plans.get(v.slug),
+            }
+            if last:
+                row["last_published"] = {
+                    "run_id": last.run_id,
+                    "at": last.run_started_at.astimezone(zone).isoformat(timespec="seconds") if last.run_started_at else None,
+                    "action": last.action,
+                    "page_id": last.page_id,
+                    "url": last.url,
+                    "source_changed_since": bool(last.content_sha256) and last.content_sha256 != content_hash(v.path),
+                }
+            rows.append(row)
+    out["variants"] = rows
+    return out
+
+
+def _remote(settings, clock, variants, session_factory, problems: list[str]) -> dict[str, dict]:
+    """A dry-run plan per variant (reads only, no lock): page id/url and pending/unchanged."""
+    from ..publish import PublishOptions, Publisher, group_by_week
+
+    plans: dict[str, dict] = {}
+    try:
+        if session_factory:
+            session = session_factory(settings, clock)
+        else:
+            from ..session import open_session
+
+            session = open_session(settings, clock=clock)
+    except BotError as exc:
+        problems.append(f"Notion: {exc}")
+        return plans
+    try:
+        publisher = Publisher(session, variants, PublishOptions(dry_run=True))
+        for group in group_by_week(variants):
+            try:
+                group_plans, _, _ = publisher.plan_group(group)
+            except BotError as exc:
+                for v in group:
+                    plans[v.slug] = {"error": str(exc)}
+                continue
+            for plan in group_plans:
+                plans[plan.slug] = {
+                    "page_id": plan.page_id,
+                    "url": plan.url,
+                    "plan": plan.action,  # create / update / unchanged
+                    "changes": len(plan.property_changes) + len(plan.block_ops),
+                    "drift": plan.drift.describe() if plan.drift else None,
+                }
+    finally:
+        session.close()
+    return plans
+
+
+def _run_brief(r, zone) -> dict:
+    return {
+        "id": r.id,
+        "trigger": r.trigger,
+        "started_at": r.started_at.astimezone(zone).isoformat(timespec="seconds"),
+        "duration_s": r.duration,
+        "outcome": r.outcome,
+        "actions": r.actions(),
+        "writes": r.writes,
+        "error": r.error,
+    }
+
+
+# ---------------------------------------------------------------------- text
+def _short(iso: str | None) -> str:
+    if not iso:
+        return "-"
+    dt = datetime.fromisoformat(iso)
+    return dt.strftime("%Y-%m-%d %H:%M")
+
+
+def status_text(data: dict) -> str:
+    lines = []
+    sched = data["schedule"]
+    line = f"Schedule: '{sched['cron']}' in {sched['timezone']}; next run {_short(sched['next_run'])}"
+    if sched.get("next_due"):
+        line += f"; next date: {sched['next_due']['slug']} at {_short(sched['next_due']['at'])}"
+    lines.append(line)
+    health = data["health"]
+    if health["consecutive_failures"]:
+        lines.append(f"ATTENTION: the last {health['consecutive_failures']} run(s) did not succeed (last success: {_short(health['last_success'])})")
+        if health.get("last_error"):
+            lines.append(f"  last error: {health['last_error'].splitlines()[0]}")
+    else:
+        lines.append(f"Health: ok (last success: {_short(health['last_success'])})")
+    for problem in data.get("problems", []):
+        lines.append(f"problem: {problem}")
+    lines.append("")
+    header = f"{'WEEK':9} {'LANG':4} {'STATUS':9} {'DATE':16} {'SOURCE':24} {'LAST PUBLISHED':28} NOTION"
+    lines.append(header)
+    for v in data["variants"]:
+        source = "due" if v["due"] else f"waits until {_short(v['waiting_until'])[5:]}"
+        last = v["last_published"]
+        if last:
+            published = f"#{last['run_id']} {_short(last['at'])} {last['action']}"
+            if last["source_changed_since"]:
+                published += "*"
+        else:
+            published = "never"
+        remote = v.get("remote")
+        if remote is None:
+            notion = "(not checked)"
+        elif "error" in remote:
+            notion = f"error: {remote['error'].splitlines()[0]}"
+        else:
+            state = {"create": "no page yet", "update": f"{remote['changes']} change(s) pending", "unchanged": "up to date"}[remote["plan"]]
+            if remote.get("drift"):
+                state += f", DRIFT: {remote['drift']}"
+            notion = state + (f"  {remote['url']}" if remote.get("url") else "")
+        lines.append(f"{v['week']:9} {v['lang']:4} {v['status']:9} {v['date'][:16]:16} {source:24} {published:28} {notion}")
+    if any(v["last_published"] and v["last_published"]["source_changed_since"] for v in data["variants"]):
+        lines.append("* the source file changed since it was last published")
+    lines.append("")
+    lines.append("Last runs:")
+    if not data["runs"]:
+        lines.append("  (none recorded)")
+    for r in data["runs"]:
+        actions = ", ".join(f"{n} {a}" for a, n in sorted(r["actions"].items())) or "-"
+        text = f"  #{r['id']:<4} {_short(r['started_at'])} {r['trigger']:9} {r['outcome']:14} {actions}"
+        if r["error"] and r["outcome"] != "success":
+            text += f" — {r['error'].splitlines()[0][:100]}"
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def runs_text(rows, zone) -> str:
+    if not rows:
+        return "no runs recorded yet"
+    lines = [f"{'ID':>4}  {'TRIGGER':9} {'STARTED':19} {'TOOK':>6}  {'OUTCOME':14} {'REQUESTS':14} VARIANTS"]
+    for r in rows:
+        took = f"{r.duration:.1f}s" if r.duration is not None else "-"
+        actions = ", ".join(f"{n} {a}" for a, n in sorted(r.actions().items())) or "-"
+        started = r.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        lines.append(f"{r.id:>4}  {r.trigger:9} {started:19} {took:>6}  {r.outcome:14} {f'{r.reads}r {r.writes}w':14} {actions}")
+        if r.error and r.outcome != "success":
+            for err_line in r.error.splitlines()[:3]:
+                lines.append(f"      error: {err_line}")
+        elif r.error:
+            lines.append(f"      note: {r.error.splitlines()[0]}")
+    return "\n".join(lines)
