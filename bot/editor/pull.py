@@ -1,0 +1,283 @@
+"""`bot pull`: a Notion page → a content file (YAML front matter + Markdown body).
+
+The mapping is reversed: each mapped property becomes its front-matter field, the page icon
+becomes the `page_icon` field, a date goes back to local time in BOT_TIMEZONE, and `lang`,
+`week`, `series` come from the slug (series-lang-week). The body is `blocks_to_markdown` of the
+page's blocks without the bot's language-link callout (the publisher adds it again), so
+pulling a page the bot published and publishing the file again writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from ..convert import blocks_to_markdown
+from ..errors import BotError, DuplicatePagesError, SelectionError
+from ..mapping import Mapping
+from ..properties import normalize_value
+from ..publish import LANG_LINK_TEXT
+from ..source import LANGS, FrontMatter
+
+SLUG_PARTS = re.compile(r"^(?P<series>[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*?)-(?P<lang>en|zh)-(?P<week>\d{4}-W\d{2})$")
+QUOTED_FIELDS = {"title", "summary", "icon", "password"}  # the authoring convention: always quoted
+LANG_LINK_ICON = "🌐"
+
+
+@dataclass
+class Pulled:
+    slug: str
+    lang: str
+    page_id: str
+    url: str | None
+    text: str  # the whole content file
+    notes: list[str]
+
+    @property
+    def week(self) -> str:
+        return self.front["week"]
+
+    @property
+    def series(self) -> str:
+        return self.front["series"]
+
+    @property
+    def front(self) -> dict:
+        return yaml.safe_load(self.text.split("---\n", 2)[1])
+
+    def default_path(self, content_dir: Path) -> Path:
+        return Path(content_dir) / self.series / self.week / f"{self.lang}.md"
+
+
+# --------------------------------------------------------------------------- page → source
+def is_language_link(block: dict) -> bool:
+    """The callout the publisher puts first on a page, linking to the other language."""
+    if block.get("type") != "callout":
+        return False
+    body = block["callout"]
+    if (body.get("icon") or {}).get("emoji") != LANG_LINK_ICON:
+        return False
+    text = "".join(item.get("plain_text") or item.get("text", {}).get("content", "") for item in body.get("rich_text", []))
+    return text in LANG_LINK_TEXT.values() and not body.get("children")
+
+
+def page_front_matter(page: dict, mapping: Mapping, zone: ZoneInfo, *, lang: str | None = None, series: str | None = None) -> tuple[dict, list[str]]:
+    """Front-matter fields (in FrontMatter order) from a page's properties and icon; and notes."""
+    props = page.get("properties", {})
+    notes: list[str] = []
+    values: dict[str, Any] = {}
+    for field_name, prop in mapping.properties.items():
+        raw = props.get(prop.property)
+        if prop.type == "title" and (raw is None or raw.get("type") != "title"):
+            raw = next((v for v in props.values() if v.get("type") == "title"), None)
+        if raw is None:
+            continue
+        values[field_name] = _decode(prop.type, raw.get(raw.get("type", prop.type)), zone)
+    if mapping.page_icon:
+        emoji = (page.get("icon") or {}).get("emoji")
+        if emoji or mapping.page_icon not in values:
+            values[mapping.page_icon] = emoji
+    slug = values.get(mapping.key) or ""
+    parts = SLUG_PARTS.match(slug)
+    if parts:
+        values.setdefault("series", parts["series"])
+        values.setdefault("lang", parts["lang"])
+        values.setdefault("week", parts["week"])
+    else:
+        when = values.get("date")
+        if isinstance(when, str):
+            when = datetime.fromisoformat(when.replace(" ", "T"))
+        if not isinstance(when, (date, datetime)):
+            raise BotError(f"page {page.get('id')}: slug {slug!r} is not series-lang-week and the page has no date to derive the week from; set the slug in Notion first")
+        iso = when.isocalendar()
+        values.setdefault("series", series or "rec-weekly")
+        values.setdefault("lang", lang or "en")
+        values.setdefault("week", f"{iso[0]}-W{iso[1]:02d}")
+        expected = f"{values['series']}-{values['lang']}-{values['week']}"
+        notes.append(f"page slug {slug!r} is not series-lang-week: the file uses {expected!r}; publishing it creates a new page unless you set that slug in Notion")
+        values[mapping.key] = expected
+    for name in ("icon", "category"):  # the front matter treats "" as unset for these
+        if values.get(name) == "":
+            values[name] = None
+    ordered = {name: values.get(name, _default(name)) for name in FrontMatter.model_fields}
+    return ordered, notes
+
+
+def _default(name: str) -> Any:
+    info = FrontMatter.model_fields[name]
+    if info.is_required():
+        return None
+    return info.get_default(call_default_factory=True)
+
+
+def _decode(kind: str, value: Any, zone: ZoneInfo) -> Any:
+    if kind == "date":
+        if not value or not value.get("start"):
+            return None
+        return _local_date(value["start"], value.get("time_zone"), zone)
+    if kind == "number":
+        if value is None:
+            return None
+        return int(value) if float(value).is_integer() else float(value)
+    if kind == "select":
+        return value["name"] if value else None
+    if kind == "multi_select":
+        return [v["name"] for v in value or []]  # Notion's order, which is the order published
+    if kind in ("title", "rich_text"):
+        return normalize_value(kind, value)
+    return value
+
+
+def _local_date(start: str, time_zone: str | None, zone: ZoneInfo) -> str | date:
+    if "T" not in start:
+        return date.fromisoformat(start)
+    moment = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(time_zone) if time_zone else timezone.utc)
+    local = moment.astimezone(zone)
+    return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
+
+
+def _yaml_value(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        flow = "[" + ", ".join(_plain_or_quoted(str(v), in_flow=True) for v in value) + "]"
+        return flow if _round_trips(flow, [str(v) for v in value]) else json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    if name in QUOTED_FIELDS:
+        return json.dumps(text, ensure_ascii=False)
+    if name == "date":
+        return text  # "2026-05-30 07:01" stays a string; the front matter parses it in BOT_TIMEZONE
+    return _plain_or_quoted(text)
+
+
+def _plain_or_quoted(text: str, in_flow: bool = False) -> str:
+    if text and "\n" not in text and not (in_flow and any(c in text for c in ",[]{}")) and _round_trips(text, text):
+        return text
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
+
+
+def _round_trips(rendered: str, expected: Any) -> bool:
+    try:
+        return yaml.safe_load(f"k: {rendered}\n") == {"k": expected}
+    except yaml.YAMLError:
+        return False
+
+
+def render_source(front: dict, body_markdown: str) -> str:
+    lines = ["---"]
+    for name, value in front.items():
+        rendered = _yaml_value(name, value)
+        lines.append(f"{name}: {rendered}" if rendered else f"{name}:")
+    lines.append("---")
+    body = body_markdown.strip("\n")
+    return "\n".join(lines) + "\n\n" + (body + "\n" if body else "")
+
+
+def page_to_source(page: dict, blocks: list[dict], mapping: Mapping, zone: ZoneInfo, *, lang: str | None = None, series: str | None = None) -> tuple[str, list[str]]:
+    """The content-file text for a page and its block tree; and notes for the user."""
+    front, notes = page_front_matter(page, mapping, zone, lang=lang, series=series)
+    if blocks and is_language_link(blocks[0]):
+        blocks = blocks[1:]
+    return render_source(front, blocks_to_markdown(blocks)), notes
+
+
+# --------------------------------------------------------------------------- fetching
+def _slug_of(page: dict, mapping: Mapping) -> str:
+    prop = mapping.key_property
+    raw = page.get("properties", {}).get(prop.property) or {}
+    return normalize_value(prop.type, raw.get(prop.type))
+
+
+def pull_slug(session, slug: str, *, lang: str | None = None, series: str | None = None) -> Pulled:
+    mapping = session.mapping
+    key = mapping.key_property
+    parts = SLUG_PARTS.match(slug)
+    langs = [lang] if lang else ([parts["lang"]] if parts else list(LANGS))
+    seen_db: set[str] = set()
+    found: list[tuple[str, dict]] = []
+    for candidate in langs:
+        target = session.target(candidate)
+        if target.data_source_id in seen_db:
+            continue
+        seen_db.add(target.data_source_id)
+        found.extend((candidate, p) for p in session.api.find_pages(target.data_source_id, key.property, key.type, slug))
+    if not found:
+        where = "the local workspace" if session.is_local else "the Notion database"
+        raise SelectionError(f"no page with slug {slug!r} in {where}: check the slug (bot local show / Notion's {key.property} column)")
+    if len(found) > 1:
+        listing = ", ".join(f"{p['id']} ({p.get('url')})" for _, p in found)
+        raise DuplicatePagesError(f"{len(found)} pages have slug {slug!r}: {listing}. Trash all but one in Notion, then pull again.")
+    page_lang, page = found[0]
+    return _pull_page(session, page, lang=lang or (parts["lang"] if parts else page_lang), series=series)
+
+
+def _pull_page(session, page: dict, *, lang: str | None, series: str | None) -> Pulled:
+    blocks = session.api.read_tree(page["id"])
+    text, notes = page_to_source(page, blocks, session.mapping, session.settings.zone, lang=lang, series=series)
+    front = yaml.safe_load(text.split("---\n", 2)[1])
+    return Pulled(front[session.mapping.key], front["lang"], page["id"], page.get("url"), text, notes)
+
+
+def find_week_pages(session, spec: str, langs: list[str]) -> list[tuple[str, dict]]:
+    """Pages whose slug is series-<lang>-<week> for the week `spec` (W22 or 2026-W22)."""
+    text = spec.strip().upper()
+    match = re.fullmatch(r"(?:(\d{4})-?)?W(\d{1,2})", text)
+    if not match:
+        raise SelectionError(f"--week {spec!r}: expected W22 or 2026-W22")
+    year, number = match.group(1), int(match.group(2))
+    suffix = f"-{year}-W{number:02d}" if year else f"-W{number:02d}"
+    mapping = session.mapping
+    key = mapping.key_property
+    pages: dict[str, tuple[str, dict]] = {}
+    seen_db: set[str] = set()
+    for lang in langs:
+        target = session.target(lang)
+        if target.data_source_id in seen_db:
+            continue
+        seen_db.add(target.data_source_id)
+        body = {"filter": {"property": key.property, key.type: {"ends_with": suffix}}}
+        for page in session.api.query(target.data_source_id, body):
+            if page.get("in_trash") or page.get("archived"):
+                continue
+            parts = SLUG_PARTS.match(_slug_of(page, mapping))
+            if parts and parts["lang"] in langs and parts["week"].endswith(f"W{number:02d}") and (year is None or parts["week"].startswith(year)):
+                pages[page["id"]] = (parts["lang"], page)
+    chosen = list(pages.values())
+    if not chosen:
+        where = "the local workspace" if session.is_local else "the Notion database"
+        raise SelectionError(f"--week {spec!r}: no page of that week in {where} (slugs must look like rec-weekly-en-2026-W22); pull a page by its slug instead: bot pull SLUG")
+    weeks = sorted({SLUG_PARTS.match(_slug_of(p, mapping))["week"] for _, p in chosen})
+    if len(weeks) > 1:
+        raise SelectionError(f"--week {spec!r} is ambiguous: {', '.join(weeks)}; name the year, e.g. --week {weeks[-1]}")
+    by_slug: dict[str, list[dict]] = {}
+    for _, page in chosen:
+        by_slug.setdefault(_slug_of(page, mapping), []).append(page)
+    for slug, group in by_slug.items():
+        if len(group) > 1:
+            listing = ", ".join(f"{p['id']} ({p.get('url')})" for p in group)
+            raise DuplicatePagesError(f"{len(group)} pages have slug {slug!r}: {listing}. Trash all but one in Notion, then pull again.")
+    return sorted(chosen, key=lambda lp: LANGS.index(lp[0]))
+
+
+def pull_week(session, spec: str, langs: list[str], progress=None) -> list[Pulled]:
+    out = []
+    for lang, page in find_week_pages(session, spec, langs):
+        out.append(_pull_page(session, page, lang=lang, series=None))
+        if progress is not None:
+            progress.advance(label=out[-1].slug)
+    return out

@@ -1,0 +1,404 @@
+"""`bot validate`: check content and mapping without touching Notion or the local workspace.
+
+Rules (each diagnostic carries a short rule id, shown in --json):
+
+- ``file``          the file is readable: exists, ≤ MAX_FILE_BYTES, UTF-8, not empty
+- ``front-matter``  YAML syntax, required fields, field types, slug pattern (series-lang-week)
+- ``mapping``       the mapping file parses and only names front-matter fields that exist
+- ``slug``          slugs are unique across all content; one variant per language and week
+- ``variant``       both language variants (en and zh) of a week are present
+- ``link``          relative links point at an existing content file; #anchors at a heading
+- ``image``         local images exist
+- ``code-language`` fenced code languages are known to Notion
+- ``limits``        the converted blocks respect Notion's request limits
+- ``degradation``   the converter's report: constructs Notion cannot show exactly (warnings)
+
+Errors make the run fail (exit 1); warnings do not, unless ``strict``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+import yaml
+
+from ..convert import ConvertOptions, check_limits, convert_markdown
+from ..convert.parser import get_parser
+from ..errors import ContentError, Problem
+from ..source import LANGS, FrontMatter, Variant, discover, read_variant
+from .diagnostics import Diagnostic, column_of, display_path, line_text, value_column
+
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+_PLACEHOLDER = "https://validate.invalid/"
+
+
+@dataclass
+class ValidationResult:
+    files: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "files": self.files,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+    def summary(self) -> str:
+        n = len(self.files)
+        head = f"{n} file{'s' if n != 1 else ''} checked: "
+        if not self.diagnostics:
+            return head + "no problems"
+        return head + f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
+
+
+# --------------------------------------------------------------------------- entry points
+def validate(settings, paths: list[Path] | None = None, *, strict: bool = False) -> ValidationResult:
+    """Validate `paths` (files or directories; default: all content) against all content.
+
+    Cross-file rules (slug uniqueness, language variants, relative links) always look at every
+    content file, so a single file is checked in context. Reads files only.
+    """
+    return _Validator(settings, strict).run(paths)
+
+
+def preflight(settings, variants: list[Variant], *, strict: bool = False) -> None:
+    """Raise ContentError when the content about to be published has validation errors.
+
+    Meant for `bot publish` before it opens a session: the same rules as `bot validate`
+    for exactly the files being published, so nothing is written when they fail.
+    """
+    result = validate(settings, [v.path for v in variants], strict=strict)
+    if result.errors:
+        raise ContentError([d.to_problem() for d in result.errors])
+
+
+# --------------------------------------------------------------------------- the validator
+class _Validator:
+    def __init__(self, settings, strict: bool):
+        self.settings = settings
+        self.strict = strict
+        self.out: list[Diagnostic] = []
+        self._lines: dict[Path, list[str]] = {}
+        self._headings: dict[Path, set[str] | None] = {}
+
+    # -- reporting ------------------------------------------------------------
+    def report(self, path: Path | str, line: int | None, column: int | None, level: str, message: str, *, field: str | None = None, rule: str) -> None:
+        if self.strict and level == "warning":
+            level = "error"
+        self.out.append(Diagnostic(display_path(path), line or 1, column or 1, level, message, field, rule))
+
+    def lines_of(self, path: Path) -> list[str]:
+        if path not in self._lines:
+            try:
+                self._lines[path] = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                self._lines[path] = []
+        return self._lines[path]
+
+    # -- run ----------------------------------------------------------------
+    def run(self, paths: list[Path] | None) -> ValidationResult:
+        content_dir = Path(self.settings.bot_content_dir)
+        self.check_mapping()
+        all_files = discover(content_dir) if content_dir.is_dir() else []
+        if paths:
+            selected = self.expand(paths)
+        else:
+            if not content_dir.is_dir():
+                self.report(content_dir, None, None, "error", "content directory not found: create it or set BOT_CONTENT_DIR", rule="file")
+            selected = all_files
+        self.content_files = {p.resolve() for p in all_files} | {p.resolve() for p in selected}
+        selected_set = {p.resolve() for p in selected}
+
+        variants: list[Variant] = []
+        for path in sorted({p.resolve(): p for p in list(all_files) + list(selected)}.values(), key=str):
+            try:
+                variants.append(read_variant(path))
+            except ContentError as exc:
+                if path.resolve() in selected_set:
+                    for problem in exc.problems:
+                        self.source_problem(path, problem)
+        chosen = [v for v in variants if v.path.resolve() in selected_set]
+        self.check_slugs(variants, selected_set)
+        self.check_variants(variants, selected_set)
+        for variant in chosen:
+            self.check_body(variant)
+        result = ValidationResult([display_path(p) for p in selected], self.out)
+        result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.level != "error"))
+        return result
+
+    def expand(self, paths: list[Path]) -> list[Path]:
+        out: list[Path] = []
+        for p in paths:
+            p = Path(p)
+            if p.is_dir():
+                found = discover(p)
+                if not found:
+                    self.report(p, None, None, "warning", "no .md content files in this directory", rule="file")
+                out.extend(found)
+            elif p.exists():
+                out.append(p)
+            else:
+                self.report(p, None, None, "error", "file not found: check the path (content lives under BOT_CONTENT_DIR)", rule="file")
+        return out
+
+    # -- mapping --------------------------------------------------------------
+    def check_mapping(self) -> None:
+        from ..mapping import load_mapping
+
+        path = Path(self.settings.bot_mapping)
+        try:
+            mapping = load_mapping(path)
+        except ContentError as exc:
+            for problem in exc.problems:
+                self.report(path, problem.line, None, "error", f"{problem.message}; fix {path} (see the comments in mappings/rec-weekly.yaml)", field=problem.field, rule="mapping")
+            return
+        known = set(FrontMatter.model_fields)
+        lines = self.lines_of(path)
+        for name in mapping.properties:
+            if name not in known:
+                line = next((i for i, text in enumerate(lines, 1) if text.strip().startswith(f"{name}:")), None)
+                self.report(path, line, column_of(line_text(lines, line or 0), name), "error",
+                            f"maps front-matter field {name!r}, which content cannot have (fields: {', '.join(known)})", field="properties", rule="mapping")
+        if mapping.page_icon and mapping.page_icon not in known:
+            self.report(path, None, None, "error", f"page_icon names unknown front-matter field {mapping.page_icon!r}", field="page_icon", rule="mapping")
+
+    # -- per-file problems from bot.source ---------------------------------------
+    def source_problem(self, path: Path, problem: Problem) -> None:
+        message, line, column = problem.message, problem.line, problem.column
+        rule = "front-matter" if problem.field or message.startswith(("invalid YAML", "front matter", "expected YAML")) else "file"
+        if message.startswith("not valid UTF-8"):
+            column = _utf8_error_column(path)
+        elif message.startswith("invalid YAML"):
+            line, column = _yaml_error_position(path) or (line, column)
+        elif problem.field and line:
+            column = value_column(line_text(self.lines_of(path), line), problem.field)
+        if message == "required field is missing" and problem.field:
+            message = f"required field is missing: add `{problem.field}: …` to the front matter"
+        elif message.startswith("file is") and "bytes" in message:
+            message += "; content files are Markdown text — link large media instead of embedding it"
+        self.report(path, line, column, "error", message, field=problem.field, rule=rule)
+
+    # -- cross-file rules -------------------------------------------------------
+    def field_position(self, variant: Variant, name: str) -> tuple[int | None, int | None]:
+        line = variant.field_lines.get(name)
+        if line is None:
+            return None, None
+        return line, value_column(line_text(self.lines_of(variant.path), line), name)
+
+    def check_slugs(self, variants: list[Variant], selected: set[Path]) -> None:
+        by_slug: dict[str, list[Variant]] = {}
+        by_key: dict[tuple, list[Variant]] = {}
+        for v in variants:
+            by_slug.setdefault(v.slug, []).append(v)
+            by_key.setdefault((v.group, v.lang), []).append(v)
+        for slug, group in by_slug.items():
+            if len(group) < 2:
+                continue
+            for v in group:
+                if v.path.resolve() not in selected:
+                    continue
+                others = ", ".join(display_path(o.path) for o in group if o is not v)
+                line, col = self.field_position(v, "slug")
+                self.report(v.path, line, col, "error", f"duplicate slug {slug!r}, also used by {others}: each page needs its own slug (series-lang-week) — rename or delete one file", field="slug", rule="slug")
+        for (group_key, lang), group in by_key.items():
+            slugs = {v.slug for v in group}
+            if len(slugs) < 2:
+                continue  # same slug twice is reported above
+            for v in group:
+                if v.path.resolve() not in selected:
+                    continue
+                others = ", ".join(display_path(o.path) for o in group if o is not v)
+                line, col = self.field_position(v, "lang")
+                self.report(v.path, line, col, "error", f"a second {lang} variant of {group_key[0]} {group_key[1]}, also in {others}: keep one file per language and week", field="lang", rule="slug")
+
+    def check_variants(self, variants: list[Variant], selected: set[Path]) -> None:
+        groups: dict[tuple[str, str], list[Variant]] = {}
+        for v in variants:
+            groups.setdefault(v.group, []).append(v)
+        for (series, week), group in groups.items():
+            present = {v.lang for v in group}
+            for lang in LANGS:
+                if lang in present:
+                    continue
+                for v in group:
+                    if v.path.resolve() not in selected:
+                        continue
+                    expected = v.path.with_name(f"{lang}.md")
+                    line, col = self.field_position(v, "lang")
+                    self.report(v.path, line, col, "error",
+                                f"no {lang} variant of {series} {week}: add {display_path(expected)} with `lang: {lang}`, `week: {week}`, `series: {series}` "
+                                "(the two variants link to each other)", field="lang", rule="variant")
+
+    # -- body ---------------------------------------------------------------------
+    def check_body(self, variant: Variant) -> None:
+        path = variant.path
+        lines = self.lines_of(path)
+        offset = variant.body_line - 1
+        link_errors = self.check_links(variant)
+        options = ConvertOptions(line_offset=offset, resolve_link=lambda href: _PLACEHOLDER, base_dir=path.parent)
+        conversion = convert_markdown(variant.body, options)
+        for d in conversion.report:
+            text = line_text(lines, d.line or 0)
+            if d.construct == "code_language":
+                word = re.search(r"'([^']*)'", d.message)
+                lang = word.group(1) if word else None
+                self.report(path, d.line, column_of(text, lang) if lang else None, "error",
+                            f"unknown code language {lang!r}: Notion would show it as plain text — use a language Notion knows "
+                            "(python, bash, json, yaml, sql, …; see bot/convert/languages.py) or `text`", rule="code-language")
+            elif d.construct == "image" and "not found" in d.message:
+                continue  # reported with its column by check_links
+            elif d.construct == "link" and any(line == d.line and repr(href) in d.message for line, href in link_errors):
+                continue  # the anchor is broken: reported as an error already
+            else:
+                needle = re.search(r"'([^']+)'", d.message)
+                self.report(path, d.line, column_of(text, needle.group(1) if needle else None), "warning",
+                            f"{d.construct}: {d.message}", rule="degradation")
+        for violation in check_limits(conversion.blocks):
+            self.report(path, variant.body_line, None, "error", f"exceeds a Notion limit: {violation}", rule="limits")
+
+    def check_links(self, variant: Variant) -> set[tuple[int, str]]:
+        """Relative links, anchors and local images; returns (line, href) of reported errors."""
+        errors: set[tuple[int, str]] = set()
+        lines = self.lines_of(variant.path)
+        offset = variant.body_line - 1
+        for line, kind, target in _references(variant.body):
+            line += offset
+            column = column_of(line_text(lines, line), target)
+            if kind == "image":
+                if _SCHEME.match(target) or target.startswith("//"):
+                    continue
+                local = variant.path.parent / unquote(target.split("#", 1)[0].split("?", 1)[0])
+                if not local.is_file():
+                    self.report(variant.path, line, column, "error", f"image {target!r} not found (looked for {display_path(local)}): add the file or fix the path", rule="image")
+                    errors.add((line, target))
+                continue
+            if target.startswith("#"):
+                anchor = unquote(target[1:])
+                if anchor and anchor not in self.headings(variant.path):
+                    self.report(variant.path, line, column, "error", f"anchor {target!r} matches no heading in this file{_known(self.headings(variant.path))}", rule="link")
+                    errors.add((line, target))
+                continue
+            if _SCHEME.match(target) or target.startswith("//"):
+                continue  # absolute URLs are not checked offline
+            path_part, _, anchor = target.partition("#")
+            linked = (variant.path.parent / unquote(path_part)).resolve()
+            if not linked.exists():
+                self.report(variant.path, line, column, "error",
+                            f"broken relative link {target!r}: {display_path(linked)} does not exist — fix the path or link an https:// URL", rule="link")
+                errors.add((line, target))
+            elif linked not in self.content_files:
+                self.report(variant.path, line, column, "error",
+                            f"relative link {target!r} is not a content file: relative links must point at another newsletter file (.md under BOT_CONTENT_DIR); use an https:// URL for anything else", rule="link")
+                errors.add((line, target))
+            elif anchor and unquote(anchor) not in self.headings(linked):
+                self.report(variant.path, line, column, "error", f"anchor #{anchor} matches no heading in {display_path(linked)}{_known(self.headings(linked))}", rule="link")
+                errors.add((line, target))
+        return errors
+
+    def headings(self, path: Path) -> set[str]:
+        key = path.resolve()
+        if key not in self._headings:
+            try:
+                text = key.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            self._headings[key] = heading_anchors(text)
+        return self._headings[key] or set()
+
+
+# --------------------------------------------------------------------------- helpers
+def _known(anchors: set[str]) -> str:
+    if not anchors:
+        return ""
+    shown = sorted(anchors)[:6]
+    return " (headings: " + ", ".join(f"#{a}" for a in shown) + (", …" if len(anchors) > 6 else "") + ")"
+
+
+def slugify_heading(text: str) -> str:
+    """GitHub-style heading anchor: lower case, punctuation dropped, spaces → hyphens (CJK kept)."""
+    out = []
+    for ch in text.strip().lower():
+        if ch in " -":
+            out.append("-" if ch == " " else ch)
+        elif ch == "_" or unicodedata.category(ch)[0] in "LNM":
+            out.append(ch)
+    return "".join(out)
+
+
+def heading_anchors(text: str) -> set[str]:
+    tokens = get_parser().parse(text)
+    anchors: set[str] = set()
+    counts: dict[str, int] = {}
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and i + 1 < len(tokens):
+            plain = "".join(c.content for c in (tokens[i + 1].children or []) if c.type in ("text", "code_inline"))
+            base = slugify_heading(plain)
+            n = counts.get(base, 0)
+            counts[base] = n + 1
+            anchors.add(base if n == 0 else f"{base}-{n}")
+    return anchors
+
+
+def _references(body: str) -> list[tuple[int, str, str]]:
+    """(1-based line within `body`, "link" | "image", href) for every link and image."""
+    out: list[tuple[int, str, str]] = []
+
+    def walk(tokens, line):
+        for tok in tokens:
+            if tok.map:
+                line = tok.map[0] + 1
+            if tok.type == "inline":
+                inner = line
+                for child in tok.children or []:
+                    if child.type in ("softbreak", "hardbreak"):
+                        inner += 1
+                    elif child.type == "link_open":
+                        out.append((inner, "link", child.attrs.get("href", "")))
+                    elif child.type == "image":
+                        out.append((inner, "image", child.attrs.get("src", "")))
+            elif tok.children:
+                walk(tok.children, line)
+
+    walk(get_parser().parse(body), 1)
+    return out
+
+
+def _utf8_error_column(path: Path) -> int:
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+    return 1
+
+
+def _yaml_error_position(path: Path) -> tuple[int, int] | None:
+    text = path.read_text(encoding="utf-8").lstrip("\ufeff")
+    lines = text.splitlines(keepends=True)
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip("\r\n") in ("---", "...")), len(lines))
+    try:
+        yaml.compose("".join(lines[1:end]), Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            return mark.line + 2, mark.column + 1
+    return None
