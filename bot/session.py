@@ -94,7 +94,12 @@ class Session:
                 else:
                     self.warnings.append(message + "; skipped")
             elif actual != prop.type:
-                problems.append(f"property {prop.property!r} is {actual} in the database but {prop.type} in {self.settings.bot_mapping}")
+                message = f"property {prop.property!r} is {actual} in the database but {prop.type} in {self.settings.bot_mapping}"
+                if prop.required:
+                    problems.append(message)
+                else:
+                    self.warnings.append(message + "; skipped")
+                    types.pop(prop.property)
         if problems:
             raise ConfigError("\n".join(problems))
         mapped_title = self.mapping.properties[self.mapping.title_field].property

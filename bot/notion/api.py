@@ -319,10 +319,23 @@ class NotionAPI:
         """Append one request's worth of children (the caller chunks) after block `after`, or
         at the end when `after` is None; returns the new top-level blocks."""
         body: dict = {"children": children}
-        if after:
+        if after and self._use_after_param:
+            body["after"] = after
+        elif after:
             body["position"] = {"type": "after_block", "after_block": {"id": after}}
-        result = self.request("PATCH", f"blocks/{parent_id}/children", body=body)
+        try:
+            result = self.request("PATCH", f"blocks/{parent_id}/children", body=body)
+        except NotionError as exc:
+            # `position` is documented for every version since early 2026, `after` only up to
+            # 2025-09-03. Should a server of the older version refuse `position`, fall back to
+            # `after` once and remember it (nothing was written: it was a validation error).
+            if after and "position" in body and exc.status == 400 and "position" in str(exc) and self.notion_version < "2026-03-11":
+                self._use_after_param = True
+                return self.append_children(parent_id, children, after)
+            raise
         return result.get("results", [])
+
+    _use_after_param = False
 
     def append_at_start(self, parent_id: str, children: list[dict]) -> list[dict]:
         body = {"children": children, "position": {"type": "start"}}

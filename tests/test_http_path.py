@@ -1,0 +1,78 @@
+"""The real-Notion code path: NOTION_TOKEN + NOTION_BASE_URL pointing at `bot local serve`.
+
+Nothing here uses the in-process transport: the bot talks HTTP to a served workspace exactly
+as it would to api.notion.com.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.local import FaultPlan, LocalWorkspace, serve
+from bot.mapping import load_mapping
+from conftest import ROOT
+
+
+@pytest.fixture
+def served(env, monkeypatch):
+    ws = LocalWorkspace(env / "remote.sqlite3", bot_token="ntn_test_secret_0123456789")
+    mapping = load_mapping(ROOT / "mappings" / "rec-weekly.yaml")
+    database_id, _ = ws.ensure_database("Blog", mapping.database_schema())
+    handle = serve(ws, port=0)
+    monkeypatch.setenv("NOTION_TOKEN", ws.bot_token)
+    monkeypatch.setenv("NOTION_BASE_URL", handle.url)
+    monkeypatch.setenv("NOTION_DATABASE_ID", database_id)
+    yield ws
+    handle.shutdown()
+
+
+def test_publish_over_http_then_nothing_to_do(served, cli):
+    code, out, err = cli("publish", "--week", "W22", "--json")
+    assert code == 0, err
+    assert "embedded local workspace" not in err
+    data = json.loads(out)
+    assert [v["action"] for v in data["variants"]] == ["created", "created"]
+    assert data["requests"]["writes"] == 3
+    assert served.bot_token not in out + err
+    code, out, err = cli("publish", "--week", "W22", "--json")
+    data = json.loads(out)
+    assert [v["action"] for v in data["variants"]] == ["unchanged", "unchanged"]
+    assert data["requests"]["writes"] == 0
+
+
+def test_publish_over_http_survives_rate_limits_and_5xx(served, cli, monkeypatch):
+    monkeypatch.setenv("BOT_MAX_RETRY_WAIT", "5")
+    served.faults = FaultPlan([{"at": 2, "kind": "rate_limited", "retry_after": 1}, {"at": 4, "kind": "status", "status": 502}])
+    code, out, err = cli("publish", "--week", "W22", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["requests"]["retries"] >= 1 and data["requests"]["rate_limited"] == 1
+    served.faults = FaultPlan([])
+    code, out, _ = cli("publish", "--week", "W22", "--json")
+    assert json.loads(out)["requests"]["writes"] == 0
+
+
+def test_wrong_token_says_what_to_do(served, cli, monkeypatch):
+    monkeypatch.setenv("NOTION_TOKEN", "ntn_wrong_token_value")
+    code, out, err = cli("publish", "--week", "W22")
+    assert code == 1
+    assert "401" in err and "NOTION_TOKEN" in err
+    assert "ntn_wrong_token_value" not in out + err
+
+
+def test_missing_column_is_named(env, cli, monkeypatch):
+    ws = LocalWorkspace(env / "remote.sqlite3", bot_token="ntn_x")
+    database_id, _ = ws.ensure_database("Blog", {"Name": {"title": {}}, "slug": {"rich_text": {}}})
+    handle = serve(ws, port=0)
+    try:
+        monkeypatch.setenv("NOTION_TOKEN", "ntn_x")
+        monkeypatch.setenv("NOTION_BASE_URL", handle.url)
+        monkeypatch.setenv("NOTION_DATABASE_ID", database_id)
+        code, _, err = cli("publish", "--week", "W22")
+    finally:
+        handle.shutdown()
+    assert code == 1
+    assert "database has no property 'status' (select)" in err
+    assert ws.request_log and not any(r.method in ("POST", "PATCH") and "query" not in r.path for r in ws.request_log)
