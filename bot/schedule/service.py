@@ -22,7 +22,7 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from apscheduler.triggers.cron import CronTrigger
@@ -54,29 +54,41 @@ def cron_trigger(expr: str, zone) -> CronTrigger:
         raise ConfigError(f"setting BOT_SCHEDULE: {expr!r} is not a cron expression ({exc}); expected e.g. '0 7 * * sat'") from None
 
 
+def _fire_times(trigger: CronTrigger, after: datetime):
+    """Fire times strictly after ``after``, the way APScheduler's loop computes them (each one
+    from the previous fire time), as aware datetimes in the trigger's zone. Across DST: a time
+    in the skipped hour fires once, an hour later in wall time (same elapsed time); a time in
+    the repeated hour fires at both of its instants."""
+    previous, now = None, after + timedelta(microseconds=1)
+    while True:
+        nxt = trigger.get_next_fire_time(previous, now)
+        if nxt is None:
+            return
+        if previous is not None and nxt <= previous:  # never yield the same instant twice
+            now = previous + timedelta(seconds=1)
+            previous = None
+            continue
+        yield nxt.astimezone(timezone.utc).astimezone(trigger.timezone)  # normalise wall time in a DST gap
+        previous = now = nxt
+
+
 def next_fire_times(expr: str, zone, after: datetime, count: int = 1) -> list[datetime]:
     """The next ``count`` fire times strictly after ``after``, aware in ``zone``."""
-    trigger = cron_trigger(expr, zone)
     out: list[datetime] = []
-    moment = after
-    while len(out) < count:
-        nxt = trigger.get_next_fire_time(None, moment + timedelta(microseconds=1))
-        if nxt is None:
+    for moment in _fire_times(cron_trigger(expr, zone), after):
+        if len(out) >= count:
             break
-        out.append(nxt)
-        moment = nxt
+        out.append(moment)
     return out
 
 
 def slots_between(expr: str, zone, after: datetime, until: datetime) -> tuple[int, datetime | None]:
     """(how many fire times fall in (after, until], the newest of them)."""
-    trigger = cron_trigger(expr, zone)
-    count, last, moment = 0, None, after
-    while count < MAX_SLOTS_COUNTED:
-        nxt = trigger.get_next_fire_time(None, moment + timedelta(microseconds=1))
-        if nxt is None or nxt > until:
+    count, last = 0, None
+    for moment in _fire_times(cron_trigger(expr, zone), after):
+        if moment > until or count >= MAX_SLOTS_COUNTED:
             break
-        count, last, moment = count + 1, nxt, nxt
+        count, last = count + 1, moment
     return count, last
 
 
@@ -205,6 +217,8 @@ class ScheduleService:
     def _add_date_job(self, job_id: str, when: datetime, args: tuple) -> None:
         from apscheduler.triggers.date import DateTrigger
 
+        if self.scheduler.get_job(job_id):
+            self.scheduler.remove_job(job_id)
         self.scheduler.add_job(
             self.run_job, DateTrigger(run_date=when, timezone=self.zone), args=args, id=job_id, name=job_id,
             replace_existing=True, misfire_grace_time=MISFIRE_GRACE_TIME, coalesce=COALESCE, max_instances=1,
@@ -220,8 +234,9 @@ class ScheduleService:
             executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"misfire_grace_time": MISFIRE_GRACE_TIME, "coalesce": COALESCE, "max_instances": 1},
         )
-        scheduler.add_job(self.run_job, self.trigger, args=("schedule",), id="schedule", name=f"publish ({self.expr})")
-        scheduler.add_job(self.run_job, CronTrigger(second=0, timezone=self.zone), args=("due",), id="due-watch", name="due-watch")
+        explicit = {"misfire_grace_time": MISFIRE_GRACE_TIME, "coalesce": COALESCE, "max_instances": 1}
+        scheduler.add_job(self.run_job, self.trigger, args=("schedule",), id="schedule", name=f"publish ({self.expr})", **explicit)
+        scheduler.add_job(self.run_job, CronTrigger(second=0, timezone=self.zone), args=("due",), id="due-watch", name="due-watch", **explicit)
         self.scheduler = scheduler
         return scheduler
 
