@@ -146,7 +146,7 @@ def cmd_validate(args, get_settings) -> int:
 
 # --------------------------------------------------------------------------- pull
 def cmd_pull(args, get_settings) -> int:
-    from .editor.pull import pull_slug, pull_week
+    from .editor.pull import equivalent, pull_slug, pull_week
     from .progress import Progress, configure_logging, settings_secrets
     from .session import open_session
     from .source import LANGS
@@ -180,7 +180,7 @@ def cmd_pull(args, get_settings) -> int:
         targets.append((item, path))
 
     # Check every target before writing any, so a refusal leaves nothing half-pulled.
-    conflicts = [path for item, path in targets if path is not None and path.exists() and path.read_text(encoding="utf-8", errors="replace") != item.text]
+    conflicts = [path for item, path in targets if path is not None and path.exists() and not equivalent(path, item.text)]
     if conflicts and not args.force:
         listing = ", ".join(str(p) for p in conflicts)
         err = BotError(f"{listing} already exist{'s' if len(conflicts) == 1 else ''} and differ{'s' if len(conflicts) == 1 else ''} from Notion; nothing was written")
@@ -197,7 +197,7 @@ def cmd_pull(args, get_settings) -> int:
                 sys.stdout.write(item.text)
             action = "printed"
         else:
-            action = "unchanged" if path.exists() and path.read_text(encoding="utf-8", errors="replace") == item.text else ("updated" if path.exists() else "created")
+            action = "unchanged" if path.exists() and equivalent(path, item.text) else ("updated" if path.exists() else "created")
             if action != "unchanged":
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(item.text, encoding="utf-8")

@@ -196,6 +196,33 @@ def page_to_source(page: dict, blocks: list[dict], mapping: Mapping, zone: ZoneI
     return render_source(front, blocks_to_markdown(blocks)), notes
 
 
+def equivalent(path: Path, text: str) -> bool:
+    """Whether the file at `path` already says what `text` says: same front matter, same blocks.
+
+    Hand-written Markdown rarely matches the canonical rendering byte for byte (escaping, blank
+    lines); it is left alone when it would publish exactly the same page.
+    """
+    from ..convert import convert_markdown, normalize_tree
+    from ..errors import ContentError
+    from ..source import split_front_matter
+
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if raw == text:
+        return True
+    try:
+        pairs = []
+        for source in (raw.lstrip("\ufeff"), text):
+            head, body, _ = split_front_matter(path, source)
+            front = FrontMatter.model_validate(yaml.safe_load(head) or {})
+            pairs.append((front, normalize_tree(convert_markdown(body).blocks)))
+    except (ContentError, yaml.YAMLError, ValueError):
+        return False
+    return pairs[0] == pairs[1]
+
+
 # --------------------------------------------------------------------------- fetching
 def _slug_of(page: dict, mapping: Mapping) -> str:
     prop = mapping.key_property
