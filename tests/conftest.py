@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"  # copies of ../shared/seeds, so a clone tests alone
 
 
 class CountingTransport(httpx.BaseTransport):
