@@ -43,7 +43,7 @@ def test_strict_turns_degradations_into_errors_before_any_write(cli, env):
     code, out, err = cli("publish", "--week", "W22", "--strict")
     assert code == 1
     line = next(l for l in err.splitlines() if "cobolish" in l)
-    assert line.startswith(f"{en}:")
+    assert "rec-weekly/2026-W22/en.md:" in line
     assert not (env / "state" / "local-notion.sqlite3").exists() or "created" not in out
     # without --strict it publishes and shows the degradation
     code, out, _ = cli("publish", "--week", "W22")
