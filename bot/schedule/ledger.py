@@ -180,7 +180,7 @@ def _pid_alive(pid: int | None) -> bool:
 
 
 class Ledger:
-    """Thread- and process-safe access to runs.sqlite3 (short transactions, WAL)."""
+    """Thread- and process-safe access to runs.sqlite3 (short transactions)."""
 
     def __init__(self, path: Path, clock: Clock = SYSTEM_CLOCK):
         self.path = Path(path)
@@ -197,10 +197,11 @@ class Ledger:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         with self._local:
+            # Rollback journal + a 30 s busy timeout: runs write a handful of short
+            # transactions, so concurrent processes simply queue (WAL's mode switch itself
+            # can fail with "database is locked" when two processes open a new ledger).
             db = sqlite3.connect(self.path, timeout=30)
             try:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA busy_timeout=30000")
                 with db:
                     yield db
             finally:
