@@ -114,7 +114,7 @@ class RunResult:
         counts: dict[str, int] = {}
         for e in self.entries:
             counts[e.action] = counts.get(e.action, 0) + 1
-        parts = [f"{n} {action}" for action, n in sorted(counts.items())] or ["nothing to do"]
+        parts = [f"{n} {action}" for action, n in sorted(counts.items())] or ["nothing to do" if self.outcome == "success" else "no variant finished"]
         req = self.stats
         text = f"{', '.join(parts)}; {req.get('reads', 0)} reads, {req.get('writes', 0)} writes, {req.get('retries', 0)} retries"
         return text
