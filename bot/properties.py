@@ -10,31 +10,14 @@ from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .convert.richtext import split_text
 from .mapping import Mapping, PropertyMap
 from .source import Variant
 
-RICH_TEXT_LIMIT = 2000  # UTF-16 code units per rich-text item
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def text_items(text: str) -> list[dict]:
-    """Plain text as rich-text items of at most 2,000 UTF-16 units, never splitting a surrogate pair."""
-    items: list[dict] = []
-    chunk: list[str] = []
-    units = 0
-    for ch in text:
-        width = 2 if ord(ch) > 0xFFFF else 1
-        if units + width > RICH_TEXT_LIMIT:
-            items.append("".join(chunk))
-            chunk, units = [], 0
-        chunk.append(ch)
-        units += width
-    if chunk:
-        items.append("".join(chunk))
-    return [{"type": "text", "text": {"content": c}} for c in items]
+    """Plain text as rich-text items within Notion's 2,000-unit limit; the converter's splitter
+    never cuts a surrogate pair or a grapheme cluster (emoji, flags, combining marks)."""
+    return [{"type": "text", "text": {"content": chunk}} for chunk in split_text(text)]
 
 
 def _date_value(value: datetime | date, zone: ZoneInfo) -> dict:
