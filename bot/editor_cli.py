@@ -118,12 +118,27 @@ def _guard_publish(subparsers, get_settings) -> None:
 
         settings = get_settings()
         configure_logging(getattr(args, "verbose", 0), getattr(args, "quiet", False), settings_secrets(settings))
-        _, chosen = select_variants(settings, args)
+        _, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
         preflight(settings, chosen, strict=getattr(args, "strict", False))
         return original(args)
 
     guarded._editor_guarded = True
     publish.set_defaults(func=guarded)
+
+
+def with_diagnostics(settings, read):
+    """Call `read()` (which reads content); if it raises ContentError, raise the richer
+    `bot validate` diagnostics instead (relative paths, columns, what to do next)."""
+    from .editor.validate import validate
+    from .errors import ContentError
+
+    try:
+        return read()
+    except ContentError as exc:
+        result = validate(settings)
+        if result.errors:
+            raise ContentError([d.to_problem() for d in result.errors]) from None
+        raise exc
 
 
 # --------------------------------------------------------------------------- validate
@@ -223,7 +238,7 @@ def cmd_preview(args, get_settings) -> int:
         from .editor.preview import preview_html
         from .mapping import load_mapping
 
-        all_variants, chosen = select_variants(settings, args)
+        all_variants, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
         return preview_html(chosen, all_variants, load_mapping(settings.bot_mapping), settings.zone)
 
     document, pages = render()  # fail early (and clearly) before writing or serving anything

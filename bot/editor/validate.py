@@ -18,6 +18,7 @@ Errors make the run fail (exit 1); warnings do not, unless ``strict``.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -104,7 +105,8 @@ class _Validator:
     def report(self, path: Path | str, line: int | None, column: int | None, level: str, message: str, *, field: str | None = None, rule: str) -> None:
         if self.strict and level == "warning":
             level = "error"
-        self.out.append(Diagnostic(display_path(path), line or 1, column or 1, level, message, field, rule))
+        # The file as the user named it (BOT_CONTENT_DIR / a PATH argument); other files in messages relative to cwd.
+        self.out.append(Diagnostic(os.fspath(path), line or 1, column or 1, level, message, field, rule))
 
     def lines_of(self, path: Path) -> list[str]:
         if path not in self._lines:
@@ -141,7 +143,7 @@ class _Validator:
         self.check_variants(variants, selected_set)
         for variant in chosen:
             self.check_body(variant)
-        result = ValidationResult([display_path(p) for p in selected], self.out)
+        result = ValidationResult([os.fspath(p) for p in selected], self.out)
         result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.level != "error"))
         return result
 

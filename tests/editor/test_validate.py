@@ -119,7 +119,7 @@ def test_bad_input_is_reported_precisely_and_nothing_is_written(cli, env, conten
     rel, line, col, pattern = case(content)
     code, out, err = cli("validate")
     assert code == 1, (out, err)
-    expected_file = str(Path("content/rec-weekly") / rel)
+    expected_file = str(content / rel)  # as BOT_CONTENT_DIR names it (absolute in tests)
     matches = [LINE.match(l) for l in out.splitlines()]
     assert all(matches), out  # every stdout line is file:line:col: level: message
     hits = [m for m in matches if m["file"] == expected_file and re.search(pattern, m["message"])]
