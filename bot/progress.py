@@ -111,6 +111,7 @@ def configure_logging(verbose: int = 0, quiet: bool = False, secrets: Iterable[s
     logging.getLogger("bot.notion").setLevel(logging.DEBUG if verbose >= 1 and not quiet else logging.NOTSET)
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
+    logging.getLogger("markdown_it").setLevel(logging.WARNING)  # per-rule parser traces: noise, never useful here
     install_redaction(secrets)
 
 
