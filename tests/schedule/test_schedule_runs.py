@@ -307,3 +307,18 @@ def test_manual_publish_can_be_recorded_with_record_run(env, session_factory):
                 with publish_lock(state, wait=0):
                     pass
     assert Ledger.for_state_dir(state).get(busy.id).outcome == "skipped-locked"
+
+
+def test_language_variants_due_at_different_times_end_up_linked(rig, env):
+    set_front(env / "content" / "rec-weekly" / "2026-W22" / "zh.md", date="2026-05-31 07:01")
+    runner = rig.runner()
+    rig.set_time(at("2026-05-30 08:00"))
+    first = actions(runner.run("schedule"))
+    assert first["rec-weekly-en-2026-W22"] == "created" and first["rec-weekly-zh-2026-W22"] == "waiting"
+    assert rig.pages("rec-weekly-zh-2026-W22") == []
+    rig.set_time(at("2026-05-31 07:01"))
+    assert actions(runner.run("due"))["rec-weekly-zh-2026-W22"] == "created"
+    session = rig.session_factory(rig.settings, rig.clock)
+    en, zh = rig.pages("rec-weekly-en-2026-W22")[0], rig.pages("rec-weekly-zh-2026-W22")[0]
+    assert session.api.read_tree(en["id"])[0]["callout"]["rich_text"][0]["href"] == zh["url"]
+    assert session.api.read_tree(zh["id"])[0]["callout"]["rich_text"][0]["href"] == en["url"]
