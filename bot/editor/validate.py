@@ -131,10 +131,12 @@ class _Validator:
         selected_set = {p.resolve() for p in selected}
 
         variants: list[Variant] = []
+        self.unreadable: set[Path] = set()
         for path in sorted({p.resolve(): p for p in list(all_files) + list(selected)}.values(), key=str):
             try:
                 variants.append(read_variant(path))
             except ContentError as exc:
+                self.unreadable.add(path.resolve())
                 if path.resolve() in selected_set:
                     for problem in exc.problems:
                         self.source_problem(path, problem)
@@ -245,6 +247,8 @@ class _Validator:
                     if v.path.resolve() not in selected:
                         continue
                     expected = v.path.with_name(f"{lang}.md")
+                    if expected.resolve() in self.unreadable:
+                        continue  # it exists but has its own errors (reported for that file)
                     line, col = self.field_position(v, "lang")
                     self.report(v.path, line, col, "error",
                                 f"no {lang} variant of {series} {week}: add {display_path(expected)} with `lang: {lang}`, `week: {week}`, `series: {series}` "
@@ -282,38 +286,40 @@ class _Validator:
         errors: set[tuple[int, str]] = set()
         lines = self.lines_of(variant.path)
         offset = variant.body_line - 1
-        for line, kind, target in _references(variant.body):
+        for line, kind, href in _references(variant.body):
             line += offset
-            column = column_of(line_text(lines, line), target)
+            target = unquote(href)  # markdown-it percent-encodes hrefs; show and find what the author wrote
+            text = line_text(lines, line)
+            column = column_of(text, f"({target}") + 1 if f"({target}" in text else column_of(text, target if target in text else href)
             if kind == "image":
                 if _SCHEME.match(target) or target.startswith("//"):
                     continue
-                local = variant.path.parent / unquote(target.split("#", 1)[0].split("?", 1)[0])
+                local = variant.path.parent / target.split("#", 1)[0].split("?", 1)[0]
                 if not local.is_file():
                     self.report(variant.path, line, column, "error", f"image {target!r} not found (looked for {display_path(local)}): add the file or fix the path", rule="image")
-                    errors.add((line, target))
+                    errors.update({(line, target), (line, href)})
                 continue
             if target.startswith("#"):
-                anchor = unquote(target[1:])
+                anchor = target[1:]
                 if anchor and anchor not in self.headings(variant.path):
                     self.report(variant.path, line, column, "error", f"anchor {target!r} matches no heading in this file{_known(self.headings(variant.path))}", rule="link")
-                    errors.add((line, target))
+                    errors.update({(line, target), (line, href)})
                 continue
             if _SCHEME.match(target) or target.startswith("//"):
                 continue  # absolute URLs are not checked offline
             path_part, _, anchor = target.partition("#")
-            linked = (variant.path.parent / unquote(path_part)).resolve()
+            linked = (variant.path.parent / path_part).resolve()
             if not linked.exists():
                 self.report(variant.path, line, column, "error",
                             f"broken relative link {target!r}: {display_path(linked)} does not exist — fix the path or link an https:// URL", rule="link")
-                errors.add((line, target))
+                errors.update({(line, target), (line, href)})
             elif linked not in self.content_files:
                 self.report(variant.path, line, column, "error",
                             f"relative link {target!r} is not a content file: relative links must point at another newsletter file (.md under BOT_CONTENT_DIR); use an https:// URL for anything else", rule="link")
-                errors.add((line, target))
-            elif anchor and unquote(anchor) not in self.headings(linked):
+                errors.update({(line, target), (line, href)})
+            elif anchor and anchor not in self.headings(linked):
                 self.report(variant.path, line, column, "error", f"anchor #{anchor} matches no heading in {display_path(linked)}{_known(self.headings(linked))}", rule="link")
-                errors.add((line, target))
+                errors.update({(line, target), (line, href)})
         return errors
 
     def headings(self, path: Path) -> set[str]:
