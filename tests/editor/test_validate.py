@@ -228,4 +228,4 @@ def test_non_ascii_anchor_is_shown_as_written(cli, content):
     lines = out.splitlines()
     assert len(lines) == 2, out  # one error each, no duplicate degradation warning
     assert lines[0].endswith(f"en.md:{BODY_END + 1}:27: error: anchor #本周概要 matches no heading in content/rec-weekly/2026-W22/zh.md (headings: #值得关注的方向, #其他, #推荐系统的扩展与优化, #推荐系统的扩展与优化-1, #本周概览, #生成式推荐与排序, …)")
-    assert f"en.md:{BODY_END + 1}:50: error: anchor '#本周' matches no heading in this file (headings: #generative-recommendation-and-ranking, " in lines[1]
+    assert f"en.md:{BODY_END + 1}:50: error: anchor '#本周' matches no heading in this file (headings: #directions-to-watch, " in lines[1]
