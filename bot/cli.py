@@ -61,6 +61,7 @@ def cmd_publish(args) -> int:
     from .lock import publish_lock
     from .publish import PublishOptions, Publisher, group_by_week
     from .render import plan_text, summary_text
+    from .schedule.ledger import record_run
     from .session import open_session
 
     settings = _settings()
@@ -69,12 +70,21 @@ def cmd_publish(args) -> int:
     quiet = args.quiet or not sys.stderr.isatty()
     session = open_session(settings, announce=None if args.quiet else _stderr)
     results = []
+    note = ("--all" if args.all else f"--week {args.week}") + (f" --lang {args.lang}" if args.lang else "")
+    # Real runs go into the run ledger (`bot runs`), including lock-busy and interrupted ones.
+    recording = _nullcontext() if args.dry_run else record_run(settings.state_dir, "manual", note=note)
     try:
-        lock = publish_lock(settings.state_dir, settings.bot_lock_wait) if not args.dry_run else _nullcontext()
-        with lock:
-            publisher = Publisher(session, all_variants, options, progress=None if quiet else _stderr)
-            for group in group_by_week(chosen):
-                results.extend(publisher.publish_group(group))
+        with recording as run:
+            if run:
+                run.attach(session)
+            lock = publish_lock(settings.state_dir, settings.bot_lock_wait) if not args.dry_run else _nullcontext()
+            with lock:
+                publisher = Publisher(session, all_variants, options, progress=None if quiet else _stderr)
+                for group in group_by_week(chosen):
+                    group_results = publisher.publish_group(group)
+                    results.extend(group_results)
+                    if run:
+                        run.add_results(group_results)
         for warning in session.warnings:
             _stderr(f"warning: {warning}")
     finally:

@@ -296,7 +296,10 @@ class Publisher:
             final = self._apply_converging(writer, result.variant, self._replan(result.variant, group), group)
             result.plan.sibling_pending = False
             result.plan.url = final.url or result.plan.url
-            result.writes += self.api.stats.since(before).writes
+            written = self.api.stats.since(before).writes
+            result.writes += written
+            if written and result.action == "unchanged":
+                result.action = "updated"
 
 
 def _other(lang: str) -> str:
