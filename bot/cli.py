@@ -29,14 +29,10 @@ def _stderr(message: str) -> None:
 
 
 def _setup_logging(args) -> None:
-    level = logging.WARNING
-    if getattr(args, "verbose", 0):
-        level = logging.DEBUG if args.verbose > 1 else logging.INFO
-    if getattr(args, "quiet", False):
-        level = logging.ERROR
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    if level > logging.DEBUG:
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    """Logs to stderr with the token redacted; -v request lines, -vv HTTP details."""
+    from .progress import configure_logging
+
+    configure_logging(getattr(args, "verbose", 0), getattr(args, "quiet", False))
 
 
 # --------------------------------------------------------------------------- publish
@@ -61,13 +57,17 @@ def cmd_publish(args) -> int:
     from .lock import publish_lock
     from .publish import PublishOptions, Publisher, group_by_week
     from .render import plan_text, summary_text
+    from .editor import preflight
+    from .editor_cli import with_diagnostics
+    from .progress import Progress, configure_logging, settings_secrets
     from .schedule.ledger import record_run
     from .session import open_session
 
     settings = _settings()
-    all_variants, chosen = select_variants(settings, args)
+    configure_logging(args.verbose, args.quiet, settings_secrets(settings))
+    all_variants, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
+    preflight(settings, chosen, strict=args.strict)  # nothing is written when content is invalid
     options = PublishOptions(dry_run=args.dry_run, on_drift=args.on_drift, strict=args.strict)
-    quiet = args.quiet or not sys.stderr.isatty()
     session = open_session(settings, announce=None if args.quiet else _stderr)
     results = []
     note = ("--all" if args.all else f"--week {args.week}") + (f" --lang {args.lang}" if args.lang else "")
@@ -78,11 +78,12 @@ def cmd_publish(args) -> int:
             if run:
                 run.attach(session)
             lock = publish_lock(settings.state_dir, settings.bot_lock_wait) if not args.dry_run else _nullcontext()
-            with lock:
-                publisher = Publisher(session, all_variants, options, progress=None if quiet else _stderr)
+            with lock, Progress(total=len(chosen), quiet=args.quiet, description="publishing") as progress:
+                publisher = Publisher(session, all_variants, options, progress=progress.note)
                 for group in group_by_week(chosen):
                     group_results = publisher.publish_group(group)
                     results.extend(group_results)
+                    progress.advance(len(group), label=group[0].week)
                     if run:
                         run.add_results(group_results)
         for warning in session.warnings:

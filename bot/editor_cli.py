@@ -94,36 +94,6 @@ def register(subparsers, get_settings) -> None:
     _add_output_flags(r, verbose=False)
     r.set_defaults(func=lambda args: cmd_preview(args, get_settings))
 
-    _guard_publish(subparsers, get_settings)
-
-
-def _guard_publish(subparsers, get_settings) -> None:
-    """Run `bot validate`'s rules on the selected content before `bot publish` opens a session,
-    and install token redaction on the log handlers.
-
-    Interim: meant to become two explicit lines in cli.cmd_publish (see the README walk-through
-    and the hand-over notes); harmless if both run.
-    """
-    publish = subparsers.choices.get("publish")
-    if publish is None:
-        return
-    original = publish.get_default("func")
-    if original is None or getattr(original, "_editor_guarded", False):
-        return
-
-    def guarded(args):
-        from .cli import select_variants
-        from .editor.validate import preflight
-        from .progress import configure_logging, settings_secrets
-
-        settings = get_settings()
-        configure_logging(getattr(args, "verbose", 0), getattr(args, "quiet", False), settings_secrets(settings))
-        _, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
-        preflight(settings, chosen, strict=getattr(args, "strict", False))
-        return original(args)
-
-    guarded._editor_guarded = True
-    publish.set_defaults(func=guarded)
 
 
 def with_diagnostics(settings, read):
