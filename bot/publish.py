@@ -100,6 +100,7 @@ class Publisher:
         self.options = options
         self.progress = progress or (lambda message: None)
         self._url_cache: dict[str, str | None] = {}
+        self._pending_links: dict[str, set[str]] = {}  # slug -> linked slugs without a page yet
 
     # ------------------------------------------------------------------ reading
     def find_live(self, variant: Variant) -> Live | None:
@@ -128,7 +129,12 @@ class Publisher:
             if not path_part:
                 return None
             linked = self.by_path.get((variant.path.parent / path_part).resolve())
-            return self.url_of(linked) if linked else None
+            if linked is None:
+                return None
+            url = self.url_of(linked)
+            if url is None:  # not published yet: linked once it exists (see _complete_links)
+                self._pending_links.setdefault(variant.slug, set()).add(linked.slug)
+            return url
 
         return resolve
 
@@ -230,7 +236,7 @@ class Publisher:
                 self._url_cache[variant.slug] = final.url
             action = {"create": "created", "update": "updated", "unchanged": "unchanged"}[plan.action]
             results.append(VariantResult(variant, final, action, self.api.stats.since(before).writes, reports[plan.slug]))
-        self._complete_language_links(writer, results, variants)
+        self._complete_links(writer, results, variants)
         return results
 
     def _apply_converging(self, writer, variant: Variant, plan: VariantPlan, group: list[Variant]) -> VariantPlan:
@@ -283,16 +289,22 @@ class Publisher:
             plan.children[0] = language_link(variant.lang, url)
             plan.sibling_pending = False
 
-    def _complete_language_links(self, writer, results: list[VariantResult], group: list[Variant]) -> None:
-        """A page created before its sibling existed gets the link now (one block update)."""
+    def _complete_links(self, writer, results: list[VariantResult], group: list[Variant]) -> None:
+        """Links to pages that did not exist when a variant was planned — its language sibling,
+        or another content file it links to — are completed once those pages were created in
+        this run, so the next run has nothing left to do (one block update per link)."""
         for result in results:
-            if not result.plan.sibling_pending:
-                continue
+            slug = result.variant.slug
+            created = {t for t in self._pending_links.get(slug, set()) if self._url_cache.get(t)}
             sibling = _sibling(result.variant, self.all_variants)
-            self._url_cache.pop(sibling.slug, None)
-            if not self.url_of(sibling):
+            if result.plan.sibling_pending:
+                self._url_cache.pop(sibling.slug, None)
+                if self.url_of(sibling):
+                    created.add(sibling.slug)
+            if not created or result.action == "skipped":
                 continue
             before = self.api.stats.snapshot()
+            self._pending_links.pop(slug, None)
             final = self._apply_converging(writer, result.variant, self._replan(result.variant, group), group)
             result.plan.sibling_pending = False
             result.plan.url = final.url or result.plan.url

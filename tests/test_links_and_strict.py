@@ -57,3 +57,15 @@ def test_convert_json_payload(cli, env):
     assert data["properties"]["slug"]["rich_text"][0]["text"]["content"] == "rec-weekly-zh-2026-W22"
     assert data["report"] == []
     assert not any("**" in rt["text"]["content"] for b in data["children"] for rt in b[b["type"]].get("rich_text", []) if rt["type"] == "text")
+
+
+def test_link_to_a_page_created_in_the_same_run_is_completed_in_that_run(cli, env, workspace):
+    en = env / "content" / "rec-weekly" / "2026-W22" / "en.md"
+    edit(en, "## Weekly Overview\n", "## Weekly Overview\n\nRead it [in Chinese](zh.md).\n")
+    code, out, _ = cli("publish", "--week", "W22", "--json")
+    assert code == 0
+    data = json.loads(out)
+    zh_url = data["variants"][1]["url"]
+    assert _link_of(workspace, "rec-weekly-en-2026-W22", "in Chinese") == zh_url
+    code, out, _ = cli("publish", "--week", "W22", "--json")
+    assert json.loads(out)["requests"]["writes"] == 0
