@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, Literal, Union
 
-from .convert import normalize_block
+from .convert import blocks_to_markdown, normalize_block
 
 UNTOUCHABLE = {"child_page", "child_database", "unsupported", "link_preview", "meeting_notes", "transcription"}
 
@@ -63,6 +63,8 @@ class Drift:
 
     page_edited_by: str | None
     block_ids: list[str]
+    block_texts: list[str] = field(default_factory=list)  # the edited blocks as Markdown, for the plan
+    since_last_publish: str | None = None  # unified diff last published → live, when a snapshot exists
 
     def describe(self) -> str:
         parts = []
@@ -199,7 +201,16 @@ def detect_drift(page: dict, blocks: list[dict], bot_user_id: str) -> Drift | No
     page_drift = page_editor if page_editor and page_editor != bot_user_id else None
     if not edited and not page_drift:
         return None
-    return Drift(page_drift, edited)
+    by_id = {}
+
+    def index(items: list[dict]) -> None:
+        for b in items:
+            by_id[b["id"]] = b
+            index(children_of(b))
+
+    index(blocks)
+    texts = [blocks_to_markdown([{**by_id[i], by_id[i]["type"]: {k: v for k, v in by_id[i][by_id[i]["type"]].items() if k != "children"}}]).strip() for i in edited]
+    return Drift(page_drift, edited, texts)
 
 
 # ---------------------------------------------------------------------------- properties

@@ -172,6 +172,7 @@ class Publisher:
             plan.property_changes.append(_icon_change(live.page.get("icon"), icon))
         plan.block_ops = diff_blocks(live.id, live.blocks, blocks)
         plan.drift = detect_drift(live.page, live.blocks, self.session.bot_user_id)
+        self._attach_drift_diff(plan)
         if plan.properties or plan.icon or plan.block_ops:
             plan.action = "update"
         return plan
@@ -234,6 +235,7 @@ class Publisher:
             final = self._apply_converging(writer, variant, plan, variants)
             if final.page_id:
                 self._url_cache[variant.slug] = final.url
+            self._save_snapshot(final)
             action = {"create": "created", "update": "updated", "unchanged": "unchanged"}[plan.action]
             results.append(VariantResult(variant, final, action, self.api.stats.since(before).writes, reports[plan.slug]))
         self._complete_links(writer, results, variants)
@@ -281,6 +283,29 @@ class Publisher:
         plan.drift = None  # our own partial writes are not drift
         return plan
 
+    # ------------------------------------------------------------------ snapshots
+    def _snapshot_path(self, slug: str) -> Path:
+        return Path(self.session.settings.state_dir) / "published" / f"{slug}.md"
+
+    def _save_snapshot(self, plan: VariantPlan) -> None:
+        """What the bot last published, so a later dry run can show drift as its own diff.
+        Drift is *detected* from Notion alone (last_edited_by); this only adds detail."""
+        path = self._snapshot_path(plan.slug)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(plan.desired_markdown, encoding="utf-8")
+        except OSError as exc:  # a read-only state dir must not fail a publish
+            log.warning("cannot save %s: %s", path, exc)
+
+    def _attach_drift_diff(self, plan: VariantPlan) -> None:
+        import difflib
+
+        path = self._snapshot_path(plan.slug)
+        if plan.drift and path.is_file():
+            last = path.read_text(encoding="utf-8").splitlines()
+            diff = difflib.unified_diff(last, plan.live_markdown.splitlines(), "last published", "now in Notion", lineterm="", n=1)
+            plan.drift.since_last_publish = "\n".join(diff)
+
     def _fill_language_link(self, plan: VariantPlan, variant: Variant, group: list[Variant]) -> None:
         """The sibling was created earlier in this run: link it right away (no extra write)."""
         sibling = _sibling(variant, self.all_variants)
@@ -306,6 +331,7 @@ class Publisher:
             before = self.api.stats.snapshot()
             self._pending_links.pop(slug, None)
             final = self._apply_converging(writer, result.variant, self._replan(result.variant, group), group)
+            self._save_snapshot(final)
             result.plan.sibling_pending = False
             result.plan.url = final.url or result.plan.url
             written = self.api.stats.since(before).writes

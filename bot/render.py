@@ -34,7 +34,14 @@ def plan_text(results: list[VariantResult], color: bool = False) -> str:
             head += f"  page {p.page_id}"
         out.append(_color(head, color))
         if p.drift:
-            out.append(_color(f"  ! drift: {p.drift.describe()} — the diff below includes those edits", color))
+            out.append(_color(f"  ! drift: {p.drift.describe()}", color))
+            if p.drift.since_last_publish:
+                out.append("    edited in Notion since the last publish:")
+                out.extend("    " + _color(line, color) for line in p.drift.since_last_publish.splitlines())
+            else:
+                for text in p.drift.block_texts:
+                    out.append(_color(f"    ! edited in Notion: {text[:100]}", color))
+            out.append("    the bot's changes (they replace those edits with --on-drift overwrite):")
         if p.action == "create":
             out.append(f"    + {len(p.children)} blocks, {len(p.properties)} properties")
         for change in p.property_changes:

@@ -157,6 +157,12 @@ def test_language_link_costs_one_extra_write_at_most(workspace):
 
 
 # ------------------------------------------------------------------ drift
+def _state_dir():
+    from pathlib import Path
+
+    return Path(os.environ["BOT_STATE_DIR"])
+
+
 def _human_edits_first_paragraph(workspace):
     s, _ = session(workspace)
     page = s.api.find_pages(s.target("en").data_source_id, "slug", "rich_text", EN)[0]
@@ -198,6 +204,15 @@ def test_drift_shown_in_dry_run(published, cli):
     code, out, _ = cli("publish", "--week", "W22", "--dry-run", "--detailed-exitcode")
     assert code == 2
     assert f"! {EN} (en)  drift" in out and "-Edited by a person." in out
+    # drift as its own diff: what the person changed since the bot's last publish
+    section = out.split("edited in Notion since the last publish:")[1].split("the bot's changes")[0]
+    assert "+Edited by a person." in section and "-This week's recommendation system research" in section
+    # on a fresh machine (no snapshot) the drift is still detected from Notion alone
+    import shutil
+
+    shutil.rmtree(_state_dir() / "published")
+    code, out, _ = cli("publish", "--week", "W22", "--dry-run", "--detailed-exitcode")
+    assert code == 2 and "! edited in Notion: Edited by a person." in out
     code, _, err = cli("publish", "--week", "W22")
     assert code == 1 and "--on-drift" in err
 
