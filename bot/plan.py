@@ -197,6 +197,8 @@ def detect_drift(page: dict, blocks: list[dict], bot_user_id: str) -> Drift | No
             walk(children_of(b))
 
     walk(blocks)
+    if not _bot_has_written(page, blocks, bot_user_id):
+        return None  # a page the bot never published (e.g. made by an older tool): adopted, not drift
     page_editor = editor(page)
     page_drift = page_editor if page_editor and page_editor != bot_user_id else None
     if not edited and not page_drift:
@@ -211,6 +213,16 @@ def detect_drift(page: dict, blocks: list[dict], bot_user_id: str) -> Drift | No
     index(blocks)
     texts = [blocks_to_markdown([{**by_id[i], by_id[i]["type"]: {k: v for k, v in by_id[i][by_id[i]["type"]].items() if k != "children"}}]).strip() for i in edited]
     return Drift(page_drift, edited, texts)
+
+
+def _bot_has_written(page: dict, blocks: list[dict], bot_user_id: str) -> bool:
+    def mine(obj: dict) -> bool:
+        return (obj.get("created_by") or {}).get("id") == bot_user_id or (obj.get("last_edited_by") or {}).get("id") == bot_user_id
+
+    def any_mine(items: list[dict]) -> bool:
+        return any(mine(b) or any_mine(children_of(b)) for b in items)
+
+    return mine(page) or any_mine(blocks)
 
 
 # ---------------------------------------------------------------------------- properties

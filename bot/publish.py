@@ -172,6 +172,8 @@ class Publisher:
             plan.property_changes.append(_icon_change(live.page.get("icon"), icon))
         plan.block_ops = diff_blocks(live.id, live.blocks, blocks)
         plan.drift = detect_drift(live.page, live.blocks, self.session.bot_user_id)
+        if (live.page.get("created_by") or {}).get("id") not in (None, self.session.bot_user_id) and not plan.drift:
+            plan.notes.append("page was created by someone else; the bot takes it over and publishes its content")
         self._attach_drift_diff(plan)
         if plan.properties or plan.icon or plan.block_ops:
             plan.action = "update"

@@ -328,3 +328,21 @@ def test_first_publish_of_one_language_links_once_the_other_exists(workspace, cl
     code, out, _ = cli("publish", "--week", "W22", "--json")
     assert [v["action"] for v in json.loads(out)["variants"]] == ["unchanged", "updated"]
     assert live_state(workspace, ZH)[1][0] == "English"
+
+
+def test_page_made_by_another_tool_is_adopted_not_drift(workspace):
+    """A page the bot never wrote (e.g. from the old publisher) is taken over on first publish."""
+    human = human_api(workspace)
+    s, _ = session(workspace)
+    target = s.target("en")
+    old = human.create_page(
+        {"type": "data_source_id", "data_source_id": target.data_source_id},
+        {"title": {"title": [{"text": {"content": "old"}}]}, "slug": {"rich_text": [{"text": {"content": EN}}]}},
+        children=[{"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": "**Old publisher text"}}]}}],
+    )
+    results, transport = publish(workspace)
+    assert results[0].action == "updated" and results[0].plan.page_id == old["id"]
+    assert any("created by someone else" in n for n in results[0].plan.notes)
+    count, lines = live_state(workspace, EN)
+    assert count == 1 and "**Old publisher text" not in lines
+    assert publish(workspace)[1].writes == 0
