@@ -157,6 +157,8 @@ class Publisher:
         blocks = ([language_link(variant.lang, sibling_url)] if sibling else []) + body
         plan = VariantPlan(slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_markdown=blocks_to_markdown(blocks))
         plan.sibling_pending = bool(sibling) and not sibling_url
+        if plan.sibling_pending:
+            plan.notes.append(f"the link to the {sibling.lang} page is added once that page exists (in this run when it is published too)")
         if sibling is None:
             plan.notes.append(f"no {_other(variant.lang)} variant of {variant.week}: published without a language link")
         if live is None:

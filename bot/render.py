@@ -53,8 +53,6 @@ def plan_text(results: list[VariantResult], color: bool = False) -> str:
             out.extend("    " + _color(line, color) for line in diff)
         for note in p.notes:
             out.append(f"    note: {note}")
-        if p.sibling_pending:
-            out.append("    note: the language link is completed once both pages exist")
         for d in r.report:
             out.append(f"    degraded: line {d.line}: {d.construct}: {d.message}")
     out.append(f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['unchanged']} unchanged" + (f", {counts['drift']} drifted." if counts["drift"] else "."))
