@@ -79,13 +79,12 @@ def cmd_publish(args) -> int:
                 run.attach(session)
             lock = publish_lock(settings.state_dir, settings.bot_lock_wait) if not args.dry_run else _nullcontext()
             with lock, Progress(total=len(chosen), quiet=args.quiet, description="publishing") as progress:
-                publisher = Publisher(session, all_variants, options, progress=progress.note)
-                for group in group_by_week(chosen):
-                    group_results = publisher.publish_group(group)
-                    results.extend(group_results)
-                    progress.advance(len(group), label=group[0].week)
-                    if run:
-                        run.add_results(group_results)
+                publisher = Publisher(session, all_variants, options, progress=progress.note, advance=progress.advance)
+                # Every week is planned before anything is written (drift or duplicate pages
+                # anywhere stop the whole run); then the weeks are applied one by one.
+                results = publisher.publish_groups(group_by_week(chosen))
+                if run:
+                    run.add_results(results)
         for warning in session.warnings:
             _stderr(f"warning: {warning}")
     finally:

@@ -26,6 +26,7 @@ log = logging.getLogger("bot")
 OnDrift = Literal["fail", "skip", "overwrite"]
 LANG_LINK_TEXT = {"en": "中文版", "zh": "English"}  # shown on a page, pointing at the *other* variant
 MAX_RECONCILE_ROUNDS = 4
+PENDING_LINK_NOTE = "the link to the"
 CREATE_SETTLE_DELAYS = (1.0, 2.0, 4.0)  # seconds between looks for a page whose create outcome is unknown
 
 
@@ -91,7 +92,7 @@ def language_link(lang: str, sibling_url: str | None) -> dict:
 
 
 class Publisher:
-    def __init__(self, session: Session, all_variants: list[Variant], options: PublishOptions, progress: Callable[[str], None] | None = None):
+    def __init__(self, session: Session, all_variants: list[Variant], options: PublishOptions, progress: Callable[[str], None] | None = None, advance: Callable[[str], None] | None = None):
         self.session = session
         self.api = session.api
         self.mapping = session.mapping
@@ -99,6 +100,7 @@ class Publisher:
         self.all_variants = all_variants
         self.options = options
         self.progress = progress or (lambda message: None)
+        self.advance = advance or (lambda slug: None)  # called once per variant applied
         self._url_cache: dict[str, str | None] = {}
         self._pending_links: dict[str, set[str]] = {}  # slug -> linked slugs without a page yet
 
@@ -158,7 +160,7 @@ class Publisher:
         plan = VariantPlan(slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_markdown=blocks_to_markdown(blocks))
         plan.sibling_pending = bool(sibling) and not sibling_url
         if plan.sibling_pending:
-            plan.notes.append(f"the link to the {sibling.lang} page is added once that page exists (in this run when it is published too)")
+            plan.notes.append(f"{PENDING_LINK_NOTE} {sibling.lang} page is added once that page exists (in this run when it is published too)")
         if sibling is None:
             plan.notes.append(f"no {_other(variant.lang)} variant of {variant.week}: published without a language link")
         if live is None:
@@ -212,21 +214,34 @@ class Publisher:
     # ------------------------------------------------------------------ applying
     def publish_group(self, variants: list[Variant]) -> list[VariantResult]:
         """Plan every variant of a week, check drift, then apply (unless dry run)."""
-        from .apply import Writer
+        return self.publish_groups([variants])
 
-        plans, lives, reports = self.plan_group(variants)
-        drifted = [p for p in plans if p.drift]
+    def publish_groups(self, groups: list[list[Variant]]) -> list[VariantResult]:
+        """Plan every variant of every group first — duplicates and drift stop the run before
+        anything is written — then apply group by group (unless dry run)."""
+        planned = [(group, *self.plan_group(group)) for group in groups]
+        drifted = [p for _, plans, _, _ in planned for p in plans if p.drift]
         if drifted and self.options.on_drift == "fail" and not self.options.dry_run:
             names = "; ".join(f"{p.slug}: {p.drift.describe()}" for p in drifted)
             raise DriftError(f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits, or --on-drift skip.")
+        if self.options.dry_run:
+            return [
+                VariantResult(v, p, "drift" if p.drift else p.action, 0, reports[p.slug])
+                for group, plans, _, reports in planned
+                for v, p in zip(group, plans)
+            ]
+        from .apply import Writer
+
+        writer = Writer(self.api)
+        results: list[VariantResult] = []
+        for group, plans, _, reports in planned:
+            results.extend(self._apply_group(writer, group, plans, reports))
+        self._complete_links(writer, results, [v for group in groups for v in group])
+        return results
+
+    def _apply_group(self, writer, variants: list[Variant], plans: list[VariantPlan], reports: dict) -> list[VariantResult]:
         results = []
         by_slug = {v.slug: v for v in variants}
-        if self.options.dry_run:
-            for p in plans:
-                action = "drift" if p.drift else p.action
-                results.append(VariantResult(by_slug[p.slug], p, action, 0, reports[p.slug]))
-            return results
-        writer = Writer(self.api)
         for plan in plans:
             variant = by_slug[plan.slug]
             if plan.drift and self.options.on_drift == "skip":
@@ -242,7 +257,7 @@ class Publisher:
             self._save_snapshot(final)
             action = {"create": "created", "update": "updated", "unchanged": "unchanged"}[plan.action]
             results.append(VariantResult(variant, final, action, self.api.stats.since(before).writes, reports[plan.slug]))
-        self._complete_links(writer, results, variants)
+            self.advance(variant.slug)
         return results
 
     def _apply_converging(self, writer, variant: Variant, plan: VariantPlan, group: list[Variant]) -> VariantPlan:
@@ -317,6 +332,7 @@ class Publisher:
         if url and plan.children and plan.children[0]["type"] == "callout":
             plan.children[0] = language_link(variant.lang, url)
             plan.sibling_pending = False
+            plan.notes = [n for n in plan.notes if not n.startswith(PENDING_LINK_NOTE)]
 
     def _complete_links(self, writer, results: list[VariantResult], group: list[Variant]) -> None:
         """Links to pages that did not exist when a variant was planned — its language sibling,
@@ -337,6 +353,7 @@ class Publisher:
             final = self._apply_converging(writer, result.variant, self._replan(result.variant, group), group)
             self._save_snapshot(final)
             result.plan.sibling_pending = False
+            result.plan.notes = [n for n in result.plan.notes if not n.startswith(PENDING_LINK_NOTE)]
             result.plan.url = final.url or result.plan.url
             written = self.api.stats.since(before).writes
             result.writes += written

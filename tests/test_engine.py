@@ -346,3 +346,12 @@ def test_page_made_by_another_tool_is_adopted_not_drift(workspace):
     count, lines = live_state(workspace, EN)
     assert count == 1 and "**Old publisher text" not in lines
     assert publish(workspace)[1].writes == 0
+
+
+def test_all_weeks_are_planned_before_any_write(published, cli):
+    """Drift in one week stops --all before the other week is written."""
+    _human_edits_first_paragraph(published)  # W22 en drifted
+    code, out, err = cli("publish", "--all", "--json")
+    assert code == 1 and "--on-drift" in err
+    count, _ = live_state(published, "rec-weekly-en-2026-W14")
+    assert count == 0  # W14 (planned first) was not created
