@@ -40,6 +40,10 @@ def cmd_serve(args: argparse.Namespace, get_settings: Callable[[], Any]) -> int:
         ws.public_base_url = handle.url
     print(f"Local Notion workspace: {handle.url}  (data: {_db_path(settings)})", file=sys.stderr)
     print(f"Use base_url={handle.url} with token: {ws.bot_token}", file=sys.stderr)
+    database_id = _blog_database(ws, settings)
+    if database_id:
+        print("Publish to it through the real-Notion code path with:", file=sys.stderr)
+        print(f"  NOTION_TOKEN={ws.bot_token} NOTION_BASE_URL={handle.url} NOTION_DATABASE_ID={database_id} bot publish --week W22", file=sys.stderr)
     if plan:
         print(f"Fault plan: {plan.to_spec()}", file=sys.stderr)
     print("Press Ctrl-C to stop.", file=sys.stderr)
@@ -51,6 +55,19 @@ def cmd_serve(args: argparse.Namespace, get_settings: Callable[[], Any]) -> int:
         handle.shutdown()
         ws.close()
     return 0
+
+
+def _blog_database(ws, settings) -> str | None:
+    """The blog database from the mapping (created on first use), so the served workspace is
+    ready for `bot publish` with NOTION_BASE_URL pointing at it."""
+    try:
+        from ..mapping import load_mapping
+
+        mapping = load_mapping(settings.bot_mapping)
+    except Exception as exc:  # serving does not need a mapping
+        print(f"note: no blog database created ({exc})", file=sys.stderr)
+        return None
+    return ws.ensure_database(mapping.database_title, mapping.database_schema())[0]
 
 
 def cmd_reset(args: argparse.Namespace, get_settings: Callable[[], Any]) -> int:
