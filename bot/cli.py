@@ -230,6 +230,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _json_error(args, exc: BotError, problems: list[dict] | None = None) -> None:
+    """With --json, scripts get the failure as data on stdout too (the message stays on stderr)."""
+    if getattr(args, "json", False):
+        error = {"type": type(exc).__name__, "message": str(exc), "exit_code": exc.exit_code, "hint": getattr(exc, "hint", None)}
+        if problems is not None:
+            error["problems"] = problems
+        print(json.dumps({"error": error}, ensure_ascii=False, indent=2))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -243,11 +252,13 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             _stderr(f"{problem}")
         _stderr(f"error: {len(exc.problems)} problem(s) in content; nothing was published")
+        _json_error(args, exc, [p.to_dict() for p in exc.problems])
         return exc.exit_code
     except BotError as exc:
         _stderr(f"error: {exc}")
         if getattr(exc, "hint", None):
             _stderr(f"hint: {exc.hint}")
+        _json_error(args, exc)
         return exc.exit_code
     except KeyboardInterrupt:
         _stderr("interrupted")

@@ -186,3 +186,13 @@ def test_local_show_prints_properties_and_markdown(cli):
     assert "slug: rec-weekly-en-2026-W22" in out
     assert "## Weekly Overview" in out
     assert "**ByteDance's Rec-Distill**" in out
+
+
+def test_json_errors_are_data_on_stdout(cli, env):
+    path = env / "content" / "rec-weekly" / "2026-W22" / "en.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("status: Published", "status: Live"), encoding="utf-8")
+    code, out, err = cli("publish", "--week", "W22", "--json")
+    assert code == 1
+    error = json.loads(out)["error"]
+    assert error["type"] == "ContentError" and error["problems"][0]["field"] == "status"
+    assert error["problems"][0]["line"] == 8
