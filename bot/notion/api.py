@@ -309,7 +309,8 @@ class NotionAPI:
 
     def update_block(self, block_id: str, block: dict) -> dict:
         kind = block["type"]
-        payload = {k: v for k, v in block[kind].items() if k != "children"}
+        # children are appended, never updated; a table's width is fixed once created.
+        payload = {k: v for k, v in block[kind].items() if k not in ("children", "table_width")}
         return self.request("PATCH", f"blocks/{block_id}", body={kind: payload})
 
     def delete_block(self, block_id: str) -> dict:
