@@ -76,3 +76,30 @@ def test_missing_column_is_named(env, cli, monkeypatch):
     assert code == 1
     assert "database has no property 'status' (select)" in err
     assert ws.request_log and not any(r.method in ("POST", "PATCH") and "query" not in r.path for r in ws.request_log)
+
+
+def test_one_database_per_language(env, cli, monkeypatch):
+    ws = LocalWorkspace(env / "remote.sqlite3", bot_token="ntn_two_dbs")
+    mapping = load_mapping(ROOT / "mappings" / "rec-weekly.yaml")
+    en_db, en_ds = ws.ensure_database("Blog EN", mapping.database_schema())
+    zh_db, zh_ds = ws.ensure_database("Blog ZH", mapping.database_schema())
+    handle = serve(ws, port=0)
+    try:
+        monkeypatch.setenv("NOTION_TOKEN", "ntn_two_dbs")
+        monkeypatch.setenv("NOTION_BASE_URL", handle.url)
+        monkeypatch.setenv("NOTION_DATABASE_ID", "ignored-when-per-language-ids-are-set")
+        monkeypatch.setenv("NOTION_DATABASE_ID_EN", en_db)
+        monkeypatch.setenv("NOTION_DATABASE_ID_ZH", zh_db)
+        code, out, err = cli("publish", "--week", "W22", "--json")
+        assert code == 0, err
+        variants = json.loads(out)["variants"]
+        from bot.notion import NotionAPI
+        from bot.clock import VirtualClock
+
+        api = NotionAPI(auth="ntn_two_dbs", base_url=handle.url, rate=1e6, clock=VirtualClock())
+        assert [p["id"] for p in api.query(en_ds, {})] == [variants[0]["page_id"]]
+        assert [p["id"] for p in api.query(zh_ds, {})] == [variants[1]["page_id"]]
+        code, out, _ = cli("publish", "--week", "W22", "--json")
+        assert json.loads(out)["requests"]["writes"] == 0
+    finally:
+        handle.shutdown()
