@@ -103,3 +103,28 @@ def test_one_database_per_language(env, cli, monkeypatch):
         assert json.loads(out)["requests"]["writes"] == 0
     finally:
         handle.shutdown()
+
+
+def test_served_page_urls_show_the_page_in_a_browser(env, cli):
+    """The `url` the local workspace gives a page is a real page when `bot local serve` runs."""
+    import httpx
+
+    from bot.editor.preview import render_live_page
+
+    assert cli("publish", "--week", "W22")[0] == 0
+    ws = LocalWorkspace(env / "state" / "local-notion.sqlite3")
+    handle = serve(ws, port=0, page_renderer=render_live_page)
+    try:
+        ws.public_base_url = handle.url
+        from engine_helpers import session
+
+        s, _ = session(ws)
+        page = s.api.find_pages(s.target("zh").data_source_id, "slug", "rich_text", "rec-weekly-zh-2026-W22")[0]
+        response = httpx.get(f"{handle.url}/p/{page['id'].replace('-', '')}")
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+        text = response.text
+        assert "推荐技术周报 · 2026-W22" in text and "<strong>要点：</strong>" in text
+        assert "2026-05-30 07:01:00+08:00" in text
+        assert httpx.get(f"{handle.url}/p/{'0' * 32}").status_code == 404
+    finally:
+        handle.shutdown()

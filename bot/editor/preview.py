@@ -334,3 +334,40 @@ def preview_html(variants: list[Variant], all_variants: list[Variant], mapping: 
     ordered = sorted(variants, key=lambda v: (v.week, LANGS.index(v.lang)))
     pages = build_pages(ordered, all_variants, mapping, zone)
     return render_document(pages, mapping), pages
+
+
+# --------------------------------------------------------------------------- live pages
+def render_live_page(page: dict, blocks: list[dict]) -> str:
+    """A page as the API returns it (properties in response shape, blocks with children
+    attached) as a standalone HTML document — how `bot local serve` shows `/p/<id>`."""
+    props = page.get("properties", {})
+    title = next((_plain(v.get("title", [])) for v in props.values() if v.get("type") == "title"), "")
+    icon = (page.get("icon") or {}).get("emoji", "")
+    rows = []
+    for name, value in props.items():
+        kind = value.get("type")
+        if kind == "title" or not kind:
+            continue
+        normalized = normalize_value(kind, value.get(kind))
+        if kind == "multi_select" and normalized:
+            shown = "".join(f'<span class="tag">{html.escape(v["name"])}</span>' for v in value[kind])
+        elif kind == "select" and normalized:
+            shown = f'<span class="tag">{html.escape(normalized)}</span>'
+        elif kind == "date" and value.get("date"):
+            date = value["date"]  # as Notion returns it: local time with its offset
+            shown = html.escape(date["start"].replace("T", " ").replace(".000", "") + (f" ({date['time_zone']})" if date.get("time_zone") else ""))
+        else:
+            shown = html.escape(display_value(kind, normalized))
+        rows.append(f'<tr data-property="{html.escape(name)}"><th>{html.escape(name)}</th><td>{shown}</td></tr>')
+    article = (
+        f'<article class="page" id="{html.escape(page.get("id", ""))}">'
+        + (f'<div class="page-icon">{html.escape(icon)}</div>' if icon else "")
+        + f'<h1 class="page-title">{html.escape(title)}</h1><table class="properties">{"".join(rows)}</table>'
+        + f'<hr class="header-rule">{render_blocks(blocks)}</article>'
+    )
+    return (
+        '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta name="generator" content="bot local serve">\n<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n'
+        f"<body>\n{article}\n</body>\n</html>\n"
+    )

@@ -35,7 +35,9 @@ def cmd_serve(args: argparse.Namespace, get_settings: Callable[[], Any]) -> int:
     public = f"http://{args.host}:{args.port}"
     ws = LocalWorkspace(_db_path(settings), public_base_url=public, bot_token=_token(settings))
     ws.faults = plan
-    handle = serve(ws, args.host, args.port)
+    from ..editor.preview import render_live_page
+
+    handle = serve(ws, args.host, args.port, page_renderer=render_live_page)
     if args.port == 0:
         ws.public_base_url = handle.url
     print(f"Local Notion workspace: {handle.url}  (data: {_db_path(settings)})", file=sys.stderr)

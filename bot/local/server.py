@@ -31,7 +31,37 @@ class ServerHandle:
         self.shutdown()
 
 
-def _handler(workspace: LocalWorkspace, stop: threading.Event):
+def read_page(workspace: LocalWorkspace, page_id: str) -> tuple[dict, list[dict]]:
+    """A page and its block tree, read through the workspace's own REST surface."""
+    import json
+
+    headers = {"Authorization": f"Bearer {workspace.bot_token}", "Notion-Version": "2025-09-03"}
+
+    def get(path: str, query: dict | None = None) -> dict:
+        status, _, content = workspace.dispatch("GET", path, query or {}, headers, b"")
+        if status != 200:
+            raise LookupError(path)
+        return json.loads(content)
+
+    def children(block_id: str) -> list[dict]:
+        out, cursor = [], None
+        while True:
+            query = {"page_size": "100", **({"start_cursor": cursor} if cursor else {})}
+            result = get(f"/v1/blocks/{block_id}/children", query)
+            out.extend(result["results"])
+            cursor = result.get("next_cursor")
+            if not result.get("has_more") or not cursor:
+                break
+        for block in out:
+            if block.get("has_children") and block["type"] not in ("child_page", "child_database"):
+                block[block["type"]]["children"] = children(block["id"])
+        return out
+
+    page = get(f"/v1/pages/{page_id}")
+    return page, children(page["id"])
+
+
+def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=None):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "bot-local-notion/1"
@@ -41,6 +71,8 @@ def _handler(workspace: LocalWorkspace, stop: threading.Event):
 
         def _handle(self) -> None:
             parts = urlsplit(self.path)
+            if page_renderer is not None and self.command == "GET" and parts.path.startswith("/p/"):
+                return self._page(parts.path[3:])
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
             query = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -60,15 +92,32 @@ def _handler(workspace: LocalWorkspace, stop: threading.Event):
             if self.command != "HEAD":
                 self.wfile.write(content)
 
+        def _page(self, page_id: str) -> None:
+            """The human view of a page URL the workspace hands out (`url` of a page)."""
+            try:
+                page, blocks = read_page(workspace, page_id)
+                status, content = 200, page_renderer(page, blocks).encode("utf-8")
+            except LookupError:
+                status, content = 404, b"<!DOCTYPE html><title>Not found</title><p>No such page in this workspace.</p>"
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
         do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = _handle
 
     return Handler
 
 
-def serve(workspace: LocalWorkspace, host: str = "127.0.0.1", port: int = 8765) -> ServerHandle:
-    """Start serving in a background thread; ``port=0`` picks a free port."""
+def serve(workspace: LocalWorkspace, host: str = "127.0.0.1", port: int = 8765, page_renderer=None) -> ServerHandle:
+    """Start serving in a background thread; ``port=0`` picks a free port.
+
+    With ``page_renderer(page, blocks) -> html``, ``GET /p/<id>`` (the ``url`` the workspace
+    gives pages) shows the page to a person in a browser.
+    """
     stop = threading.Event()
-    server = ThreadingHTTPServer((host, port), _handler(workspace, stop))
+    server = ThreadingHTTPServer((host, port), _handler(workspace, stop, page_renderer))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name=f"local-notion:{server.server_address[1]}", daemon=True)
     thread.start()
