@@ -166,6 +166,12 @@ def cmd_pull(args, get_settings) -> int:
 
     # Check every target before writing any, so a refusal leaves nothing half-pulled.
     conflicts = [path for item, path in targets if path is not None and path.exists() and not equivalent(path, item.text)]
+    conflicts += [
+        path.parent / rel
+        for item, path in targets if path is not None
+        for rel, data in item.assets.items()
+        if (path.parent / rel).exists() and (path.parent / rel).read_bytes() != data
+    ]
     if conflicts and not args.force:
         listing = ", ".join(str(p) for p in conflicts)
         err = BotError(f"{listing} already exist{'s' if len(conflicts) == 1 else ''} and differ{'s' if len(conflicts) == 1 else ''} from Notion; nothing was written")
@@ -186,6 +192,11 @@ def cmd_pull(args, get_settings) -> int:
             if action != "unchanged":
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(item.text, encoding="utf-8")
+            for rel, data in item.assets.items():  # images hosted by Notion, as local files
+                asset = path.parent / rel
+                if not (asset.exists() and asset.read_bytes() == data):
+                    asset.parent.mkdir(parents=True, exist_ok=True)
+                    asset.write_bytes(data)
         results.append({"slug": item.slug, "lang": item.lang, "page_id": item.page_id, "url": item.url, "path": str(path) if path else None, "action": action, "notes": item.notes}
                        | ({"text": item.text} if path is None else {}))
     if args.json:

@@ -9,12 +9,14 @@ pulling a page the bot published and publishing the file again writes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -39,6 +41,7 @@ class Pulled:
     url: str | None
     text: str  # the whole content file
     notes: list[str]
+    assets: dict[str, bytes] = field(default_factory=dict)  # path relative to the file -> bytes (uploaded images)
 
     @property
     def week(self) -> str:
@@ -255,9 +258,42 @@ def pull_slug(session, slug: str, *, lang: str | None = None, series: str | None
 
 def _pull_page(session, page: dict, *, lang: str | None, series: str | None) -> Pulled:
     blocks = session.api.read_tree(page["id"])
+    assets = fetch_images(session.api, blocks)
     text, notes = page_to_source(page, blocks, session.mapping, session.settings.zone, lang=lang, series=series)
     front = yaml.safe_load(text.split("---\n", 2)[1])
-    return Pulled(front[session.mapping.key], front["lang"], page["id"], page.get("url"), text, notes)
+    return Pulled(front[session.mapping.key], front["lang"], page["id"], page.get("url"), text, notes, assets)
+
+
+UPLOAD_NAME = re.compile(r"^[0-9a-f]{16}-(?P<name>.+)$")  # how the publisher names its uploads
+
+
+def fetch_images(api, blocks: list[dict]) -> dict[str, bytes]:
+    """Download images hosted by Notion (their URLs expire after an hour) so the pulled file
+    points at local copies: `images/<name>`. Marks each block as a local image, which the
+    Markdown renderer writes as `![caption](images/<name>)` and the publisher recognises as
+    the same upload (same bytes → same sha256), so pull-then-publish writes nothing."""
+    assets: dict[str, bytes] = {}
+
+    def walk(items: list[dict]) -> None:
+        for block in items:
+            body = block.get(block.get("type", ""), {})
+            if block.get("type") == "image" and body.get("type") == "file":
+                url = body["file"]["url"]
+                data = api.download(url)
+                raw_name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "image"
+                match = UPLOAD_NAME.match(raw_name)
+                name = match["name"] if match else raw_name
+                rel = f"images/{name}"
+                while rel in assets and assets[rel] != data:
+                    stem, dot, ext = name.rpartition(".")
+                    name = f"{stem or ext}-{len(assets)}{dot}{ext if stem else ''}"
+                    rel = f"images/{name}"
+                assets[rel] = data
+                block["bot_local_file"] = {"path": rel, "sha256": hashlib.sha256(data).hexdigest(), "name": name}
+            walk(body.get("children") or [])
+
+    walk(blocks)
+    return assets
 
 
 def find_week_pages(session, spec: str, langs: list[str]) -> list[tuple[str, dict]]:

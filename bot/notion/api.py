@@ -142,6 +142,7 @@ class NotionAPI:
         clock: Clock = SYSTEM_CLOCK,
         seed: int | None = None,
     ):
+        self.transport = transport
         http = httpx.Client(transport=transport) if transport is not None else httpx.Client()
         # retry=False: this layer owns retries (the SDK would retry 5xx on DELETE and cap waits at 60 s).
         self.client = Client(
@@ -341,6 +342,18 @@ class NotionAPI:
     def append_at_start(self, parent_id: str, children: list[dict]) -> list[dict]:
         body = {"children": children, "position": {"type": "start"}}
         return self.request("PATCH", f"blocks/{parent_id}/children", body=body).get("results", [])
+
+    def download(self, url: str) -> bytes:
+        """Fetch a file Notion hosts (a `file` URL, valid for an hour). Sent without the
+        Authorization header: those URLs are pre-signed, and the token must not leave Notion."""
+        self.pacer.acquire()
+        self.stats.reads += 1
+        self.stats.by_endpoint["GET file"] += 1
+        with httpx.Client(transport=self.transport, timeout=self.client.options.timeout_ms / 1000, follow_redirects=True) as http:
+            response = http.get(url)
+        if response.status_code != 200:
+            raise NotionError(f"cannot download {url.split('?')[0]}: HTTP {response.status_code}", status=response.status_code)
+        return response.content
 
     def upload_file(self, path: Path, filename: str) -> str:
         """Upload a local file with the File Upload API (single part); returns the upload id."""

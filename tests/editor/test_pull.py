@@ -161,3 +161,31 @@ def test_page_with_foreign_slug_gets_a_note():
     front = yaml.safe_load(source.split("---\n", 2)[1])
     assert front["slug"] == "archive-zh-2024-W09" and str(front["date"]) == "2024-03-01"
     assert "not series-lang-week" in notes[0]
+
+
+def test_pull_restores_uploaded_images_and_round_trips(cli, env):
+    """A page with an uploaded image: pull writes the image next to the file; publish writes nothing."""
+    import json
+    import struct
+    import zlib
+
+    def png() -> bytes:
+        def chunk(kind, data):
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(b"\x00\x00\xff\x00")) + chunk(b"IEND", b"")
+
+    week = env / "content" / "rec-weekly" / "2026-W22"
+    (week / "img").mkdir()
+    (week / "img" / "chart.png").write_bytes(png())
+    en = week / "en.md"
+    en.write_text(en.read_text(encoding="utf-8").replace("## Weekly Overview\n", "## Weekly Overview\n\n![A chart](img/chart.png)\n", 1), encoding="utf-8")
+    assert cli("publish", "--week", "W22")[0] == 0
+    en.unlink()
+    (week / "img" / "chart.png").unlink()
+    code, out, err = cli("pull", "rec-weekly-en-2026-W22")
+    assert code == 0, err
+    assert (week / "images" / "chart.png").read_bytes() == png()
+    assert "![A chart](images/chart.png)" in en.read_text(encoding="utf-8")
+    code, out, _ = cli("publish", "--week", "W22", "--json")
+    assert code == 0 and json.loads(out)["requests"]["writes"] == 0
