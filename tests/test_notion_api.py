@@ -186,3 +186,33 @@ def test_publish_json_reports_request_counts(cli):
     data = json.loads(out)
     assert data["requests"]["writes"] == 3 and data["requests"]["reads"] > 0
     assert sum(v["writes"] for v in data["variants"]) == 3
+
+
+def test_append_falls_back_to_after_when_position_is_refused():
+    """For a 2025-09-03 server that only knows `after`, one refused request, then `after`."""
+    import httpx
+
+    ws = LocalWorkspace(":memory:")
+    _, ds = ws.ensure_database("T", {"Name": {"title": {}}})
+    inner = LocalTransport(ws)
+    bodies = []
+
+    class OldServer(httpx.BaseTransport):
+        def handle_request(self, request):
+            body = request.read()
+            if request.method == "PATCH" and b'"position"' in body:
+                bodies.append("position")
+                error = {"object": "error", "status": 400, "code": "validation_error", "message": "body failed validation: body.position should be not present, instead was `{...}`."}
+                return httpx.Response(400, json=error)
+            bodies.append("after" if b'"after"' in body else "plain")
+            return inner.handle_request(request)
+
+    api = NotionAPI(auth=TOKEN, base_url="http://local", transport=OldServer(), rate=1e6, clock=VirtualClock())
+    page = api.create_page({"type": "data_source_id", "data_source_id": ds}, {"Name": {"title": [{"text": {"content": "p"}}]}})
+    para = lambda t: {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": t}}]}}
+    first = api.append_children(page["id"], [para("a"), para("c")])
+    api.append_children(page["id"], [para("b")], after=first[0]["id"])
+    api.append_children(page["id"], [para("d")], after=first[1]["id"])
+    texts = [b["paragraph"]["rich_text"][0]["plain_text"] for b in api.list_children(page["id"])]
+    assert texts == ["a", "b", "c", "d"]
+    assert bodies.count("position") == 1  # refused once, remembered afterwards
