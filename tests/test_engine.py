@@ -355,3 +355,41 @@ def test_all_weeks_are_planned_before_any_write(published, cli):
     assert code == 1 and "--on-drift" in err
     count, _ = live_state(published, "rec-weekly-en-2026-W14")
     assert count == 0  # W14 (planned first) was not created
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_faults_on_every_kind_converge(env, seed):
+    """About half the requests of a full --all publish fail in some way (5xx before or after
+    applying, timeouts, 429s); reruns converge: one page per slug and nothing left to write."""
+    import random
+
+    from bot.publish import PublishOptions, Publisher, group_by_week
+    from bot.source import read_all
+
+    ws = LocalWorkspace(":memory:")
+    rng = random.Random(seed)
+    kinds = [
+        {"kind": "status", "status": rng.choice([500, 502, 503, 504, 529])},
+        {"kind": "after_write", "status": rng.choice([500, 503, 504])},
+        {"kind": "timeout", "apply": rng.random() < 0.5},
+        {"kind": "rate_limited", "retry_after": 1},
+    ]
+    ws.faults = FaultPlan([dict(k, rate=0.15, seed=seed * 10 + i) for i, k in enumerate(kinds)])
+
+    def run_all():
+        s, transport = session(ws)
+        variants = read_all(s.settings.bot_content_dir)
+        Publisher(s, variants, PublishOptions()).publish_groups(group_by_week(variants))
+        return transport
+
+    for _ in range(6):
+        try:
+            run_all()
+            break
+        except Exception:
+            continue
+    ws.faults = FaultPlan([])
+    run_all()
+    for slug in (EN, ZH, "rec-weekly-en-2026-W14", "rec-weekly-zh-2026-W14"):
+        assert live_state(ws, slug)[0] == 1, slug
+    assert run_all().writes == 0
