@@ -105,10 +105,13 @@ class Publisher:
         self._pending_links: dict[str, set[str]] = {}  # slug -> linked slugs without a page yet
 
     # ------------------------------------------------------------------ reading
-    def find_live(self, variant: Variant) -> Live | None:
+    def _pages_with_slug(self, variant: Variant) -> list[dict]:
         target = self.session.target(variant.lang)
         key = self.mapping.key_property
-        pages = self.api.find_pages(target.data_source_id, key.property, key.type, variant.slug)
+        return self.api.find_pages(target.data_source_id, key.property, key.type, variant.slug)
+
+    def find_live(self, variant: Variant) -> Live | None:
+        pages = self._pages_with_slug(variant)
         if len(pages) > 1:
             listing = ", ".join(f"{p['id']} ({p.get('url')})" for p in pages)
             raise DuplicatePagesError(f"{len(pages)} pages have slug {variant.slug!r}: {listing}. Trash all but one in Notion, then publish again.")
@@ -119,9 +122,7 @@ class Publisher:
 
     def url_of(self, variant: Variant) -> str | None:
         if variant.slug not in self._url_cache:
-            target = self.session.target(variant.lang)
-            key = self.mapping.key_property
-            pages = self.api.find_pages(target.data_source_id, key.property, key.type, variant.slug)
+            pages = self._pages_with_slug(variant)
             self._url_cache[variant.slug] = pages[0].get("url") if len(pages) == 1 else None
         return self._url_cache[variant.slug]
 
@@ -190,7 +191,7 @@ class Publisher:
         plans = []
         for v in variants:
             # The sibling may exist in content without being published in this run (--lang).
-            sibling = _sibling(v, self.all_variants)
+            sibling = sibling_of(v, self.all_variants)
             if sibling is None:
                 sibling_url = None
             elif sibling.slug in lives:
@@ -286,15 +287,13 @@ class Publisher:
                 self.api.retrieve_page(exc.committed_id)
             except NotionError:
                 pass
-        target = self.session.target(variant.lang)
-        key = self.mapping.key_property
         for delay in CREATE_SETTLE_DELAYS:
-            if self.api.find_pages(target.data_source_id, key.property, key.type, variant.slug):
+            if self._pages_with_slug(variant):
                 return
             self.api.clock.sleep(delay)
 
     def _replan(self, variant: Variant, group: list[Variant]) -> VariantPlan:
-        sibling = _sibling(variant, self.all_variants)
+        sibling = sibling_of(variant, self.all_variants)
         sibling_url = self.url_of(sibling) if sibling else None
         body, _ = self.convert(variant)
         live = self.find_live(variant)
@@ -327,7 +326,7 @@ class Publisher:
 
     def _fill_language_link(self, plan: VariantPlan, variant: Variant, group: list[Variant]) -> None:
         """The sibling was created earlier in this run: link it right away (no extra write)."""
-        sibling = _sibling(variant, self.all_variants)
+        sibling = sibling_of(variant, self.all_variants)
         url = self._url_cache.get(sibling.slug) if sibling else None
         if url and plan.children and plan.children[0]["type"] == "callout":
             plan.children[0] = language_link(variant.lang, url)
@@ -341,7 +340,7 @@ class Publisher:
         for result in results:
             slug = result.variant.slug
             created = {t for t in self._pending_links.get(slug, set()) if self._url_cache.get(t)}
-            sibling = _sibling(result.variant, self.all_variants)
+            sibling = sibling_of(result.variant, self.all_variants)
             if result.plan.sibling_pending:
                 self._url_cache.pop(sibling.slug, None)
                 if self.url_of(sibling):
@@ -365,7 +364,8 @@ def _other(lang: str) -> str:
     return next(l for l in LANGS if l != lang)
 
 
-def _sibling(variant: Variant, group: list[Variant]) -> Variant | None:
+def sibling_of(variant: Variant, group: list[Variant]) -> Variant | None:
+    """The other language variant of the same week, if the content has one."""
     return next((v for v in group if v.group == variant.group and v.lang != variant.lang), None)
 
 

@@ -232,13 +232,17 @@ def check_unique(variants: list[Variant]) -> list[Problem]:
     return problems
 
 
-def select_week(variants: list[Variant], spec: str) -> list[Variant]:
-    """Select the variants of one week: `W22`, `w22`, `2026-W22`."""
-    text = spec.strip().upper()
-    match = re.fullmatch(r"(?:(\d{4})-?)?W(\d{1,2})", text)
+def parse_week_spec(spec: str) -> tuple[str | None, int]:
+    """`W22`, `w22`, `2026-W22` → (year or None, week number)."""
+    match = re.fullmatch(r"(?:(\d{4})-?)?W(\d{1,2})", spec.strip().upper())
     if not match:
         raise SelectionError(f"--week {spec!r}: expected W22 or 2026-W22")
-    year, number = match.group(1), int(match.group(2))
+    return match.group(1), int(match.group(2))
+
+
+def select_week(variants: list[Variant], spec: str) -> list[Variant]:
+    """Select the variants of one week: `W22`, `w22`, `2026-W22`."""
+    year, number = parse_week_spec(spec)
     candidates = [v for v in variants if v.week.endswith(f"-W{number:02d}") and (year is None or v.week.startswith(year))]
     if not candidates:
         known = ", ".join(sorted({v.week for v in variants})) or "none"

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from ..convert import ConvertOptions, Degradation, convert_markdown
 from ..mapping import Mapping
 from ..properties import desired_icon, desired_properties, display_value, normalize_value
-from ..publish import language_link
+from ..publish import language_link, sibling_of
 from ..source import LANGS, Variant
 
 PREVIEW_URL = "https://preview.invalid/"  # stands in for a page URL; rewritten to in-document anchors
@@ -108,7 +108,7 @@ def build_pages(variants: list[Variant], all_variants: list[Variant], mapping: M
             return PREVIEW_URL + quote(linked.slug) if linked else None
 
         result = convert_markdown(v.body, ConvertOptions(line_offset=v.body_line - 1, resolve_link=resolve, base_dir=v.path.parent))
-        sibling = next((o for o in all_variants if o.group == v.group and o.lang != v.lang), None)
+        sibling = sibling_of(v, all_variants)
         blocks = list(result.blocks)
         if sibling is not None:
             target = PREVIEW_URL + quote(sibling.slug) if sibling.slug in shown else None

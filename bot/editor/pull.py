@@ -26,7 +26,7 @@ from ..errors import BotError, DuplicatePagesError, SelectionError
 from ..mapping import Mapping
 from ..properties import normalize_value
 from ..publish import LANG_LINK_TEXT
-from ..source import LANGS, FrontMatter
+from ..source import LANGS, FrontMatter, parse_week_spec
 
 SLUG_PARTS = re.compile(r"^(?P<series>[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*?)-(?P<lang>en|zh)-(?P<week>\d{4}-W\d{2})$")
 QUOTED_FIELDS = {"title", "summary", "icon", "password"}  # the authoring convention: always quoted
@@ -298,11 +298,7 @@ def fetch_images(api, blocks: list[dict]) -> dict[str, bytes]:
 
 def find_week_pages(session, spec: str, langs: list[str]) -> list[tuple[str, dict]]:
     """Pages whose slug is series-<lang>-<week> for the week `spec` (W22 or 2026-W22)."""
-    text = spec.strip().upper()
-    match = re.fullmatch(r"(?:(\d{4})-?)?W(\d{1,2})", text)
-    if not match:
-        raise SelectionError(f"--week {spec!r}: expected W22 or 2026-W22")
-    year, number = match.group(1), int(match.group(2))
+    year, number = parse_week_spec(spec)
     suffix = f"-{year}-W{number:02d}" if year else f"-W{number:02d}"
     mapping = session.mapping
     key = mapping.key_property
