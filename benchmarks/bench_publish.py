@@ -116,7 +116,7 @@ def _move_section(text: str) -> str:
 def naive_republish(session, variant) -> None:
     """What most sync tools do: delete every child block, then append the whole body again."""
     from bot.apply import Writer
-    from bot.publish import language_link
+    from bot.bilingual import language_link
 
     target = session.target(variant.lang)
     page = session.api.find_pages(target.data_source_id, "slug", "rich_text", variant.slug)[0]

@@ -7,13 +7,25 @@ field and what was expected. The CLI maps these types to exit codes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 from pathlib import Path
+
+
+class ExitStatus(IntEnum):
+    """Exit codes scripts can rely on (README → Exit codes)."""
+
+    SUCCESS = 0
+    ERROR = 1  # nothing half-published
+    CHANGES_PENDING = 2  # `publish --dry-run --detailed-exitcode` found changes to make
+    LOCK_BUSY = 3  # another bot process holds the publish lock
+    INTERRUPTED = 130  # SIGINT (Ctrl-C); SIGTERM is 143 (128 + signal number)
+    TERMINATED = 143
 
 
 class BotError(Exception):
     """Base class: a failure the bot explains to the user (no traceback)."""
 
-    exit_code = 1
+    exit_code: int = ExitStatus.ERROR
     hint: str | None = None
 
 
@@ -72,13 +84,11 @@ class SelectionError(BotError):
 class LockBusyError(BotError):
     """Another bot process holds the publish lock."""
 
-    exit_code = 3
+    exit_code = ExitStatus.LOCK_BUSY
 
 
 class DriftError(BotError):
     """A page was edited in Notion since the bot last published it (--on-drift fail)."""
-
-    exit_code = 1
 
 
 class DuplicatePagesError(BotError):

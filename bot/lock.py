@@ -9,12 +9,14 @@ from typing import Iterator
 from filelock import FileLock, Timeout
 
 from .errors import LockBusyError
+from .state import state_dir as _state
+
+SCHEDULED_LOCK_WAIT = 60.0  # seconds a scheduled run waits for a manual `bot publish` to finish
 
 
 @contextmanager
 def publish_lock(state_dir: Path, wait: float = 10.0) -> Iterator[None]:
-    state_dir.mkdir(parents=True, exist_ok=True)
-    path = state_dir / "publish.lock"
+    path = _state(state_dir).ensure().lock
     lock = FileLock(str(path))
     try:
         lock.acquire(timeout=wait)

@@ -1,6 +1,7 @@
 """Stage 3: the plan — a pure comparison of what the content wants with what Notion holds.
 
-`plan_variant` performs no I/O. It yields the fewest operations that turn the live page
+`plan_variant(variant, body, live, sibling_url, bot_user_id, target)` performs no I/O: like
+Terraform's plan it is a value, printed by the dry run and applied exactly by `apply`. It yields the fewest operations that turn the live page
 into the desired one: property changes in one request, and a block diff computed with a
 sequence diff over block fingerprints, recursing into children:
 
@@ -16,11 +17,47 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 
+from .bilingual import language_link, other_lang
 from .convert import blocks_to_markdown, normalize_block
+from .properties import desired_icon, desired_properties, display_value, normalize_value
 
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from .mapping import Mapping
+    from .source import Variant
+
+PENDING_LINK_NOTE = "the link to the"
 UNTOUCHABLE = {"child_page", "child_database", "unsupported", "link_preview", "meeting_notes", "transcription"}
+
+
+# ---------------------------------------------------------------------------- inputs
+@dataclass
+class Live:
+    """What Notion holds for one slug: the page and its block tree."""
+
+    page: dict
+    blocks: list[dict]
+
+    @property
+    def id(self) -> str:
+        return self.page["id"]
+
+    @property
+    def url(self) -> str | None:
+        return self.page.get("url")
+
+
+@dataclass(frozen=True)
+class PlanTarget:
+    """What the plan needs to know about where a variant goes (fixed for a run)."""
+
+    mapping: "Mapping"
+    zone: "ZoneInfo"
+    property_types: dict[str, str]  # database property name -> Notion type
+    title_property: str
 
 
 # ---------------------------------------------------------------------------- operations
@@ -236,8 +273,6 @@ class PropertyTarget:
 
 def diff_properties(desired: dict, live: dict, targets: list[PropertyTarget], normalize) -> tuple[dict, list[PropertyChange]]:
     """Changed request values and their display, comparing normalized values."""
-    from .properties import display_value
-
     send: dict = {}
     changes: list[PropertyChange] = []
     for target in targets:
@@ -254,3 +289,57 @@ def diff_properties(desired: dict, live: dict, targets: list[PropertyTarget], no
 
 def _empty(value: Any) -> bool:
     return value is None or value == "" or value == []
+
+
+# ---------------------------------------------------------------------------- the plan of one variant
+def plan_variant(
+    variant: "Variant",
+    body: list[dict],
+    live: Live | None,
+    *,
+    has_sibling: bool,
+    sibling_url: str | None,
+    bot_user_id: str,
+    target: PlanTarget,
+) -> VariantPlan:
+    """What to send so that Notion holds `body` (plus the language link) and the variant's
+    properties: everything on create, only what differs on update. No I/O."""
+    desired = _desired_properties(variant, target)
+    icon = desired_icon(variant, target.mapping)
+    blocks = ([language_link(variant.lang, sibling_url)] if has_sibling else []) + body
+    plan = VariantPlan(slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_markdown=blocks_to_markdown(blocks))
+    plan.sibling_pending = has_sibling and not sibling_url
+    sibling_lang = other_lang(variant.lang)
+    if plan.sibling_pending:
+        plan.notes.append(f"{PENDING_LINK_NOTE} {sibling_lang} page is added once that page exists (in this run when it is published too)")
+    if not has_sibling:
+        plan.notes.append(f"no {sibling_lang} variant of {variant.week}: published without a language link")
+    if live is None:
+        plan.action = "create"
+        plan.properties, plan.icon, plan.children = desired, icon, blocks
+        return plan
+    plan.page_id, plan.url = live.id, live.url
+    plan.live_markdown = blocks_to_markdown(live.blocks)
+    targets = [PropertyTarget(name, target.property_types.get(name, "title" if name == target.title_property else "")) for name in desired]
+    plan.properties, plan.property_changes = diff_properties(desired, live.page.get("properties", {}), targets, normalize_value)
+    if icon and (live.page.get("icon") or {}).get("emoji") != icon["emoji"]:
+        plan.icon = icon
+        plan.property_changes.append(PropertyChange("(page icon)", (live.page.get("icon") or {}).get("emoji") or "(empty)", icon["emoji"]))
+    plan.block_ops = diff_blocks(live.id, live.blocks, blocks)
+    plan.drift = detect_drift(live.page, live.blocks, bot_user_id)
+    if (live.page.get("created_by") or {}).get("id") not in (None, bot_user_id) and not plan.drift:
+        plan.notes.append("page was created by someone else; the bot takes it over and publishes its content")
+    if plan.properties or plan.icon or plan.block_ops:
+        plan.action = "update"
+    return plan
+
+
+def _desired_properties(variant: "Variant", target: PlanTarget) -> dict:
+    """The variant's property values for the properties the database has; the title goes to
+    the database's title property, whatever it is called."""
+    mapping = target.mapping
+    mapped_title = mapping.properties[mapping.title_field].property
+    desired = desired_properties(variant, mapping, target.zone, set(target.property_types) | {mapped_title})
+    if mapped_title != target.title_property:
+        desired[target.title_property] = desired.pop(mapped_title)
+    return desired

@@ -1,4 +1,5 @@
-"""The publishing engine: source → convert → plan → apply, for one or more weeks.
+"""The publishing engine's I/O: find the live pages, convert, plan (bot.plan), apply, reconcile,
+snapshots — for one or more weeks.
 
 Both language variants of a week are published together. Every variant is planned before
 anything is written, so invalid content, duplicate pages or drift stop the run with nothing
@@ -13,37 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Literal
 
-from .convert import ConvertOptions, Degradation, blocks_to_markdown, convert_markdown
+from .convert import ConvertOptions, Degradation, convert_markdown
 from .errors import ContentError, DriftError, DuplicatePagesError, Problem
 from .notion import NotionError, OutcomeUnknownError
-from .plan import PropertyTarget, VariantPlan, detect_drift, diff_blocks, diff_properties
-from .properties import desired_icon, desired_properties, normalize_value
-from .session import Session, Target
-from .source import LANGS, Variant
+from .bilingual import LANGS, language_link, sibling_of
+from .plan import PENDING_LINK_NOTE, Live, PlanTarget, VariantPlan, plan_variant
+from .session import Session
+from .source import Variant
+from .state import state_dir
 
 log = logging.getLogger("bot")
 
 OnDrift = Literal["fail", "skip", "overwrite"]
-LANG_LINK_TEXT = {"en": "中文版", "zh": "English"}  # shown on a page, pointing at the *other* variant
 MAX_RECONCILE_ROUNDS = 4
-PENDING_LINK_NOTE = "the link to the"
 CREATE_SETTLE_DELAYS = (1.0, 2.0, 4.0)  # seconds between looks for a page whose create outcome is unknown
-
-
-@dataclass
-class Live:
-    """What Notion holds for one slug."""
-
-    page: dict
-    blocks: list[dict]
-
-    @property
-    def id(self) -> str:
-        return self.page["id"]
-
-    @property
-    def url(self) -> str | None:
-        return self.page.get("url")
 
 
 @dataclass
@@ -74,21 +58,6 @@ class PublishOptions:
     dry_run: bool = False
     on_drift: OnDrift = "fail"
     strict: bool = False
-
-
-def language_link(lang: str, sibling_url: str | None) -> dict:
-    """The callout at the top of each page linking to the other language's page."""
-    link = {"url": sibling_url} if sibling_url else None
-    annotations = {"bold": False, "italic": False, "strikethrough": False, "underline": False, "code": False, "color": "default"}
-    return {
-        "object": "block",
-        "type": "callout",
-        "callout": {
-            "rich_text": [{"type": "text", "text": {"content": LANG_LINK_TEXT[lang], "link": link}, "annotations": annotations}],
-            "icon": {"type": "emoji", "emoji": "🌐"},
-            "color": "gray_background",
-        },
-    }
 
 
 class Publisher:
@@ -149,39 +118,9 @@ class Publisher:
 
     def plan(self, variant: Variant, body: list[dict], live: Live | None, sibling: Variant | None, sibling_url: str | None) -> VariantPlan:
         target = self.session.target(variant.lang)
-        present = set(target.property_types)
-        title_field = self.mapping.title_field
-        desired = desired_properties(variant, self.mapping, self.session.settings.zone, present | {self.mapping.properties[title_field].property})
-        # The title goes to the database's title property, whatever it is called.
-        mapped_title = self.mapping.properties[title_field].property
-        if mapped_title != target.title_property:
-            desired[target.title_property] = desired.pop(mapped_title)
-        icon = desired_icon(variant, self.mapping)
-        blocks = ([language_link(variant.lang, sibling_url)] if sibling else []) + body
-        plan = VariantPlan(slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_markdown=blocks_to_markdown(blocks))
-        plan.sibling_pending = bool(sibling) and not sibling_url
-        if plan.sibling_pending:
-            plan.notes.append(f"{PENDING_LINK_NOTE} {sibling.lang} page is added once that page exists (in this run when it is published too)")
-        if sibling is None:
-            plan.notes.append(f"no {_other(variant.lang)} variant of {variant.week}: published without a language link")
-        if live is None:
-            plan.action = "create"
-            plan.properties, plan.icon, plan.children = desired, icon, blocks
-            return plan
-        plan.page_id, plan.url = live.id, live.url
-        plan.live_markdown = blocks_to_markdown(live.blocks)
-        targets = [PropertyTarget(name, target.property_types.get(name, "title" if name == target.title_property else "")) for name in desired]
-        plan.properties, plan.property_changes = diff_properties(desired, live.page.get("properties", {}), targets, normalize_value)
-        if icon and (live.page.get("icon") or {}).get("emoji") != icon["emoji"]:
-            plan.icon = icon
-            plan.property_changes.append(_icon_change(live.page.get("icon"), icon))
-        plan.block_ops = diff_blocks(live.id, live.blocks, blocks)
-        plan.drift = detect_drift(live.page, live.blocks, self.session.bot_user_id)
-        if (live.page.get("created_by") or {}).get("id") not in (None, self.session.bot_user_id) and not plan.drift:
-            plan.notes.append("page was created by someone else; the bot takes it over and publishes its content")
+        plan_target = PlanTarget(self.mapping, self.session.settings.zone, target.property_types, target.title_property)
+        plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=self.session.bot_user_id, target=plan_target)
         self._attach_drift_diff(plan)
-        if plan.properties or plan.icon or plan.block_ops:
-            plan.action = "update"
         return plan
 
     def plan_group(self, variants: list[Variant]) -> tuple[list[VariantPlan], dict[str, Live | None], dict[str, list[Degradation]]]:
@@ -303,7 +242,7 @@ class Publisher:
 
     # ------------------------------------------------------------------ snapshots
     def _snapshot_path(self, slug: str) -> Path:
-        return Path(self.session.settings.state_dir) / "published" / f"{slug}.md"
+        return state_dir(self.session.settings.state_dir).snapshot(slug)
 
     def _save_snapshot(self, plan: VariantPlan) -> None:
         """What the bot last published, so a later dry run can show drift as its own diff.
@@ -358,21 +297,6 @@ class Publisher:
             result.writes += written
             if written and result.action == "unchanged":
                 result.action = "updated"
-
-
-def _other(lang: str) -> str:
-    return next(l for l in LANGS if l != lang)
-
-
-def sibling_of(variant: Variant, group: list[Variant]) -> Variant | None:
-    """The other language variant of the same week, if the content has one."""
-    return next((v for v in group if v.group == variant.group and v.lang != variant.lang), None)
-
-
-def _icon_change(old: dict | None, new: dict):
-    from .plan import PropertyChange
-
-    return PropertyChange("(page icon)", (old or {}).get("emoji") or "(empty)", new["emoji"])
 
 
 def group_by_week(variants: list[Variant]) -> list[list[Variant]]:

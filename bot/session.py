@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 
@@ -16,6 +15,7 @@ from .errors import ConfigError
 from .mapping import Mapping, load_mapping
 from .notion import NotionAPI, NotionError, RetryPolicy
 from .settings import Settings
+from .state import state_dir
 
 log = logging.getLogger("bot")
 LOCAL_BASE_URL = "http://local-notion.invalid"
@@ -126,8 +126,7 @@ def open_session(
         from .local import FaultPlan, LocalTransport, LocalWorkspace
 
         if workspace is None:
-            Path(settings.state_dir).mkdir(parents=True, exist_ok=True)
-            workspace = LocalWorkspace(Path(settings.state_dir) / "local-notion.sqlite3", clock=clock, bot_token=settings.bot_local_token)
+            workspace = LocalWorkspace(state_dir(settings.state_dir).ensure().local_workspace, clock=clock, bot_token=settings.bot_local_token)
             if settings.bot_local_faults:
                 workspace.faults = FaultPlan.from_spec(settings.bot_local_faults)
         if announce:

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from ..convert import ConvertOptions, Degradation, convert_markdown
 from ..mapping import Mapping
 from ..properties import desired_icon, desired_properties, display_value, normalize_value
-from ..publish import language_link, sibling_of
+from ..bilingual import LANG_LINK_ICON, language_link, sibling_of
 from ..source import LANGS, Variant
 
 PREVIEW_URL = "https://preview.invalid/"  # stands in for a page URL; rewritten to in-document anchors
@@ -230,7 +230,7 @@ def render_block(block: dict) -> str:
         bg = body.get("color", "gray_background")
         if bg and bg.endswith("_background"):
             style = f' style="background:{NOTION_BACKGROUNDS.get(bg.removesuffix("_background"), "#f1f1ef")}"'
-        lang_link = glyph == "🌐"
+        lang_link = glyph == LANG_LINK_ICON
         return (f'<div class="block callout{" language-link" if lang_link else ""}"{style}><div class="callout-icon">{html.escape(glyph)}</div>'
                 f'<div class="callout-body">{rich_text(body.get("rich_text", []))}{_children(body)}</div></div>')
     if kind == "quote":

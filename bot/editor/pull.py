@@ -25,12 +25,11 @@ from ..convert import blocks_to_markdown
 from ..errors import BotError, DuplicatePagesError, SelectionError
 from ..mapping import Mapping
 from ..properties import normalize_value
-from ..publish import LANG_LINK_TEXT
+from ..bilingual import is_language_link
 from ..source import LANGS, FrontMatter, parse_week_spec
 
 SLUG_PARTS = re.compile(r"^(?P<series>[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*?)-(?P<lang>en|zh)-(?P<week>\d{4}-W\d{2})$")
 QUOTED_FIELDS = {"title", "summary", "icon", "password"}  # the authoring convention: always quoted
-LANG_LINK_ICON = "🌐"
 
 
 @dataclass
@@ -60,17 +59,6 @@ class Pulled:
 
 
 # --------------------------------------------------------------------------- page → source
-def is_language_link(block: dict) -> bool:
-    """The callout the publisher puts first on a page, linking to the other language."""
-    if block.get("type") != "callout":
-        return False
-    body = block["callout"]
-    if (body.get("icon") or {}).get("emoji") != LANG_LINK_ICON:
-        return False
-    text = "".join(item.get("plain_text") or item.get("text", {}).get("content", "") for item in body.get("rich_text", []))
-    return text in LANG_LINK_TEXT.values() and not body.get("children")
-
-
 def page_front_matter(page: dict, mapping: Mapping, zone: ZoneInfo, *, lang: str | None = None, series: str | None = None) -> tuple[dict, list[str]]:
     """Front-matter fields (in FrontMatter order) from a page's properties and icon; and notes."""
     props = page.get("properties", {})

@@ -1,13 +1,13 @@
 """Scheduled publishing: the due rule, the run ledger, the APScheduler service, status.
 
-* ``ledger``  — runs.sqlite3 in BOT_STATE_DIR; ``record_run(...)`` records any run.
+* ``bot.runs`` (not here: every run is recorded, manual ones too) — the run ledger.
 * ``due``     — what is due; ``DueRunner.run(trigger)`` performs one due-check run.
 * ``service`` — ``ScheduleService``: cron slots, catch-up, due-watch, retries, signals.
 * ``status``  — ``collect_status`` for `bot status`.
 """
 
 from .due import DueRunner, RunResult, due_at, is_due
-from .ledger import Ledger, RunInterrupted, record_run
+from ..runs import Ledger, RunInterrupted, record_run
 from .service import MISFIRE_GRACE_TIME, ScheduleService, next_fire_times
 
 __all__ = [

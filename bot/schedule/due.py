@@ -19,21 +19,22 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextlib import ExitStack
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from typing import Callable
+from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from ..clock import SYSTEM_CLOCK, Clock, SystemClock
-from ..errors import BotError, ContentError, DriftError, DuplicatePagesError, LockBusyError
+from ..errors import BotError, ContentError, DriftError, DuplicatePagesError, ExitStatus, LockBusyError
+from ..lock import SCHEDULED_LOCK_WAIT
 from ..settings import Settings
 from ..source import Variant
-from .ledger import Ledger, RunInterrupted, VariantEntry, content_hash, entry_for_result, record_run
+from ..runs import Ledger, RunInterrupted, RunRecorder, VariantEntry, content_hash
 
 log = logging.getLogger("bot.schedule")
 
-DEFAULT_LOCK_WAIT = 60.0  # seconds a scheduled run waits for a manual `bot publish` to finish
+DEFAULT_LOCK_WAIT = SCHEDULED_LOCK_WAIT
 
 
 def due_at(variant: Variant, zone: ZoneInfo) -> datetime | None:
@@ -121,16 +122,7 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        return {"success": 0, "failed": 1, "skipped-locked": 3, "interrupted": 130}[self.outcome]
-
-
-SessionFactory = Callable[[Settings, Clock], object]
-
-
-def _default_session(settings: Settings, clock: Clock):
-    from ..session import open_session
-
-    return open_session(settings, clock=clock)
+        return {"success": ExitStatus.SUCCESS, "failed": ExitStatus.ERROR, "skipped-locked": ExitStatus.LOCK_BUSY, "interrupted": ExitStatus.INTERRUPTED}[self.outcome]
 
 
 class DueRunner:
@@ -147,7 +139,7 @@ class DueRunner:
         *,
         clock: Clock = SYSTEM_CLOCK,
         ledger: Ledger | None = None,
-        session_factory: SessionFactory | None = None,
+        session_factory: Callable[[Settings, Clock], object] | None = None,
         lock_wait: float = DEFAULT_LOCK_WAIT,
         on_drift: str = "fail",
         stop: threading.Event | None = None,
@@ -156,7 +148,7 @@ class DueRunner:
         self.settings = settings
         self.clock = clock
         self.ledger = ledger or Ledger.for_state_dir(settings.state_dir, clock)
-        self.session_factory = session_factory or _default_session
+        self.session_factory = session_factory
         self.lock_wait = lock_wait
         self.on_drift = on_drift
         self.stop = stop or threading.Event()
@@ -170,31 +162,38 @@ class DueRunner:
         """Never raises for a failed run: the outcome is in the result and in the ledger."""
         self.ledger.reap()
         result = RunResult(0, trigger, "running")
+        recorder: list[RunRecorder] = []
+
+        def started(rec: RunRecorder) -> None:
+            recorder.append(rec)
+            result.run_id = rec.id
+            self.progress(f"run #{rec.id} ({trigger}) started")
+
         try:
-            with record_run(self.settings.state_dir, trigger, clock=self.clock, scheduled_for=scheduled_for, note=note, ledger=self.ledger) as rec:
-                result.run_id = rec.id
-                self.progress(f"run #{rec.id} ({trigger}) started")
-                try:
-                    self._run(rec, result)
-                finally:
-                    result.entries = list(rec.entries)
-                    result.stats = rec.stats()
-            result.outcome = "failed" if rec.failure else "success"
-            result.error = rec.failure
+            run = self._publish_due(trigger, scheduled_for, note, started, result)
+            for failure in run.failures:
+                self.progress(f"{failure.group[0].week}: failed: {failure.error}")
+            for warning in run.warnings:
+                self.progress(f"warning: {warning}")
+            result.outcome = "failed" if recorder[0].failure else "success"
+            result.error = recorder[0].failure
         except LockBusyError as exc:
             result.outcome, result.error = "skipped-locked", str(exc)
         except (RunInterrupted, KeyboardInterrupt) as exc:
             result.outcome, result.error = "interrupted", str(exc) or type(exc).__name__
-        except ContentError as exc:
-            result.outcome, result.error = "failed", str(exc)
         except BotError as exc:
             result.outcome, result.error = "failed", str(exc)
         except Exception as exc:  # a bug or an unexpected failure: recorded, the service lives on
             log.exception("run #%s failed unexpectedly", result.run_id)
             result.outcome, result.error = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            if recorder:
+                result.entries = list(recorder[0].entries)
+                result.stats = recorder[0].stats()
         return result
 
-    def _acquire_lock(self, stack: ExitStack) -> None:
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
         """The publish lock, polled in short slices so a stop request is not held up."""
         from ..lock import publish_lock
 
@@ -203,34 +202,36 @@ class DueRunner:
             StoppableClock(self.clock, self.stop).check()
             slice_ = min(1.0, max(0.0, self.lock_wait - waited))
             try:
-                stack.enter_context(publish_lock(self.settings.state_dir, wait=slice_))
-                return
+                held = publish_lock(self.settings.state_dir, wait=slice_)
+                held.__enter__()
+                break
             except LockBusyError:
                 waited += slice_
                 if waited >= self.lock_wait:
                     raise
+        try:
+            yield
+        finally:
+            held.__exit__(None, None, None)
 
-    def _run(self, rec, result: RunResult) -> None:
-        from ..publish import PublishOptions, Publisher, group_by_week
-        from ..source import read_all
+    def _publish_due(self, trigger, scheduled_for, note, started, result: RunResult):
+        from ..publish import PublishOptions, group_by_week
+        from ..runner import run_publish
 
         clock = StoppableClock(self.clock, self.stop)
-        with ExitStack() as stack:
-            self._acquire_lock(stack)
+
+        def select(variants: list[Variant], rec: RunRecorder) -> list[list[Variant]]:
+            """Read under the lock: what is due now; what waits is recorded as waiting."""
             now = self.clock.now()
-            variants = read_all(self.settings.bot_content_dir)
-            due = [v for v in variants if is_due(v, now, self.zone)]
             waiting = waiting_until(variants, now, self.zone)
             result.next_due = waiting[0][0] if waiting else None
             if waiting:
                 rec.add([_waiting_entry(v, moment) for moment, v in waiting])
                 for moment, v in waiting:
                     self.progress(f"{v.slug}: waiting until {moment.isoformat(timespec='minutes')}")
-            if not due:
-                return
-            session = self.session_factory(self.settings, clock)
-            stack.callback(session.close)
-            rec.attach(session)
+            return group_by_week([v for v in variants if is_due(v, now, self.zone)])
+
+        def stop_between_requests(session) -> None:
             previous_hook = session.api.on_request
 
             def after_request(method, path, status):
@@ -239,28 +240,17 @@ class DueRunner:
                 clock.check()  # the request completed; stop before sending the next one
 
             session.api.on_request = after_request
-            publisher = Publisher(session, variants, PublishOptions(on_drift=self.on_drift), progress=self.progress)
-            for group in group_by_week(due):
-                clock.check()
-                try:
-                    results = publisher.publish_group(group)
-                except (DriftError, DuplicatePagesError, ContentError) as exc:
-                    # This week needs a person; the other weeks still go out.
-                    rec.add([_failed_entry(v, str(exc)) for v in group])
-                    rec.fail(f"{group[0].week}: {exc}")
-                    self.progress(f"{group[0].week}: failed: {exc}")
-                    continue
-                rec.add([entry_for_result(r) for r in results])
-            for warning in getattr(session, "warnings", []):
-                self.progress(f"warning: {warning}")
+
+        return run_publish(
+            self.settings, PublishOptions(on_drift=self.on_drift), select,
+            trigger=trigger, scheduled_for=scheduled_for, note=note, ledger=self.ledger, on_start=started,
+            lock=self._lock, clock=clock, session_factory=self.session_factory, on_session=stop_between_requests,
+            isolate=(DriftError, DuplicatePagesError, ContentError), progress=self.progress,
+        )
 
 
 def _waiting_entry(v: Variant, moment: datetime) -> VariantEntry:
     return VariantEntry(v.slug, v.week, v.lang, "waiting", v.front.status, str(v.front.date), moment, content_sha256=content_hash(v.path), detail=f"waiting until {moment.isoformat()}")
-
-
-def _failed_entry(v: Variant, message: str) -> VariantEntry:
-    return VariantEntry(v.slug, v.week, v.lang, "failed", v.front.status, str(v.front.date), content_sha256=content_hash(v.path), detail=message)
 
 
 def utc(dt: datetime) -> datetime:

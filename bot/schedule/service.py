@@ -31,7 +31,7 @@ from ..clock import SYSTEM_CLOCK, Clock
 from ..errors import ConfigError, ContentError
 from ..settings import Settings
 from .due import DueRunner, RunResult, became_due, waiting_until
-from .ledger import Ledger
+from ..runs import Ledger
 
 log = logging.getLogger("bot.schedule")
 

@@ -9,7 +9,7 @@ from ..clock import SYSTEM_CLOCK, Clock
 from ..errors import BotError
 from ..settings import Settings
 from .due import due_at, is_due, waiting_until
-from .ledger import Ledger, content_hash
+from ..runs import Ledger, content_hash
 from .service import next_fire_times
 
 
@@ -21,7 +21,7 @@ def collect_status(
     runs: int = 5,
     session_factory: Callable | None = None,
 ) -> dict:
-    from ..publish import PublishOptions, Publisher, group_by_week
+    from ..publish import group_by_week
     from ..source import read_all
 
     zone = settings.zone
@@ -96,39 +96,32 @@ def collect_status(
 
 
 def _remote(settings, clock, variants, session_factory, problems: list[str]) -> dict[str, dict]:
-    """A dry-run plan per variant (reads only, no lock): page id/url and pending/unchanged."""
-    from ..publish import PublishOptions, Publisher, group_by_week
+    """A dry-run plan per variant (reads only, no lock, not recorded): page id/url and
+    pending/unchanged; a week that cannot be planned shows its error."""
+    from ..publish import PublishOptions, group_by_week
+    from ..runner import run_publish
 
     plans: dict[str, dict] = {}
     try:
-        if session_factory:
-            session = session_factory(settings, clock)
-        else:
-            from ..session import open_session
-
-            session = open_session(settings, clock=clock)
+        run = run_publish(
+            settings, PublishOptions(dry_run=True), lambda content, rec: group_by_week(variants),
+            variants=variants, clock=clock, session_factory=session_factory, isolate=(BotError,),
+        )
     except BotError as exc:
         problems.append(f"Notion: {exc}")
         return plans
-    try:
-        publisher = Publisher(session, variants, PublishOptions(dry_run=True))
-        for group in group_by_week(variants):
-            try:
-                group_plans, _, _ = publisher.plan_group(group)
-            except BotError as exc:
-                for v in group:
-                    plans[v.slug] = {"error": str(exc)}
-                continue
-            for plan in group_plans:
-                plans[plan.slug] = {
-                    "page_id": plan.page_id,
-                    "url": plan.url,
-                    "plan": plan.action,  # create / update / unchanged
-                    "changes": len(plan.property_changes) + len(plan.block_ops),
-                    "drift": plan.drift.describe() if plan.drift else None,
-                }
-    finally:
-        session.close()
+    for failure in run.failures:
+        for v in failure.group:
+            plans[v.slug] = {"error": str(failure.error)}
+    for result in run.results:
+        plan = result.plan
+        plans[plan.slug] = {
+            "page_id": plan.page_id,
+            "url": plan.url,
+            "plan": plan.action,  # create / update / unchanged
+            "changes": len(plan.property_changes) + len(plan.block_ops),
+            "drift": plan.drift.describe() if plan.drift else None,
+        }
     return plans
 
 

@@ -111,7 +111,7 @@ def test_pull_errors_say_what_to_do(cli):
 def test_page_to_source_reverses_the_mapping():
     from bot.editor.pull import page_to_source
     from bot.mapping import load_mapping
-    from bot.publish import language_link
+    from bot.bilingual import language_link
     from conftest import ROOT
 
     mapping = load_mapping(ROOT / "mappings" / "rec-weekly.yaml")

@@ -12,37 +12,30 @@ from types import SimpleNamespace
 import httpx
 
 from bot.local import LocalWorkspace
-from bot.local.cli import register
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def parser_for(state_dir: Path):
-    p = argparse.ArgumentParser()
-    sub = p.add_subparsers()
-    register(sub, lambda: SimpleNamespace(state_dir=state_dir, bot_local_token="tok", bot_local_faults=None))
-    return p
-
-
-def test_reset_requires_yes_and_wipes(tmp_path, capsys):
-    ws = LocalWorkspace(tmp_path / "local-notion.sqlite3", bot_token="tok")
+def test_reset_requires_yes_and_wipes(cli, env, monkeypatch):
+    monkeypatch.setenv("BOT_LOCAL_TOKEN", "tok")
+    path = env / "state" / "local-notion.sqlite3"
+    path.parent.mkdir(parents=True)
+    ws = LocalWorkspace(path, bot_token="tok")
     ws.ensure_database("Newsletter", {"title": {"title": {}}})
     ws.close()
-    args = parser_for(tmp_path).parse_args(["reset", "--yes"])
-    assert args.func(args) == 0
-    ws = LocalWorkspace(tmp_path / "local-notion.sqlite3", bot_token="tok")
+    code, _, err = cli("local", "reset", "--yes")
+    assert code == 0, err
+    ws = LocalWorkspace(path, bot_token="tok")
     assert ws._store.databases() == []
     ws.close()
 
 
 def test_serve_subprocess_prints_url_and_token(tmp_path):
-    code = (
-        "import argparse, sys; from types import SimpleNamespace; from pathlib import Path;"
-        "from bot.local.cli import register;"
-        "p = argparse.ArgumentParser(); sub = p.add_subparsers();"
-        f"register(sub, lambda: SimpleNamespace(state_dir=Path({str(tmp_path)!r}), bot_local_token='tok', bot_local_faults=None));"
-        "a = p.parse_args(['serve', '--port', '0', '--faults', 'status:503@0']); sys.exit(a.func(a))"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).resolve().parents[2])
+    environment = {**os.environ, "BOT_STATE_DIR": str(tmp_path), "BOT_LOCAL_TOKEN": "tok", "NOTION_TOKEN": "",
+                   "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml")}
+    environment.pop("BOT_LOCAL_FAULTS", None)
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "local", "serve", "--port", "0", "--faults", "status:503@0"],
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=environment)
     try:
         first = proc.stderr.readline()
         url = first.split()[3]

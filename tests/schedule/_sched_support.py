@@ -80,7 +80,7 @@ class Rig:
         return ScheduleService(settings, clock=self.clock, runner=runner, **kwargs)
 
     def ledger(self):
-        from bot.schedule import Ledger
+        from bot.runs import Ledger
 
         return Ledger.for_state_dir(self.settings.state_dir, self.clock)
 

@@ -286,7 +286,7 @@ def test_manual_publish_can_be_recorded_with_record_run(env, session_factory):
     from bot.errors import LockBusyError
     from bot.lock import publish_lock
     from bot.publish import PublishOptions, Publisher, group_by_week
-    from bot.schedule import Ledger, record_run
+    from bot.runs import Ledger, record_run
     from bot.source import read_all, select_week
 
     session, _ = session_factory()

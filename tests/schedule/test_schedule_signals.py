@@ -29,7 +29,7 @@ def _wait_for(predicate, timeout=30.0):
 def test_sigterm_during_a_catch_up_run_records_interrupted_and_the_next_run_converges(env, cli, monkeypatch):
     from bot.clock import VirtualClock
     from bot.lock import publish_lock
-    from bot.schedule import Ledger
+    from bot.runs import Ledger
 
     state = env / "state"
     # The service last ran 8 days ago: a weekly slot was missed → catch-up at start.

@@ -1,4 +1,4 @@
-"""`bot validate`, `bot pull`, `bot preview` — registered into `bot` by cli.build_parser's hook.
+"""`bot validate`, `bot pull`, `bot preview`.
 
 Data goes to stdout (diagnostics, written paths, JSON, HTML with `--out -`); notes, progress and
 logs go to stderr. Every error says what to do next.
@@ -11,7 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import BotError, SelectionError
+from ..errors import BotError, ExitStatus, SelectionError
+from .common import add_json_flag, add_lang_flag, add_output_flags, configure_logging, load_settings, select_variants, stderr, with_diagnostics
 
 EPILOG_VALIDATE = """\
 output: one line per problem, `file:line:col: level: message` (level: error or warning).
@@ -39,17 +40,7 @@ Nothing is sent to Notion; the page shows what `bot publish` would create.
 """
 
 
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
-def _add_output_flags(p: argparse.ArgumentParser, verbose: bool = True) -> None:
-    p.add_argument("-q", "--quiet", action="store_true", help="no notes or progress on stderr")
-    if verbose:
-        p.add_argument("-v", "--verbose", action="count", default=0, help="request-level logs on stderr (-vv for HTTP details); the token is never logged")
-
-
-def register(subparsers, get_settings) -> None:
+def register(subparsers) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
 
     v = subparsers.add_parser(
@@ -59,10 +50,10 @@ def register(subparsers, get_settings) -> None:
         "conversion degradations.",
     )
     v.add_argument("paths", nargs="*", metavar="PATH", help="content files or directories (default: all of BOT_CONTENT_DIR)")
-    v.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+    add_json_flag(v, "machine-readable report on stdout")
     v.add_argument("--strict", action="store_true", help="treat warnings (degradations) as errors, like `bot publish --strict`")
-    _add_output_flags(v, verbose=False)
-    v.set_defaults(func=lambda args: cmd_validate(args, get_settings))
+    add_output_flags(v, verbose=False, quiet_help="no notes or progress on stderr")
+    v.set_defaults(func=cmd_validate)
 
     p = subparsers.add_parser(
         "pull", help="write a Notion page back as a Markdown content file", formatter_class=fmt, epilog=EPILOG_PULL,
@@ -71,14 +62,14 @@ def register(subparsers, get_settings) -> None:
     )
     p.add_argument("slug", nargs="?", metavar="SLUG", help="the page's slug, e.g. rec-weekly-en-2026-W22")
     p.add_argument("--week", help="pull every language of a week: W22 or 2026-W22")
-    p.add_argument("--lang", choices=["en", "zh"], help="only this language")
+    add_lang_flag(p, "only this language")
     p.add_argument("--out", metavar="PATH", help="file to write (SLUG), or directory (--week); `-` prints to stdout. "
                    "Default: BOT_CONTENT_DIR/<series>/<week>/<lang>.md")
     p.add_argument("--force", action="store_true", help="overwrite files that exist and differ")
     p.add_argument("--series", help="for pages whose slug is not series-lang-week: the series to file them under (default rec-weekly)")
-    p.add_argument("--json", action="store_true", help="machine-readable result on stdout")
-    _add_output_flags(p)
-    p.set_defaults(func=lambda args: cmd_pull(args, get_settings))
+    add_json_flag(p, "machine-readable result on stdout")
+    add_output_flags(p, quiet_help="no notes or progress on stderr")
+    p.set_defaults(func=cmd_pull)
 
     r = subparsers.add_parser(
         "preview", help="render a week as a standalone HTML page, as Notion would show it", formatter_class=fmt, epilog=EPILOG_PREVIEW,
@@ -86,36 +77,21 @@ def register(subparsers, get_settings) -> None:
         "images, the language link, the properties) as one self-contained HTML page.",
     )
     r.add_argument("--week", required=True, help="W22 or 2026-W22")
-    r.add_argument("--lang", choices=["en", "zh"], help="only this language (default: both, one after the other)")
+    add_lang_flag(r, "only this language (default: both, one after the other)")
     where = r.add_mutually_exclusive_group()
     where.add_argument("--out", metavar="FILE", help="write the HTML here (`-` for stdout); default .bot/preview/<week>.html")
     where.add_argument("--serve", action="store_true", help="serve the preview on http://127.0.0.1:PORT/ until Ctrl-C")
     r.add_argument("--port", type=int, default=8000, help="port for --serve (default 8000; 0 picks a free one)")
-    _add_output_flags(r, verbose=False)
-    r.set_defaults(func=lambda args: cmd_preview(args, get_settings))
+    add_output_flags(r, verbose=False, quiet_help="no notes or progress on stderr")
+    r.set_defaults(func=cmd_preview)
 
-
-
-def with_diagnostics(settings, read):
-    """Call `read()` (which reads content); if it raises ContentError, raise the richer
-    `bot validate` diagnostics instead (relative paths, columns, what to do next)."""
-    from .editor.validate import validate
-    from .errors import ContentError
-
-    try:
-        return read()
-    except ContentError as exc:
-        result = validate(settings)
-        if result.errors:
-            raise ContentError([d.to_problem() for d in result.errors]) from None
-        raise exc
 
 
 # --------------------------------------------------------------------------- validate
-def cmd_validate(args, get_settings) -> int:
-    from .editor.validate import validate
+def cmd_validate(args) -> int:
+    from ..editor.validate import validate
 
-    settings = get_settings()
+    settings = load_settings()
     result = validate(settings, [Path(p) for p in args.paths] or None, strict=args.strict)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -123,24 +99,24 @@ def cmd_validate(args, get_settings) -> int:
         for d in result.diagnostics:
             print(d)
     if not args.quiet:
-        _stderr(result.summary())
+        stderr(result.summary())
         if result.errors:
-            _stderr("fix the errors above, then run `bot validate` again; `bot publish` refuses content with errors")
-    return 1 if result.errors else 0
+            stderr("fix the errors above, then run `bot validate` again; `bot publish` refuses content with errors")
+    return ExitStatus.ERROR if result.errors else ExitStatus.SUCCESS
 
 
 # --------------------------------------------------------------------------- pull
-def cmd_pull(args, get_settings) -> int:
-    from .editor.pull import equivalent, pull_slug, pull_week
-    from .progress import Progress, configure_logging, settings_secrets
-    from .session import open_session
-    from .source import LANGS
+def cmd_pull(args) -> int:
+    from ..bilingual import LANGS
+    from ..editor.pull import equivalent, pull_slug, pull_week
+    from ..progress import Progress
+    from ..session import open_session
 
     if bool(args.slug) == bool(args.week):
         raise SelectionError("say what to pull: a SLUG (e.g. rec-weekly-en-2026-W22) or --week W22, not both")
-    settings = get_settings()
-    configure_logging(args.verbose, args.quiet, settings_secrets(settings))
-    session = open_session(settings, announce=None if args.quiet else _stderr)
+    settings = load_settings()
+    configure_logging(args, settings)
+    session = open_session(settings, announce=None if args.quiet else stderr)
     try:
         if args.week:
             langs = [args.lang] if args.lang else list(LANGS)
@@ -182,7 +158,7 @@ def cmd_pull(args, get_settings) -> int:
     for item, path in targets:
         for note in item.notes:
             if not args.quiet:
-                _stderr(f"note: {item.slug}: {note}")
+                stderr(f"note: {item.slug}: {note}")
         if path is None:
             if not args.json:
                 sys.stdout.write(item.text)
@@ -205,19 +181,19 @@ def cmd_pull(args, get_settings) -> int:
         for r in results:
             print(f"{r['action']:<9} {r['path']}  ({r['slug']}, page {r['page_id']})")
     if not args.quiet and not to_stdout and not args.json:
-        _stderr("next: review with `git diff`, check with `bot validate`, then `bot publish --week <week> --dry-run`")
-    return 0
+        stderr("next: review with `git diff`, check with `bot validate`, then `bot publish --week <week> --dry-run`")
+    return ExitStatus.SUCCESS
 
 
 # --------------------------------------------------------------------------- preview
-def cmd_preview(args, get_settings) -> int:
-    from .cli import select_variants
+def cmd_preview(args) -> int:
+    from ..state import state_dir
 
-    settings = get_settings()
+    settings = load_settings()
 
     def render() -> tuple[str, list]:
-        from .editor.preview import preview_html
-        from .mapping import load_mapping
+        from ..editor.preview import preview_html
+        from ..mapping import load_mapping
 
         all_variants, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
         return preview_html(chosen, all_variants, load_mapping(settings.bot_mapping), settings.zone)
@@ -229,15 +205,15 @@ def cmd_preview(args, get_settings) -> int:
         return _serve(render, args.port, args.quiet, degradations)
     if args.out == "-":
         sys.stdout.write(document)
-        return 0
-    out = Path(args.out) if args.out else Path(settings.state_dir) / "preview" / f"{week}.html"
+        return ExitStatus.SUCCESS
+    out = Path(args.out) if args.out else state_dir(settings.state_dir).preview(week)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(document, encoding="utf-8")
     print(out)
     if not args.quiet:
         slugs = ", ".join(p.variant.slug for p in pages)
-        _stderr(f"preview of {slugs}: open {out.resolve().as_uri()} in a browser" + (f" ({degradations} degradation(s) listed on the page)" if degradations else ""))
-    return 0
+        stderr(f"preview of {slugs}: open {out.resolve().as_uri()} in a browser" + (f" ({degradations} degradation(s) listed on the page)" if degradations else ""))
+    return ExitStatus.SUCCESS
 
 
 def _serve(render, port: int, quiet: bool, degradations: int) -> int:
@@ -271,11 +247,11 @@ def _serve(render, port: int, quiet: bool, degradations: int) -> int:
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     print(url, flush=True)
     if not quiet:
-        _stderr(f"serving the preview on {url} — edit the Markdown and reload; Ctrl-C to stop")
+        stderr(f"serving the preview on {url} — edit the Markdown and reload; Ctrl-C to stop")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
-    return 0
+    return ExitStatus.SUCCESS

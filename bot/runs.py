@@ -1,4 +1,4 @@
-"""The run ledger: one SQLite row per publishing run, in BOT_STATE_DIR/runs.sqlite3.
+"""The run ledger: one SQLite row per publishing run (manual or scheduled), in BOT_STATE_DIR/runs.sqlite3.
 
 Every run — scheduled, caught up, retried, started by `bot run-due` or by a manual
 `bot publish` — records its trigger, start, end, outcome, the action taken for each variant,
@@ -23,9 +23,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ..clock import SYSTEM_CLOCK, Clock
-
-LEDGER_FILE = "runs.sqlite3"
+from .clock import SYSTEM_CLOCK, Clock
+from .errors import BotError, LockBusyError
+from .state import state_dir as _state
 
 TRIGGERS = ("schedule", "catch-up", "due", "retry", "run-due", "manual")
 # Runs that check every variant for being due (a manual `bot publish` publishes a selection).
@@ -192,7 +192,7 @@ class Ledger:
 
     @classmethod
     def for_state_dir(cls, state_dir: Path, clock: Clock = SYSTEM_CLOCK) -> "Ledger":
-        return cls(Path(state_dir) / LEDGER_FILE, clock)
+        return cls(_state(state_dir).ledger, clock)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -410,8 +410,6 @@ def record_run(
 
     Exceptions are re-raised, so wrapping existing code changes nothing else about it.
     """
-    from ..errors import LockBusyError
-
     ledger = ledger or Ledger.for_state_dir(state_dir, clock)
     recorder = RunRecorder(ledger, ledger.start(trigger, scheduled_for=scheduled_for, note=note))
     try:
@@ -432,8 +430,6 @@ def record_run(
 
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip()
-    from ..errors import BotError
-
     if isinstance(exc, BotError):
         return text or type(exc).__name__
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

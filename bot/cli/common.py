@@ -1,0 +1,83 @@
+"""What every command shares: flags declared once, settings, logging, content selection,
+validate-grade diagnostics, and stderr."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, TypeVar
+
+from ..errors import BotError, ContentError
+
+T = TypeVar("T")
+ON_DRIFT = ("fail", "skip", "overwrite")
+
+
+def stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def load_settings():
+    from ..settings import load_settings as load
+
+    return load()
+
+
+# --------------------------------------------------------------------------- flags
+def add_output_flags(p: argparse.ArgumentParser, *, verbose: bool = True, quiet_help: str = "no progress on stderr") -> None:
+    p.add_argument("-q", "--quiet", action="store_true", help=quiet_help)
+    if verbose:
+        p.add_argument("-v", "--verbose", action="count", default=0, help="request-level logs on stderr (-vv for HTTP details); the token is never logged")
+
+
+def add_json_flag(p: argparse.ArgumentParser, help: str = "machine-readable output on stdout") -> None:
+    p.add_argument("--json", action="store_true", help=help)
+
+
+def add_on_drift_flag(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--on-drift", choices=ON_DRIFT, default="fail", help=help)
+
+
+def add_lang_flag(p: argparse.ArgumentParser, help: str = "only this language variant (default: both)") -> None:
+    p.add_argument("--lang", choices=["en", "zh"], help=help)
+
+
+def configure_logging(args, settings=None) -> None:
+    """Logs to stderr with the token (and every other secret setting) redacted."""
+    from ..progress import configure_logging as configure, settings_secrets
+
+    configure(getattr(args, "verbose", 0), getattr(args, "quiet", False), settings_secrets(settings) if settings else ())
+
+
+# --------------------------------------------------------------------------- content
+def select_variants(settings, args):
+    """(all variants in content, the ones --week/--all/--lang choose, in publishing order)."""
+    from ..bilingual import LANGS
+    from ..source import read_all, select_week
+
+    variants = read_all(settings.bot_content_dir)
+    if getattr(args, "all", False):
+        chosen = variants
+    elif getattr(args, "week", None):
+        chosen = select_week(variants, args.week)
+    else:
+        raise BotError("say which content to publish: --week W22 (or 2026-W22), or --all")
+    if getattr(args, "lang", None):
+        chosen = [v for v in chosen if v.lang == args.lang]
+        if not chosen:
+            raise BotError(f"no '{args.lang}' variant in the selection")
+    return variants, sorted(chosen, key=lambda v: (v.week, LANGS.index(v.lang)))
+
+
+def with_diagnostics(settings, read: Callable[[], T]) -> T:
+    """Call `read()` (which reads content); if it raises ContentError, raise the richer
+    `bot validate` diagnostics instead (relative paths, columns, what to do next)."""
+    from ..editor.validate import validate
+
+    try:
+        return read()
+    except ContentError as exc:
+        result = validate(settings)
+        if result.errors:
+            raise ContentError([d.to_problem() for d in result.errors]) from None
+        raise exc

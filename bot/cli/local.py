@@ -1,0 +1,152 @@
+"""`bot local show|serve|reset`: the embedded local Notion workspace."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..errors import BotError, ExitStatus
+from .common import load_settings, stderr
+
+
+def _db_path(settings: Any) -> Path:
+    from ..state import state_dir
+
+    return state_dir(settings.state_dir).local_workspace
+
+
+def _token(settings: Any) -> str:
+    return getattr(settings, "bot_local_token", None) or "local-bot-token"
+
+
+def register(sub) -> None:
+    local = sub.add_parser("local", help="the embedded local Notion workspace (used when NOTION_TOKEN is unset)")
+    local_sub = local.add_subparsers(dest="local_command", metavar="LOCAL_COMMAND")
+    show = local_sub.add_parser("show", help="print a page's properties and body (Markdown) from the workspace")
+    show.add_argument("slug")
+    show.add_argument("--format", choices=["md", "json"], default="md")
+    show.set_defaults(func=cmd_show)
+
+    s = local_sub.add_parser("serve", help="serve the local workspace over HTTP (Notion's REST API on 127.0.0.1)",
+                             description="Serve the embedded local workspace as a Notion-compatible HTTP API until Ctrl-C.")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    s.add_argument("--faults", default=None, help="fault plan (JSON or compact form); default: $BOT_LOCAL_FAULTS")
+    s.set_defaults(func=cmd_serve)
+
+    r = local_sub.add_parser("reset", help="delete everything in the local workspace")
+    r.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    r.set_defaults(func=cmd_reset)
+    local.set_defaults(func=lambda args: (local.print_help(), ExitStatus.ERROR)[1])
+
+
+def cmd_show(args) -> int:
+    from ..bilingual import LANGS
+    from ..convert import blocks_to_markdown
+    from ..properties import display_value, normalize_value
+    from ..session import open_session
+
+    settings = load_settings()
+    if not settings.uses_local_workspace:
+        stderr("note: NOTION_TOKEN is set, showing the page from Notion")
+    session = open_session(settings)
+    try:
+        lang = next((lang for lang in LANGS if f"-{lang}-" in args.slug), "en")
+        target = session.target(lang)
+        key = session.mapping.key_property
+        pages = session.api.find_pages(target.data_source_id, key.property, key.type, args.slug)
+        if not pages:
+            raise BotError(f"no page with slug {args.slug!r} in the workspace (publish it first)")
+        page = pages[0]
+        blocks = session.api.read_tree(page["id"])
+    finally:
+        session.close()
+    if args.format == "json":
+        print(json.dumps({"page": page, "blocks": blocks}, ensure_ascii=False, indent=2))
+        return ExitStatus.SUCCESS
+    print(f"# page {page['id']}  {page.get('url', '')}")
+    icon = (page.get("icon") or {}).get("emoji")
+    if icon:
+        print(f"icon: {icon}")
+    for name, value in page.get("properties", {}).items():
+        kind = value.get("type")
+        print(f"{name}: {display_value(kind, normalize_value(kind, value.get(kind))) if kind else value}")
+    print()
+    print(blocks_to_markdown(blocks))
+    return ExitStatus.SUCCESS
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ..editor.preview import render_live_page
+    from ..local import FaultPlan, LocalWorkspace, serve
+
+    settings = load_settings()
+    spec = args.faults if args.faults is not None else (getattr(settings, "bot_local_faults", None) or os.environ.get("BOT_LOCAL_FAULTS"))
+    try:
+        plan = FaultPlan.from_spec(spec)
+    except (ValueError, TypeError) as exc:
+        raise BotError(f"invalid fault spec: {exc}") from None
+    public = f"http://{args.host}:{args.port}"
+    ws = LocalWorkspace(_db_path(settings), public_base_url=public, bot_token=_token(settings))
+    ws.faults = plan
+    handle = serve(ws, args.host, args.port, page_renderer=render_live_page)
+    if args.port == 0:
+        ws.public_base_url = handle.url
+    print(f"Local Notion workspace: {handle.url}  (data: {_db_path(settings)})", file=sys.stderr)
+    print(f"Use base_url={handle.url} with token: {ws.bot_token}", file=sys.stderr)
+    database_id = _blog_database(ws, settings)
+    if database_id:
+        print("Publish to it through the real-Notion code path with:", file=sys.stderr)
+        print(f"  NOTION_TOKEN={ws.bot_token} NOTION_BASE_URL={handle.url} NOTION_DATABASE_ID={database_id} bot publish --week W22", file=sys.stderr)
+    if plan:
+        print(f"Fault plan: {plan.to_spec()}", file=sys.stderr)
+    print("Press Ctrl-C to stop.", file=sys.stderr)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("stopping", file=sys.stderr)
+    finally:
+        handle.shutdown()
+        ws.close()
+    return ExitStatus.SUCCESS
+
+
+def _blog_database(ws, settings) -> str | None:
+    """The blog database from the mapping (created on first use), so the served workspace is
+    ready for `bot publish` with NOTION_BASE_URL pointing at it."""
+    try:
+        from ..mapping import load_mapping
+
+        mapping = load_mapping(settings.bot_mapping)
+    except Exception as exc:  # serving does not need a mapping
+        print(f"note: no blog database created ({exc})", file=sys.stderr)
+        return None
+    return ws.ensure_database(mapping.database_title, mapping.database_schema())[0]
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    from ..local import LocalWorkspace
+
+    settings = load_settings()
+    path = _db_path(settings)
+    if not path.exists():
+        print(f"nothing to reset: {path} does not exist", file=sys.stderr)
+        return ExitStatus.SUCCESS
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("refusing to reset without --yes (stdin is not a terminal)", file=sys.stderr)
+            return ExitStatus.ERROR
+        answer = input(f"Delete everything in the local workspace {path}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("aborted", file=sys.stderr)
+            return ExitStatus.ERROR
+    ws = LocalWorkspace(path, bot_token=_token(settings))
+    ws.reset()
+    ws.close()
+    print(f"reset {path}", file=sys.stderr)
+    return ExitStatus.SUCCESS

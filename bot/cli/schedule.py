@@ -1,0 +1,141 @@
+"""`bot schedule`, `bot run-due`, `bot runs`, `bot status`."""
+
+from __future__ import annotations
+
+import json
+import signal
+from datetime import datetime
+
+from ..errors import BotError, ExitStatus
+from .common import add_json_flag, add_on_drift_flag, add_output_flags, load_settings, stderr as _stderr
+
+
+def _clock(args, settings):
+    """The system clock, or a virtual one pinned at --now (rehearsals and tests)."""
+    from ..clock import SYSTEM_CLOCK, VirtualClock
+
+    text = getattr(args, "now", None)
+    if not text:
+        return SYSTEM_CLOCK
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BotError(f"--now {text!r}: expected an ISO date-time such as 2026-05-30T07:01 (BOT_TIMEZONE unless an offset is given)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=settings.zone)
+    return VirtualClock(start=moment)
+
+
+def _stamped(zone):
+    def say(message: str) -> None:
+        stamp = datetime.now(zone).isoformat(timespec="seconds")
+        for line in message.splitlines() or [""]:
+            _stderr(f"[{stamp}] {line}")
+
+    return say
+
+
+def cmd_schedule(args) -> int:
+    from ..schedule.due import DueRunner
+    from ..schedule.service import ScheduleService
+
+    settings = load_settings()
+    say = _stamped(settings.zone) if not args.quiet else (lambda message: None)
+    if settings.uses_local_workspace:
+        say(f"No NOTION_TOKEN: publishing to the embedded local workspace in {settings.state_dir}/")
+    runner = DueRunner(settings, lock_wait=args.lock_wait, on_drift=args.on_drift, progress=say)
+    service = ScheduleService(settings, runner=runner, say=say, catch_up=not args.no_catch_up)
+    return service.start()
+
+
+def cmd_run_due(args) -> int:
+    from ..schedule.due import DueRunner
+
+    settings = load_settings()
+    clock = _clock(args, settings)
+    progress = (lambda message: None) if args.quiet else _stderr
+    runner = DueRunner(settings, clock=clock, lock_wait=args.lock_wait, on_drift=args.on_drift, progress=progress)
+    received: list[int] = []
+
+    def on_signal(signum, frame):
+        received.append(signum)
+        runner.stop.set()
+        _stderr(f"{signal.Signals(signum).name}: stopping after the request in flight")
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        result = runner.run("run-due")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if args.json:
+        row = runner.ledger.get(result.run_id)
+        print(json.dumps(row.to_dict() if row else {"outcome": result.outcome, "error": result.error}, ensure_ascii=False, indent=2))
+    else:
+        print(f"run #{result.run_id} {result.outcome}: {result.summary()}")
+        for entry in result.entries:
+            where = f"  {entry.url}" if entry.url else ""
+            detail = f"  ({entry.detail})" if entry.detail and entry.action in ("waiting", "failed") else ""
+            print(f"  {entry.action:9} {entry.slug}{where}{detail}")
+        if result.error:
+            _stderr(f"error: {result.error}")
+    if result.outcome == "interrupted" and received:
+        return 128 + received[0]
+    return result.exit_code
+
+
+def cmd_runs(args) -> int:
+    from ..runs import Ledger, dumps
+    from ..schedule.status import runs_text
+
+    settings = load_settings()
+    ledger = Ledger.for_state_dir(settings.state_dir)
+    ledger.reap()
+    rows = ledger.runs(limit=args.limit)
+    print(dumps(rows) if args.json else runs_text(rows, settings.zone))
+    return ExitStatus.SUCCESS
+
+
+def cmd_status(args) -> int:
+    from ..schedule.status import collect_status, status_text
+
+    settings = load_settings()
+    data = collect_status(settings, clock=_clock(args, settings), remote=not args.no_remote, runs=args.runs)
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else status_text(data))
+    return ExitStatus.SUCCESS
+
+
+def register(subparsers) -> None:
+    from ..lock import SCHEDULED_LOCK_WAIT as DEFAULT_LOCK_WAIT
+
+    def run_options(p):
+        p.add_argument("--lock-wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="S", help=f"seconds to wait for a manual publish to finish before recording skipped-locked (default {DEFAULT_LOCK_WAIT:.0f})")
+        add_on_drift_flag(p, "a page edited in Notion since the bot wrote it (default: fail that week, publish the others)")
+
+    quiet_help = "no progress on stderr"
+    p = subparsers.add_parser("schedule", help="run the publishing schedule in the foreground (BOT_SCHEDULE, BOT_TIMEZONE)", description="Foreground service: publishes what is due at every BOT_SCHEDULE slot, catches up missed slots from the run ledger, retries failed runs; SIGTERM/SIGINT stop it cleanly.")
+    run_options(p)
+    p.add_argument("--no-catch-up", action="store_true", help="do not run at start even if a slot was missed")
+    add_output_flags(p, quiet_help=quiet_help)
+    p.set_defaults(func=cmd_schedule)
+
+    p = subparsers.add_parser("run-due", help="publish what is due now, once, and exit (for cron, systemd timers, CI)", description="One due-check run: every Published variant whose date has come, and every Draft/Invisible one, is created or updated; future-dated ones wait. Exit 0 success, 1 failed, 3 lock busy, 130/143 interrupted.")
+    run_options(p)
+    add_json_flag(p, "the ledger entry of this run on stdout")
+    p.add_argument("--now", metavar="ISO", help="pretend it is this time (rehearsal: what would go out then?)")
+    add_output_flags(p, quiet_help=quiet_help)
+    p.set_defaults(func=cmd_run_due)
+
+    p = subparsers.add_parser("runs", help="list recorded publishing runs (the run ledger)", description="The run ledger in BOT_STATE_DIR/runs.sqlite3, newest first.")
+    add_json_flag(p)
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N runs (default 20)")
+    add_output_flags(p, quiet_help=quiet_help)
+    p.set_defaults(func=cmd_runs)
+
+    p = subparsers.add_parser("status", help="per week and language: source, last published, Notion, next run, last runs", description="What is due or waiting, what was last published (ledger), what Notion holds (a dry-run plan: reads only), the next scheduled run and the last runs' outcomes.")
+    add_json_flag(p)
+    p.add_argument("--no-remote", action="store_true", help="do not ask Notion (ledger and content only)")
+    p.add_argument("--runs", type=int, default=5, metavar="N", help="how many recent runs to show (default 5)")
+    p.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    add_output_flags(p, quiet_help=quiet_help)
+    p.set_defaults(func=cmd_status)

@@ -1,0 +1,130 @@
+"""One way to run a publish: lock → read content → session → Publisher → record.
+
+`bot publish`, the scheduler's due-check runs (`bot run-due`, `bot schedule`) and `bot status`
+(a dry-run plan) all publish through `run_publish`; they differ only in the options they pass:
+which weeks to take from the content, whether the run is recorded in the ledger and holds the
+publish lock, and whether one week's drift or duplicates stop the others.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Callable, ContextManager, Iterator
+
+from .clock import SYSTEM_CLOCK, Clock
+from .errors import BotError
+from .publish import PublishOptions, Publisher, VariantResult
+from .runs import Ledger, RunRecorder, VariantEntry, content_hash, record_run
+from .settings import Settings
+from .source import Variant, read_all
+
+# select(all variants read from content, the run's recorder or None) -> the weeks to publish
+Select = Callable[[list[Variant], "RunRecorder | None"], list[list[Variant]]]
+SessionFactory = Callable[[Settings, Clock], object]
+
+
+def default_session(settings: Settings, clock: Clock):
+    from .session import open_session
+
+    return open_session(settings, clock=clock)
+
+
+@dataclass
+class WeekFailure:
+    """A week that could not be published while the others went on (`isolate` errors)."""
+
+    group: list[Variant]
+    error: BotError
+
+
+@dataclass
+class PublishRun:
+    """What a publish did: per-variant results, weeks that failed, request counts, warnings."""
+
+    run_id: int | None = None
+    results: list[VariantResult] = field(default_factory=list)
+    failures: list[WeekFailure] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    variants: list[Variant] = field(default_factory=list)  # the content as read for this run
+
+
+def run_publish(
+    settings: Settings,
+    options: PublishOptions,
+    select: Select,
+    *,
+    variants: list[Variant] | None = None,
+    trigger: str | None = None,
+    note: str | None = None,
+    scheduled_for=None,
+    ledger: Ledger | None = None,
+    lock: Callable[[], ContextManager] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+    session_factory: SessionFactory | None = None,
+    on_start: Callable[[RunRecorder], None] | None = None,
+    on_session: Callable[[object], None] | None = None,
+    isolate: tuple[type[BotError], ...] = (),
+    progress: Callable[[str], None] | None = None,
+    advance: Callable[[str], None] | None = None,
+) -> PublishRun:
+    """Publish the weeks `select` picks.
+
+    * `trigger` set: the run is recorded in the ledger (its outcome follows from how it ends).
+    * `lock` set: the content is read, and everything is written, while holding it.
+    * `variants` given: the content was already read (and validated) by the caller.
+    * `isolate`: those errors stop only the week they come from (recorded as failed); any
+      other error stops the run. Without `isolate`, every week is planned before any is
+      written, so drift or duplicates anywhere leave Notion untouched.
+    """
+    run = PublishRun()
+    recording = record_run(settings.state_dir, trigger, clock=clock, scheduled_for=scheduled_for, note=note, ledger=ledger) if trigger else _no_record()
+    with recording as rec, ExitStack() as stack:
+        run.run_id = rec.id if rec else None
+        if rec and on_start:
+            on_start(rec)
+        if lock is not None:
+            stack.enter_context(lock())
+        run.variants = variants if variants is not None else read_all(settings.bot_content_dir)
+        groups = select(run.variants, rec)
+        if not groups:
+            return run
+        session = (session_factory or default_session)(settings, clock)
+        stack.callback(session.close)
+        if rec:
+            rec.attach(session)
+        if on_session:
+            on_session(session)
+        publisher = Publisher(session, run.variants, options, progress=progress, advance=advance)
+        if isolate:
+            for group in groups:
+                try:
+                    results = publisher.publish_groups([group])
+                except isolate as exc:  # this week needs a person; the other weeks still go out
+                    run.failures.append(WeekFailure(group, exc))
+                    if rec:
+                        rec.add([failed_entry(v, str(exc)) for v in group])
+                        rec.fail(f"{group[0].week}: {exc}")
+                    continue
+                _collect(run, rec, results)
+        else:
+            _collect(run, rec, publisher.publish_groups(groups))
+        run.warnings = list(getattr(session, "warnings", []))
+        run.stats = session.api.stats.to_dict()
+    return run
+
+
+def _collect(run: PublishRun, rec: RunRecorder | None, results: list[VariantResult]) -> None:
+    run.results.extend(results)
+    if rec:
+        rec.add_results(results)
+
+
+def failed_entry(v: Variant, message: str) -> VariantEntry:
+    return VariantEntry(v.slug, v.week, v.lang, "failed", v.front.status, str(v.front.date), content_sha256=content_hash(v.path), detail=message)
+
+
+@contextmanager
+def _no_record() -> Iterator[None]:
+    yield None

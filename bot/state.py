@@ -1,0 +1,50 @@
+"""The state directory (BOT_STATE_DIR, `.bot/` by default): one place that names its files.
+
+    publish.lock            the publish lock (one publisher at a time on this host)
+    runs.sqlite3            the run ledger (`bot runs`, `bot status`, the scheduler's catch-up)
+    published/<slug>.md     what the bot last published per page (detail for drift reports)
+    local-notion.sqlite3    the embedded local workspace (when NOTION_TOKEN is unset)
+    preview/<week>.html     `bot preview` output
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+LOCK_FILE = "publish.lock"
+LEDGER_FILE = "runs.sqlite3"
+LOCAL_WORKSPACE_FILE = "local-notion.sqlite3"
+SNAPSHOT_DIR = "published"
+PREVIEW_DIR = "preview"
+
+
+@dataclass(frozen=True)
+class StateDir:
+    root: Path
+
+    @property
+    def lock(self) -> Path:
+        return self.root / LOCK_FILE
+
+    @property
+    def ledger(self) -> Path:
+        return self.root / LEDGER_FILE
+
+    @property
+    def local_workspace(self) -> Path:
+        return self.root / LOCAL_WORKSPACE_FILE
+
+    def snapshot(self, slug: str) -> Path:
+        return self.root / SNAPSHOT_DIR / f"{slug}.md"
+
+    def preview(self, week: str) -> Path:
+        return self.root / PREVIEW_DIR / f"{week}.html"
+
+    def ensure(self) -> "StateDir":
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def state_dir(path: Path | str) -> StateDir:
+    return StateDir(Path(path))
