@@ -13,13 +13,14 @@ import html
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import quote
 
+from ..bilingual import LANG_LINK_ICON, LANGS, language_link, sibling_of
 from ..convert import ConvertOptions, Degradation, convert_markdown
 from ..mapping import Mapping
 from ..properties import desired_icon, desired_properties, display_value, normalize_value
-from ..bilingual import LANG_LINK_ICON, language_link, sibling_of
-from ..source import LANGS, Variant
+from ..source import Variant
 
 PREVIEW_URL = "https://preview.invalid/"  # stands in for a page URL; rewritten to in-document anchors
 
@@ -211,67 +212,117 @@ def _list_item(block: dict) -> str:
     return f"<li{_color_attr(body.get('color'))}>{text}{_children(body)}</li>"
 
 
+# --------------------------------------------------------------------------- blocks
+# One render function per block type (the converter's style): (block, its body, colour attribute) -> HTML.
+BlockRender = Callable[[dict, dict, str], str]
+
+
+def _paragraph(block: dict, body: dict, color: str) -> str:
+    children = f'<div class="children" style="padding-left:24px">{_children(body)}</div>' if body.get("children") else ""
+    return f'<p class="block"{color}>{rich_text(body.get("rich_text", []))}</p>' + children
+
+
+def _heading(block: dict, body: dict, color: str) -> str:
+    kind = block["type"]
+    level = min(int(kind[-1]), 3)
+    inner = f'<h{level} class="block {kind}"{color}>{rich_text(body.get("rich_text", []))}</h{level}>'
+    if body.get("is_toggleable"):
+        return f'<details class="toggle heading" open><summary>{inner}</summary><div class="children">{_children(body)}</div></details>'
+    return inner
+
+
+def _callout(block: dict, body: dict, color: str) -> str:
+    glyph = (body.get("icon") or {}).get("emoji") or ""
+    bg = body.get("color", "gray_background")
+    style = ""
+    if bg and bg.endswith("_background"):
+        style = f' style="background:{NOTION_BACKGROUNDS.get(bg.removesuffix("_background"), "#f1f1ef")}"'
+    language = " language-link" if glyph == LANG_LINK_ICON else ""
+    return (f'<div class="block callout{language}"{style}><div class="callout-icon">{html.escape(glyph)}</div>'
+            f'<div class="callout-body">{rich_text(body.get("rich_text", []))}{_children(body)}</div></div>')
+
+
+def _quote(block: dict, body: dict, color: str) -> str:
+    return f'<blockquote class="block"{color}>{rich_text(body.get("rich_text", []))}{_children(body)}</blockquote>'
+
+
+def _toggle(block: dict, body: dict, color: str) -> str:
+    return f'<details class="block toggle" open><summary>{rich_text(body.get("rich_text", []))}</summary><div class="children">{_children(body)}</div></details>'
+
+
+def _code(block: dict, body: dict, color: str) -> str:
+    language = body.get("language", "plain text")
+    code = "".join(_item_text(i) for i in body.get("rich_text", []))
+    caption = rich_text(body.get("caption", []))
+    return (f'<figure class="block code" data-language="{html.escape(language)}"><span class="language">{html.escape(language.title() if language != "plain text" else "Plain Text")}</span>'
+            f'<pre><code class="language-{html.escape(language.replace(" ", "-"))}">{html.escape(code)}</code></pre>'
+            + (f"<figcaption>{caption}</figcaption>" if caption else "") + "</figure>")
+
+
+def _equation(block: dict, body: dict, color: str) -> str:
+    expression = html.escape(body.get("expression", ""))
+    return f'<div class="block equation" data-expression="{expression}">{expression}</div>'
+
+
+def _divider(block: dict, body: dict, color: str) -> str:
+    return '<hr class="block divider">'
+
+
+def _table(block: dict, body: dict, color: str) -> str:
+    out = ['<table class="block simple-table"><tbody>']
+    for r, row in enumerate(body.get("children") or []):
+        out.append("<tr>")
+        for c, cell in enumerate(row.get("table_row", {}).get("cells", [])):
+            header = (r == 0 and body.get("has_column_header")) or (c == 0 and body.get("has_row_header"))
+            tag = "th" if header else "td"
+            out.append(f"<{tag}>{rich_text(cell)}</{tag}>")
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _image(block: dict, body: dict, color: str) -> str:
+    src = _image_src(block, body)
+    caption = rich_text(body.get("caption", []))
+    alt = html.escape(_plain(body.get("caption", [])))
+    return f'<figure class="block image"><img src="{html.escape(src)}" alt="{alt}">' + (f"<figcaption>{caption}</figcaption>" if caption else "") + "</figure>"
+
+
+def _link_block(block: dict, body: dict, color: str) -> str:
+    kind, url = block["type"], body.get("url", "")
+    return f'<p class="block {kind}"><a href="{html.escape(url)}">{html.escape(url)}</a></p>'
+
+
+def _lone_list_item(block: dict, body: dict, color: str) -> str:
+    tag = LIST_TAGS[block["type"]]
+    return f'<{tag} class="block {block["type"]}">{_list_item(block)}</{tag}>'
+
+
+def _unsupported(block: dict, body: dict, color: str) -> str:
+    kind = html.escape(block.get("type", ""))
+    return f'<div class="block unsupported" data-type="{kind}">[{kind}]</div>'
+
+
+HTML_RENDERERS: dict[str, BlockRender] = {
+    "paragraph": _paragraph,
+    **{f"heading_{n}": _heading for n in (1, 2, 3, 4)},
+    "callout": _callout,
+    "quote": _quote,
+    "toggle": _toggle,
+    "code": _code,
+    "equation": _equation,
+    "divider": _divider,
+    "table": _table,
+    "image": _image,
+    **{kind: _link_block for kind in ("bookmark", "embed", "link_preview")},
+    **{kind: _lone_list_item for kind in LIST_TAGS},
+}
+
+
 def render_block(block: dict) -> str:
     kind = block.get("type", "")
     body = block.get(kind) or {}
-    color = _color_attr(body.get("color"))
-    if kind == "paragraph":
-        return f'<p class="block"{color}>{rich_text(body.get("rich_text", []))}</p>' + (f'<div class="children" style="padding-left:24px">{_children(body)}</div>' if body.get("children") else "")
-    if kind in ("heading_1", "heading_2", "heading_3", "heading_4"):
-        level = min(int(kind[-1]), 3)
-        inner = f'<h{level} class="block {kind}"{color}>{rich_text(body.get("rich_text", []))}</h{level}>'
-        if body.get("is_toggleable"):
-            return f'<details class="toggle heading" open><summary>{inner}</summary><div class="children">{_children(body)}</div></details>'
-        return inner
-    if kind == "callout":
-        icon = body.get("icon") or {}
-        glyph = icon.get("emoji") or ""
-        style = ""
-        bg = body.get("color", "gray_background")
-        if bg and bg.endswith("_background"):
-            style = f' style="background:{NOTION_BACKGROUNDS.get(bg.removesuffix("_background"), "#f1f1ef")}"'
-        lang_link = glyph == LANG_LINK_ICON
-        return (f'<div class="block callout{" language-link" if lang_link else ""}"{style}><div class="callout-icon">{html.escape(glyph)}</div>'
-                f'<div class="callout-body">{rich_text(body.get("rich_text", []))}{_children(body)}</div></div>')
-    if kind == "quote":
-        return f'<blockquote class="block"{color}>{rich_text(body.get("rich_text", []))}{_children(body)}</blockquote>'
-    if kind == "toggle":
-        return f'<details class="block toggle" open><summary>{rich_text(body.get("rich_text", []))}</summary><div class="children">{_children(body)}</div></details>'
-    if kind == "code":
-        language = body.get("language", "plain text")
-        code = "".join(_item_text(i) for i in body.get("rich_text", []))
-        caption = rich_text(body.get("caption", []))
-        return (f'<figure class="block code" data-language="{html.escape(language)}"><span class="language">{html.escape(language.title() if language != "plain text" else "Plain Text")}</span>'
-                f'<pre><code class="language-{html.escape(language.replace(" ", "-"))}">{html.escape(code)}</code></pre>'
-                + (f"<figcaption>{caption}</figcaption>" if caption else "") + "</figure>")
-    if kind == "equation":
-        return f'<div class="block equation" data-expression="{html.escape(body.get("expression", ""))}">{html.escape(body.get("expression", ""))}</div>'
-    if kind == "divider":
-        return '<hr class="block divider">'
-    if kind == "table":
-        rows = body.get("children") or []
-        out = ['<table class="block simple-table"><tbody>']
-        for r, row in enumerate(rows):
-            cells = row.get("table_row", {}).get("cells", [])
-            out.append("<tr>")
-            for c, cell in enumerate(cells):
-                header = (r == 0 and body.get("has_column_header")) or (c == 0 and body.get("has_row_header"))
-                tag = "th" if header else "td"
-                out.append(f"<{tag}>{rich_text(cell)}</{tag}>")
-            out.append("</tr>")
-        out.append("</tbody></table>")
-        return "".join(out)
-    if kind == "image":
-        src = _image_src(block, body)
-        caption = rich_text(body.get("caption", []))
-        alt = html.escape(_plain(body.get("caption", [])))
-        return f'<figure class="block image"><img src="{html.escape(src)}" alt="{alt}">' + (f"<figcaption>{caption}</figcaption>" if caption else "") + "</figure>"
-    if kind in ("bookmark", "embed", "link_preview"):
-        url = body.get("url", "")
-        return f'<p class="block {kind}"><a href="{html.escape(url)}">{html.escape(url)}</a></p>'
-    if kind in LIST_TAGS:
-        return f'<{LIST_TAGS[kind]} class="block {kind}">{_list_item(block)}</{LIST_TAGS[kind]}>'
-    return f'<div class="block unsupported" data-type="{html.escape(kind)}">[{html.escape(kind)}]</div>'
+    return HTML_RENDERERS.get(kind, _unsupported)(block, body, _color_attr(body.get("color")))
 
 
 def _image_src(block: dict, body: dict) -> str:
