@@ -217,19 +217,45 @@ def read_all(content_dir: Path) -> list[Variant]:
     return variants
 
 
-def check_unique(variants: list[Variant]) -> list[Problem]:
-    problems: list[Problem] = []
-    seen: dict[str, Variant] = {}
-    groups: dict[tuple[tuple[str, str], str], Variant] = {}
+@dataclass
+class SlugConflict:
+    """`variant` shares its slug (field "slug") or its week and language (field "lang") with `others`."""
+
+    variant: "Variant"
+    field: Literal["slug", "lang"]
+    others: list["Variant"]
+
+    @property
+    def message(self) -> str:
+        v = self.variant
+        if self.field == "slug":
+            return f"duplicate slug {v.slug!r}, also used by"
+        return f"a second {v.lang} variant of {v.group[0]} {v.week}, also in"
+
+
+def slug_conflicts(variants: list[Variant]) -> list[SlugConflict]:
+    """Every variant whose slug is not unique, or whose week already has a variant in its language
+    under another slug — the one rule `read_all` (publish) and `bot validate` both apply."""
+    by_slug: dict[str, list[Variant]] = {}
+    by_key: dict[tuple, list[Variant]] = {}
     for v in variants:
-        if v.slug in seen:
-            problems.append(Problem(v.path, v.field_lines.get("slug"), "slug", f"duplicate slug {v.slug!r}, also used by {seen[v.slug].path}"))
-        seen.setdefault(v.slug, v)
-        key = (v.group, v.lang)
-        if key in groups and groups[key].slug != v.slug:
-            problems.append(Problem(v.path, v.field_lines.get("lang"), "lang", f"a second {v.lang} variant of {v.group[0]} {v.week}, also in {groups[key].path}"))
-        groups.setdefault(key, v)
-    return problems
+        by_slug.setdefault(v.slug, []).append(v)
+        by_key.setdefault((v.group, v.lang), []).append(v)
+    conflicts = [SlugConflict(v, "slug", [o for o in same if o is not v]) for same in by_slug.values() if len(same) > 1 for v in same]
+    conflicts += [
+        SlugConflict(v, "lang", [o for o in same if o is not v])
+        for same in by_key.values()
+        if len({v.slug for v in same}) > 1  # the same slug twice is reported above
+        for v in same
+    ]
+    return conflicts
+
+
+def check_unique(variants: list[Variant]) -> list[Problem]:
+    return [
+        Problem(c.variant.path, c.variant.field_lines.get(c.field), c.field, f"{c.message} {', '.join(str(o.path) for o in c.others)}")
+        for c in slug_conflicts(variants)
+    ]
 
 
 def parse_week_spec(spec: str) -> tuple[str | None, int]:

@@ -30,7 +30,7 @@ import yaml
 from ..convert import ConvertOptions, check_limits, convert_markdown
 from ..convert.parser import get_parser
 from ..errors import ContentError, Problem
-from ..source import LANGS, FrontMatter, Variant, discover, read_variant
+from ..source import LANGS, FrontMatter, Variant, discover, read_variant, slug_conflicts
 from .diagnostics import Diagnostic, column_of, display_path, line_text, value_column
 
 _SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -215,30 +215,17 @@ class _Validator:
         return line, value_column(line_text(self.lines_of(variant.path), line), name)
 
     def check_slugs(self, variants: list[Variant], selected: set[Path]) -> None:
-        by_slug: dict[str, list[Variant]] = {}
-        by_key: dict[tuple, list[Variant]] = {}
-        for v in variants:
-            by_slug.setdefault(v.slug, []).append(v)
-            by_key.setdefault((v.group, v.lang), []).append(v)
-        for slug, group in by_slug.items():
-            if len(group) < 2:
+        advice = {
+            "slug": "each page needs its own slug (series-lang-week) — rename or delete one file",
+            "lang": "keep one file per language and week",
+        }
+        for conflict in slug_conflicts(variants):
+            v = conflict.variant
+            if v.path.resolve() not in selected:
                 continue
-            for v in group:
-                if v.path.resolve() not in selected:
-                    continue
-                others = ", ".join(display_path(o.path) for o in group if o is not v)
-                line, col = self.field_position(v, "slug")
-                self.report(v.path, line, col, "error", f"duplicate slug {slug!r}, also used by {others}: each page needs its own slug (series-lang-week) — rename or delete one file", field="slug", rule="slug")
-        for (group_key, lang), group in by_key.items():
-            slugs = {v.slug for v in group}
-            if len(slugs) < 2:
-                continue  # same slug twice is reported above
-            for v in group:
-                if v.path.resolve() not in selected:
-                    continue
-                others = ", ".join(display_path(o.path) for o in group if o is not v)
-                line, col = self.field_position(v, "lang")
-                self.report(v.path, line, col, "error", f"a second {lang} variant of {group_key[0]} {group_key[1]}, also in {others}: keep one file per language and week", field="lang", rule="slug")
+            others = ", ".join(display_path(o.path) for o in conflict.others)
+            line, col = self.field_position(v, conflict.field)
+            self.report(v.path, line, col, "error", f"{conflict.message} {others}: {advice[conflict.field]}", field=conflict.field, rule="slug")
 
     def check_variants(self, variants: list[Variant], selected: set[Path]) -> None:
         groups: dict[tuple[str, str], list[Variant]] = {}
