@@ -6,30 +6,10 @@ import json
 import shutil
 from pathlib import Path
 
-import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"  # copies of ../shared/seeds, so a clone tests alone
-
-
-class CountingTransport(httpx.BaseTransport):
-    """Counts requests at the transport, by method, so tests can assert write counts."""
-
-    def __init__(self, inner: httpx.BaseTransport):
-        self.inner = inner
-        self.requests: list[tuple[str, str]] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append((request.method, request.url.path))
-        return self.inner.handle_request(request)
-
-    @property
-    def writes(self) -> int:
-        return sum(1 for method, path in self.requests if method != "GET" and not path.endswith("/query"))
-
-    def reset(self) -> None:
-        self.requests.clear()
 
 
 @pytest.fixture
@@ -76,14 +56,11 @@ def workspace(env):
 @pytest.fixture
 def session_factory(env, workspace):
     """Library-API sessions against the test's workspace, with a counting transport."""
-    from bot.local import LocalTransport
-    from bot.session import open_session
-    from bot.settings import load_settings
+    from bot.clock import SYSTEM_CLOCK
+    from helpers import open_test_session
 
     def make(**overrides):
-        transport = CountingTransport(LocalTransport(workspace))
-        session = open_session(load_settings(**overrides), transport=transport, workspace=workspace)
-        return session, transport
+        return open_test_session(workspace, clock=SYSTEM_CLOCK, **overrides)
 
     return make
 

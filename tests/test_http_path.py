@@ -116,7 +116,7 @@ def test_served_page_urls_show_the_page_in_a_browser(env, cli):
     handle = serve(ws, port=0, page_renderer=render_live_page)
     try:
         ws.public_base_url = handle.url
-        from engine_helpers import session
+        from helpers import session
 
         s, _ = session(ws)
         page = s.api.find_pages(s.target("zh").data_source_id, "slug", "rich_text", "rec-weekly-zh-2026-W22")[0]

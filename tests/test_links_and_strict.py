@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from engine_helpers import edit, session
+from helpers import edit, session
 
 LINK = "See [last issue](../2026-W14/en.md) for context."
 

@@ -11,7 +11,7 @@ import pytest
 from bot.clock import VirtualClock
 from bot.local import FaultPlan, LocalTransport, LocalWorkspace, RateLimit
 from bot.notion import NotionAPI, OutcomeUnknownError, RateLimitedError
-from engine_helpers import live_state, publish
+from helpers import live_state, publish
 
 TOKEN = "local-bot-token"
 
@@ -172,7 +172,7 @@ def test_local_image_is_uploaded_and_stable(env):
     results, transport = publish(ws, "2026-W05")
     paths = [p for m, p in transport.requests if m == "POST"]
     assert any(p.endswith("/file_uploads") for p in paths) and any(p.endswith("/send") for p in paths)
-    from engine_helpers import session
+    from helpers import session
 
     s, _ = session(ws)
     page = s.api.find_pages(s.target("en").data_source_id, "slug", "rich_text", "rec-weekly-en-2026-W05")[0]

@@ -23,7 +23,7 @@ def counted(env, monkeypatch):
     """
     from bot import session as session_module
     from bot.local import LocalTransport, LocalWorkspace
-    from conftest import CountingTransport
+    from helpers import CountingTransport
 
     record = {"transport": None, "opened": 0, "workspace": None}
     real_open = session_module.open_session
@@ -48,12 +48,12 @@ def page_count(env) -> int:
     path = env / "state" / "local-notion.sqlite3"
     if not path.exists():
         return 0
-    from bot.local import LocalTransport, LocalWorkspace
-    from bot.session import open_session
-    from bot.settings import load_settings
+    from bot.clock import SYSTEM_CLOCK
+    from bot.local import LocalWorkspace
+    from helpers import open_test_session
 
     ws = LocalWorkspace(path)
-    session = open_session(load_settings(), transport=LocalTransport(ws), workspace=ws)
+    session, _ = open_test_session(ws, clock=SYSTEM_CLOCK)
     try:
         target = session.target("en")
         return sum(1 for _ in session.api.query(target.data_source_id, {}))

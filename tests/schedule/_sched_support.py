@@ -7,7 +7,7 @@ import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import httpx
+from helpers import CountingTransport, open_test_session
 import pytest
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -16,26 +16,6 @@ ZONE = ZoneInfo("Asia/Shanghai")
 def at(text: str, zone: ZoneInfo = ZONE) -> datetime:
     """'2026-05-30 07:01' in the given zone (BOT_TIMEZONE of the tests by default)."""
     return datetime.fromisoformat(text).replace(tzinfo=zone)
-
-
-class HookTransport(httpx.BaseTransport):
-    """Forwards to the workspace; counts requests; calls `after(n, request)` after each one."""
-
-    def __init__(self, inner: httpx.BaseTransport, after=None):
-        self.inner = inner
-        self.after = after
-        self.requests: list[tuple[str, str]] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        self.requests.append((request.method, request.url.path))
-        if self.after:
-            self.after(len(self.requests), request)
-        return response
-
-    @property
-    def writes(self) -> int:
-        return sum(1 for method, path in self.requests if method != "GET" and not path.endswith("/query"))
 
 
 class Rig:
@@ -49,7 +29,7 @@ class Rig:
         self.workspace = workspace
         self.clock = VirtualClock(start=start)
         self.settings = load_settings()
-        self.transports: list[HookTransport] = []
+        self.transports: list[CountingTransport] = []
         self.after_request = None  # set by a test: called as after(n, request)
 
     def set_time(self, when: datetime) -> None:
@@ -58,12 +38,9 @@ class Rig:
         self.clock.advance(delta)
 
     def session_factory(self, settings, clock):
-        from bot.local import LocalTransport
-        from bot.session import open_session
-
-        transport = HookTransport(LocalTransport(self.workspace), self.after_request)
+        session, transport = open_test_session(self.workspace, settings=settings, clock=clock, after=self.after_request)
         self.transports.append(transport)
-        return open_session(settings, clock=clock, transport=transport, workspace=self.workspace)
+        return session
 
     def runner(self, **kwargs):
         from bot.schedule import DueRunner

@@ -230,12 +230,10 @@ def test_two_processes_never_publish_at_the_same_time(env):
     assert second["requests"]["writes"] == 0
     from bot.local import LocalWorkspace
 
-    workspace = LocalWorkspace(env / "state" / "local-notion.sqlite3")
-    from bot.local import LocalTransport
-    from bot.session import open_session
-    from bot.settings import load_settings
+    from helpers import open_test_session
 
-    session = open_session(load_settings(), transport=LocalTransport(workspace), workspace=workspace)
+    workspace = LocalWorkspace(env / "state" / "local-notion.sqlite3")
+    session, _ = open_test_session(workspace)
     for slug in W14 | W22:
         target = session.target("zh" if "-zh-" in slug else "en")
         assert len(session.api.find_pages(target.data_source_id, "slug", "rich_text", slug)) == 1

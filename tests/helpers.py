@@ -1,4 +1,5 @@
-"""Helpers for engine tests: sessions on a virtual clock, edits to content, human edits in Notion."""
+"""The tests' one helpers module: the counting transport, one way to open a test session (on a
+virtual clock, against a test's local workspace), edits to content, human edits in Notion."""
 
 from __future__ import annotations
 
@@ -13,7 +14,39 @@ from bot.publish import PublishOptions, Publisher
 from bot.session import open_session
 from bot.settings import load_settings
 from bot.source import read_all, select_week
-from conftest import CountingTransport
+
+
+class CountingTransport(httpx.BaseTransport):
+    """Counts requests at the transport, by method, so tests can assert request counts; calls
+    `after(n, request)` after the n-th request when given (to stop or fault a run mid-way)."""
+
+    def __init__(self, inner: httpx.BaseTransport, after=None):
+        self.inner = inner
+        self.after = after
+        self.requests: list[tuple[str, str]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        self.requests.append((request.method, request.url.path))
+        if self.after:
+            self.after(len(self.requests), request)
+        return response
+
+    @property
+    def writes(self) -> int:
+        return sum(1 for method, path in self.requests if method != "GET" and not path.endswith("/query"))
+
+    def reset(self) -> None:
+        self.requests.clear()
+
+
+def open_test_session(workspace: LocalWorkspace, *, settings=None, clock=None, wrap=None, after=None, **overrides):
+    """(session, counting transport) on `workspace`; `wrap` puts another transport around the
+    counting one (faults, kills); settings come from the test's environment (+ overrides)."""
+    transport = CountingTransport(LocalTransport(workspace), after)
+    outer = wrap(transport) if wrap else transport
+    s = open_session(settings or load_settings(**overrides), transport=outer, workspace=workspace, clock=clock or VirtualClock())
+    return s, transport
 
 
 class Killed(BaseException):
@@ -35,11 +68,7 @@ class KillAfter(httpx.BaseTransport):
 
 
 def session(workspace: LocalWorkspace, *, wrap=None, **overrides):
-    clock = VirtualClock()
-    transport = CountingTransport(LocalTransport(workspace))
-    outer = wrap(transport) if wrap else transport
-    s = open_session(load_settings(**overrides), transport=outer, workspace=workspace, clock=clock)
-    return s, transport
+    return open_test_session(workspace, wrap=wrap, **overrides)
 
 
 def publish(workspace, week="W22", *, wrap=None, **options):
