@@ -1,7 +1,8 @@
 """Stage 4: apply a plan — the only stage that writes.
 
 Large bodies are written in requests that respect Notion's limits: at most 100 children per
-array, two levels of nesting per request, 1,000 blocks and ~500 KB per payload. Deeper levels
+array, two levels of nesting per request, 1,000 blocks and 450,000 bytes per payload (Notion's
+limit is 500 KB; the rest is room for the request envelope — notion/api.py). Deeper levels
 are appended under the ids Notion returns. Local images are uploaded first.
 """
 

@@ -1,7 +1,8 @@
 """Front-matter values ⇄ Notion property values.
 
-`desired_properties` builds the request values; `normalize_live` and `normalize_desired`
-reduce both sides to plain comparable values so the plan updates only what changed.
+`desired_properties` builds the request values; `normalize_value` reduces a request value and a
+live (response) value of the same property type to one plain comparable value, so the plan
+updates only what changed; `display_value` shows a normalized value in the dry run.
 """
 
 from __future__ import annotations
