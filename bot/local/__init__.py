@@ -10,7 +10,7 @@ Reach it through the official SDK with an in-process transport::
 or over HTTP with ``serve(ws, port=0)``.
 """
 
-from .errors import NotionError
+from .errors import LocalAPIError
 from .faults import FaultPlan, FaultRule, RateLimit, RequestRecord, SimulatedTimeout
 from .server import ServerHandle, serve
 from .transport import LocalTransport
@@ -21,7 +21,7 @@ __all__ = [
     "FaultRule",
     "LocalTransport",
     "LocalWorkspace",
-    "NotionError",
+    "LocalAPIError",
     "RateLimit",
     "RequestRecord",
     "ServerHandle",

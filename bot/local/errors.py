@@ -1,4 +1,4 @@
-"""Notion-shaped errors raised inside the local workspace.
+"""Notion-shaped errors raised inside the local workspace (``LocalAPIError``).
 
 Every error is answered as Notion does::
 
@@ -16,7 +16,9 @@ import json
 from typing import Any
 
 
-class NotionError(Exception):
+class LocalAPIError(Exception):
+    """An error the workspace answers with Notion's error body (not the bot's ``bot.notion.NotionError``)."""
+
     def __init__(
         self,
         status: int,
@@ -54,30 +56,30 @@ def shown(value: Any) -> str:
         return repr(value)
 
 
-def validation(message: str) -> NotionError:
-    return NotionError(400, "validation_error", message)
+def validation(message: str) -> LocalAPIError:
+    return LocalAPIError(400, "validation_error", message)
 
 
-def body_failed(path: str, rule: str, value: Any = None, *, with_value: bool = True) -> NotionError:
-    """`body failed validation: body.x.y should be ≤ `100`, instead was `101`.`"""
-    msg = f"body failed validation: {path} {rule}"
+def body_failed(path: str, rule: str, value: Any = None, *, with_value: bool = True, part: str = "body") -> LocalAPIError:
+    """`body failed validation: body.x.y should be ≤ `100`, instead was `101`.` (``part``: body, query, path)"""
+    msg = f"{part} failed validation: {path} {rule}"
     if with_value:
         msg += f", instead was `{shown(value)}`"
     return validation(msg + ".")
 
 
-def too_long(path: str, limit: int, actual: int) -> NotionError:
+def too_long(path: str, limit: int, actual: int) -> LocalAPIError:
     # Verbatim shape of a recorded Notion response (see MESSAGES.md #1).
     return validation(
         f"body failed validation: {path}.length should be ≤ `{limit}`, instead was `{actual}`."
     )
 
 
-def not_present(path: str, value: Any) -> NotionError:
-    return body_failed(path, "should be not present", value)
+def not_present(path: str, value: Any, *, part: str = "body") -> LocalAPIError:
+    return body_failed(path, "should be not present", value, part=part)
 
 
-def not_defined(path: str) -> NotionError:
+def not_defined(path: str) -> LocalAPIError:
     return validation(f"body failed validation: {path} should be defined, instead was `undefined`.")
 
 
@@ -91,9 +93,9 @@ OBJECT_WORDS = {
 }
 
 
-def not_found(kind: str, object_id: str) -> NotionError:
+def not_found(kind: str, object_id: str) -> LocalAPIError:
     word = OBJECT_WORDS.get(kind, kind)
-    return NotionError(
+    return LocalAPIError(
         404,
         "object_not_found",
         f"Could not find {word} with ID: {object_id}. "

@@ -26,7 +26,7 @@ def test_reset_requires_yes_and_wipes(cli, env, monkeypatch):
     code, _, err = cli("local", "reset", "--yes")
     assert code == 0, err
     ws = LocalWorkspace(path, bot_token="tok")
-    assert ws._store.databases() == []
+    assert ws.store.databases() == []
     ws.close()
 
 

@@ -1,0 +1,96 @@
+"""Pieces every resource shares: the request context, ids, cursors, paging, user references."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .errors import shown, validation
+
+NEW_VERSION = "2026-03-11"
+_UUID_HEX = re.compile(r"[0-9a-fA-F]{32}\Z")
+
+
+def norm_id(raw: str) -> str | None:
+    h = raw.replace("-", "")
+    if not _UUID_HEX.match(h):
+        return None
+    h = h.lower()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def unb64(token: str) -> dict | None:
+    try:
+        pad = "=" * (-len(token) % 4)
+        data = json.loads(base64.urlsafe_b64decode(token + pad).decode())
+        return data if isinstance(data, dict) else None
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+@dataclass
+class Ctx:
+    """One request as the resources see it: who asks, with which Notion-Version, when."""
+
+    user: dict
+    version: str
+    request_id: str
+    now: datetime
+    committed: dict | None = None
+    content_type: str = ""
+
+    @property
+    def new_api(self) -> bool:
+        return self.version >= NEW_VERSION
+
+
+def uref(uid: str) -> dict:
+    return {"object": "user", "id": uid}
+
+
+def trash_fields(ctx: Ctx, in_trash: bool) -> dict:
+    return {"in_trash": in_trash} if ctx.new_api else {"archived": in_trash, "in_trash": in_trash}
+
+
+def page_size(raw: Any, path: str, *, from_query: bool) -> int:
+    where = "query failed validation" if from_query else "body failed validation"
+    if raw is None:
+        return 100
+    if from_query:
+        try:
+            raw = int(raw)
+        except (TypeError, ValueError):
+            raise validation(f"{where}: {path} should be a number, instead was `{shown(raw)}`.")
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raise validation(f"{where}: {path} should be a number, instead was `{shown(raw)}`.")
+    if raw > 100:
+        raise validation(f"{where}: {path} should be ≤ `100`, instead was `{raw}`.")
+    if raw < 1:
+        raise validation(f"{where}: {path} should be ≥ `1`, instead was `{raw}`.")
+    return raw
+
+
+def cursor(raw: Any, kind: str, path: str, *, from_query: bool) -> dict | None:
+    if raw is None:
+        return None
+    where = "query failed validation" if from_query else "body failed validation"
+    if not isinstance(raw, str):
+        raise validation(f"{where}: {path} should be a string, instead was `{shown(raw)}`.")
+    data = unb64(raw)
+    if not data or data.get("k") != kind:
+        raise validation(f"{where}: {path} should be a valid cursor returned by a previous response, instead was `{shown(raw)}`.")
+    return data

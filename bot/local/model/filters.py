@@ -1,0 +1,106 @@
+"""Data-source query filters: which filter applies to which property type, and evaluation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from ..errors import body_failed, validation
+from .checks import check_bool, check_str
+from .dates import _instant, parse_iso
+
+TEXT_OPS = ("equals", "does_not_equal", "contains", "does_not_contain", "starts_with", "ends_with", "is_empty", "is_not_empty")
+NUMBER_OPS = ("equals", "does_not_equal", "greater_than", "less_than", "greater_than_or_equal_to", "less_than_or_equal_to", "is_empty", "is_not_empty")
+SELECT_OPS = ("equals", "does_not_equal", "is_empty", "is_not_empty")
+MULTI_OPS = ("contains", "does_not_contain", "is_empty", "is_not_empty")
+DATE_OPS = ("equals", "before", "after", "on_or_before", "on_or_after", "is_empty", "is_not_empty")
+CHECKBOX_OPS = ("equals", "does_not_equal")
+LIST_OPS = ("contains", "does_not_contain", "is_empty", "is_not_empty")
+
+TEXTISH = ("title", "rich_text", "url", "email", "phone_number")
+# filter key -> (property types it applies to, operators)
+FILTER_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "title": (TEXTISH, TEXT_OPS),
+    "rich_text": (TEXTISH, TEXT_OPS),
+    "url": (TEXTISH, TEXT_OPS),
+    "email": (TEXTISH, TEXT_OPS),
+    "phone_number": (TEXTISH, TEXT_OPS),
+    "number": (("number",), NUMBER_OPS),
+    "select": (("select",), SELECT_OPS),
+    "status": (("status",), SELECT_OPS),
+    "multi_select": (("multi_select",), MULTI_OPS),
+    "date": (("date", "created_time", "last_edited_time"), DATE_OPS),
+    "created_time": (("created_time",), DATE_OPS),
+    "last_edited_time": (("last_edited_time",), DATE_OPS),
+    "checkbox": (("checkbox",), CHECKBOX_OPS),
+    "people": (("people", "created_by", "last_edited_by"), LIST_OPS),
+    "created_by": (("created_by",), LIST_OPS),
+    "last_edited_by": (("last_edited_by",), LIST_OPS),
+    "relation": (("relation",), LIST_OPS),
+    "files": (("files",), ("is_empty", "is_not_empty")),
+}
+
+
+def _cmp_date(a: str, b: str) -> tuple[Any, Any]:
+    """Compare a stored value ``a`` with a filter value ``b`` (dates as dates, else instants)."""
+    pb = parse_iso(b)
+    if not isinstance(pb, datetime):
+        da = parse_iso(a)
+        if isinstance(da, datetime):
+            da = (da if da.tzinfo else da.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).date()
+        return da, pb
+    return _instant(a), _instant(b)
+
+
+def eval_condition(ftype: str, op: str, arg: Any, value: Any, path: str) -> bool:
+    """``value`` is the comparable form of the property (see Workspace._filter_value)."""
+    if op in ("is_empty", "is_not_empty"):
+        if arg is not True:
+            raise body_failed(f"{path}.{op}", "should be `true`", arg)
+        empty = value in (None, "", [], False) if ftype != "checkbox" else False
+        return empty if op == "is_empty" else not empty
+    if ftype in ("title", "rich_text", "url", "email", "phone_number"):
+        arg = check_str(arg, f"{path}.{op}")
+        v = value or ""
+        return {
+            "equals": lambda: v == arg,
+            "does_not_equal": lambda: v != arg,
+            "contains": lambda: arg.lower() in v.lower(),
+            "does_not_contain": lambda: arg.lower() not in v.lower(),
+            "starts_with": lambda: v.lower().startswith(arg.lower()),
+            "ends_with": lambda: v.lower().endswith(arg.lower()),
+        }[op]()
+    if ftype == "number":
+        if not isinstance(arg, (int, float)) or isinstance(arg, bool):
+            raise body_failed(f"{path}.{op}", "should be a number", arg)
+        if value is None:
+            return op == "does_not_equal"
+        return {
+            "equals": value == arg, "does_not_equal": value != arg, "greater_than": value > arg,
+            "less_than": value < arg, "greater_than_or_equal_to": value >= arg, "less_than_or_equal_to": value <= arg,
+        }[op]
+    if ftype in ("select", "status"):
+        arg = check_str(arg, f"{path}.{op}")
+        return (value == arg) if op == "equals" else (value != arg)
+    if ftype == "multi_select":
+        arg = check_str(arg, f"{path}.{op}")
+        v = value or []
+        return (arg in v) if op == "contains" else (arg not in v)
+    if ftype == "checkbox":
+        arg = check_bool(arg, f"{path}.{op}")
+        return (bool(value) == arg) if op == "equals" else (bool(value) != arg)
+    if ftype in ("date", "created_time", "last_edited_time"):
+        arg = check_str(arg, f"{path}.{op}")
+        try:
+            parse_iso(arg)
+        except ValueError:
+            raise body_failed(f"{path}.{op}", "should be a valid ISO 8601 date string", arg)
+        if value is None:
+            return False
+        a, b = _cmp_date(value, arg)
+        return {"equals": a == b, "before": a < b, "after": a > b, "on_or_before": a <= b, "on_or_after": a >= b}[op]
+    if ftype in ("people", "created_by", "last_edited_by", "relation"):
+        arg = check_str(arg, f"{path}.{op}")
+        v = value or []
+        return (arg in v) if op == "contains" else (arg not in v)
+    raise validation(f"body failed validation: {path} uses an unsupported filter type `{ftype}`.")  # pragma: no cover

@@ -1,0 +1,1 @@
+"""One module per Notion resource; each route in ``bot.local.routes`` points at a function here."""

@@ -1,0 +1,218 @@
+"""Databases and data sources: schema storage and `GET /v1/databases/{id}`, `GET|PATCH /v1/data_sources/{id}`."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+from urllib.parse import quote, unquote
+
+from .. import model as M
+from ..common import Ctx, new_id
+from ..errors import body_failed, not_found, validation
+from .. import common
+
+
+def create_database(ws, ctx: Ctx, title: str, properties: dict) -> tuple[str, str]:
+    db_id, ds_id = new_id(), new_id()
+    title_rt = M.rich_text([{"type": "text", "text": {"content": title}}], "title")
+    db = {"id": db_id, "title": title_rt, "description": [], "icon": None, "cover": None, "in_trash": False, **ws.stamp_new(ctx)}
+    ds = {"id": ds_id, "database_id": db_id, "title": title_rt, "description": [], "props": {}, "order": [],
+          "in_trash": False, "color_seq": 0, **ws.stamp_new(ctx)}
+    for name, cfg in properties.items():
+        add_property(ws, ds, name, cfg, f"properties.{name}")
+    if not any(p["type"] == "title" for p in ds["props"].values()):
+        add_property(ws, ds, "Name", {"title": {}}, "properties.Name")
+    ws.store.put("databases", db_id, db, title=title)
+    ws.store.put("data_sources", ds_id, ds, database_id=db_id)
+    return db_id, ds_id
+
+
+def new_property_id(ws, ds: dict) -> str:
+    alphabet = string.ascii_letters + string.digits + "!#$&;=?@[]^_`{|}~"
+    while True:
+        pid = quote("".join(ws.rng.choice(alphabet) for _ in range(4)), safe="")
+        if pid not in ds["props"] and pid != "title":
+            return pid
+
+
+def next_color(ws, ds: dict) -> str:
+    c = M.OPTION_COLORS[1 + ds.get("color_seq", 0) % (len(M.OPTION_COLORS) - 1)]
+    ds["color_seq"] = ds.get("color_seq", 0) + 1
+    return c
+
+
+def parse_options(ws, ds: dict, raw: Any, path: str, existing: list | None = None) -> list[dict]:
+    raw = M.check_array(raw, path, max_items=10_000)
+    out = []
+    by_name = {o["name"]: o for o in (existing or [])}
+    for i, o in enumerate(raw):
+        M.check_obj(o, f"{path}[{i}]")
+        name = M.check_option_name(o.get("name"), f"{path}[{i}].name")
+        color = o.get("color")
+        if color is not None:
+            M.check_color(color, f"{path}[{i}].color", M.OPTION_COLORS)
+        prev = by_name.get(name)
+        out.append({"id": prev["id"] if prev else new_id(), "name": name,
+                    "color": color or (prev["color"] if prev else next_color(ws, ds)),
+                    "description": o.get("description")})
+    return out
+
+
+def property_config(ws, ds: dict, kind: str, cfg: Any, path: str, existing: dict | None) -> dict:
+    cfg = {} if cfg is None else M.check_obj(cfg, f"{path}.{kind}")
+    if kind in ("select", "multi_select"):
+        return {"options": parse_options(ws, ds, cfg.get("options", []), f"{path}.{kind}.options",
+                                         (existing or {}).get("options"))}
+    if kind == "status":
+        if "options" in cfg:
+            opts = parse_options(ws, ds, cfg["options"], f"{path}.status.options", (existing or {}).get("options"))
+        elif existing:
+            return existing
+        else:
+            opts = [{"id": new_id(), "name": n, "color": c, "description": None} for n, c, _ in M.STATUS_DEFAULT_OPTIONS]
+        groups = []
+        for gname, gcolor, gid in (("To-do", "gray", "to_do"), ("In progress", "blue", "in_progress"), ("Complete", "green", "complete")):
+            members = [o["id"] for o, (_, _, g) in zip(opts, M.STATUS_DEFAULT_OPTIONS + [("", "", "to_do")] * len(opts)) if g == gid]
+            groups.append({"id": new_id(), "name": gname, "color": gcolor, "option_ids": members})
+        return {"options": opts, "groups": groups}
+    if kind == "number":
+        fmt = cfg.get("format", "number")
+        if fmt not in M.NUMBER_FORMATS:
+            raise body_failed(f"{path}.number.format", "should be a supported number format", fmt)
+        return {"format": fmt}
+    if kind == "relation":
+        return dict(cfg)
+    if kind == "formula":
+        return {"expression": cfg.get("expression", "")}
+    if kind == "unique_id":
+        return {"prefix": cfg.get("prefix")}
+    return {}
+
+
+def add_property(ws, ds: dict, name: str, cfg: Any, path: str) -> None:
+    cfg = M.check_obj(cfg, path)
+    kind = M.property_type_of(cfg, path)
+    if kind == "title" and any(p["type"] == "title" for p in ds["props"].values()):
+        raise validation("Cannot create new title property. A data source can only have one title property.")
+    pid = "title" if kind == "title" else new_property_id(ws, ds)
+    prop = {"id": pid, "name": cfg.get("name", name), "type": kind, "config": property_config(ws, ds, kind, cfg.get(kind), path, None)}
+    ds["props"][pid] = prop
+    ds["order"].append(pid)
+
+
+def find_property(ws, ds: dict, key: str) -> dict | None:
+    if key in ds["props"]:
+        return ds["props"][key]
+    for p in ds["props"].values():
+        if p["name"] == key:
+            return p
+    dec = unquote(key)
+    for p in ds["props"].values():
+        if unquote(p["id"]) == dec:
+            return p
+    return None
+
+
+def render_schema(ws, ds: dict) -> dict:
+    out = {}
+    for pid in ds["order"]:
+        p = ds["props"][pid]
+        cfg = p["config"]
+        if p["type"] in ("select", "multi_select", "status"):
+            cfg = dict(cfg)
+            cfg["options"] = [dict(o) for o in cfg["options"]]
+        out[p["name"]] = {"id": p["id"], "name": p["name"], "type": p["type"], p["type"]: cfg}
+    return out
+
+
+def get_data_source(ws, ds_id: str) -> dict:
+    ds = ws.store.get("data_sources", ds_id)
+    if ds is None:
+        raise not_found("data_source", ds_id)
+    return ds
+
+
+def render_database(ws, ctx: Ctx, db: dict) -> dict:
+    sources = ws.store.data_sources_of(db["id"])
+    out = {
+        "object": "database", "id": db["id"],
+        "title": db["title"], "description": db["description"], "icon": db["icon"], "cover": db["cover"],
+        "parent": {"type": "workspace", "workspace": True}, "is_inline": False,
+        **common.trash_fields(ctx, db["in_trash"]), "is_locked": False,
+        "created_time": db["created_time"], "last_edited_time": db["last_edited_time"],
+        "created_by": common.uref(db["created_by"]), "last_edited_by": common.uref(db["last_edited_by"]),
+        "data_sources": [{"id": s["id"], "name": M.rich_text_plain(s["title"])} for s in sources],
+        "url": f"{ws.public_base_url}/{db['id'].replace('-', '')}", "public_url": None,
+    }
+    return out
+
+
+def render_data_source(ws, ctx: Ctx, ds: dict) -> dict:
+    return {
+        "object": "data_source", "id": ds["id"],
+        "created_time": ds["created_time"], "last_edited_time": ds["last_edited_time"],
+        "created_by": common.uref(ds["created_by"]), "last_edited_by": common.uref(ds["last_edited_by"]),
+        "properties": render_schema(ws, ds),
+        "parent": {"type": "database_id", "database_id": ds["database_id"]},
+        "database_parent": {"type": "workspace", "workspace": True},
+        "is_inline": False, **common.trash_fields(ctx, ds["in_trash"]),
+        "icon": None, "cover": None, "title": ds["title"], "description": ds["description"],
+        "url": f"{ws.public_base_url}/{ds['database_id'].replace('-', '')}", "public_url": None,
+    }
+
+
+def retrieve_database(ws, ctx, params, query, body):
+    db = ws.store.get("databases", params["id"])
+    if db is None:
+        raise not_found("database", params["id"])
+    return 200, render_database(ws, ctx, db)
+
+
+def retrieve_data_source(ws, ctx, params, query, body):
+    return 200, render_data_source(ws, ctx, get_data_source(ws, params["id"]))
+
+
+def update_data_source(ws, ctx, params, query, body):
+    ds = get_data_source(ws, params["id"])
+    M.allowed_keys(body, ("properties", "title", "description", "icon", "in_trash", "archived", "parent"))
+    if "title" in body:
+        ds["title"] = M.rich_text(body["title"], "body.title")
+    if "description" in body:
+        ds["description"] = M.rich_text(body["description"], "body.description")
+    props = body.get("properties")
+    if props is not None:
+        M.check_obj(props, "body.properties")
+        for key, cfg in props.items():
+            path = f"body.properties.{key}"
+            prop = find_property(ws, ds, key)
+            if cfg is None:
+                if prop is None:
+                    raise validation(f"{key} is not a property that exists.")
+                if prop["type"] == "title":
+                    raise validation("Cannot delete the title property.")
+                del ds["props"][prop["id"]]
+                ds["order"].remove(prop["id"])
+                continue
+            M.check_obj(cfg, path)
+            if prop is None:
+                add_property(ws, ds, key, cfg, path)
+                continue
+            if "name" in cfg:
+                new_name = M.check_str(cfg["name"], f"{path}.name")
+                clash = find_property(ws, ds, new_name)
+                if clash is not None and clash is not prop and clash["name"] == new_name:
+                    raise validation(f"Cannot update property name to {new_name}: a property with that name already exists.")
+                prop["name"] = new_name
+            kinds = [k for k in cfg if k in M.PROPERTY_TYPES]
+            if kinds:
+                kind = kinds[0]
+                if prop["type"] == "title" and kind != "title":
+                    raise validation("Cannot change the type of the title property.")
+                if kind == "title" and prop["type"] != "title":
+                    raise validation("Cannot create new title property. A data source can only have one title property.")
+                existing = prop["config"] if kind == prop["type"] else None
+                prop["config"] = property_config(ws, ds, kind, cfg[kind], path, existing)
+                prop["type"] = kind
+    ws.touch(ds, ctx)
+    ws.store.update_data("data_sources", ds["id"], ds)
+    return 200, render_data_source(ws, ctx, ds)

@@ -1,0 +1,296 @@
+"""Pages: property values, `POST /v1/pages`, `GET|PATCH /v1/pages/{id}`."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import model as M
+from ..common import Ctx, new_id, norm_id
+from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, not_present, shown, too_long, validation
+from .. import common
+from . import blocks, databases, file_uploads, mentions
+
+
+def property_value(ws, ctx: Ctx, ds: dict, prop: dict, value: Any, path: str, label: str) -> Any:
+    kind = prop["type"]
+    if not isinstance(value, dict):
+        raise body_failed(path, "should be an object", value)
+    keys = [k for k in value if k in M.PROPERTY_TYPES]
+    vtype = value.get("type") or (keys[0] if len(keys) == 1 else None)
+    if vtype is not None and vtype != kind:
+        raise validation(f"{label} is expected to be {kind}.")
+    if kind not in M.WRITABLE_TYPES:
+        raise validation(f"{label} is a {kind} property and cannot be set through the API.")
+    if kind not in value:
+        raise not_defined(f"{path}.{kind}")
+    M.allowed_keys(value, (kind, "type", "id", "name"), path)
+    v = value[kind]
+    p = f"{path}.{kind}"
+    if kind in ("title", "rich_text"):
+        return M.rich_text(v, p, mentions.mention_resolver(ws, ctx))
+    if kind == "number":
+        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v)):
+            raise body_failed(p, "should be a number or `null`", v)
+        return v
+    if kind in ("select", "status"):
+        if v is None:
+            return None
+        M.check_obj(v, p)
+        return option_for(ws, ds, prop, v, p, create=(kind == "select"))
+    if kind == "multi_select":
+        M.check_array(v, p)
+        ids = []
+        for i, item in enumerate(v):
+            oid = option_for(ws, ds, prop, M.check_obj(item, f"{p}[{i}]"), f"{p}[{i}]", create=True)
+            if oid not in ids:
+                ids.append(oid)
+        return ids
+    if kind == "date":
+        return M.normalize_date(v, p)
+    if kind in ("url", "email", "phone_number"):
+        if v is None:
+            return None
+        v = M.check_str(v, p)
+        limit = M.MAX_URL if kind == "url" else M.MAX_EMAIL
+        if M.utf16_units(v) > limit:
+            raise too_long(p, limit, M.utf16_units(v))
+        return v or None
+    if kind == "checkbox":
+        return M.check_bool(v, p)
+    if kind == "people":
+        M.check_array(v, p)
+        out = []
+        for i, u in enumerate(v):
+            uid = norm_id(M.check_str(M.check_obj(u, f"{p}[{i}]").get("id"), f"{p}[{i}].id"))
+            if uid is None or ws.store.get("users", uid) is None:
+                raise validation(f"body failed validation: {p}[{i}].id should be the id of a user in this workspace.")
+            out.append(uid)
+        return out
+    if kind == "relation":
+        M.check_array(v, p)
+        out = []
+        for i, r in enumerate(v):
+            rid = norm_id(M.check_str(M.check_obj(r, f"{p}[{i}]").get("id"), f"{p}[{i}].id"))
+            if rid is None or ws.store.get("pages", rid) is None:
+                raise not_found("page", str(r.get("id")))
+            out.append(rid)
+        return out
+    if kind == "files":
+        M.check_array(v, p)
+        out = []
+        for i, f in enumerate(v):
+            M.check_obj(f, f"{p}[{i}]")
+            name = f.get("name")
+            if "external" in f:
+                ref = {"type": "external", "external": {"url": M.check_str(f["external"].get("url"), f"{p}[{i}].external.url")}}
+            elif "file_upload" in f:
+                ref = file_uploads.attach_upload(ws, f["file_upload"], f"{p}[{i}].file_upload")
+                name = name or ref.pop("_filename", None)
+                ref.pop("_filename", None)
+            else:
+                raise not_defined(f"{p}[{i}].external")
+            out.append({"name": name or "file", **ref})
+        return out
+    raise validation(f"{label} cannot be set.")  # pragma: no cover
+
+
+def option_for(ws, ds: dict, prop: dict, v: dict, path: str, *, create: bool) -> str:
+    opts = prop["config"].setdefault("options", [])
+    if "id" in v and v["id"] is not None:
+        for o in opts:
+            if o["id"] == v["id"]:
+                return o["id"]
+        raise validation(f"body failed validation: {path}.id does not match an option of property {prop['name']}, instead was `{shown(v['id'])}`.")
+    if "name" not in v:
+        raise not_defined(f"{path}.name")
+    name = M.check_option_name(v["name"], f"{path}.name")
+    for o in opts:
+        if o["name"] == name:
+            return o["id"]
+    if not create:
+        raise validation(f"Invalid status option. Status option \"{name}\" does not exist\".")
+    if v.get("color") is not None:
+        M.check_color(v["color"], f"{path}.color", M.OPTION_COLORS)
+    o = {"id": new_id(), "name": name, "color": v.get("color") or databases.next_color(ws, ds), "description": None}
+    opts.append(o)
+    ds["_dirty"] = True
+    return o["id"]
+
+
+def set_properties(ws, ctx: Ctx, ds: dict, page: dict, props: Any) -> None:
+    M.check_obj(props, "body.properties")
+    for key, value in props.items():
+        prop = databases.find_property(ws, ds, key)
+        if prop is None:
+            raise validation(f"{key} is not a property that exists.")
+        page["props"][prop["id"]] = property_value(ws, ctx, ds, prop, value, f"body.properties.{key}", key)
+    if ds.pop("_dirty", False):
+        ws.store.update_data("data_sources", ds["id"], ds)
+
+
+def render_property(ws, ds: dict, prop: dict, page: dict) -> dict:
+    kind, pid = prop["type"], prop["id"]
+    v = page["props"].get(pid)
+    if kind in ("title", "rich_text", "multi_select", "people", "relation", "files") and v is None:
+        v = []
+    if kind in ("select", "status"):
+        o = next((o for o in prop["config"].get("options", []) if o["id"] == v), None)
+        v = {"id": o["id"], "name": o["name"], "color": o["color"]} if o else None
+    elif kind == "multi_select":
+        byid = {o["id"]: o for o in prop["config"].get("options", [])}
+        v = [{"id": byid[i]["id"], "name": byid[i]["name"], "color": byid[i]["color"]} for i in v if i in byid]
+    elif kind == "checkbox":
+        v = bool(v)
+    elif kind == "people":
+        v = [common.uref(u) for u in v]
+    elif kind == "relation":
+        return {"id": pid, "type": "relation", "relation": [{"id": r} for r in v], "has_more": False}
+    elif kind == "created_time":
+        v = page["created_time"]
+    elif kind == "last_edited_time":
+        v = page["last_edited_time"]
+    elif kind == "created_by":
+        v = common.uref(page["created_by"])
+    elif kind == "last_edited_by":
+        v = common.uref(page["last_edited_by"])
+    elif kind == "formula":
+        v = {"type": "string", "string": None}
+    elif kind == "rollup":
+        v = {"type": "array", "array": [], "function": "show_original"}
+    elif kind == "unique_id":
+        v = {"prefix": prop["config"].get("prefix"), "number": page.get("seq")}
+    elif kind == "files":
+        v = [file_uploads.render_file_ref(ws, f) for f in v]
+    return {"id": pid, "type": kind, kind: v}
+
+
+def get_page(ws, page_id: str) -> dict:
+    p = ws.store.get("pages", page_id)
+    if p is None:
+        raise not_found("page", page_id)
+    return p
+
+
+def page_url(ws, page_id: str) -> str:
+    return f"{ws.public_base_url}/p/{page_id.replace('-', '')}"
+
+
+def render_page(ws, ctx: Ctx, page: dict) -> dict:
+    ds = ws.store.get("data_sources", page["data_source_id"])
+    props = {}
+    for pid in ds["order"]:
+        prop = ds["props"][pid]
+        props[prop["name"]] = render_property(ws, ds, prop, page)
+    return {
+        "object": "page", "id": page["id"],
+        "created_time": page["created_time"], "last_edited_time": page["last_edited_time"],
+        "created_by": common.uref(page["created_by"]), "last_edited_by": common.uref(page["last_edited_by"]),
+        "cover": render_icon(ws, page.get("cover")), "icon": render_icon(ws, page.get("icon")),
+        "parent": {"type": "data_source_id", "data_source_id": ds["id"], "database_id": ds["database_id"]},
+        **common.trash_fields(ctx, page["in_trash"]), "is_archived": False, "is_locked": page.get("is_locked", False),
+        "properties": props, "url": page_url(ws, page["id"]), "public_url": None,
+    }
+
+
+def page_title(ws, page: dict) -> str:
+    return M.rich_text_plain(page["props"].get("title") or [])
+
+
+def create_page(ws, ctx, params, query, body):
+    M.allowed_keys(body, ("parent", "properties", "icon", "cover", "children", "content", "position", "template"))
+    if "parent" not in body:
+        raise not_defined("body.parent")
+    parent = M.check_obj(body["parent"], "body.parent")
+    ds_id = None
+    if parent.get("data_source_id") is not None or parent.get("type") == "data_source_id":
+        ds_id = norm_id(str(parent.get("data_source_id")))
+        if ds_id is None:
+            raise body_failed("body.parent.data_source_id", "should be a valid uuid", parent.get("data_source_id"))
+        ds = databases.get_data_source(ws, ds_id)
+    elif parent.get("database_id") is not None or parent.get("type") == "database_id":
+        db_id = norm_id(str(parent.get("database_id")))
+        if db_id is None:
+            raise body_failed("body.parent.database_id", "should be a valid uuid", parent.get("database_id"))
+        if ws.store.get("databases", db_id) is None:
+            raise not_found("database", db_id)
+        sources = ws.store.data_sources_of(db_id)
+        if len(sources) != 1:
+            raise validation("Databases with multiple data sources are not supported in this API version.")
+        ds = sources[0]
+    elif "page_id" in parent or "workspace" in parent:
+        raise validation("The local workspace only supports pages whose parent is a data source or database.")
+    else:
+        raise not_defined("body.parent.data_source_id")
+    if ds.get("in_trash"):
+        raise validation(ARCHIVED_EDIT)
+    children = body.get("children", body.get("content"))
+    if "children" in body and "content" in body:
+        raise validation("body failed validation: body.children should be not present when body.content is provided.")
+    if children is not None:
+        blocks.check_children_request(ws, children, "body.children")
+    page_id = new_id()
+    page = {"id": page_id, "data_source_id": ds["id"], "props": {}, "icon": None, "cover": None,
+            "in_trash": False, "is_locked": False, "seq": ws.store.next_seq("pages"), **ws.stamp_new(ctx)}
+    if body.get("properties") is not None:
+        set_properties(ws, ctx, ds, page, body["properties"])
+    if "icon" in body:
+        page["icon"] = M.icon(body["icon"], "body.icon", lambda r, p: file_uploads.attach_upload(ws, r, p))
+    if "cover" in body:
+        page["cover"] = M.icon(body["cover"], "body.cover", lambda r, p: file_uploads.attach_upload(ws, r, p)) if body["cover"] is not None else None
+    ws.store.put("pages", page_id, page, data_source_id=ds["id"], seq=page["seq"], in_trash=0)
+    if children:
+        blocks.insert_children(ws, ctx, page_id, page_id, None, children, "body.children", 1, {"type": "end"})
+    ctx.committed = {"committed_resource_id": page_id}
+    return 200, render_page(ws, ctx, page)
+
+
+def retrieve_page(ws, ctx, params, query, body):
+    return 200, render_page(ws, ctx, get_page(ws, params["id"]))
+
+
+def trash_flag(ws, ctx: Ctx, body: dict) -> bool | None:
+    flag = None
+    if "archived" in body:
+        if ctx.new_api:
+            raise not_present("body.archived", body["archived"])
+        flag = M.check_bool(body["archived"], "body.archived")
+    if "in_trash" in body:
+        t = M.check_bool(body["in_trash"], "body.in_trash")
+        if flag is not None and flag != t:
+            raise validation("body failed validation: body.archived and body.in_trash must match when both are provided.")
+        flag = t
+    return flag
+
+
+def update_page(ws, ctx, params, query, body):
+    page = get_page(ws, params["id"])
+    M.allowed_keys(body, ("properties", "icon", "cover", "in_trash", "archived", "is_locked", "is_archived", "erase_content", "template"))
+    flag = trash_flag(ws, ctx, body)
+    edits = [k for k in body if k not in ("in_trash", "archived")]
+    if page["in_trash"] and flag is not False and edits:
+        raise validation(ARCHIVED_EDIT)
+    ds = ws.store.get("data_sources", page["data_source_id"])
+    if flag is not None:
+        page["in_trash"] = flag
+    if body.get("properties") is not None:
+        set_properties(ws, ctx, ds, page, body["properties"])
+    if "icon" in body:
+        page["icon"] = M.icon(body["icon"], "body.icon", lambda r, p: file_uploads.attach_upload(ws, r, p))
+    if "cover" in body:
+        page["cover"] = M.icon(body["cover"], "body.cover", lambda r, p: file_uploads.attach_upload(ws, r, p)) if body["cover"] is not None else None
+    if "is_locked" in body:
+        page["is_locked"] = M.check_bool(body["is_locked"], "body.is_locked")
+    if body.get("erase_content"):
+        for child, _ in ws.store.children(page["id"]):
+            ws.store.set_block_trash(child["id"], True)
+    ws.touch(page, ctx)
+    ws.store.put("pages", page["id"], page, data_source_id=page["data_source_id"], seq=page["seq"], in_trash=int(page["in_trash"]))
+    ctx.committed = {"committed_resource_id": page["id"]}
+    return 200, render_page(ws, ctx, page)
+
+
+def render_icon(ws, ic: dict | None) -> dict | None:
+    if ic and ic.get("type") == "file":
+        return file_uploads.render_file_ref(ws, ic)
+    return ic

@@ -1,0 +1,35 @@
+"""Users: `GET /v1/users/me`, `GET /v1/users`, `GET /v1/users/{id}`."""
+
+from __future__ import annotations
+
+from ..errors import not_found
+
+
+def render_user(ws, u: dict) -> dict:
+    out = {"object": "user", "id": u["id"], "name": u["name"], "avatar_url": None, "type": u["type"]}
+    if u["type"] == "bot":
+        out["bot"] = {
+            "owner": {"type": "workspace", "workspace": True},
+            "workspace_name": ws.workspace_name,
+            "workspace_id": ws.store.meta_get("workspace_id"),
+            "workspace_limits": {"max_file_upload_size_in_bytes": 5 * 1024 ** 3},
+        }
+    else:
+        out["person"] = {"email": u.get("email")}
+    return out
+
+
+def retrieve_me(ws, ctx, params, query, body):
+    return 200, render_user(ws, ctx.user)
+
+
+def list_users(ws, ctx, params, query, body):
+    users = [render_user(ws, u) for u in ws.store.users()]
+    return 200, {"object": "list", "results": users, "next_cursor": None, "has_more": False, "type": "user", "user": {}}
+
+
+def retrieve_user(ws, ctx, params, query, body):
+    u = ws.store.get("users", params["id"])
+    if u is None:
+        raise not_found("user", params["id"])
+    return 200, render_user(ws, u)
