@@ -8,7 +8,7 @@ from .. import model as M
 from ..common import Ctx, b64, new_id, norm_id
 from ..errors import ARCHIVED_ANCESTOR, ARCHIVED_EDIT, body_failed, not_defined, not_found, not_present, shown, validation
 from .. import common
-from . import file_uploads, mentions, pages
+from . import file_uploads, mentions, rows
 
 
 def check_children_request(ws, children: Any, path: str) -> None:
@@ -98,7 +98,7 @@ def page_as_block(ws, ctx: Ctx, page: dict) -> dict:
         "created_time": page["created_time"], "last_edited_time": page["last_edited_time"],
         "created_by": common.uref(page["created_by"]), "last_edited_by": common.uref(page["last_edited_by"]),
         "has_children": ws.store.has_children(page["id"]), **common.trash_fields(ctx, page["in_trash"]),
-        "type": "child_page", "child_page": {"title": pages.page_title(ws, page)},
+        "type": "child_page", "child_page": {"title": rows.page_title(ws, page)},
     }
 
 
@@ -151,13 +151,13 @@ def update_block(ws, ctx, params, query, body):
     if ws.store.get("pages", params["id"]) is not None:
         if any(k not in ("in_trash", "archived") for k in body):
             raise validation("body failed validation: child_page blocks can only be updated with the Update page endpoint.")
-        return trash_page_via_block(ws, ctx, params["id"], pages.trash_flag(ws, ctx, body))
+        return trash_page_via_block(ws, ctx, params["id"], rows.trash_flag(ws, ctx, body))
     row = ws.store.block_row(params["id"])
     if row is None:
         raise not_found("block", params["id"])
     data, parent_id, page_id, _, trashed = row
     kind = data["type"]
-    flag = pages.trash_flag(ws, ctx, body)
+    flag = rows.trash_flag(ws, ctx, body)
     M.allowed_keys(body, ("in_trash", "archived", "type", kind))
     if "type" in body and body["type"] != kind:
         raise body_failed("body.type", f"should be `{shown(kind)}` (the block's type cannot be changed)", body["type"])
@@ -189,7 +189,7 @@ def update_block(ws, ctx, params, query, body):
 
 
 def trash_page_via_block(ws, ctx, page_id: str, flag: bool | None):
-    page = pages.get_page(ws, page_id)
+    page = rows.get_page(ws, page_id)
     if flag is not None:
         page["in_trash"] = flag
         ws.touch(page, ctx)

@@ -6,7 +6,7 @@ from .. import model as M
 from ..common import Ctx, norm_id
 from ..errors import body_failed, not_found, validation
 from .. import common
-from . import pages
+from . import rows
 
 
 def mention_resolver(ws, ctx: Ctx):
@@ -17,7 +17,7 @@ def mention_resolver(ws, ctx: Ctx):
             page = ws.store.get("pages", pid) if pid else None
             if page is None:
                 raise not_found("page", str(m["page"].get("id")))
-            return {"type": "page", "page": {"id": pid}}, pages.page_title(ws, page) or "Untitled", pages.page_url(ws, pid)
+            return {"type": "page", "page": {"id": pid}}, rows.page_title(ws, page) or "Untitled", rows.page_url(ws, pid)
         if kind == "database":
             did = norm_id(str(M.check_obj(m.get("database"), f"{path}.database").get("id")))
             db = ws.store.get("databases", did) if did else None

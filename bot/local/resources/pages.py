@@ -7,9 +7,10 @@ from typing import Any
 
 from .. import model as M
 from ..common import Ctx, new_id, norm_id
-from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, not_present, shown, too_long, validation
+from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, shown, too_long, validation
 from .. import common
 from . import blocks, databases, file_uploads, mentions
+from .rows import get_page, page_title, page_url, trash_flag  # noqa: F401  (pages.* is their public name)
 
 
 def property_value(ws, ctx: Ctx, ds: dict, prop: dict, value: Any, path: str, label: str) -> Any:
@@ -165,17 +166,6 @@ def render_property(ws, ds: dict, prop: dict, page: dict) -> dict:
     return {"id": pid, "type": kind, kind: v}
 
 
-def get_page(ws, page_id: str) -> dict:
-    p = ws.store.get("pages", page_id)
-    if p is None:
-        raise not_found("page", page_id)
-    return p
-
-
-def page_url(ws, page_id: str) -> str:
-    return f"{ws.public_base_url}/p/{page_id.replace('-', '')}"
-
-
 def render_page(ws, ctx: Ctx, page: dict) -> dict:
     ds = ws.store.get("data_sources", page["data_source_id"])
     props = {}
@@ -191,10 +181,6 @@ def render_page(ws, ctx: Ctx, page: dict) -> dict:
         **common.trash_fields(ctx, page["in_trash"]), "is_archived": False, "is_locked": page.get("is_locked", False),
         "properties": props, "url": page_url(ws, page["id"]), "public_url": None,
     }
-
-
-def page_title(ws, page: dict) -> str:
-    return M.rich_text_plain(page["props"].get("title") or [])
 
 
 def create_page(ws, ctx, params, query, body):
@@ -247,20 +233,6 @@ def create_page(ws, ctx, params, query, body):
 
 def retrieve_page(ws, ctx, params, query, body):
     return 200, render_page(ws, ctx, get_page(ws, params["id"]))
-
-
-def trash_flag(ws, ctx: Ctx, body: dict) -> bool | None:
-    flag = None
-    if "archived" in body:
-        if ctx.new_api:
-            raise not_present("body.archived", body["archived"])
-        flag = M.check_bool(body["archived"], "body.archived")
-    if "in_trash" in body:
-        t = M.check_bool(body["in_trash"], "body.in_trash")
-        if flag is not None and flag != t:
-            raise validation("body failed validation: body.archived and body.in_trash must match when both are provided.")
-        flag = t
-    return flag
 
 
 def update_page(ws, ctx, params, query, body):
