@@ -93,14 +93,31 @@ OBJECT_WORDS = {
 }
 
 
+class NotFoundError(LocalAPIError):
+    """404 whose message names the integration asking, as Notion's does (recorded answers)::
+
+        Could not find page with ID: <id>. Make sure the relevant pages and databases are shared
+        with your integration "<name>".   + additional_data.integration_id
+
+    The app fills in the integration with ``for_integration`` once it knows who asked.
+    """
+
+    def __init__(self, word: str, object_id: str) -> None:
+        self.word, self.object_id = word, object_id
+        super().__init__(404, "object_not_found", self._text(None))
+
+    def _text(self, name: str | None) -> str:
+        shared = "shared with your integration" + (f' "{name}"' if name else "")
+        return f"Could not find {self.word} with ID: {self.object_id}. Make sure the relevant pages and databases are {shared}."
+
+    def for_integration(self, name: str, integration_id: str) -> "NotFoundError":
+        self.message = self._text(name)
+        self.additional_data = {"integration_id": integration_id}
+        return self
+
+
 def not_found(kind: str, object_id: str) -> LocalAPIError:
-    word = OBJECT_WORDS.get(kind, kind)
-    return LocalAPIError(
-        404,
-        "object_not_found",
-        f"Could not find {word} with ID: {object_id}. "
-        "Make sure the relevant pages and databases are shared with your integration.",
-    )
+    return NotFoundError(OBJECT_WORDS.get(kind, kind), object_id)
 
 
 ARCHIVED_EDIT = "Can't edit block that is archived. You must unarchive the block before editing."

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 from bot.clock import SYSTEM_CLOCK, Clock
 
 from .common import Ctx, new_id, norm_id
-from .errors import LocalAPIError, shown, validation
+from .errors import LocalAPIError, NotFoundError, shown, validation
 from .faults import STATUS_CODES, FaultPlan, RateLimit, RequestRecord, SimulatedTimeout
 from .resources import databases, file_uploads
 from .routes import ROUTES, Route
@@ -97,7 +97,8 @@ class LocalWorkspace:
         with self._lock:
             self.store.close()
 
-    def add_user(self, name: str, token: str, *, kind: str = "person") -> str:
+    def add_user(self, name: str, token: str, *, kind: str = "person", email: str | None = None,
+                 avatar_url: str | None = None) -> str:
         if kind not in ("person", "bot"):
             raise ValueError("kind must be 'person' or 'bot'")
         with self._lock:
@@ -105,9 +106,10 @@ class LocalWorkspace:
             if existing:
                 return existing["id"]
             uid = new_id()
-            data = {"id": uid, "name": name, "type": kind}
+            data = {"id": uid, "name": name, "type": kind, "avatar_url": avatar_url}
             if kind == "person":
-                data["email"] = f"{re.sub(r'[^a-z0-9]+', '.', name.lower()).strip('.') or 'user'}@example.com"
+                data["email"] = email or f"{re.sub(r'[^a-z0-9]+', '.', name.lower()).strip('.') or 'user'}@example.com"
+                data["email_verified"] = email is not None  # a made-up address is not verified
             self.store.begin()
             self.store.put("users", uid, data, token=token)
             self.store.commit()
@@ -177,6 +179,9 @@ class LocalWorkspace:
 
         user_id = None
         try:
+            # Notion checks the URL before the token: an unknown URL with a bad token is a 400
+            # invalid_request_url (recorded answers).
+            route, params = self._route(method, path)
             ctx = self._authenticate(headers, rid)
             ctx.content_type = headers.get("content-type", "")
             user_id = ctx.user["id"]
@@ -186,7 +191,7 @@ class LocalWorkspace:
                     status, h, b = self._rate_limited(rid, wait)
                     self._log(index, method, path, status, "rate_limit", user_id, rid)
                     return status, h, b
-            route, params = self._route(method, path)
+            self._check_path_id(route, params)
             payload = self._parse_body(method, body, route)
             self.store.begin()
             try:
@@ -197,6 +202,9 @@ class LocalWorkspace:
                 raise
             obj["request_id"] = rid
         except LocalAPIError as e:
+            if isinstance(e, NotFoundError):
+                bot = self.store.user_by_token(self.bot_token)
+                e.for_integration(bot["name"], bot["id"])
             self._log(index, method, path, e.status, None, user_id, rid)
             return self._respond(e.status, e.body(rid), rid, e.headers)
 
@@ -241,16 +249,18 @@ class LocalWorkspace:
         path = path.rstrip("/") if path != "/" else path
         for route in ROUTES:
             params = route.match(path) if route.method == method else None
-            if params is None:
-                continue
-            if "id" in params:
-                raw = unquote(params["id"])
-                nid = norm_id(raw)
-                if nid is None:
-                    raise validation(f"path failed validation: path.{route.id_kind} should be a valid uuid, instead was `{shown(raw)}`.")
-                params["id"] = nid
-            return route, params
+            if params is not None:
+                return route, params
         raise LocalAPIError(400, "invalid_request_url", "Invalid request URL.")
+
+    @staticmethod
+    def _check_path_id(route: Route, params: dict) -> None:
+        if "id" in params:
+            raw = unquote(params["id"])
+            nid = norm_id(raw)
+            if nid is None:
+                raise validation(f"path failed validation: path.{route.id_kind} should be a valid uuid, instead was `{shown(raw)}`.")
+            params["id"] = nid
 
     def _parse_body(self, method: str, body: bytes, route: Route) -> Any:
         if len(body) > MAX_BODY_BYTES:

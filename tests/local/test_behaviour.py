@@ -183,7 +183,7 @@ def test_database_and_data_source_shapes(ws, ids, notion):
     assert d["object"] == "database" and d["data_sources"] == [{"id": ds, "name": "Newsletter"}]
     s = notion.data_sources.retrieve(ds)
     assert s["object"] == "data_source" and s["parent"] == {"type": "database_id", "database_id": db}
-    assert s["properties"]["title"] == {"id": "title", "name": "title", "type": "title", "title": {}}
+    assert s["properties"]["title"] == {"id": "title", "name": "title", "description": None, "type": "title", "title": {}}
     assert s["properties"]["status"]["select"]["options"][0]["name"] == "Published"
 
 

@@ -171,6 +171,12 @@ def _text_block(b: PayloadInput) -> dict:
     return {"rich_text": b.rich_text("rich_text"), "color": check_color(b.get("color", "default"), f"{b.path}.color")}
 
 
+def _paragraph(b: PayloadInput) -> dict:
+    # Notion answers paragraphs with `icon: null` between rich_text and color (recorded answers).
+    out = _text_block(b)
+    return {"rich_text": out["rich_text"], "icon": b.existing.get("icon"), "color": out["color"]}
+
+
 def _heading(b: PayloadInput) -> dict:
     out = _text_block(b)
     return {"rich_text": out["rich_text"], "is_toggleable": check_bool(b.get("is_toggleable", False), f"{b.path}.is_toggleable"),
@@ -314,7 +320,8 @@ TEXT_KEYS = frozenset({"rich_text", "color", "children"})
 MEDIA_KEYS = frozenset({"type", "external", "file_upload", "caption", "name", "file"})
 # block type -> (normaliser, request keys it accepts)
 PAYLOAD_RULES: dict[str, tuple[Callable[[PayloadInput], dict], frozenset[str]]] = {
-    **{k: (_text_block, TEXT_KEYS) for k in TEXT_BLOCKS},
+    **{k: (_text_block, TEXT_KEYS) for k in TEXT_BLOCKS if k != "paragraph"},
+    "paragraph": (_paragraph, TEXT_KEYS),
     **{k: (_heading, TEXT_KEYS | {"is_toggleable"}) for k in HEADINGS},
     "to_do": (_to_do, TEXT_KEYS | {"checked"}),
     "callout": (_callout, TEXT_KEYS | {"icon"}),

@@ -1,4 +1,5 @@
-"""Databases and data sources: schema storage and `GET /v1/databases/{id}`, `GET|PATCH /v1/data_sources/{id}`."""
+"""Databases and data sources: schema storage, `POST /v1/databases`, `GET /v1/databases/{id}`,
+`POST /v1/data_sources`, `GET|PATCH /v1/data_sources/{id}`."""
 
 from __future__ import annotations
 
@@ -7,24 +8,35 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from .. import model as M
-from ..common import Ctx, new_id
-from ..errors import body_failed, not_found, validation
+from ..common import Ctx, new_id, norm_id
+from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, validation
 from .. import common
+from . import blocks, file_uploads, pages
+
+WORKSPACE_PARENT = {"type": "workspace", "workspace": True}
 
 
-def create_database(ws, ctx: Ctx, title: str, properties: dict) -> tuple[str, str]:
-    db_id, ds_id = new_id(), new_id()
-    title_rt = M.rich_text([{"type": "text", "text": {"content": title}}], "title")
-    db = {"id": db_id, "title": title_rt, "description": [], "icon": None, "cover": None, "in_trash": False, **ws.stamp_new(ctx)}
-    ds = {"id": ds_id, "database_id": db_id, "title": title_rt, "description": [], "props": {}, "order": [],
-          "in_trash": False, "color_seq": 0, **ws.stamp_new(ctx)}
-    for name, cfg in properties.items():
-        add_property(ws, ds, name, cfg, f"properties.{name}")
-    if not any(p["type"] == "title" for p in ds["props"].values()):
-        add_property(ws, ds, "Name", {"title": {}}, "properties.Name")
+def create_database(ws, ctx: Ctx, title: str, properties: dict, *, title_rt: list | None = None,
+                    parent: dict | None = None, icon: dict | None = None, path: str = "properties") -> tuple[str, str]:
+    db_id = new_id()
+    title_rt = title_rt if title_rt is not None else M.rich_text([{"type": "text", "text": {"content": title}}], "title")
+    db = {"id": db_id, "title": title_rt, "description": [], "icon": icon, "cover": None, "in_trash": False,
+          "parent": parent or WORKSPACE_PARENT, **ws.stamp_new(ctx)}
     ws.store.put("databases", db_id, db, title=title)
-    ws.store.put("data_sources", ds_id, ds, database_id=db_id)
+    ds_id = add_data_source(ws, ctx, db_id, title_rt, properties, path=path)
     return db_id, ds_id
+
+
+def add_data_source(ws, ctx: Ctx, db_id: str, title_rt: list, properties: dict, *, icon: dict | None = None,
+                    path: str = "properties") -> str:
+    ds = {"id": new_id(), "database_id": db_id, "title": title_rt, "description": [], "props": {}, "order": [],
+          "in_trash": False, "icon": icon, "color_seq": 0, **ws.stamp_new(ctx)}
+    for name, cfg in properties.items():
+        add_property(ws, ds, name, cfg, f"{path}.{name}")
+    if not any(p["type"] == "title" for p in ds["props"].values()):
+        add_property(ws, ds, "Name", {"title": {}}, f"{path}.Name")
+    ws.store.put("data_sources", ds["id"], ds, database_id=db_id)
+    return ds["id"]
 
 
 def new_property_id(ws, ds: dict) -> str:
@@ -121,7 +133,7 @@ def render_schema(ws, ds: dict) -> dict:
         if p["type"] in ("select", "multi_select", "status"):
             cfg = dict(cfg)
             cfg["options"] = [dict(o) for o in cfg["options"]]
-        out[p["name"]] = {"id": p["id"], "name": p["name"], "type": p["type"], p["type"]: cfg}
+        out[p["name"]] = {"id": p["id"], "name": p["name"], "description": p.get("description"), "type": p["type"], p["type"]: cfg}
     return out
 
 
@@ -133,32 +145,106 @@ def get_data_source(ws, ds_id: str) -> dict:
 
 
 def render_database(ws, ctx: Ctx, db: dict) -> dict:
+    # Notion's database object carries no created_by / last_edited_by (recorded answers).
     sources = ws.store.data_sources_of(db["id"])
-    out = {
+    return {
         "object": "database", "id": db["id"],
-        "title": db["title"], "description": db["description"], "icon": db["icon"], "cover": db["cover"],
-        "parent": {"type": "workspace", "workspace": True}, "is_inline": False,
-        **common.trash_fields(ctx, db["in_trash"]), "is_locked": False,
+        "title": db["title"], "description": db["description"], "parent": db.get("parent", WORKSPACE_PARENT),
+        "is_inline": False, **common.trash_fields(ctx, db["in_trash"]), "is_locked": False,
         "created_time": db["created_time"], "last_edited_time": db["last_edited_time"],
-        "created_by": common.uref(db["created_by"]), "last_edited_by": common.uref(db["last_edited_by"]),
         "data_sources": [{"id": s["id"], "name": M.rich_text_plain(s["title"])} for s in sources],
+        "icon": pages.render_icon(ws, db["icon"]), "cover": pages.render_icon(ws, db["cover"]),
         "url": f"{ws.public_base_url}/{db['id'].replace('-', '')}", "public_url": None,
     }
-    return out
 
 
 def render_data_source(ws, ctx: Ctx, ds: dict) -> dict:
+    db = ws.store.get("databases", ds["database_id"]) or {}
     return {
-        "object": "data_source", "id": ds["id"],
+        "object": "data_source", "id": ds["id"], "cover": None, "icon": pages.render_icon(ws, ds.get("icon")),
         "created_time": ds["created_time"], "last_edited_time": ds["last_edited_time"],
         "created_by": common.uref(ds["created_by"]), "last_edited_by": common.uref(ds["last_edited_by"]),
+        "title": ds["title"], "description": ds["description"], "is_inline": False,
         "properties": render_schema(ws, ds),
         "parent": {"type": "database_id", "database_id": ds["database_id"]},
-        "database_parent": {"type": "workspace", "workspace": True},
-        "is_inline": False, **common.trash_fields(ctx, ds["in_trash"]),
-        "icon": None, "cover": None, "title": ds["title"], "description": ds["description"],
+        "database_parent": db.get("parent", WORKSPACE_PARENT),
         "url": f"{ws.public_base_url}/{ds['database_id'].replace('-', '')}", "public_url": None,
+        **common.trash_fields(ctx, ds["in_trash"]),
     }
+
+
+def database_as_block(ws, ctx: Ctx, db: dict) -> dict:
+    return {
+        "object": "block", "id": db["id"], "parent": db.get("parent", WORKSPACE_PARENT),
+        "created_time": db["created_time"], "last_edited_time": db["last_edited_time"],
+        "created_by": common.uref(db["created_by"]), "last_edited_by": common.uref(db["last_edited_by"]),
+        "has_children": False, **common.trash_fields(ctx, db["in_trash"]),
+        "type": "child_database", "child_database": {"title": M.rich_text_plain(db["title"])},
+    }
+
+
+def trash_database(ws, ctx: Ctx, db: dict) -> dict:
+    db["in_trash"] = True
+    ws.touch(db, ctx)
+    ws.store.update_data("databases", db["id"], db)
+    ws.store.set_block_trash(db["id"], True)
+    ctx.committed = {"committed_resource_id": db["id"]}
+    return database_as_block(ws, ctx, db)
+
+
+def _parent_page(ws, parent: Any, path: str) -> tuple[dict, str | None]:
+    """A new database's parent: (response form, parent page id or None for the workspace)."""
+    parent = M.check_obj(parent, path)
+    if parent.get("type") == "workspace" or parent.get("workspace") is True:
+        return dict(WORKSPACE_PARENT), None
+    if "page_id" not in parent:
+        raise not_defined(f"{path}.page_id")
+    pid = norm_id(str(parent["page_id"]))
+    if pid is None:
+        raise body_failed(f"{path}.page_id", "should be a valid uuid", parent["page_id"])
+    page = pages.get_page(ws, pid)
+    if page["in_trash"]:
+        raise validation(ARCHIVED_EDIT)
+    return {"type": "page_id", "page_id": pid}, pid
+
+
+def create_database_endpoint(ws, ctx, params, query, body):
+    M.allowed_keys(body, ("parent", "title", "description", "icon", "cover", "is_inline", "initial_data_source", "properties"))
+    if "parent" not in body:
+        raise not_defined("body.parent")
+    parent, page_id = _parent_page(ws, body["parent"], "body.parent")
+    title_rt = M.rich_text(body.get("title") or [], "body.title")
+    initial = M.check_obj(body.get("initial_data_source") or {}, "body.initial_data_source")
+    props_path = "body.initial_data_source.properties" if "properties" in initial else "body.properties"
+    props = M.check_obj(initial.get("properties", body.get("properties")) or {}, props_path)
+    icon = M.icon(body.get("icon"), "body.icon", lambda r, p: file_uploads.attach_upload(ws, r, p))
+    db_id, _ = create_database(ws, ctx, M.rich_text_plain(title_rt), props, title_rt=title_rt, parent=parent,
+                               icon=icon, path=props_path)
+    db = ws.store.get("databases", db_id)
+    if "description" in body:
+        db["description"] = M.rich_text(body["description"], "body.description")
+        ws.store.update_data("databases", db_id, db)
+    if page_id is not None:
+        blocks.add_child_object(ws, ctx, "child_database", db_id, page_id)
+    ctx.committed = {"committed_resource_id": db_id}
+    return 200, render_database(ws, ctx, db)
+
+
+def create_data_source(ws, ctx, params, query, body):
+    M.allowed_keys(body, ("parent", "title", "properties", "icon"))
+    parent = M.check_obj(body.get("parent"), "body.parent")
+    db_id = norm_id(str(parent.get("database_id")))
+    if db_id is None:
+        raise body_failed("body.parent.database_id", "should be a valid uuid", parent.get("database_id"))
+    db = ws.store.get("databases", db_id)
+    if db is None:
+        raise not_found("database", db_id)
+    title_rt = M.rich_text(body.get("title") or [], "body.title")
+    props = M.check_obj(body.get("properties") or {}, "body.properties")
+    icon = M.icon(body.get("icon"), "body.icon", lambda r, p: file_uploads.attach_upload(ws, r, p))
+    ds_id = add_data_source(ws, ctx, db_id, title_rt, props, icon=icon, path="body.properties")
+    ctx.committed = {"committed_resource_id": ds_id}
+    return 200, render_data_source(ws, ctx, ws.store.get("data_sources", ds_id))
 
 
 def retrieve_database(ws, ctx, params, query, body):
@@ -179,6 +265,11 @@ def update_data_source(ws, ctx, params, query, body):
         ds["title"] = M.rich_text(body["title"], "body.title")
     if "description" in body:
         ds["description"] = M.rich_text(body["description"], "body.description")
+    if "icon" in body:
+        ds["icon"] = M.icon(body["icon"], "body.icon", lambda r, p: file_uploads.attach_upload(ws, r, p))
+    flag = pages.trash_flag(ws, ctx, body)
+    if flag is not None:
+        ds["in_trash"] = flag
     props = body.get("properties")
     if props is not None:
         M.check_obj(props, "body.properties")

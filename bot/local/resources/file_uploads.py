@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from .. import model as M
 from ..common import Ctx, new_id, norm_id
-from ..errors import body_failed, not_found, too_long, validation
+from ..errors import body_failed, not_defined, not_found, too_long, validation
 from .. import common
 
 MAX_SINGLE_PART_BYTES = 20 * 1024 * 1024
@@ -46,8 +46,19 @@ def create_upload(ws, ctx, params, query, body):
     mode = body.get("mode", "single_part")
     if mode not in ("single_part", "multi_part", "external_url"):
         raise body_failed("body.mode", 'should be `"single_part"`, `"multi_part"`, or `"external_url"`', mode)
-    if mode != "single_part":
-        raise validation(f"The local workspace only supports single_part file uploads (mode `{mode}`).")
+    if mode == "multi_part":
+        raise validation("The local workspace only supports single_part and external_url file uploads (mode `multi_part`).")
+    external_url = None
+    if mode == "external_url":
+        # Notion answers `status: "pending"` and imports the file in the background (recorded
+        # answer). Nothing leaves this machine, so here the import never happens: it stays pending.
+        if "external_url" not in body:
+            raise not_defined("body.external_url")
+        external_url = M.check_str(body["external_url"], "body.external_url")
+        if not external_url.lower().startswith("https://"):
+            raise body_failed("body.external_url", "should be an https URL", external_url)
+        if "filename" not in body:
+            raise not_defined("body.filename")
     filename = body.get("filename")
     if filename is not None:
         M.check_str(filename, "body.filename")
@@ -56,10 +67,13 @@ def create_upload(ws, ctx, params, query, body):
     ct = body.get("content_type")
     if ct is not None:
         M.check_str(ct, "body.content_type")
+    elif external_url is not None:
+        ct = mimetypes.guess_type(filename)[0]
     up_id = new_id()
     stamp = ws.stamp_new(ctx)
     up = {"id": up_id, "status": "pending", "filename": filename, "content_type": ct, "content_length": None,
-          "expiry_time": ws.iso(ctx.now + UPLOAD_TTL, exact=True), "attached": False, **stamp}
+          "expiry_time": ws.iso(ctx.now + UPLOAD_TTL, exact=True), "attached": False, "mode": mode,
+          "external_url": external_url, **stamp}
     ws.store.put("file_uploads", up_id, up)
     ctx.committed = {"committed_resource_id": up_id}
     return 200, render_upload(ws, ctx, up)
@@ -81,6 +95,8 @@ def send_upload(ws, ctx, params, query, raw: bytes):
     status = upload_status(ws, up)
     if status != "pending":
         raise validation(f"File upload {up['id']} is in status `{status}`; only pending uploads can receive data.")
+    if up.get("mode") == "external_url":
+        raise validation(f"File upload {up['id']} was created with mode `external_url`; its file is imported from the URL, not sent.")
     ctype = ctx.content_type
     if not ctype.lower().startswith("multipart/form-data"):
         raise validation("The request must be sent as multipart/form-data with a `file` field.")

@@ -7,10 +7,9 @@ from typing import Any
 
 from .. import model as M
 from ..common import Ctx, new_id, norm_id
-from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, shown, too_long, validation
+from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, not_present, shown, too_long, validation
 from .. import common
 from . import blocks, databases, file_uploads, mentions
-from .rows import get_page, page_title, page_url, trash_flag  # noqa: F401  (pages.* is their public name)
 
 
 def property_value(ws, ctx: Ctx, ds: dict, prop: dict, value: Any, path: str, label: str) -> Any:
@@ -125,6 +124,8 @@ def set_properties(ws, ctx: Ctx, ds: dict, page: dict, props: Any) -> None:
         prop = databases.find_property(ws, ds, key)
         if prop is None:
             raise validation(f"{key} is not a property that exists.")
+        if isinstance(value, list) and prop["type"] == "title":
+            value = {"title": value}  # documented shorthand: "properties": {"title": [rich text…]}
         page["props"][prop["id"]] = property_value(ws, ctx, ds, prop, value, f"body.properties.{key}", key)
     if ds.pop("_dirty", False):
         ws.store.update_data("data_sources", ds["id"], ds)
@@ -166,8 +167,45 @@ def render_property(ws, ds: dict, prop: dict, page: dict) -> dict:
     return {"id": pid, "type": kind, kind: v}
 
 
+# A page outside a database has one property, its title, keyed "title" (recorded answers).
+STANDALONE_SCHEMA = {"id": None, "props": {"title": {"id": "title", "name": "title", "type": "title", "config": {}}},
+                     "order": ["title"]}
+
+
+def schema_of(ws, page: dict) -> dict:
+    """The data source a page's properties follow, or the title-only schema of a standalone page."""
+    if page.get("data_source_id"):
+        return ws.store.get("data_sources", page["data_source_id"])
+    return {**STANDALONE_SCHEMA, "props": dict(STANDALONE_SCHEMA["props"])}
+
+
+def render_parent(ws, page: dict) -> dict:
+    if page.get("data_source_id"):
+        ds = ws.store.get("data_sources", page["data_source_id"])
+        return {"type": "data_source_id", "data_source_id": ds["id"], "database_id": ds["database_id"]}
+    return dict(page["parent"])
+
+
+def save_page(ws, page: dict) -> None:
+    ws.store.put("pages", page["id"], page, data_source_id=page.get("data_source_id") or "", seq=page["seq"],
+                 in_trash=int(page["in_trash"]))
+    # a page under a page is also a child_page block of its parent: keep that row's trash flag in step
+    ws.store.set_block_trash(page["id"], bool(page["in_trash"]))
+
+
+def get_page(ws, page_id: str) -> dict:
+    p = ws.store.get("pages", page_id)
+    if p is None:
+        raise not_found("page", page_id)
+    return p
+
+
+def page_url(ws, page_id: str) -> str:
+    return f"{ws.public_base_url}/p/{page_id.replace('-', '')}"
+
+
 def render_page(ws, ctx: Ctx, page: dict) -> dict:
-    ds = ws.store.get("data_sources", page["data_source_id"])
+    ds = schema_of(ws, page)
     props = {}
     for pid in ds["order"]:
         prop = ds["props"][pid]
@@ -177,10 +215,14 @@ def render_page(ws, ctx: Ctx, page: dict) -> dict:
         "created_time": page["created_time"], "last_edited_time": page["last_edited_time"],
         "created_by": common.uref(page["created_by"]), "last_edited_by": common.uref(page["last_edited_by"]),
         "cover": render_icon(ws, page.get("cover")), "icon": render_icon(ws, page.get("icon")),
-        "parent": {"type": "data_source_id", "data_source_id": ds["id"], "database_id": ds["database_id"]},
+        "parent": render_parent(ws, page),
         **common.trash_fields(ctx, page["in_trash"]), "is_archived": False, "is_locked": page.get("is_locked", False),
         "properties": props, "url": page_url(ws, page["id"]), "public_url": None,
     }
+
+
+def page_title(ws, page: dict) -> str:
+    return M.rich_text_plain(page["props"].get("title") or [])
 
 
 def create_page(ws, ctx, params, query, body):
@@ -188,27 +230,8 @@ def create_page(ws, ctx, params, query, body):
     if "parent" not in body:
         raise not_defined("body.parent")
     parent = M.check_obj(body["parent"], "body.parent")
-    ds_id = None
-    if parent.get("data_source_id") is not None or parent.get("type") == "data_source_id":
-        ds_id = norm_id(str(parent.get("data_source_id")))
-        if ds_id is None:
-            raise body_failed("body.parent.data_source_id", "should be a valid uuid", parent.get("data_source_id"))
-        ds = databases.get_data_source(ws, ds_id)
-    elif parent.get("database_id") is not None or parent.get("type") == "database_id":
-        db_id = norm_id(str(parent.get("database_id")))
-        if db_id is None:
-            raise body_failed("body.parent.database_id", "should be a valid uuid", parent.get("database_id"))
-        if ws.store.get("databases", db_id) is None:
-            raise not_found("database", db_id)
-        sources = ws.store.data_sources_of(db_id)
-        if len(sources) != 1:
-            raise validation("Databases with multiple data sources are not supported in this API version.")
-        ds = sources[0]
-    elif "page_id" in parent or "workspace" in parent:
-        raise validation("The local workspace only supports pages whose parent is a data source or database.")
-    else:
-        raise not_defined("body.parent.data_source_id")
-    if ds.get("in_trash"):
+    ds, parent_page = _creation_parent(ws, parent)
+    if (ds or parent_page or {}).get("in_trash"):
         raise validation(ARCHIVED_EDIT)
     children = body.get("children", body.get("content"))
     if "children" in body and "content" in body:
@@ -216,23 +239,67 @@ def create_page(ws, ctx, params, query, body):
     if children is not None:
         blocks.check_children_request(ws, children, "body.children")
     page_id = new_id()
-    page = {"id": page_id, "data_source_id": ds["id"], "props": {}, "icon": None, "cover": None,
+    page = {"id": page_id, "data_source_id": ds["id"] if ds else None, "props": {}, "icon": None, "cover": None,
             "in_trash": False, "is_locked": False, "seq": ws.store.next_seq("pages"), **ws.stamp_new(ctx)}
+    if ds is None:
+        page["parent"] = ({"type": "page_id", "page_id": parent_page["id"]} if parent_page
+                          else {"type": "workspace", "workspace": True})
     if body.get("properties") is not None:
-        set_properties(ws, ctx, ds, page, body["properties"])
+        set_properties(ws, ctx, ds or schema_of(ws, page), page, body["properties"])
     if "icon" in body:
         page["icon"] = M.icon(body["icon"], "body.icon", lambda r, p: file_uploads.attach_upload(ws, r, p))
     if "cover" in body:
         page["cover"] = M.icon(body["cover"], "body.cover", lambda r, p: file_uploads.attach_upload(ws, r, p)) if body["cover"] is not None else None
-    ws.store.put("pages", page_id, page, data_source_id=ds["id"], seq=page["seq"], in_trash=0)
+    save_page(ws, page)
+    if parent_page is not None:
+        blocks.add_child_object(ws, ctx, "child_page", page_id, parent_page["id"])
     if children:
         blocks.insert_children(ws, ctx, page_id, page_id, None, children, "body.children", 1, {"type": "end"})
     ctx.committed = {"committed_resource_id": page_id}
     return 200, render_page(ws, ctx, page)
 
 
+def _creation_parent(ws, parent: dict) -> tuple[dict | None, dict | None]:
+    """(data source, parent page) a new page goes under; both None for a workspace-level page."""
+    kind = parent.get("type") or next((k for k in ("data_source_id", "database_id", "page_id", "workspace") if k in parent), None)
+    if kind == "workspace":
+        if parent.get("workspace") is not True:
+            raise body_failed("body.parent.workspace", "should be `true`", parent.get("workspace"))
+        return None, None
+    if kind not in ("data_source_id", "database_id", "page_id"):
+        raise not_defined("body.parent.data_source_id")
+    raw = parent.get(kind)
+    oid = norm_id(str(raw))
+    if oid is None:
+        raise body_failed(f"body.parent.{kind}", "should be a valid uuid", raw)
+    if kind == "data_source_id":
+        return databases.get_data_source(ws, oid), None
+    if kind == "page_id":
+        return None, get_page(ws, oid)
+    if ws.store.get("databases", oid) is None:
+        raise not_found("database", oid)
+    sources = ws.store.data_sources_of(oid)
+    if len(sources) != 1:
+        raise validation("Databases with multiple data sources are not supported in this API version.")
+    return sources[0], None
+
+
 def retrieve_page(ws, ctx, params, query, body):
     return 200, render_page(ws, ctx, get_page(ws, params["id"]))
+
+
+def trash_flag(ws, ctx: Ctx, body: dict) -> bool | None:
+    flag = None
+    if "archived" in body:
+        if ctx.new_api:
+            raise not_present("body.archived", body["archived"])
+        flag = M.check_bool(body["archived"], "body.archived")
+    if "in_trash" in body:
+        t = M.check_bool(body["in_trash"], "body.in_trash")
+        if flag is not None and flag != t:
+            raise validation("body failed validation: body.archived and body.in_trash must match when both are provided.")
+        flag = t
+    return flag
 
 
 def update_page(ws, ctx, params, query, body):
@@ -242,7 +309,7 @@ def update_page(ws, ctx, params, query, body):
     edits = [k for k in body if k not in ("in_trash", "archived")]
     if page["in_trash"] and flag is not False and edits:
         raise validation(ARCHIVED_EDIT)
-    ds = ws.store.get("data_sources", page["data_source_id"])
+    ds = schema_of(ws, page)
     if flag is not None:
         page["in_trash"] = flag
     if body.get("properties") is not None:
@@ -257,7 +324,7 @@ def update_page(ws, ctx, params, query, body):
         for child, _ in ws.store.children(page["id"]):
             ws.store.set_block_trash(child["id"], True)
     ws.touch(page, ctx)
-    ws.store.put("pages", page["id"], page, data_source_id=page["data_source_id"], seq=page["seq"], in_trash=int(page["in_trash"]))
+    save_page(ws, page)
     ctx.committed = {"committed_resource_id": page["id"]}
     return 200, render_page(ws, ctx, page)
 

@@ -6,7 +6,7 @@ from ..errors import not_found
 
 
 def render_user(ws, u: dict) -> dict:
-    out = {"object": "user", "id": u["id"], "name": u["name"], "avatar_url": None, "type": u["type"]}
+    out = {"object": "user", "id": u["id"], "name": u["name"], "avatar_url": u.get("avatar_url"), "type": u["type"]}
     if u["type"] == "bot":
         out["bot"] = {
             "owner": {"type": "workspace", "workspace": True},
@@ -15,7 +15,7 @@ def render_user(ws, u: dict) -> dict:
             "workspace_limits": {"max_file_upload_size_in_bytes": 5 * 1024 ** 3},
         }
     else:
-        out["person"] = {"email": u.get("email")}
+        out["person"] = {"email": u.get("email"), "email_verified": bool(u.get("email_verified"))}
     return out
 
 

@@ -1,0 +1,89 @@
+"""Behaviour the SDK's recordings of real Notion show (see test_replay.py), checked through the SDK."""
+
+from __future__ import annotations
+
+import notion_client
+import pytest
+
+from .conftest import raw
+
+TITLE = [{"text": {"content": "Child"}}]
+
+
+def top_page(notion, title: str = "Root") -> dict:
+    return notion.pages.create(parent={"workspace": True}, properties={"title": [{"text": {"content": title}}]})
+
+
+def test_page_under_a_page_is_a_child_page_block_of_it(notion):
+    root = top_page(notion)
+    child = notion.pages.create(parent={"page_id": root["id"]}, properties={"title": TITLE}, children=[])
+    assert child["parent"] == {"type": "page_id", "page_id": root["id"]}
+    assert child["properties"] == {"title": {"id": "title", "type": "title", "title": child["properties"]["title"]["title"]}}
+    assert child["properties"]["title"]["title"][0]["plain_text"] == "Child"
+    listed = notion.blocks.children.list(root["id"])["results"]
+    assert [(b["type"], b["id"], b["child_page"]["title"]) for b in listed] == [("child_page", child["id"], "Child")]
+    assert notion.blocks.retrieve(root["id"])["has_children"] is True
+
+    trashed = notion.blocks.delete(child["id"])
+    assert trashed["type"] == "child_page" and trashed["in_trash"] is True
+    assert trashed["parent"] == {"type": "page_id", "page_id": root["id"]}
+    assert notion.blocks.children.list(root["id"])["results"] == []
+    restored = notion.pages.update(child["id"], archived=False)
+    assert restored["in_trash"] is False
+    assert len(notion.blocks.children.list(root["id"])["results"]) == 1
+
+
+def test_page_under_a_trashed_page_is_refused(notion):
+    root = top_page(notion)
+    notion.blocks.delete(root["id"])
+    with pytest.raises(notion_client.APIResponseError) as e:
+        notion.pages.create(parent={"page_id": root["id"]}, properties={"title": TITLE})
+    assert e.value.code == "validation_error"
+
+
+def test_database_created_under_a_page_and_trashed_through_the_blocks_endpoint(notion):
+    root = top_page(notion)
+    db = notion.databases.create(parent={"type": "page_id", "page_id": root["id"]}, title=[{"text": {"content": "DB"}}])
+    assert db["parent"] == {"type": "page_id", "page_id": root["id"]}
+    assert "created_by" not in db and len(db["data_sources"]) == 1
+    ds = notion.data_sources.retrieve(db["data_sources"][0]["id"])
+    assert ds["database_parent"] == {"type": "page_id", "page_id": root["id"]}
+    assert ds["properties"]["Name"] == {"id": "title", "name": "Name", "description": None, "type": "title", "title": {}}
+
+    second = notion.data_sources.create(parent={"type": "database_id", "database_id": db["id"]},
+                                        properties={"Name": {"title": {}}}, title=[{"text": {"content": "Two"}}],
+                                        icon={"type": "emoji", "emoji": "⚙️"})
+    assert second["icon"] == {"type": "emoji", "emoji": "⚙️"}
+    assert len(notion.databases.retrieve(db["id"])["data_sources"]) == 2
+    archived = notion.data_sources.update(second["id"], archived=True)
+    assert archived["in_trash"] is True and archived["archived"] is True
+
+    block = notion.blocks.delete(db["id"])
+    assert block["type"] == "child_database" and block["child_database"] == {"title": "DB"} and block["in_trash"] is True
+    assert notion.databases.retrieve(db["id"])["in_trash"] is True
+
+
+def test_paragraphs_carry_a_null_icon(notion):
+    root = top_page(notion)
+    out = notion.blocks.children.append(root["id"], children=[{"paragraph": {"rich_text": [{"text": {"content": "p"}}]}}])
+    assert list(out["results"][0]["paragraph"]) == ["rich_text", "icon", "color"]
+    assert out["results"][0]["paragraph"]["icon"] is None
+
+
+def test_external_url_upload_is_pending(notion):
+    up = notion.file_uploads.create(mode="external_url", filename="doc.pdf", external_url="https://example.com/doc.pdf")
+    assert (up["status"], up["content_type"], up["content_length"]) == ("pending", "application/pdf", None)
+
+
+def test_unknown_url_is_refused_before_the_token_is_checked(ws):
+    status, body, _ = raw(ws, "GET", "/v1/invalid", token="not-a-token")
+    assert (status, body["code"], body["message"]) == (400, "invalid_request_url", "Invalid request URL.")
+
+
+def test_person_users_say_whether_their_email_is_verified(ws, notion):
+    ws.add_user("Ann Lee", "ann-token", email="ann@example.org", avatar_url="https://example.org/a.png")
+    ws.add_user("Bo", "bo-token")
+    people = {u["name"]: u for u in notion.users.list()["results"] if u["type"] == "person"}
+    assert people["Ann Lee"]["person"] == {"email": "ann@example.org", "email_verified": True}
+    assert people["Ann Lee"]["avatar_url"] == "https://example.org/a.png"
+    assert people["Bo"]["person"]["email_verified"] is False

@@ -1,0 +1,54 @@
+"""The local workspace against real Notion's recorded answers (the official Python SDK's cassettes).
+
+See ``cassette_replay.py`` for what is compared ("shape": the set of (path, type) pairs).
+The cassettes are read from ``../shared/cassettes`` beside the repository; without them
+these tests are skipped, saying so.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from . import cassette_replay as R
+
+pytestmark = pytest.mark.skipif(
+    R.cassette_root() is None,
+    reason="no recorded Notion traffic: expected ../shared/cassettes beside the repository",
+)
+
+MIN_RATIO = 0.95
+
+
+@pytest.fixture(scope="module")
+def outcomes_2025() -> list[R.Outcome]:
+    return R.run(R.SDK_2025)
+
+
+def test_recorded_answers_match_on_implemented_endpoints(outcomes_2025):
+    ok = sum(o.ok for o in outcomes_2025)
+    ratio = ok / len(outcomes_2025)
+    report = R.table(outcomes_2025) + "\n" + "\n".join(R.misses(outcomes_2025))
+    print(report)
+    assert len(outcomes_2025) >= 240, report
+    assert ratio >= MIN_RATIO, f"{ok}/{len(outcomes_2025)} = {ratio:.1%} < {MIN_RATIO:.0%}\n{report}"
+
+
+def test_pages_under_pages_match_every_recorded_create(outcomes_2025):
+    creates = [o for o in outcomes_2025 if o.interaction.endpoint == "POST /v1/pages"]
+    assert len(creates) >= 51
+    assert [R.misses([o]) for o in creates if not o.ok] == []
+
+
+def test_every_recorded_error_is_answered_with_its_status_and_code(outcomes_2025):
+    errors = [o for o in outcomes_2025 if o.interaction.status >= 400]
+    assert {o.interaction.status for o in errors} == {400, 401, 404}
+    assert all(o.ok for o in errors), R.misses([o for o in errors if not o.ok])
+
+
+def test_shape_is_keys_and_types_not_values():
+    a = {"id": "x", "n": 1, "items": [{"a": "s"}, {"b": True}], "icon": None}
+    b = {"id": "y", "n": 2.5, "items": [{"b": False}, {"a": "t"}, {"a": "u"}], "icon": None}
+    assert R.shape(a) == R.shape(b)
+    assert R.shape({"icon": None}) != R.shape({"icon": {"emoji": "x"}})
+    assert R.shape({"a": 1}) != R.shape({"a": 1, "b": 1})
+    assert "missing .b:number" in R.shape_diff({"a": 1, "b": 2}, {"a": 1})
