@@ -14,6 +14,7 @@ from typing import Any
 from .errors import shown, validation
 
 NEW_VERSION = "2026-03-11"
+DATA_SOURCES_VERSION = "2025-09-03"  # before it (2022-06-28), a database is one table: no data sources
 _UUID_HEX = re.compile(r"[0-9a-fA-F]{32}\Z")
 
 
@@ -56,6 +57,11 @@ class Ctx:
     @property
     def new_api(self) -> bool:
         return self.version >= NEW_VERSION
+
+    @property
+    def legacy(self) -> bool:
+        """2022-06-28: databases carry the schema, pages name their database, no data-source endpoints."""
+        return self.version < DATA_SOURCES_VERSION
 
 
 def uref(uid: str) -> dict:

@@ -90,6 +90,7 @@ OBJECT_WORDS = {
     "data_source": "data source",
     "user": "user",
     "file_upload": "file upload",
+    "property": "property",
 }
 
 

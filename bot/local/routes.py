@@ -22,10 +22,16 @@ class Route:
     handler: Handler
     id_kind: str | None = None
     raw_body: bool = False  # multipart uploads: the handler parses the bytes itself
+    # "legacy": 2022-06-28 only (databases are tables); "data_sources": 2025-09-03 and later
+    versions: str | None = None
     regex: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "regex", re.compile("^" + self.pattern.replace("{id}", "(?P<id>[^/]+)") + "$"))
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.pattern)
+        object.__setattr__(self, "regex", re.compile("^" + regex + "$"))
+
+    def serves(self, legacy: bool) -> bool:
+        return self.versions is None or (self.versions == "legacy") == legacy
 
     def match(self, path: str) -> dict[str, Any] | None:
         m = self.regex.match(path)
@@ -38,13 +44,16 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/users/{id}", users.retrieve_user, "user_id"),
     Route("POST", "/v1/databases", databases.create_database_endpoint),
     Route("GET", "/v1/databases/{id}", databases.retrieve_database, "database_id"),
-    Route("POST", "/v1/data_sources", databases.create_data_source),
-    Route("GET", "/v1/data_sources/{id}", databases.retrieve_data_source, "data_source_id"),
-    Route("PATCH", "/v1/data_sources/{id}", databases.update_data_source, "data_source_id"),
-    Route("POST", "/v1/data_sources/{id}/query", query.query_data_source, "data_source_id"),
+    Route("PATCH", "/v1/databases/{id}", databases.update_database, "database_id"),
+    Route("POST", "/v1/databases/{id}/query", query.query_database, "database_id", versions="legacy"),
+    Route("POST", "/v1/data_sources", databases.create_data_source, versions="data_sources"),
+    Route("GET", "/v1/data_sources/{id}", databases.retrieve_data_source, "data_source_id", versions="data_sources"),
+    Route("PATCH", "/v1/data_sources/{id}", databases.update_data_source, "data_source_id", versions="data_sources"),
+    Route("POST", "/v1/data_sources/{id}/query", query.query_data_source, "data_source_id", versions="data_sources"),
     Route("POST", "/v1/pages", pages.create_page),
     Route("GET", "/v1/pages/{id}", pages.retrieve_page, "page_id"),
     Route("PATCH", "/v1/pages/{id}", pages.update_page, "page_id"),
+    Route("GET", "/v1/pages/{id}/properties/{property_id}", pages.retrieve_page_property, "page_id"),
     Route("GET", "/v1/blocks/{id}", blocks.retrieve_block, "block_id"),
     Route("PATCH", "/v1/blocks/{id}", blocks.update_block, "block_id"),
     Route("DELETE", "/v1/blocks/{id}", blocks.delete_block, "block_id"),

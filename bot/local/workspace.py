@@ -191,6 +191,8 @@ class LocalWorkspace:
                     status, h, b = self._rate_limited(rid, wait)
                     self._log(index, method, path, status, "rate_limit", user_id, rid)
                     return status, h, b
+            if not route.serves(ctx.legacy):  # an endpoint of another Notion-Version (our choice, MESSAGES.md)
+                raise LocalAPIError(400, "invalid_request_url", "Invalid request URL.")
             self._check_path_id(route, params)
             payload = self._parse_body(method, body, route)
             self.store.begin()

@@ -87,3 +87,56 @@ def test_person_users_say_whether_their_email_is_verified(ws, notion):
     assert people["Ann Lee"]["person"] == {"email": "ann@example.org", "email_verified": True}
     assert people["Ann Lee"]["avatar_url"] == "https://example.org/a.png"
     assert people["Bo"]["person"]["email_verified"] is False
+
+
+def test_relative_date_filters(ws, ids, notion, clock):
+    _, ds = ids
+    notion.pages.create(parent={"data_source_id": ds}, properties={"title": {"title": [{"text": {"content": "old"}}]}})
+    clock.advance(10 * 86400)
+    notion.pages.create(parent={"data_source_id": ds}, properties={"title": {"title": [{"text": {"content": "new"}}]}})
+
+    def titles(flt):
+        res = notion.data_sources.query(ds, filter=flt)["results"]
+        return sorted(p["properties"]["title"]["title"][0]["plain_text"] for p in res)
+
+    assert titles({"timestamp": "created_time", "created_time": {"past_week": {}}}) == ["new"]
+    assert titles({"timestamp": "created_time", "created_time": {"past_month": {}}}) == ["new", "old"]
+    assert titles({"timestamp": "created_time", "created_time": {"next_week": {}}}) == []
+    with pytest.raises(notion_client.APIResponseError) as e:
+        notion.data_sources.query(ds, filter={"timestamp": "created_time", "created_time": {"past_week": True}})
+    assert e.value.code == "validation_error"
+
+
+def test_page_property_items(notion, ids):
+    _, ds = ids
+    page = notion.pages.create(parent={"data_source_id": ds}, properties={
+        "title": {"title": [{"text": {"content": "a"}}, {"text": {"content": "b"}}, {"text": {"content": "c"}}]},
+        "priority": {"number": 3}})
+    first = notion.pages.properties.retrieve(page["id"], "title", page_size=2)
+    assert [r["title"]["plain_text"] for r in first["results"]] == ["a", "b"] and first["has_more"] is True
+    assert first["property_item"] == {"id": "title", "next_url": None, "type": "title", "title": {}}
+    rest = notion.pages.properties.retrieve(page["id"], "title", start_cursor=first["next_cursor"])
+    assert [r["title"]["plain_text"] for r in rest["results"]] == ["c"] and rest["has_more"] is False
+    number_id = page["properties"]["priority"]["id"]
+    item = notion.pages.properties.retrieve(page["id"], number_id)
+    item.pop("request_id")
+    assert item == {"object": "property_item", "id": number_id, "type": "number", "number": 3}
+
+
+def test_2022_06_28_answers_with_that_version_shapes(ws, ids):
+    db, ds = ids
+    old = "2022-06-28"
+    status, database, _ = raw(ws, "GET", f"/v1/databases/{db}", version=old)
+    assert status == 200 and "data_sources" not in database and "created_by" in database
+    assert database["properties"]["title"] == {"id": "title", "name": "title", "type": "title", "title": {}}
+    status, page, _ = raw(ws, "POST", "/v1/pages", {"parent": {"database_id": db}, "properties": {
+        "title": {"title": [{"text": {"content": "x"}}]}}}, version=old)
+    assert status == 200 and page["parent"] == {"type": "database_id", "database_id": db}
+    status, listed, _ = raw(ws, "POST", f"/v1/databases/{db}/query", {}, version=old)
+    assert status == 200 and listed["type"] == "page_or_database" and [p["id"] for p in listed["results"]] == [page["id"]]
+    status, found, _ = raw(ws, "POST", "/v1/search", {"filter": {"property": "object", "value": "database"}}, version=old)
+    assert [r["object"] for r in found["results"]] == ["database"] and found["type"] == "page_or_database"
+    status, body, _ = raw(ws, "GET", f"/v1/data_sources/{ds}", version=old)
+    assert (status, body["code"]) == (400, "invalid_request_url")
+    status, body, _ = raw(ws, "POST", f"/v1/databases/{db}/query", {}, version="2025-09-03")
+    assert (status, body["code"]) == (400, "invalid_request_url")

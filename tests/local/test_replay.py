@@ -52,3 +52,17 @@ def test_shape_is_keys_and_types_not_values():
     assert R.shape({"icon": None}) != R.shape({"icon": {"emoji": "x"}})
     assert R.shape({"a": 1}) != R.shape({"a": 1, "b": 1})
     assert "missing .b:number" in R.shape_diff({"a": 1, "b": 2}, {"a": 1})
+
+
+def test_2022_06_28_recordings_match_apart_from_fields_added_since():
+    outcomes = R.run(R.SDK_2022)
+    ok = sum(o.ok for o in outcomes)
+    report = R.table(outcomes) + "\n" + "\n".join(R.misses(outcomes))
+    print(report)
+    assert len(outcomes) >= 150, report
+    assert ok / len(outcomes) >= MIN_RATIO, report
+    # the version-specific answers all match: databases with their schema, page_or_database lists
+    specific = [o for o in outcomes if o.interaction.endpoint in
+                ("POST /v1/databases", "GET /v1/databases/{id}", "PATCH /v1/databases/{id}",
+                 "POST /v1/databases/{id}/query", "POST /v1/search")]
+    assert len(specific) >= 20 and all(o.ok for o in specific), R.misses(specific)

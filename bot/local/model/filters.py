@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..errors import body_failed, validation
@@ -13,7 +13,9 @@ TEXT_OPS = ("equals", "does_not_equal", "contains", "does_not_contain", "starts_
 NUMBER_OPS = ("equals", "does_not_equal", "greater_than", "less_than", "greater_than_or_equal_to", "less_than_or_equal_to", "is_empty", "is_not_empty")
 SELECT_OPS = ("equals", "does_not_equal", "is_empty", "is_not_empty")
 MULTI_OPS = ("contains", "does_not_contain", "is_empty", "is_not_empty")
-DATE_OPS = ("equals", "before", "after", "on_or_before", "on_or_after", "is_empty", "is_not_empty")
+# Relative date conditions take an empty object: {"past_week": {}} (docs: Filter data source entries, date).
+RELATIVE_DATE_OPS = ("past_week", "past_month", "past_year", "this_week", "next_week", "next_month", "next_year")
+DATE_OPS = ("equals", "before", "after", "on_or_before", "on_or_after", "is_empty", "is_not_empty") + RELATIVE_DATE_OPS
 CHECKBOX_OPS = ("equals", "does_not_equal")
 LIST_OPS = ("contains", "does_not_contain", "is_empty", "is_not_empty")
 
@@ -52,7 +54,29 @@ def _cmp_date(a: str, b: str) -> tuple[Any, Any]:
     return _instant(a), _instant(b)
 
 
-def eval_condition(ftype: str, op: str, arg: Any, value: Any, path: str) -> bool:
+def _relative_window(op: str, now: datetime) -> tuple[datetime, datetime]:
+    """The instants a relative date condition covers, in UTC.
+
+    past_*/next_* reach back/forward 7 days, one calendar month, one year from now;
+    this_week is the ISO week (Monday 00:00 to the next Monday), our choice (MESSAGES.md).
+    """
+    now = now.astimezone(timezone.utc)
+    if op == "this_week":
+        start = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+        return start, start + timedelta(days=7)
+    span = {"week": timedelta(days=7), "month": None, "year": None}[op.split("_")[1]]
+    if span is None:
+        months = 1 if op.endswith("month") else 12
+        sign = -1 if op.startswith("past") else 1
+        m = now.month - 1 + sign * months
+        year, month = now.year + m // 12, m % 12 + 1
+        other = now.replace(year=year, month=month, day=min(now.day, 28))
+    else:
+        other = now - span if op.startswith("past") else now + span
+    return (other, now) if op.startswith("past") else (now, other)
+
+
+def eval_condition(ftype: str, op: str, arg: Any, value: Any, path: str, now: datetime | None = None) -> bool:
     """``value`` is the comparable form of the property (see Workspace._filter_value)."""
     if op in ("is_empty", "is_not_empty"):
         if arg is not True:
@@ -89,6 +113,14 @@ def eval_condition(ftype: str, op: str, arg: Any, value: Any, path: str) -> bool
     if ftype == "checkbox":
         arg = check_bool(arg, f"{path}.{op}")
         return (bool(value) == arg) if op == "equals" else (bool(value) != arg)
+    if ftype in ("date", "created_time", "last_edited_time") and op in RELATIVE_DATE_OPS:
+        if arg != {}:
+            raise body_failed(f"{path}.{op}", "should be an empty object `{}`", arg)
+        if value is None:
+            return False
+        lo, hi = _relative_window(op, now or datetime.now(timezone.utc))
+        at = _instant(value)
+        return lo < at <= hi if op.startswith("next") else lo <= at <= hi  # "next" starts after now
     if ftype in ("date", "created_time", "last_edited_time"):
         arg = check_str(arg, f"{path}.{op}")
         try:

@@ -147,6 +147,8 @@ def get_data_source(ws, ds_id: str) -> dict:
 def render_database(ws, ctx: Ctx, db: dict) -> dict:
     # Notion's database object carries no created_by / last_edited_by (recorded answers).
     sources = ws.store.data_sources_of(db["id"])
+    if ctx.legacy:
+        return _render_legacy_database(ws, ctx, db, sources[0])
     return {
         "object": "database", "id": db["id"],
         "title": db["title"], "description": db["description"], "parent": db.get("parent", WORKSPACE_PARENT),
@@ -155,6 +157,22 @@ def render_database(ws, ctx: Ctx, db: dict) -> dict:
         "data_sources": [{"id": s["id"], "name": M.rich_text_plain(s["title"])} for s in sources],
         "icon": pages.render_icon(ws, db["icon"]), "cover": pages.render_icon(ws, db["cover"]),
         "url": f"{ws.public_base_url}/{db['id'].replace('-', '')}", "public_url": None,
+    }
+
+
+def _render_legacy_database(ws, ctx: Ctx, db: dict, ds: dict) -> dict:
+    """2022-06-28: the database is its (first) data source — schema included, authors included,
+    property configs without `description` (recorded 2022-06-28 answers)."""
+    schema = {name: {k: v for k, v in cfg.items() if k != "description"} for name, cfg in render_schema(ws, ds).items()}
+    return {
+        "object": "database", "id": db["id"], "cover": pages.render_icon(ws, db["cover"]),
+        "icon": pages.render_icon(ws, db["icon"]),
+        "created_time": db["created_time"], "created_by": common.uref(db["created_by"]),
+        "last_edited_by": common.uref(db["last_edited_by"]), "last_edited_time": db["last_edited_time"],
+        "title": db["title"], "description": db["description"], "is_inline": False, "properties": schema,
+        "parent": db.get("parent", WORKSPACE_PARENT),
+        "url": f"{ws.public_base_url}/{db['id'].replace('-', '')}", "public_url": None,
+        **common.trash_fields(ctx, db["in_trash"]),
     }
 
 
@@ -258,6 +276,42 @@ def retrieve_data_source(ws, ctx, params, query, body):
     return 200, render_data_source(ws, ctx, get_data_source(ws, params["id"]))
 
 
+def update_schema(ws, ds: dict, props: Any) -> None:
+    """Add, rename, retype or delete (``null``) properties of a data source."""
+    M.check_obj(props, "body.properties")
+    for key, cfg in props.items():
+        path = f"body.properties.{key}"
+        prop = find_property(ws, ds, key)
+        if cfg is None:
+            if prop is None:
+                raise validation(f"{key} is not a property that exists.")
+            if prop["type"] == "title":
+                raise validation("Cannot delete the title property.")
+            del ds["props"][prop["id"]]
+            ds["order"].remove(prop["id"])
+            continue
+        M.check_obj(cfg, path)
+        if prop is None:
+            add_property(ws, ds, key, cfg, path)
+            continue
+        if "name" in cfg:
+            new_name = M.check_str(cfg["name"], f"{path}.name")
+            clash = find_property(ws, ds, new_name)
+            if clash is not None and clash is not prop and clash["name"] == new_name:
+                raise validation(f"Cannot update property name to {new_name}: a property with that name already exists.")
+            prop["name"] = new_name
+        kinds = [k for k in cfg if k in M.PROPERTY_TYPES]
+        if kinds:
+            kind = kinds[0]
+            if prop["type"] == "title" and kind != "title":
+                raise validation("Cannot change the type of the title property.")
+            if kind == "title" and prop["type"] != "title":
+                raise validation("Cannot create new title property. A data source can only have one title property.")
+            existing = prop["config"] if kind == prop["type"] else None
+            prop["config"] = property_config(ws, ds, kind, cfg[kind], path, existing)
+            prop["type"] = kind
+
+
 def update_data_source(ws, ctx, params, query, body):
     ds = get_data_source(ws, params["id"])
     M.allowed_keys(body, ("properties", "title", "description", "icon", "in_trash", "archived", "parent"))
@@ -270,40 +324,37 @@ def update_data_source(ws, ctx, params, query, body):
     flag = pages.trash_flag(ws, ctx, body)
     if flag is not None:
         ds["in_trash"] = flag
-    props = body.get("properties")
-    if props is not None:
-        M.check_obj(props, "body.properties")
-        for key, cfg in props.items():
-            path = f"body.properties.{key}"
-            prop = find_property(ws, ds, key)
-            if cfg is None:
-                if prop is None:
-                    raise validation(f"{key} is not a property that exists.")
-                if prop["type"] == "title":
-                    raise validation("Cannot delete the title property.")
-                del ds["props"][prop["id"]]
-                ds["order"].remove(prop["id"])
-                continue
-            M.check_obj(cfg, path)
-            if prop is None:
-                add_property(ws, ds, key, cfg, path)
-                continue
-            if "name" in cfg:
-                new_name = M.check_str(cfg["name"], f"{path}.name")
-                clash = find_property(ws, ds, new_name)
-                if clash is not None and clash is not prop and clash["name"] == new_name:
-                    raise validation(f"Cannot update property name to {new_name}: a property with that name already exists.")
-                prop["name"] = new_name
-            kinds = [k for k in cfg if k in M.PROPERTY_TYPES]
-            if kinds:
-                kind = kinds[0]
-                if prop["type"] == "title" and kind != "title":
-                    raise validation("Cannot change the type of the title property.")
-                if kind == "title" and prop["type"] != "title":
-                    raise validation("Cannot create new title property. A data source can only have one title property.")
-                existing = prop["config"] if kind == prop["type"] else None
-                prop["config"] = property_config(ws, ds, kind, cfg[kind], path, existing)
-                prop["type"] = kind
+    if body.get("properties") is not None:
+        update_schema(ws, ds, body["properties"])
     ws.touch(ds, ctx)
     ws.store.update_data("data_sources", ds["id"], ds)
     return 200, render_data_source(ws, ctx, ds)
+
+
+def update_database(ws, ctx, params, query, body):
+    """`PATCH /v1/databases/{id}`: title, description, icon, cover, trash; on 2022-06-28 also the schema."""
+    db = ws.store.get("databases", params["id"])
+    if db is None:
+        raise not_found("database", params["id"])
+    keys = ("title", "description", "icon", "cover", "in_trash", "archived", "is_inline")
+    M.allowed_keys(body, keys + (("properties",) if ctx.legacy else ()))
+    if "title" in body:
+        db["title"] = M.rich_text(body["title"], "body.title")
+    if "description" in body:
+        db["description"] = M.rich_text(body["description"], "body.description")
+    for key in ("icon", "cover"):
+        if key in body:
+            db[key] = M.icon(body[key], f"body.{key}", lambda r, p: file_uploads.attach_upload(ws, r, p))
+    flag = pages.trash_flag(ws, ctx, body)
+    if flag is not None:
+        db["in_trash"] = flag
+        ws.store.set_block_trash(db["id"], flag)
+    if body.get("properties") is not None:
+        ds = ws.store.data_sources_of(db["id"])[0]
+        update_schema(ws, ds, body["properties"])
+        ws.touch(ds, ctx)
+        ws.store.update_data("data_sources", ds["id"], ds)
+    ws.touch(db, ctx)
+    ws.store.update_data("databases", db["id"], db)
+    ctx.committed = {"committed_resource_id": db["id"]}
+    return 200, render_database(ws, ctx, db)

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from .. import model as M
-from ..common import Ctx, new_id, norm_id
+from ..common import Ctx, b64, new_id, norm_id
 from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, not_present, shown, too_long, validation
 from .. import common
 from . import blocks, databases, file_uploads, mentions
@@ -179,9 +179,11 @@ def schema_of(ws, page: dict) -> dict:
     return {**STANDALONE_SCHEMA, "props": dict(STANDALONE_SCHEMA["props"])}
 
 
-def render_parent(ws, page: dict) -> dict:
+def render_parent(ws, page: dict, legacy: bool = False) -> dict:
     if page.get("data_source_id"):
         ds = ws.store.get("data_sources", page["data_source_id"])
+        if legacy:
+            return {"type": "database_id", "database_id": ds["database_id"]}
         return {"type": "data_source_id", "data_source_id": ds["id"], "database_id": ds["database_id"]}
     return dict(page["parent"])
 
@@ -215,7 +217,7 @@ def render_page(ws, ctx: Ctx, page: dict) -> dict:
         "created_time": page["created_time"], "last_edited_time": page["last_edited_time"],
         "created_by": common.uref(page["created_by"]), "last_edited_by": common.uref(page["last_edited_by"]),
         "cover": render_icon(ws, page.get("cover")), "icon": render_icon(ws, page.get("icon")),
-        "parent": render_parent(ws, page),
+        "parent": render_parent(ws, page, ctx.legacy),
         **common.trash_fields(ctx, page["in_trash"]), "is_archived": False, "is_locked": page.get("is_locked", False),
         "properties": props, "url": page_url(ws, page["id"]), "public_url": None,
     }
@@ -282,6 +284,34 @@ def _creation_parent(ws, parent: dict) -> tuple[dict | None, dict | None]:
     if len(sources) != 1:
         raise validation("Databases with multiple data sources are not supported in this API version.")
     return sources[0], None
+
+
+# Property types answered as a paginated list of property items (docs: Retrieve a page property item).
+PAGINATED_PROPERTIES = ("title", "rich_text", "people", "relation")
+
+
+def retrieve_page_property(ws, ctx, params, query, body):
+    M.allowed_keys(query, ("start_cursor", "page_size"), "query")
+    page = get_page(ws, params["id"])
+    ds = schema_of(ws, page)
+    prop = databases.find_property(ws, ds, params["property_id"])
+    if prop is None:
+        raise not_found("property", params["property_id"])
+    kind, pid = prop["type"], prop["id"]
+    value = render_property(ws, ds, prop, page)[kind]
+    if kind not in PAGINATED_PROPERTIES:
+        return 200, {"object": "property_item", "id": pid, "type": kind, kind: value}
+    size = common.page_size(query.get("page_size"), "query.page_size", from_query=True)
+    cur = common.cursor(query.get("start_cursor"), "property", "query.start_cursor", from_query=True)
+    start = int(cur.get("o", 0)) if cur else 0
+    chunk = value[start:start + size]
+    more = start + size < len(value)
+    return 200, {
+        "object": "list",
+        "results": [{"object": "property_item", "type": kind, "id": pid, kind: item} for item in chunk],
+        "next_cursor": b64({"k": "property", "o": start + size}) if more else None, "has_more": more,
+        "type": "property_item", "property_item": {"id": pid, "next_url": None, "type": kind, kind: {}},
+    }
 
 
 def retrieve_page(ws, ctx, params, query, body):

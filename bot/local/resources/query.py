@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from .. import model as M
 from ..common import b64
-from ..errors import body_failed, not_defined, shown, validation
+from ..errors import body_failed, not_defined, not_found, shown, validation
 from .. import common
 from . import databases, pages
 
@@ -74,7 +74,7 @@ def apply_operators(ws, ftype: str, cond: dict, value: Any, path: str) -> bool:
     op, arg = next(iter(cond.items()))
     if op not in ops:
         raise body_failed(f"{path}", "should use one of " + ", ".join(f"`{o}`" for o in ops), cond)
-    return M.eval_condition(ftype, op, arg, value, path)
+    return M.eval_condition(ftype, op, arg, value, path, ws.now())
 
 
 def sort_keys(ws, ds: dict, sorts: list, path: str) -> Callable[[dict], Any]:
@@ -128,7 +128,7 @@ def query_data_source(ws, ctx, params, query, body):
     more = start + size < len(found)
     nxt = b64({"k": "query", "o": start + size}) if more else None
     return 200, {"object": "list", "results": [pages.render_page(ws, ctx, p) for p in chunk], "next_cursor": nxt,
-                 "has_more": more, "type": "page_or_data_source", "page_or_data_source": {}}
+                 "has_more": more, **list_type(ctx)}
 
 
 def search(ws, ctx, params, query, body):
@@ -140,6 +140,10 @@ def search(ws, ctx, params, query, body):
     results = []
     if want in (None, "data_source", "database"):
         for db in ws.store.databases():
+            if ctx.legacy:  # 2022-06-28 finds databases, not data sources
+                if q in M.rich_text_plain(db["title"]).lower() and not db["in_trash"]:
+                    results.append(databases.render_database(ws, ctx, db))
+                continue
             for ds in ws.store.data_sources_of(db["id"]):
                 if q in M.rich_text_plain(ds["title"]).lower() and not ds["in_trash"]:
                     results.append(databases.render_data_source(ws, ctx, ds))
@@ -151,7 +155,20 @@ def search(ws, ctx, params, query, body):
     chunk = results[start:start + size]
     more = start + size < len(results)
     return 200, {"object": "list", "results": chunk, "next_cursor": b64({"k": "search", "o": start + size}) if more else None,
-                 "has_more": more, "type": "page_or_data_source", "page_or_data_source": {}}
+                 "has_more": more, **list_type(ctx)}
+
+
+def list_type(ctx) -> dict:
+    kind = "page_or_database" if ctx.legacy else "page_or_data_source"
+    return {"type": kind, kind: {}}
+
+
+def query_database(ws, ctx, params, query, body):
+    """2022-06-28 `POST /v1/databases/{id}/query`: the query of the database's (only) data source."""
+    db = ws.store.get("databases", params["id"])
+    if db is None:
+        raise not_found("database", params["id"])
+    return query_data_source(ws, ctx, {"id": ws.store.data_sources_of(db["id"])[0]["id"]}, query, body)
 
 
 def _sortable(v: Any) -> Any:
