@@ -12,7 +12,8 @@ request on an endpoint the workspace implements is sent and compared with Notion
   is one of object/array/string/number/boolean/null. Values are ignored, so ids,
   timestamps, urls, titles and cursors never count — but ``null`` vs a string does.
 
-Run ``python tests/local/cassette_replay.py`` for the per-endpoint table and the misses.
+Run ``python tests/local/cassette_replay.py [--http] [folder…]`` for the per-endpoint table and
+the misses (``--http``: through ``serve`` on 127.0.0.1, as ``bot local serve`` runs it).
 The cassettes live in ``../shared/cassettes`` beside the repository (CI) or /work/shared.
 """
 
@@ -156,12 +157,29 @@ class Replayer:
     ids: dict[str, str] = field(default_factory=dict)        # recorded id (dashed) -> local id
     cursors: dict[str, str] = field(default_factory=dict)    # recorded next_cursor -> local one
 
+    http: bool = False  # over 127.0.0.1 through `serve` (what `bot local serve` runs) instead of in-process
+
     def __post_init__(self) -> None:
-        from bot.local import LocalWorkspace
+        from bot.local import LocalWorkspace, serve
 
         self.ws = LocalWorkspace(":memory:")
+        self.server = serve(self.ws, port=0) if self.http else None
         self.bot = self.ws.bot_user_id
         self._seed_people()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+        self.ws.close()
+
+    def _send(self, method: str, path: str, query: dict, headers: dict, payload: bytes) -> tuple[int, bytes]:
+        if self.server is None:
+            status, _, content = self.ws.dispatch(method, path, query, headers, payload)
+            return status, content
+        import httpx
+
+        r = httpx.request(method, self.server.url + path, params=query, headers=headers, content=payload, timeout=30)
+        return r.status_code, r.content
 
     # -- what the recordings refer to
     def _objects(self) -> dict[str, dict]:
@@ -198,7 +216,7 @@ class Replayer:
             h["content-type"] = "application/json"
         h.update(headers or {})
         payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-        status, _, content = self.ws.dispatch(method, path, query or {}, h, payload)
+        status, content = self._send(method, path, query or {}, h, payload)
         try:
             return status, json.loads(content)
         except ValueError:
@@ -331,18 +349,20 @@ def implemented_by(routes) -> Any:
     return check
 
 
-def run(folder: str = SDK_2025) -> list[Outcome]:
+def run(folder: str = SDK_2025, *, http: bool = False, only: tuple[str, ...] = ()) -> list[Outcome]:
     from bot.local.routes import ROUTES
 
     check = implemented_by(ROUTES)
     outcomes: list[Outcome] = []
-    for items in load(folder).values():
-        r = Replayer(items)
+    for name, items in load(folder).items():
+        if only and name not in only:
+            continue
+        r = Replayer(items, http=http)
         r.tolerated = ADDED_SINCE_2024 if folder == SDK_2022 else ()
         try:
             outcomes.extend(r.replay(check))
         finally:
-            r.ws.close()
+            r.close()
     return outcomes
 
 
@@ -367,8 +387,9 @@ if __name__ == "__main__":  # pragma: no cover - a report, not a test
     sys.path.insert(0, str(REPO))
     if cassette_root() is None:
         sys.exit("no cassettes: expected ../shared/cassettes beside the repository")
-    for folder in sys.argv[1:] or [SDK_2025, SDK_2022]:
-        result = run(folder)
+    over_http = "--http" in sys.argv
+    for folder in [a for a in sys.argv[1:] if a != "--http"] or [SDK_2025, SDK_2022]:
+        result = run(folder, http=over_http)
         print(f"# {folder}\n{table(result)}\n")
         for line in misses(result):
             print("  miss:", line)

@@ -66,3 +66,10 @@ def test_2022_06_28_recordings_match_apart_from_fields_added_since():
                 ("POST /v1/databases", "GET /v1/databases/{id}", "PATCH /v1/databases/{id}",
                  "POST /v1/databases/{id}/query", "POST /v1/search")]
     assert len(specific) >= 20 and all(o.ok for o in specific), R.misses(specific)
+
+
+def test_over_http_the_served_workspace_gives_the_same_answers():
+    names = ("test_blocks_delete", "test_data_sources_query", "test_file_uploads_retrieve", "test_api_response_error")
+    outcomes = R.run(R.SDK_2025, http=True, only=names)
+    assert {o.interaction.cassette for o in outcomes} == set(names)
+    assert all(o.ok for o in outcomes), R.misses(outcomes)

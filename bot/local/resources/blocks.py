@@ -184,8 +184,6 @@ def update_block(ws, ctx, params, query, body):
         payload = M.check_obj(body[kind], f"body.{kind}")
         if "children" in payload:
             raise not_present(f"body.{kind}.children", payload["children"])
-        if kind in ("column_list", "divider", "breadcrumb", "child_page"):
-            pass
         new_payload = M.normalize_payload(kind, payload, f"body.{kind}", block_context(ws, ctx), creating=False, existing=data["payload"])
         if kind == "table_row":
             parent = ws.store.block_row(parent_id)
