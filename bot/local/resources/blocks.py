@@ -8,7 +8,7 @@ from .. import model as M
 from ..common import Ctx, b64, new_id, norm_id
 from ..errors import ARCHIVED_ANCESTOR, ARCHIVED_EDIT, body_failed, not_defined, not_found, not_present, shown, validation
 from .. import common
-from . import databases, file_uploads, mentions, pages
+from . import file_uploads, mentions, rows
 
 
 def check_children_request(ws, children: Any, path: str) -> None:
@@ -75,19 +75,11 @@ def insert_children(ws, ctx: Ctx, parent_id: str, page_id: str, parent_block: di
     return ids
 
 
-def add_child_object(ws, ctx: Ctx, kind: str, object_id: str, parent_page_id: str) -> None:
-    """A page or database under a page is also a `child_page`/`child_database` block of that page."""
-    _, hi = ws.store.pos_bounds(parent_page_id)
-    data = {"id": object_id, "type": kind, "payload": {}, "parent": {"type": "page_id", "page_id": parent_page_id},
-            **ws.stamp_new(ctx)}
-    ws.store.put_block(data, parent_page_id, parent_page_id, (hi + 1) if hi is not None else 0)
-
-
 def render_block(ws, ctx: Ctx, data: dict, has_children: bool, in_trash: bool) -> dict:
     if data["type"] == "child_page":
-        return page_as_block(ws, ctx, pages.get_page(ws, data["id"]))
+        return page_as_block(ws, ctx, rows.get_page(ws, data["id"]))
     if data["type"] == "child_database":
-        return databases.database_as_block(ws, ctx, ws.store.get("databases", data["id"]))
+        return database_as_block(ws, ctx, ws.store.get("databases", data["id"]))
     payload = data["payload"]
     if data["type"] in M.MEDIA and payload.get("type") == "file":
         payload = file_uploads.render_file_ref(ws, payload)
@@ -103,7 +95,7 @@ def render_block(ws, ctx: Ctx, data: dict, has_children: bool, in_trash: bool) -
 
 
 def page_as_block(ws, ctx: Ctx, page: dict) -> dict:
-    parent = pages.render_parent(ws, page)
+    parent = rows.render_parent(ws, page)
     if parent["type"] == "data_source_id":  # a block's parent names the database (recorded answers)
         parent = {"type": "database_id", "database_id": parent["database_id"]}
     return {
@@ -112,7 +104,7 @@ def page_as_block(ws, ctx: Ctx, page: dict) -> dict:
         "created_time": page["created_time"], "last_edited_time": page["last_edited_time"],
         "created_by": common.uref(page["created_by"]), "last_edited_by": common.uref(page["last_edited_by"]),
         "has_children": ws.store.has_children(page["id"]), **common.trash_fields(ctx, page["in_trash"]),
-        "type": "child_page", "child_page": {"title": pages.page_title(ws, page)},
+        "type": "child_page", "child_page": {"title": rows.page_title(ws, page)},
     }
 
 
@@ -165,13 +157,13 @@ def update_block(ws, ctx, params, query, body):
     if ws.store.get("pages", params["id"]) is not None:
         if any(k not in ("in_trash", "archived") for k in body):
             raise validation("body failed validation: child_page blocks can only be updated with the Update page endpoint.")
-        return trash_page_via_block(ws, ctx, params["id"], pages.trash_flag(ws, ctx, body))
+        return trash_page_via_block(ws, ctx, params["id"], rows.trash_flag(ws, ctx, body))
     row = ws.store.block_row(params["id"])
     if row is None:
         raise not_found("block", params["id"])
     data, parent_id, page_id, _, trashed = row
     kind = data["type"]
-    flag = pages.trash_flag(ws, ctx, body)
+    flag = rows.trash_flag(ws, ctx, body)
     M.allowed_keys(body, ("in_trash", "archived", "type", kind))
     if "type" in body and body["type"] != kind:
         raise body_failed("body.type", f"should be `{shown(kind)}` (the block's type cannot be changed)", body["type"])
@@ -201,11 +193,11 @@ def update_block(ws, ctx, params, query, body):
 
 
 def trash_page_via_block(ws, ctx, page_id: str, flag: bool | None):
-    page = pages.get_page(ws, page_id)
+    page = rows.get_page(ws, page_id)
     if flag is not None:
         page["in_trash"] = flag
         ws.touch(page, ctx)
-        pages.save_page(ws, page)
+        rows.save_page(ws, page)
         ctx.committed = {"committed_resource_id": page["id"]}
     return 200, page_as_block(ws, ctx, page)
 
@@ -220,7 +212,7 @@ def delete_block(ws, ctx, params, query, body):
     if db is not None:  # Notion trashes the database (recorded: DELETE /v1/blocks/{database_id})
         if db["in_trash"]:
             raise validation(ARCHIVED_EDIT)
-        return 200, databases.trash_database(ws, ctx, db)
+        return 200, trash_database(ws, ctx, db)
     row = ws.store.block_row(params["id"])
     if row is None:
         raise not_found("block", params["id"])
@@ -302,3 +294,22 @@ def append_children(ws, ctx, params, query, body):
         data = ws.store.block_row(bid)[0]
         results.append(render_block(ws, ctx, data, ws.store.has_children(bid), False))
     return 200, {"object": "list", "results": results, "next_cursor": None, "has_more": False, "type": "block", "block": {}}
+
+
+def database_as_block(ws, ctx: Ctx, db: dict) -> dict:
+    return {
+        "object": "block", "id": db["id"], "parent": db.get("parent", rows.WORKSPACE_PARENT),
+        "created_time": db["created_time"], "last_edited_time": db["last_edited_time"],
+        "created_by": common.uref(db["created_by"]), "last_edited_by": common.uref(db["last_edited_by"]),
+        "has_children": False, **common.trash_fields(ctx, db["in_trash"]),
+        "type": "child_database", "child_database": {"title": M.rich_text_plain(db["title"])},
+    }
+
+
+def trash_database(ws, ctx: Ctx, db: dict) -> dict:
+    db["in_trash"] = True
+    ws.touch(db, ctx)
+    ws.store.update_data("databases", db["id"], db)
+    ws.store.set_block_trash(db["id"], True)
+    ctx.committed = {"committed_resource_id": db["id"]}
+    return database_as_block(ws, ctx, db)

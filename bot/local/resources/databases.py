@@ -11,9 +11,8 @@ from .. import model as M
 from ..common import Ctx, new_id, norm_id
 from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, validation
 from .. import common
-from . import blocks, file_uploads, pages
-
-WORKSPACE_PARENT = {"type": "workspace", "workspace": True}
+from . import file_uploads, rows
+from .rows import WORKSPACE_PARENT
 
 
 def create_database(ws, ctx: Ctx, title: str, properties: dict, *, title_rt: list | None = None,
@@ -155,7 +154,7 @@ def render_database(ws, ctx: Ctx, db: dict) -> dict:
         "is_inline": False, **common.trash_fields(ctx, db["in_trash"]), "is_locked": False,
         "created_time": db["created_time"], "last_edited_time": db["last_edited_time"],
         "data_sources": [{"id": s["id"], "name": M.rich_text_plain(s["title"])} for s in sources],
-        "icon": pages.render_icon(ws, db["icon"]), "cover": pages.render_icon(ws, db["cover"]),
+        "icon": file_uploads.render_icon(ws, db["icon"]), "cover": file_uploads.render_icon(ws, db["cover"]),
         "url": f"{ws.public_base_url}/{db['id'].replace('-', '')}", "public_url": None,
     }
 
@@ -165,8 +164,8 @@ def _render_legacy_database(ws, ctx: Ctx, db: dict, ds: dict) -> dict:
     property configs without `description` (recorded 2022-06-28 answers)."""
     schema = {name: {k: v for k, v in cfg.items() if k != "description"} for name, cfg in render_schema(ws, ds).items()}
     return {
-        "object": "database", "id": db["id"], "cover": pages.render_icon(ws, db["cover"]),
-        "icon": pages.render_icon(ws, db["icon"]),
+        "object": "database", "id": db["id"], "cover": file_uploads.render_icon(ws, db["cover"]),
+        "icon": file_uploads.render_icon(ws, db["icon"]),
         "created_time": db["created_time"], "created_by": common.uref(db["created_by"]),
         "last_edited_by": common.uref(db["last_edited_by"]), "last_edited_time": db["last_edited_time"],
         "title": db["title"], "description": db["description"], "is_inline": False, "properties": schema,
@@ -179,7 +178,7 @@ def _render_legacy_database(ws, ctx: Ctx, db: dict, ds: dict) -> dict:
 def render_data_source(ws, ctx: Ctx, ds: dict) -> dict:
     db = ws.store.get("databases", ds["database_id"]) or {}
     return {
-        "object": "data_source", "id": ds["id"], "cover": None, "icon": pages.render_icon(ws, ds.get("icon")),
+        "object": "data_source", "id": ds["id"], "cover": None, "icon": file_uploads.render_icon(ws, ds.get("icon")),
         "created_time": ds["created_time"], "last_edited_time": ds["last_edited_time"],
         "created_by": common.uref(ds["created_by"]), "last_edited_by": common.uref(ds["last_edited_by"]),
         "title": ds["title"], "description": ds["description"], "is_inline": False,
@@ -189,25 +188,6 @@ def render_data_source(ws, ctx: Ctx, ds: dict) -> dict:
         "url": f"{ws.public_base_url}/{ds['database_id'].replace('-', '')}", "public_url": None,
         **common.trash_fields(ctx, ds["in_trash"]),
     }
-
-
-def database_as_block(ws, ctx: Ctx, db: dict) -> dict:
-    return {
-        "object": "block", "id": db["id"], "parent": db.get("parent", WORKSPACE_PARENT),
-        "created_time": db["created_time"], "last_edited_time": db["last_edited_time"],
-        "created_by": common.uref(db["created_by"]), "last_edited_by": common.uref(db["last_edited_by"]),
-        "has_children": False, **common.trash_fields(ctx, db["in_trash"]),
-        "type": "child_database", "child_database": {"title": M.rich_text_plain(db["title"])},
-    }
-
-
-def trash_database(ws, ctx: Ctx, db: dict) -> dict:
-    db["in_trash"] = True
-    ws.touch(db, ctx)
-    ws.store.update_data("databases", db["id"], db)
-    ws.store.set_block_trash(db["id"], True)
-    ctx.committed = {"committed_resource_id": db["id"]}
-    return database_as_block(ws, ctx, db)
 
 
 def _parent_page(ws, parent: Any, path: str) -> tuple[dict, str | None]:
@@ -220,7 +200,7 @@ def _parent_page(ws, parent: Any, path: str) -> tuple[dict, str | None]:
     pid = norm_id(str(parent["page_id"]))
     if pid is None:
         raise body_failed(f"{path}.page_id", "should be a valid uuid", parent["page_id"])
-    page = pages.get_page(ws, pid)
+    page = rows.get_page(ws, pid)
     if page["in_trash"]:
         raise validation(ARCHIVED_EDIT)
     return {"type": "page_id", "page_id": pid}, pid
@@ -243,7 +223,7 @@ def create_database_endpoint(ws, ctx, params, query, body):
         db["description"] = M.rich_text(body["description"], "body.description")
         ws.store.update_data("databases", db_id, db)
     if page_id is not None:
-        blocks.add_child_object(ws, ctx, "child_database", db_id, page_id)
+        rows.add_child_object(ws, ctx, "child_database", db_id, page_id)
     ctx.committed = {"committed_resource_id": db_id}
     return 200, render_database(ws, ctx, db)
 
@@ -321,7 +301,7 @@ def update_data_source(ws, ctx, params, query, body):
         ds["description"] = M.rich_text(body["description"], "body.description")
     if "icon" in body:
         ds["icon"] = M.icon(body["icon"], "body.icon", lambda r, p: file_uploads.attach_upload(ws, r, p))
-    flag = pages.trash_flag(ws, ctx, body)
+    flag = rows.trash_flag(ws, ctx, body)
     if flag is not None:
         ds["in_trash"] = flag
     if body.get("properties") is not None:
@@ -345,7 +325,7 @@ def update_database(ws, ctx, params, query, body):
     for key in ("icon", "cover"):
         if key in body:
             db[key] = M.icon(body[key], f"body.{key}", lambda r, p: file_uploads.attach_upload(ws, r, p))
-    flag = pages.trash_flag(ws, ctx, body)
+    flag = rows.trash_flag(ws, ctx, body)
     if flag is not None:
         db["in_trash"] = flag
         ws.store.set_block_trash(db["id"], flag)

@@ -160,3 +160,10 @@ def serve_file(ws, path: str):
         return 404, {"content-type": "text/plain"}, b"Not found"
     return 200, {"content-type": up.get("content_type") or "application/octet-stream",
                  "content-length": str(len(content))}, content
+
+
+def render_icon(ws, ic: dict | None) -> dict | None:
+    """An icon or cover as answered: a Notion-hosted file gets a fresh expiring URL."""
+    if ic and ic.get("type") == "file":
+        return render_file_ref(ws, ic)
+    return ic

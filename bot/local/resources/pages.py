@@ -7,9 +7,11 @@ from typing import Any
 
 from .. import model as M
 from ..common import Ctx, b64, new_id, norm_id
-from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, not_present, shown, too_long, validation
+from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, shown, too_long, validation
 from .. import common
-from . import blocks, databases, file_uploads, mentions
+from . import blocks, databases, file_uploads, mentions, rows
+from .file_uploads import render_icon
+from .rows import get_page, page_title, page_url, render_parent, save_page, schema_of, trash_flag  # noqa: F401  (pages.* names)
 
 
 def property_value(ws, ctx: Ctx, ds: dict, prop: dict, value: Any, path: str, label: str) -> Any:
@@ -167,45 +169,6 @@ def render_property(ws, ds: dict, prop: dict, page: dict) -> dict:
     return {"id": pid, "type": kind, kind: v}
 
 
-# A page outside a database has one property, its title, keyed "title" (recorded answers).
-STANDALONE_SCHEMA = {"id": None, "props": {"title": {"id": "title", "name": "title", "type": "title", "config": {}}},
-                     "order": ["title"]}
-
-
-def schema_of(ws, page: dict) -> dict:
-    """The data source a page's properties follow, or the title-only schema of a standalone page."""
-    if page.get("data_source_id"):
-        return ws.store.get("data_sources", page["data_source_id"])
-    return {**STANDALONE_SCHEMA, "props": dict(STANDALONE_SCHEMA["props"])}
-
-
-def render_parent(ws, page: dict, legacy: bool = False) -> dict:
-    if page.get("data_source_id"):
-        ds = ws.store.get("data_sources", page["data_source_id"])
-        if legacy:
-            return {"type": "database_id", "database_id": ds["database_id"]}
-        return {"type": "data_source_id", "data_source_id": ds["id"], "database_id": ds["database_id"]}
-    return dict(page["parent"])
-
-
-def save_page(ws, page: dict) -> None:
-    ws.store.put("pages", page["id"], page, data_source_id=page.get("data_source_id") or "", seq=page["seq"],
-                 in_trash=int(page["in_trash"]))
-    # a page under a page is also a child_page block of its parent: keep that row's trash flag in step
-    ws.store.set_block_trash(page["id"], bool(page["in_trash"]))
-
-
-def get_page(ws, page_id: str) -> dict:
-    p = ws.store.get("pages", page_id)
-    if p is None:
-        raise not_found("page", page_id)
-    return p
-
-
-def page_url(ws, page_id: str) -> str:
-    return f"{ws.public_base_url}/p/{page_id.replace('-', '')}"
-
-
 def render_page(ws, ctx: Ctx, page: dict) -> dict:
     ds = schema_of(ws, page)
     props = {}
@@ -221,10 +184,6 @@ def render_page(ws, ctx: Ctx, page: dict) -> dict:
         **common.trash_fields(ctx, page["in_trash"]), "is_archived": False, "is_locked": page.get("is_locked", False),
         "properties": props, "url": page_url(ws, page["id"]), "public_url": None,
     }
-
-
-def page_title(ws, page: dict) -> str:
-    return M.rich_text_plain(page["props"].get("title") or [])
 
 
 def create_page(ws, ctx, params, query, body):
@@ -254,7 +213,7 @@ def create_page(ws, ctx, params, query, body):
         page["cover"] = M.icon(body["cover"], "body.cover", lambda r, p: file_uploads.attach_upload(ws, r, p)) if body["cover"] is not None else None
     save_page(ws, page)
     if parent_page is not None:
-        blocks.add_child_object(ws, ctx, "child_page", page_id, parent_page["id"])
+        rows.add_child_object(ws, ctx, "child_page", page_id, parent_page["id"])
     if children:
         blocks.insert_children(ws, ctx, page_id, page_id, None, children, "body.children", 1, {"type": "end"})
     ctx.committed = {"committed_resource_id": page_id}
@@ -318,20 +277,6 @@ def retrieve_page(ws, ctx, params, query, body):
     return 200, render_page(ws, ctx, get_page(ws, params["id"]))
 
 
-def trash_flag(ws, ctx: Ctx, body: dict) -> bool | None:
-    flag = None
-    if "archived" in body:
-        if ctx.new_api:
-            raise not_present("body.archived", body["archived"])
-        flag = M.check_bool(body["archived"], "body.archived")
-    if "in_trash" in body:
-        t = M.check_bool(body["in_trash"], "body.in_trash")
-        if flag is not None and flag != t:
-            raise validation("body failed validation: body.archived and body.in_trash must match when both are provided.")
-        flag = t
-    return flag
-
-
 def update_page(ws, ctx, params, query, body):
     page = get_page(ws, params["id"])
     M.allowed_keys(body, ("properties", "icon", "cover", "in_trash", "archived", "is_locked", "is_archived", "erase_content", "template"))
@@ -357,9 +302,3 @@ def update_page(ws, ctx, params, query, body):
     save_page(ws, page)
     ctx.committed = {"committed_resource_id": page["id"]}
     return 200, render_page(ws, ctx, page)
-
-
-def render_icon(ws, ic: dict | None) -> dict | None:
-    if ic and ic.get("type") == "file":
-        return file_uploads.render_file_ref(ws, ic)
-    return ic
