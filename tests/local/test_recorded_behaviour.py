@@ -61,6 +61,10 @@ def test_database_created_under_a_page_and_trashed_through_the_blocks_endpoint(n
     block = notion.blocks.delete(db["id"])
     assert block["type"] == "child_database" and block["child_database"] == {"title": "DB"} and block["in_trash"] is True
     assert notion.databases.retrieve(db["id"])["in_trash"] is True
+    assert notion.blocks.children.list(root["id"])["results"] == []
+    restored = notion.blocks.update(db["id"], archived=False)
+    assert restored["type"] == "child_database" and restored["in_trash"] is False
+    assert [b["type"] for b in notion.blocks.children.list(root["id"])["results"]] == ["child_database"]
 
 
 def test_paragraphs_carry_a_null_icon(notion):

@@ -158,6 +158,12 @@ def update_block(ws, ctx, params, query, body):
         if any(k not in ("in_trash", "archived") for k in body):
             raise validation("body failed validation: child_page blocks can only be updated with the Update page endpoint.")
         return trash_page_via_block(ws, ctx, params["id"], rows.trash_flag(ws, ctx, body))
+    db = ws.store.get("databases", params["id"])
+    if db is not None:
+        if any(k not in ("in_trash", "archived") for k in body):
+            raise validation("body failed validation: child_database blocks can only be updated with the Update database endpoint.")
+        flag = rows.trash_flag(ws, ctx, body)
+        return 200, trash_database(ws, ctx, db, flag) if flag is not None else database_as_block(ws, ctx, db)
     row = ws.store.block_row(params["id"])
     if row is None:
         raise not_found("block", params["id"])
@@ -306,10 +312,10 @@ def database_as_block(ws, ctx: Ctx, db: dict) -> dict:
     }
 
 
-def trash_database(ws, ctx: Ctx, db: dict) -> dict:
-    db["in_trash"] = True
+def trash_database(ws, ctx: Ctx, db: dict, flag: bool = True) -> dict:
+    db["in_trash"] = flag
     ws.touch(db, ctx)
     ws.store.update_data("databases", db["id"], db)
-    ws.store.set_block_trash(db["id"], True)
+    ws.store.set_block_trash(db["id"], flag)
     ctx.committed = {"committed_resource_id": db["id"]}
     return database_as_block(ws, ctx, db)
