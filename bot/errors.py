@@ -18,6 +18,7 @@ class ExitStatus(IntEnum):
     ERROR = 1  # nothing half-published
     CHANGES_PENDING = 2  # `publish --dry-run --detailed-exitcode` found changes to make
     LOCK_BUSY = 3  # another bot process holds the publish lock
+    USAGE = 64  # EX_USAGE (sysexits.h): a mistyped command line; nothing was run
     INTERRUPTED = 130  # SIGINT (Ctrl-C); SIGTERM is 143 (128 + signal number)
     TERMINATED = 143
 
@@ -75,6 +76,17 @@ class ContentError(BotError):
 
 class ConfigError(BotError):
     """Settings or the target database are not usable as configured."""
+
+
+class UsageError(BotError):
+    """The command line itself is wrong (unknown flag, missing value, conflicting flags)."""
+
+    exit_code = ExitStatus.USAGE
+
+    def __init__(self, message: str, usage: str = "", hint: str | None = None):
+        super().__init__(message)
+        self.usage = usage
+        self.hint = hint
 
 
 class SelectionError(BotError):

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Union
 
 from .bilingual import language_link, other_lang
@@ -214,6 +216,43 @@ def _diff_region(parent_id: str, olds: list[dict], news: list[dict], anchor: str
     return anchor
 
 
+# ---------------------------------------------------------------------------- Markdown for people
+def local_image_names(blocks: list[dict], base_dir: Path) -> dict[str, str]:
+    """sha16 of each local image → its path as the content file names it (relative to the file)."""
+    names: dict[str, str] = {}
+    for b in _walk(blocks):
+        local = b.get("bot_local_file")
+        if local:
+            names[local["sha256"][:16]] = os.path.relpath(local["path"], Path(base_dir).resolve())
+    return names
+
+
+def comparable_markdown(blocks: list[dict], images: dict[str, str]) -> str:
+    """Markdown of `blocks` for the plan's diff and drift report: an image uploaded from a local
+    file reads as its relative path, both in the content (never the editor's absolute path) and
+    in Notion (instead of the hosted URL), so an unchanged page shows no hunk."""
+    return blocks_to_markdown([_comparable(b, images) for b in blocks])
+
+
+def _comparable(block: dict, images: dict[str, str]) -> dict:
+    kind = block["type"]
+    body = block.get(kind) or {}
+    out = block
+    if kind == "image":
+        sha16 = normalize_block(block)["image"].get("local_sha16")
+        if sha16 in images:
+            out = {**block, "bot_local_file": {"path": images[sha16], "sha256": sha16}}
+    if body.get("children"):
+        out = {**out, kind: {**body, "children": [_comparable(c, images) for c in body["children"]]}}
+    return out
+
+
+def _walk(blocks: list[dict]):
+    for b in blocks:
+        yield b
+        yield from _walk(children_of(b))
+
+
 # ---------------------------------------------------------------------------- drift
 def detect_drift(page: dict, blocks: list[dict], bot_user_id: str) -> Drift | None:
     """Anything last edited by someone other than the bot's own user is drift.
@@ -307,7 +346,8 @@ def plan_variant(
     desired = _desired_properties(variant, target)
     icon = desired_icon(variant, target.mapping)
     blocks = ([language_link(variant.lang, sibling_url)] if has_sibling else []) + body
-    plan = VariantPlan(slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_markdown=blocks_to_markdown(blocks))
+    images = local_image_names(blocks, variant.path.parent)
+    plan = VariantPlan(slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_markdown=comparable_markdown(blocks, images))
     plan.sibling_pending = has_sibling and not sibling_url
     sibling_lang = other_lang(variant.lang)
     if plan.sibling_pending:
@@ -319,7 +359,7 @@ def plan_variant(
         plan.properties, plan.icon, plan.children = desired, icon, blocks
         return plan
     plan.page_id, plan.url = live.id, live.url
-    plan.live_markdown = blocks_to_markdown(live.blocks)
+    plan.live_markdown = comparable_markdown(live.blocks, images)
     targets = [PropertyTarget(name, target.property_types.get(name, "title" if name == target.title_property else "")) for name in desired]
     plan.properties, plan.property_changes = diff_properties(desired, live.page.get("properties", {}), targets, normalize_value)
     if icon and (live.page.get("icon") or {}).get("emoji") != icon["emoji"]:

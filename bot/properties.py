@@ -111,7 +111,8 @@ def normalize_properties(props: dict, mapping: Mapping) -> dict[str, Any]:
     return out
 
 
-def display_value(kind: str, normalized: Any) -> str:
+def display_value(kind: str, normalized: Any, width: int | None = 80) -> str:
+    """One line for a plan; `width=None` keeps the whole text (preview, `local show`)."""
     if normalized is None or normalized == "" or normalized == []:
         return "(empty)"
     if kind == "date":
@@ -122,4 +123,4 @@ def display_value(kind: str, normalized: Any) -> str:
     if isinstance(normalized, float) and normalized.is_integer():
         return str(int(normalized))
     text = str(normalized)
-    return text if len(text) <= 80 else text[:77] + "…"
+    return text if width is None or len(text) <= width else text[: width - 3] + "…"

@@ -61,7 +61,7 @@ class PublishOptions:
 
 
 class Publisher:
-    def __init__(self, session: Session, all_variants: list[Variant], options: PublishOptions, progress: Callable[[str], None] | None = None, advance: Callable[[str], None] | None = None):
+    def __init__(self, session: Session, all_variants: list[Variant], options: PublishOptions, progress: Callable[[str], None] | None = None, advance: Callable[[str], None] | None = None, on_planned: Callable[[list["VariantResult"]], None] | None = None):
         self.session = session
         self.api = session.api
         self.mapping = session.mapping
@@ -70,6 +70,7 @@ class Publisher:
         self.options = options
         self.progress = progress or (lambda message: None)
         self.advance = advance or (lambda slug: None)  # called once per variant applied
+        self.on_planned = on_planned or (lambda results: None)  # the plan, before anything is written
         self._url_cache: dict[str, str | None] = {}
         self._pending_links: dict[str, set[str]] = {}  # slug -> linked slugs without a page yet
 
@@ -160,16 +161,18 @@ class Publisher:
         """Plan every variant of every group first — duplicates and drift stop the run before
         anything is written — then apply group by group (unless dry run)."""
         planned = [(group, *self.plan_group(group)) for group in groups]
+        as_planned = [
+            VariantResult(v, p, "drift" if p.drift else p.action, 0, reports[p.slug])
+            for group, plans, _, reports in planned
+            for v, p in zip(group, plans)
+        ]
+        self.on_planned(as_planned)  # so a failure from here on can still show the plan (--json)
         drifted = [p for _, plans, _, _ in planned for p in plans if p.drift]
         if drifted and self.options.on_drift == "fail" and not self.options.dry_run:
             names = "; ".join(f"{p.slug}: {p.drift.describe()}" for p in drifted)
             raise DriftError(f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits, or --on-drift skip.")
         if self.options.dry_run:
-            return [
-                VariantResult(v, p, "drift" if p.drift else p.action, 0, reports[p.slug])
-                for group, plans, _, reports in planned
-                for v, p in zip(group, plans)
-            ]
+            return as_planned
         from .apply import Writer
 
         writer = Writer(self.api)

@@ -8,14 +8,15 @@ publish lock, and whether one week's drift or duplicates stop the others.
 
 from __future__ import annotations
 
+import threading
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, ContextManager, Iterator
 
-from .clock import SYSTEM_CLOCK, Clock
+from .clock import SYSTEM_CLOCK, Clock, SystemClock
 from .errors import BotError
 from .publish import PublishOptions, Publisher, VariantResult
-from .runs import Ledger, RunRecorder, VariantEntry, content_hash, record_run
+from .runs import Ledger, RunInterrupted, RunRecorder, VariantEntry, content_hash, record_run
 from .settings import Settings
 from .source import Variant, read_all
 
@@ -28,6 +29,51 @@ def default_session(settings: Settings, clock: Clock):
     from .session import open_session
 
     return open_session(settings, clock=clock)
+
+
+class StoppableClock:
+    """Wraps a clock so that sleeping (pacing, Retry-After, back-off) ends at once on stop."""
+
+    def __init__(self, base: Clock, stop: threading.Event, reason: str = "stop requested"):
+        self.base = base
+        self.stop = stop
+        self.reason = reason  # recorded in the ledger, e.g. "SIGTERM: stop requested"
+
+    def monotonic(self) -> float:
+        return self.base.monotonic()
+
+    def now(self) -> datetime:
+        return self.base.now()
+
+    def sleep(self, seconds: float) -> None:
+        self.check()
+        if isinstance(self.base, SystemClock):
+            if seconds > 0 and self.stop.wait(seconds):
+                raise RunInterrupted(f"{self.reason} while waiting")
+        else:
+            self.base.sleep(seconds)
+        self.check()
+
+    def check(self) -> None:
+        if self.stop.is_set():
+            raise RunInterrupted(self.reason)
+
+
+def stop_between_requests(clock: StoppableClock) -> Callable[[object], None]:
+    """A session hook: once a stop was asked for, the request in flight completes and no
+    other is sent."""
+
+    def hook(session) -> None:
+        previous_hook = session.api.on_request
+
+        def after_request(method, path, status):
+            if previous_hook:
+                previous_hook(method, path, status)
+            clock.check()
+
+        session.api.on_request = after_request
+
+    return hook
 
 
 @dataclass
@@ -68,6 +114,7 @@ def run_publish(
     isolate: tuple[type[BotError], ...] = (),
     progress: Callable[[str], None] | None = None,
     advance: Callable[[str], None] | None = None,
+    on_planned: Callable[[list[VariantResult]], None] | None = None,
 ) -> PublishRun:
     """Publish the weeks `select` picks.
 
@@ -96,7 +143,7 @@ def run_publish(
             rec.attach(session)
         if on_session:
             on_session(session)
-        publisher = Publisher(session, run.variants, options, progress=progress, advance=advance)
+        publisher = Publisher(session, run.variants, options, progress=progress, advance=advance, on_planned=on_planned)
         if isolate:
             for group in groups:
                 try:

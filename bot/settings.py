@@ -64,11 +64,62 @@ class Settings(BaseSettings):
         return specific or self.notion_database_id
 
 
+OWN_PREFIXES = ("BOT_", "NOTION_")
+
+
+def known_settings() -> list[str]:
+    return sorted(name.upper() for name in Settings.model_fields)
+
+
+def unknown_settings(environ: dict[str, str], dotenv: dict[str, str | None]) -> tuple[list[str], list[str]]:
+    """(errors, warnings) for setting names nobody reads — a typo such as BOT_TIMEZOME would
+    otherwise be ignored and the default used in silence.
+
+    Every name in `.env` (the bot's own file) must be known. In the environment, an unknown
+    `BOT_*` is an error; an unknown `NOTION_*` only a warning when it looks like a typo of a
+    known one (other Notion tools share that prefix)."""
+    import difflib
+
+    known = known_settings()
+
+    def closest(name: str) -> str:
+        match = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.6)
+        return f" — did you mean {match[0]}?" if match else f" (known settings: {', '.join(known)})"
+
+    errors = [f"unknown setting {name} in .env{closest(name)}" for name in dotenv if name.upper() not in known]
+    warnings = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(OWN_PREFIXES) or upper in known or name in dotenv:
+            continue
+        if upper.startswith("BOT_"):
+            errors.append(f"unknown setting {name} in the environment{closest(name)}")
+        elif difflib.get_close_matches(upper, known, n=1, cutoff=0.8):
+            warnings.append(f"unknown setting {name} in the environment is ignored{closest(name)}")
+    return errors, warnings
+
+
+def _dotenv_names(path: Path = Path(".env")) -> dict[str, str | None]:
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return dict(dotenv_values(path))
+
+
 def load_settings(**overrides) -> Settings:
+    import logging
+    import os
+
     from pydantic import ValidationError
 
     from .errors import ConfigError
 
+    errors, warnings = unknown_settings(dict(os.environ), _dotenv_names())
+    if errors:
+        raise ConfigError("\n".join(errors) + "\n(settings are documented in README → Configuration and .env.example)")
+    for warning in warnings:
+        logging.getLogger("bot").warning(warning)
     try:
         return Settings(**overrides)
     except ValidationError as exc:

@@ -104,7 +104,7 @@ class FrontMatter(BaseModel):
     def _slug_matches(self) -> "FrontMatter":
         expected = f"{self.series}-{self.lang}-{self.week}"
         if self.slug != expected:
-            raise ValueError(f"slug {self.slug!r} must be {expected!r} (series-lang-week)")
+            raise ValueError(f"slug {self.slug!r} must be {expected!r} (series-lang-week: from `series:`, `lang:` and `week: {self.week}`)")
         return self
 
 
@@ -190,6 +190,8 @@ def read_variant(path: Path) -> Variant:
                 message = "required field is missing"
             elif err["type"] == "extra_forbidden":
                 message = f"unknown field (allowed: {', '.join(FrontMatter.model_fields)})"
+            if field is None and message.startswith("slug "):  # series-lang-week: the slug line names it
+                field = "slug"
             line = lines.get(field, 1) if field else 1
             problems.append(Problem(path, line, field, message))
         raise ContentError(problems) from None
@@ -271,6 +273,11 @@ def select_week(variants: list[Variant], spec: str) -> list[Variant]:
     year, number = parse_week_spec(spec)
     candidates = [v for v in variants if v.week.endswith(f"-W{number:02d}") and (year is None or v.week.startswith(year))]
     if not candidates:
+        year_pattern = year or r"\d{4}"
+        in_folder = [v for v in variants if re.fullmatch(rf"{year_pattern}-W{number:02d}", v.path.parent.name)]
+        if in_folder:
+            v = in_folder[0]
+            raise SelectionError(f"--week {spec!r}: {v.path}:{v.field_lines.get('week', 1)} is in folder {v.path.parent.name}/ but says `week: {v.week}`: fix the week or move the file")
         known = ", ".join(sorted({v.week for v in variants})) or "none"
         raise SelectionError(f"--week {spec!r}: no content for that week (weeks in content: {known})")
     weeks = sorted({v.week for v in candidates})

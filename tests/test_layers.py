@@ -13,11 +13,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "bot"
 
 # Lowest first. A module may import modules of its own layer or of layers below it.
 LAYERS: list[tuple[str, list[str]]] = [
-    ("foundation", ["bot", "bot.__main__", "bot.errors", "bot.clock", "bot.state", "bot.bilingual", "bot.settings"]),
+    ("foundation", ["bot", "bot.__main__", "bot.errors", "bot.clock", "bot.state", "bot.bilingual", "bot.settings", "bot.rules"]),
     ("converter", ["bot.convert"]),
     ("notion double", ["bot.local"]),
     ("notion client", ["bot.notion"]),
-    ("content", ["bot.source", "bot.mapping", "bot.properties", "bot.progress"]),
+    ("content", ["bot.source", "bot.due", "bot.mapping", "bot.properties", "bot.progress"]),
     ("plan", ["bot.plan"]),
     ("connection", ["bot.session", "bot.lock", "bot.runs"]),
     ("engine", ["bot.apply", "bot.publish"]),

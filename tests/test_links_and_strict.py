@@ -45,8 +45,8 @@ def test_strict_turns_degradations_into_errors_before_any_write(cli, env):
     line = next(l for l in err.splitlines() if "cobolish" in l)
     assert "rec-weekly/2026-W22/en.md:" in line
     assert not (env / "state" / "local-notion.sqlite3").exists() or "created" not in out
-    # without --strict it publishes and shows the degradation
-    code, out, _ = cli("publish", "--week", "W22")
+    # --allow code-language publishes it and shows the degradation (README → The rule table)
+    code, out, _ = cli("publish", "--week", "W22", "--allow", "code-language")
     assert code == 0 and "degraded:" in out and "cobolish" in out
 
 

@@ -13,15 +13,17 @@ import json
 import sys
 
 from .. import __version__
-from ..errors import BotError, ContentError, ExitStatus
+from ..errors import BotError, ContentError, ExitStatus, UsageError
 from . import editor, local, publish, schedule
 from .common import configure_logging, stderr
+from .usage import BotArgumentParser, selected_parser
 
 COMMAND_GROUPS = (publish, local, editor, schedule)  # the order `bot --help` lists them in
+CONTENT_ERROR_OUTCOME = {"publish": "nothing was published", "run-due": "nothing was published", "preview": "no preview was written"}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bot", description="Publish the weekly Markdown newsletter into Notion (or the embedded local workspace when NOTION_TOKEN is unset).")
+    parser = BotArgumentParser(prog="bot", description="Publish the weekly Markdown newsletter into Notion (or the embedded local workspace when NOTION_TOKEN is unset).")
     parser.add_argument("--version", action="version", version=f"bot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in COMMAND_GROUPS:
@@ -35,12 +37,26 @@ def _json_error(args, exc: BotError, problems: list[dict] | None = None) -> None
         error = {"type": type(exc).__name__, "message": str(exc), "exit_code": int(exc.exit_code), "hint": getattr(exc, "hint", None)}
         if problems is not None:
             error["problems"] = problems
-        print(json.dumps({"error": error}, ensure_ascii=False, indent=2))
+        # what the command had planned (or done) before it failed, e.g. the per-page plan on drift
+        print(json.dumps({"error": error, **getattr(exc, "payload", {})}, ensure_ascii=False, indent=2))
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Parse, reporting unknown arguments against the subcommand they were given to."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        raise selected_parser(parser, args).unrecognized(extras)
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parse(parser, argv)
+    except UsageError as exc:
+        stderr(exc.usage.rstrip())
+        stderr(f"error: {exc}" + (f" — {exc.hint}" if exc.hint else ""))
+        return int(exc.exit_code)
     if not getattr(args, "func", None):
         parser.print_help()
         return ExitStatus.ERROR
@@ -50,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     except ContentError as exc:
         for problem in exc.problems:
             stderr(f"{problem}")
-        stderr(f"error: {len(exc.problems)} problem(s) in content; nothing was published")
+        stderr(f"error: {len(exc.problems)} problem(s) in content; {CONTENT_ERROR_OUTCOME.get(args.command, 'fix them and run the command again')}")
         _json_error(args, exc, [p.to_dict() for p in exc.problems])
         return int(exc.exit_code)
     except BotError as exc:

@@ -14,7 +14,22 @@ ON_DRIFT = ("fail", "skip", "overwrite")
 
 
 def stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """Notes and progress. A closed stderr (`bot run-due 2>&1 | head`) must not fail the run:
+    from then on they are dropped."""
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except (BrokenPipeError, ValueError):  # ValueError: already closed
+        _drop_stream("stderr")
+
+
+def _drop_stream(name: str) -> None:
+    import os
+
+    try:
+        devnull = open(os.devnull, "w", encoding="utf-8")
+    except OSError:
+        return
+    setattr(sys, name, devnull)
 
 
 def load_settings():
@@ -36,6 +51,20 @@ def add_json_flag(p: argparse.ArgumentParser, help: str = "machine-readable outp
 
 def add_on_drift_flag(p: argparse.ArgumentParser, help: str) -> None:
     p.add_argument("--on-drift", choices=ON_DRIFT, default="fail", help=help)
+
+
+def add_selection_flags(p: argparse.ArgumentParser, week_help: str = "W22 or 2026-W22 (the year is inferred when only one year has that week)", all_help: str = "every week in the content directory") -> None:
+    """--week and --all, which exclude each other (giving both is a usage error, exit 64)."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--week", help=week_help)
+    group.add_argument("--all", action="store_true", help=all_help)
+
+
+def add_allow_flag(p: argparse.ArgumentParser) -> None:
+    from ..rules import ALLOWABLE
+
+    p.add_argument("--allow", action="append", default=[], choices=ALLOWABLE, metavar="RULE",
+                   help=f"accept content breaking this rule (repeatable; one of {', '.join(ALLOWABLE)}): it becomes a warning, listed as `degraded:` (README → The rule table)")
 
 
 def add_lang_flag(p: argparse.ArgumentParser, help: str = "only this language variant (default: both)") -> None:

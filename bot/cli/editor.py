@@ -11,15 +11,18 @@ import json
 import sys
 from pathlib import Path
 
-from ..errors import BotError, ExitStatus, SelectionError
-from .common import add_json_flag, add_lang_flag, add_output_flags, configure_logging, load_settings, select_variants, stderr, with_diagnostics
+from ..errors import BotError, ExitStatus, SelectionError, UsageError
+from .common import add_allow_flag, add_json_flag, add_lang_flag, add_output_flags, configure_logging, load_settings, select_variants, stderr, with_diagnostics
 
 EPILOG_VALIDATE = """\
 output: one line per problem, `file:line:col: level: message` (level: error or warning).
-exit status: 0 no errors (warnings allowed), 1 errors found.
+exit status: 0 no errors (warnings allowed), 1 errors found, 64 usage error.
+levels: one rule table for validate and publish (README → The rule table): an error here is
+refused by `bot publish`; a warning is published and listed as `degraded:`.
 examples:
   bot validate                                   # everything under BOT_CONTENT_DIR
-  bot validate content/rec-weekly/2026-W22       # one week, checked against all content
+  bot validate --week W22                        # one week, checked against all content
+  bot validate content/rec-weekly/2026-W22/en.md # one file
   bot validate --json | jq '.diagnostics[]'
 """
 
@@ -50,8 +53,10 @@ def register(subparsers) -> None:
         "conversion degradations.",
     )
     v.add_argument("paths", nargs="*", metavar="PATH", help="content files or directories (default: all of BOT_CONTENT_DIR)")
+    v.add_argument("--week", help="only this week: W22 or 2026-W22 (checked against all content)")
     add_json_flag(v, "machine-readable report on stdout")
     v.add_argument("--strict", action="store_true", help="treat warnings (degradations) as errors, like `bot publish --strict`")
+    add_allow_flag(v)
     add_output_flags(v, verbose=False, quiet_help="no notes or progress on stderr")
     v.set_defaults(func=cmd_validate)
 
@@ -89,10 +94,15 @@ def register(subparsers) -> None:
 
 # --------------------------------------------------------------------------- validate
 def cmd_validate(args) -> int:
-    from ..editor.validate import validate
+    from ..editor.validate import validate, week_paths
 
     settings = load_settings()
-    result = validate(settings, [Path(p) for p in args.paths] or None, strict=args.strict)
+    paths = [Path(p) for p in args.paths]
+    if args.week:
+        if paths:
+            raise UsageError("give PATHs or --week, not both")
+        paths = week_paths(settings.bot_content_dir, args.week)
+    result = validate(settings, paths or None, strict=args.strict, allow=frozenset(args.allow))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -101,7 +111,7 @@ def cmd_validate(args) -> int:
     if not args.quiet:
         stderr(result.summary())
         if result.errors:
-            stderr("fix the errors above, then run `bot validate` again; `bot publish` refuses content with errors")
+            stderr("fix the errors above, then run `bot validate` again; `bot publish` refuses content with errors (README → The rule table)")
     return ExitStatus.ERROR if result.errors else ExitStatus.SUCCESS
 
 

@@ -29,7 +29,8 @@ def register(sub) -> None:
     local_sub = local.add_subparsers(dest="local_command", metavar="LOCAL_COMMAND")
     show = local_sub.add_parser("show", help="print a page's properties and body (Markdown) from the workspace")
     show.add_argument("slug")
-    show.add_argument("--format", choices=["md", "json"], default="md")
+    show.add_argument("--json", action="store_true", help="the page and its blocks as the API returns them")
+    show.add_argument("--format", choices=["md", "json"], default=None, help=argparse.SUPPRESS)  # deprecated alias of --json
     show.set_defaults(func=cmd_show)
 
     s = local_sub.add_parser("serve", help="serve the local workspace over HTTP (Notion's REST API on 127.0.0.1)",
@@ -48,7 +49,6 @@ def register(sub) -> None:
 def cmd_show(args) -> int:
     from ..bilingual import LANGS
     from ..convert import blocks_to_markdown
-    from ..properties import display_value, normalize_value
     from ..session import open_session
 
     settings = load_settings()
@@ -66,7 +66,9 @@ def cmd_show(args) -> int:
         blocks = session.api.read_tree(page["id"])
     finally:
         session.close()
-    if args.format == "json":
+    if args.format is not None:
+        stderr("note: --format is deprecated: use --json (or nothing, for Markdown)")
+    if args.json or args.format == "json":
         print(json.dumps({"page": page, "blocks": blocks}, ensure_ascii=False, indent=2))
         return ExitStatus.SUCCESS
     print(f"# page {page['id']}  {page.get('url', '')}")
@@ -75,10 +77,23 @@ def cmd_show(args) -> int:
         print(f"icon: {icon}")
     for name, value in page.get("properties", {}).items():
         kind = value.get("type")
-        print(f"{name}: {display_value(kind, normalize_value(kind, value.get(kind))) if kind else value}")
+        print(f"{name}: {_shown(kind, value, settings.zone) if kind else value}")
     print()
     print(blocks_to_markdown(blocks))
     return ExitStatus.SUCCESS
+
+
+def _shown(kind: str, value: dict, zone) -> str:
+    """A property as an editor reads it: whole text, dates in BOT_TIMEZONE (Notion stores UTC)."""
+    from datetime import datetime
+
+    from ..properties import display_value, normalize_value
+
+    if kind == "date" and value.get("date"):
+        moments = [value["date"].get(k) for k in ("start", "end")]
+        local = [datetime.fromisoformat(m).astimezone(zone).strftime("%Y-%m-%d %H:%M") if m and "T" in m else m for m in moments]
+        return local[0] + (f" → {local[1]}" if local[1] else "") + f" ({zone.key})"
+    return display_value(kind, normalize_value(kind, value.get(kind)), width=None)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -94,7 +109,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     public = f"http://{args.host}:{args.port}"
     ws = LocalWorkspace(_db_path(settings), public_base_url=public, bot_token=_token(settings))
     ws.faults = plan
-    handle = serve(ws, args.host, args.port, page_renderer=render_live_page)
+    try:
+        handle = serve(ws, args.host, args.port, page_renderer=render_live_page)
+    except OSError as exc:
+        ws.close()
+        error = BotError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        error.hint = "pick another port with --port (0 = any free port), or stop the process using it"
+        raise error from None
     if args.port == 0:
         ws.public_base_url = handle.url
     print(f"Local Notion workspace: {handle.url}  (data: {_db_path(settings)})", file=sys.stderr)

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import ExitStatus
-from .common import add_json_flag, add_lang_flag, add_on_drift_flag, add_output_flags, configure_logging, load_settings, select_variants, stderr, with_diagnostics
+from ..errors import BotError, ExitStatus, SelectionError
+from ..runs import RunInterrupted
+from .common import add_allow_flag, add_json_flag, add_lang_flag, add_on_drift_flag, add_output_flags, add_selection_flags, configure_logging, load_settings, select_variants, stderr, with_diagnostics
 
 
 def register(sub) -> None:
-    p = sub.add_parser("publish", help="create or update the pages of a week (upsert by slug)", description="Create or update the Notion pages of a week: only what differs is written; a second run writes nothing.")
-    p.add_argument("--week", help="W22 or 2026-W22 (the year is inferred when only one year has that week)")
-    p.add_argument("--all", action="store_true", help="every week in the content directory")
+    p = sub.add_parser("publish", help="create or update the pages of a week (upsert by slug)", description="Create or update the Notion pages of a week: only what differs is written; a second run writes nothing. A `status: Published` variant dated in the future waits for its date (see --publish-early).")
+    add_selection_flags(p)
     add_lang_flag(p)
     p.add_argument("--dry-run", action="store_true", help="show the plan; write nothing")
     p.add_argument("--detailed-exitcode", action="store_true", help="with --dry-run: exit 0 when nothing would change, 2 when changes are pending, 1 on error")
     add_on_drift_flag(p, "when a page was edited in Notion since the bot last wrote it (default: fail)")
     p.add_argument("--strict", action="store_true", help="treat any conversion degradation as an error")
+    add_allow_flag(p)
+    p.add_argument("--publish-early", action="store_true", help="also create/update `status: Published` variants whose date is still in the future (they go live at once)")
     add_json_flag(p)
     add_output_flags(p)
     p.set_defaults(func=cmd_publish)
@@ -31,49 +36,117 @@ def register(sub) -> None:
 
 # --------------------------------------------------------------------------- publish
 def cmd_publish(args) -> int:
+    from ..clock import SYSTEM_CLOCK
+    from ..due import waiting_until
     from ..editor import preflight
     from ..lock import publish_lock
     from ..progress import Progress
     from ..publish import PublishOptions, group_by_week
-    from ..runner import run_publish
-    from .render import plan_text, summary_text
+    from ..runner import StoppableClock, run_publish, stop_between_requests
+    from .render import plan_text, summary_text, waiting_text
 
     settings = load_settings()
     configure_logging(args, settings)
     all_variants, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
-    preflight(settings, chosen, strict=args.strict)  # nothing is written when content is invalid
+    accepted = preflight(settings, chosen, strict=args.strict, allow=frozenset(args.allow))  # nothing is written when content is invalid
+    # The due rule (bot.due) holds for manual runs too: a Published issue dated in the future
+    # is not created or updated before its date unless --publish-early says so.
+    waiting = [] if args.publish_early else waiting_until(chosen, SYSTEM_CLOCK.now(), settings.zone)
+    waits = {v.slug for _, v in waiting}
+    due = [v for v in chosen if v.slug not in waits]
     options = PublishOptions(dry_run=args.dry_run, on_drift=args.on_drift, strict=args.strict)
     note = ("--all" if args.all else f"--week {args.week}") + (f" --lang {args.lang}" if args.lang else "")
+    stop = StopOnSignal()
+    clock = StoppableClock(SYSTEM_CLOCK, stop.event, reason="stop requested")
 
     def open_announced(settings, clock):
         from ..session import open_session
 
         return open_session(settings, clock=clock, announce=None if args.quiet else stderr)
 
-    with Progress(total=len(chosen), quiet=args.quiet, description="publishing") as progress:
+    planned: list = []
+    with Progress(total=len(due), quiet=args.quiet, description="publishing") as progress, stop.installed(clock):
         # Every week is planned before anything is written (drift or duplicate pages anywhere
         # stop the whole run); then the weeks are applied one by one. Real runs go into the
         # run ledger (`bot runs`), including lock-busy and interrupted ones.
-        run = run_publish(
-            settings, options, lambda variants, rec: group_by_week(chosen),
-            variants=all_variants,
-            trigger=None if args.dry_run else "manual", note=note,
-            lock=None if args.dry_run else (lambda: publish_lock(settings.state_dir, settings.bot_lock_wait)),
-            session_factory=open_announced, progress=progress.note, advance=progress.advance,
-        )
+        try:
+            run = run_publish(
+                settings, options, lambda variants, rec: group_by_week(due),
+                variants=all_variants,
+                trigger=None if args.dry_run else "manual", note=note,
+                lock=None if args.dry_run else (lambda: publish_lock(settings.state_dir, settings.bot_lock_wait)),
+                clock=clock, session_factory=open_announced, on_session=stop_between_requests(clock),
+                progress=progress.note, advance=progress.advance, on_planned=planned.extend,
+            )
+        except RunInterrupted:
+            stderr(f"{stop.name}: stopped after the request in flight; the run is recorded as interrupted (`bot runs`); publish again to finish")
+            return 128 + stop.signum
+        except BotError as exc:  # with --json, scripts still get what was planned
+            exc.payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in planned], "waiting": _waiting_json(waiting)}
+            raise
     for warning in run.warnings:
         stderr(f"warning: {warning}")
     results, stats = run.results, run.stats
     if args.json:
-        payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in results], "requests": stats}
+        payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in results], "waiting": _waiting_json(waiting), "degraded": [d.to_dict() for d in accepted], "requests": stats}
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif args.dry_run:
-        print(plan_text(results, color=sys.stdout.isatty()))
+        print(plan_text(results, color=sys.stdout.isatty(), waiting=waiting))
+        _print_accepted(accepted)
     else:
-        print(summary_text(results))
-        print(f"Requests: {stats['reads']} reads, {stats['writes']} writes, {stats['retries']} retries.")
+        if results:
+            print(summary_text(results))
+        if waiting:
+            print(waiting_text(waiting))
+        _print_accepted(accepted)
+        print(f"Requests: {stats.get('reads', 0)} reads, {stats.get('writes', 0)} writes, {stats.get('retries', 0)} retries.")
     pending = any(r.plan.action != "unchanged" or r.plan.drift for r in results)
     return ExitStatus.CHANGES_PENDING if args.detailed_exitcode and args.dry_run and pending else ExitStatus.SUCCESS
+
+
+def _print_accepted(accepted) -> None:
+    """Warnings of the rule table the converter does not list itself (e.g. a missing variant
+    accepted with --allow variant, a title naming another week): published, and said so."""
+    for d in accepted:
+        print(f"    degraded: {d.path}:{d.line}: {d.rule}: {d.message}")
+
+
+def _waiting_json(waiting) -> list[dict]:
+    return [{"slug": v.slug, "lang": v.lang, "week": v.week, "path": str(v.path), "action": "waiting", "due_at": moment.isoformat()} for moment, v in waiting]
+
+
+class StopOnSignal:
+    """SIGTERM and SIGINT stop a publish the same way: the request in flight completes, waits
+    are cut short, nothing more is sent, the lock is released and the ledger records the run
+    as interrupted by that signal (exit 128 + signal number)."""
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.signum = signal.SIGINT
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name
+
+    @contextmanager
+    def installed(self, clock):
+        def on_signal(signum, frame):
+            if self.event.is_set():  # asked twice: stop now
+                raise RunInterrupted(f"{signal.Signals(signum).name}: stopped at once")
+            self.signum = signum
+            clock.reason = f"{self.name}: stop requested"
+            self.event.set()
+            stderr(f"{self.name}: stopping after the request in flight")
+
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals are delivered to the main thread only
+            return
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 # --------------------------------------------------------------------------- convert
@@ -84,7 +157,10 @@ def cmd_convert(args) -> int:
     from ..source import read_variant
 
     settings = load_settings()
-    variant = read_variant(Path(args.file))
+    path = Path(args.file)
+    if not path.is_file():
+        raise SelectionError(f"{path}: no such file (content lives under BOT_CONTENT_DIR, e.g. content/rec-weekly/2026-W22/en.md)")
+    variant = read_variant(path)
     mapping = load_mapping(settings.bot_mapping)
     result = convert_markdown(variant.body, ConvertOptions(line_offset=variant.body_line - 1, base_dir=variant.path.parent))
     properties = desired_properties(variant, mapping, settings.zone)

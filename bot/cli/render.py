@@ -19,7 +19,15 @@ def _color(line: str, enabled: bool) -> str:
     return f"{code}{line}{RESET}" if code else line
 
 
-def plan_text(results: list[VariantResult], color: bool = False) -> str:
+def waiting_text(waiting) -> str:
+    """Variants the due rule holds back: `status: Published` with a date still to come."""
+    return "\n".join(
+        f"… {v.slug} ({v.lang})  waiting until {moment.isoformat(timespec='minutes')} (status: Published, dated in the future: not created or updated before then; --publish-early sends it now)"
+        for moment, v in waiting
+    )
+
+
+def plan_text(results: list[VariantResult], color: bool = False, waiting=()) -> str:
     out: list[str] = []
     counts = {"create": 0, "update": 0, "unchanged": 0, "drift": 0}
     for r in results:
@@ -55,7 +63,10 @@ def plan_text(results: list[VariantResult], color: bool = False) -> str:
             out.append(f"    note: {note}")
         for d in r.report:
             out.append(f"    degraded: line {d.line}: {d.construct}: {d.message}")
-    out.append(f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['unchanged']} unchanged" + (f", {counts['drift']} drifted." if counts["drift"] else "."))
+    if waiting:
+        out.append(waiting_text(waiting))
+    out.append(f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['unchanged']} unchanged"
+               + (f", {counts['drift']} drifted" if counts["drift"] else "") + (f", {len(waiting)} waiting" if waiting else "") + ".")
     return "\n".join(out)
 
 

@@ -53,6 +53,8 @@ def cmd_run_due(args) -> int:
 
     settings = load_settings()
     clock = _clock(args, settings)
+    if args.now:
+        return _rehearse(args, settings, clock)
     progress = (lambda message: None) if args.quiet else _stderr
     runner = DueRunner(settings, clock=clock, lock_wait=args.lock_wait, on_drift=args.on_drift, progress=progress)
     received: list[int] = []
@@ -82,6 +84,35 @@ def cmd_run_due(args) -> int:
     if result.outcome == "interrupted" and received:
         return 128 + received[0]
     return result.exit_code
+
+
+def _rehearse(args, settings, clock) -> int:
+    """`run-due --now T`: what would go out at T — a dry-run plan of every variant due then,
+    and the ones still waiting. Nothing is written: not to Notion, not to the ledger."""
+    from ..due import is_due, waiting_until
+    from ..editor.validate import preflight
+    from ..publish import PublishOptions, group_by_week
+    from ..runner import run_publish
+    from .common import with_diagnostics
+    from .publish import _waiting_json
+    from .render import plan_text
+
+    from ..source import read_all
+
+    variants = with_diagnostics(settings, lambda: read_all(settings.bot_content_dir))
+    now = clock.now().astimezone(settings.zone)
+    waiting = waiting_until(variants, now, settings.zone)
+    due = [v for v in variants if is_due(v, now, settings.zone)]
+    preflight(settings, due)  # a scheduled run would not publish a week with errors
+    progress = (lambda message: None) if args.quiet else _stderr
+    progress(f"rehearsal at {now.isoformat(timespec='minutes')}: nothing is written to Notion or the run ledger")
+    run = run_publish(settings, PublishOptions(dry_run=True, on_drift=args.on_drift), lambda _variants, _rec: group_by_week(due), variants=variants, progress=progress)
+    if args.json:
+        payload = {"rehearsal": True, "now": now.isoformat(), "variants": [r.to_dict() for r in run.results], "waiting": _waiting_json(waiting), "requests": run.stats}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print(plan_text(run.results, waiting=waiting))
+    return ExitStatus.SUCCESS
 
 
 def cmd_runs(args) -> int:
@@ -122,7 +153,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("run-due", help="publish what is due now, once, and exit (for cron, systemd timers, CI)", description="One due-check run: every Published variant whose date has come, and every Draft/Invisible one, is created or updated; future-dated ones wait. Exit 0 success, 1 failed, 3 lock busy, 130/143 interrupted.")
     run_options(p)
     add_json_flag(p, "the ledger entry of this run on stdout")
-    p.add_argument("--now", metavar="ISO", help="pretend it is this time (rehearsal: what would go out then?)")
+    p.add_argument("--now", metavar="ISO", help="rehearsal: show the plan of what would go out at this time (BOT_TIMEZONE unless an offset is given); writes nothing to Notion or the ledger")
     add_output_flags(p, quiet_help=quiet_help)
     p.set_defaults(func=cmd_run_due)
 

@@ -151,7 +151,7 @@ def render_page(page: PreviewPage, mapping: Mapping) -> str:
         elif prop.type == "date" and value:
             shown = html.escape(value["start"].replace("T", " ") + (f" ({value['time_zone']})" if value.get("time_zone") else ""))
         else:
-            shown = html.escape(display_value(prop.type, normalized))
+            shown = html.escape(display_value(prop.type, normalized, width=None))  # the whole summary, as Notion shows it
         out.append(f'<tr data-property="{html.escape(prop.property)}"><th>{html.escape(prop.property)}</th><td>{shown}</td></tr>')
     out.append("</table>")
     if page.report:
@@ -408,7 +408,7 @@ def render_live_page(page: dict, blocks: list[dict]) -> str:
             date = value["date"]  # as Notion returns it: local time with its offset
             shown = html.escape(date["start"].replace("T", " ").replace(".000", "") + (f" ({date['time_zone']})" if date.get("time_zone") else ""))
         else:
-            shown = html.escape(display_value(kind, normalized))
+            shown = html.escape(display_value(kind, normalized, width=None))
         rows.append(f'<tr data-property="{html.escape(name)}"><th>{html.escape(name)}</th><td>{shown}</td></tr>')
     article = (
         f'<article class="page" id="{html.escape(page.get("id", ""))}">'

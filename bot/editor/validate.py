@@ -1,19 +1,9 @@
 """`bot validate`: check content and mapping without touching Notion or the local workspace.
 
-Rules (each diagnostic carries a short rule id, shown in --json):
-
-- ``file``          the file is readable: exists, ≤ MAX_FILE_BYTES, UTF-8, not empty
-- ``front-matter``  YAML syntax, required fields, field types, slug pattern (series-lang-week)
-- ``mapping``       the mapping file parses and only names front-matter fields that exist
-- ``slug``          slugs are unique across all content; one variant per language and week
-- ``variant``       both language variants (en and zh) of a week are present
-- ``link``          relative links point at an existing content file; #anchors at a heading
-- ``image``         local images exist
-- ``code-language`` fenced code languages are known to Notion
-- ``limits``        the converted blocks respect Notion's request limits
-- ``degradation``   the converter's report: constructs Notion cannot show exactly (warnings)
-
-Errors make the run fail (exit 1); warnings do not, unless ``strict``.
+Each diagnostic carries a rule id (shown in --json); its level comes from the one rule table in
+`bot.rules`, which `bot publish` and the scheduler apply too. Errors make the run fail
+(exit 1); warnings do not, unless ``strict``; ``allow`` turns an allowable rule's errors into
+warnings.
 """
 
 from __future__ import annotations
@@ -30,9 +20,11 @@ import yaml
 from ..convert import ConvertOptions, check_limits, convert_markdown
 from ..convert.parser import get_parser
 from ..errors import ContentError, Problem
-from ..source import LANGS, FrontMatter, Variant, discover, read_variant, slug_conflicts
+from ..source import LANGS, WEEK_RE, FrontMatter, Variant, discover, read_variant, slug_conflicts
+from ..rules import REPORTED_BY_CONVERTER, level_of
 from .diagnostics import Diagnostic, column_of, display_path, line_text, value_column
 
+_WEEK_IN_TEXT = re.compile(r"\b\d{4}-W\d{2}\b")
 _SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 _PLACEHOLDER = "https://validate.invalid/"
 
@@ -72,45 +64,63 @@ class ValidationResult:
 
 
 # --------------------------------------------------------------------------- entry points
-def validate(settings, paths: list[Path] | None = None, *, strict: bool = False) -> ValidationResult:
+def validate(settings, paths: list[Path] | None = None, *, strict: bool = False, allow: frozenset[str] = frozenset()) -> ValidationResult:
     """Validate `paths` (files or directories; default: all content) against all content.
 
     Cross-file rules (slug uniqueness, language variants, relative links) always look at every
     content file, so a single file is checked in context. Reads files only.
     """
-    return _Validator(settings, strict).run(paths)
+    return _Validator(settings, strict, frozenset(allow)).run(paths)
 
 
-def preflight(settings, variants: list[Variant], *, strict: bool = False) -> None:
+def preflight(settings, variants: list[Variant], *, strict: bool = False, allow: frozenset[str] = frozenset()) -> list[Diagnostic]:
     """Raise ContentError when the content about to be published has validation errors.
 
-    Meant for `bot publish` before it opens a session: the same rules as `bot validate`
-    for exactly the files being published, so nothing is written when they fail.
+    The same rules, at the same levels (bot.rules), as `bot validate` for exactly the
+    files being published, so nothing is written when they fail. Returns the warnings the
+    converter's own report does not list (the publisher shows those as `degraded:`).
     """
-    result = validate(settings, [v.path for v in variants], strict=strict)
-    # Publishing a week with one variant, an unknown code language or an unresolved link is
-    # allowed (the publisher reports it as a degradation); `bot validate` and --strict refuse it.
-    blocking = [d for d in result.errors if strict or d.rule not in PUBLISH_TOLERATES]
-    if blocking:
-        raise ContentError([d.to_problem() for d in blocking])
+    result = validate(settings, [v.path for v in variants], strict=strict, allow=allow)
+    if result.errors:
+        raise ContentError([d.to_problem() for d in result.errors])
+    return [d for d in result.warnings if d.rule not in REPORTED_BY_CONVERTER]
 
 
-PUBLISH_TOLERATES = {"variant", "code-language", "link", "image"}
+def week_paths(content_dir: Path, spec: str) -> list[Path]:
+    """The content files of one week (`W22`, `2026-W22`): by front matter when it reads, by
+    folder name otherwise — so a week whose files do not parse is still validated."""
+    from ..errors import SelectionError
+    from ..source import parse_week_spec
+
+    year, number = parse_week_spec(spec)
+    year_pattern = year or r"\d{4}"
+    pattern = re.compile(rf"{year_pattern}-W{number:02d}")
+    found = []
+    for path in discover(Path(content_dir)) if Path(content_dir).is_dir() else []:
+        try:
+            week = read_variant(path).week
+        except ContentError:
+            week = path.parent.name
+        if pattern.fullmatch(week) or pattern.fullmatch(path.parent.name):
+            found.append(path)
+    if not found:
+        raise SelectionError(f"--week {spec!r}: no content files for that week under {content_dir}")
+    return found
 
 
 # --------------------------------------------------------------------------- the validator
 class _Validator:
-    def __init__(self, settings, strict: bool):
+    def __init__(self, settings, strict: bool, allow: frozenset[str] = frozenset()):
         self.settings = settings
         self.strict = strict
+        self.allow = allow
         self.out: list[Diagnostic] = []
         self._lines: dict[Path, list[str]] = {}
         self._headings: dict[Path, set[str] | None] = {}
 
     # -- reporting ------------------------------------------------------------
-    def report(self, path: Path | str, line: int | None, column: int | None, level: str, message: str, *, field: str | None = None, rule: str) -> None:
-        if self.strict and level == "warning":
-            level = "error"
+    def report(self, path: Path | str, line: int | None, column: int | None, message: str, *, field: str | None = None, rule: str) -> None:
+        level = level_of(rule, allow=self.allow, strict=self.strict)  # the rule table decides, for every command
         # The file as the user named it (BOT_CONTENT_DIR / a PATH argument); other files in messages relative to cwd.
         self.out.append(Diagnostic(os.fspath(path), line or 1, column or 1, level, message, field, rule))
 
@@ -131,7 +141,7 @@ class _Validator:
             selected = self.expand(paths)
         else:
             if not content_dir.is_dir():
-                self.report(content_dir, None, None, "error", "content directory not found: create it or set BOT_CONTENT_DIR", rule="file")
+                self.report(content_dir, None, None, "content directory not found: create it or set BOT_CONTENT_DIR", rule="file")
             selected = all_files
         self.content_files = {p.resolve() for p in all_files} | {p.resolve() for p in selected}
         selected_set = {p.resolve() for p in selected}
@@ -150,6 +160,7 @@ class _Validator:
         self.check_slugs(variants, selected_set)
         self.check_variants(variants, selected_set)
         for variant in chosen:
+            self.check_week(variant)
             self.check_body(variant)
         result = ValidationResult([os.fspath(p) for p in selected], self.out)
         result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.level != "error"))
@@ -162,12 +173,12 @@ class _Validator:
             if p.is_dir():
                 found = discover(p)
                 if not found:
-                    self.report(p, None, None, "warning", "no .md content files in this directory", rule="file")
+                    self.report(p, None, None, "no .md content files in this directory", rule="empty-directory")
                 out.extend(found)
             elif p.exists():
                 out.append(p)
             else:
-                self.report(p, None, None, "error", "file not found: check the path (content lives under BOT_CONTENT_DIR)", rule="file")
+                self.report(p, None, None, "file not found: check the path (content lives under BOT_CONTENT_DIR)", rule="file")
         return out
 
     # -- mapping --------------------------------------------------------------
@@ -179,17 +190,17 @@ class _Validator:
             mapping = load_mapping(path)
         except ContentError as exc:
             for problem in exc.problems:
-                self.report(path, problem.line, None, "error", f"{problem.message}; fix {path} (see the comments in mappings/rec-weekly.yaml)", field=problem.field, rule="mapping")
+                self.report(path, problem.line, None, f"{problem.message}; fix {path} (see the comments in mappings/rec-weekly.yaml)", field=problem.field, rule="mapping")
             return
         known = set(FrontMatter.model_fields)
         lines = self.lines_of(path)
         for name in mapping.properties:
             if name not in known:
                 line = next((i for i, text in enumerate(lines, 1) if text.strip().startswith(f"{name}:")), None)
-                self.report(path, line, column_of(line_text(lines, line or 0), name), "error",
+                self.report(path, line, column_of(line_text(lines, line or 0), name),
                             f"maps front-matter field {name!r}, which content cannot have (fields: {', '.join(known)})", field="properties", rule="mapping")
         if mapping.page_icon and mapping.page_icon not in known:
-            self.report(path, None, None, "error", f"page_icon names unknown front-matter field {mapping.page_icon!r}", field="page_icon", rule="mapping")
+            self.report(path, None, None, f"page_icon names unknown front-matter field {mapping.page_icon!r}", field="page_icon", rule="mapping")
 
     # -- per-file problems from bot.source ---------------------------------------
     def source_problem(self, path: Path, problem: Problem) -> None:
@@ -205,7 +216,7 @@ class _Validator:
             message = f"required field is missing: add `{problem.field}: …` to the front matter"
         elif message.startswith("file is") and "bytes" in message:
             message += "; content files are Markdown text — link large media instead of embedding it"
-        self.report(path, line, column, "error", message, field=problem.field, rule=rule)
+        self.report(path, line, column, message, field=problem.field, rule=rule)
 
     # -- cross-file rules -------------------------------------------------------
     def field_position(self, variant: Variant, name: str) -> tuple[int | None, int | None]:
@@ -225,7 +236,7 @@ class _Validator:
                 continue
             others = ", ".join(display_path(o.path) for o in conflict.others)
             line, col = self.field_position(v, conflict.field)
-            self.report(v.path, line, col, "error", f"{conflict.message} {others}: {advice[conflict.field]}", field=conflict.field, rule="slug")
+            self.report(v.path, line, col, f"{conflict.message} {others}: {advice[conflict.field]}", field=conflict.field, rule="slug")
 
     def check_variants(self, variants: list[Variant], selected: set[Path]) -> None:
         groups: dict[tuple[str, str], list[Variant]] = {}
@@ -243,9 +254,28 @@ class _Validator:
                     if expected.resolve() in self.unreadable:
                         continue  # it exists but has its own errors (reported for that file)
                     line, col = self.field_position(v, "lang")
-                    self.report(v.path, line, col, "error",
+                    self.report(v.path, line, col,
                                 f"no {lang} variant of {series} {week}: add {display_path(expected)} with `lang: {lang}`, `week: {week}`, `series: {series}` "
                                 "(the two variants link to each other)", field="lang", rule="variant")
+
+    def check_week(self, variant: Variant) -> None:
+        """A file copied from last week keeps last week's folder, date or title by mistake."""
+        week = variant.week
+        folder = variant.path.parent.name
+        if WEEK_RE.match(folder) and folder != week:
+            line, col = self.field_position(variant, "week")
+            self.report(variant.path, line, col, f"week {week} is in folder {folder}/: move the file to {folder[:5]}{week[5:]}/ or set `week: {folder}`"
+                        f" (`--week {folder[5:]}` looks for {folder})", field="week", rule="week")
+        dated = variant.front.date
+        year, number, _ = dated.isocalendar()
+        date_week = f"{year}-W{number:02d}"
+        if date_week < week:  # later is fine: an issue can be postponed; earlier goes out too soon
+            line, col = self.field_position(variant, "date")
+            self.report(variant.path, line, col, f"date {dated:%Y-%m-%d %H:%M} is in {date_week}, before {week}: set the date of this issue (a copied file keeps last week's)", field="date", rule="week-date")
+        other = next((w for w in _WEEK_IN_TEXT.findall(variant.front.title) if w != week), None)
+        if other:
+            line, col = self.field_position(variant, "title")
+            self.report(variant.path, line, col, f"title names {other} but the file is {week}: update the title", field="title", rule="week-title")
 
     # -- body ---------------------------------------------------------------------
     def check_body(self, variant: Variant) -> None:
@@ -260,7 +290,7 @@ class _Validator:
             if d.construct == "code_language":
                 word = re.search(r"'([^']*)'", d.message)
                 lang = word.group(1) if word else None
-                self.report(path, d.line, column_of(text, lang) if lang else None, "error",
+                self.report(path, d.line, column_of(text, lang) if lang else None,
                             f"unknown code language {lang!r}: Notion would show it as plain text — use a language Notion knows "
                             "(python, bash, json, yaml, sql, …; see bot/convert/languages.py) or `text`", rule="code-language")
             elif d.construct == "image" and "not found" in d.message:
@@ -269,10 +299,10 @@ class _Validator:
                 continue  # the anchor is broken: reported as an error already
             else:
                 needle = re.search(r"'([^']+)'", d.message)
-                self.report(path, d.line, column_of(text, needle.group(1) if needle else None), "warning",
+                self.report(path, d.line, column_of(text, needle.group(1) if needle else None),
                             f"{d.construct}: {d.message}", rule="degradation")
         for violation in check_limits(conversion.blocks):
-            self.report(path, variant.body_line, None, "error", f"exceeds a Notion limit: {violation}", rule="limits")
+            self.report(path, variant.body_line, None, f"exceeds a Notion limit: {violation}", rule="limits")
 
     def check_links(self, variant: Variant) -> set[tuple[int, str]]:
         """Relative links, anchors and local images; returns (line, href) of reported errors."""
@@ -289,13 +319,13 @@ class _Validator:
                     continue
                 local = variant.path.parent / target.split("#", 1)[0].split("?", 1)[0]
                 if not local.is_file():
-                    self.report(variant.path, line, column, "error", f"image {target!r} not found (looked for {display_path(local)}): add the file or fix the path", rule="image")
+                    self.report(variant.path, line, column, f"image {target!r} not found (looked for {display_path(local)}): add the file or fix the path", rule="image")
                     errors.update({(line, target), (line, href)})
                 continue
             if target.startswith("#"):
                 anchor = target[1:]
                 if anchor and anchor not in self.headings(variant.path):
-                    self.report(variant.path, line, column, "error", f"anchor {target!r} matches no heading in this file{_known(self.headings(variant.path))}", rule="link")
+                    self.report(variant.path, line, column, f"anchor {target!r} matches no heading in this file{_known(self.headings(variant.path))}", rule="link")
                     errors.update({(line, target), (line, href)})
                 continue
             if _SCHEME.match(target) or target.startswith("//"):
@@ -303,15 +333,15 @@ class _Validator:
             path_part, _, anchor = target.partition("#")
             linked = (variant.path.parent / path_part).resolve()
             if not linked.exists():
-                self.report(variant.path, line, column, "error",
+                self.report(variant.path, line, column,
                             f"broken relative link {target!r}: {display_path(linked)} does not exist — fix the path or link an https:// URL", rule="link")
                 errors.update({(line, target), (line, href)})
             elif linked not in self.content_files:
-                self.report(variant.path, line, column, "error",
+                self.report(variant.path, line, column,
                             f"relative link {target!r} is not a content file: relative links must point at another newsletter file (.md under BOT_CONTENT_DIR); use an https:// URL for anything else", rule="link")
                 errors.update({(line, target), (line, href)})
             elif anchor and anchor not in self.headings(linked):
-                self.report(variant.path, line, column, "error", f"anchor #{anchor} matches no heading in {display_path(linked)}{_known(self.headings(linked))}", rule="link")
+                self.report(variant.path, line, column, f"anchor #{anchor} matches no heading in {display_path(linked)}{_known(self.headings(linked))}", rule="link")
                 errors.update({(line, target), (line, href)})
         return errors
 

@@ -61,6 +61,31 @@ def read_page(workspace: LocalWorkspace, page_id: str) -> tuple[dict, list[dict]
     return page, children(page["id"])
 
 
+def page_index(workspace: LocalWorkspace) -> bytes:
+    """`GET /`: the workspace's pages, each linking to its `/p/<id>` view."""
+    import html
+    import json
+
+    headers = {"Authorization": f"Bearer {workspace.bot_token}", "Notion-Version": "2025-09-03"}
+    pages, cursor = [], None
+    while True:
+        body = {"filter": {"property": "object", "value": "page"}, "page_size": 100, **({"start_cursor": cursor} if cursor else {})}
+        status, _, content = workspace.dispatch("POST", "/v1/search", {}, headers, json.dumps(body).encode())
+        result = json.loads(content) if status == 200 else {}
+        pages.extend(result.get("results", []))
+        cursor = result.get("next_cursor")
+        if not result.get("has_more") or not cursor:
+            break
+
+    def title(page: dict) -> str:
+        prop = next((v for v in page.get("properties", {}).values() if v.get("type") == "title"), {})
+        return "".join(t.get("plain_text", "") for t in prop.get("title", [])) or page["id"]
+
+    items = "".join(f'<li><a href="/p/{html.escape(p["id"].replace("-", ""))}">{html.escape(title(p))}</a></li>' for p in sorted(pages, key=title))
+    return (f"<!DOCTYPE html><html><head><meta charset=utf-8><title>Local Notion workspace</title></head><body>"
+            f"<h1>Local Notion workspace</h1><p>{len(pages)} page(s)</p><ul>{items}</ul></body></html>").encode("utf-8")
+
+
 def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=None):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -73,6 +98,8 @@ def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=Non
             parts = urlsplit(self.path)
             if page_renderer is not None and self.command == "GET" and parts.path.startswith("/p/"):
                 return self._page(parts.path[3:])
+            if page_renderer is not None and self.command == "GET" and parts.path in ("/", "/index.html"):
+                return self._html(200, page_index(workspace))
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
             query = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -99,6 +126,9 @@ def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=Non
                 status, content = 200, page_renderer(page, blocks).encode("utf-8")
             except LookupError:
                 status, content = 404, b"<!DOCTYPE html><title>Not found</title><p>No such page in this workspace.</p>"
+            self._html(status, content)
+
+        def _html(self, status: int, content: bytes) -> None:
             self.send_response(status)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(content)))

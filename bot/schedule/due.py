@@ -1,14 +1,7 @@
-"""What is due, and one due-check run: publish every due variant with the usual engine.
+"""One due-check run: publish every due variant with the usual engine.
 
-The due rule (documented in README → Scheduled publishing):
-
-* ``status: Published`` with a ``date`` in the future (in BOT_TIMEZONE) **waits**: its page is
-  neither created nor updated before that moment, so a finished issue can sit in content/
-  and go live on its date. A date without a time means midnight. The scheduler looks at
-  every minute boundary, so a page goes live within the minute of its date.
-* ``status: Published`` dated now or in the past is **due**: created or updated.
-* ``Draft`` and ``Invisible`` are **due** whatever their date: they are synced as they are
-  (the blog hides them), so editors can preview them in Notion.
+The due rule itself lives in `bot.due` (shared with `bot publish`); the scheduler looks at
+every minute boundary, so a page goes live within the minute of its date.
 
 A due variant whose page is already up to date costs only reads: the engine writes nothing
 when nothing differs. A waiting variant is not touched even if its page exists already
@@ -21,80 +14,22 @@ import logging
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import datetime, timezone
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from ..clock import SYSTEM_CLOCK, Clock, SystemClock
+from ..due import became_due, due_at, is_due, waiting_until  # noqa: F401 - re-exported
+from ..clock import SYSTEM_CLOCK, Clock
 from ..errors import BotError, ContentError, DriftError, DuplicatePagesError, ExitStatus, LockBusyError
 from ..lock import SCHEDULED_LOCK_WAIT
 from ..settings import Settings
 from ..source import Variant
+from ..runner import StoppableClock, failed_entry, stop_between_requests
 from ..runs import Ledger, RunInterrupted, RunRecorder, VariantEntry, content_hash
 
 log = logging.getLogger("bot.schedule")
 
 DEFAULT_LOCK_WAIT = SCHEDULED_LOCK_WAIT
-
-
-def due_at(variant: Variant, zone: ZoneInfo) -> datetime | None:
-    """When the variant may go live; None when it never waits (Draft, Invisible)."""
-    if variant.front.status != "Published":
-        return None
-    value = variant.front.date
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
-    if isinstance(value, date):
-        return datetime.combine(value, time(0), zone)
-    return None
-
-
-def is_due(variant: Variant, now: datetime, zone: ZoneInfo) -> bool:
-    moment = due_at(variant, zone)
-    return moment is None or moment <= now
-
-
-def waiting_until(variants: list[Variant], now: datetime, zone: ZoneInfo) -> list[tuple[datetime, Variant]]:
-    """Variants that wait, soonest first."""
-    out = [(due_at(v, zone), v) for v in variants if not is_due(v, now, zone)]
-    return sorted(out, key=lambda pair: (pair[0], pair[1].slug))
-
-
-def became_due(variants: list[Variant], after: datetime, now: datetime, zone: ZoneInfo) -> list[tuple[datetime, Variant]]:
-    """Variants whose date fell in (after, now]."""
-    out = []
-    for v in variants:
-        moment = due_at(v, zone)
-        if moment is not None and after < moment <= now:
-            out.append((moment, v))
-    return sorted(out, key=lambda pair: (pair[0], pair[1].slug))
-
-
-class StoppableClock:
-    """Wraps a clock so that sleeping (pacing, Retry-After, back-off) ends at once on stop."""
-
-    def __init__(self, base: Clock, stop: threading.Event):
-        self.base = base
-        self.stop = stop
-
-    def monotonic(self) -> float:
-        return self.base.monotonic()
-
-    def now(self) -> datetime:
-        return self.base.now()
-
-    def sleep(self, seconds: float) -> None:
-        self.check()
-        if isinstance(self.base, SystemClock):
-            if seconds > 0 and self.stop.wait(seconds):
-                raise RunInterrupted("stop requested while waiting")
-        else:
-            self.base.sleep(seconds)
-        self.check()
-
-    def check(self) -> None:
-        if self.stop.is_set():
-            raise RunInterrupted("stop requested")
 
 
 @dataclass
@@ -229,24 +164,33 @@ class DueRunner:
                 rec.add([_waiting_entry(v, moment) for moment, v in waiting])
                 for moment, v in waiting:
                     self.progress(f"{v.slug}: waiting until {moment.isoformat(timespec='minutes')}")
-            return group_by_week([v for v in variants if is_due(v, now, self.zone)])
-
-        def stop_between_requests(session) -> None:
-            previous_hook = session.api.on_request
-
-            def after_request(method, path, status):
-                if previous_hook:
-                    previous_hook(method, path, status)
-                clock.check()  # the request completed; stop before sending the next one
-
-            session.api.on_request = after_request
+            return self._valid_weeks(group_by_week([v for v in variants if is_due(v, now, self.zone)]), rec)
 
         return run_publish(
             self.settings, PublishOptions(on_drift=self.on_drift), select,
             trigger=trigger, scheduled_for=scheduled_for, note=note, ledger=self.ledger, on_start=started,
-            lock=self._lock, clock=clock, session_factory=self.session_factory, on_session=stop_between_requests,
+            lock=self._lock, clock=clock, session_factory=self.session_factory, on_session=stop_between_requests(clock),
             isolate=(DriftError, DuplicatePagesError, ContentError), progress=self.progress,
         )
+
+    def _valid_weeks(self, groups: list[list[Variant]], rec: RunRecorder) -> list[list[Variant]]:
+        """The rule table holds for scheduled runs too: a week `bot validate` finds errors in is
+        not published (recorded failed); the other weeks go out."""
+        from ..editor.validate import preflight
+
+        ready = []
+        for group in groups:
+            try:
+                preflight(self.settings, group)
+            except ContentError as exc:
+                first = exc.problems[0]
+                message = f"{len(exc.problems)} problem(s) in content (`bot validate`), first: {first}"
+                rec.add([failed_entry(v, message) for v in group])
+                rec.fail(f"{group[0].week}: {message}")
+                self.progress(f"{group[0].week}: not published: {message}")
+                continue
+            ready.append(group)
+        return ready
 
 
 def _waiting_entry(v: Variant, moment: datetime) -> VariantEntry:

@@ -30,7 +30,8 @@ from apscheduler.triggers.cron import CronTrigger
 from ..clock import SYSTEM_CLOCK, Clock
 from ..errors import ConfigError, ContentError
 from ..settings import Settings
-from .due import DueRunner, RunResult, became_due, waiting_until
+from ..due import became_due, waiting_until
+from .due import DueRunner, RunResult
 from ..runs import Ledger
 
 log = logging.getLogger("bot.schedule")

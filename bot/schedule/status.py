@@ -8,7 +8,7 @@ from typing import Callable
 from ..clock import SYSTEM_CLOCK, Clock
 from ..errors import BotError
 from ..settings import Settings
-from .due import due_at, is_due, waiting_until
+from ..due import due_at, is_due, waiting_until
 from ..runs import Ledger, content_hash
 from .service import next_fire_times
 
@@ -163,8 +163,7 @@ def status_text(data: dict) -> str:
     for problem in data.get("problems", []):
         lines.append(f"problem: {problem}")
     lines.append("")
-    header = f"{'WEEK':9} {'LANG':4} {'STATUS':9} {'DATE':16} {'SOURCE':24} {'LAST PUBLISHED':28} NOTION"
-    lines.append(header)
+    rows = [("WEEK", "LANG", "STATUS", "DATE", "SOURCE", "LAST PUBLISHED", "NOTION")]
     for v in data["variants"]:
         source = "due" if v["due"] else f"waits until {_short(v['waiting_until'])[5:]}"
         last = v["last_published"]
@@ -178,13 +177,14 @@ def status_text(data: dict) -> str:
         if remote is None:
             notion = "(not checked)"
         elif "error" in remote:
-            notion = f"error: {remote['error'].splitlines()[0]}"
+            notion = f"error: {_first_line(remote['error'])}"
         else:
             state = {"create": "no page yet", "update": f"{remote['changes']} change(s) pending", "unchanged": "up to date"}[remote["plan"]]
             if remote.get("drift"):
                 state += f", DRIFT: {remote['drift']}"
             notion = state + (f"  {remote['url']}" if remote.get("url") else "")
-        lines.append(f"{v['week']:9} {v['lang']:4} {v['status']:9} {v['date'][:16]:16} {source:24} {published:28} {notion}")
+        rows.append((v["week"], v["lang"], v["status"], v["date"][:16], source, published, notion))
+    lines.extend(aligned(rows))
     if any(v["last_published"] and v["last_published"]["source_changed_since"] for v in data["variants"]):
         lines.append("* the source file changed since it was last published")
     lines.append("")
@@ -195,9 +195,22 @@ def status_text(data: dict) -> str:
         actions = ", ".join(f"{n} {a}" for a, n in sorted(r["actions"].items())) or "-"
         text = f"  #{r['id']:<4} {_short(r['started_at'])} {r['trigger']:9} {r['outcome']:14} {actions}"
         if r["error"] and r["outcome"] != "success":
-            text += f" — {r['error'].splitlines()[0][:100]}"
+            text += f" — {_first_line(r['error'])}"
         lines.append(text)
     return "\n".join(lines)
+
+
+def aligned(rows: list[tuple[str, ...]]) -> list[str]:
+    """Columns as wide as their widest cell (the last one is not padded)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [" ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]).rstrip() for row in rows]
+
+
+def _first_line(text: str, width: int = 120) -> str:
+    """An error's first line, shortened at a word boundary (never mid-word)."""
+    import textwrap
+
+    return textwrap.shorten(text.splitlines()[0] if text else "", width=width, placeholder=" …")
 
 
 def runs_text(rows, zone) -> str:

@@ -235,9 +235,14 @@ def test_non_ascii_anchor_is_shown_as_written(cli, content):
     assert f"en.md:{BODY_END + 1}:50: error: anchor '#本周' matches no heading in this file (headings: #directions-to-watch, " in lines[1]
 
 
-def test_publish_tolerates_what_the_converter_reports(cli, env, content):
-    """Without --strict, an unknown code language is published as plain text and reported."""
+def test_publish_accepts_an_allowed_rule_with_a_degraded_line(cli, env, content):
+    """An unknown code language is an error for validate and publish alike (the rule table);
+    `--allow code-language` makes it a warning in both, published as plain text and reported."""
     _append(content / EN, "\n```cobolish\nMOVE A TO B\n```\n")
     code, out, err = cli("publish", "--week", "W22")
+    assert code == 1 and "unknown code language 'cobolish'" in err and "nothing was published" in err
+    code, out, err = cli("publish", "--week", "W22", "--allow", "code-language")
     assert code == 0, err
     assert "degraded:" in out and "cobolish" in out
+    code, out, _ = cli("validate", "--allow", "code-language")
+    assert code == 0 and "warning: unknown code language 'cobolish'" in out
