@@ -136,6 +136,9 @@ def test_missing_image_is_an_error_for_validate_and_publish_alike(cli, env, work
     code, out, err = cli("publish", "--week", "W22")
     assert code == 1 and "image 'img/missing.png' not found" in err and "nothing was published" in err
     assert _pages(workspace, EN) == []
+    code, out, _ = cli("publish", "--week", "W22", "--json")  # stopped before planning: no plan, said so
+    data = json.loads(out)
+    assert code == 1 and data["variants"] == [] and "img/missing.png" in data["error"]["problems"][0]["message"]
     # the documented flag makes it a warning in both commands
     code, out, _ = cli("validate", "--week", "W22", "--allow", "image")
     assert code == 0 and "warning: image 'img/missing.png' not found" in out
@@ -344,7 +347,8 @@ def test_copied_week_errors_point_at_the_lines_to_change(cli, env):
 def test_preview_shows_the_whole_summary(cli):
     code, out, _ = cli("preview", "--week", "W22", "--lang", "en", "--out", "-")
     assert code == 0
-    assert "how do we use it efficiently." in out
+    shown = re.search(r'data-property="summary"><th>summary</th><td>(.*?)</td>', out).group(1)
+    assert shown.endswith("how do we use it efficiently.&quot;") and "…" not in shown
 
 
 def test_convert_a_missing_file_says_so(cli):

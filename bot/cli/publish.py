@@ -36,6 +36,17 @@ def register(sub) -> None:
 
 # --------------------------------------------------------------------------- publish
 def cmd_publish(args) -> int:
+    """With --json, every failure still gives scripts the per-page plan made before it
+    (empty when the run stopped before planning, e.g. on invalid content)."""
+    so_far = {"planned": [], "waiting": []}
+    try:
+        return _publish(args, so_far)
+    except BotError as exc:
+        exc.payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in so_far["planned"]], "waiting": _waiting_json(so_far["waiting"])}
+        raise
+
+
+def _publish(args, so_far: dict) -> int:
     from ..clock import SYSTEM_CLOCK
     from ..due import waiting_until
     from ..editor import preflight
@@ -43,7 +54,6 @@ def cmd_publish(args) -> int:
     from ..progress import Progress
     from ..publish import PublishOptions, group_by_week
     from ..runner import StoppableClock, run_publish, stop_between_requests
-    from .render import plan_text, summary_text, waiting_text
 
     settings = load_settings()
     configure_logging(args, settings)
@@ -51,7 +61,7 @@ def cmd_publish(args) -> int:
     accepted = preflight(settings, chosen, strict=args.strict, allow=frozenset(args.allow))  # nothing is written when content is invalid
     # The due rule (bot.due) holds for manual runs too: a Published issue dated in the future
     # is not created or updated before its date unless --publish-early says so.
-    waiting = [] if args.publish_early else waiting_until(chosen, SYSTEM_CLOCK.now(), settings.zone)
+    waiting = so_far["waiting"] = [] if args.publish_early else waiting_until(chosen, SYSTEM_CLOCK.now(), settings.zone)
     waits = {v.slug for _, v in waiting}
     due = [v for v in chosen if v.slug not in waits]
     options = PublishOptions(dry_run=args.dry_run, on_drift=args.on_drift, strict=args.strict)
@@ -64,7 +74,6 @@ def cmd_publish(args) -> int:
 
         return open_session(settings, clock=clock, announce=None if args.quiet else stderr)
 
-    planned: list = []
     with Progress(total=len(due), quiet=args.quiet, description="publishing") as progress, stop.installed(clock):
         # Every week is planned before anything is written (drift or duplicate pages anywhere
         # stop the whole run); then the weeks are applied one by one. Real runs go into the
@@ -76,14 +85,18 @@ def cmd_publish(args) -> int:
                 trigger=None if args.dry_run else "manual", note=note,
                 lock=None if args.dry_run else (lambda: publish_lock(settings.state_dir, settings.bot_lock_wait)),
                 clock=clock, session_factory=open_announced, on_session=stop_between_requests(clock),
-                progress=progress.note, advance=progress.advance, on_planned=planned.extend,
+                progress=progress.note, advance=progress.advance, on_planned=so_far["planned"].extend,
             )
         except RunInterrupted:
             stderr(f"{stop.name}: stopped after the request in flight; the run is recorded as interrupted (`bot runs`); publish again to finish")
             return 128 + stop.signum
-        except BotError as exc:  # with --json, scripts still get what was planned
-            exc.payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in planned], "waiting": _waiting_json(waiting)}
-            raise
+    return _report(args, run, waiting, accepted)
+
+
+def _report(args, run, waiting, accepted) -> int:
+    """The publish's result on stdout: JSON, the plan (dry run) or the summary."""
+    from .render import plan_text, summary_text, waiting_text
+
     for warning in run.warnings:
         stderr(f"warning: {warning}")
     results, stats = run.results, run.stats
