@@ -388,3 +388,17 @@ def test_local_serve_root_lists_the_pages(env, cli):
         proc.communicate(timeout=30)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert "Rec Tech Weekly · 2026-W22" in response.text and 'href="/p/' in response.text
+
+
+def test_publish_applies_the_due_rule_without_loading_the_scheduler(env):
+    """The due rule lives in bot.due: `bot publish` does not import APScheduler."""
+    code = "import sys; from bot.cli import main; rc = main(['publish', '--week', 'W22', '--dry-run', '-q']); print(rc, 'apscheduler' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], cwd=env, env=dict(os.environ), capture_output=True, text=True, timeout=120)
+    assert run.stdout.splitlines()[-1] == "0 False", run.stderr
+
+
+def test_no_command_is_a_usage_error(cli):
+    code, out, err = cli()
+    assert code == 64 and out == "" and err.startswith("usage: bot")
+    code, out, err = cli("local")
+    assert code == 64 and err.startswith("usage: bot local")

@@ -58,8 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         stderr(f"error: {exc}" + (f" — {exc.hint}" if exc.hint else ""))
         return int(exc.exit_code)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return ExitStatus.ERROR
+        parser.print_help(sys.stderr)
+        return ExitStatus.USAGE
     configure_logging(args)
     try:
         return int(args.func(args) or ExitStatus.SUCCESS)

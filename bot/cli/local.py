@@ -43,7 +43,7 @@ def register(sub) -> None:
     r = local_sub.add_parser("reset", help="delete everything in the local workspace")
     r.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     r.set_defaults(func=cmd_reset)
-    local.set_defaults(func=lambda args: (local.print_help(), ExitStatus.ERROR)[1])
+    local.set_defaults(func=lambda args: (local.print_help(sys.stderr), ExitStatus.USAGE)[1])
 
 
 def cmd_show(args) -> int:

@@ -38,11 +38,13 @@ def register(sub) -> None:
 def cmd_publish(args) -> int:
     """With --json, every failure still gives scripts the per-page plan made before it
     (empty when the run stopped before planning, e.g. on invalid content)."""
+    from .render import waiting_json
+
     so_far = {"planned": [], "waiting": []}
     try:
         return _publish(args, so_far)
     except BotError as exc:
-        exc.payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in so_far["planned"]], "waiting": _waiting_json(so_far["waiting"])}
+        exc.payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in so_far["planned"]], "waiting": waiting_json(so_far["waiting"])}
         raise
 
 
@@ -95,13 +97,13 @@ def _publish(args, so_far: dict) -> int:
 
 def _report(args, run, waiting, accepted) -> int:
     """The publish's result on stdout: JSON, the plan (dry run) or the summary."""
-    from .render import plan_text, summary_text, waiting_text
+    from .render import plan_text, summary_text, waiting_json, waiting_text
 
     for warning in run.warnings:
         stderr(f"warning: {warning}")
     results, stats = run.results, run.stats
     if args.json:
-        payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in results], "waiting": _waiting_json(waiting), "degraded": [d.to_dict() for d in accepted], "requests": stats}
+        payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in results], "waiting": waiting_json(waiting), "degraded": [d.to_dict() for d in accepted], "requests": stats}
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif args.dry_run:
         print(plan_text(results, color=sys.stdout.isatty(), waiting=waiting))
@@ -122,10 +124,6 @@ def _print_accepted(accepted) -> None:
     accepted with --allow variant, a title naming another week): published, and said so."""
     for d in accepted:
         print(f"    degraded: {d.path}:{d.line}: {d.rule}: {d.message}")
-
-
-def _waiting_json(waiting) -> list[dict]:
-    return [{"slug": v.slug, "lang": v.lang, "week": v.week, "path": str(v.path), "action": "waiting", "due_at": moment.isoformat()} for moment, v in waiting]
 
 
 class StopOnSignal:

@@ -27,6 +27,10 @@ def waiting_text(waiting) -> str:
     )
 
 
+def waiting_json(waiting) -> list[dict]:
+    return [{"slug": v.slug, "lang": v.lang, "week": v.week, "path": str(v.path), "action": "waiting", "due_at": moment.isoformat()} for moment, v in waiting]
+
+
 def plan_text(results: list[VariantResult], color: bool = False, waiting=()) -> str:
     out: list[str] = []
     counts = {"create": 0, "update": 0, "unchanged": 0, "drift": 0}

@@ -94,10 +94,8 @@ def _rehearse(args, settings, clock) -> int:
     from ..publish import PublishOptions, group_by_week
     from ..runner import run_publish
     from .common import with_diagnostics
-    from .publish import _waiting_json
-    from .render import plan_text
-
     from ..source import read_all
+    from .render import plan_text, waiting_json
 
     variants = with_diagnostics(settings, lambda: read_all(settings.bot_content_dir))
     now = clock.now().astimezone(settings.zone)
@@ -108,7 +106,7 @@ def _rehearse(args, settings, clock) -> int:
     progress(f"rehearsal at {now.isoformat(timespec='minutes')}: nothing is written to Notion or the run ledger")
     run = run_publish(settings, PublishOptions(dry_run=True, on_drift=args.on_drift), lambda _variants, _rec: group_by_week(due), variants=variants, progress=progress)
     if args.json:
-        payload = {"rehearsal": True, "now": now.isoformat(), "variants": [r.to_dict() for r in run.results], "waiting": _waiting_json(waiting), "requests": run.stats}
+        payload = {"rehearsal": True, "now": now.isoformat(), "variants": [r.to_dict() for r in run.results], "waiting": waiting_json(waiting), "requests": run.stats}
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(plan_text(run.results, waiting=waiting))
