@@ -186,6 +186,8 @@ def test_typoed_flag_exits_64_with_the_subcommands_usage_and_a_suggestion(cli):
     assert code == 64 and err.startswith("usage: bot local show") and "did you mean --json?" in err
     code, _, err = cli("publsh")
     assert code == 64 and "did you mean publish?" in err
+    code, _, err = cli("run-due", "--now", "saturday")
+    assert code == 64 and "expected an ISO date-time" in err
 
 
 def test_readme_documents_exit_codes_and_early_publishing():

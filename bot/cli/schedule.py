@@ -6,7 +6,7 @@ import json
 import signal
 from datetime import datetime
 
-from ..errors import BotError, ExitStatus
+from ..errors import ExitStatus, UsageError
 from .common import add_json_flag, add_on_drift_flag, add_output_flags, load_settings, stderr as _stderr
 
 
@@ -20,7 +20,7 @@ def _clock(args, settings):
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise BotError(f"--now {text!r}: expected an ISO date-time such as 2026-05-30T07:01 (BOT_TIMEZONE unless an offset is given)") from None
+        raise UsageError(f"--now {text!r}: expected an ISO date-time such as 2026-05-30T07:01 (BOT_TIMEZONE unless an offset is given)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=settings.zone)
     return VirtualClock(start=moment)
