@@ -6,10 +6,12 @@ re-parses (with bot.convert.parser) to the same content.
 
 from __future__ import annotations
 
+import html
 import re
+from typing import Protocol
 
 from .normalize import children_of, normalize_rich_text
-from .richtext import BOLD, CODE, ITALIC, STRIKE, flags_of
+from .richtext import BOLD, CODE, HIGHLIGHT, ITALIC, STRIKE, UNDERLINE, flags_of
 
 _ALWAYS_ESCAPE = re.compile(r"([\\`*_\[\]<>~$|&])")
 _AUTOLINK_BREAK = re.compile(r"(?i)(?<=[a-z0-9])(@)(?=[a-z0-9])|(?<=http)(:)(?=//)|(?<=https)(:)(?=//)|(?<=www)(\.)")
@@ -19,8 +21,16 @@ KIND_BY_EMOJI = {"\u2139\ufe0f": "NOTE", "\u2139": "NOTE", "\U0001f4a1": "TIP", 
 KIND_BY_COLOR = {"blue_background": "NOTE", "green_background": "TIP", "purple_background": "IMPORTANT",
                  "yellow_background": "WARNING", "red_background": "CAUTION"}
 
-# Emphasis markers, opened in this order (outermost first).
-_MARKS = ((STRIKE, "~~"), (BOLD, "**"), (ITALIC, "*"))
+# Emphasis markers (flag, opening, closing), opened in this order (outermost first).
+# Underline and highlight have no Markdown syntax: the HTML tags the converter reads back.
+_MARKS = ((HIGHLIGHT, "<mark>", "</mark>"), (UNDERLINE, "<u>", "</u>"), (STRIKE, "~~", "~~"),
+          (BOLD, "**", "**"), (ITALIC, "*", "*"))
+
+
+class MdRenderer(Protocol):
+    """A Notion block -> Markdown (MD_RENDERERS values)."""
+
+    def __call__(self, block: dict, /) -> str: ...
 
 
 def escape_text(s: str, ctx: str) -> str:
@@ -46,7 +56,7 @@ def render_rich_text(items: list[dict], ctx: str = "block") -> str:
     """ctx: "block" (paragraph-like), "table" (cell), "line" (heading / summary: no newlines)."""
     items = normalize_rich_text(items)
     out: list[str] = []
-    stack: list[tuple] = []  # ("m", flag, marker) or ("l", url)
+    stack: list[tuple] = []  # ("m", flag, opening, closing) or ("l", url)
 
     def close_to(keep: int) -> None:
         # move trailing whitespace outside of closing emphasis markers
@@ -61,7 +71,7 @@ def render_rich_text(items: list[dict], ctx: str = "block") -> str:
                     break
         while len(stack) > keep:
             e = stack.pop()
-            out.append(e[2] if e[0] == "m" else f"]({_url(e[1])})")
+            out.append(e[3] if e[0] == "m" else f"]({_url(e[1])})")
         out.append(ws)
 
     for it in items:
@@ -71,9 +81,9 @@ def render_rich_text(items: list[dict], ctx: str = "block") -> str:
         want: list[tuple] = []
         if link:
             want.append(("l", link))
-        for f, mk in _MARKS:
+        for f, opening, closing in _MARKS:
             if flags & f:
-                want.append(("m", f, mk))
+                want.append(("m", f, opening, closing))
         keep = 0
         while keep < len(stack) and keep < len(want) and stack[keep] == want[keep]:
             keep += 1
@@ -254,31 +264,88 @@ def md_divider(b):
     return "---"
 
 
-def md_table(b):
+def render_rich_html(items: list[dict]) -> str:
+    """Rich text as inline HTML (for HTML tables, whose cells are not read as Markdown)."""
+    out = []
+    for it in normalize_rich_text(items):
+        t = it["type"]
+        if t == "text":
+            body = html.escape(it["text"]["content"], quote=False).replace("\n", "<br>")
+        elif t == "equation":
+            body = html.escape(f"${it['equation']['expression']}$", quote=False)  # no HTML for math
+        else:
+            body = html.escape(it.get("plain_text", ""), quote=False)
+        flags = flags_of(it["annotations"])
+        for flag, tag in _HTML_MARKS:
+            if flags & flag:
+                body = f"<{tag}>{body}</{tag}>"
+        link = it["text"]["link"]["url"] if t == "text" and it["text"]["link"] else None
+        out.append(f'<a href="{html.escape(link)}">{body}</a>' if link else body)
+    return "".join(out)
+
+
+_HTML_MARKS = ((CODE, "code"), (ITALIC, "i"), (BOLD, "b"), (STRIKE, "s"), (UNDERLINE, "u"), (HIGHLIGHT, "mark"))
+
+
+def _table_rows(b) -> tuple[list[list[list[dict]]], int]:
     rows = children_of(b)
     width = _body(b).get("table_width") or (len(_body(rows[0]).get("cells", [])) if rows else 0)
-    if not rows or not width:
-        return ""
-    lines = []
-    for i, row in enumerate(rows):
+    grid = []
+    for row in rows:
         cells = list(_body(row).get("cells", []))[:width]
-        cells += [[]] * (width - len(cells))
+        grid.append(cells + [[]] * (width - len(cells)))
+    return grid, width
+
+
+def md_table(b):
+    grid, width = _table_rows(b)
+    if not grid or not width:
+        return ""
+    body = _body(b)
+    if not body.get("has_column_header", True) or body.get("has_row_header"):
+        return _html_table(grid, bool(body.get("has_column_header")), bool(body.get("has_row_header")))
+    lines = []
+    for i, cells in enumerate(grid):
         lines.append("| " + " | ".join(render_rich_text(c, "table") for c in cells) + " |")
         if i == 0:
             lines.append("|" + "|".join([" --- "] * width) + "|")
     return "\n".join(lines)
 
 
+def _html_table(grid, column_header: bool, row_header: bool) -> str:
+    """A Markdown table always has a header row: other tables are written as HTML."""
+    lines = ["<table>"]
+    for i, cells in enumerate(grid):
+        tags = ["th" if (i == 0 and column_header) or (j == 0 and i > 0 and row_header) else "td"
+                for j in range(len(cells))]
+        lines.append("<tr>" + "".join(f"<{tag}>{render_rich_html(c)}</{tag}>" for tag, c in zip(tags, cells))
+                     + "</tr>")
+    lines.append("</table>")
+    return "\n".join(lines)
+
+
+def _caption_link(items: list[dict]) -> str | None:
+    """The link of a caption that is linked as a whole (how a link around an image is kept)."""
+    urls = {(it.get("text") or {}).get("link", {}) and it["text"]["link"].get("url") if it.get("type") == "text"
+            else None for it in items}
+    return urls.pop() if len(urls) == 1 and None not in urls else None
+
+
 def md_image(b):
     body = _body(b)
-    caption = render_rich_text(body.get("caption", []), "line")
+    items = normalize_rich_text(body.get("caption", []))
+    link = _caption_link(items) if items else None
+    if link:
+        items = [dict(it, text={"content": it["text"]["content"], "link": None}) for it in items]
+    caption = render_rich_text(items, "line")
     local = b.get("bot_local_file")
     if local:
         url = local["path"]
     else:
         t = body.get("type") or ("external" if "external" in body else "file")
         url = (body.get(t) or {}).get("url") or f"notion-file-upload:{(body.get(t) or {}).get('id', '')}"
-    return f"![{caption}]({_url(url)})"
+    image = f"![{caption}]({_url(url)})"
+    return f"[{image}]({_url(link)})" if link else image
 
 
 def md_link_block(b):
@@ -293,7 +360,7 @@ def md_unknown(b):
     return ""
 
 
-MD_RENDERERS = {
+MD_RENDERERS: dict[str, MdRenderer] = {
     "paragraph": md_paragraph,
     "heading_1": _heading(1),
     "heading_2": _heading(2),

@@ -7,9 +7,15 @@ one function per token type (INLINE_RENDERERS).
 Documented choices (each one produces a Degradation entry):
 - `####`..`######` headings -> heading_3 (construct "heading_4".."heading_6").
   Notion has heading_4 since 2026-03-30, but we deliberately emit only h1-h3.
-- Raw HTML (html_block / html_inline) is kept as literal text. Exceptions:
-  `<br>` becomes a line break (exact, not reported); HTML comments are dropped
-  (invisible to readers; reported); `<details><summary>` becomes a toggle.
+- Raw HTML (html_block / html_inline) is mapped to what Notion can express by
+  bot/convert/html.py (annotations, links, line breaks, headings, quotes, lists,
+  tables, toggles, images, dividers); tags with no Notion meaning keep their text
+  (reported). HTML comments are dropped (reported). An html_block that starts
+  with `<details>` keeps its historical handling here (render_details: the
+  summary and the text inside it are read as Markdown).
+- Images: the alt text is the caption; a title is appended ("alt — title",
+  reported); a link around an image becomes a linked caption (reported), since
+  Notion image blocks cannot link.
 - Footnotes: a reference becomes the text "[n]" (n = order of first reference),
   definitions become a final heading_3 "Footnotes" + numbered list (construct "footnote").
 - Ordered lists starting at a number other than 1: Notion numbers consecutive
@@ -29,10 +35,12 @@ import hashlib
 import re
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import unquote
 
 from .tree import Node as SyntaxTreeNode, build_tree
 
+from .html import apply_inline_html, render_html_run
 from .languages import map_language
 from .limits import MAX_EXPRESSION, MAX_ITEMS, MAX_TEXT, is_valid_link_url, utf16_len
 from .model import Conversion, ConvertOptions, Degradation
@@ -41,17 +49,20 @@ from .richtext import (
     BOLD,
     CODE,
     EQUATION,
+    HIGHLIGHT,
+    IMAGE,
     ITALIC,
     STRIKE,
     TEXT,
+    UNDERLINE,
+    ImageRef,
+    Segment,
     chunk_items,
     merge_segments,
     split_text,
     text_item,
     to_items,
 )
-
-IMAGE = 2  # segment kind: [IMAGE, token, flags, link] - placeholder for an inline image
 
 ALERTS = {
     "NOTE": ("\u2139\ufe0f", "blue_background"),
@@ -61,8 +72,6 @@ ALERTS = {
     "CAUTION": ("\U0001f6d1", "red_background"),
 }
 
-_BR = re.compile(r"<br\s*/?>\Z", re.IGNORECASE)
-_COMMENT = re.compile(r"\s*<!--.*?-->\s*\Z", re.DOTALL)
 _DETAILS_OPEN = re.compile(
     r"\s*<details\b[^>]*>\s*(?:<summary\b[^>]*>(?P<summary>.*?)</summary>)?(?P<rest>.*)\Z",
     re.IGNORECASE | re.DOTALL,
@@ -77,6 +86,18 @@ def block(btype: str, body: dict) -> dict:
     return {"object": "block", "type": btype, btype: body}
 
 
+class BlockRenderer(Protocol):
+    """A Markdown block node -> Notion blocks (BLOCK_RENDERERS values)."""
+
+    def __call__(self, ctx: Ctx, node: SyntaxTreeNode, /) -> list[dict]: ...
+
+
+class InlineRenderer(Protocol):
+    """One inline token applied to the inline state (INLINE_RENDERERS values)."""
+
+    def __call__(self, ctx: Ctx, tok, st: _InlineState, /) -> None: ...
+
+
 class Ctx:
     """Per-conversion state."""
 
@@ -87,9 +108,11 @@ class Ctx:
         self.md = get_parser()
         self.footnote_numbers: dict[int, int] = {}
         self._sha_cache: dict[Path, str] = {}
+        # annotations and link that enclosing HTML elements (<b>, <a href>) give Markdown blocks
+        self.inherit: tuple[int, str | None] = (0, None)
 
-    def degrade(self, line: int | None, construct: str, message: str) -> None:
-        self.report.append(Degradation(line, construct, message))
+    def degrade(self, line: int | None, construct: str, message: str, subject: str | None = None) -> None:
+        self.report.append(Degradation(line, construct, message, subject))
 
     def line_of(self, node: SyntaxTreeNode) -> int | None:
         m = node.map
@@ -102,8 +125,9 @@ class Ctx:
         i, n = 0, len(nodes)
         while i < n:
             node = nodes[i]
-            if node.type == "html_block" and _DETAILS_OPEN.match(node.content):
-                blocks, i = self.render_details(nodes, i)
+            if node.type == "html_block":
+                render_run = self.render_details if _DETAILS_OPEN.match(node.content) else self.render_html
+                blocks, i = render_run(nodes, i)
                 out.extend(blocks)
                 continue
             fn = BLOCK_RENDERERS.get(node.type)
@@ -129,7 +153,7 @@ class Ctx:
             out[-1][btype]["children"] = children
         return out
 
-    def inline_segments(self, inline: SyntaxTreeNode, line) -> list[list]:
+    def inline_segments(self, inline: SyntaxTreeNode, line) -> list[Segment]:
         tokens = inline.token.children if inline.token is not None else None
         return render_inline(self, tokens or [], line)
 
@@ -138,16 +162,54 @@ class Ctx:
         segs = self.images_as_text(segs, line, where)
         return to_items(segs)
 
-    def images_as_text(self, segs: list[list], line, where: str) -> list[list]:
+    def images_as_text(self, segs: list[Segment], line, where: str) -> list[Segment]:
         out = []
         for s in segs:
-            if s[0] == IMAGE:
-                alt = image_alt(s[1])
-                self.degrade(line, "image", f"image in {where} cannot be a block: kept its alt text {alt!r}")
-                out.append([TEXT, alt, s[2], s[3]])
+            if s.kind == IMAGE:
+                alt = s.content.alt
+                self.degrade(s.content.line or line, "image",
+                             f"image in {where} cannot be a block: kept its alt text {alt!r}", alt)
+                out.append(Segment(TEXT, self.caption_text(s.content, s.content.line or line), s.flags, s.link))
             else:
                 out.append(s)
         return out
+
+    # -- helpers for bot.convert.html (which cannot import this module) ----------
+
+    def render_html(self, nodes, i):
+        return render_html_run(self, nodes, i)
+
+    def inline_state(self, line, flags: int | None = None, link: str | None = None) -> _InlineState:
+        if flags is None:
+            flags, link = self.inherit
+        return _InlineState(line, flags, link)
+
+    def render_markdown(self, nodes, flags: int, link: str | None) -> list[dict]:
+        saved = self.inherit
+        self.inherit = (flags, link)
+        try:
+            return self.render_nodes(nodes)
+        finally:
+            self.inherit = saved
+
+    def paragraphs(self, segs: list[Segment], line) -> list[dict]:
+        return paragraph_blocks(self, segs, line)
+
+    def resolve_href(self, href: str, line) -> str | None:
+        return resolve_href(self, href, line)
+
+    def heading_blocks(self, level: int, items: list[dict], line) -> list[dict]:
+        return heading_blocks(self, level, items, line)
+
+    def code_blocks(self, text: str, language: str, line) -> list[dict]:
+        return code_blocks(self, text, language, line)
+
+    def clip_cell(self, items: list[dict], line) -> list[dict]:
+        return clip_cell(self, items, line)
+
+    @staticmethod
+    def lead_split(blocks: list[dict]) -> tuple[list[dict], list[dict]]:
+        return _lead_split(blocks)
 
     def render_details(self, nodes, i):
         node = nodes[i]
@@ -208,15 +270,15 @@ class Ctx:
         finally:
             self.offset = saved
 
-    def local_image(self, src: str, line, caption: list[dict], alt: str) -> dict:
+    def local_image(self, src: str, line, caption: list[dict], alt_paragraph: dict) -> dict:
         path = unquote(src.split("#", 1)[0].split("?", 1)[0])
         base = self.opt.base_dir
         p = Path(path) if base is None else Path(base) / path
         if base is None and not p.is_absolute():
             p = None
         if p is None or not p.is_file():
-            self.degrade(line, "image", f"local image {src!r} not found: kept its alt text as a paragraph")
-            return block("paragraph", {"rich_text": to_items([[TEXT, alt, 0, None]]), "color": "default"})
+            self.degrade(line, "image", f"local image {src!r} not found: kept its alt text as a paragraph", src)
+            return alt_paragraph
         p = p.resolve()
         sha = self._sha_cache.get(p)
         if sha is None:
@@ -226,24 +288,39 @@ class Ctx:
         b["bot_local_file"] = {"path": str(p), "sha256": sha, "name": p.name}
         return b
 
-    def image_block(self, tok, line) -> dict:
-        src = tok.attrs.get("src", "")
-        alt = image_alt(tok)
-        title = tok.attrs.get("title") or ""
-        cap_text = title if title else alt
-        caption = to_items([[TEXT, cap_text, 0, None]]) if cap_text else []
+    def caption_text(self, ref: ImageRef, line) -> str:
+        """Alt text is the caption; a title different from it is appended (reported)."""
+        title = ref.title.strip()
+        if not title or title == ref.alt.strip():
+            return ref.alt
+        self.degrade(line, "image", f"image title {title!r} appended to the caption (Notion has no image titles)",
+                     title)
+        return f"{ref.alt} — {title}" if ref.alt.strip() else title
+
+    def image_block(self, ref: ImageRef, line, link: str | None = None) -> dict:
+        src = ref.src
+        line = ref.line or line
+        cap_text = self.caption_text(ref, line)
+        if link:
+            self.degrade(line, "image", f"link around an image ({link[:80]!r}) kept as a linked caption "
+                         "(Notion image blocks cannot link)", link)
+            cap_text = cap_text or link
+        caption = to_items([Segment(TEXT, cap_text, 0, link)]) if cap_text else []
         if len(caption) > MAX_ITEMS:
             caption = caption[:MAX_ITEMS]
             self.degrade(line, "image", "caption truncated to 100 items")
+        # when the image cannot be shown: its alt text (linked, if it was) as a paragraph
+        alt_paragraph = block("paragraph", {"rich_text": to_items([Segment(TEXT, ref.alt, 0, link)]),
+                                            "color": "default"})
         if _HTTP.match(src):
             if is_valid_link_url(src):
                 return block("image", {"type": "external", "external": {"url": src}, "caption": caption})
             self.degrade(line, "image", f"image URL not usable (over {MAX_TEXT} units or invalid): kept alt text")
-            return block("paragraph", {"rich_text": to_items([[TEXT, alt, 0, None]]), "color": "default"})
+            return alt_paragraph
         if _SCHEME.match(src) and not _WIN_DRIVE.match(src):
-            self.degrade(line, "image", f"image URL scheme not supported ({src[:40]!r}): kept alt text")
-            return block("paragraph", {"rich_text": to_items([[TEXT, alt, 0, None]]), "color": "default"})
-        return self.local_image(self.md.normalizeLinkText(src), line, caption, alt)
+            self.degrade(line, "image", f"image URL scheme not supported ({src[:40]!r}): kept alt text", src)
+            return alt_paragraph
+        return self.local_image(self.md.normalizeLinkText(src), line, caption, alt_paragraph)
 
 
 def image_alt(tok) -> str:
@@ -261,13 +338,13 @@ def image_alt(tok) -> str:
 # -- inline ------------------------------------------------------------------
 
 
-def render_inline(ctx: Ctx, tokens, line) -> list[list]:
+def render_inline(ctx: Ctx, tokens, line) -> list[Segment]:
     """Flat inline tokens -> segments. State: [flags counters, link stack, line]."""
-    st = _InlineState(line)
+    st = ctx.inline_state(line)
     for tok in tokens:
         fn = INLINE_RENDERERS.get(tok.type)
         if fn is None:
-            ctx.degrade(st.line, tok.type, f"unsupported inline {tok.type!r}: kept as text")
+            ctx.degrade(st.line, tok.type, f"unsupported inline {tok.type!r}: kept as text", tok.type)
             st.add(tok.content)
         else:
             fn(ctx, tok, st)
@@ -275,18 +352,20 @@ def render_inline(ctx: Ctx, tokens, line) -> list[list]:
 
 
 class _InlineState:
-    __slots__ = ("segs", "counts", "flags", "links", "line")
+    __slots__ = ("segs", "counts", "flags", "base", "links", "line", "html")
 
-    def __init__(self, line):
-        self.segs: list[list] = []
-        self.counts = {BOLD: 0, ITALIC: 0, STRIKE: 0}
-        self.flags = 0
-        self.links: list[str | None] = []
+    def __init__(self, line, flags: int = 0, link: str | None = None):
+        self.segs: list[Segment] = []
+        self.counts = {BOLD: 0, ITALIC: 0, STRIKE: 0, CODE: 0, UNDERLINE: 0, HIGHLIGHT: 0}
+        self.flags = flags
+        self.base = flags  # inherited from enclosing HTML: never closed from inside
+        self.links: list[str | None] = [link] if link else []
         self.line = line
+        self.html: dict | None = None  # open HTML tags of html_inline tokens (bot.convert.html)
 
     def add(self, text: str, extra: int = 0) -> None:
         if text:
-            self.segs.append([TEXT, text, self.flags | extra, self.links[-1] if self.links else None])
+            self.segs.append(Segment(TEXT, text, self.flags | extra, self.links[-1] if self.links else None))
 
     def push(self, flag: int) -> None:
         self.counts[flag] += 1
@@ -296,7 +375,7 @@ class _InlineState:
         self.counts[flag] -= 1
         if self.counts[flag] <= 0:
             self.counts[flag] = 0
-            self.flags &= ~flag
+            self.flags = (self.flags & ~flag) | (self.base & flag)
 
 
 def _i_text(ctx, tok, st):
@@ -341,41 +420,37 @@ def _i_link_close(ctx, tok, st):
 
 def resolve_href(ctx: Ctx, href: str, line) -> str | None:
     if href.startswith("#"):
-        ctx.degrade(line, "link", f"in-page anchor {href!r} cannot be linked in Notion: kept as plain text")
+        ctx.degrade(line, "link", f"in-page anchor {href!r} cannot be linked in Notion: kept as plain text", href)
         return None
     if _HTTP.match(href):
         if is_valid_link_url(href):
             return href
-        ctx.degrade(line, "link", f"link URL over {MAX_TEXT} units or invalid: kept as plain text")
+        ctx.degrade(line, "link", f"link URL over {MAX_TEXT} units or invalid: kept as plain text", href[:80])
         return None
     if _SCHEME.match(href):
-        ctx.degrade(line, "link", f"{href.split(':', 1)[0]}: links are not accepted by Notion: kept as plain text")
+        ctx.degrade(line, "link", f"{href.split(':', 1)[0]}: links are not accepted by Notion: kept as plain text",
+                    href)
         return None
     written = ctx.md.normalizeLinkText(href)
     resolver = ctx.opt.resolve_link
     url = resolver(written) if resolver else None
     if url is None:
-        ctx.degrade(line, "link", f"relative link {written!r} could not be resolved: kept as plain text")
+        ctx.degrade(line, "link", f"relative link {written!r} could not be resolved: kept as plain text", written)
         return None
     if not is_valid_link_url(url):
-        ctx.degrade(line, "link", f"resolved link {url[:80]!r} is not an absolute http(s) URL: kept as plain text")
+        ctx.degrade(line, "link", f"resolved link {url[:80]!r} is not an absolute http(s) URL: kept as plain text",
+                    written)
         return None
     return url
 
 
 def _i_image(ctx, tok, st):
-    st.segs.append([IMAGE, tok, st.flags, st.links[-1] if st.links else None])
+    ref = ImageRef(tok.attrs.get("src", ""), image_alt(tok), tok.attrs.get("title") or "", st.line)
+    st.segs.append(Segment(IMAGE, ref, st.flags, st.links[-1] if st.links else None))
 
 
 def _i_html_inline(ctx, tok, st):
-    c = tok.content
-    if _BR.match(c):
-        st.add("\n")
-    elif _COMMENT.match(c):
-        ctx.degrade(st.line, "html_inline", "HTML comment dropped")
-    else:
-        ctx.degrade(st.line, "html_inline", f"raw HTML {c[:40]!r} kept as literal text")
-        st.add(c)
+    apply_inline_html(ctx, st, tok.content)
 
 
 def _i_math(ctx, tok, st):
@@ -384,7 +459,7 @@ def _i_math(ctx, tok, st):
         ctx.degrade(st.line, "equation", f"inline equation over {MAX_EXPRESSION} units: kept as code text")
         st.add(expr, CODE)
     else:
-        st.segs.append([EQUATION, expr, st.flags, None])
+        st.segs.append(Segment(EQUATION, expr, st.flags, None))
 
 
 def _i_footnote_ref(ctx, tok, st):
@@ -401,7 +476,7 @@ _so, _sc = _flag_pair(BOLD)
 _eo, _ec = _flag_pair(ITALIC)
 _xo, _xc = _flag_pair(STRIKE)
 
-INLINE_RENDERERS = {
+INLINE_RENDERERS: dict[str, InlineRenderer] = {
     "text": _i_text,
     "code_inline": _i_code,
     "softbreak": _i_softbreak,
@@ -426,24 +501,25 @@ INLINE_RENDERERS = {
 # -- blocks --------------------------------------------------------------------
 
 
-def _strip_ws_segments(segs: list[list], leading: bool) -> None:
+def _strip_ws_segments(segs: list[Segment], leading: bool) -> None:
     """Strip whitespace at one end of a segment run (in place)."""
     rng = range(len(segs)) if leading else range(len(segs) - 1, -1, -1)
     for k in rng:
         s = segs[k]
-        if s[0] != TEXT:
+        if s.kind != TEXT:
             return
-        s[1] = s[1].lstrip() if leading else s[1].rstrip()
-        if s[1]:
+        text = s.content.lstrip() if leading else s.content.rstrip()
+        segs[k] = s._replace(content=text)
+        if text:
             return
 
 
-def paragraph_blocks(ctx: Ctx, segs: list[list], line) -> list[dict]:
+def paragraph_blocks(ctx: Ctx, segs: list[Segment], line) -> list[dict]:
     """A paragraph's segments -> paragraph blocks, split around inline images."""
-    if not any(s[0] == IMAGE for s in segs):
+    if not any(s.kind == IMAGE for s in segs):
         return ctx.text_blocks("paragraph", to_items(segs), line, {"color": "default"})
     out: list[dict] = []
-    run: list[list] = []
+    run: list[Segment] = []
 
     def flush():
         if run:
@@ -455,11 +531,9 @@ def paragraph_blocks(ctx: Ctx, segs: list[list], line) -> list[dict]:
             run.clear()
 
     for s in segs:
-        if s[0] == IMAGE:
+        if s.kind == IMAGE:
             flush()
-            if s[3]:
-                ctx.degrade(line, "image", "link around an image dropped (image blocks cannot link)")
-            out.append(ctx.image_block(s[1], line))
+            out.append(ctx.image_block(s.content, line, s.link))
         else:
             run.append(s)
     flush()
@@ -478,6 +552,14 @@ def render_heading(ctx: Ctx, node) -> list[dict]:
         ctx.degrade(line, f"heading_{level}", f"h{level} rendered as heading_3 (only h1-h3 are emitted)")
         level = 3
     items = ctx.inline_items_no_images(node.children[0], line, "a heading")
+    return ctx.text_blocks(f"heading_{level}", items, line, {"color": "default", "is_toggleable": False})
+
+
+def heading_blocks(ctx: Ctx, level: int, items: list[dict], line) -> list[dict]:
+    """heading_1..3 (an HTML <h4>..<h6> becomes heading_3, reported like Markdown's)."""
+    if level > 3:
+        ctx.degrade(line, f"heading_{level}", f"h{level} rendered as heading_3 (only h1-h3 are emitted)")
+        level = 3
     return ctx.text_blocks(f"heading_{level}", items, line, {"color": "default", "is_toggleable": False})
 
 
@@ -538,7 +620,8 @@ def render_fence(ctx: Ctx, node) -> list[dict]:
     info = node.info or ""
     lang, exact = map_language(info)
     if not exact:
-        ctx.degrade(line, "code_language", f"unknown code language {info.split()[0]!r}: using 'plain text'")
+        ctx.degrade(line, "code_language", f"unknown code language {info.split()[0]!r}: using 'plain text'",
+                    info.split()[0])
     text = node.content[:-1] if node.content.endswith("\n") else node.content
     return code_blocks(ctx, text, lang, line)
 
@@ -562,17 +645,18 @@ def render_hr(ctx: Ctx, node) -> list[dict]:
 
 
 def render_html_block(ctx: Ctx, node) -> list[dict]:
-    line = ctx.line_of(node)
-    c = node.content.rstrip("\n")
-    if _COMMENT.match(c):
-        ctx.degrade(line, "html_block", "HTML comment dropped")
-        return []
-    ctx.degrade(line, "html_block", "raw HTML block kept as literal text")
-    return ctx.text_blocks("paragraph", to_items([[TEXT, c, 0, None]]), line, {"color": "default"})
+    # Ctx.render_nodes sends html_block runs to bot.convert.html directly (an element
+    # left open spans the following siblings); this entry serves a lone node.
+    return render_html_run(ctx, [node], 0)[0]
 
 
 def _cell_items(ctx: Ctx, cell, line) -> list[dict]:
     items = ctx.inline_items_no_images(cell.children[0], line, "a table cell") if cell.children else []
+    return clip_cell(ctx, items, line)
+
+
+def clip_cell(ctx: Ctx, items: list[dict], line) -> list[dict]:
+    """A table cell holds one rich text of ≤ 100 items: the tail is joined as plain text."""
     if len(items) > MAX_ITEMS:
         ctx.degrade(line, "rich_text_items", f"table cell with {len(items)} items: formatting of the tail dropped")
         head = items[: MAX_ITEMS - 1]
@@ -619,7 +703,7 @@ def render_footnote_block(ctx: Ctx, node) -> list[dict]:
         fid = f.meta.get("id", 0)
         return ctx.footnote_numbers.get(fid, 10**9 + fid)
     foots.sort(key=key)
-    out = [block("heading_3", {"rich_text": to_items([[TEXT, "Footnotes", 0, None]]),
+    out = [block("heading_3", {"rich_text": to_items([Segment(TEXT, "Footnotes", 0, None)]),
                                "color": "default", "is_toggleable": False})]
     for f in foots:
         line = ctx.line_of(f) or (ctx.line_of(f.children[0]) if f.children else None)
@@ -636,13 +720,13 @@ def render_front_matter(ctx: Ctx, node) -> list[dict]:
 
 def render_unknown(ctx: Ctx, node) -> list[dict]:
     line = ctx.line_of(node)
-    ctx.degrade(line, node.type, f"unsupported construct {node.type!r}: kept as text")
+    ctx.degrade(line, node.type, f"unsupported construct {node.type!r}: kept as text", node.type)
     if node.children:
         return ctx.render_nodes(node.children)
-    return ctx.text_blocks("paragraph", to_items([[TEXT, node.content, 0, None]]), line, {"color": "default"})
+    return ctx.text_blocks("paragraph", to_items([Segment(TEXT, node.content, 0, None)]), line, {"color": "default"})
 
 
-BLOCK_RENDERERS = {
+BLOCK_RENDERERS: dict[str, BlockRenderer] = {
     "paragraph": render_paragraph,
     "heading": render_heading,
     "blockquote": render_blockquote,

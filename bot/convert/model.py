@@ -14,6 +14,9 @@ class Degradation:
     line: int | None  # 1-based line in the source *file* (line_offset already added)
     construct: str  # e.g. "html_block", "heading_5", "link", "code_language", "rich_text_items"
     message: str  # what was done, human readable
+    # The source text the message is about, as written (link target, code language, image
+    # path, HTML tag such as "<abbr"), or None. Lets tools point at it without parsing `message`.
+    subject: str | None = None
 
     def to_dict(self) -> dict:
         return {"line": self.line, "construct": self.construct, "message": self.message}

@@ -1,12 +1,16 @@
 """Rich text segments: merging, grapheme-safe splitting, Notion item building.
 
-Internally inline content is a list of segments (lists, for speed):
-    [TEXT, content, flags, link_url_or_None]
-    [EQUATION, expression, flags, None]
-flags is a bitmask of BOLD | ITALIC | STRIKE | CODE.
+Internally inline content is a list of Segment tuples:
+    Segment(TEXT, text, flags, link_url_or_None)
+    Segment(EQUATION, expression, flags, None)
+    Segment(IMAGE, ImageRef, flags, link_url_or_None)   (md_to_blocks: an inline image)
+flags is a bitmask of BOLD | ITALIC | STRIKE | CODE | UNDERLINE | HIGHLIGHT.
+HIGHLIGHT is Notion's "yellow_background" color (the closest to HTML <mark>).
 """
 
 from __future__ import annotations
+
+from typing import Any, NamedTuple
 
 import regex
 
@@ -14,11 +18,30 @@ from .limits import MAX_ITEMS, MAX_TEXT, utf16_len
 
 TEXT = 0
 EQUATION = 1
+IMAGE = 2
 
-BOLD, ITALIC, STRIKE, CODE = 1, 2, 4, 8
+BOLD, ITALIC, STRIKE, CODE, UNDERLINE, HIGHLIGHT = 1, 2, 4, 8, 16, 32
+HIGHLIGHT_COLOR = "yellow_background"
 
 _GRAPHEME = regex.compile(r"\X")
 
+
+class Segment(NamedTuple):
+    """One run of inline content with the same kind, annotations and link."""
+
+    kind: int  # TEXT, EQUATION or IMAGE
+    content: Any  # str for TEXT / EQUATION, an ImageRef for IMAGE
+    flags: int  # annotation bitmask
+    link: str | None  # http(s) URL or None
+
+
+class ImageRef(NamedTuple):
+    """An image met in inline content (Markdown `![alt](src "title")` or HTML `<img>`)."""
+
+    src: str  # as markdown-it stores a Markdown image's src (normalizeLink-ed)
+    alt: str
+    title: str
+    line: int | None = None  # source line of the image itself (a paragraph may span lines)
 
 
 _ANNOTATIONS = [
@@ -26,11 +49,11 @@ _ANNOTATIONS = [
         "bold": bool(f & BOLD),
         "italic": bool(f & ITALIC),
         "strikethrough": bool(f & STRIKE),
-        "underline": False,
+        "underline": bool(f & UNDERLINE),
         "code": bool(f & CODE),
-        "color": "default",
+        "color": HIGHLIGHT_COLOR if f & HIGHLIGHT else "default",
     }
-    for f in range(16)
+    for f in range(64)
 ]
 
 
@@ -46,6 +69,8 @@ def flags_of(ann: dict | None) -> int:
         | (ITALIC if ann.get("italic") else 0)
         | (STRIKE if ann.get("strikethrough") else 0)
         | (CODE if ann.get("code") else 0)
+        | (UNDERLINE if ann.get("underline") else 0)
+        | (HIGHLIGHT if ann.get("color") == HIGHLIGHT_COLOR else 0)
     )
 
 
@@ -61,17 +86,29 @@ def equation_item(expression: str, flags: int = 0) -> dict:
     return {"type": "equation", "equation": {"expression": expression}, "annotations": annotations(flags)}
 
 
-def merge_segments(segs: list[list]) -> list[list]:
-    out: list[list] = []
+def merge_segments(segs: list[Segment]) -> list[Segment]:
+    """Join adjacent text segments with the same flags and link; drop empty texts."""
+    out: list[Segment] = []
+    run: Segment | None = None  # the text segment being extended
+    parts: list[str] = []
+
+    def flush() -> None:
+        if run is not None:
+            out.append(run if len(parts) == 1 else run._replace(content="".join(parts)))
+
     for s in segs:
-        if s[0] == TEXT and not s[1]:
+        if s.kind != TEXT:
+            flush()
+            run = None
+            out.append(s)
+        elif not s.content:
             continue
-        if out:
-            p = out[-1]
-            if p[0] == TEXT and s[0] == TEXT and p[2] == s[2] and p[3] == s[3]:
-                p[1] += s[1]
-                continue
-        out.append([s[0], s[1], s[2], s[3]])
+        elif run is not None and run.flags == s.flags and run.link == s.link:
+            parts.append(s.content)
+        else:
+            flush()
+            run, parts = s, [s.content]
+    flush()
     return out
 
 
@@ -115,7 +152,7 @@ def split_text(s: str, limit: int = MAX_TEXT) -> list[str]:
     return pieces
 
 
-def to_items(segs: list[list]) -> list[dict]:
+def to_items(segs: list[Segment]) -> list[dict]:
     """Merged segments -> Notion rich text items, long texts split at ≤ 2000 units."""
     items: list[dict] = []
     for kind, content, flags, link in merge_segments(segs):

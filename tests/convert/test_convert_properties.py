@@ -35,8 +35,14 @@ long_word = st.tuples(word, st.integers(260, 700)).map(lambda t: (t[0] * t[1])[:
 def piece(draw):
     """(markdown, visible) for one inline piece."""
     w = draw(st.one_of(word, word, word, long_word))
-    kind = draw(st.sampled_from(["plain", "plain", "bold", "italic", "code", "link", "strike", "cjk", "boldlink"]))
+    kind = draw(st.sampled_from(["plain", "plain", "bold", "italic", "code", "link", "strike", "cjk", "boldlink",
+                                 "html"]))
     n = draw(st.integers(0, 999))
+    if kind == "html":  # inline HTML that Notion expresses exactly (not reported)
+        tag = draw(st.sampled_from(["b", "strong", "i", "em", "u", "ins", "s", "del", "code", "mark", "span", "a"]))
+        if tag == "a":
+            return f'<a href="https://example.com/h/{n}">{w}</a>', w
+        return f"<{tag}>{w}</{tag}>", w
     if kind == "bold":
         return f"**{w}**", w
     if kind == "italic":
@@ -84,7 +90,10 @@ def list_block(draw, depth=0):
 
 @st.composite
 def block_md(draw):
-    kind = draw(st.sampled_from(["para", "para", "heading", "list", "quote", "code", "table", "hr", "math"]))
+    kind = draw(st.sampled_from(["para", "para", "heading", "list", "quote", "code", "table", "hr", "math",
+                                 "html"]))
+    if kind == "html":
+        return draw(html_block_md())
     if kind == "para":
         md, v = draw(inline_text())
         return md, [v]
@@ -109,6 +118,27 @@ def block_md(draw):
     if kind == "math":
         return "$$\nx^2 + y\n$$", ["x^2 + y"]
     return "---", [""]
+
+
+@st.composite
+def html_block_md(draw):
+    """HTML blocks that Notion expresses exactly, with Markdown inside some of them."""
+    kind = draw(st.sampled_from(["div", "blockquote", "p", "ul", "h"]))
+    if kind == "div":  # Markdown inside HTML: blank lines end the HTML block
+        md, v = draw(inline_text())
+        return f"<div>\n\n{md}\n\n</div>", [v]
+    if kind == "blockquote":
+        md, v = draw(inline_text())
+        return f"<blockquote>\n\n{md}\n\n</blockquote>", [v]
+    words = draw(st.lists(word, min_size=1, max_size=3))
+    if kind == "ul":
+        return "<ul>\n" + "\n".join(f"<li>{w}</li>" for w in words) + "\n</ul>", words
+    if kind == "h":
+        level = draw(st.integers(1, 3))
+        return f"<h{level}>{' '.join(words)}</h{level}>", [" ".join(words)]
+    bold = draw(st.integers(0, len(words) - 1))
+    shown = [f"<b>{w}</b>" if k == bold else w for k, w in enumerate(words)]
+    return "<p>" + " ".join(shown) + "</p>", [" ".join(words)]
 
 
 @st.composite
@@ -152,3 +182,62 @@ def test_roundtrip_table_cases():
         md2 = blocks_to_markdown(conv.blocks)
         again = convert_markdown(md2).blocks
         assert normalize_tree(again) == normalize_tree(conv.blocks), (name, md2)
+
+
+INLINE_TAGS = ["b", "strong", "i", "em", "u", "ins", "s", "del", "strike", "code", "kbd", "samp", "tt", "sup", "sub",
+               "mark", "span", "abbr", "dfn", "ImagePreview", "a"]
+BLOCK_TAGS = ["p", "div", "center", "blockquote", "h1", "h2", "h4", "h6", "ul", "ol", "table", "details", "pre"]
+
+
+@st.composite
+def html_tree(draw, depth=0):
+    """(html, words in reading order) of a random element tree; words never contain spaces."""
+    if depth >= 4 or draw(st.integers(0, 3)) == 0:
+        w = draw(word)
+        return w, [w]
+    tag = draw(st.sampled_from(INLINE_TAGS + BLOCK_TAGS))
+    kids = draw(st.lists(html_tree(depth + 1), min_size=1, max_size=3))
+    inner = " ".join(k[0] for k in kids)
+    words = [w for k in kids for w in k[1]]
+    if tag in ("ul", "ol"):
+        return f"<{tag}>" + "".join(f"<li>{k[0]}</li>" for k in kids) + f"</{tag}>", words
+    if tag == "table":
+        return "<table>" + "".join(f"<tr><td>{k[0]}</td></tr>" for k in kids) + "</table>", words
+    if tag == "details":
+        return f"<details><summary>{kids[0][0]}</summary>" + " ".join(k[0] for k in kids[1:]) + "</details>", words
+    if tag == "a":
+        return f'<a href="https://example.com/{len(words)}">{inner}</a>', words
+    return f"<{tag}>{inner}</{tag}>", words
+
+
+@st.composite
+def html_document(draw):
+    parts = draw(st.lists(st.tuples(html_tree(), st.sampled_from(["\n", "\n\n", " "])), min_size=1, max_size=5))
+    return "".join(h + sep for (h, _), sep in parts), [w for (_, words), _ in parts for w in words]
+
+
+@SETTINGS
+@given(html_document())
+def test_html_documents_keep_their_words_and_limits(doc):
+    """Whatever HTML nesting: no Notion limit is violated and every word is still shown, in order."""
+    html, words = doc
+    conv = convert_markdown(html)
+    assert check_limits(conv.blocks) == []
+    shown = "\n".join(plain_text(conv.blocks))
+    at = 0
+    for w in words:
+        found = shown.find(w, at)
+        assert found >= 0, (w, html, shown)
+        at = found + len(w)
+    assert all(d.line is not None for d in conv.report)
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(["<", ">", "</", "/>", "<b>", "</b>", "<a href='https://e.com'>", "</a>", "<div>",
+                                 "</div>", "<img src='x.png' alt='a'>", "<!--", "-->", "<table><tr><td>", "</td>",
+                                 "<details>", "<summary>", "\n", "\n\n", "x", "中", "&amp;", "&", "**", "[", "](",
+                                 "<pre>", "</pre>", "<h7>", "<br>", "<li>", "<ul>", "'", '"', "=", "javascript:"]),
+                max_size=60).map("".join))
+def test_html_soup_never_violates_limits(text):
+    conv = convert_markdown(text)
+    assert check_limits(conv.blocks) == []
