@@ -288,18 +288,14 @@ class _Validator:
         for d in conversion.report:
             text = line_text(lines, d.line or 0)
             if d.construct == "code_language":
-                word = re.search(r"'([^']*)'", d.message)
-                lang = word.group(1) if word else None
+                lang = d.subject
                 self.report(path, d.line, column_of(text, lang) if lang else None,
                             f"unknown code language {lang!r}: Notion would show it as plain text — use a language Notion knows "
                             "(python, bash, json, yaml, sql, …; see bot/convert/languages.py) or `text`", rule="code-language")
-            elif d.construct == "image" and "not found" in d.message:
-                continue  # reported with its column by check_links
-            elif d.construct == "link" and any(line == d.line and repr(href) in d.message for line, href in link_errors):
-                continue  # the anchor is broken: reported as an error already
+            elif d.construct in ("image", "link") and (d.line, d.subject) in link_errors:
+                continue  # a missing image or broken link: reported as an error with its column already
             else:
-                needle = re.search(r"'([^']+)'", d.message)
-                self.report(path, d.line, column_of(text, needle.group(1) if needle else None),
+                self.report(path, d.line, column_of(text, d.subject),
                             f"{d.construct}: {d.message}", rule="degradation")
         for violation in check_limits(conversion.blocks):
             self.report(path, variant.body_line, None, f"exceeds a Notion limit: {violation}", rule="limits")
