@@ -246,3 +246,16 @@ def test_publish_accepts_an_allowed_rule_with_a_degraded_line(cli, env, content)
     assert "degraded:" in out and "cobolish" in out
     code, out, _ = cli("validate", "--allow", "code-language")
     assert code == 0 and "warning: unknown code language 'cobolish'" in out
+
+
+def test_html_warnings_point_at_the_tag_and_missing_images_are_reported_once(cli, content):
+    """Columns come from Degradation.subject; an image on a paragraph's second line is one error."""
+    _append(content / EN, "\nPress <kbd>Enter</kbd> and see\n![Architecture](img/arch.png) below.\n")
+    code, out, _ = cli("validate", "content/rec-weekly/2026-W22")
+    assert code == 1
+    assert out.splitlines() == [
+        f"content/rec-weekly/2026-W22/en.md:{BODY_END + 1}:7: warning: html_inline: <kbd> (keyboard key) has no "
+        "Notion annotation: shown as inline code",
+        f"content/rec-weekly/2026-W22/en.md:{BODY_END + 2}:17: error: image 'img/arch.png' not found (looked for "
+        "content/rec-weekly/2026-W22/img/arch.png): add the file or fix the path",
+    ]
