@@ -394,4 +394,6 @@ def render_blocks(blocks: list[dict]) -> str:
 
 def blocks_to_markdown(blocks: list[dict]) -> str:
     s = render_blocks(blocks)
+    if s == "---" or s.startswith("---\n"):
+        s = "***" + s[3:]  # a leading `---` would open YAML front matter if another `---` follows
     return s + "\n" if s else ""

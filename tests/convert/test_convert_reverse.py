@@ -66,3 +66,19 @@ def test_reverse_plain_text_survives(text):
     md = blocks_to_markdown(blocks)
     again = convert_markdown(md).blocks
     assert normalize_tree(again) == normalize_tree(blocks), md
+
+
+def test_leading_dividers_are_not_read_back_as_front_matter():
+    blocks = convert_markdown("***\n\n---\n").blocks
+    assert [b["type"] for b in blocks] == ["divider", "divider"]
+    assert convert_markdown(blocks_to_markdown(blocks)).blocks == blocks
+
+
+def test_header_less_table_and_linked_image_are_written_back_readably():
+    blocks = convert_markdown(
+        "<table><tr><td><b>a</b> &amp; <u>u</u></td><td><a href=\"https://e.com\">l</a></td></tr></table>\n\n"
+        "[![badge](https://e.com/b.svg)](https://ci.com)\n").blocks
+    md = blocks_to_markdown(blocks)
+    assert md == ("<table>\n<tr><td><b>a</b> &amp; <u>u</u></td><td><a href=\"https://e.com\">l</a></td></tr>\n"
+                  "</table>\n\n[![badge](https://e.com/b.svg)](https://ci.com)\n")
+    assert convert_markdown(md).blocks == blocks
