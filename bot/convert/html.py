@@ -162,8 +162,8 @@ def open_inline(ctx, st, ev: Event, construct: str) -> None:
         ctx.degrade(line, construct, f"block element <{tag}> inside a paragraph: tag dropped, text kept",
                     tag_as_written(ev))
     else:
-        ctx.degrade(line, construct, f"<{tag}> has no Notion equivalent: tag dropped, text kept",
-                    tag_as_written(ev))
+        written = tag_as_written(ev)
+        ctx.degrade(line, construct, f"{written}> has no Notion equivalent: tag dropped, text kept", written)
     if tag not in VOID and not ev.closed:
         opened = _html_open(st)
         opened[tag] = opened.get(tag, 0) + 1
@@ -496,17 +496,22 @@ def flatten(ctx, blocks: list[dict], line, where: str) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- block tags
-def _wrapper(flow: Flow, el: Element) -> None:
+def _report_align(flow: Flow, el: Element) -> None:
     align = el.attrs.get("align")
     if align:
         flow.ctx.degrade(el.line, "html_block",
                          f"<{el.tag} align={align!r}>: Notion blocks have no alignment (dropped)", el.written)
+
+
+def _wrapper(flow: Flow, el: Element) -> None:
+    _report_align(flow, el)
     flow.walk(el.children)
     flow.flush()
 
 
 def _heading(flow: Flow, el: Element) -> None:
     level = int(el.tag[1])
+    _report_align(flow, el)
     items = flow.inline_items(el, "a heading")
     flow.out.extend(flow.ctx.heading_blocks(level, items, el.line))
 

@@ -104,7 +104,7 @@ BLOCK = [
     ("markdown stays literal in an html block", "<div>*x* **y**</div>", [P(t("*x* **y**"))], []),
     ("h1", "<h1>T</h1>", [H(1, t("T"))], []),
     ("h2", "<h2>T <i>i</i></h2>", [H(2, t("T "), t("i", i=True))], []),
-    ("h3", "<h3 align=\"center\">T</h3>", [H(3, t("T"))], []),
+    ("h3", "<h3 align=\"center\">T</h3>", [H(3, t("T"))], [("html_block", 1, "<h3")]),
     ("h4", "<h4>T</h4>", [H(3, t("T"))], [("heading_4", 1, None)]),
     ("h5", "<h5>T</h5>", [H(3, t("T"))], [("heading_5", 1, None)]),
     ("h6", "<h6>T</h6>", [H(3, t("T"))], [("heading_6", 1, None)]),
@@ -276,3 +276,8 @@ def test_line_offset_applies_to_html_reports():
 def test_degradation_dict_is_unchanged_by_the_subject():
     d = convert_markdown("<kbd>k</kbd>").report[0]
     assert d.to_dict() == {"line": 1, "construct": "html_inline", "message": d.message}
+
+
+def test_unknown_tags_are_named_as_written():
+    (d,) = convert_markdown("see <ImagePreview src='x'>pic</ImagePreview>").report
+    assert d.message == "<ImagePreview> has no Notion equivalent: tag dropped, text kept"
