@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     bot_schedule: str = "0 7 * * sat"
     bot_local_faults: str | None = None
     bot_local_token: str = "local-bot-token"
+    # The local workspace answers 429 like Notion past this per-token budget: "180/60" (most
+    # plans), "600/60" (Business and Enterprise) or "off".
+    bot_local_rate_limit: str = "180/60"
 
     @field_validator("bot_timezone")
     @classmethod
@@ -46,6 +49,17 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (expected an IANA name such as Asia/Shanghai)")
         return value
+
+    @field_validator("bot_local_rate_limit", mode="before")
+    @classmethod
+    def _local_rate_limit(cls, value) -> str:
+        parse_local_rate_limit(str(value))
+        return str(value).strip()
+
+    @property
+    def local_rate_limit(self) -> tuple[int, float] | None:
+        """(requests, window seconds) of BOT_LOCAL_RATE_LIMIT, None when "off"."""
+        return parse_local_rate_limit(self.bot_local_rate_limit)
 
     @property
     def uses_local_workspace(self) -> bool:
@@ -105,6 +119,21 @@ def _dotenv_names(path: Path = Path(".env")) -> dict[str, str | None]:
     from dotenv import dotenv_values
 
     return dict(dotenv_values(path))
+
+
+def parse_local_rate_limit(text: str) -> tuple[int, float] | None:
+    """"180/60" -> (180, 60.0); "off" -> None (the local workspace's budget per token)."""
+    text = text.strip().lower()
+    if text in ("off", "none", "0"):
+        return None
+    requests, _, seconds = text.partition("/")
+    try:
+        budget = (int(requests), float(seconds))
+    except ValueError:
+        budget = (0, 0.0)
+    if budget[0] < 1 or not budget[1] > 0:
+        raise ValueError(f"expected requests/seconds such as 180/60 (600/60 for Business plans) or off, got {text!r}")
+    return budget
 
 
 def load_settings(**overrides) -> Settings:
