@@ -125,14 +125,18 @@ def run_publish(
       other error stops the run. Without `isolate`, every week is planned before any is
       written, so drift or duplicates anywhere leave Notion untouched.
     """
+    from .backend import open_ledger
+
     run = PublishRun()
-    recording = record_run(settings.state_dir, trigger, clock=clock, scheduled_for=scheduled_for, note=note, ledger=ledger) if trigger else _no_record()
-    with recording as rec, ExitStack() as stack:
+    recording = record_run(settings.state_dir, trigger, clock=clock, scheduled_for=scheduled_for, note=note, ledger=ledger, opener=lambda: open_ledger(settings, clock)) if trigger else _no_record()
+    # The lock is released only after the run's outcome is recorded: whoever takes it next
+    # (another process, another host) finds this run finished in the ledger.
+    with ExitStack() as held, recording as rec, ExitStack() as stack:
         run.run_id = rec.id if rec else None
         if rec and on_start:
             on_start(rec)
         if lock is not None:
-            stack.enter_context(lock())
+            held.enter_context(lock())
         run.variants = variants if variants is not None else read_all(settings.bot_content_dir)
         groups = select(run.variants, rec)
         if not groups:

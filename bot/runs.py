@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import socket
 import sqlite3
@@ -21,16 +22,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from .clock import SYSTEM_CLOCK, Clock
 from .errors import BotError, LockBusyError
 from .state import state_dir as _state
 
+log = logging.getLogger("bot.runs")
+T = TypeVar("T")
+
 TRIGGERS = ("schedule", "catch-up", "due", "retry", "run-due", "manual")
 # Runs that check every variant for being due (a manual `bot publish` publishes a selection).
 DUE_CHECK_TRIGGERS = ("schedule", "catch-up", "due", "retry", "run-due")
-OUTCOMES = ("running", "success", "failed", "interrupted", "skipped-locked")
+OUTCOMES = ("running", "success", "failed", "interrupted", "skipped-locked", "already-done")
+# Outcomes that count as the work done: "already-done" is a run that found, under the lock,
+# that another run (on any host sharing the ledger) had published what it was started for.
+SUCCESSFUL = ("success", "already-done")
 PUBLISH_ACTIONS = ("created", "updated", "unchanged")
 
 SCHEMA = """
@@ -74,8 +81,15 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def _parse(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+def _parse(value) -> datetime | None:
+    """ISO text (SQLite) or a datetime (PostgreSQL's timestamptz) -> an aware datetime."""
+    if not value:
+        return None
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def log_warning(message: str) -> None:
+    log.warning("%s", message)
 
 
 def content_hash(path: Path) -> str | None:
@@ -179,33 +193,45 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
-class Ledger:
-    """Thread- and process-safe access to runs.sqlite3 (short transactions)."""
+DEAD_RUN = "the process ended without recording an outcome (killed?)"
+RUN_COLUMNS = "id, trigger, scheduled_for, started_at, ended_at, outcome, error, reads, writes, retries, rate_limited, host, pid, note"
+VARIANT_COLUMNS = "slug, week, lang, status, date, due_at, action, page_id, url, writes, content_sha256, detail"
 
-    def __init__(self, path: Path, clock: Clock = SYSTEM_CLOCK):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.clock = clock
-        self._local = threading.Lock()
-        with self._connect() as db:
-            db.executescript(SCHEMA)
 
-    @classmethod
-    def for_state_dir(cls, state_dir: Path, clock: Clock = SYSTEM_CLOCK) -> "Ledger":
-        return cls(_state(state_dir).ledger, clock)
+class LedgerError(BotError):
+    """The run ledger cannot be read or written (the message says where and why)."""
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with self._local:
-            # Rollback journal + a 30 s busy timeout: runs write a handful of short
-            # transactions, so concurrent processes simply queue (WAL's mode switch itself
-            # can fail with "database is locked" when two processes open a new ledger).
-            db = sqlite3.connect(self.path, timeout=30)
-            try:
-                with db:
-                    yield db
-            finally:
-                db.close()
+
+class LedgerCorruptError(LedgerError):
+    """The ledger file is not a (whole) SQLite database any more."""
+
+    hint = "the next publishing run moves the damaged file aside and starts a new ledger; or move it away yourself"
+
+
+class SqlLedger:
+    """The run ledger's SQL, shared by both stores: SQLite in the state dir (`Ledger`) and
+    PostgreSQL shared by every host (`bot.runs_pg.PostgresLedger`, BOT_DATABASE_URL).
+
+    A store provides `_connect()` (a connection inside one transaction whose `execute` takes
+    `?` placeholders), how it stores timestamps, and how it orders run_variants rows.
+    """
+
+    where: str = "?"  # shown to users: a file path or a database URL without its password
+    read_only: bool = False
+    variant_order = "rowid"
+    clock: Clock = SYSTEM_CLOCK
+
+    def _connect(self):  # pragma: no cover - every store implements it
+        raise NotImplementedError
+
+    def _ts(self, dt: datetime | None):
+        return _iso(dt) if dt else None
+
+    def _new_run_values(self, db) -> dict:
+        return {"host": socket.gethostname(), "pid": os.getpid()}
+
+    def _has_tables(self, db) -> bool:
+        return True
 
     # ------------------------------------------------------------------ writing
     def start(self, trigger: str, *, scheduled_for: datetime | None = None, note: str | None = None, started_at: datetime | None = None) -> int:
@@ -213,19 +239,19 @@ class Ledger:
             raise ValueError(f"unknown trigger {trigger!r}; expected one of {TRIGGERS}")
         started = started_at or self.clock.now()
         with self._connect() as db:
-            cur = db.execute(
-                "INSERT INTO runs(trigger, scheduled_for, started_at, outcome, host, pid, note) VALUES (?, ?, ?, 'running', ?, ?, ?)",
-                (trigger, _iso(scheduled_for) if scheduled_for else None, _iso(started), socket.gethostname(), os.getpid(), note),
-            )
-            return int(cur.lastrowid)
+            values = {"trigger": trigger, "scheduled_for": self._ts(scheduled_for), "started_at": self._ts(started), "outcome": "running", "note": note, **self._new_run_values(db)}
+            names = ", ".join(values)
+            marks = ", ".join("?" * len(values))
+            return int(db.execute(f"INSERT INTO runs({names}) VALUES ({marks}) RETURNING id", tuple(values.values())).fetchone()[0])
 
     def add_variants(self, run_id: int, entries: list[VariantEntry]) -> None:
+        if not entries:
+            return
         with self._connect() as db:
             db.executemany(
-                "INSERT INTO run_variants(run_id, slug, week, lang, status, date, due_at, action, page_id, url, writes, content_sha256, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO run_variants(run_id, {VARIANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (run_id, e.slug, e.week, e.lang, e.status, e.date, _iso(e.due_at) if e.due_at else None, e.action, e.page_id, e.url, e.writes, e.content_sha256, e.detail)
+                    (run_id, e.slug, e.week, e.lang, e.status, e.date, self._ts(e.due_at), e.action, e.page_id, e.url, e.writes, e.content_sha256, e.detail)
                     for e in entries
                 ],
             )
@@ -239,7 +265,7 @@ class Ledger:
                 "UPDATE runs SET outcome=?, ended_at=?, error=?, reads=?, writes=?, retries=?, rate_limited=?, note=COALESCE(?, note) WHERE id=?",
                 (
                     outcome,
-                    _iso(ended_at or self.clock.now()),
+                    self._ts(ended_at or self.clock.now()),
                     error,
                     int(stats.get("reads", 0)),
                     int(stats.get("writes", 0)),
@@ -251,42 +277,44 @@ class Ledger:
             )
 
     def reap(self) -> int:
-        """Mark runs left 'running' by a process that no longer exists as interrupted."""
-        host = socket.gethostname()
-        reaped = 0
+        """Mark runs left 'running' by a process that no longer exists as interrupted.
+        A read-only ledger writes nothing: readers show such runs as interrupted instead."""
+        if self.read_only:
+            return 0
         with self._connect() as db:
             rows = db.execute("SELECT id, host, pid FROM runs WHERE outcome='running'").fetchall()
-            for run_id, run_host, pid in rows:
-                if run_host == host and not _pid_alive(pid):
-                    db.execute(
-                        "UPDATE runs SET outcome='interrupted', error=COALESCE(error, 'the process ended without recording an outcome (killed?)') WHERE id=?",
-                        (run_id,),
-                    )
-                    reaped += 1
-        return reaped
+            dead = [run_id for run_id, host, pid in rows if self._dead(db, run_id, host, pid)]
+            for run_id in dead:
+                db.execute("UPDATE runs SET outcome='interrupted', error=COALESCE(error, ?) WHERE id=?", (DEAD_RUN, run_id))
+        return len(dead)
+
+    def _dead(self, db, run_id: int, host: str | None, pid: int | None) -> bool:
+        """Only this host can tell whether one of its processes is gone."""
+        return host == socket.gethostname() and not _pid_alive(pid)
 
     # ------------------------------------------------------------------ reading
-    def _rows(self, where: str = "", params: tuple = (), limit: int | None = None, with_variants: bool = True) -> list[RunRow]:
-        sql = "SELECT id, trigger, scheduled_for, started_at, ended_at, outcome, error, reads, writes, retries, rate_limited, host, pid, note FROM runs"
+    def _rows(self, where: str = "", params: tuple = (), limit: int | None = None, with_variants: bool = True, order: str = "id DESC") -> list[RunRow]:
+        sql = f"SELECT {RUN_COLUMNS} FROM runs"
         if where:
             sql += " WHERE " + where
-        sql += " ORDER BY id DESC"
+        sql += f" ORDER BY {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         with self._connect() as db:
+            if not self._has_tables(db):
+                return []
             rows = [
                 RunRow(r[0], r[1], _parse(r[2]), _parse(r[3]), _parse(r[4]), r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13])
                 for r in db.execute(sql, params).fetchall()
             ]
+            for row in rows:
+                if row.outcome == "running" and self._dead(db, row.id, row.host, row.pid):
+                    row.outcome, row.error = "interrupted", row.error or DEAD_RUN  # as reap() would record it
             if with_variants and rows:
                 ids = [r.id for r in rows]
                 marks = ",".join("?" * len(ids))
                 by_id = {r.id: r for r in rows}
-                for v in db.execute(
-                    "SELECT run_id, slug, week, lang, status, date, due_at, action, page_id, url, writes, content_sha256, detail"
-                    f" FROM run_variants WHERE run_id IN ({marks}) ORDER BY rowid",
-                    ids,
-                ):
+                for v in db.execute(f"SELECT run_id, {VARIANT_COLUMNS} FROM run_variants WHERE run_id IN ({marks}) ORDER BY {self.variant_order}", tuple(ids)):
                     row = by_id[v[0]]
                     row.variants.append(VariantEntry(v[1], v[2], v[3], v[7], v[4], v[5], _parse(v[6]), v[8], v[9], v[10], v[11], v[12], v[0], row.started_at))
         return rows
@@ -305,12 +333,23 @@ class Ledger:
         rows = self._rows(f"trigger IN ({marks}) AND outcome != 'running'", DUE_CHECK_TRIGGERS, limit=1, with_variants=False)
         return rows[0] if rows else None
 
+    def done_since(self, moment: datetime) -> RunRow | None:
+        """The first due-check run that started at or after `moment` and succeeded, on any
+        host sharing this ledger: the work due at `moment` is done (it published what
+        content/ held then or later)."""
+        marks = ",".join("?" * len(DUE_CHECK_TRIGGERS))
+        rows = self._rows(
+            f"trigger IN ({marks}) AND outcome = 'success' AND started_at >= ?", (*DUE_CHECK_TRIGGERS, self._ts(moment)),
+            limit=1, with_variants=False, order="started_at, id",
+        )
+        return rows[0] if rows else None
+
     def consecutive_failures(self) -> int:
         """How many of the newest finished due-check runs in a row did not succeed."""
         marks = ",".join("?" * len(DUE_CHECK_TRIGGERS))
         count = 0
         for row in self._rows(f"trigger IN ({marks}) AND outcome != 'running'", DUE_CHECK_TRIGGERS, limit=100, with_variants=False):
-            if row.outcome == "success":
+            if row.outcome in SUCCESSFUL:
                 break
             count += 1
         return count
@@ -319,14 +358,139 @@ class Ledger:
         """slug -> the newest entry where the variant was published (created/updated/unchanged)."""
         marks = ",".join("?" * len(PUBLISH_ACTIONS))
         out: dict[str, VariantEntry] = {}
+        columns = ", ".join(f"rv.{c}" for c in VARIANT_COLUMNS.split(", "))
         with self._connect() as db:
+            if not self._has_tables(db):
+                return out
             for v in db.execute(
-                "SELECT rv.run_id, rv.slug, rv.week, rv.lang, rv.status, rv.date, rv.due_at, rv.action, rv.page_id, rv.url, rv.writes, rv.content_sha256, rv.detail, r.started_at"
-                f" FROM run_variants rv JOIN runs r ON r.id = rv.run_id WHERE rv.action IN ({marks}) ORDER BY rv.run_id, rv.rowid",
+                f"SELECT rv.run_id, {columns}, r.started_at"
+                f" FROM run_variants rv JOIN runs r ON r.id = rv.run_id WHERE rv.action IN ({marks}) ORDER BY rv.run_id, rv.{self.variant_order}",
                 PUBLISH_ACTIONS,
             ):
                 out[v[1]] = VariantEntry(v[1], v[2], v[3], v[7], v[4], v[5], _parse(v[6]), v[8], v[9], v[10], v[11], v[12], v[0], _parse(v[13]))
         return out
+
+
+# SQLite schema versions (PRAGMA user_version). Version 1 is the schema every ledger created
+# before versioning already has (CREATE … IF NOT EXISTS makes it a no-op there).
+SQLITE_MIGRATIONS: tuple[str, ...] = (SCHEMA,)
+SQLITE_CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+class _SqliteDb:
+    """The connection handed to SqlLedger (sqlite3 already takes `?` placeholders)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def execute(self, sql: str, params: tuple = ()):
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        self.conn.executemany(sql, rows)
+
+
+class Ledger(SqlLedger):
+    """The run ledger in the state dir: runs.sqlite3, thread- and process-safe (short transactions).
+
+    `read_only=True` (`bot runs`, `bot status`) never creates, migrates or writes the file:
+    a missing ledger reads as empty, and a read-only state dir works.
+    """
+
+    def __init__(self, path: Path, clock: Clock = SYSTEM_CLOCK, *, read_only: bool = False, warn: Callable[[str], None] | None = None):
+        self.path = Path(path)
+        self.where = str(self.path)
+        self.clock = clock
+        self.read_only = read_only
+        self.warn = warn  # a writer given `warn` sets a damaged ledger aside instead of failing
+        self._local = threading.Lock()
+        if not read_only:
+            self._recovering(self._migrate)
+
+    @classmethod
+    def for_state_dir(cls, state_dir: Path, clock: Clock = SYSTEM_CLOCK, *, read_only: bool = False, warn: Callable[[str], None] | None = None) -> "Ledger":
+        return cls(_state(state_dir).ledger, clock, read_only=read_only, warn=warn)
+
+    def start(self, *args, **kwargs) -> int:
+        return self._recovering(lambda: SqlLedger.start(self, *args, **kwargs))
+
+    def _recovering(self, action: Callable[[], T]) -> T:
+        """Run `action`; if the file turns out damaged and this ledger may recover (`warn`),
+        move the file aside, start a new ledger and run `action` again."""
+        try:
+            return action()
+        except LedgerCorruptError as exc:
+            if self.warn is None:
+                raise
+            self._set_aside(exc)
+            return action()
+
+    def _set_aside(self, exc: LedgerCorruptError) -> None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        damaged = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        try:
+            self.path.rename(damaged)
+        except OSError as err:
+            raise LedgerError(f"{exc}; it could not be moved aside ({err.strerror}): move it away by hand") from None
+        self.warn(f"{exc}: moved it to {damaged.name} and started a new ledger (the older runs are in that file)")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._errors():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                db.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then find it done
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                for number, script in enumerate(SQLITE_MIGRATIONS[version:], start=version + 1):
+                    for statement in filter(str.strip, script.split(";")):
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {number}")
+                db.execute("COMMIT")
+            finally:
+                db.close()
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorcode", None) in SQLITE_CORRUPT_CODES:
+                raise LedgerCorruptError(f"the run ledger {self.path} is damaged ({exc})") from None
+            raise LedgerError(f"the run ledger {self.path} cannot be {'read' if self.read_only else 'used'}: {exc}") from None
+        except OSError as exc:
+            raise LedgerError(f"the run ledger {self.path} cannot be created: {exc.strerror or exc}") from None
+
+    @contextmanager
+    def _connect(self) -> Iterator[_SqliteDb]:
+        if self.read_only and not self.path.exists():
+            yield _EMPTY
+            return
+        with self._local, self._errors():
+            # Rollback journal + a 30 s busy timeout: runs write a handful of short
+            # transactions, so concurrent processes simply queue (WAL's mode switch itself
+            # can fail with "database is locked" when two processes open a new ledger).
+            if self.read_only:
+                db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+            else:
+                db = sqlite3.connect(self.path, timeout=30)
+            try:
+                with db:
+                    yield _SqliteDb(db)
+            finally:
+                db.close()
+
+    def _has_tables(self, db) -> bool:
+        if db is _EMPTY:
+            return False
+        return db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='runs'").fetchone() is not None
+
+
+class _Empty:
+    """Stands for a ledger file that does not exist (read-only: nothing recorded yet)."""
+
+
+_EMPTY = _Empty()
 
 
 # ---------------------------------------------------------------------- recording a run
@@ -339,16 +503,24 @@ class RunInterrupted(BaseException):
 
 
 class RunRecorder:
-    """Handle given to the body of ``record_run``."""
+    """Handle given to the body of ``record_run``.
 
-    def __init__(self, ledger: Ledger, run_id: int):
+    Recording never stops a run: when the ledger cannot be written (``id`` None when the run
+    could not even be started in it), the problem is reported once through ``warn`` and the
+    run goes on.
+    """
+
+    def __init__(self, ledger: SqlLedger | None, run_id: int | None, warn: Callable[[str], None] = log_warning):
         self.ledger = ledger
         self.id = run_id
+        self.warn = warn
         self._session = None
         self._stats: dict | None = None
         self.entries: list[VariantEntry] = []
         self.failure: str | None = None
         self.note: str | None = None
+        self.done_by: RunRow | None = None  # set by `already_done`
+        self._warned = False
 
     def attach(self, session) -> None:
         """Request counts are read from ``session.api.stats`` when the run ends."""
@@ -359,7 +531,7 @@ class RunRecorder:
 
     def add(self, entries: list[VariantEntry]) -> None:
         self.entries.extend(entries)
-        self.ledger.add_variants(self.id, entries)
+        self._write(lambda: self.ledger.add_variants(self.id, entries))
 
     def add_results(self, results) -> None:
         """Record the engine's ``VariantResult`` list (from ``Publisher.publish_group``)."""
@@ -369,10 +541,28 @@ class RunRecorder:
         """Mark the run failed without raising (e.g. one week drifted, the others went out)."""
         self.failure = message if not self.failure else f"{self.failure}\n{message}"
 
+    def already_done(self, row: RunRow) -> None:
+        """Another run did this run's work (found under the lock): it ends ``already-done``."""
+        self.done_by = row
+        self.note = f"already done by run #{row.id} on {row.host or 'another host'} at {row.started_at.isoformat(timespec='seconds')}"
+
     def stats(self) -> dict:
         if self._session is not None:
             return self._session.api.stats.to_dict()
         return self._stats or {}
+
+    def finish(self, outcome: str, error: str | None = None) -> None:
+        self._write(lambda: self.ledger.finish(self.id, outcome, error=error, stats=self.stats(), note=self.note))
+
+    def _write(self, write: Callable[[], None]) -> None:
+        if self.ledger is None or self.id is None:
+            return
+        try:
+            write()
+        except LedgerError as exc:
+            if not self._warned:
+                self.warn(f"{exc}; this run is not fully recorded")
+                self._warned = True
 
 
 def entry_for_result(result) -> VariantEntry:
@@ -399,33 +589,47 @@ def record_run(
     clock: Clock = SYSTEM_CLOCK,
     scheduled_for: datetime | None = None,
     note: str | None = None,
-    ledger: Ledger | None = None,
+    ledger: SqlLedger | None = None,
+    opener: Callable[[], SqlLedger] | None = None,
+    warn: Callable[[str], None] = log_warning,
 ) -> Iterator[RunRecorder]:
     """Record one run in the ledger; the outcome follows from how the body ends.
 
-    * normal exit → ``success`` (``failed`` if ``recorder.fail(...)`` was called)
+    * normal exit → ``success`` (``failed`` if ``recorder.fail(...)`` was called,
+      ``already-done`` if ``recorder.already_done(...)`` was)
     * ``LockBusyError`` → ``skipped-locked``
     * ``RunInterrupted`` / ``KeyboardInterrupt`` / ``SystemExit`` → ``interrupted``
     * any other exception → ``failed`` with the error message
 
-    Exceptions are re-raised, so wrapping existing code changes nothing else about it.
+    Exceptions are re-raised, so wrapping existing code changes nothing else about it. A
+    ledger that cannot be written does not stop the run (see ``RunRecorder``). Without
+    `ledger`, `opener()` opens one (default: runs.sqlite3 in `state_dir`).
     """
-    ledger = ledger or Ledger.for_state_dir(state_dir, clock)
-    recorder = RunRecorder(ledger, ledger.start(trigger, scheduled_for=scheduled_for, note=note))
+    opener = opener or (lambda: Ledger.for_state_dir(state_dir, clock, warn=warn))
+    recorder = _begin(trigger, scheduled_for, note, ledger, opener, warn)
     try:
         yield recorder
     except LockBusyError as exc:
-        ledger.finish(recorder.id, "skipped-locked", error=str(exc), stats=recorder.stats(), note=recorder.note)
+        recorder.finish("skipped-locked", str(exc))
         raise
     except (RunInterrupted, KeyboardInterrupt, SystemExit) as exc:
-        ledger.finish(recorder.id, "interrupted", error=str(exc) or type(exc).__name__, stats=recorder.stats(), note=recorder.note)
+        recorder.finish("interrupted", str(exc) or type(exc).__name__)
         raise
     except BaseException as exc:
-        ledger.finish(recorder.id, "failed", error=_describe(exc), stats=recorder.stats(), note=recorder.note)
+        recorder.finish("failed", _describe(exc))
         raise
     else:
-        outcome = "failed" if recorder.failure else "success"
-        ledger.finish(recorder.id, outcome, error=recorder.failure, stats=recorder.stats(), note=recorder.note)
+        outcome = "failed" if recorder.failure else "already-done" if recorder.done_by else "success"
+        recorder.finish(outcome, recorder.failure)
+
+
+def _begin(trigger, scheduled_for, note, ledger, opener, warn) -> RunRecorder:
+    try:
+        ledger = ledger or opener()
+        return RunRecorder(ledger, ledger.start(trigger, scheduled_for=scheduled_for, note=note), warn)
+    except LedgerError as exc:
+        warn(f"{exc}; this run is not recorded")
+        return RunRecorder(None, None, warn)
 
 
 def _describe(exc: BaseException) -> str:

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     bot_request_timeout: float = Field(default=60.0, gt=0)
 
     bot_lock_wait: float = Field(default=10.0, ge=0)  # seconds a second publisher waits for the lock
+    # Several hosts, one newsletter: the publish lock and the run ledger in PostgreSQL
+    # (postgresql://user:password@host:5432/dbname) instead of the state dir.
+    bot_database_url: SecretStr | None = None
 
     bot_schedule: str = "0 7 * * sat"
     bot_local_faults: str | None = None
@@ -60,6 +63,19 @@ class Settings(BaseSettings):
     def local_rate_limit(self) -> tuple[int, float] | None:
         """(requests, window seconds) of BOT_LOCAL_RATE_LIMIT, None when "off"."""
         return parse_local_rate_limit(self.bot_local_rate_limit)
+
+    @field_validator("bot_database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("expected a PostgreSQL URL such as postgresql://bot:secret@db.example.org:5432/bot")
+        return value
+
+    @property
+    def database_url(self) -> str | None:
+        return self.bot_database_url.get_secret_value() if self.bot_database_url else None
 
     @property
     def uses_local_workspace(self) -> bool:

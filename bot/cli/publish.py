@@ -52,7 +52,7 @@ def _publish(args, so_far: dict) -> int:
     from ..clock import SYSTEM_CLOCK
     from ..due import waiting_until
     from ..editor import preflight
-    from ..lock import publish_lock
+    from ..backend import publish_lock
     from ..progress import Progress
     from ..publish import PublishOptions, group_by_week
     from ..runner import StoppableClock, run_publish, stop_between_requests
@@ -85,7 +85,7 @@ def _publish(args, so_far: dict) -> int:
                 settings, options, lambda variants, rec: group_by_week(due),
                 variants=all_variants,
                 trigger=None if args.dry_run else "manual", note=note,
-                lock=None if args.dry_run else (lambda: publish_lock(settings.state_dir, settings.bot_lock_wait)),
+                lock=None if args.dry_run else (lambda: publish_lock(settings, settings.bot_lock_wait)),
                 clock=clock, session_factory=open_announced, on_session=stop_between_requests(clock),
                 progress=progress.note, advance=progress.advance, on_planned=so_far["planned"].extend,
             )

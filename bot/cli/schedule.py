@@ -114,13 +114,12 @@ def _rehearse(args, settings, clock) -> int:
 
 
 def cmd_runs(args) -> int:
-    from ..runs import Ledger, dumps
+    from ..backend import open_ledger
+    from ..runs import dumps
     from ..schedule.status import runs_text
 
     settings = load_settings()
-    ledger = Ledger.for_state_dir(settings.state_dir)
-    ledger.reap()
-    rows = ledger.runs(limit=args.limit)
+    rows = open_ledger(settings, read_only=True).runs(limit=args.limit)  # reading writes nothing
     print(dumps(rows) if args.json else runs_text(rows, settings.zone))
     return ExitStatus.SUCCESS
 

@@ -7,7 +7,7 @@
 """
 
 from .due import DueRunner, RunResult, due_at, is_due
-from ..runs import Ledger, RunInterrupted, record_run
+from ..runs import Ledger, RunInterrupted, record_run  # Ledger: the SQLite store (bot.backend picks one)
 from .service import MISFIRE_GRACE_TIME, ScheduleService, next_fire_times
 
 __all__ = [

@@ -24,8 +24,9 @@ from ..errors import BotError, ContentError, DriftError, DuplicatePagesError, Ex
 from ..lock import SCHEDULED_LOCK_WAIT
 from ..settings import Settings
 from ..source import Variant
+from ..backend import open_ledger
 from ..runner import StoppableClock, failed_entry, stop_between_requests
-from ..runs import Ledger, RunInterrupted, RunRecorder, VariantEntry, content_hash
+from ..runs import SqlLedger, RunInterrupted, RunRecorder, VariantEntry, content_hash
 
 log = logging.getLogger("bot.schedule")
 
@@ -41,6 +42,7 @@ class RunResult:
     entries: list[VariantEntry] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
     next_due: datetime | None = None  # the soonest waiting variant, if any
+    note: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -50,6 +52,8 @@ class RunResult:
         counts: dict[str, int] = {}
         for e in self.entries:
             counts[e.action] = counts.get(e.action, 0) + 1
+        if self.outcome == "already-done":
+            return self.note or "already done by another run"
         parts = [f"{n} {action}" for action, n in sorted(counts.items())] or ["nothing to do" if self.outcome == "success" else "no variant finished"]
         req = self.stats
         text = f"{', '.join(parts)}; {req.get('reads', 0)} reads, {req.get('writes', 0)} writes, {req.get('retries', 0)} retries"
@@ -57,7 +61,7 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        return {"success": ExitStatus.SUCCESS, "failed": ExitStatus.ERROR, "skipped-locked": ExitStatus.LOCK_BUSY, "interrupted": ExitStatus.INTERRUPTED}[self.outcome]
+        return {"success": ExitStatus.SUCCESS, "already-done": ExitStatus.SUCCESS, "failed": ExitStatus.ERROR, "skipped-locked": ExitStatus.LOCK_BUSY, "interrupted": ExitStatus.INTERRUPTED}[self.outcome]
 
 
 class DueRunner:
@@ -73,7 +77,7 @@ class DueRunner:
         settings: Settings,
         *,
         clock: Clock = SYSTEM_CLOCK,
-        ledger: Ledger | None = None,
+        ledger: SqlLedger | None = None,
         session_factory: Callable[[Settings, Clock], object] | None = None,
         lock_wait: float = DEFAULT_LOCK_WAIT,
         on_drift: str = "fail",
@@ -82,7 +86,7 @@ class DueRunner:
     ):
         self.settings = settings
         self.clock = clock
-        self.ledger = ledger or Ledger.for_state_dir(settings.state_dir, clock)
+        self.ledger = ledger or open_ledger(settings, clock)
         self.session_factory = session_factory
         self.lock_wait = lock_wait
         self.on_drift = on_drift
@@ -95,7 +99,6 @@ class DueRunner:
 
     def run(self, trigger: str, *, scheduled_for: datetime | None = None, note: str | None = None) -> RunResult:
         """Never raises for a failed run: the outcome is in the result and in the ledger."""
-        self.ledger.reap()
         result = RunResult(0, trigger, "running")
         recorder: list[RunRecorder] = []
 
@@ -105,13 +108,15 @@ class DueRunner:
             self.progress(f"run #{rec.id} ({trigger}) started")
 
         try:
+            self.ledger.reap()
             run = self._publish_due(trigger, scheduled_for, note, started, result)
             for failure in run.failures:
                 self.progress(f"{failure.group[0].week}: failed: {failure.error}")
             for warning in run.warnings:
                 self.progress(f"warning: {warning}")
-            result.outcome = "failed" if recorder[0].failure else "success"
-            result.error = recorder[0].failure
+            rec = recorder[0]
+            result.outcome = "failed" if rec.failure else "already-done" if rec.done_by else "success"
+            result.error, result.note = rec.failure, rec.note
         except LockBusyError as exc:
             result.outcome, result.error = "skipped-locked", str(exc)
         except (RunInterrupted, KeyboardInterrupt) as exc:
@@ -130,14 +135,14 @@ class DueRunner:
     @contextmanager
     def _lock(self) -> Iterator[None]:
         """The publish lock, polled in short slices so a stop request is not held up."""
-        from ..lock import publish_lock
+        from ..backend import publish_lock
 
         waited = 0.0
         while True:
             StoppableClock(self.clock, self.stop).check()
             slice_ = min(1.0, max(0.0, self.lock_wait - waited))
             try:
-                held = publish_lock(self.settings.state_dir, wait=slice_)
+                held = publish_lock(self.settings, wait=slice_)
                 held.__enter__()
                 break
             except LockBusyError:
@@ -156,7 +161,13 @@ class DueRunner:
         clock = StoppableClock(self.clock, self.stop)
 
         def select(variants: list[Variant], rec: RunRecorder) -> list[list[Variant]]:
-            """Read under the lock: what is due now; what waits is recorded as waiting."""
+            """Read under the lock: what is due now; what waits is recorded as waiting.
+            Work another run (another replica) did meanwhile is not done twice."""
+            done = self._done_by(trigger, scheduled_for)
+            if done is not None:
+                rec.already_done(done)
+                self.progress(f"{_slot(trigger)} {scheduled_for.isoformat(timespec='minutes')}: {rec.note}")
+                return []
             now = self.clock.now()
             waiting = waiting_until(variants, now, self.zone)
             result.next_due = waiting[0][0] if waiting else None
@@ -191,6 +202,23 @@ class DueRunner:
                 continue
             ready.append(group)
         return ready
+
+
+    def _done_by(self, trigger: str, scheduled_for: datetime | None):
+        """The run that already did what this one was started for, if any: for a slot (or a
+        date that arrived) at `scheduled_for`, any due-check run that started at or after it
+        and succeeded, on any host sharing the ledger. Asked under the publish lock, after
+        the previous holder recorded its outcome, so replicas publish each slot once."""
+        if trigger not in SLOT_TRIGGERS or scheduled_for is None:
+            return None
+        return self.ledger.done_since(scheduled_for)
+
+
+SLOT_TRIGGERS = ("schedule", "catch-up", "due")  # runs started for a moment (retry, run-due: always run)
+
+
+def _slot(trigger: str) -> str:
+    return {"due": "date"}.get(trigger, "slot")
 
 
 def _waiting_entry(v: Variant, moment: datetime) -> VariantEntry:

@@ -32,7 +32,7 @@ from ..errors import ConfigError, ContentError
 from ..settings import Settings
 from ..due import became_due, waiting_until
 from .due import DueRunner, RunResult
-from ..runs import Ledger
+from ..runs import SUCCESSFUL, SqlLedger
 
 log = logging.getLogger("bot.schedule")
 
@@ -123,7 +123,7 @@ class ScheduleService:
         self.stop = threading.Event()
         self.runner = runner or DueRunner(settings, clock=clock, stop=self.stop, progress=self.say)
         self.runner.stop = self.stop
-        self.ledger: Ledger = self.runner.ledger
+        self.ledger: SqlLedger = self.runner.ledger
         self.retry_delays = retry_delays
         self.catch_up_enabled = catch_up
         self.scheduler = None
@@ -149,7 +149,7 @@ class ScheduleService:
                 f"missed {count} scheduled run(s) since run #{last.id} at {self._fmt(since)} (latest slot {self._fmt(newest)})",
                 newest,
             )
-        if last.outcome != "success":
+        if last.outcome not in SUCCESSFUL:
             return CatchUp(f"the last run #{last.id} ended {last.outcome}: retrying now")
         arrived = self._became_due(since, now)
         if arrived:
@@ -186,8 +186,11 @@ class ScheduleService:
         with self._run_mutex:
             if self.stop.is_set():
                 return None
-            if trigger == "due" and not self.due_pending():
-                return None
+            if trigger == "due":
+                pending = self.due_pending()
+                if not pending:
+                    return None
+                scheduled_for = pending[-1][0]  # the date that arrived: another replica may have published it
             if trigger == "schedule" and scheduled_for is None:
                 _, scheduled_for = slots_between(self.expr, self.zone, self.clock.now() - timedelta(days=1), self.clock.now())
             result = self.runner.run(trigger, scheduled_for=scheduled_for)
@@ -212,7 +215,7 @@ class ScheduleService:
             when = self.clock.now() + timedelta(seconds=delay)
             self._add_date_job("retry", when, ("retry",))
             self.say(f"{failures} failed run(s) in a row; retrying at {self._fmt(when)}")
-        elif result.outcome == "success" and self.scheduler.get_job("retry"):
+        elif result.outcome in SUCCESSFUL and self.scheduler.get_job("retry"):
             self.scheduler.remove_job("retry")
 
     def _add_date_job(self, job_id: str, when: datetime, args: tuple) -> None:
@@ -246,7 +249,7 @@ class ScheduleService:
         now = self.clock.now()
         self._watch_from = now
         scheduler = self.build_scheduler()
-        self.say(f"bot schedule: '{self.expr}' in {self.zone.key}; state in {self.settings.state_dir}/ (ledger {self.ledger.path.name})")
+        self.say(f"bot schedule: '{self.expr}' in {self.zone.key}; state in {self.settings.state_dir}/ (ledger {self.ledger.where})")
         catch_up = self.catch_up_needed(now) if self.catch_up_enabled else None
         if catch_up:
             self.say(f"catch-up: {catch_up.reason}; running once now")

@@ -8,8 +8,9 @@ from typing import Callable
 from ..clock import SYSTEM_CLOCK, Clock
 from ..errors import BotError
 from ..settings import Settings
+from ..backend import open_ledger
 from ..due import due_at, is_due, waiting_until
-from ..runs import Ledger, content_hash
+from ..runs import LedgerError, content_hash
 from .service import next_fire_times
 
 
@@ -26,8 +27,6 @@ def collect_status(
 
     zone = settings.zone
     now = clock.now()
-    ledger = Ledger.for_state_dir(settings.state_dir, clock)
-    ledger.reap()
     out: dict = {"now": now.astimezone(zone).isoformat(timespec="seconds"), "problems": []}
 
     try:
@@ -38,15 +37,7 @@ def collect_status(
         out["problems"].append(str(exc))
     out["schedule"] = {"cron": settings.bot_schedule, "timezone": zone.key, "next_run": next_run, "next_due": None}
 
-    recent = ledger.runs(limit=runs)
-    failures = ledger.consecutive_failures()
-    last_success = next((r for r in ledger.runs(limit=200) if r.outcome == "success"), None)
-    out["health"] = {
-        "consecutive_failures": failures,
-        "last_success": last_success.started_at.astimezone(zone).isoformat(timespec="seconds") if last_success else None,
-        "last_error": next((r.error for r in recent if r.outcome != "success" and r.error), None) if failures else None,
-    }
-    out["runs"] = [_run_brief(r, zone) for r in recent]
+    published = _ledger_view(settings, clock, runs, out)
 
     try:
         variants = read_all(settings.bot_content_dir)
@@ -58,7 +49,6 @@ def collect_status(
     if waiting:
         out["schedule"]["next_due"] = {"slug": waiting[0][1].slug, "at": waiting[0][0].isoformat(timespec="seconds")}
 
-    published = ledger.last_published()
     plans: dict[str, dict] = {}
     if remote:
         plans = _remote(settings, clock, variants, session_factory, out["problems"])
@@ -93,6 +83,30 @@ def collect_status(
             rows.append(row)
     out["variants"] = rows
     return out
+
+
+def _ledger_view(settings, clock, runs: int, out: dict) -> dict:
+    """Health and the last runs from the ledger (read only: `bot status` writes nothing);
+    returns slug -> last published entry. An unreadable ledger is a problem, not a failure."""
+    out["health"] = {"consecutive_failures": 0, "last_success": None, "last_error": None}
+    out["runs"] = []
+    try:
+        ledger = open_ledger(settings, clock, read_only=True)
+        recent = ledger.runs(limit=runs)
+        failures = ledger.consecutive_failures()
+        last_success = next((r for r in ledger.runs(limit=200) if r.outcome == "success"), None)
+        published = ledger.last_published()
+    except LedgerError as exc:
+        out["health"]["ledger_error"] = str(exc)
+        out["problems"].append(f"{exc} (health and last runs unknown)" + (f"; {exc.hint}" if exc.hint else ""))
+        return {}
+    out["health"] = {
+        "consecutive_failures": failures,
+        "last_success": last_success.started_at.astimezone(settings.zone).isoformat(timespec="seconds") if last_success else None,
+        "last_error": next((r.error for r in recent if r.outcome != "success" and r.error), None) if failures else None,
+    }
+    out["runs"] = [_run_brief(r, settings.zone) for r in recent]
+    return published
 
 
 def _remote(settings, clock, variants, session_factory, problems: list[str]) -> dict[str, dict]:
@@ -154,7 +168,9 @@ def status_text(data: dict) -> str:
         line += f"; next date: {sched['next_due']['slug']} at {_short(sched['next_due']['at'])}"
     lines.append(line)
     health = data["health"]
-    if health["consecutive_failures"]:
+    if health.get("ledger_error"):
+        lines.append("Health: unknown (the run ledger cannot be read: see the problem below)")
+    elif health["consecutive_failures"]:
         lines.append(f"ATTENTION: the last {health['consecutive_failures']} run(s) did not succeed (last success: {_short(health['last_success'])})")
         if health.get("last_error"):
             lines.append(f"  last error: {health['last_error'].splitlines()[0]}")
