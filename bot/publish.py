@@ -73,6 +73,7 @@ class Publisher:
         self.on_planned = on_planned or (lambda results: None)  # the plan, before anything is written
         self._url_cache: dict[str, str | None] = {}
         self._pending_links: dict[str, set[str]] = {}  # slug -> linked slugs without a page yet
+        self._trashed: set[str] = set()  # twin pages this run moved to the trash
 
     # ------------------------------------------------------------------ reading
     def _pages_with_slug(self, variant: Variant) -> list[dict]:
@@ -81,14 +82,54 @@ class Publisher:
         return self.api.find_pages(target.data_source_id, key.property, key.type, variant.slug)
 
     def find_live(self, variant: Variant) -> Live | None:
-        pages = self._pages_with_slug(variant)
+        pages = [p for p in self._pages_with_slug(variant) if p["id"] not in self._trashed]
         if len(pages) > 1:
-            listing = ", ".join(f"{p['id']} ({p.get('url')})" for p in pages)
-            raise DuplicatePagesError(f"{len(pages)} pages have slug {variant.slug!r}: {listing}. Trash all but one in Notion, then publish again.")
+            return self._heal_duplicates(variant, pages)
         if not pages:
             return None
         self._url_cache[variant.slug] = pages[0].get("url")
         return Live(pages[0], self.api.read_tree(pages[0]["id"]))
+
+    def _heal_duplicates(self, variant: Variant, pages: list[dict]) -> Live:
+        """Twins from concurrent creates go to the trash (bot.duplicates decides which, the
+        same way on every host); anything else stops with the pages named."""
+        from .bilingual import is_language_link
+        from .duplicates import Candidate, order, resolve
+
+        body, _ = self.convert(variant)
+        trees = {p["id"]: self.api.read_tree(p["id"]) for p in pages}
+        candidates = []
+        for page in pages:
+            # Compared without the language link: twins may link to different sibling twins.
+            plan = self.plan(variant, body, Live(page, [b for b in trees[page["id"]] if not is_language_link(b)]), None, None)
+            by_bot = (page.get("created_by") or {}).get("id") == self.session.bot_user_id
+            candidates.append(Candidate(page["id"], page.get("created_time") or "", page.get("url"), by_bot, plan.drift.describe() if plan.drift else None, plan.action == "unchanged"))
+        decision = resolve(candidates)
+        if decision.problem:
+            listing = "; ".join(c.describe() for c in order(candidates))
+            raise DuplicatePagesError(f"{len(pages)} pages have slug {variant.slug!r} and {decision.problem}: {listing}. Trash all but one in Notion, then publish again.")
+        for twin in decision.trash:
+            if not self.options.dry_run:
+                self.api.update_page(twin.page_id, in_trash=True)
+                self._trashed.add(twin.page_id)
+        twins = ", ".join(f"{t.page_id} ({t.url})" for t in decision.trash)
+        verb = "would move" if self.options.dry_run else "moved"
+        message = f"{variant.slug}: {len(pages)} pages had this slug (concurrent publishers); kept the oldest {decision.keep.page_id} ({decision.keep.url}), {verb} to the trash: {twins}"
+        self.session.warnings.append(message)
+        self.progress(message)
+        page = next(p for p in pages if p["id"] == decision.keep.page_id)
+        self._url_cache[variant.slug] = page.get("url")
+        return Live(page, trees[page["id"]])
+
+    def _look_for_twin(self, writer, variant: Variant, plan: VariantPlan, group: list[Variant]) -> VariantPlan:
+        """Right after a create, look once for a page another publisher created for the same
+        slug meanwhile; when ours is the one to trash, bring the kept page up to date instead."""
+        pages = [p for p in self._pages_with_slug(variant) if p["id"] not in self._trashed]
+        if len(pages) <= 1:
+            return plan
+        if self._heal_duplicates(variant, pages).id == plan.page_id:
+            return plan
+        return self._apply_converging(writer, variant, self._replan(variant, group), group)
 
     def url_of(self, variant: Variant) -> str | None:
         if variant.slug not in self._url_cache:
@@ -195,6 +236,8 @@ class Publisher:
             before = self.api.stats.snapshot()
             self.progress(f"{plan.slug}: {plan.action}")
             final = self._apply_converging(writer, variant, plan, variants)
+            if plan.action == "create":
+                final = self._look_for_twin(writer, variant, final, variants)
             if final.page_id:
                 self._url_cache[variant.slug] = final.url
             self._save_snapshot(final)

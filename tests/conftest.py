@@ -94,3 +94,28 @@ def seed_export(name: str) -> tuple[dict[str, list[str]], list[str]]:
 
 def dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True)
+
+
+@pytest.fixture
+def database_url():
+    """A new, empty PostgreSQL database (tests/pg_server.py: BOT_TEST_DATABASE_URL or a
+    throwaway server); skips when there is none — fails instead under CI=true."""
+    import os
+
+    from pg_server import fresh_database, server_url, why_not
+
+    admin = server_url()
+    if admin is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(why_not())
+        pytest.skip(why_not())
+    url, drop = fresh_database(admin)
+    yield url
+    drop()
+
+
+@pytest.fixture
+def shared_env(env, database_url, monkeypatch):
+    """`env` with BOT_DATABASE_URL: the ledger and the lock in PostgreSQL."""
+    monkeypatch.setenv("BOT_DATABASE_URL", database_url)
+    return env
