@@ -16,7 +16,7 @@ from typing import Callable, ContextManager, Iterator
 from .clock import SYSTEM_CLOCK, Clock, SystemClock
 from .errors import BotError
 from .publish import PublishOptions, Publisher, VariantResult
-from .runs import Ledger, RunInterrupted, RunRecorder, VariantEntry, content_hash, record_run
+from .runs import RunInterrupted, RunRecorder, SqlLedger, VariantEntry, content_hash, log_warning, record_run
 from .settings import Settings
 from .source import Variant, read_all
 
@@ -105,7 +105,7 @@ def run_publish(
     trigger: str | None = None,
     note: str | None = None,
     scheduled_for=None,
-    ledger: Ledger | None = None,
+    ledger: SqlLedger | None = None,
     lock: Callable[[], ContextManager] | None = None,
     clock: Clock = SYSTEM_CLOCK,
     session_factory: SessionFactory | None = None,
@@ -115,20 +115,25 @@ def run_publish(
     progress: Callable[[str], None] | None = None,
     advance: Callable[[str], None] | None = None,
     on_planned: Callable[[list[VariantResult]], None] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> PublishRun:
     """Publish the weeks `select` picks.
 
     * `trigger` set: the run is recorded in the ledger (its outcome follows from how it ends).
     * `lock` set: the content is read, and everything is written, while holding it.
     * `variants` given: the content was already read (and validated) by the caller.
+    * `warn`: how ledger trouble is reported (a damaged or unwritable ledger never stops a
+      publish; default: logged).
     * `isolate`: those errors stop only the week they come from (recorded as failed); any
       other error stops the run. Without `isolate`, every week is planned before any is
       written, so drift or duplicates anywhere leave Notion untouched.
     """
     from .backend import open_ledger
 
+    warn = warn or log_warning
     run = PublishRun()
-    recording = record_run(settings.state_dir, trigger, clock=clock, scheduled_for=scheduled_for, note=note, ledger=ledger, opener=lambda: open_ledger(settings, clock)) if trigger else _no_record()
+    opener = lambda: open_ledger(settings, clock, warn=warn)  # noqa: E731
+    recording = record_run(settings.state_dir, trigger, clock=clock, scheduled_for=scheduled_for, note=note, ledger=ledger, opener=opener, warn=warn) if trigger else _no_record()
     # The lock is released only after the run's outcome is recorded: whoever takes it next
     # (another process, another host) finds this run finished in the ledger.
     with ExitStack() as held, recording as rec, ExitStack() as stack:

@@ -88,6 +88,7 @@ def _publish(args, so_far: dict) -> int:
                 lock=None if args.dry_run else (lambda: publish_lock(settings, settings.bot_lock_wait)),
                 clock=clock, session_factory=open_announced, on_session=stop_between_requests(clock),
                 progress=progress.note, advance=progress.advance, on_planned=so_far["planned"].extend,
+                warn=lambda message: stderr(f"warning: {message}"),
             )
         except RunInterrupted:
             stderr(f"{stop.name}: stopped after the request in flight; the run is recorded as interrupted (`bot runs`); publish again to finish")

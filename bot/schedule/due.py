@@ -86,12 +86,15 @@ class DueRunner:
     ):
         self.settings = settings
         self.clock = clock
-        self.ledger = ledger or open_ledger(settings, clock)
+        self.progress = progress or (lambda message: None)
+        self.ledger = ledger or open_ledger(settings, clock, warn=self._warn)
         self.session_factory = session_factory
         self.lock_wait = lock_wait
         self.on_drift = on_drift
         self.stop = stop or threading.Event()
-        self.progress = progress or (lambda message: None)
+
+    def _warn(self, message: str) -> None:
+        self.progress(f"warning: {message}")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -181,7 +184,7 @@ class DueRunner:
             self.settings, PublishOptions(on_drift=self.on_drift), select,
             trigger=trigger, scheduled_for=scheduled_for, note=note, ledger=self.ledger, on_start=started,
             lock=self._lock, clock=clock, session_factory=self.session_factory, on_session=stop_between_requests(clock),
-            isolate=(DriftError, DuplicatePagesError, ContentError), progress=self.progress,
+            isolate=(DriftError, DuplicatePagesError, ContentError), progress=self.progress, warn=self._warn,
         )
 
     def _valid_weeks(self, groups: list[list[Variant]], rec: RunRecorder) -> list[list[Variant]]:

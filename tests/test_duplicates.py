@@ -1,0 +1,189 @@
+"""Duplicates heal themselves: twin pages the bot made (concurrent publishers without a shared
+lock) go to the trash, the oldest stays; a person's page or edit stops the run, named. The
+rule (bot/duplicates.py) and the engine around it, through the library API and the CLI."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bot.duplicates import Candidate, resolve
+from bot.errors import DuplicatePagesError
+from engine_helpers import edit, human_api, live_state, publish, session
+
+EN = "rec-weekly-en-2026-W22"
+ZH = "rec-weekly-zh-2026-W22"
+
+
+# ---------------------------------------------------------------------- the rule
+def _c(page_id, created="2026-05-30T07:01:00.000Z", *, by_bot=True, edited_by=None, matches=True):
+    return Candidate(page_id, created, f"https://x/{page_id}", by_bot, edited_by, matches)
+
+
+def test_the_oldest_stays_and_the_id_breaks_ties_the_same_way_everywhere():
+    pages = [_c("b"), _c("c", "2026-05-30T07:00:00.000Z"), _c("a")]
+    for permutation in (pages, pages[::-1], pages[1:] + pages[:1]):
+        decision = resolve(permutation)
+        assert decision.heals and decision.keep.page_id == "c" and [t.page_id for t in decision.trash] == ["a", "b"]
+
+
+def test_a_partial_twin_heals_when_one_page_holds_the_content():
+    decision = resolve([_c("a", matches=False), _c("b")])
+    assert decision.heals and decision.keep.page_id == "a" and [t.page_id for t in decision.trash] == ["b"]
+
+
+@pytest.mark.parametrize(
+    "pages, reason",
+    [
+        ([_c("a"), _c("b", by_bot=False)], "not every page was created by the bot"),
+        ([_c("a", by_bot=False), _c("b")], "not every page was created by the bot"),
+        ([_c("a"), _c("b", edited_by="page last edited by user u1")], "someone edited a page the bot would trash"),
+        ([_c("a", matches=False), _c("b", matches=False)], "none of them holds the content the bot would write"),
+    ],
+)
+def test_a_person_decides_everything_else(pages, reason):
+    decision = resolve(pages)
+    assert not decision.heals and decision.problem == reason and decision.trash == []
+
+
+def test_an_edited_keeper_does_not_stop_healing():
+    """The kept page's edits are drift, handled as always (--on-drift); the twin is the bot's."""
+    decision = resolve([_c("a", edited_by="page last edited by user u1"), _c("b")])
+    assert decision.heals and [t.page_id for t in decision.trash] == ["b"]
+
+
+# ---------------------------------------------------------------------- the engine
+def _pages(workspace, slug):
+    s, _ = session(workspace)
+    target = s.target("zh" if "-zh-" in slug else "en")
+    return s.api.find_pages(target.data_source_id, "slug", "rich_text", slug)
+
+
+def _set_trash(workspace, pages, flag):
+    s, _ = session(workspace)
+    for page in pages:
+        s.api.update_page(page["id"], in_trash=flag)
+
+
+@pytest.fixture
+def twins(workspace):
+    """Two bot-made pages per slug with the content: published, hidden, published again, restored."""
+    publish(workspace)
+    first = _pages(workspace, EN) + _pages(workspace, ZH)
+    _set_trash(workspace, first, True)
+    publish(workspace)
+    _set_trash(workspace, first, False)
+    assert len(_pages(workspace, EN)) == len(_pages(workspace, ZH)) == 2
+    return workspace
+
+
+def _oldest(pages):
+    return min(pages, key=lambda p: (p["created_time"], p["id"]))
+
+
+def test_bot_made_twins_go_to_the_trash_and_the_oldest_stays(twins, cli):
+    keep = {slug: _oldest(_pages(twins, slug))["id"] for slug in (EN, ZH)}
+    code, out, err = cli("publish", "--week", "W22", "--dry-run")
+    assert code == 0 and err.count("would move to the trash") == 2
+    assert len(_pages(twins, EN)) == 2  # a dry run trashes nothing
+
+    code, out, err = cli("publish", "--week", "W22")
+    assert code == 0, err
+    assert err.count("pages had this slug (concurrent publishers); kept the oldest") == 2
+    for slug in (EN, ZH):
+        assert [p["id"] for p in _pages(twins, slug)] == [keep[slug]]
+        assert f"kept the oldest {keep[slug]}" in err
+    code, out, err = cli("publish", "--week", "W22", "--dry-run", "--detailed-exitcode")
+    assert code == 0 and "Plan: 0 to create, 0 to update, 2 unchanged." in out and "trash" not in err
+
+
+def test_a_partial_twin_is_trashed_or_completed(twins, cli):
+    """One of the twins lost blocks (an interrupted create): the other holds the content."""
+    s, _ = session(twins)
+    newest = max(_pages(twins, EN), key=lambda p: (p["created_time"], p["id"]))
+    for block in s.api.list_children(newest["id"])[-3:]:
+        s.api.delete_block(block["id"])
+    assert cli("publish", "--week", "W22")[0] == 0
+    assert live_state(twins, EN)[0] == 1
+    code, out, _ = cli("publish", "--week", "W22", "--dry-run", "--detailed-exitcode")
+    assert code == 0, out
+
+
+def test_a_twin_a_person_edited_stops_the_run_and_is_named(twins, cli):
+    newest = max(_pages(twins, EN), key=lambda p: (p["created_time"], p["id"]))
+    human_api(twins).update_page(newest["id"], icon={"type": "emoji", "emoji": "🙂"})
+    with pytest.raises(DuplicatePagesError) as err:
+        publish(twins)
+    assert "someone edited a page the bot would trash" in str(err.value) and newest["id"] in str(err.value)
+    assert "page last edited by user" in str(err.value)
+    assert len(_pages(twins, EN)) == 2
+    code, _, stderr = cli("publish", "--week", "W22")
+    assert code == 1 and newest["id"] in stderr and "Traceback" not in stderr
+
+
+def test_twins_that_all_differ_from_the_content_stop(twins, cli, env):
+    edit(env / "content" / "rec-weekly" / "2026-W22" / "en.md", "Four industrial distillation papers this week", "Five papers")
+    code, _, err = cli("publish", "--week", "W22")
+    assert code == 1 and "none of them holds the content the bot would write" in err
+    assert len(_pages(twins, EN)) == 2
+
+
+class TwinMaker(httpx.BaseTransport):
+    """Another publisher creating the same page at the same moment: right after the bot's
+    first create, the same create is sent again (by the bot's user, as the other host would)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.done = False
+
+    def handle_request(self, request):
+        response = self.inner.handle_request(request)
+        if not self.done and request.method == "POST" and request.url.path.endswith("/pages"):
+            self.done = True
+            self.inner.handle_request(httpx.Request(request.method, request.url, headers=request.headers, content=request.content))
+        return response
+
+
+def test_after_a_create_the_bot_looks_once_for_a_concurrent_twin(workspace):
+    from bot.publish import PublishOptions, Publisher
+    from bot.source import read_all, select_week
+
+    s, _ = session(workspace, wrap=TwinMaker)
+    variants = read_all(s.settings.bot_content_dir)
+    results = Publisher(s, variants, PublishOptions()).publish_group(select_week(variants, "W22"))
+    assert [r.action for r in results] == ["created", "created"]
+    assert [len(_pages(workspace, slug)) for slug in (EN, ZH)] == [1, 1]
+    kept = _pages(workspace, EN)[0]
+    assert [w for w in s.warnings if "kept the oldest" in w] == [s.warnings[0]] and kept["id"] in s.warnings[0]
+    assert results[0].plan.page_id == kept["id"]  # the run went on with the page that stays
+    again, transport = publish(workspace)
+    assert [r.action for r in again] == ["unchanged", "unchanged"] and transport.writes == 0
+
+
+class DoubleAppend(httpx.BaseTransport):
+    """Two publishers applying the same update at once: every append is sent twice."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def handle_request(self, request):
+        response = self.inner.handle_request(request)
+        if request.method == "PATCH" and request.url.path.endswith("/children"):
+            self.inner.handle_request(httpx.Request(request.method, request.url, headers=request.headers, content=request.content))
+        return response
+
+
+def test_blocks_duplicated_by_concurrent_appends_are_repaired_by_the_next_run(workspace, env):
+    publish(workspace)
+    path = env / "content" / "rec-weekly" / "2026-W22" / "en.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.rstrip("\n") + "\n\nA paragraph added this week.\n\nAnd a second one.\n", encoding="utf-8")
+    publish(workspace, wrap=DoubleAppend)
+    lines = live_state(workspace, EN)[1]
+    assert lines.count("A paragraph added this week.") == 2  # the race happened
+    results, _ = publish(workspace)
+    assert results[0].action == "updated" and results[0].plan.drift is None
+    lines = live_state(workspace, EN)[1]
+    assert lines.count("A paragraph added this week.") == 1 and lines.count("And a second one.") == 1
+    again, transport = publish(workspace)
+    assert [r.action for r in again] == ["unchanged", "unchanged"] and transport.writes == 0
