@@ -15,6 +15,7 @@ Uses psycopg 3 (the `psycopg[binary]` dependency): the maintained PostgreSQL dri
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -104,8 +105,14 @@ def connect(url: str, purpose: str):
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S, application_name=name)
     except psycopg.Error as exc:
-        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
-        raise LedgerError(f"cannot connect to BOT_DATABASE_URL {display_url(url)}: {detail}") from None
+        raise LedgerError(f"cannot connect to BOT_DATABASE_URL {display_url(url)}: {_detail(exc, url)}") from None
+
+
+def _detail(exc: Exception, url: str) -> str:
+    """psycopg's message on one line, without the URL's password (a parse error quotes the URL)."""
+    text = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__
+    password = re.search(r"://[^/@:]*:([^@]*)@", url)
+    return text.replace(password.group(1), "***") if password and password.group(1) else text
 
 
 class _PgDb:
@@ -159,8 +166,7 @@ class PostgresLedger(SqlLedger):
                 with conn.transaction():
                     yield _PgDb(conn)
             except psycopg.Error as exc:
-                detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                raise LedgerError(f"the run ledger in {self.where} cannot be {'read' if self.read_only else 'used'}: {detail}") from None
+                raise LedgerError(f"the run ledger in {self.where} cannot be {'read' if self.read_only else 'used'}: {_detail(exc, self.url)}") from None
 
     def close(self) -> None:
         with self._mutex:

@@ -133,12 +133,13 @@ def test_postgres_refuses_a_schema_newer_than_it_knows(database_url):
         PostgresLedger(database_url, read_only=True).runs()
 
 
-def test_an_unreachable_database_is_a_clear_error_without_the_password(tmp_path):
+@pytest.mark.parametrize("url", ["postgresql://bot:s3cret-pw@/bot?host={tmp}&port=1", "postgresql://bot:s3cret-pw@[unclosed/bot"])
+def test_an_unreachable_database_is_a_clear_error_without_the_password(tmp_path, url):
     from bot.runs_pg import PostgresLedger
 
     with pytest.raises(LedgerError) as err:
-        PostgresLedger(f"postgresql://bot:s3cret-pw@/bot?host={tmp_path}&port=1")
-    assert "cannot connect to BOT_DATABASE_URL postgresql://bot@" in str(err.value)
+        PostgresLedger(url.format(tmp=tmp_path))
+    assert "cannot connect to BOT_DATABASE_URL postgresql://" in str(err.value)
     assert "s3cret-pw" not in str(err.value)
 
 
