@@ -261,7 +261,20 @@ class Publisher:
                 if plan.action == "create":
                     self._await_created_page(variant, exc)
                 plan = self._replan(variant, group)
+            except NotionError as exc:
+                if plan.action != "update" or exc.status not in (400, 404) or not self._in_trash(plan.page_id):
+                    raise
+                # Another publisher healed twins and trashed this one: write to the page that stays.
+                self.progress(f"{variant.slug}: the page went to the trash meanwhile (a twin); publishing to the page that stays")
+                plan = self._replan(variant, group)
         raise NotionError(f"{variant.slug}: Notion kept failing while writing; nothing was duplicated, run publish again to finish")
+
+    def _in_trash(self, page_id: str) -> bool:
+        try:
+            page = self.api.retrieve_page(page_id)
+        except NotionError:
+            return False
+        return bool(page.get("in_trash") or page.get("archived"))
 
     def _await_created_page(self, variant: Variant, exc: OutcomeUnknownError) -> None:
         """A create may have been saved although Notion did not say so. Notion's query index

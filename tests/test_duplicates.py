@@ -9,7 +9,7 @@ import pytest
 
 from bot.duplicates import Candidate, resolve
 from bot.errors import DuplicatePagesError
-from engine_helpers import edit, human_api, live_state, publish, session
+from helpers import edit, human_api, live_state, publish, session
 
 EN = "rec-weekly-en-2026-W22"
 ZH = "rec-weekly-zh-2026-W22"
@@ -187,3 +187,39 @@ def test_blocks_duplicated_by_concurrent_appends_are_repaired_by_the_next_run(wo
     assert lines.count("A paragraph added this week.") == 1 and lines.count("And a second one.") == 1
     again, transport = publish(workspace)
     assert [r.action for r in again] == ["unchanged", "unchanged"] and transport.writes == 0
+
+
+class TrashedMidRun(httpx.BaseTransport):
+    """Another host heals twins while this run writes: just before this run's first block
+    write, the page it planned to update goes to the trash and its twin comes back."""
+
+    def __init__(self, inner, trash: str, restore: str):
+        self.inner, self.trash, self.restore, self.done = inner, trash, restore, False
+
+    def handle_request(self, request):
+        if not self.done and request.method == "PATCH" and "/blocks/" in request.url.path:
+            self.done = True
+            for page_id, flag in ((self.restore, False), (self.trash, True)):
+                body = ('{"in_trash": %s}' % ("true" if flag else "false")).encode()
+                self.inner.handle_request(httpx.Request("PATCH", f"http://local/v1/pages/{page_id}", headers=request.headers, content=body))
+        return self.inner.handle_request(request)
+
+
+def test_a_page_trashed_by_another_host_mid_run_is_replaced_by_the_page_that_stays(workspace, env):
+    publish(workspace)
+    planned = _pages(workspace, EN)[0]
+    _set_trash(workspace, [planned], True)
+    publish(workspace)
+    stays = _pages(workspace, EN)[0]
+    _set_trash(workspace, [stays], True)
+    _set_trash(workspace, [planned], False)
+    edit(env / "content" / "rec-weekly" / "2026-W22" / "en.md", "Four industrial distillation papers this week", "Four papers this week")
+
+    results, _ = publish(workspace, wrap=lambda inner: TrashedMidRun(inner, planned["id"], stays["id"]))
+    assert results[0].action == "updated" and results[0].plan.page_id == stays["id"]
+    count, lines = live_state(workspace, EN)
+    assert count == 1 and any("Four papers this week" in line for line in lines)
+    # The zh page still links to the trashed en page: the next run points it at the one that stays.
+    again, transport = publish(workspace)
+    assert [r.action for r in again] == ["unchanged", "updated"] and transport.writes == 1
+    assert transport.writes == 1 and publish(workspace)[1].writes == 0
