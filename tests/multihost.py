@@ -137,11 +137,21 @@ def pages_per_slug(served: Served) -> Counter:
 
 
 def trashed_pages(served: Served) -> set[str]:
-    """Ids of the pages in the trash (Notion's query returns them when asked with in_trash)."""
+    """Ids of the pages in the trash (a data source query never returns them; search does
+    when its filter asks for `in_trash`)."""
     client = api(served)
+    found: set[str] = set()
     try:
-        data_source = client.retrieve_database(served.database_id)["data_sources"][0]["id"]
-        return {p["id"] for p in client.query(data_source, {"in_trash": True}) if p.get("in_trash")}
+        cursor = None
+        while True:
+            body = {"filter": {"property": "object", "value": "page", "in_trash": True}, "page_size": 100}
+            if cursor:
+                body["start_cursor"] = cursor
+            result = client.request("POST", "search", body=body, write=False)
+            found.update(p["id"] for p in result["results"] if p.get("in_trash"))
+            cursor = result.get("next_cursor")
+            if not result.get("has_more") or not cursor:
+                return found
     finally:
         client.close()
 

@@ -4,6 +4,7 @@ ledger and the lock to PostgreSQL and shows every host's runs."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
@@ -22,6 +23,7 @@ def _damage(path: Path, how: str) -> None:
 
 
 def _snapshot(root: Path) -> dict:
+    gc.collect()  # an earlier in-process publish's local workspace checkpoints its WAL when collected
     return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*"))}
 
 
