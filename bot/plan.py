@@ -38,10 +38,14 @@ UNTOUCHABLE = {"child_page", "child_database", "unsupported", "link_preview", "m
 # ---------------------------------------------------------------------------- inputs
 @dataclass
 class Live:
-    """What Notion holds for one slug: the page and its block tree."""
+    """What Notion holds for one slug: the page and its block tree.
+
+    `blocks` is None when the tree was not read because it cannot have changed since the
+    bot's last write (the page record matches: see bot/records.py); the plan then takes the
+    tree to be exactly the desired one."""
 
     page: dict
-    blocks: list[dict]
+    blocks: list[dict] | None
 
     @property
     def id(self) -> str:
@@ -132,6 +136,8 @@ class VariantPlan:
     desired_markdown: str = ""
     notes: list[str] = field(default_factory=list)
     sibling_pending: bool = False  # the language link waits for the sibling page to exist
+    desired_sha: str = ""  # fingerprint of the whole desired tree (the page record compares it)
+    properties_sha: str = ""  # fingerprint of the desired properties and icon
 
     @property
     def writes_planned(self) -> int:
@@ -174,6 +180,11 @@ def fingerprint(block: dict) -> str:
     """Content of a block and, recursively, its children — equal fingerprints mean nothing to do."""
     doc = [normalize_block(block), [fingerprint(c) for c in children_of(block)]]
     return hashlib.sha1(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def tree_fingerprint(blocks: list[dict]) -> str:
+    """One fingerprint for a whole (desired) block tree."""
+    return hashlib.sha1(json.dumps([fingerprint(b) for b in blocks]).encode()).hexdigest()
 
 
 def _shape(block: dict) -> tuple:
@@ -345,9 +356,11 @@ def plan_variant(
     properties: everything on create, only what differs on update. No I/O."""
     desired = _desired_properties(variant, target)
     icon = desired_icon(variant, target.mapping)
-    blocks = ([language_link(variant.lang, sibling_url)] if has_sibling else []) + body
+    blocks = desired_blocks(variant.lang, body, has_sibling=has_sibling, sibling_url=sibling_url)
     images = local_image_names(blocks, variant.path.parent)
     plan = VariantPlan(slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_markdown=comparable_markdown(blocks, images))
+    plan.desired_sha = tree_fingerprint(blocks)
+    plan.properties_sha = _sha([desired, icon])
     plan.sibling_pending = has_sibling and not sibling_url
     sibling_lang = other_lang(variant.lang)
     if plan.sibling_pending:
@@ -359,19 +372,29 @@ def plan_variant(
         plan.properties, plan.icon, plan.children = desired, icon, blocks
         return plan
     plan.page_id, plan.url = live.id, live.url
-    plan.live_markdown = comparable_markdown(live.blocks, images)
+    plan.live_markdown = plan.desired_markdown if live.blocks is None else comparable_markdown(live.blocks, images)
     targets = [PropertyTarget(name, target.property_types.get(name, "title" if name == target.title_property else "")) for name in desired]
     plan.properties, plan.property_changes = diff_properties(desired, live.page.get("properties", {}), targets, normalize_value)
     if icon and (live.page.get("icon") or {}).get("emoji") != icon["emoji"]:
         plan.icon = icon
         plan.property_changes.append(PropertyChange("(page icon)", (live.page.get("icon") or {}).get("emoji") or "(empty)", icon["emoji"]))
-    plan.block_ops = diff_blocks(live.id, live.blocks, blocks)
-    plan.drift = detect_drift(live.page, live.blocks, bot_user_id)
-    if (live.page.get("created_by") or {}).get("id") not in (None, bot_user_id) and not plan.drift:
-        plan.notes.append("page was created by someone else; the bot takes it over and publishes its content")
+    if live.blocks is not None:  # None: unchanged since the bot's last write (no ops, no drift)
+        plan.block_ops = diff_blocks(live.id, live.blocks, blocks)
+        plan.drift = detect_drift(live.page, live.blocks, bot_user_id)
+        if (live.page.get("created_by") or {}).get("id") not in (None, bot_user_id) and not plan.drift:
+            plan.notes.append("page was created by someone else; the bot takes it over and publishes its content")
     if plan.properties or plan.icon or plan.block_ops:
         plan.action = "update"
     return plan
+
+
+def desired_blocks(lang: str, body: list[dict], *, has_sibling: bool, sibling_url: str | None) -> list[dict]:
+    """The page's whole desired tree: the language link (when there is a sibling) and the body."""
+    return ([language_link(lang, sibling_url)] if has_sibling else []) + body
+
+
+def _sha(doc: Any) -> str:
+    return hashlib.sha1(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
 def _desired_properties(variant: "Variant", target: PlanTarget) -> dict:

@@ -10,15 +10,17 @@ re-planning, which is also how an interrupted run converges.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Literal
 
-from .convert import ConvertOptions, Degradation, convert_markdown
+from .convert import ConvertOptions, Degradation, blocks_to_markdown, convert_markdown
 from .errors import ContentError, DriftError, DuplicatePagesError, Problem
 from .notion import NotionError, OutcomeUnknownError
-from .bilingual import LANGS, language_link, sibling_of
-from .plan import PENDING_LINK_NOTE, Live, PlanTarget, VariantPlan, plan_variant
+from .bilingual import LANGS, is_language_link, language_link, sibling_of
+from .plan import PENDING_LINK_NOTE, Live, PlanTarget, VariantPlan, desired_blocks, plan_variant, tree_fingerprint
+from .records import PageRecord, PageRecords, stamp_of
+from .series import SeriesIndex
 from .session import Session
 from .source import Variant
 from .state import state_dir
@@ -71,28 +73,60 @@ class Publisher:
         self.progress = progress or (lambda message: None)
         self.advance = advance or (lambda slug: None)  # called once per variant applied
         self.on_planned = on_planned or (lambda results: None)  # the plan, before anything is written
+        self.records = PageRecords(session.settings.state_dir)
+        self._series: set[str] = set()  # the series being published (what the index reads)
+        self._indexes: dict[str, SeriesIndex] = {}  # data source id -> its index
+        self._bodies: dict[str, list[dict]] = {}  # slug -> converted body, as planned
         self._url_cache: dict[str, str | None] = {}
         self._pending_links: dict[str, set[str]] = {}  # slug -> linked slugs without a page yet
 
     # ------------------------------------------------------------------ reading
+    def index(self, lang: str, series: set[str] | None = None) -> SeriesIndex:
+        """The series index of `lang`'s data source, read once per run (one paginated query)."""
+        target = self.session.target(lang)
+        if target.data_source_id not in self._indexes:
+            key = self.mapping.key_property
+            names = self._series or series or {v.front.series for v in self.all_variants}
+            self._indexes[target.data_source_id] = SeriesIndex.load(self.api, target.data_source_id, key.property, key.type, sorted(names))
+        return self._indexes[target.data_source_id]
+
     def _pages_with_slug(self, variant: Variant) -> list[dict]:
+        """A fresh look at Notion (reconciling an unknown outcome needs the state after it)."""
         target = self.session.target(variant.lang)
         key = self.mapping.key_property
         return self.api.find_pages(target.data_source_id, key.property, key.type, variant.slug)
 
-    def find_live(self, variant: Variant) -> Live | None:
-        pages = self._pages_with_slug(variant)
+    def _indexed_pages(self, variant: Variant) -> list[dict]:
+        index = self.index(variant.lang, {variant.front.series})
+        return index.pages_for(variant.slug) if index.covers(variant.slug) else self._pages_with_slug(variant)
+
+    def live_page(self, variant: Variant, *, fresh: bool = False) -> dict | None:
+        pages = self._pages_with_slug(variant) if fresh else self._indexed_pages(variant)
         if len(pages) > 1:
             listing = ", ".join(f"{p['id']} ({p.get('url')})" for p in pages)
             raise DuplicatePagesError(f"{len(pages)} pages have slug {variant.slug!r}: {listing}. Trash all but one in Notion, then publish again.")
         if not pages:
             return None
         self._url_cache[variant.slug] = pages[0].get("url")
-        return Live(pages[0], self.api.read_tree(pages[0]["id"]))
+        return pages[0]
+
+    def find_live(self, variant: Variant) -> Live | None:
+        """The page and its whole tree, read now."""
+        page = self.live_page(variant, fresh=True)
+        return Live(page, self.api.read_tree(page["id"])) if page else None
+
+    def _live(self, variant: Variant, page: dict | None, blocks: list[dict]) -> Live | None:
+        """The page with its tree — not read when the page record shows it cannot have changed."""
+        if page is None:
+            return None
+        record = self.records.get(variant.slug)
+        if record and record.tree_unchanged(page, tree_fingerprint(blocks)):
+            return Live(page, None)
+        return Live(page, self.api.read_tree(page["id"]))
 
     def url_of(self, variant: Variant) -> str | None:
         if variant.slug not in self._url_cache:
-            pages = self._pages_with_slug(variant)
+            pages = self._indexed_pages(variant)
             self._url_cache[variant.slug] = pages[0].get("url") if len(pages) == 1 else None
         return self._url_cache[variant.slug]
 
@@ -105,7 +139,7 @@ class Publisher:
             if linked is None:
                 return None
             url = self.url_of(linked)
-            if url is None:  # not published yet: linked once it exists (see _complete_links)
+            if url is None:  # not published yet: linked once it exists (see _refresh_links)
                 self._pending_links.setdefault(variant.slug, set()).add(linked.slug)
             return url
 
@@ -113,32 +147,34 @@ class Publisher:
 
     # ------------------------------------------------------------------ planning
     def convert(self, variant: Variant) -> tuple[list[dict], list[Degradation]]:
+        self._pending_links.pop(variant.slug, None)
         options = ConvertOptions(line_offset=variant.body_line - 1, resolve_link=self.link_resolver(variant), base_dir=variant.path.parent)
         result = convert_markdown(variant.body, options)
+        self._bodies[variant.slug] = result.blocks
         return result.blocks, list(result.report)
 
     def plan(self, variant: Variant, body: list[dict], live: Live | None, sibling: Variant | None, sibling_url: str | None) -> VariantPlan:
         target = self.session.target(variant.lang)
         plan_target = PlanTarget(self.mapping, self.session.settings.zone, target.property_types, target.title_property)
-        plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=self.session.bot_user_id, target=plan_target)
+        # Who the bot is matters only when a tree is compared (drift): not asked otherwise.
+        bot_user_id = self.session.bot_user_id if live is not None and live.blocks is not None else ""
+        plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=bot_user_id, target=plan_target)
         self._attach_drift_diff(plan)
         return plan
 
     def plan_group(self, variants: list[Variant]) -> tuple[list[VariantPlan], dict[str, Live | None], dict[str, list[Degradation]]]:
         converted = {v.slug: self.convert(v) for v in variants}
         self._check_strict(variants, converted)
-        lives = {v.slug: self.find_live(v) for v in variants}
-        plans = []
+        pages = {v.slug: self.live_page(v) for v in variants}  # duplicates stop the run here
+        plans, lives = [], {}
         for v in variants:
             # The sibling may exist in content without being published in this run (--lang).
             sibling = sibling_of(v, self.all_variants)
-            if sibling is None:
-                sibling_url = None
-            elif sibling.slug in lives:
-                sibling_url = lives[sibling.slug].url if lives[sibling.slug] else None
-            else:
-                sibling_url = self.url_of(sibling)
-            plans.append(self.plan(v, converted[v.slug][0], lives[v.slug], sibling, sibling_url))
+            sibling_url = self.url_of(sibling) if sibling else None
+            body = converted[v.slug][0]
+            desired = desired_blocks(v.lang, body, has_sibling=sibling is not None, sibling_url=sibling_url)
+            lives[v.slug] = self._live(v, pages[v.slug], desired)
+            plans.append(self.plan(v, body, lives[v.slug], sibling, sibling_url))
         return plans, lives, {slug: c[1] for slug, c in converted.items()}
 
     def _check_strict(self, variants: list[Variant], converted: dict) -> None:
@@ -160,6 +196,7 @@ class Publisher:
     def publish_groups(self, groups: list[list[Variant]]) -> list[VariantResult]:
         """Plan every variant of every group first — duplicates and drift stop the run before
         anything is written — then apply group by group (unless dry run)."""
+        self._series = self._series or {v.front.series for group in groups for v in group}
         planned = [(group, *self.plan_group(group)) for group in groups]
         as_planned = [
             VariantResult(v, p, "drift" if p.drift else p.action, 0, reports[p.slug])
@@ -177,31 +214,117 @@ class Publisher:
 
         writer = Writer(self.api)
         results: list[VariantResult] = []
-        for group, plans, _, reports in planned:
-            results.extend(self._apply_group(writer, group, plans, reports))
+        for group, plans, lives, reports in planned:
+            results.extend(self._apply_group(writer, group, plans, lives, reports))
         self._complete_links(writer, results, [v for group in groups for v in group])
         return results
 
-    def _apply_group(self, writer, variants: list[Variant], plans: list[VariantPlan], reports: dict) -> list[VariantResult]:
-        results = []
+    def _apply_group(self, writer, variants: list[Variant], plans: list[VariantPlan], lives: dict, reports: dict) -> list[VariantResult]:
+        """Apply a week's plans. Pages to create go first, so a page that exists can link to
+        them in its own update; of two new pages, the first gets its language link right after
+        the second exists — one request that puts the callout first, with no read."""
         by_slug = {v.slug: v for v in variants}
-        for plan in plans:
+        creating = {p.slug for p in plans if p.action == "create"}
+        results: dict[str, VariantResult] = {}
+        deferred: list[VariantResult] = []
+        for plan in sorted(plans, key=lambda p: p.action != "create"):
             variant = by_slug[plan.slug]
             if plan.drift and self.options.on_drift == "skip":
-                results.append(VariantResult(variant, plan, "skipped", 0, reports[plan.slug]))
+                results[plan.slug] = VariantResult(variant, plan, "skipped", 0, reports[plan.slug])
                 continue
-            if plan.sibling_pending and plan.action == "create":
-                self._fill_language_link(plan, variant, variants)
-            before = self.api.stats.snapshot()
-            self.progress(f"{plan.slug}: {plan.action}")
-            final = self._apply_converging(writer, variant, plan, variants)
-            if final.page_id:
-                self._url_cache[variant.slug] = final.url
-            self._save_snapshot(final)
-            action = {"create": "created", "update": "updated", "unchanged": "unchanged"}[plan.action]
-            results.append(VariantResult(variant, final, action, self.api.stats.since(before).writes, reports[plan.slug]))
-            self.advance(variant.slug)
-        return results
+            live = lives.get(plan.slug)
+            plan, live = self._refresh_links(variant, plan, live)
+            sibling = sibling_of(variant, self.all_variants)
+            defer = bool(plan.action == "create" and plan.sibling_pending and sibling and sibling.slug in creating - {plan.slug} and plan.children and is_language_link(plan.children[0]))
+            result, deferred_now = self._apply_one(writer, variant, plan, live, variants, reports, defer_link=defer)
+            results[plan.slug] = result
+            if deferred_now:
+                deferred.append(result)
+        for result in deferred:
+            self._insert_language_link(writer, result, variants)
+        return [results[p.slug] for p in plans]
+
+    def _apply_one(self, writer, variant: Variant, plan: VariantPlan, live: Live | None, group: list[Variant], reports: dict, *, defer_link: bool) -> tuple[VariantResult, bool]:
+        """Apply one plan; returns its result and whether its language link is still to insert."""
+        before = self.api.stats.snapshot()
+        self.progress(f"{plan.slug}: {plan.action}")
+        deferred = False
+        if plan.action == "unchanged":
+            final = plan
+            if live is not None and live.blocks is not None and not plan.drift:
+                self._record(final, stamp_of(live.page))  # read and found as wanted: no need to read it again
+        else:
+            self.records.forget(plan.slug)  # no record may outlive a write that could stop half way
+            writer.start_page()
+            if defer_link:
+                final, deferred = self._create_without_link(writer, variant, plan, group)
+            else:
+                final = self._apply_converging(writer, variant, plan, group)
+            if not deferred:  # a deferred page lacks the callout its plan shows: no record yet
+                self._record(final, writer.last_stamp)
+        if final.page_id:
+            self._url_cache[variant.slug] = final.url
+        self._save_snapshot(final)
+        action = {"create": "created", "update": "updated", "unchanged": "unchanged"}[plan.action]
+        self.advance(variant.slug)
+        return VariantResult(variant, final, action, self.api.stats.since(before).writes, reports[plan.slug]), deferred
+
+    def _create_without_link(self, writer, variant: Variant, plan: VariantPlan, group: list[Variant]) -> tuple[VariantPlan, bool]:
+        """Create the page without its (still linkless) language callout; the callout goes in
+        first once the sibling exists. After a reconciled outcome the page is whatever Notion
+        holds, and the link is completed the ordinary way (see _complete_links)."""
+        without = replace(plan, children=plan.children[1:])
+        final = self._apply_converging(writer, variant, without, group)
+        if final is not without:
+            return final, False
+        plan.page_id, plan.url = final.page_id, final.url
+        return plan, True
+
+    def _refresh_links(self, variant: Variant, plan: VariantPlan, live: Live | None) -> tuple[VariantPlan, Live | None]:
+        """Plan again, from the same view of Notion, when pages this one links to were created
+        earlier in this run: the links then go out with the page's own writes."""
+        sibling = sibling_of(variant, self.all_variants)
+        sibling_now = bool(plan.sibling_pending and sibling and self._url_cache.get(sibling.slug))
+        linked_now = any(self._url_cache.get(t) for t in self._pending_links.get(variant.slug, ()))
+        if not sibling_now and not linked_now:
+            return plan, live
+        body = self.convert(variant)[0] if linked_now else self._bodies[variant.slug]
+        if live is not None and live.blocks is None:  # the tree is about to change: its block ids are needed
+            live = Live(live.page, self.api.read_tree(live.id))
+        drift = plan.drift
+        plan = self.plan(variant, body, live, sibling, self.url_of(sibling) if sibling else None)
+        plan.drift = drift
+        return plan, live
+
+    def _insert_language_link(self, writer, result: VariantResult, group: list[Variant]) -> None:
+        """The first of two new pages: put its language callout first, now that the other exists."""
+        variant, plan = result.variant, result.plan
+        sibling = sibling_of(variant, self.all_variants)
+        url = self._url_cache.get(sibling.slug) if sibling else None
+        if not url:
+            return  # the sibling was not created: the placeholder goes in with the next publish
+        before = self.api.stats.snapshot()
+        link = language_link(variant.lang, url)
+        writer.start_page()
+        try:
+            writer.insert_first(plan.page_id, link)
+            plan.children[0] = link
+            plan.desired_sha, plan.desired_markdown = tree_fingerprint(plan.children), blocks_to_markdown(plan.children)
+            final = plan
+        except OutcomeUnknownError as exc:
+            log.warning("%s: %s — reading Notion again before continuing", variant.slug, exc)
+            final = self._apply_converging(writer, variant, self._replan(variant, group), group)
+        plan.sibling_pending = False
+        plan.notes = [n for n in plan.notes if not n.startswith(PENDING_LINK_NOTE)]
+        self._record(final, writer.last_stamp)
+        self._save_snapshot(final)
+        result.writes += self.api.stats.since(before).writes
+
+    def _record(self, plan: VariantPlan, stamp: tuple[str, str] | None) -> None:
+        """Note what the bot just wrote, so the next run need not read the page's tree."""
+        if not plan.page_id or stamp is None:
+            return  # nothing to go by: the tree is read next time
+        self.records.put(plan.slug, PageRecord(page_id=plan.page_id, blocks_sha=plan.desired_sha, properties_sha=plan.properties_sha, last_edited_time=stamp[0], last_edited_by=stamp[1]))
 
     def _apply_converging(self, writer, variant: Variant, plan: VariantPlan, group: list[Variant]) -> VariantPlan:
         """Apply `plan`; on an unknown write outcome, re-read Notion and apply a fresh plan."""
@@ -266,32 +389,23 @@ class Publisher:
             diff = difflib.unified_diff(last, plan.live_markdown.splitlines(), "last published", "now in Notion", lineterm="", n=1)
             plan.drift.since_last_publish = "\n".join(diff)
 
-    def _fill_language_link(self, plan: VariantPlan, variant: Variant, group: list[Variant]) -> None:
-        """The sibling was created earlier in this run: link it right away (no extra write)."""
-        sibling = sibling_of(variant, self.all_variants)
-        url = self._url_cache.get(sibling.slug) if sibling else None
-        if url and plan.children and plan.children[0]["type"] == "callout":
-            plan.children[0] = language_link(variant.lang, url)
-            plan.sibling_pending = False
-            plan.notes = [n for n in plan.notes if not n.startswith(PENDING_LINK_NOTE)]
-
     def _complete_links(self, writer, results: list[VariantResult], group: list[Variant]) -> None:
-        """Links to pages that did not exist when a variant was planned — its language sibling,
-        or another content file it links to — are completed once those pages were created in
-        this run, so the next run has nothing left to do (one block update per link)."""
+        """Links that are still pending after every page was written — a page linking to one
+        created later in the run, or a write that had to be reconciled — are completed by
+        reading that page again (one block update per link)."""
         for result in results:
             slug = result.variant.slug
             created = {t for t in self._pending_links.get(slug, set()) if self._url_cache.get(t)}
             sibling = sibling_of(result.variant, self.all_variants)
-            if result.plan.sibling_pending:
-                self._url_cache.pop(sibling.slug, None)
-                if self.url_of(sibling):
-                    created.add(sibling.slug)
+            if result.plan.sibling_pending and sibling and self._url_cache.get(sibling.slug):
+                created.add(sibling.slug)
             if not created or result.action == "skipped":
                 continue
             before = self.api.stats.snapshot()
-            self._pending_links.pop(slug, None)
+            self.records.forget(slug)
+            writer.start_page()
             final = self._apply_converging(writer, result.variant, self._replan(result.variant, group), group)
+            self._record(final, writer.last_stamp)
             self._save_snapshot(final)
             result.plan.sibling_pending = False
             result.plan.notes = [n for n in result.plan.notes if not n.startswith(PENDING_LINK_NOTE)]

@@ -26,8 +26,9 @@ class Settings(BaseSettings):
     bot_content_dir: Path = Path("content")
     bot_mapping: Path = Path("mappings/rec-weekly.yaml")
 
-    # Client-side pacing: requests per second (Notion allows an average of 3/s on most plans).
-    bot_rate_limit: float = Field(default=2.5, gt=0)
+    # Notion's per-connection budget the client paces to, "requests/seconds": 180/60 on most
+    # plans, 600/60 on Business and Enterprise (a bare number is requests per second).
+    bot_rate_limit: str = "180/60"
     bot_max_attempts: int = Field(default=6, ge=1)
     bot_max_retry_wait: float = Field(default=120.0, ge=0)
     bot_request_timeout: float = Field(default=60.0, gt=0)
@@ -46,6 +47,17 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (expected an IANA name such as Asia/Shanghai)")
         return value
+
+    @field_validator("bot_rate_limit", mode="before")
+    @classmethod
+    def _rate_budget(cls, value) -> str:
+        parse_rate_budget(str(value))
+        return str(value).strip()
+
+    @property
+    def rate_budget(self) -> tuple[int, float]:
+        """(requests, window seconds) of BOT_RATE_LIMIT."""
+        return parse_rate_budget(self.bot_rate_limit)
 
     @property
     def uses_local_workspace(self) -> bool:
@@ -105,6 +117,21 @@ def _dotenv_names(path: Path = Path(".env")) -> dict[str, str | None]:
     from dotenv import dotenv_values
 
     return dict(dotenv_values(path))
+
+
+def parse_rate_budget(text: str) -> tuple[int, float]:
+    """"180/60" → (180, 60.0); a bare number is requests per second ("3" → (180, 60.0))."""
+    requests, slash, seconds = text.strip().partition("/")
+    try:
+        if slash:
+            budget = (int(requests), float(seconds))
+        else:
+            budget = (round(float(requests) * 60), 60.0)
+    except ValueError:
+        budget = (0, 0.0)
+    if budget[0] < 1 or budget[1] <= 0:
+        raise ValueError(f"expected requests/seconds such as 180/60 (600/60 on Business and Enterprise plans), got {text!r}")
+    return budget
 
 
 def load_settings(**overrides) -> Settings:
