@@ -149,7 +149,8 @@ class Publisher:
     def convert(self, variant: Variant) -> tuple[list[dict], list[Degradation]]:
         self._pending_links.pop(variant.slug, None)
         options = ConvertOptions(line_offset=variant.body_line - 1, resolve_link=self.link_resolver(variant), base_dir=variant.path.parent)
-        result = convert_markdown(variant.body, options)
+        result = convert_markdown(variant.body, options, tokens=variant.tokens())
+        variant.release_tokens()
         self._bodies[variant.slug] = result.blocks
         return result.blocks, list(result.report)
 

@@ -60,7 +60,7 @@ def _publish(args, so_far: dict) -> int:
     settings = load_settings()
     configure_logging(args, settings)
     all_variants, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
-    accepted = preflight(settings, chosen, strict=args.strict, allow=frozenset(args.allow))  # nothing is written when content is invalid
+    accepted = preflight(settings, chosen, strict=args.strict, allow=frozenset(args.allow), known=all_variants)  # nothing is written when content is invalid
     # The due rule (bot.due) holds for manual runs too: a Published issue dated in the future
     # is not created or updated before its date unless --publish-early says so.
     waiting = so_far["waiting"] = [] if args.publish_early else waiting_until(chosen, SYSTEM_CLOCK.now(), settings.zone)

@@ -763,11 +763,13 @@ def gc_paused():
             gc.enable()
 
 
-def convert_markdown(text: str, options: ConvertOptions | None = None) -> Conversion:
-    """Convert a Markdown body (optionally preceded by YAML front matter) to blocks."""
+def convert_markdown(text: str, options: ConvertOptions | None = None, *, tokens: list | None = None) -> Conversion:
+    """Convert a Markdown body (optionally preceded by YAML front matter) to blocks.
+    `tokens`: the body already parsed by `get_parser()` (shared with validation: one parse)."""
     ctx = Ctx(options or ConvertOptions())
     with gc_paused():
-        tokens = ctx.md.parse(text)
+        if tokens is None:
+            tokens = ctx.md.parse(text)
         blocks = ctx.render_nodes(build_tree(tokens))
         del tokens
     return Conversion(blocks=blocks, report=ctx.report)

@@ -64,23 +64,24 @@ class ValidationResult:
 
 
 # --------------------------------------------------------------------------- entry points
-def validate(settings, paths: list[Path] | None = None, *, strict: bool = False, allow: frozenset[str] = frozenset()) -> ValidationResult:
+def validate(settings, paths: list[Path] | None = None, *, strict: bool = False, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None) -> ValidationResult:
     """Validate `paths` (files or directories; default: all content) against all content.
 
     Cross-file rules (slug uniqueness, language variants, relative links) always look at every
-    content file, so a single file is checked in context. Reads files only.
+    content file, so a single file is checked in context. Reads files only. `known`: variants
+    already read (by a publish), used as they are instead of reading and parsing them again.
     """
-    return _Validator(settings, strict, frozenset(allow)).run(paths)
+    return _Validator(settings, strict, frozenset(allow), known).run(paths)
 
 
-def preflight(settings, variants: list[Variant], *, strict: bool = False, allow: frozenset[str] = frozenset()) -> list[Diagnostic]:
+def preflight(settings, variants: list[Variant], *, strict: bool = False, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None) -> list[Diagnostic]:
     """Raise ContentError when the content about to be published has validation errors.
 
     The same rules, at the same levels (bot.rules), as `bot validate` for exactly the
     files being published, so nothing is written when they fail. Returns the warnings the
     converter's own report does not list (the publisher shows those as `degraded:`).
     """
-    result = validate(settings, [v.path for v in variants], strict=strict, allow=allow)
+    result = validate(settings, [v.path for v in variants], strict=strict, allow=allow, known=known if known is not None else variants)
     if result.errors:
         raise ContentError([d.to_problem() for d in result.errors])
     return [d for d in result.warnings if d.rule not in REPORTED_BY_CONVERTER]
@@ -110,10 +111,11 @@ def week_paths(content_dir: Path, spec: str) -> list[Path]:
 
 # --------------------------------------------------------------------------- the validator
 class _Validator:
-    def __init__(self, settings, strict: bool, allow: frozenset[str] = frozenset()):
+    def __init__(self, settings, strict: bool, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None):
         self.settings = settings
         self.strict = strict
         self.allow = allow
+        self.known = {v.path.resolve(): v for v in known or []}
         self.out: list[Diagnostic] = []
         self._lines: dict[Path, list[str]] = {}
         self._headings: dict[Path, set[str] | None] = {}
@@ -150,7 +152,7 @@ class _Validator:
         self.unreadable: set[Path] = set()
         for path in sorted({p.resolve(): p for p in list(all_files) + list(selected)}.values(), key=str):
             try:
-                variants.append(read_variant(path))
+                variants.append(self.known.get(path.resolve()) or read_variant(path))
             except ContentError as exc:
                 self.unreadable.add(path.resolve())
                 if path.resolve() in selected_set:
@@ -284,7 +286,7 @@ class _Validator:
         offset = variant.body_line - 1
         link_errors = self.check_links(variant)
         options = ConvertOptions(line_offset=offset, resolve_link=lambda href: _PLACEHOLDER, base_dir=path.parent)
-        conversion = convert_markdown(variant.body, options)
+        conversion = convert_markdown(variant.body, options, tokens=variant.tokens())
         for d in conversion.report:
             text = line_text(lines, d.line or 0)
             if d.construct == "code_language":
@@ -305,7 +307,7 @@ class _Validator:
         errors: set[tuple[int, str]] = set()
         lines = self.lines_of(variant.path)
         offset = variant.body_line - 1
-        for line, kind, href in _references(variant.body):
+        for line, kind, href in _references(variant.tokens()):
             line += offset
             target = unquote(href)  # markdown-it percent-encodes hrefs; show and find what the author wrote
             text = line_text(lines, line)
@@ -385,8 +387,9 @@ def heading_anchors(text: str) -> set[str]:
     return anchors
 
 
-def _references(body: str) -> list[tuple[int, str, str]]:
-    """(1-based line within `body`, "link" | "image", href) for every link and image."""
+def _references(tokens: list) -> list[tuple[int, str, str]]:
+    """(1-based line within the body, "link" | "image", href) for every link and image of the
+    body's token stream."""
     out: list[tuple[int, str, str]] = []
 
     def walk(tokens, line):
@@ -405,7 +408,7 @@ def _references(body: str) -> list[tuple[int, str, str]]:
             elif tok.children:
                 walk(tok.children, line)
 
-    walk(get_parser().parse(body), 1)
+    walk(tokens, 1)
     return out
 
 
