@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -144,9 +145,12 @@ def publish(python: str, cwd: Path, server: Server, content: Path, state: Path, 
     env.pop("NOTION_DATABASE_ID_EN", None), env.pop("NOTION_DATABASE_ID_ZH", None)
     if rate_setting:
         env["BOT_RATE_LIMIT"] = rate_setting
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run([python, "-m", "bot", "publish", "--all", "--json", "-v"], cwd=cwd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"publish failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     kinds: Counter = Counter()
@@ -157,7 +161,7 @@ def publish(python: str, cwd: Path, server: Server, content: Path, state: Path, 
     data = json.loads(proc.stdout)
     actions = Counter(v["action"] for v in data["variants"])
     return {"requests": sum(kinds.values()), "by_kind": dict(sorted(kinds.items())), "429s": status_429,
-            "wall_s": round(wall, 1), "stats": data["requests"], "actions": dict(actions)}
+            "wall_s": round(wall, 1), "client_cpu_s": round(cpu, 1), "stats": data["requests"], "actions": dict(actions)}
 
 
 SCENARIOS = [
@@ -304,18 +308,20 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     cwd = args.bot.resolve()
-    result = {"scenarios": bench_scenarios(args.weeks, args.python, cwd, args.rate_setting, (180, 60.0)), "startup": bench_import(args.python, cwd)}
+    load = os.getloadavg()[0]
+    result = {"load_average_1min_at_start": round(load, 1), "cpus": os.cpu_count(), "scenarios": bench_scenarios(args.weeks, args.python, cwd, args.rate_setting, (180, 60.0)), "startup": bench_import(args.python, cwd)}
     if args.edits:
         result["edits"] = bench_edits()
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return
     s = result["scenarios"]
+    print(f"machine: {result['cpus']} CPUs, load average {result['load_average_1min_at_start']} at start (wall times grow with it; bot cpu s does not)")
     print(f"bot publish --all: {s['weeks']} weeks × 2 languages over HTTP; server budget {s['server_budget']} s; floor ≈ {s['floor']} requests")
-    print(f"{'scenario':<24} {'requests':>8} {'reads':>6} {'writes':>6} {'429s':>5} {'wall s':>7}  goal / requests by kind")
+    print(f"{'scenario':<24} {'requests':>8} {'reads':>6} {'writes':>6} {'429s':>5} {'wall s':>7} {'bot cpu s':>9}  goal / requests by kind")
     for row in s["rows"]:
         kinds = ", ".join(f"{k} ×{n}" for k, n in row["by_kind"].items())
-        print(f"{row['scenario']:<24} {row['requests']:>8} {row['stats']['reads']:>6} {row['stats']['writes']:>6} {row['429s']:>5} {row['wall_s']:>7}  {row['goal']}")
+        print(f"{row['scenario']:<24} {row['requests']:>8} {row['stats']['reads']:>6} {row['stats']['writes']:>6} {row['429s']:>5} {row['wall_s']:>7} {row['client_cpu_s']:>9}  {row['goal']}")
         print(f"{'':<24} {kinds}")
     print()
     print("start-up (python -X importtime -m bot …, median of 5):")

@@ -132,12 +132,25 @@ class VariantPlan:
     block_ops: list[BlockOp] = field(default_factory=list)
     children: list[dict] = field(default_factory=list)  # on create: the whole body
     drift: Drift | None = None
-    live_markdown: str = ""
-    desired_markdown: str = ""
+    desired_blocks: list[dict] = field(default_factory=list, repr=False)  # the whole desired tree
+    live_blocks: list[dict] | None = field(default=None, repr=False)  # None: as desired (not read)
     notes: list[str] = field(default_factory=list)
     sibling_pending: bool = False  # the language link waits for the sibling page to exist
     desired_sha: str = ""  # fingerprint of the whole desired tree (the page record compares it)
     properties_sha: str = ""  # fingerprint of the desired properties and icon
+
+    @property
+    def desired_markdown(self) -> str:
+        """The desired tree as Markdown — rendered on demand (dry runs, snapshots, drift diffs),
+        not for every page of every publish."""
+        return comparable_markdown(self.desired_blocks, self._images())
+
+    @property
+    def live_markdown(self) -> str:
+        return self.desired_markdown if self.live_blocks is None else comparable_markdown(self.live_blocks, self._images())
+
+    def _images(self) -> dict[str, str]:
+        return local_image_names(self.desired_blocks, Path(self.path).parent)
 
     @property
     def writes_planned(self) -> int:
@@ -351,15 +364,16 @@ def plan_variant(
     sibling_url: str | None,
     bot_user_id: str,
     target: PlanTarget,
+    desired_sha: str | None = None,
 ) -> VariantPlan:
     """What to send so that Notion holds `body` (plus the language link) and the variant's
-    properties: everything on create, only what differs on update. No I/O."""
+    properties: everything on create, only what differs on update. No I/O. `desired_sha`: the
+    desired tree's fingerprint when the caller computed it already."""
     desired = _desired_properties(variant, target)
     icon = desired_icon(variant, target.mapping)
     blocks = desired_blocks(variant.lang, body, has_sibling=has_sibling, sibling_url=sibling_url)
-    images = local_image_names(blocks, variant.path.parent)
-    plan = VariantPlan(slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_markdown=comparable_markdown(blocks, images))
-    plan.desired_sha = tree_fingerprint(blocks)
+    plan = VariantPlan(slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_blocks=blocks)
+    plan.desired_sha = desired_sha or tree_fingerprint(blocks)
     plan.properties_sha = _sha([desired, icon])
     plan.sibling_pending = has_sibling and not sibling_url
     sibling_lang = other_lang(variant.lang)
@@ -372,7 +386,7 @@ def plan_variant(
         plan.properties, plan.icon, plan.children = desired, icon, blocks
         return plan
     plan.page_id, plan.url = live.id, live.url
-    plan.live_markdown = plan.desired_markdown if live.blocks is None else comparable_markdown(live.blocks, images)
+    plan.live_blocks = live.blocks
     targets = [PropertyTarget(name, target.property_types.get(name, "title" if name == target.title_property else "")) for name in desired]
     plan.properties, plan.property_changes = diff_properties(desired, live.page.get("properties", {}), targets, normalize_value)
     if icon and (live.page.get("icon") or {}).get("emoji") != icon["emoji"]:

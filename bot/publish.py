@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Literal
 
-from .convert import ConvertOptions, Degradation, blocks_to_markdown, convert_markdown
+from .convert import ConvertOptions, Degradation, convert_markdown
 from .errors import ContentError, DriftError, DuplicatePagesError, Problem
 from .notion import NotionError, OutcomeUnknownError
 from .bilingual import LANGS, is_language_link, language_link, sibling_of
@@ -115,12 +115,12 @@ class Publisher:
         page = self.live_page(variant, fresh=True)
         return Live(page, self.api.read_tree(page["id"])) if page else None
 
-    def _live(self, variant: Variant, page: dict | None, blocks: list[dict]) -> Live | None:
+    def _live(self, variant: Variant, page: dict | None, desired_sha: str) -> Live | None:
         """The page with its tree — not read when the page record shows it cannot have changed."""
         if page is None:
             return None
         record = self.records.get(variant.slug)
-        if record and record.tree_unchanged(page, tree_fingerprint(blocks)):
+        if record and record.tree_unchanged(page, desired_sha):
             return Live(page, None)
         return Live(page, self.api.read_tree(page["id"]))
 
@@ -154,12 +154,12 @@ class Publisher:
         self._bodies[variant.slug] = result.blocks
         return result.blocks, list(result.report)
 
-    def plan(self, variant: Variant, body: list[dict], live: Live | None, sibling: Variant | None, sibling_url: str | None) -> VariantPlan:
+    def plan(self, variant: Variant, body: list[dict], live: Live | None, sibling: Variant | None, sibling_url: str | None, desired_sha: str | None = None) -> VariantPlan:
         target = self.session.target(variant.lang)
         plan_target = PlanTarget(self.mapping, self.session.settings.zone, target.property_types, target.title_property)
         # Who the bot is matters only when a tree is compared (drift): not asked otherwise.
         bot_user_id = self.session.bot_user_id if live is not None and live.blocks is not None else ""
-        plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=bot_user_id, target=plan_target)
+        plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=bot_user_id, target=plan_target, desired_sha=desired_sha)
         self._attach_drift_diff(plan)
         return plan
 
@@ -173,9 +173,9 @@ class Publisher:
             sibling = sibling_of(v, self.all_variants)
             sibling_url = self.url_of(sibling) if sibling else None
             body = converted[v.slug][0]
-            desired = desired_blocks(v.lang, body, has_sibling=sibling is not None, sibling_url=sibling_url)
-            lives[v.slug] = self._live(v, pages[v.slug], desired)
-            plans.append(self.plan(v, body, lives[v.slug], sibling, sibling_url))
+            desired_sha = tree_fingerprint(desired_blocks(v.lang, body, has_sibling=sibling is not None, sibling_url=sibling_url))
+            lives[v.slug] = self._live(v, pages[v.slug], desired_sha)
+            plans.append(self.plan(v, body, lives[v.slug], sibling, sibling_url, desired_sha))
         return plans, lives, {slug: c[1] for slug, c in converted.items()}
 
     def _check_strict(self, variants: list[Variant], converted: dict) -> None:
@@ -228,7 +228,11 @@ class Publisher:
         creating = {p.slug for p in plans if p.action == "create"}
         results: dict[str, VariantResult] = {}
         deferred: list[VariantResult] = []
-        for plan in sorted(plans, key=lambda p: p.action != "create"):
+        def order(p: VariantPlan) -> tuple[bool, bool]:
+            # creates first; a new page that links to another new page after it
+            return p.action != "create", bool(self._pending_links.get(p.slug, set()) & (creating - {p.slug}))
+
+        for plan in sorted(plans, key=order):
             variant = by_slug[plan.slug]
             if plan.drift and self.options.on_drift == "skip":
                 results[plan.slug] = VariantResult(variant, plan, "skipped", 0, reports[plan.slug])
@@ -265,7 +269,8 @@ class Publisher:
                 self._record(final, writer.last_stamp)
         if final.page_id:
             self._url_cache[variant.slug] = final.url
-        self._save_snapshot(final)
+        if final is not plan or live is None or live.blocks is not None:
+            self._save_snapshot(final)  # (a page not read is as last published: its snapshot stands)
         action = {"create": "created", "update": "updated", "unchanged": "unchanged"}[plan.action]
         self.advance(variant.slug)
         return VariantResult(variant, final, action, self.api.stats.since(before).writes, reports[plan.slug]), deferred
@@ -310,7 +315,7 @@ class Publisher:
         try:
             writer.insert_first(plan.page_id, link)
             plan.children[0] = link
-            plan.desired_sha, plan.desired_markdown = tree_fingerprint(plan.children), blocks_to_markdown(plan.children)
+            plan.desired_blocks, plan.desired_sha = plan.children, tree_fingerprint(plan.children)
             final = plan
         except OutcomeUnknownError as exc:
             log.warning("%s: %s — reading Notion again before continuing", variant.slug, exc)

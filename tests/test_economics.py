@@ -198,3 +198,16 @@ def test_each_body_is_parsed_once_per_publish(cli, env, monkeypatch):
     assert code == 0
     bodies = [v.body for v in read_all(env / "content")]
     assert sorted(t for t in parsed if t in bodies) == sorted(bodies)  # each exactly once
+
+
+def test_relative_link_between_new_pages_needs_no_read(cli, env, workspace):
+    """en links to zh.md: zh is created first, en is created with both links, zh gets its
+    callout — three writes, no tree read, no second query."""
+    en = env / "content" / "rec-weekly" / "2026-W22" / "en.md"
+    edit(en, "## Weekly Overview\n", "## Weekly Overview\n\nRead it [in Chinese](zh.md).\n")
+    code, out, _ = cli("publish", "--week", "W22", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["requests"] == {"reads": 3, "writes": 3, "retries": 0, "rate_limited": 0}
+    assert [v["action"] for v in data["variants"]] == ["created", "created"]
+    code, out, _ = cli("publish", "--week", "W22", "--json")
+    assert json.loads(out)["requests"] == {"reads": 3, "writes": 0, "retries": 0, "rate_limited": 0}
