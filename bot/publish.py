@@ -228,6 +228,7 @@ class Publisher:
         creating = {p.slug for p in plans if p.action == "create"}
         results: dict[str, VariantResult] = {}
         deferred: list[VariantResult] = []
+
         def order(p: VariantPlan) -> tuple[bool, bool]:
             # creates first; a new page that links to another new page after it
             return p.action != "create", bool(self._pending_links.get(p.slug, set()) & (creating - {p.slug}))
