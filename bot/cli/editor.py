@@ -118,7 +118,7 @@ def cmd_validate(args) -> int:
 # --------------------------------------------------------------------------- pull
 def cmd_pull(args) -> int:
     from ..bilingual import LANGS
-    from ..editor.pull import equivalent, pull_slug, pull_week
+    from ..editor.pull import equivalent, pull_slug, pull_week, text_for
     from ..progress import Progress
     from ..session import open_session
 
@@ -177,7 +177,7 @@ def cmd_pull(args) -> int:
             action = "unchanged" if path.exists() and equivalent(path, item.text) else ("updated" if path.exists() else "created")
             if action != "unchanged":
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(item.text, encoding="utf-8")
+                path.write_text(text_for(path, item), encoding="utf-8")
             for rel, data in item.assets.items():  # images hosted by Notion, as local files
                 asset = path.parent / rel
                 if not (asset.exists() and asset.read_bytes() == data):

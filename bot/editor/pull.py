@@ -41,6 +41,7 @@ class Pulled:
     text: str  # the whole content file
     notes: list[str]
     assets: dict[str, bytes] = field(default_factory=dict)  # path relative to the file -> bytes (uploaded images)
+    blocks: list[dict] = field(default_factory=list)  # the page's top-level blocks, without the language link
 
     @property
     def week(self) -> str:
@@ -249,7 +250,22 @@ def _pull_page(session, page: dict, *, lang: str | None, series: str | None) -> 
     assets = fetch_images(session.api, blocks)
     text, notes = page_to_source(page, blocks, session.mapping, session.settings.zone, lang=lang, series=series)
     front = yaml.safe_load(text.split("---\n", 2)[1])
-    return Pulled(front[session.mapping.key], front["lang"], page["id"], page.get("url"), text, notes, assets)
+    body_blocks = blocks[1:] if blocks and is_language_link(blocks[0]) else blocks
+    return Pulled(front[session.mapping.key], front["lang"], page["id"], page.get("url"), text, notes, assets, body_blocks)
+
+
+def text_for(path: Path | None, item: Pulled) -> str:
+    """What to write at `path`: the pulled text, written into the file that is there so that
+    only the lines that differ change (its escaping, list and table formatting stay)."""
+    from .merge import keep_file_lines
+
+    if path is None or not path.is_file():
+        return item.text
+    try:
+        old = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return item.text
+    return keep_file_lines(old, item.text, item.blocks)
 
 
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{16}-(?P<name>.+)$")  # how the publisher names its uploads
