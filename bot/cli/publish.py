@@ -92,22 +92,27 @@ def _publish(args, so_far: dict) -> int:
         except RunInterrupted:
             stderr(f"{stop.name}: stopped after the request in flight; the run is recorded as interrupted (`bot runs`); publish again to finish")
             return 128 + stop.signum
-    return _report(args, run, waiting, accepted)
+    parity = _parity(all_variants, chosen) if args.dry_run else []
+    return _report(args, run, waiting, accepted, parity)
 
 
-def _report(args, run, waiting, accepted) -> int:
+def _report(args, run, waiting, accepted, parity=()) -> int:
     """The publish's result on stdout: JSON, the plan (dry run) or the summary."""
-    from .render import plan_text, summary_text, waiting_json, waiting_text
+    from .render import color_enabled, parity_text, plan_text, summary_text, waiting_json, waiting_text
 
     for warning in run.warnings:
         stderr(f"warning: {warning}")
     results, stats = run.results, run.stats
     if args.json:
         payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in results], "waiting": waiting_json(waiting), "degraded": [d.to_dict() for d in accepted], "requests": stats}
+        if args.dry_run:
+            payload["parity"] = [f.to_dict() for f in parity]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif args.dry_run:
-        print(plan_text(results, color=sys.stdout.isatty(), waiting=waiting))
+        print(plan_text(results, color=color_enabled(sys.stdout), waiting=waiting))
         _print_accepted(accepted)
+        if parity:
+            print(parity_text(parity))
     else:
         if results:
             print(summary_text(results))
@@ -158,6 +163,14 @@ class StopOnSignal:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def _parity(all_variants, chosen):
+    """Where the two variants of each chosen week diverge in structure (advisory)."""
+    from ..editor.parity import week_parity
+
+    weeks = {v.group for v in chosen}
+    return week_parity([v for v in all_variants if v.group in weeks])
 
 
 # --------------------------------------------------------------------------- convert

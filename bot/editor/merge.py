@@ -62,18 +62,18 @@ def _spans(body: str) -> list[tuple[int, int]]:
     return spans
 
 
-def units_of(body: str) -> list[Unit] | None:
+def units_of(body: str, convert: Callable[[str], list[dict]] = _convert) -> list[Unit] | None:
     """The body's units, or None when they do not add up to the body's own conversion
     (reference links, footnotes, a `<details>` spanning several constructs: the caller then
-    treats the body as a whole)."""
+    treats the body as a whole). `convert`: Markdown -> normalized blocks."""
     lines = body.split("\n")
     units = []
     for start, end in _spans(body):
         while end > start and not lines[end - 1].strip():
             end -= 1
-        blocks = _convert("\n".join(lines[start:end]) + "\n")
+        blocks = convert("\n".join(lines[start:end]) + "\n")
         units.append(Unit(start, end, blocks, [block_key(b) for b in blocks]))
-    whole = [block_key(b) for b in _convert(body)]
+    whole = [block_key(b) for b in convert(body)]
     if [k for u in units for k in u.keys] != whole:
         return None
     return units

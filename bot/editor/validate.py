@@ -159,6 +159,7 @@ class _Validator:
         chosen = [v for v in variants if v.path.resolve() in selected_set]
         self.check_slugs(variants, selected_set)
         self.check_variants(variants, selected_set)
+        self.check_parity(variants, selected_set)
         for variant in chosen:
             self.check_week(variant)
             self.check_body(variant)
@@ -276,6 +277,15 @@ class _Validator:
         if other:
             line, col = self.field_position(variant, "title")
             self.report(variant.path, line, col, f"title names {other} but the file is {week}: update the title", field="title", rule="week-title")
+
+    def check_parity(self, variants: list[Variant], selected: set[Path]) -> None:
+        """Warnings where the two variants of a selected week diverge in structure (bot/editor/parity.py).
+        Advisory: a translation may differ on purpose, so --strict does not make them errors."""
+        from .parity import week_parity
+
+        weeks = {v.group for v in variants if v.path.resolve() in selected}
+        for finding in week_parity([v for v in variants if v.group in weeks]):
+            self.out.append(Diagnostic(os.fspath(finding.path), finding.line, 1, "warning", f"parity: {finding.message}", None, "parity"))
 
     # -- body ---------------------------------------------------------------------
     def check_body(self, variant: Variant) -> None:
