@@ -61,7 +61,7 @@ class PublishOptions:
 
 
 class Publisher:
-    def __init__(self, session: Session, all_variants: list[Variant], options: PublishOptions, progress: Callable[[str], None] | None = None, advance: Callable[[str], None] | None = None, on_planned: Callable[[list["VariantResult"]], None] | None = None):
+    def __init__(self, session: Session, all_variants: list[Variant], options: PublishOptions, progress: Callable[[str], None] | None = None, advance: Callable[[str], None] | None = None, on_planned: Callable[[list["VariantResult"]], None] | None = None, phase: Callable[[str, int], None] | None = None):
         self.session = session
         self.api = session.api
         self.mapping = session.mapping
@@ -69,7 +69,8 @@ class Publisher:
         self.all_variants = all_variants
         self.options = options
         self.progress = progress or (lambda message: None)
-        self.advance = advance or (lambda slug: None)  # called once per variant applied
+        self.advance = advance or (lambda slug: None)  # called once per variant planned, and once per variant applied
+        self.phase = phase or (lambda name, total: None)  # "planning" / "applying", with how many variants
         self.on_planned = on_planned or (lambda results: None)  # the plan, before anything is written
         self._url_cache: dict[str, str | None] = {}
         self._pending_links: dict[str, set[str]] = {}  # slug -> linked slugs without a page yet
@@ -139,6 +140,7 @@ class Publisher:
             else:
                 sibling_url = self.url_of(sibling)
             plans.append(self.plan(v, converted[v.slug][0], lives[v.slug], sibling, sibling_url))
+            self.advance(v.slug)
         return plans, lives, {slug: c[1] for slug, c in converted.items()}
 
     def _check_strict(self, variants: list[Variant], converted: dict) -> None:
@@ -160,6 +162,7 @@ class Publisher:
     def publish_groups(self, groups: list[list[Variant]]) -> list[VariantResult]:
         """Plan every variant of every group first — duplicates and drift stop the run before
         anything is written — then apply group by group (unless dry run)."""
+        self.phase("planning", sum(len(group) for group in groups))
         planned = [(group, *self.plan_group(group)) for group in groups]
         as_planned = [
             VariantResult(v, p, "drift" if p.drift else p.action, 0, reports[p.slug])
@@ -176,6 +179,7 @@ class Publisher:
         from .apply import Writer
 
         writer = Writer(self.api)
+        self.phase("applying", sum(len(group) for group in groups))
         results: list[VariantResult] = []
         for group, plans, _, reports in planned:
             results.extend(self._apply_group(writer, group, plans, reports))
@@ -189,6 +193,7 @@ class Publisher:
             variant = by_slug[plan.slug]
             if plan.drift and self.options.on_drift == "skip":
                 results.append(VariantResult(variant, plan, "skipped", 0, reports[plan.slug]))
+                self.advance(variant.slug)
                 continue
             if plan.sibling_pending and plan.action == "create":
                 self._fill_language_link(plan, variant, variants)

@@ -76,7 +76,7 @@ def _publish(args, so_far: dict) -> int:
 
         return open_session(settings, clock=clock, announce=None if args.quiet else stderr)
 
-    with Progress(total=len(due), quiet=args.quiet, description="publishing") as progress, stop.installed(clock):
+    with Progress(total=len(due), quiet=args.quiet, description="planning") as progress, stop.installed(clock):
         # Every week is planned before anything is written (drift or duplicate pages anywhere
         # stop the whole run); then the weeks are applied one by one. Real runs go into the
         # run ledger (`bot runs`), including lock-busy and interrupted ones.
@@ -87,7 +87,7 @@ def _publish(args, so_far: dict) -> int:
                 trigger=None if args.dry_run else "manual", note=note,
                 lock=None if args.dry_run else (lambda: publish_lock(settings.state_dir, settings.bot_lock_wait)),
                 clock=clock, session_factory=open_announced, on_session=stop_between_requests(clock),
-                progress=progress.note, advance=progress.advance, on_planned=so_far["planned"].extend,
+                progress=progress.note, advance=progress.advance, phase=progress.phase, on_planned=so_far["planned"].extend,
             )
         except RunInterrupted:
             stderr(f"{stop.name}: stopped after the request in flight; the run is recorded as interrupted (`bot runs`); publish again to finish")
