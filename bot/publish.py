@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Literal
 
@@ -18,7 +19,7 @@ from .convert import ConvertOptions, Degradation, convert_markdown
 from .errors import ContentError, DriftError, DuplicatePagesError, Problem
 from .notion import NotionError, OutcomeUnknownError
 from .bilingual import LANGS, language_link, sibling_of
-from .plan import PENDING_LINK_NOTE, Live, PlanTarget, VariantPlan, plan_variant
+from .plan import PENDING_LINK_NOTE, Drift, Live, PlanTarget, VariantPlan, plan_variant
 from .session import Session
 from .source import Variant
 from .state import state_dir
@@ -73,6 +74,7 @@ class Publisher:
         self.phase = phase or (lambda name, total: None)  # "planning" / "applying", with how many variants
         self.on_planned = on_planned or (lambda results: None)  # the plan, before anything is written
         self._url_cache: dict[str, str | None] = {}
+        self._user_names: dict[str, str | None] = {}  # users API answers, once per user per run
         self._pending_links: dict[str, set[str]] = {}  # slug -> linked slugs without a page yet
 
     # ------------------------------------------------------------------ reading
@@ -123,7 +125,26 @@ class Publisher:
         plan_target = PlanTarget(self.mapping, self.session.settings.zone, target.property_types, target.title_property)
         plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=self.session.bot_user_id, target=plan_target)
         self._attach_drift_diff(plan)
+        if plan.drift:
+            self._name_editors(plan.drift)
         return plan
+
+    def _name_editors(self, drift: Drift) -> None:
+        """Who edited, by name (users API; the id stays when the integration may not read user
+        information), and when, in BOT_TIMEZONE."""
+        for user_id in drift.editors:
+            if user_id not in self._user_names:
+                try:
+                    self._user_names[user_id] = self.api.retrieve_user(user_id).get("name") or None
+                except NotionError as exc:
+                    log.info("cannot read user %s (%s): naming them by id", user_id, exc)
+                    self._user_names[user_id] = None
+            if self._user_names[user_id]:
+                drift.editor_names[user_id] = self._user_names[user_id]
+        if drift.edited_time:
+            zone = self.session.settings.zone
+            moment = datetime.fromisoformat(drift.edited_time.replace("Z", "+00:00")).astimezone(zone)
+            drift.edited_local = f"{moment:%Y-%m-%d %H:%M} {zone.key}"
 
     def plan_group(self, variants: list[Variant]) -> tuple[list[VariantPlan], dict[str, Live | None], dict[str, list[Degradation]]]:
         converted = {v.slug: self.convert(v) for v in variants}
@@ -173,7 +194,9 @@ class Publisher:
         drifted = [p for _, plans, _, _ in planned for p in plans if p.drift]
         if drifted and self.options.on_drift == "fail" and not self.options.dry_run:
             names = "; ".join(f"{p.slug}: {p.drift.describe()}" for p in drifted)
-            raise DriftError(f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits, or --on-drift skip.")
+            error = DriftError(f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits, or --on-drift skip.")
+            error.hint = "to keep those edits instead, take them into the files: " + "; ".join(f"bot pull {p.slug} --edited" for p in drifted) + " (only their lines change), then publish again"
+            raise error
         if self.options.dry_run:
             return as_planned
         from .apply import Writer

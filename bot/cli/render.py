@@ -72,6 +72,7 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=()) -> 
             else:
                 for text in p.drift.block_texts:
                     out.append(_color(f"    ! edited in Notion: {text[:100]}", color))
+            out.append(f"    keep Notion's version of the edited blocks instead: bot pull {p.slug} --edited")
             out.append("    the bot's changes (they replace those edits with --on-drift overwrite):")
         if p.action == "create":
             out.append(f"    + {len(p.children)} blocks, {len(p.properties)} properties")
