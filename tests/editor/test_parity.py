@@ -94,3 +94,19 @@ def test_the_dry_run_shows_parity(cli, content):
 def test_a_clean_dry_run_says_nothing_about_parity(cli):
     code, out, _ = cli("publish", "--week", "W22", "--dry-run")
     assert code == 0 and "Parity" not in out
+
+
+def test_status_shows_a_week_whose_variants_changed_unevenly(cli, content):
+    assert cli("publish", "--week", "W22")[0] == 0
+    code, out, _ = cli("status", "--no-remote")
+    assert code == 0 and "! 2026-W22" not in out
+    replace(content / "2026-W22" / "en.md", "Four industrial distillation papers", "Four industrial knowledge-distillation papers")
+    code, out, _ = cli("status", "--no-remote")
+    assert code == 0
+    assert re.search(r"^! 2026-W22: en changed since it was last published \(run #1\), zh did not \(published in run #1\): "
+                     r"does .*2026-W22/zh\.md need the same change\?$", out, re.M), out
+    data = json.loads(cli("status", "--no-remote", "--json")[1])
+    assert [(t["week"], t["changed"], t["unchanged"]) for t in data["translations"]] == [("2026-W22", "en", "zh")]
+    replace(content / "2026-W22" / "zh.md", "本周的四篇工业界蒸馏论文", "本周的四篇工业界知识蒸馏论文")
+    code, out, _ = cli("status", "--no-remote")
+    assert "! 2026-W22" not in out  # both changed: in step again
