@@ -169,7 +169,7 @@ def _fix_lines(s: str, ctx: str) -> str:
         s = "<br>" * lead_nl + core + "<br>" * trail_nl
     else:
         s = _protect_edges(s)
-    return _line_start(s)
+    return s if ctx == "table" else _line_start(s)  # a cell never starts a line: `2.80%` stays
 
 
 def _protect_edges(line: str) -> str:

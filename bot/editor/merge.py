@@ -162,7 +162,12 @@ def merge_body(body: str, blocks: list[dict], take: Callable[[list[dict]], bool]
         stretch = theirs[theirs_pos:ta]
         next_kind = unit.blocks[0]["type"] if unit else None
         take_theirs = (stretch or gap_units) and (take is None or take([t.block for t in stretch]))
-        if take_theirs:
+        table = _table_rows_merged(lines, gap_units, stretch) if take_theirs else None
+        if table is not None:
+            (only,) = gap_units
+            out += lines[line_pos:only.start] + table + lines[only.end:gap_end]
+            expected += [k for t in stretch for k in t.keys]
+        elif take_theirs:
             out += _replace_gap(lines[line_pos:gap_end], stretch, prev_kind, next_kind, at_start=not out)
             expected += [k for t in stretch for k in t.keys]
         else:
@@ -177,6 +182,40 @@ def merge_body(body: str, blocks: list[dict], take: Callable[[list[dict]], bool]
     merged = "\n".join(out)
     if [block_key(b) for b in _convert(merged)] != expected:
         return None
+    return merged
+
+
+def _table_rows_merged(lines: list[str], gap_units: list[Unit], stretch: list[_Theirs]) -> list[str] | None:
+    """A table edited in Notion, row by row: unchanged rows (and the alignment row) keep the
+    file's lines. None unless one table of the file stands against one table of the same width."""
+    if len(gap_units) != 1 or len(stretch) != 1 or stretch[0].kind != "table":
+        return None
+    ours, theirs = gap_units[0], stretch[0].block
+    if len(ours.blocks) != 1 or ours.blocks[0]["type"] != "table":
+        return None
+    width = ours.blocks[0]["table"].get("table_width")
+    if width != (theirs.get("table") or {}).get("table_width") or ours.end - ours.start < 2:
+        return None
+    file_rows = [lines[ours.start]] + lines[ours.start + 2:ours.end]  # without the alignment row
+    delimiter = lines[ours.start + 1]
+    canonical = blocks_to_markdown([theirs]).strip("\n").split("\n")
+    notion_rows = [canonical[0]] + canonical[2:]
+
+    def table_rows(markdown: str) -> list[str]:
+        converted = _convert(markdown)
+        if len(converted) != 1 or converted[0]["type"] != "table":
+            return []
+        return [block_key(row) for row in converted[0].get("children", [])]
+
+    head = f"{file_rows[0]}\n{delimiter}\n"
+    ours_keys = table_rows(head)[:1] + [(table_rows(f"{head}{row}\n") or [None, row])[-1] for row in file_rows[1:]]
+    theirs_keys = table_rows("\n".join(canonical) + "\n")
+    if len(theirs_keys) != len(notion_rows) or not ours_keys or ours_keys[0] != theirs_keys[0]:
+        return None  # a new header: the alignment row may not fit it any more
+    merged = [file_rows[0], delimiter]
+    matcher = difflib.SequenceMatcher(None, ours_keys[1:], theirs_keys[1:], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        merged += file_rows[1 + i1:1 + i2] if tag == "equal" else notion_rows[1 + j1:1 + j2]
     return merged
 
 

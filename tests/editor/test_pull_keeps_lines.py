@@ -110,3 +110,19 @@ def test_table_alignment_and_wrapping_survive_an_edit_elsewhere(cli, content, wo
     after = path.read_text(encoding="utf-8")
     assert table in after
     assert len(changed(text, after)) == 2
+
+
+def test_a_table_cell_edited_in_notion_changes_its_row_only(cli, content, workspace):
+    path = content / "2026-W22" / "en.md"
+    table = "| Paper   |  Lift |\n|:--------|------:|\n| QGS     | 0.62% |\n| AKT-Rec | 2.76% |\n| DeGRe   |   n/a |\n"
+    text = path.read_text(encoding="utf-8").replace("## Paper Roundup\n", "## Paper Roundup\n\n" + table)
+    path.write_text(text, encoding="utf-8")
+    assert cli("publish", "--week", "W22", "--lang", "en")[0] == 0
+    api = human_api(workspace)
+    table_block = next(b for b in api.list_children(page_id_of(cli, "rec-weekly-en-2026-W22")) if b["type"] == "table")
+    row = api.list_children(table_block["id"])[2]  # AKT-Rec
+    cells = row["table_row"]["cells"]
+    api.update_block(row["id"], {"type": "table_row", "table_row": {"cells": [cells[0], [{"type": "text", "text": {"content": "2.80%"}}]]}})
+    assert cli("pull", "rec-weekly-en-2026-W22", "--force")[0] == 0
+    diff = changed(text, path.read_text(encoding="utf-8"))
+    assert diff == ["-| AKT-Rec | 2.76% |", "+| AKT-Rec | 2.80% |"], diff
