@@ -108,14 +108,28 @@ class Drift:
     block_ids: list[str]
     block_texts: list[str] = field(default_factory=list)  # the edited blocks as Markdown, for the plan
     since_last_publish: str | None = None  # unified diff last published → live, when a snapshot exists
+    editors: list[str] = field(default_factory=list)  # user ids behind the edits, in order of appearance
+    edited_time: str | None = None  # the latest of those edits (Notion's last_edited_time, UTC)
+    # Filled in by the publisher (this module does no I/O): names from the users API, the time in BOT_TIMEZONE.
+    editor_names: dict[str, str] = field(default_factory=dict)
+    edited_local: str | None = None
+
+    def who(self, ids: list[str] | None = None) -> str:
+        return ", ".join(self.editor_names.get(i, f"user {i}") for i in (ids if ids is not None else self.editors))
 
     def describe(self) -> str:
         parts = []
         if self.page_edited_by:
-            parts.append(f"page last edited by user {self.page_edited_by}")
+            parts.append(f"page last edited by {self.who([self.page_edited_by])}")
         if self.block_ids:
-            parts.append(f"{len(self.block_ids)} block(s) edited by someone else")
-        return "; ".join(parts)
+            parts.append(f"{len(self.block_ids)} block(s) edited by {self.who()}")
+        when = self.edited_local or self.edited_time
+        return "; ".join(parts) + (f" (last edit {when})" if when else "")
+
+    def to_dict(self) -> dict:
+        return {"page_edited_by": self.page_edited_by, "block_ids": self.block_ids,
+                "editors": [{"id": i, "name": self.editor_names.get(i)} for i in self.editors],
+                "edited_time": self.edited_time, "edited_local": self.edited_local}
 
 
 @dataclass
@@ -179,7 +193,7 @@ class VariantPlan:
             "icon": self.icon,
             "block_operations": ops,
             "blocks_on_create": len(self.children) if self.action == "create" else 0,
-            "drift": None if not self.drift else {"page_edited_by": self.drift.page_edited_by, "block_ids": self.drift.block_ids},
+            "drift": None if not self.drift else self.drift.to_dict(),
             "notes": self.notes,
         }
 
@@ -278,31 +292,45 @@ def _walk(blocks: list[dict]):
 
 
 # ---------------------------------------------------------------------------- drift
-def detect_drift(page: dict, blocks: list[dict], bot_user_id: str) -> Drift | None:
+def detect_drift(page: dict, blocks: list[dict], bot_user_id: str, *, overwritten: set[str] | None = None, page_overwritten: bool = True) -> Drift | None:
     """Anything last edited by someone other than the bot's own user is drift.
 
     Notion records `last_edited_by` on the page and on every block, so this needs no state
-    outside Notion and works on a fresh machine.
+    outside Notion and works on a fresh machine. `overwritten` (block ids the plan updates or
+    deletes) and `page_overwritten` (the plan changes properties) narrow it to the edits that
+    publishing would replace: an edit the content file already has is no conflict (e.g. after
+    `bot pull --edited` took Notion's version into the file).
     """
     def editor(obj: dict) -> str | None:
         return (obj.get("last_edited_by") or {}).get("id")
 
     edited = []
+    editors: list[str] = []
+    times: list[str] = []
+
+    def note(obj: dict, who: str) -> None:
+        if who not in editors:
+            editors.append(who)
+        if obj.get("last_edited_time"):
+            times.append(obj["last_edited_time"])
 
     def walk(items: list[dict]) -> None:
         for b in items:
             who = editor(b)
-            if who and who != bot_user_id:
+            if who and who != bot_user_id and (overwritten is None or b["id"] in overwritten):
                 edited.append(b["id"])
+                note(b, who)
             walk(children_of(b))
 
     walk(blocks)
     if not _bot_has_written(page, blocks, bot_user_id):
         return None  # a page the bot never published (e.g. made by an older tool): adopted, not drift
     page_editor = editor(page)
-    page_drift = page_editor if page_editor and page_editor != bot_user_id else None
+    page_drift = page_editor if page_editor and page_editor != bot_user_id and page_overwritten else None
     if not edited and not page_drift:
         return None
+    if page_drift:
+        note(page, page_drift)
     by_id = {}
 
     def index(items: list[dict]) -> None:
@@ -312,7 +340,7 @@ def detect_drift(page: dict, blocks: list[dict], bot_user_id: str) -> Drift | No
 
     index(blocks)
     texts = [blocks_to_markdown([{**by_id[i], by_id[i]["type"]: {k: v for k, v in by_id[i][by_id[i]["type"]].items() if k != "children"}}]).strip() for i in edited]
-    return Drift(page_drift, edited, texts)
+    return Drift(page_drift, edited, texts, editors=editors, edited_time=max(times) if times else None)
 
 
 def _bot_has_written(page: dict, blocks: list[dict], bot_user_id: str) -> bool:
@@ -394,7 +422,8 @@ def plan_variant(
         plan.property_changes.append(PropertyChange("(page icon)", (live.page.get("icon") or {}).get("emoji") or "(empty)", icon["emoji"]))
     if live.blocks is not None:  # None: unchanged since the bot's last write (no ops, no drift)
         plan.block_ops = diff_blocks(live.id, live.blocks, blocks)
-        plan.drift = detect_drift(live.page, live.blocks, bot_user_id)
+        overwritten = {op.block_id for op in plan.block_ops if isinstance(op, (UpdateBlock, DeleteBlock))}
+        plan.drift = detect_drift(live.page, live.blocks, bot_user_id, overwritten=overwritten, page_overwritten=bool(plan.properties or plan.icon))
         if (live.page.get("created_by") or {}).get("id") not in (None, bot_user_id) and not plan.drift:
             plan.notes.append("page was created by someone else; the bot takes it over and publishes its content")
     if plan.properties or plan.icon or plan.block_ops:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Literal
 
@@ -18,7 +19,7 @@ from .convert import ConvertOptions, Degradation, convert_markdown
 from .errors import ContentError, DriftError, DuplicatePagesError, Problem
 from .notion import NotionError, OutcomeUnknownError
 from .bilingual import LANGS, is_language_link, language_link, sibling_of
-from .plan import PENDING_LINK_NOTE, Live, PlanTarget, VariantPlan, desired_blocks, plan_variant, tree_fingerprint
+from .plan import PENDING_LINK_NOTE, Drift, Live, PlanTarget, VariantPlan, desired_blocks, plan_variant, tree_fingerprint
 from .records import PageRecord, PageRecords, stamp_of
 from .series import SeriesIndex
 from .session import Session
@@ -63,7 +64,7 @@ class PublishOptions:
 
 
 class Publisher:
-    def __init__(self, session: Session, all_variants: list[Variant], options: PublishOptions, progress: Callable[[str], None] | None = None, advance: Callable[[str], None] | None = None, on_planned: Callable[[list["VariantResult"]], None] | None = None):
+    def __init__(self, session: Session, all_variants: list[Variant], options: PublishOptions, progress: Callable[[str], None] | None = None, advance: Callable[[str], None] | None = None, on_planned: Callable[[list["VariantResult"]], None] | None = None, phase: Callable[[str, int], None] | None = None):
         self.session = session
         self.api = session.api
         self.mapping = session.mapping
@@ -71,13 +72,15 @@ class Publisher:
         self.all_variants = all_variants
         self.options = options
         self.progress = progress or (lambda message: None)
-        self.advance = advance or (lambda slug: None)  # called once per variant applied
+        self.advance = advance or (lambda slug: None)  # called once per variant planned, and once per variant applied
+        self.phase = phase or (lambda name, total: None)  # "planning" / "applying", with how many variants
         self.on_planned = on_planned or (lambda results: None)  # the plan, before anything is written
         self.records = PageRecords(session.settings.state_dir)
         self._series: set[str] = set()  # the series being published (what the index reads)
         self._indexes: dict[str, SeriesIndex] = {}  # data source id -> its index
         self._bodies: dict[str, list[dict]] = {}  # slug -> converted body, as planned
         self._url_cache: dict[str, str | None] = {}
+        self._user_names: dict[str, str | None] = {}  # users API answers, once per user per run
         self._pending_links: dict[str, set[str]] = {}  # slug -> linked slugs without a page yet
 
     # ------------------------------------------------------------------ reading
@@ -161,7 +164,26 @@ class Publisher:
         bot_user_id = self.session.bot_user_id if live is not None and live.blocks is not None else ""
         plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=bot_user_id, target=plan_target, desired_sha=desired_sha)
         self._attach_drift_diff(plan)
+        if plan.drift:
+            self._name_editors(plan.drift)
         return plan
+
+    def _name_editors(self, drift: Drift) -> None:
+        """Who edited, by name (users API; the id stays when the integration may not read user
+        information), and when, in BOT_TIMEZONE."""
+        for user_id in drift.editors:
+            if user_id not in self._user_names:
+                try:
+                    self._user_names[user_id] = self.api.retrieve_user(user_id).get("name") or None
+                except NotionError as exc:
+                    log.info("cannot read user %s (%s): naming them by id", user_id, exc)
+                    self._user_names[user_id] = None
+            if self._user_names[user_id]:
+                drift.editor_names[user_id] = self._user_names[user_id]
+        if drift.edited_time:
+            zone = self.session.settings.zone
+            moment = datetime.fromisoformat(drift.edited_time.replace("Z", "+00:00")).astimezone(zone)
+            drift.edited_local = f"{moment:%Y-%m-%d %H:%M} {zone.key}"
 
     def plan_group(self, variants: list[Variant]) -> tuple[list[VariantPlan], dict[str, Live | None], dict[str, list[Degradation]]]:
         converted = {v.slug: self.convert(v) for v in variants}
@@ -176,6 +198,7 @@ class Publisher:
             desired_sha = tree_fingerprint(desired_blocks(v.lang, body, has_sibling=sibling is not None, sibling_url=sibling_url))
             lives[v.slug] = self._live(v, pages[v.slug], desired_sha)
             plans.append(self.plan(v, body, lives[v.slug], sibling, sibling_url, desired_sha))
+            self.advance(v.slug)
         return plans, lives, {slug: c[1] for slug, c in converted.items()}
 
     def _check_strict(self, variants: list[Variant], converted: dict) -> None:
@@ -197,6 +220,7 @@ class Publisher:
     def publish_groups(self, groups: list[list[Variant]]) -> list[VariantResult]:
         """Plan every variant of every group first — duplicates and drift stop the run before
         anything is written — then apply group by group (unless dry run)."""
+        self.phase("planning", sum(len(group) for group in groups))
         self._series = self._series or {v.front.series for group in groups for v in group}
         planned = [(group, *self.plan_group(group)) for group in groups]
         as_planned = [
@@ -208,12 +232,15 @@ class Publisher:
         drifted = [p for _, plans, _, _ in planned for p in plans if p.drift]
         if drifted and self.options.on_drift == "fail" and not self.options.dry_run:
             names = "; ".join(f"{p.slug}: {p.drift.describe()}" for p in drifted)
-            raise DriftError(f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits, or --on-drift skip.")
+            error = DriftError(f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits, or --on-drift skip.")
+            error.hint = "to keep those edits instead, take them into the files: " + "; ".join(f"bot pull {p.slug} --edited" for p in drifted) + " (only their lines change), then publish again"
+            raise error
         if self.options.dry_run:
             return as_planned
         from .apply import Writer
 
         writer = Writer(self.api)
+        self.phase("applying", sum(len(group) for group in groups))
         results: list[VariantResult] = []
         for group, plans, lives, reports in planned:
             results.extend(self._apply_group(writer, group, plans, lives, reports))
@@ -237,6 +264,7 @@ class Publisher:
             variant = by_slug[plan.slug]
             if plan.drift and self.options.on_drift == "skip":
                 results[plan.slug] = VariantResult(variant, plan, "skipped", 0, reports[plan.slug])
+                self.advance(variant.slug)
                 continue
             live = lives.get(plan.slug)
             plan, live = self._refresh_links(variant, plan, live)

@@ -123,10 +123,11 @@ def open_session(
     retry = RetryPolicy(max_attempts=settings.bot_max_attempts, max_wait=settings.bot_max_retry_wait)
     common = dict(notion_version=settings.notion_version, budget=settings.rate_budget, retry=retry, timeout=settings.bot_request_timeout, clock=clock)
     if settings.uses_local_workspace:
-        from .local import FaultPlan, LocalTransport, LocalWorkspace
+        from .local import FaultPlan, LocalTransport, LocalWorkspace, RateLimit
 
         if workspace is None:
-            workspace = LocalWorkspace(state_dir(settings.state_dir).ensure().local_workspace, clock=clock, bot_token=settings.bot_local_token)
+            workspace = LocalWorkspace(state_dir(settings.state_dir).ensure().local_workspace, clock=clock, bot_token=settings.bot_local_token,
+                                       rate_limit=RateLimit.of(settings.local_rate_limit))
             if settings.bot_local_faults:
                 workspace.faults = FaultPlan.from_spec(settings.bot_local_faults)
         if announce:

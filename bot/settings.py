@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     bot_schedule: str = "0 7 * * sat"
     bot_local_faults: str | None = None
     bot_local_token: str = "local-bot-token"
+    # The local workspace answers 429 like Notion past this per-token budget: "180/60" (most
+    # plans), "600/60" (Business and Enterprise) or "off".
+    bot_local_rate_limit: str = "180/60"
 
     @field_validator("bot_timezone")
     @classmethod
@@ -58,6 +61,17 @@ class Settings(BaseSettings):
     def rate_budget(self) -> tuple[int, float]:
         """(requests, window seconds) of BOT_RATE_LIMIT."""
         return parse_rate_budget(self.bot_rate_limit)
+
+    @field_validator("bot_local_rate_limit", mode="before")
+    @classmethod
+    def _local_rate_limit(cls, value) -> str:
+        parse_local_rate_limit(str(value))
+        return str(value).strip()
+
+    @property
+    def local_rate_limit(self) -> tuple[int, float] | None:
+        """(requests, window seconds) of BOT_LOCAL_RATE_LIMIT, None when "off"."""
+        return parse_local_rate_limit(self.bot_local_rate_limit)
 
     @property
     def uses_local_workspace(self) -> bool:
@@ -132,6 +146,16 @@ def parse_rate_budget(text: str) -> tuple[int, float]:
     if budget[0] < 1 or budget[1] <= 0:
         raise ValueError(f"expected requests/seconds such as 180/60 (600/60 on Business and Enterprise plans), got {text!r}")
     return budget
+
+
+def parse_local_rate_limit(text: str) -> tuple[int, float] | None:
+    """"180/60" -> (180, 60.0); "off" -> None (the local workspace's budget per token)."""
+    if text.strip().lower() in ("off", "none", "0"):
+        return None
+    try:
+        return parse_rate_budget(text)
+    except ValueError:
+        raise ValueError(f"expected requests/seconds such as 180/60 (600/60 for Business plans) or off, got {text.strip()!r}") from None
 
 
 def load_settings(**overrides) -> Settings:

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .bilingual import LANGS
+from .emoji import is_single_emoji
 from .errors import ContentError, Problem, SelectionError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # far above any newsletter; refuses runaway files early
@@ -96,8 +97,8 @@ class FrontMatter(BaseModel):
     @field_validator("icon")
     @classmethod
     def _icon(cls, value: str | None) -> str | None:
-        if value is not None and len(value) > 16:
-            raise ValueError("expected a single emoji such as 📚")
+        if value and not is_single_emoji(value):  # Notion refuses a word or two emoji as a page icon
+            raise ValueError(f"expected a single emoji such as 📚, got {value!r} (Notion takes only one emoji as a page icon)")
         return value or None
 
     @model_validator(mode="after")

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "bot"
 
 # Lowest first. A module may import modules of its own layer or of layers below it.
 LAYERS: list[tuple[str, list[str]]] = [
-    ("foundation", ["bot", "bot.__main__", "bot.errors", "bot.clock", "bot.state", "bot.bilingual", "bot.settings", "bot.rules"]),
+    ("foundation", ["bot", "bot.__main__", "bot.errors", "bot.clock", "bot.state", "bot.bilingual", "bot.settings", "bot.rules", "bot.emoji"]),
     ("converter", ["bot.convert"]),
     ("notion double", ["bot.local"]),
     ("notion client", ["bot.notion"]),

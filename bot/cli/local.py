@@ -38,7 +38,18 @@ def register(sub) -> None:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     s.add_argument("--faults", default=None, help="fault plan (JSON or compact form); default: $BOT_LOCAL_FAULTS")
+    s.add_argument("--rate-limit", default=None, metavar="N/SECONDS|off",
+                   help="answer 429 past N requests per SECONDS per token, as Notion does: 180/60 (most plans), "
+                        "600/60 (Business), off; default: $BOT_LOCAL_RATE_LIMIT or 180/60")
     s.set_defaults(func=cmd_serve)
+
+    user = local_sub.add_parser("user", help="people in the local workspace (to try editor drift without Python)")
+    user_sub = user.add_subparsers(dest="user_command", metavar="USER_COMMAND")
+    add = user_sub.add_parser("add", help="add a person and print their API token (edits made with it show their name)")
+    add.add_argument("name")
+    add.add_argument("--email", default=None, help="their e-mail address (default: made up from the name)")
+    add.set_defaults(func=cmd_user_add)
+    user.set_defaults(func=lambda args: (user.print_help(sys.stderr), ExitStatus.USAGE)[1])
 
     r = local_sub.add_parser("reset", help="delete everything in the local workspace")
     r.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -64,6 +75,7 @@ def cmd_show(args) -> int:
             raise BotError(f"no page with slug {args.slug!r} in the workspace (publish it first)")
         page = pages[0]
         blocks = session.api.read_tree(page["id"])
+        editors = _editor_names(session.api, blocks)
     finally:
         session.close()
     if args.format is not None:
@@ -80,6 +92,7 @@ def cmd_show(args) -> int:
         print(f"{name}: {_shown(kind, value, settings.zone) if kind else value}")
     print()
     print(blocks_to_markdown(blocks))
+    _print_editors(blocks, editors)
     return ExitStatus.SUCCESS
 
 
@@ -96,6 +109,35 @@ def _shown(kind: str, value: dict, zone) -> str:
     return display_value(kind, normalize_value(kind, value.get(kind)), width=None)
 
 
+def _walk(blocks: list[dict], depth: int = 0):
+    for block in blocks:
+        yield depth, block
+        yield from _walk((block.get(block.get("type"), {}) or {}).get("children") or [], depth + 1)
+
+
+def _editor_names(api, blocks: list[dict]) -> dict[str, str]:
+    """User id -> name for everyone who last edited a block (one request per person)."""
+    from ..notion import NotionError
+
+    names: dict[str, str] = {}
+    for _, block in _walk(blocks):
+        uid = (block.get("last_edited_by") or {}).get("id")
+        if uid and uid not in names:
+            try:
+                names[uid] = api.request("GET", f"users/{uid}").get("name") or uid
+            except NotionError:
+                names[uid] = uid
+    return names
+
+
+def _print_editors(blocks: list[dict], names: dict[str, str]) -> None:
+    """Who last edited each block, one line per block, indented like the tree."""
+    print("## last edited by")
+    for depth, block in _walk(blocks):
+        uid = (block.get("last_edited_by") or {}).get("id")
+        print(f"{'  ' * depth}- {block.get('type')}: {names.get(uid, uid or '?')}")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from ..editor.preview import render_live_page
     from ..local import FaultPlan, LocalWorkspace, serve
@@ -106,8 +148,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         plan = FaultPlan.from_spec(spec)
     except (ValueError, TypeError) as exc:
         raise BotError(f"invalid fault spec: {exc}") from None
+    limit = _rate_limit(args.rate_limit, settings)
     public = f"http://{args.host}:{args.port}"
-    ws = LocalWorkspace(_db_path(settings), public_base_url=public, bot_token=_token(settings))
+    ws = LocalWorkspace(_db_path(settings), public_base_url=public, bot_token=_token(settings), rate_limit=limit)
     ws.faults = plan
     try:
         handle = serve(ws, args.host, args.port, page_renderer=render_live_page)
@@ -126,6 +169,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"  NOTION_TOKEN={ws.bot_token} NOTION_BASE_URL={handle.url} NOTION_DATABASE_ID={database_id} bot publish --week W22", file=sys.stderr)
     if plan:
         print(f"Fault plan: {plan.to_spec()}", file=sys.stderr)
+    print(f"Rate limit: {f'{limit.requests} requests per {limit.window_s:g} s per token' if limit else 'off'}", file=sys.stderr)
     print("Press Ctrl-C to stop.", file=sys.stderr)
     try:
         threading.Event().wait()
@@ -134,6 +178,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         handle.shutdown()
         ws.close()
+    return ExitStatus.SUCCESS
+
+
+def _rate_limit(flag: str | None, settings: Any):
+    """--rate-limit wins over BOT_LOCAL_RATE_LIMIT; same forms ("180/60", "600/60", "off")."""
+    from ..local import RateLimit
+    from ..settings import parse_local_rate_limit
+
+    if flag is None:
+        return RateLimit.of(settings.local_rate_limit)
+    try:
+        return RateLimit.of(parse_local_rate_limit(flag))
+    except ValueError as exc:
+        raise BotError(f"--rate-limit: {exc}") from None
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    """A human principal: its token makes edits that carry its name (drift shows who edited)."""
+    import secrets
+
+    from ..local import LocalWorkspace
+
+    settings = load_settings()
+    name = args.name.strip()
+    if not name:
+        raise BotError("a user needs a name, e.g. bot local user add \"Alice Editor\"")
+    path = _db_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ws = LocalWorkspace(path, bot_token=_token(settings))
+    try:
+        token = f"local-user-{secrets.token_hex(12)}"
+        user_id = ws.add_user(name, token, email=args.email)
+    finally:
+        ws.close()
+    print(token)
+    print(f"added {name} ({user_id}) to {path}; use the token above as a Notion token, e.g. "
+          f"NOTION_TOKEN=<token> NOTION_BASE_URL=<bot local serve URL>", file=sys.stderr)
     return ExitStatus.SUCCESS
 
 

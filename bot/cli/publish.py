@@ -76,7 +76,7 @@ def _publish(args, so_far: dict) -> int:
 
         return open_session(settings, clock=clock, announce=None if args.quiet else stderr)
 
-    with Progress(total=len(due), quiet=args.quiet, description="publishing") as progress, stop.installed(clock):
+    with Progress(total=len(due), quiet=args.quiet, description="planning") as progress, stop.installed(clock):
         # Every week is planned before anything is written (drift or duplicate pages anywhere
         # stop the whole run); then the weeks are applied one by one. Real runs go into the
         # run ledger (`bot runs`), including lock-busy and interrupted ones.
@@ -87,27 +87,32 @@ def _publish(args, so_far: dict) -> int:
                 trigger=None if args.dry_run else "manual", note=note,
                 lock=None if args.dry_run else (lambda: publish_lock(settings.state_dir, settings.bot_lock_wait)),
                 clock=clock, session_factory=open_announced, on_session=stop_between_requests(clock),
-                progress=progress.note, advance=progress.advance, on_planned=so_far["planned"].extend,
+                progress=progress.note, advance=progress.advance, phase=progress.phase, on_planned=so_far["planned"].extend,
             )
         except RunInterrupted:
             stderr(f"{stop.name}: stopped after the request in flight; the run is recorded as interrupted (`bot runs`); publish again to finish")
             return 128 + stop.signum
-    return _report(args, run, waiting, accepted)
+    parity = _parity(all_variants, chosen) if args.dry_run else []
+    return _report(args, run, waiting, accepted, parity)
 
 
-def _report(args, run, waiting, accepted) -> int:
+def _report(args, run, waiting, accepted, parity=()) -> int:
     """The publish's result on stdout: JSON, the plan (dry run) or the summary."""
-    from .render import plan_text, summary_text, waiting_json, waiting_text
+    from .render import color_enabled, parity_text, plan_text, summary_text, waiting_json, waiting_text
 
     for warning in run.warnings:
         stderr(f"warning: {warning}")
     results, stats = run.results, run.stats
     if args.json:
         payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in results], "waiting": waiting_json(waiting), "degraded": [d.to_dict() for d in accepted], "requests": stats}
+        if args.dry_run:
+            payload["parity"] = [f.to_dict() for f in parity]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif args.dry_run:
-        print(plan_text(results, color=sys.stdout.isatty(), waiting=waiting))
+        print(plan_text(results, color=color_enabled(sys.stdout), waiting=waiting))
         _print_accepted(accepted)
+        if parity:
+            print(parity_text(parity))
     else:
         if results:
             print(summary_text(results))
@@ -158,6 +163,14 @@ class StopOnSignal:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def _parity(all_variants, chosen):
+    """Where the two variants of each chosen week diverge in structure (advisory)."""
+    from ..editor.parity import week_parity
+
+    weeks = {v.group for v in chosen}
+    return week_parity([v for v in all_variants if v.group in weeks])
 
 
 # --------------------------------------------------------------------------- convert

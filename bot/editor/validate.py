@@ -64,14 +64,14 @@ class ValidationResult:
 
 
 # --------------------------------------------------------------------------- entry points
-def validate(settings, paths: list[Path] | None = None, *, strict: bool = False, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None) -> ValidationResult:
+def validate(settings, paths: list[Path] | None = None, *, strict: bool = False, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None, parity: bool = True) -> ValidationResult:
     """Validate `paths` (files or directories; default: all content) against all content.
 
     Cross-file rules (slug uniqueness, language variants, relative links) always look at every
     content file, so a single file is checked in context. Reads files only. `known`: variants
     already read (by a publish), used as they are instead of reading and parsing them again.
     """
-    return _Validator(settings, strict, frozenset(allow), known).run(paths)
+    return _Validator(settings, strict, frozenset(allow), known, parity).run(paths)
 
 
 def preflight(settings, variants: list[Variant], *, strict: bool = False, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None) -> list[Diagnostic]:
@@ -81,7 +81,7 @@ def preflight(settings, variants: list[Variant], *, strict: bool = False, allow:
     files being published, so nothing is written when they fail. Returns the warnings the
     converter's own report does not list (the publisher shows those as `degraded:`).
     """
-    result = validate(settings, [v.path for v in variants], strict=strict, allow=allow, known=known if known is not None else variants)
+    result = validate(settings, [v.path for v in variants], strict=strict, allow=allow, known=known if known is not None else variants, parity=False)  # parity is advisory: not worth the time here
     if result.errors:
         raise ContentError([d.to_problem() for d in result.errors])
     return [d for d in result.warnings if d.rule not in REPORTED_BY_CONVERTER]
@@ -111,11 +111,12 @@ def week_paths(content_dir: Path, spec: str) -> list[Path]:
 
 # --------------------------------------------------------------------------- the validator
 class _Validator:
-    def __init__(self, settings, strict: bool, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None):
+    def __init__(self, settings, strict: bool, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None, parity: bool = True):
         self.settings = settings
         self.strict = strict
         self.allow = allow
         self.known = {v.path.resolve(): v for v in known or []}
+        self.parity = parity
         self.out: list[Diagnostic] = []
         self._lines: dict[Path, list[str]] = {}
         self._headings: dict[Path, set[str] | None] = {}
@@ -161,6 +162,8 @@ class _Validator:
         chosen = [v for v in variants if v.path.resolve() in selected_set]
         self.check_slugs(variants, selected_set)
         self.check_variants(variants, selected_set)
+        if self.parity:
+            self.check_parity(variants, selected_set)
         for variant in chosen:
             self.check_week(variant)
             self.check_body(variant)
@@ -278,6 +281,15 @@ class _Validator:
         if other:
             line, col = self.field_position(variant, "title")
             self.report(variant.path, line, col, f"title names {other} but the file is {week}: update the title", field="title", rule="week-title")
+
+    def check_parity(self, variants: list[Variant], selected: set[Path]) -> None:
+        """Warnings where the two variants of a selected week diverge in structure (bot/editor/parity.py).
+        Advisory: a translation may differ on purpose, so --strict does not make them errors."""
+        from .parity import week_parity
+
+        weeks = {v.group for v in variants if v.path.resolve() in selected}
+        for finding in week_parity([v for v in variants if v.group in weeks]):
+            self.out.append(Diagnostic(os.fspath(finding.path), finding.line, 1, "warning", f"parity: {finding.message}", None, "parity"))
 
     # -- body ---------------------------------------------------------------------
     def check_body(self, variant: Variant) -> None:

@@ -190,6 +190,11 @@ class RateLimit:
         self._fixed: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
 
+    @classmethod
+    def of(cls, budget: tuple[int, float] | None) -> "RateLimit | None":
+        """A limit from a (requests, window seconds) budget; None (no limit) for None."""
+        return cls(*budget) if budget is not None else None
+
     def check(self, key: str, now: float) -> int | None:
         """Count a request; return None if allowed, else the Retry-After seconds."""
         with self._lock:

@@ -41,6 +41,7 @@ class LocalWorkspace:
         clock: Clock | None = None,
         public_base_url: str = "http://127.0.0.1:8765",
         bot_token: str = "local-bot-token",
+        rate_limit: RateLimit | None = None,
     ) -> None:
         self.path = path
         self.clock: Clock = clock or SYSTEM_CLOCK
@@ -54,7 +55,9 @@ class LocalWorkspace:
         self.store = Store(path)
         self._faults = FaultPlan()
         self._index = 0
-        self.rate_limit: RateLimit | None = None
+        # Notion's per-connection budget per token; `bot local serve` and the bot's local path
+        # set it from BOT_LOCAL_RATE_LIMIT (default 180/60). None: no limit.
+        self.rate_limit: RateLimit | None = rate_limit
         self.request_log: list[RequestRecord] = []
         self.rng = random.Random()
         with self._lock:

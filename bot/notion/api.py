@@ -260,6 +260,9 @@ class NotionAPI:
     def me(self) -> dict:
         return self.request("GET", "users/me")
 
+    def retrieve_user(self, user_id: str) -> dict:
+        return self.request("GET", f"users/{user_id}")
+
     def retrieve_database(self, database_id: str) -> dict:
         return self.request("GET", f"databases/{database_id}")
 

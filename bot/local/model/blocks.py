@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..errors import body_failed, not_defined, not_present, shown, too_long, validation
-from .checks import ANY_URL, MAX_EXPRESSION, MAX_URL, check_array, check_bool, check_color, check_obj, check_str, utf16_units, allowed_keys
+from .checks import MAX_EXPRESSION, MAX_URL, check_array, check_bool, check_color, check_obj, check_str, is_link_url, utf16_units, allowed_keys
 from .richtext import icon, rich_text
 
 LANGUAGES = (
@@ -270,17 +270,19 @@ def _link_to_page(b: PayloadInput) -> dict:
     return {"type": t, t: check_str(p.get(t), f"{b.path}.{t}")}
 
 
-def _checked_url(url: Any, path: str) -> str:
+def _checked_url(url: Any, path: str, kind: str) -> str:
+    """http(s) URLs only: `javascript:`, `data:`, `file:` and relative URLs are refused with the
+    wording Notion uses for image blocks ("Invalid image url.", recorded; MESSAGES.md)."""
     url = check_str(url, path)
     if utf16_units(url) > MAX_URL:
         raise too_long(path, MAX_URL, utf16_units(url))
-    if not ANY_URL.match(url):
-        raise validation(f"body failed validation: {path} should be a valid URL, instead was `{shown(url)}`.")
+    if not is_link_url(url):
+        raise validation(f"Content creation Failed. Fix the following: \nInvalid {kind} url.")
     return url
 
 
 def _embed(b: PayloadInput) -> dict:
-    return {"caption": b.rich_text("caption"), "url": _checked_url(b.get("url", None), f"{b.path}.url")}
+    return {"caption": b.rich_text("caption"), "url": _checked_url(b.get("url", None), f"{b.path}.url", b.kind)}
 
 
 def _media(b: PayloadInput) -> dict:
@@ -291,7 +293,7 @@ def _media(b: PayloadInput) -> dict:
         out.update({k: b.existing[k] for k in ("type", "external", "file") if k in b.existing})
     elif src == "external":
         ext = check_obj(p.get("external"), f"{b.path}.external")
-        out.update({"type": "external", "external": {"url": _checked_url(ext.get("url"), f"{b.path}.external.url")}})
+        out.update({"type": "external", "external": {"url": _checked_url(ext.get("url"), f"{b.path}.external.url", b.kind)}})
     elif src == "file_upload":
         ref = check_obj(p.get("file_upload"), f"{b.path}.file_upload")
         out.update(b.ctx.file_ref(ref, f"{b.path}.file_upload", for_block=True))

@@ -22,7 +22,6 @@ COLORS = (
 OPTION_COLORS = "default gray brown orange yellow green blue purple pink red".split()
 
 LINK_URL = re.compile(r"https?://[^\s/?#]+[^\s]*\Z", re.IGNORECASE)
-ANY_URL = re.compile(r"[a-z][a-z0-9+.-]*:[^\s]+\Z", re.IGNORECASE)
 
 
 def utf16_units(s: str) -> int:

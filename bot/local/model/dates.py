@@ -77,6 +77,9 @@ def normalize_date(value: Any, path: str) -> dict | None:
                 # Notion interprets a naive datetime without time_zone as UTC.
                 parsed = parsed.replace(tzinfo=timezone.utc)
             return fmt_dt(parsed)
+        if tz is not None:
+            raise validation(f"{_property_label(path)} has an invalid date. If time zone is explicitly provided, "
+                             "start and end must contain date and time")
         return parsed.isoformat()
 
     out_start = conv(start, f"{path}.start")
@@ -86,6 +89,12 @@ def normalize_date(value: Any, path: str) -> dict | None:
         if b < a:
             raise validation(f"body failed validation: {path}.end should be after start, instead was `{shown(end)}`.")
     return {"start": out_start, "end": out_end, "time_zone": None}
+
+
+def _property_label(path: str) -> str:
+    """The property a date value belongs to (`body.properties.Date.date` -> `Date`), else the path."""
+    prefix = "body.properties."
+    return path[len(prefix):].rsplit(".", 1)[0] if path.startswith(prefix) else path
 
 
 def _instant(s: str) -> datetime:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..errors import body_failed, not_defined, not_present, too_long, validation
+from bot.emoji import is_single_emoji
+
+from ..errors import body_failed, not_defined, not_present, shown, too_long, validation
 from .checks import MAX_EXPRESSION, MAX_TEXT, MAX_URL, check_array, check_bool, check_color, check_obj, check_str, is_link_url, utf16_units
 
 ANNOTATION_KEYS = ("bold", "italic", "strikethrough", "underline", "code")
+ITEM_TYPES = ("text", "mention", "equation")
+# Keys a rich text item may carry besides its type object: `plain_text`/`href` are response
+# fields that clients send back when they copy rich text; Notion ignores them (our reading).
+ITEM_KEYS = frozenset({"type", "annotations", "plain_text", "href"})
+TEXT_KEYS = frozenset({"content", "link"})
 
 MentionResolver = Callable[[dict, str], tuple[dict, str, str | None]]
 
@@ -30,6 +37,7 @@ def rich_text_item(item: Any, path: str, mention: MentionResolver | None = None)
         if kind is None:
             raise not_defined(f"{path}.text")
         raise body_failed(f"{path}.type", 'should be `"text"`, `"mention"`, or `"equation"`', kind)
+    _check_item_keys(item, kind, path)
     ann = default_annotations()
     if "annotations" in item and item["annotations"] is not None:
         a = check_obj(item["annotations"], f"{path}.annotations")
@@ -46,6 +54,9 @@ def rich_text_item(item: Any, path: str, mention: MentionResolver | None = None)
             raise not_defined(f"{path}.text")
         if "content" not in t:
             raise not_defined(f"{path}.text.content")
+        for key in t:
+            if key not in TEXT_KEYS:
+                raise not_present(f"{path}.text.{key}", t[key])
         content = check_str(t["content"], f"{path}.text.content")
         n = utf16_units(content)
         if n > MAX_TEXT:
@@ -86,6 +97,23 @@ def rich_text_item(item: Any, path: str, mention: MentionResolver | None = None)
     return {"type": "mention", "mention": body, "annotations": ann, "plain_text": plain, "href": href}
 
 
+def _check_item_keys(item: dict, kind: str, path: str) -> None:
+    """A key that belongs to no item type is refused as Notion's union validator does: the key
+    "should be not present", and neither of the other item types "should be defined"
+    (recorded for a `link` next to `text`, MESSAGES.md)."""
+    for key, value in item.items():
+        if key in ITEM_KEYS or key == kind:
+            continue
+        if key in ITEM_TYPES:
+            raise not_present(f"{path}.{key}", value)
+        others = [t for t in ITEM_TYPES if t != kind]
+        raise validation(
+            "body failed validation. Fix one:\n"
+            f"{path}.{key} should be not present, instead was `{shown(value)}`.\n"
+            + "\n".join(f"{path}.{t} should be defined, instead was `undefined`." for t in others)
+        )
+
+
 def rich_text_plain(items: list[dict]) -> str:
     return "".join(it.get("plain_text", "") for it in items)
 
@@ -99,12 +127,16 @@ def icon(value: Any, path: str, file_ref: Callable[[dict, str], dict] | None) ->
     kind = value.get("type") or next((k for k in ("emoji", "external", "file_upload", "custom_emoji", "icon") if k in value), None)
     if kind == "emoji":
         emoji = check_str(value.get("emoji"), f"{path}.emoji")
+        if not is_single_emoji(emoji):  # "books", "📚📚": Notion takes one emoji (MESSAGES.md)
+            raise body_failed(f"{path}.emoji", "should be a single emoji", emoji)
         return {"type": "emoji", "emoji": emoji}
     if kind == "external":
         ext = check_obj(value.get("external"), f"{path}.external")
         url = check_str(ext.get("url"), f"{path}.external.url")
         if utf16_units(url) > MAX_URL:
             raise too_long(f"{path}.external.url", MAX_URL, utf16_units(url))
+        if not is_link_url(url):  # data:, javascript:, relative: "Invalid page icon URL." (recorded)
+            raise validation(f"Invalid page {path.rsplit('.', 1)[-1]} URL.")
         return {"type": "external", "external": {"url": url}}
     if kind == "file_upload" and file_ref is not None:
         return file_ref(check_obj(value.get("file_upload"), f"{path}.file_upload"), f"{path}.file_upload")

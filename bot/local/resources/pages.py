@@ -181,7 +181,7 @@ def render_page(ws, ctx: Ctx, page: dict) -> dict:
         "created_by": common.uref(page["created_by"]), "last_edited_by": common.uref(page["last_edited_by"]),
         "cover": render_icon(ws, page.get("cover")), "icon": render_icon(ws, page.get("icon")),
         "parent": render_parent(ws, page, ctx.legacy),
-        **common.trash_fields(ctx, page["in_trash"]), "is_archived": False, "is_locked": page.get("is_locked", False),
+        **common.trash_fields(ctx, page["in_trash"]), "is_archived": page.get("is_archived", False), "is_locked": page.get("is_locked", False),
         "properties": props, "url": page_url(ws, page["id"]), "public_url": None,
     }
 
@@ -295,6 +295,8 @@ def update_page(ws, ctx, params, query, body):
         page["cover"] = M.icon(body["cover"], "body.cover", lambda r, p: file_uploads.attach_upload(ws, r, p)) if body["cover"] is not None else None
     if "is_locked" in body:
         page["is_locked"] = M.check_bool(body["is_locked"], "body.is_locked")
+    if "is_archived" in body:  # a page state apart from the trash (notion-api.md §1.6)
+        page["is_archived"] = M.check_bool(body["is_archived"], "body.is_archived")
     if body.get("erase_content"):
         for child, _ in ws.store.children(page["id"]):
             ws.store.set_block_trash(child["id"], True)

@@ -6,9 +6,14 @@ from typing import Any, Callable
 
 from .. import model as M
 from ..common import b64
-from ..errors import body_failed, not_defined, not_found, shown, validation
+from ..errors import body_failed, not_defined, not_found, not_present, shown, validation
 from .. import common
 from . import databases, pages
+
+
+MAX_COMPOUND_DEPTH = 2  # an and/or inside an and/or, no deeper
+# what `filter.value` of a search may be: "page" or "data_source" (2025-09-03 on), "database" before
+SEARCH_OBJECTS = {False: ("page", "data_source"), True: ("page", "database")}
 
 
 def filter_value(ws, ds: dict, prop: dict, page: dict) -> Any:
@@ -39,8 +44,9 @@ def match_filter(ws, ds: dict, f: Any, page: dict, path: str, depth: int = 0) ->
     M.check_obj(f, path)
     if "and" in f or "or" in f:
         key = "and" if "and" in f else "or"
-        if depth >= 2 and any(isinstance(x, dict) and ("and" in x or "or" in x) for x in f[key]):
-            raise validation(f"body failed validation: {path}.{key} nesting exceeds the maximum depth of 2.")
+        if depth >= MAX_COMPOUND_DEPTH:
+            # "Compound filters can be nested up to two levels deep" (docs, Filter data source entries)
+            raise not_present(f"{path}.{key}", f[key])
         items = M.check_array(f[key], f"{path}.{key}")
         res = [match_filter(ws, ds, x, page, f"{path}.{key}[{i}]", depth + 1) for i, x in enumerate(items)]
         return all(res) if key == "and" else any(res)
@@ -65,6 +71,17 @@ def match_filter(ws, ds: dict, f: Any, page: dict, path: str, depth: int = 0) ->
     cond = M.check_obj(f[ftype], f"{path}.{ftype}")
     value = filter_value(ws, ds, prop, page)
     return apply_operators(ws, ftype, cond, value, f"{path}.{ftype}")
+
+
+def _listed(page: dict, body: dict) -> bool:
+    """Which pages a query returns (docs, Query a data source; notion-api.md §1.6): never trashed
+    ones — "`in_trash` is not a supported query body parameter", so `in_trash`/`archived` (which
+    the SDKs still send) are accepted and change nothing — and archived ones (`is_archived`, a
+    separate page state) only with `"is_archived": true`, which returns those instead."""
+    if page["in_trash"]:
+        return False
+    want_archived = M.check_bool(body.get("is_archived", False), "body.is_archived")
+    return bool(page.get("is_archived")) == want_archived
 
 
 def apply_operators(ws, ftype: str, cond: dict, value: Any, path: str) -> bool:
@@ -105,8 +122,8 @@ def query_data_source(ws, ctx, params, query, body):
     M.allowed_keys(body, ("filter", "sorts", "start_cursor", "page_size", "archived", "in_trash", "is_archived", "result_type", "filter_properties"))
     size = common.page_size(body.get("page_size"), "body.page_size", from_query=False)
     cur = common.cursor(body.get("start_cursor"), "query", "body.start_cursor", from_query=False)
-    want_trash = bool(body.get("in_trash") or body.get("archived"))
-    found = [p for p in ws.store.pages_of(ds["id"]) if p["in_trash"] == want_trash]
+    M.check_bool(body.get("is_archived", False), "body.is_archived")
+    found = [p for p in ws.store.pages_of(ds["id"]) if _listed(p, body)]
     if body.get("filter") is not None:
         # Validate the whole filter once, even when no page would reach a clause.
         probe = {"props": {}, "created_time": ws.iso(ctx.now), "last_edited_time": ws.iso(ctx.now),
@@ -132,30 +149,48 @@ def query_data_source(ws, ctx, params, query, body):
 
 
 def search(ws, ctx, params, query, body):
+    M.allowed_keys(body, ("query", "filter", "sort", "start_cursor", "page_size"))
     q = (body.get("query") or "").lower()
-    flt = body.get("filter") or {}
-    want = flt.get("value") if isinstance(flt, dict) else None
+    want = _search_object(body.get("filter"), SEARCH_OBJECTS[ctx.legacy])
+    trashed = bool((body.get("filter") or {}).get("in_trash"))
     size = common.page_size(body.get("page_size"), "body.page_size", from_query=False)
     cur = common.cursor(body.get("start_cursor"), "search", "body.start_cursor", from_query=False)
     results = []
-    if want in (None, "data_source", "database"):
+    if want in (None, "data_source", "database"):  # the allowed one for this version
         for db in ws.store.databases():
             if ctx.legacy:  # 2022-06-28 finds databases, not data sources
-                if q in M.rich_text_plain(db["title"]).lower() and not db["in_trash"]:
+                if q in M.rich_text_plain(db["title"]).lower() and db["in_trash"] == trashed:
                     results.append(databases.render_database(ws, ctx, db))
                 continue
             for ds in ws.store.data_sources_of(db["id"]):
-                if q in M.rich_text_plain(ds["title"]).lower() and not ds["in_trash"]:
+                if q in M.rich_text_plain(ds["title"]).lower() and ds["in_trash"] == trashed:
                     results.append(databases.render_data_source(ws, ctx, ds))
     if want in (None, "page"):
         for p in ws.store.all_pages():
-            if not p["in_trash"] and q in pages.page_title(ws, p).lower():
+            if p["in_trash"] == trashed and q in pages.page_title(ws, p).lower():
                 results.append(pages.render_page(ws, ctx, p))
     start = int(cur.get("o", 0)) if cur else 0
     chunk = results[start:start + size]
     more = start + size < len(results)
     return 200, {"object": "list", "results": chunk, "next_cursor": b64({"k": "search", "o": start + size}) if more else None,
                  "has_more": more, **list_type(ctx)}
+
+
+def _search_object(flt: Any, allowed: tuple[str, str]) -> str | None:
+    """`{"property": "object", "value": "page"}` -> "page" (None: no filter); other values refused."""
+    if flt is None:
+        return None
+    M.check_obj(flt, "body.filter")
+    M.allowed_keys(flt, ("property", "value", "in_trash"), "body.filter")  # in_trash: changelog Jul 15 2026
+    if "in_trash" in flt:
+        M.check_bool(flt["in_trash"], "body.filter.in_trash")
+        if "value" not in flt and "property" not in flt:
+            return None
+    if flt.get("property") != "object":
+        raise body_failed("body.filter.property", 'should be `"object"`', flt.get("property"))
+    if flt.get("value") not in allowed:
+        raise body_failed("body.filter.value", " or ".join(f"`{shown(v)}`" for v in allowed).join(("should be ", "")), flt.get("value"))
+    return flt["value"]
 
 
 def list_type(ctx) -> dict:
