@@ -189,7 +189,9 @@ def cmd_convert(args) -> int:
     result = convert_markdown(variant.body, ConvertOptions(line_offset=variant.body_line - 1, base_dir=variant.path.parent))
     properties = desired_properties(variant, mapping, settings.zone)
     if args.json:
-        print(json.dumps({"properties": properties, "icon": desired_icon(variant, mapping), "children": result.blocks, "report": [d.to_dict() for d in result.report]}, ensure_ascii=False, indent=2))
+        from ..convert.json_output import write_json
+
+        write_json({"properties": properties, "icon": desired_icon(variant, mapping), "children": result.blocks, "report": [d.to_dict() for d in result.report]})
         return ExitStatus.SUCCESS
     counts: dict[str, int] = {}
 
