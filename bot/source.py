@@ -19,7 +19,7 @@ from .bilingual import LANGS
 from .emoji import is_single_emoji
 from .errors import ContentError, Problem, SelectionError
 
-MAX_FILE_BYTES = 5 * 1024 * 1024  # far above any newsletter; refuses runaway files early
+MAX_FILE_BYTES = 20 * 1024 * 1024  # far above any newsletter; refuses runaway files early (conversion is linear)
 WEEK_RE = re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$")
 SLUG_RE = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")

@@ -62,7 +62,7 @@ def empty_file(c):
 def huge_file(c):
     text = (c / EN).read_text(encoding="utf-8")
     (c / EN).write_text(text + ("x" * 1023 + "\n") * (20 * 1024), encoding="utf-8")
-    return EN, 1, 1, r"file is 2\d,\d{3},\d{3} bytes; at most 5,242,880 are accepted"
+    return EN, 1, 1, r"file is 2\d,\d{3},\d{3} bytes; at most 20,971,520 are accepted"
 
 
 def duplicate_slug(c):
