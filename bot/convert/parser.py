@@ -309,7 +309,9 @@ def _linear_inline(md: MarkdownIt) -> None:
     inline.skipToken = _skip_token.__get__(inline)  # type: ignore[method-assign]
 
 
-def make_parser(cjk_friendly: bool = True) -> MarkdownIt:
+def make_parser(cjk_friendly: bool = True, linear_inline: bool = True) -> MarkdownIt:
+    """The bot's parser. linear_inline=False keeps markdown-it-py's own inline loop (and the
+    block nesting limit for inline too): the reference the local patch is tested against."""
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": BLOCK_MAX_NESTING})
     md.enable(["table", "strikethrough"])
     md.options["tasklists"] = True
@@ -321,7 +323,8 @@ def make_parser(cjk_friendly: bool = True) -> MarkdownIt:
     md.use(front_matter_plugin)
     if cjk_friendly:
         md.inline.parse = _cjk_inline_parse.__get__(md.inline)  # type: ignore[method-assign]
-    _linear_inline(md)
+    if linear_inline:
+        _linear_inline(md)
     return md
 
 
