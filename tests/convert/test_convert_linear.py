@@ -194,3 +194,14 @@ def test_convert_json_through_the_cli_is_one_compact_document(cli, env):
     code, out, _ = cli("convert", str(env / "content/rec-weekly/2026-W22/en.md"), "--json")
     assert code == 0 and out.count("\n") == 1
     assert json.loads(out)["children"]
+
+
+def test_ascii_split_keeps_crlf_together_and_long_runs_merge_in_one_item():
+    from bot.convert.richtext import split_text
+
+    assert split_text("a" * 1999 + "\r\nb") == ["a" * 1999, "\r\nb"]
+    assert split_text("a\r\nb", 1) == ["a", "\r", "\n", "b"]
+    lines = "\n".join(f"line {i}" for i in range(3000))  # one paragraph, 5999 segments
+    items = convert_markdown(lines).blocks[0]["paragraph"]["rich_text"]
+    assert "".join(i["text"]["content"] for i in items) == lines.replace("\n", " ")
+    assert all(len(i["text"]["content"]) == 2000 for i in items[:-1])
