@@ -245,7 +245,15 @@ with gc_paused():
     result = run(text)
     elapsed = time.perf_counter() - t0
 peak = hwm_kib()
-print(json.dumps({{"s": elapsed, "before_kib": before, "peak_kib": peak}}))
+del result
+# Second run under tracemalloc: how much of the peak is the result itself (kept by the
+# caller: Conversion.blocks / the token list) and how much is working memory.
+import tracemalloc
+tracemalloc.start()
+result = run(text)
+retained, traced_peak = tracemalloc.get_traced_memory()
+print(json.dumps({{"s": elapsed, "before_kib": before, "peak_kib": peak,
+                  "retained_b": retained, "traced_peak_b": traced_peak}}))
 """
 
 
@@ -267,9 +275,12 @@ def bench_memory(sizes: list[float]) -> list[dict]:
             for kind in ("bare", "convert"):
                 m = measure_child(kind, path)
                 grow = (m["peak_kib"] - m["before_kib"]) / 1024
+                result_mib = m["retained_b"] / 2**20
                 rows.append({"run": kind, "doc_mb": round(mb, 2), "ms_per_mb": round(m["s"] * 1000 / mb),
                              "peak_rss_mib": round(m["peak_kib"] / 1024), "rss_growth_mib": round(grow),
-                             "mib_per_mb": round(grow / mb, 1)})
+                             "mib_per_mb": round(grow / mb, 1),
+                             "result_mib_per_mb": round(result_mib / mb, 1),
+                             "working_mib_per_mb": round((m["traced_peak_b"] / 2**20 - result_mib) / mb, 1)})
                 print(_row(rows[-1]), file=sys.stderr, flush=True)
     return rows
 
@@ -318,7 +329,8 @@ def main() -> int:
         print("Speed")
         print(_table([{"metric": k, "value": v} for k, v in result["speed"].items()]), end="\n\n")
     if "memory" in result:
-        print("Memory (fresh process each; growth = peak RSS - RSS before the run)")
+        print("Memory (fresh process each; growth = peak RSS - RSS before the run; result = what the\n"
+              "run returns, working = traced peak - result, both from tracemalloc)")
         print(_table(result["memory"]))
     return 0
 
