@@ -54,7 +54,7 @@ PIECES = [
     "<details><summary>Open</summary>", "</details>", "<details>\n\nbody right away",
     "<details><summary>One block</summary>inside</details>after", "text</details>",
     "# Heading [^1]", "```python\nx = 1\n```", "| a | b |\n|---|---|\n| [^2] | [ref] |",
-    "<!-- comment -->", "<div>raw</div>", "$$\nE = mc^2\n$$", "1. one\n2. two [^1]", "---",
+    "<!-- comment -->", "<div>raw</div>", '<div align="center">', "</div>", "<p>para <b>bold", "$$\nE = mc^2\n$$", "1. one\n2. two [^1]", "---",
 ]
 documents = st.lists(st.sampled_from(PIECES), min_size=1, max_size=16).map("\n\n".join)
 
