@@ -18,7 +18,8 @@ def write_json(payload: Any, stream: TextIO | None = None) -> None:
     if _is_terminal(out):
         text = json.dumps(payload, ensure_ascii=False, indent=2)
     else:
-        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        # check_circular off: the payload is a tree the converter built (no cycles to detect)
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), check_circular=False)
     out.write(text)
     out.write("\n")
 
