@@ -1,12 +1,18 @@
-"""Publishing benchmarks against the embedded local workspace (virtual clock, no sleeping).
+"""Publishing benchmarks.
 
-1. backfill: 52 weeks × 2 languages published from scratch with Notion's per-connection limit
-   simulated (180 requests / 60 s): requests made, 429s received (goal 0), time on the virtual
-   clock vs. the minimum that limit allows.
-2. edits: our minimal diff vs. a naive "delete all children, re-append" publisher for typical
-   edits of the W22 issue: write requests and virtual time at the paced rate.
+1. scenarios (default): `bot publish --all` of 52 weeks × 2 languages, each run a real `bot`
+   process talking HTTP to a real `bot local serve` process that enforces Notion's
+   per-connection budget (180 requests per 60 s, sliding window). Scenarios, in order, on
+   the same workspace: fresh, no-op with the state dir, no-op on a fresh machine (state dir
+   deleted), one paragraph edited, one property changed, one week's zh rewritten. For each:
+   requests by kind, 429s, wall time. The server is restarted (same data) before each
+   scenario, so every run starts with the full budget, as a weekly publish does.
+2. `python -X importtime -m bot --help`: import time and whether the heavy modules load.
+3. `--edits`: our minimal diff vs. a naive "delete all children, re-append" publisher for
+   typical edits of the W22 issue (embedded workspace, virtual clock).
 
-    python benchmarks/bench_publish.py [--json] [--weeks 52]
+    python benchmarks/bench_publish.py [--json] [--weeks 52] [--edits]
+    python benchmarks/bench_publish.py --bot /path/to/other/checkout   # the same table for other code
 """
 
 from __future__ import annotations
@@ -15,23 +21,45 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
+import signal
+import socket
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+W22 = ROOT / "content/rec-weekly/2026-W22"
+ID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
+TRACE = re.compile(r"bot\.notion: (GET|POST|PATCH|DELETE) /v1/(\S+) -> (\S+)")
 
-from bot.clock import VirtualClock  # noqa: E402
-from bot.local import LocalTransport, LocalWorkspace, RateLimit  # noqa: E402
-from bot.publish import PublishOptions, Publisher, group_by_week  # noqa: E402
-from bot.session import open_session  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
-from bot.source import read_all, select_week  # noqa: E402
+# The server with Notion's budget. `bot local serve --rate-limit` when this checkout has it;
+# otherwise the same RateLimit configured from here before `bot local serve` runs.
+LAUNCHER = r"""
+import sys
+import bot.local
+from bot.local import LocalWorkspace, RateLimit
+
+requests, window, port = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+
+class Limited(LocalWorkspace):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rate_limit = RateLimit(requests=requests, window_s=window)
+
+bot.local.LocalWorkspace = Limited
+from bot.cli import main
+sys.exit(main(["local", "serve", "--port", port]))
+"""
 
 
+# ----------------------------------------------------------------------------- content
 def make_content(tmp: Path, weeks: int) -> Path:
     content = tmp / "content"
     for n in range(1, weeks + 1):
@@ -39,155 +67,268 @@ def make_content(tmp: Path, weeks: int) -> Path:
         folder = content / "rec-weekly" / week
         folder.mkdir(parents=True)
         for lang in ("en", "zh"):
-            text = (ROOT / "content/rec-weekly/2026-W22" / f"{lang}.md").read_text(encoding="utf-8")
-            text = text.replace("2026-W22", week)
-            text = re.sub(r"date: .*", f"date: 2025-01-{(n % 28) + 1:02d} 07:01", text, count=1)
+            text = (W22 / f"{lang}.md").read_text(encoding="utf-8").replace("2026-W22", week)
+            saturday = date.fromisocalendar(2025, n, 6)  # the issue's date falls in its week
+            text = re.sub(r"date: .*", f"date: {saturday.isoformat()} 07:01", text, count=1)
             (folder / f"{lang}.md").write_text(text, encoding="utf-8")
     return content
 
 
-def session_for(ws, clock, rate):
-    settings = load_settings(bot_rate_limit=rate)
-    return open_session(settings, transport=LocalTransport(ws), workspace=ws, clock=clock)
+def _body_of(path: Path) -> tuple[str, str]:
+    text = path.read_text(encoding="utf-8")
+    end = text.index("\n---", 3) + 4
+    return text[:end], text[end:]
 
 
-def bench_backfill(weeks: int, rate: float) -> dict:
-    tmp = Path(tempfile.mkdtemp())
+def edit_paragraph(content: Path) -> None:
+    path = content / "rec-weekly/2025-W10/en.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Four industrial distillation papers this week", "Four distillation papers this week", 1), encoding="utf-8")
+
+
+def change_property(content: Path) -> None:
+    path = content / "rec-weekly/2025-W20/en.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("status: Published", "status: Invisible", 1), encoding="utf-8")
+
+
+def rewrite_zh(content: Path) -> None:
+    """Keep the front matter of one week's zh, take W14's zh body: every block changes."""
+    path = content / "rec-weekly/2025-W30/zh.md"
+    head, _ = _body_of(path)
+    _, body = _body_of(ROOT / "content/rec-weekly/2026-W14/zh.md")
+    path.write_text(head + body, encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- processes
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`bot local serve` in its own process, with Notion's budget."""
+
+    def __init__(self, python: str, cwd: Path, state: Path, budget: tuple[int, float], port: int):
+        # One port for every scenario: page URLs (and so the language links) include it.
+        self.python, self.cwd, self.state, self.budget, self.port = python, cwd, state, budget, port
+
+    def __enter__(self) -> "Server":
+        port = self.port
+        env = dict(os.environ, BOT_STATE_DIR=str(self.state), BOT_MAPPING=str(ROOT / "mappings/rec-weekly.yaml"), NOTION_TOKEN="")
+        help_text = subprocess.run([self.python, "-m", "bot", "local", "serve", "--help"], capture_output=True, text=True, cwd=self.cwd, env=env).stdout
+        if "--rate-limit" in help_text:
+            command = [self.python, "-m", "bot", "local", "serve", "--port", str(port), "--rate-limit", f"{self.budget[0]}/{self.budget[1]:g}"]
+        else:
+            command = [self.python, "-c", LAUNCHER, str(self.budget[0]), str(self.budget[1]), str(port)]
+        self.proc = subprocess.Popen(command, cwd=self.cwd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        self.url = self.database_id = None
+        for line in self.proc.stderr:
+            if m := re.search(r"NOTION_BASE_URL=(\S+) NOTION_DATABASE_ID=(\S+)", line):
+                self.url, self.database_id = m.group(1), m.group(2)
+            if "Press Ctrl-C" in line:
+                break
+        if not self.url:
+            raise SystemExit("bot local serve did not start")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def publish(python: str, cwd: Path, server: Server, content: Path, state: Path, rate_setting: str | None) -> dict:
+    env = dict(os.environ, NOTION_TOKEN="local-bot-token", NOTION_BASE_URL=server.url, NOTION_DATABASE_ID=server.database_id,
+               BOT_STATE_DIR=str(state), BOT_CONTENT_DIR=str(content), BOT_MAPPING=str(ROOT / "mappings/rec-weekly.yaml"))
+    env.pop("NOTION_DATABASE_ID_EN", None), env.pop("NOTION_DATABASE_ID_ZH", None)
+    if rate_setting:
+        env["BOT_RATE_LIMIT"] = rate_setting
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.run([python, "-m", "bot", "publish", "--all", "--json", "-v"], cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    if proc.returncode != 0:
+        raise SystemExit(f"publish failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    kinds: Counter = Counter()
+    status_429 = 0
+    for method, path, status in TRACE.findall(proc.stderr):
+        kinds[f"{method} {ID.sub('{id}', path.split('?')[0])}"] += 1
+        status_429 += status == "429"
+    data = json.loads(proc.stdout)
+    actions = Counter(v["action"] for v in data["variants"])
+    return {"requests": sum(kinds.values()), "by_kind": dict(sorted(kinds.items())), "429s": status_429,
+            "wall_s": round(wall, 1), "client_cpu_s": round(cpu, 1), "stats": data["requests"], "actions": dict(actions)}
+
+
+SCENARIOS = [
+    ("fresh", None, False, "≤ 1.05 × floor, 0 × 429"),
+    ("no-op, state dir", None, False, "≤ 6 requests, ≤ 5 s"),
+    ("no-op, fresh machine", None, True, "as before the records (tree reads)"),
+    ("one paragraph edited", edit_paragraph, False, "≤ 8 requests"),
+    ("one property changed", change_property, False, ""),
+    ("one week's zh rewritten", rewrite_zh, False, ""),
+]
+
+
+def bench_scenarios(weeks: int, python: str, cwd: Path, rate_setting: str | None, budget: tuple[int, float]) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-publish-"))
     try:
-        os.environ["BOT_CONTENT_DIR"] = str(make_content(tmp, weeks))
-        clock = VirtualClock()
-        ws = LocalWorkspace(":memory:", clock=clock)
-        ws.rate_limit = RateLimit(requests=180, window_s=60)
-        session = session_for(ws, clock, rate)
-        variants = read_all(Path(os.environ["BOT_CONTENT_DIR"]))
-        started = time.perf_counter()
-        publisher = Publisher(session, variants, PublishOptions())
-        for group in group_by_week(variants):
-            publisher.publish_group(group)
-        cpu = time.perf_counter() - started
-        stats = session.api.stats
-        total = stats.reads + stats.writes + stats.retries
-        return {
-            "weeks": weeks,
-            "pages": len(variants),
-            "requests": total,
-            "reads": stats.reads,
-            "writes": stats.writes,
-            "429s": stats.rate_limited,
-            "virtual_seconds": round(clock.monotonic(), 1),
-            "minimum_seconds_at_limit": round(max(0, total - 180) / 3.0, 1),
-            "client_rate_per_s": rate,
-            "cpu_seconds": round(cpu, 2),
-        }
+        content = make_content(tmp, weeks)
+        client_state, server_state = tmp / "client-state", tmp / "server-state"
+        rows = []
+        port = free_port()
+        for name, change, fresh_machine, goal in SCENARIOS:
+            if change:
+                change(content)
+            if fresh_machine:
+                shutil.rmtree(client_state, ignore_errors=True)
+            with Server(python, cwd, server_state, budget, port) as server:
+                row = publish(python, cwd, server, content, client_state, rate_setting)
+            rows.append({"scenario": name, "goal": goal, **row})
+        pairs = weeks
+        floor = 2 * weeks + pairs + -(-2 * weeks // 100) + 3
+        return {"weeks": weeks, "pages": 2 * weeks, "server_budget": f"{budget[0]}/{budget[1]:g}", "floor": floor, "rows": rows}
     finally:
-        shutil.rmtree(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
-EDITS = {
-    "first publish": None,
-    "no-op": lambda t: t,
-    "1 paragraph edited": lambda t: t.replace("Four industrial distillation papers this week", "Four distillation papers this week", 1),
-    "1 paragraph inserted": lambda t: t.replace("## Directions to Watch\n", "## Directions to Watch\n\nA new paragraph.\n", 1),
-    "1 paragraph deleted": lambda t: _delete_paragraph(t),
-    "a section moved": lambda t: _move_section(t),
-    "property changed": lambda t: t.replace("status: Published", "status: Invisible", 1),
-    "whole week rewritten": lambda t: _rewrite(t),
-}
+# ----------------------------------------------------------------------------- start-up
+HEAVY = ("apscheduler", "pydantic_settings", "bot.local", "markdown_it", "notion_client", "httpx")
 
 
-def _delete_paragraph(text: str) -> str:
-    start = text.index("Four industrial distillation papers this week")
-    end = text.index("\n\n", start)
-    return text[:start] + text[end + 2 :]
+def bench_import(python: str, cwd: Path, runs: int = 5) -> dict:
+    def once(args: list[str]) -> tuple[float, float, set[str]]:
+        started = time.perf_counter()
+        proc = subprocess.run([python, "-X", "importtime", "-m", "bot", *args], cwd=cwd, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        total, loaded = 0, set()
+        for line in proc.stderr.splitlines():
+            m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+            if not m:
+                continue
+            loaded.add(m.group(4))
+            if len(m.group(3)) == 1:  # top level: its cumulative time includes everything below it
+                total += int(m.group(2))
+        return wall, total / 1e6, loaded
+
+    out = {}
+    for label, args in (("bot --help", ["--help"]), ("bot validate", ["validate"])):  # validate: the checkout's content/
+        samples = [once(args) for _ in range(runs)]
+        loaded = samples[-1][2]
+        out[label] = {
+            "wall_s": round(statistics.median(s[0] for s in samples), 3),
+            "imports_s": round(statistics.median(s[1] for s in samples), 3),
+            "heavy_modules_loaded": [m for m in HEAVY if m in loaded],
+        }
+    return out
 
 
-def _rewrite(text: str) -> str:
-    """Keep this file's front matter, take W14's body: every block changes."""
-    other = (ROOT / "content/rec-weekly/2026-W14/en.md").read_text(encoding="utf-8")
-    head_end = text.index("\n---", 3) + 4
-    return text[:head_end] + other[other.index("\n---", 3) + 4 :]
-
-
-def _move_section(text: str) -> str:
-    start, end = text.index("## Directions to Watch"), text.index("## Paper Roundup")
-    return text[:start] + text[end:].rstrip("\n") + "\n\n" + text[start:end]
-
-
-def naive_republish(session, variant) -> None:
-    """What most sync tools do: delete every child block, then append the whole body again."""
+# ----------------------------------------------------------------------------- minimal diff
+def bench_edits() -> list[dict]:
+    sys.path.insert(0, str(ROOT))
     from bot.apply import Writer
     from bot.bilingual import language_link
-
-    target = session.target(variant.lang)
-    page = session.api.find_pages(target.data_source_id, "slug", "rich_text", variant.slug)[0]
-    for block in session.api.list_children(page["id"]):
-        session.api.delete_block(block["id"])
-    publisher = Publisher(session, [variant], PublishOptions())
-    body, _ = publisher.convert(variant)
+    from bot.clock import VirtualClock
+    from bot.local import LocalTransport, LocalWorkspace
     from bot.properties import desired_properties
+    from bot.publish import PublishOptions, Publisher
+    from bot.session import open_session
+    from bot.settings import load_settings
+    from bot.source import read_all, select_week
 
-    session.api.update_page(page["id"], properties=desired_properties(variant, session.mapping, session.settings.zone, set(target.property_types)))
-    Writer(session.api).append_tree(page["id"], [language_link(variant.lang, None)] + body, None, at_end=True)
+    def rewrite(t: str) -> str:
+        head, _ = t[: t.index("\n---", 3) + 4], None
+        other = (ROOT / "content/rec-weekly/2026-W14/en.md").read_text(encoding="utf-8")
+        return head + other[other.index("\n---", 3) + 4 :]
 
+    edits = {
+        "1 paragraph edited": lambda t: t.replace("Four industrial distillation papers this week", "Four distillation papers this week", 1),
+        "1 paragraph inserted": lambda t: t.replace("## Directions to Watch\n", "## Directions to Watch\n\nA new paragraph.\n", 1),
+        "property changed": lambda t: t.replace("status: Published", "status: Invisible", 1),
+        "whole week rewritten": rewrite,
+    }
 
-def bench_edits(rate: float) -> list[dict]:
+    def naive(session, variant) -> None:
+        target = session.target(variant.lang)
+        page = session.api.find_pages(target.data_source_id, "slug", "rich_text", variant.slug)[0]
+        for block in session.api.list_children(page["id"]):
+            session.api.delete_block(block["id"])
+        body, _ = Publisher(session, [variant], PublishOptions()).convert(variant)
+        session.api.update_page(page["id"], properties=desired_properties(variant, session.mapping, session.settings.zone, set(target.property_types)))
+        Writer(session.api).append_tree(page["id"], [language_link(variant.lang, None)] + body, None, at_end=True)
+
     rows = []
-    for name, change in EDITS.items():
+    for name, change in edits.items():
         row = {"scenario": name}
         for mode in ("bot", "naive"):
             tmp = Path(tempfile.mkdtemp())
             try:
                 content = tmp / "content"
                 shutil.copytree(ROOT / "content", content)
-                os.environ["BOT_CONTENT_DIR"] = str(content)
                 clock = VirtualClock()
                 ws = LocalWorkspace(":memory:", clock=clock)
-                session = session_for(ws, clock, rate)
+                settings = load_settings(bot_content_dir=content, bot_state_dir=tmp / "state", notion_token="", bot_mapping=ROOT / "mappings/rec-weekly.yaml")
+                session = open_session(settings, transport=LocalTransport(ws), workspace=ws, clock=clock)
                 variants = read_all(content)
-                if change is not None:
-                    Publisher(session, variants, PublishOptions()).publish_group(select_week(variants, "W22"))
-                    path = content / "rec-weekly/2026-W22/en.md"
-                    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
-                    variants = read_all(content)
+                Publisher(session, variants, PublishOptions()).publish_group(select_week(variants, "W22"))
+                path = content / "rec-weekly/2026-W22/en.md"
+                path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+                variants = read_all(content)
                 en = [v for v in select_week(variants, "W22") if v.lang == "en"]
-                before, t0, wall = session.api.stats.snapshot(), clock.monotonic(), time.perf_counter()
-                if mode == "bot" or change is None:
+                before = session.api.stats.snapshot()
+                if mode == "bot":
                     Publisher(session, variants, PublishOptions()).publish_group(en)
                 else:
-                    naive_republish(session, en[0])
+                    naive(session, en[0])
                 spent = session.api.stats.since(before)
-                row[f"{mode}_writes"] = spent.writes
-                row[f"{mode}_requests"] = spent.reads + spent.writes
-                row[f"{mode}_seconds"] = round(clock.monotonic() - t0, 1)
-                row[f"{mode}_cpu_ms"] = round((time.perf_counter() - wall) * 1000)
+                row[f"{mode}_writes"], row[f"{mode}_requests"] = spent.writes, spent.reads + spent.writes
             finally:
                 shutil.rmtree(tmp)
         rows.append(row)
     return rows
 
 
+# ----------------------------------------------------------------------------- report
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--weeks", type=int, default=52)
-    parser.add_argument("--rate", type=float, default=2.5, help="client pacing, requests/s")
+    parser.add_argument("--bot", type=Path, default=ROOT, help="checkout whose bot to measure (default: this one)")
+    parser.add_argument("--python", default=sys.executable, help="interpreter that has that checkout's dependencies")
+    parser.add_argument("--rate-setting", default=None, help="BOT_RATE_LIMIT for the client (default: the checkout's default)")
+    parser.add_argument("--edits", action="store_true", help="also compare the minimal diff with a naive republish")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    os.environ.setdefault("NOTION_TOKEN", "")
-    os.environ["NOTION_TOKEN"] = ""
-    os.environ["BOT_MAPPING"] = str(ROOT / "mappings/rec-weekly.yaml")
-    result = {"backfill": bench_backfill(args.weeks, args.rate), "edits": bench_edits(args.rate)}
+    cwd = args.bot.resolve()
+    load = os.getloadavg()[0]
+    result = {"load_average_1min_at_start": round(load, 1), "cpus": os.cpu_count(), "scenarios": bench_scenarios(args.weeks, args.python, cwd, args.rate_setting, (180, 60.0)), "startup": bench_import(args.python, cwd)}
+    if args.edits:
+        result["edits"] = bench_edits()
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result, indent=2, ensure_ascii=False))
         return
-    b = result["backfill"]
-    print(f"Backfill: {b['weeks']} weeks, {b['pages']} pages")
-    for key in ("requests", "reads", "writes", "429s", "virtual_seconds", "minimum_seconds_at_limit", "client_rate_per_s", "cpu_seconds"):
-        print(f"  {key:<26} {b[key]}")
+    s = result["scenarios"]
+    print(f"machine: {result['cpus']} CPUs, load average {result['load_average_1min_at_start']} at start (wall times grow with it; bot cpu s does not)")
+    print(f"bot publish --all: {s['weeks']} weeks × 2 languages over HTTP; server budget {s['server_budget']} s; floor ≈ {s['floor']} requests")
+    print(f"{'scenario':<24} {'requests':>8} {'reads':>6} {'writes':>6} {'429s':>5} {'wall s':>7} {'bot cpu s':>9}  goal / requests by kind")
+    for row in s["rows"]:
+        kinds = ", ".join(f"{k} ×{n}" for k, n in row["by_kind"].items())
+        print(f"{row['scenario']:<24} {row['requests']:>8} {row['stats']['reads']:>6} {row['stats']['writes']:>6} {row['429s']:>5} {row['wall_s']:>7} {row['client_cpu_s']:>9}  {row['goal']}")
+        print(f"{'':<24} {kinds}")
     print()
-    print("Edits of the W22 English page; seconds are time at the paced rate (what Notion would take)")
-    print(f"{'scenario':<22} {'bot writes':>10} {'naive writes':>12} {'bot s':>7} {'naive s':>8} {'bot reqs':>9} {'naive reqs':>10}")
-    for row in result["edits"]:
-        print(f"{row['scenario']:<22} {row['bot_writes']:>10} {row['naive_writes']:>12} {row['bot_seconds']:>7} {row['naive_seconds']:>8} {row['bot_requests']:>9} {row['naive_requests']:>10}")
+    print("start-up (python -X importtime -m bot …, median of 5):")
+    for label, row in result["startup"].items():
+        print(f"  {label:<14} wall {row['wall_s']:.3f} s, imports {row['imports_s']:.3f} s, heavy modules loaded: {', '.join(row['heavy_modules_loaded']) or 'none'}")
+    if args.edits:
+        print()
+        print(f"{'edit of W22 en':<22} {'bot writes':>10} {'naive writes':>12} {'bot reqs':>9} {'naive reqs':>10}")
+        for row in result["edits"]:
+            print(f"{row['scenario']:<22} {row['bot_writes']:>10} {row['naive_writes']:>12} {row['bot_requests']:>9} {row['naive_requests']:>10}")
 
 
 if __name__ == "__main__":

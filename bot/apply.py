@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime
 from pathlib import Path
 
 from .notion.api import MAX_BLOCKS_PER_REQUEST, MAX_CHILDREN, MAX_PAYLOAD_BYTES, NotionAPI
 from .plan import DeleteBlock, InsertBlocks, UpdateBlock, VariantPlan, children_of
+from .records import stamp_of
 
 NESTING = 2  # levels of children allowed below a block in one request
 
@@ -67,10 +69,27 @@ def batches(blocks: list[dict]) -> list[list[dict]]:
     return out
 
 
+def _instant(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+
+
 class Writer:
     def __init__(self, api: NotionAPI, *, base_dir: Path | None = None):
         self.api = api
         self.uploads: dict[str, str] = {}  # sha256 -> file upload id, reused within a run
+        # (last_edited_time, last_edited_by) of the latest write response since `start_page`:
+        # the page's own stamp after the bot's last write to it (Notion stamps the page when
+        # one of its blocks changes), recorded so the next run can skip reading its tree.
+        self.last_stamp: tuple[str, str] | None = None
+
+    def start_page(self) -> None:
+        self.last_stamp = None
+
+    def _observe(self, *objects: dict) -> None:
+        for obj in objects:
+            stamp = stamp_of(obj) if isinstance(obj, dict) else None
+            if stamp and (self.last_stamp is None or _instant(stamp[0]) >= _instant(self.last_stamp[0])):
+                self.last_stamp = stamp
 
     # -------------------------------------------------------------- images
     def prepare(self, blocks: list[dict]) -> list[dict]:
@@ -110,6 +129,7 @@ class Writer:
             else:
                 created = self.api.append_children(parent_id, payload, after)
             created = self._created_blocks(parent_id, created, len(batch), after)
+            self._observe(*created)
             for live, desired in zip(created, batch):
                 if not fits(desired, NESTING):
                     self.complete(live["id"], _kids(desired), NESTING - 1)
@@ -148,6 +168,7 @@ class Writer:
         groups = batches(children)
         first = groups[0] if groups else []
         page = self.api.create_page(parent, plan.properties, plan.icon, [trimmed(b, NESTING) for b in first])
+        self._observe(page)
         plan.page_id, plan.url = page["id"], page.get("url")
         if first and any(not fits(b, NESTING) for b in first):
             live = self.api.list_children(page["id"])
@@ -160,6 +181,13 @@ class Writer:
             self.append_tree(page["id"], rest, live[-1]["id"] if live else None, at_end=True)
         return page
 
+    def insert_first(self, page_id: str, block: dict) -> dict:
+        """Put `block` at the very start of the page (one request, no read: Notion's
+        `position: start`); returns the created block."""
+        created = self.api.append_at_start(page_id, [trimmed(self.prepare([block])[0], NESTING)])
+        self._observe(*created)
+        return created[0] if created else {}
+
     def update_page(self, plan: VariantPlan) -> None:
         fields: dict = {}
         if plan.properties:
@@ -167,12 +195,12 @@ class Writer:
         if plan.icon:
             fields["icon"] = plan.icon
         if fields:
-            self.api.update_page(plan.page_id, **fields)
+            self._observe(self.api.update_page(plan.page_id, **fields))
         for op in plan.block_ops:
             if isinstance(op, UpdateBlock):
                 block = self.prepare([op.block])[0]
-                self.api.update_block(op.block_id, block)
+                self._observe(self.api.update_block(op.block_id, block))
             elif isinstance(op, DeleteBlock):
-                self.api.delete_block(op.block_id)
+                self._observe(self.api.delete_block(op.block_id))
             elif isinstance(op, InsertBlocks):
                 self.append_tree(op.parent_id, op.blocks, op.after_id, at_end=op.after_id is not None)

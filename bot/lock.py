@@ -6,8 +6,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from filelock import FileLock, Timeout
-
 from .errors import LockBusyError
 from .state import state_dir as _state
 
@@ -16,6 +14,8 @@ SCHEDULED_LOCK_WAIT = 60.0  # seconds a scheduled run waits for a manual `bot pu
 
 @contextmanager
 def publish_lock(state_dir: Path, wait: float = 10.0) -> Iterator[None]:
+    from filelock import FileLock, Timeout  # imported when a lock is taken: `bot --help` reads SCHEDULED_LOCK_WAIT
+
     path = _state(state_dir).ensure().lock
     lock = FileLock(str(path))
     try:

@@ -38,10 +38,14 @@ UNTOUCHABLE = {"child_page", "child_database", "unsupported", "link_preview", "m
 # ---------------------------------------------------------------------------- inputs
 @dataclass
 class Live:
-    """What Notion holds for one slug: the page and its block tree."""
+    """What Notion holds for one slug: the page and its block tree.
+
+    `blocks` is None when the tree was not read because it cannot have changed since the
+    bot's last write (the page record matches: see bot/records.py); the plan then takes the
+    tree to be exactly the desired one."""
 
     page: dict
-    blocks: list[dict]
+    blocks: list[dict] | None
 
     @property
     def id(self) -> str:
@@ -104,14 +108,28 @@ class Drift:
     block_ids: list[str]
     block_texts: list[str] = field(default_factory=list)  # the edited blocks as Markdown, for the plan
     since_last_publish: str | None = None  # unified diff last published → live, when a snapshot exists
+    editors: list[str] = field(default_factory=list)  # user ids behind the edits, in order of appearance
+    edited_time: str | None = None  # the latest of those edits (Notion's last_edited_time, UTC)
+    # Filled in by the publisher (this module does no I/O): names from the users API, the time in BOT_TIMEZONE.
+    editor_names: dict[str, str] = field(default_factory=dict)
+    edited_local: str | None = None
+
+    def who(self, ids: list[str] | None = None) -> str:
+        return ", ".join(self.editor_names.get(i, f"user {i}") for i in (ids if ids is not None else self.editors))
 
     def describe(self) -> str:
         parts = []
         if self.page_edited_by:
-            parts.append(f"page last edited by user {self.page_edited_by}")
+            parts.append(f"page last edited by {self.who([self.page_edited_by])}")
         if self.block_ids:
-            parts.append(f"{len(self.block_ids)} block(s) edited by someone else")
-        return "; ".join(parts)
+            parts.append(f"{len(self.block_ids)} block(s) edited by {self.who()}")
+        when = self.edited_local or self.edited_time
+        return "; ".join(parts) + (f" (last edit {when})" if when else "")
+
+    def to_dict(self) -> dict:
+        return {"page_edited_by": self.page_edited_by, "block_ids": self.block_ids,
+                "editors": [{"id": i, "name": self.editor_names.get(i)} for i in self.editors],
+                "edited_time": self.edited_time, "edited_local": self.edited_local}
 
 
 @dataclass
@@ -128,10 +146,25 @@ class VariantPlan:
     block_ops: list[BlockOp] = field(default_factory=list)
     children: list[dict] = field(default_factory=list)  # on create: the whole body
     drift: Drift | None = None
-    live_markdown: str = ""
-    desired_markdown: str = ""
+    desired_blocks: list[dict] = field(default_factory=list, repr=False)  # the whole desired tree
+    live_blocks: list[dict] | None = field(default=None, repr=False)  # None: as desired (not read)
     notes: list[str] = field(default_factory=list)
     sibling_pending: bool = False  # the language link waits for the sibling page to exist
+    desired_sha: str = ""  # fingerprint of the whole desired tree (the page record compares it)
+    properties_sha: str = ""  # fingerprint of the desired properties and icon
+
+    @property
+    def desired_markdown(self) -> str:
+        """The desired tree as Markdown — rendered on demand (dry runs, snapshots, drift diffs),
+        not for every page of every publish."""
+        return comparable_markdown(self.desired_blocks, self._images())
+
+    @property
+    def live_markdown(self) -> str:
+        return self.desired_markdown if self.live_blocks is None else comparable_markdown(self.live_blocks, self._images())
+
+    def _images(self) -> dict[str, str]:
+        return local_image_names(self.desired_blocks, Path(self.path).parent)
 
     @property
     def writes_planned(self) -> int:
@@ -160,7 +193,7 @@ class VariantPlan:
             "icon": self.icon,
             "block_operations": ops,
             "blocks_on_create": len(self.children) if self.action == "create" else 0,
-            "drift": None if not self.drift else {"page_edited_by": self.drift.page_edited_by, "block_ids": self.drift.block_ids},
+            "drift": None if not self.drift else self.drift.to_dict(),
             "notes": self.notes,
         }
 
@@ -174,6 +207,11 @@ def fingerprint(block: dict) -> str:
     """Content of a block and, recursively, its children — equal fingerprints mean nothing to do."""
     doc = [normalize_block(block), [fingerprint(c) for c in children_of(block)]]
     return hashlib.sha1(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def tree_fingerprint(blocks: list[dict]) -> str:
+    """One fingerprint for a whole (desired) block tree."""
+    return hashlib.sha1(json.dumps([fingerprint(b) for b in blocks]).encode()).hexdigest()
 
 
 def _shape(block: dict) -> tuple:
@@ -254,31 +292,45 @@ def _walk(blocks: list[dict]):
 
 
 # ---------------------------------------------------------------------------- drift
-def detect_drift(page: dict, blocks: list[dict], bot_user_id: str) -> Drift | None:
+def detect_drift(page: dict, blocks: list[dict], bot_user_id: str, *, overwritten: set[str] | None = None, page_overwritten: bool = True) -> Drift | None:
     """Anything last edited by someone other than the bot's own user is drift.
 
     Notion records `last_edited_by` on the page and on every block, so this needs no state
-    outside Notion and works on a fresh machine.
+    outside Notion and works on a fresh machine. `overwritten` (block ids the plan updates or
+    deletes) and `page_overwritten` (the plan changes properties) narrow it to the edits that
+    publishing would replace: an edit the content file already has is no conflict (e.g. after
+    `bot pull --edited` took Notion's version into the file).
     """
     def editor(obj: dict) -> str | None:
         return (obj.get("last_edited_by") or {}).get("id")
 
     edited = []
+    editors: list[str] = []
+    times: list[str] = []
+
+    def note(obj: dict, who: str) -> None:
+        if who not in editors:
+            editors.append(who)
+        if obj.get("last_edited_time"):
+            times.append(obj["last_edited_time"])
 
     def walk(items: list[dict]) -> None:
         for b in items:
             who = editor(b)
-            if who and who != bot_user_id:
+            if who and who != bot_user_id and (overwritten is None or b["id"] in overwritten):
                 edited.append(b["id"])
+                note(b, who)
             walk(children_of(b))
 
     walk(blocks)
     if not _bot_has_written(page, blocks, bot_user_id):
         return None  # a page the bot never published (e.g. made by an older tool): adopted, not drift
     page_editor = editor(page)
-    page_drift = page_editor if page_editor and page_editor != bot_user_id else None
+    page_drift = page_editor if page_editor and page_editor != bot_user_id and page_overwritten else None
     if not edited and not page_drift:
         return None
+    if page_drift:
+        note(page, page_drift)
     by_id = {}
 
     def index(items: list[dict]) -> None:
@@ -288,7 +340,7 @@ def detect_drift(page: dict, blocks: list[dict], bot_user_id: str) -> Drift | No
 
     index(blocks)
     texts = [blocks_to_markdown([{**by_id[i], by_id[i]["type"]: {k: v for k, v in by_id[i][by_id[i]["type"]].items() if k != "children"}}]).strip() for i in edited]
-    return Drift(page_drift, edited, texts)
+    return Drift(page_drift, edited, texts, editors=editors, edited_time=max(times) if times else None)
 
 
 def _bot_has_written(page: dict, blocks: list[dict], bot_user_id: str) -> bool:
@@ -340,14 +392,17 @@ def plan_variant(
     sibling_url: str | None,
     bot_user_id: str,
     target: PlanTarget,
+    desired_sha: str | None = None,
 ) -> VariantPlan:
     """What to send so that Notion holds `body` (plus the language link) and the variant's
-    properties: everything on create, only what differs on update. No I/O."""
+    properties: everything on create, only what differs on update. No I/O. `desired_sha`: the
+    desired tree's fingerprint when the caller computed it already."""
     desired = _desired_properties(variant, target)
     icon = desired_icon(variant, target.mapping)
-    blocks = ([language_link(variant.lang, sibling_url)] if has_sibling else []) + body
-    images = local_image_names(blocks, variant.path.parent)
-    plan = VariantPlan(slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_markdown=comparable_markdown(blocks, images))
+    blocks = desired_blocks(variant.lang, body, has_sibling=has_sibling, sibling_url=sibling_url)
+    plan = VariantPlan(slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_blocks=blocks)
+    plan.desired_sha = desired_sha or tree_fingerprint(blocks)
+    plan.properties_sha = _sha([desired, icon])
     plan.sibling_pending = has_sibling and not sibling_url
     sibling_lang = other_lang(variant.lang)
     if plan.sibling_pending:
@@ -359,19 +414,30 @@ def plan_variant(
         plan.properties, plan.icon, plan.children = desired, icon, blocks
         return plan
     plan.page_id, plan.url = live.id, live.url
-    plan.live_markdown = comparable_markdown(live.blocks, images)
+    plan.live_blocks = live.blocks
     targets = [PropertyTarget(name, target.property_types.get(name, "title" if name == target.title_property else "")) for name in desired]
     plan.properties, plan.property_changes = diff_properties(desired, live.page.get("properties", {}), targets, normalize_value)
     if icon and (live.page.get("icon") or {}).get("emoji") != icon["emoji"]:
         plan.icon = icon
         plan.property_changes.append(PropertyChange("(page icon)", (live.page.get("icon") or {}).get("emoji") or "(empty)", icon["emoji"]))
-    plan.block_ops = diff_blocks(live.id, live.blocks, blocks)
-    plan.drift = detect_drift(live.page, live.blocks, bot_user_id)
-    if (live.page.get("created_by") or {}).get("id") not in (None, bot_user_id) and not plan.drift:
-        plan.notes.append("page was created by someone else; the bot takes it over and publishes its content")
+    if live.blocks is not None:  # None: unchanged since the bot's last write (no ops, no drift)
+        plan.block_ops = diff_blocks(live.id, live.blocks, blocks)
+        overwritten = {op.block_id for op in plan.block_ops if isinstance(op, (UpdateBlock, DeleteBlock))}
+        plan.drift = detect_drift(live.page, live.blocks, bot_user_id, overwritten=overwritten, page_overwritten=bool(plan.properties or plan.icon))
+        if (live.page.get("created_by") or {}).get("id") not in (None, bot_user_id) and not plan.drift:
+            plan.notes.append("page was created by someone else; the bot takes it over and publishes its content")
     if plan.properties or plan.icon or plan.block_ops:
         plan.action = "update"
     return plan
+
+
+def desired_blocks(lang: str, body: list[dict], *, has_sibling: bool, sibling_url: str | None) -> list[dict]:
+    """The page's whole desired tree: the language link (when there is a sibling) and the body."""
+    return ([language_link(lang, sibling_url)] if has_sibling else []) + body
+
+
+def _sha(doc: Any) -> str:
+    return hashlib.sha1(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
 def _desired_properties(variant: "Variant", target: PlanTarget) -> dict:

@@ -26,6 +26,7 @@ which replaces the configured secrets and anything shaped like a Notion token
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from typing import IO, Iterable
@@ -128,21 +129,24 @@ def settings_secrets(settings) -> list[str]:
 
 
 class Progress:
-    """A progress bar on stderr for runs over many items; silent when not interactive.
+    """Progress on stderr for runs over many items, phase by phase ("planning", then "applying").
 
-    ``Progress(total, quiet)`` is a context manager; call ``advance(n=1, label=...)`` after each
-    item and ``note(message)`` for a line of commentary. ``enabled`` tells whether anything is
-    drawn (False when quiet, when stderr is not a terminal, or when ``total`` is below
-    ``min_total``).
+    ``Progress(total, quiet)`` is a context manager; call ``phase(description, total)`` when a
+    new phase starts, ``advance(n=1, label=...)`` after each item and ``note(message)`` for a
+    line of commentary. On a terminal it draws a bar (``enabled``); where a bar cannot be drawn
+    (stderr not a terminal — CI, pipes, log files — or TERM=dumb) it writes one plain line per
+    item instead (``plain``), e.g. ``planning 1/2 rec-weekly-en-2026-W22``; ``quiet`` silences both.
+    NO_COLOR keeps the bar but drops its colours.
     """
 
     def __init__(self, total: int | None, quiet: bool = False, description: str = "working", *, min_total: int = 1, stream: IO | None = None, force: bool | None = None):
         self.total = total
         self.description = description
         self.stream = stream or sys.stderr
-        interactive = bool(getattr(self.stream, "isatty", lambda: False)())
+        interactive = bool(getattr(self.stream, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
         enabled = interactive and not quiet and (total is None or total >= min_total)
         self.enabled = enabled if force is None else force
+        self.plain = not self.enabled and not quiet and not interactive
         self.completed = 0
         self._progress = None
         self._task = None
@@ -153,7 +157,7 @@ class Progress:
             from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as RichProgress
 
-            console = Console(file=self.stream, force_terminal=True if self.enabled else None)
+            console = Console(file=self.stream, force_terminal=True if self.enabled else None, no_color=bool(os.environ.get("NO_COLOR")) or None)
             self._progress = RichProgress(
                 SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("{task.fields[label]}"), TimeElapsedColumn(), console=console, transient=True,
@@ -168,12 +172,23 @@ class Progress:
             self._progress = None
         return False
 
+    def phase(self, description: str, total: int | None = None) -> None:
+        """A new phase: the count starts again (e.g. planning 2/2, then applying 0/2)."""
+        self.description, self.completed = description, 0
+        if total is not None:
+            self.total = total
+        if self._progress is not None:
+            self._progress.reset(self._task, total=self.total, description=description, label="")
+
     def advance(self, n: int = 1, label: str = "") -> None:
         if isinstance(n, str):  # advance("W22") reads naturally too
             n, label = 1, n
         self.completed += n
         if self._progress is not None:
             self._progress.update(self._task, advance=n, label=label)
+        elif self.plain:
+            of = f"/{self.total}" if self.total is not None else ""
+            print(f"{self.description} {self.completed}{of} {label}".rstrip(), file=self.stream, flush=True)
 
     def note(self, message: str) -> None:
         if self._progress is not None:

@@ -10,15 +10,18 @@ re-planning, which is also how an interrupted run converges.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Literal
 
 from .convert import ConvertOptions, Degradation, convert_markdown
 from .errors import ContentError, DriftError, DuplicatePagesError, Problem
 from .notion import NotionError, OutcomeUnknownError
-from .bilingual import LANGS, language_link, sibling_of
-from .plan import PENDING_LINK_NOTE, Live, PlanTarget, VariantPlan, plan_variant
+from .bilingual import LANGS, is_language_link, language_link, sibling_of
+from .plan import PENDING_LINK_NOTE, Drift, Live, PlanTarget, VariantPlan, desired_blocks, plan_variant, tree_fingerprint
+from .records import PageRecord, PageRecords, stamp_of
+from .series import SeriesIndex
 from .session import Session
 from .source import Variant
 from .state import state_dir
@@ -61,7 +64,7 @@ class PublishOptions:
 
 
 class Publisher:
-    def __init__(self, session: Session, all_variants: list[Variant], options: PublishOptions, progress: Callable[[str], None] | None = None, advance: Callable[[str], None] | None = None, on_planned: Callable[[list["VariantResult"]], None] | None = None):
+    def __init__(self, session: Session, all_variants: list[Variant], options: PublishOptions, progress: Callable[[str], None] | None = None, advance: Callable[[str], None] | None = None, on_planned: Callable[[list["VariantResult"]], None] | None = None, phase: Callable[[str, int], None] | None = None):
         self.session = session
         self.api = session.api
         self.mapping = session.mapping
@@ -69,26 +72,68 @@ class Publisher:
         self.all_variants = all_variants
         self.options = options
         self.progress = progress or (lambda message: None)
-        self.advance = advance or (lambda slug: None)  # called once per variant applied
+        self.advance = advance or (lambda slug: None)  # called once per variant planned, and once per variant applied
+        self.phase = phase or (lambda name, total: None)  # "planning" / "applying", with how many variants
         self.on_planned = on_planned or (lambda results: None)  # the plan, before anything is written
+        self.records = PageRecords(session.settings.state_dir)
+        self._series: set[str] = set()  # the series being published (what the index reads)
+        self._indexes: dict[str, SeriesIndex] = {}  # data source id -> its index
+        self._bodies: dict[str, list[dict]] = {}  # slug -> converted body, as planned
         self._url_cache: dict[str, str | None] = {}
+        self._user_names: dict[str, str | None] = {}  # users API answers, once per user per run
         self._pending_links: dict[str, set[str]] = {}  # slug -> linked slugs without a page yet
         self._trashed: set[str] = set()  # twin pages this run moved to the trash
+        self._trees: dict[str, list[dict]] = {}  # page id -> tree already read (while healing twins)
 
     # ------------------------------------------------------------------ reading
+    def index(self, lang: str, series: set[str] | None = None) -> SeriesIndex:
+        """The series index of `lang`'s data source, read once per run (one paginated query)."""
+        target = self.session.target(lang)
+        if target.data_source_id not in self._indexes:
+            key = self.mapping.key_property
+            names = self._series or series or {v.front.series for v in self.all_variants}
+            self._indexes[target.data_source_id] = SeriesIndex.load(self.api, target.data_source_id, key.property, key.type, sorted(names))
+        return self._indexes[target.data_source_id]
+
     def _pages_with_slug(self, variant: Variant) -> list[dict]:
+        """A fresh look at Notion (reconciling an unknown outcome needs the state after it)."""
         target = self.session.target(variant.lang)
         key = self.mapping.key_property
         return self.api.find_pages(target.data_source_id, key.property, key.type, variant.slug)
 
-    def find_live(self, variant: Variant) -> Live | None:
-        pages = [p for p in self._pages_with_slug(variant) if p["id"] not in self._trashed]
+    def _indexed_pages(self, variant: Variant) -> list[dict]:
+        index = self.index(variant.lang, {variant.front.series})
+        return index.pages_for(variant.slug) if index.covers(variant.slug) else self._pages_with_slug(variant)
+
+    def live_page(self, variant: Variant, *, fresh: bool = False) -> dict | None:
+        pages = self._pages_with_slug(variant) if fresh else self._indexed_pages(variant)
+        pages = [p for p in pages if p["id"] not in self._trashed]
         if len(pages) > 1:
-            return self._heal_duplicates(variant, pages)
+            kept = self._heal_duplicates(variant, pages)  # or DuplicatePagesError, naming them
+            self._trees[kept.id] = kept.blocks  # read while healing: not read again
+            return kept.page
         if not pages:
             return None
         self._url_cache[variant.slug] = pages[0].get("url")
-        return Live(pages[0], self.api.read_tree(pages[0]["id"]))
+        return pages[0]
+
+    def find_live(self, variant: Variant) -> Live | None:
+        """The page and its whole tree, read now."""
+        page = self.live_page(variant, fresh=True)
+        return Live(page, self._tree(page["id"])) if page else None
+
+    def _tree(self, page_id: str) -> list[dict]:
+        stashed = self._trees.pop(page_id, None)
+        return stashed if stashed is not None else self.api.read_tree(page_id)
+
+    def _live(self, variant: Variant, page: dict | None, desired_sha: str) -> Live | None:
+        """The page with its tree — not read when the page record shows it cannot have changed."""
+        if page is None:
+            return None
+        record = self.records.get(variant.slug)
+        if record and record.tree_unchanged(page, desired_sha):
+            return Live(page, None)
+        return Live(page, self._tree(page["id"]))
 
     def _heal_duplicates(self, variant: Variant, pages: list[dict]) -> Live:
         """Twins from concurrent creates go to the trash (bot.duplicates decides which, the
@@ -121,19 +166,35 @@ class Publisher:
         self._url_cache[variant.slug] = page.get("url")
         return Live(page, trees[page["id"]])
 
-    def _look_for_twin(self, writer, variant: Variant, plan: VariantPlan, group: list[Variant]) -> VariantPlan:
-        """Right after a create, look once for a page another publisher created for the same
-        slug meanwhile; when ours is the one to trash, bring the kept page up to date instead."""
-        pages = [p for p in self._pages_with_slug(variant) if p["id"] not in self._trashed]
-        if len(pages) <= 1:
-            return plan
-        if self._heal_duplicates(variant, pages).id == plan.page_id:
-            return plan
-        return self._apply_converging(writer, variant, self._replan(variant, group), group)
+    def _look_for_twins(self, writer, results: list["VariantResult"], variants: list[Variant]) -> None:
+        """Once the pages of this run are created, look once for pages another publisher created
+        for the same slugs meanwhile — one fresh series query, not one query per page — and heal
+        them by the same rule as duplicates found while planning. Where ours is the twin to
+        trash, the kept page is brought up to date instead."""
+        created = [r for r in results if r.action == "created" and r.plan.page_id]
+        if not created:
+            return
+        for lang in {r.variant.lang for r in created}:
+            self._indexes.pop(self.session.target(lang).data_source_id, None)  # read the series again
+        for result in created:
+            variant = result.variant
+            pages = [p for p in self._indexed_pages(variant) if p["id"] not in self._trashed]
+            if len(pages) <= 1:
+                continue
+            kept = self._heal_duplicates(variant, pages)
+            if kept.id == result.plan.page_id:
+                continue
+            before = self.api.stats.snapshot()
+            self.records.forget(variant.slug)
+            final = self._apply_converging(writer, variant, self._replan(variant, variants), variants)
+            self._url_cache[variant.slug] = final.url
+            self._save_snapshot(final)
+            result.plan = final
+            result.writes += self.api.stats.since(before).writes
 
     def url_of(self, variant: Variant) -> str | None:
         if variant.slug not in self._url_cache:
-            pages = self._pages_with_slug(variant)
+            pages = self._indexed_pages(variant)
             self._url_cache[variant.slug] = pages[0].get("url") if len(pages) == 1 else None
         return self._url_cache[variant.slug]
 
@@ -146,7 +207,7 @@ class Publisher:
             if linked is None:
                 return None
             url = self.url_of(linked)
-            if url is None:  # not published yet: linked once it exists (see _complete_links)
+            if url is None:  # not published yet: linked once it exists (see _refresh_links)
                 self._pending_links.setdefault(variant.slug, set()).add(linked.slug)
             return url
 
@@ -154,32 +215,55 @@ class Publisher:
 
     # ------------------------------------------------------------------ planning
     def convert(self, variant: Variant) -> tuple[list[dict], list[Degradation]]:
+        self._pending_links.pop(variant.slug, None)
         options = ConvertOptions(line_offset=variant.body_line - 1, resolve_link=self.link_resolver(variant), base_dir=variant.path.parent)
-        result = convert_markdown(variant.body, options)
+        result = convert_markdown(variant.body, options, tokens=variant.tokens())
+        variant.release_tokens()
+        self._bodies[variant.slug] = result.blocks
         return result.blocks, list(result.report)
 
-    def plan(self, variant: Variant, body: list[dict], live: Live | None, sibling: Variant | None, sibling_url: str | None) -> VariantPlan:
+    def plan(self, variant: Variant, body: list[dict], live: Live | None, sibling: Variant | None, sibling_url: str | None, desired_sha: str | None = None) -> VariantPlan:
         target = self.session.target(variant.lang)
         plan_target = PlanTarget(self.mapping, self.session.settings.zone, target.property_types, target.title_property)
-        plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=self.session.bot_user_id, target=plan_target)
+        # Who the bot is matters only when a tree is compared (drift): not asked otherwise.
+        bot_user_id = self.session.bot_user_id if live is not None and live.blocks is not None else ""
+        plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=bot_user_id, target=plan_target, desired_sha=desired_sha)
         self._attach_drift_diff(plan)
+        if plan.drift:
+            self._name_editors(plan.drift)
         return plan
+
+    def _name_editors(self, drift: Drift) -> None:
+        """Who edited, by name (users API; the id stays when the integration may not read user
+        information), and when, in BOT_TIMEZONE."""
+        for user_id in drift.editors:
+            if user_id not in self._user_names:
+                try:
+                    self._user_names[user_id] = self.api.retrieve_user(user_id).get("name") or None
+                except NotionError as exc:
+                    log.info("cannot read user %s (%s): naming them by id", user_id, exc)
+                    self._user_names[user_id] = None
+            if self._user_names[user_id]:
+                drift.editor_names[user_id] = self._user_names[user_id]
+        if drift.edited_time:
+            zone = self.session.settings.zone
+            moment = datetime.fromisoformat(drift.edited_time.replace("Z", "+00:00")).astimezone(zone)
+            drift.edited_local = f"{moment:%Y-%m-%d %H:%M} {zone.key}"
 
     def plan_group(self, variants: list[Variant]) -> tuple[list[VariantPlan], dict[str, Live | None], dict[str, list[Degradation]]]:
         converted = {v.slug: self.convert(v) for v in variants}
         self._check_strict(variants, converted)
-        lives = {v.slug: self.find_live(v) for v in variants}
-        plans = []
+        pages = {v.slug: self.live_page(v) for v in variants}  # duplicates stop the run here
+        plans, lives = [], {}
         for v in variants:
             # The sibling may exist in content without being published in this run (--lang).
             sibling = sibling_of(v, self.all_variants)
-            if sibling is None:
-                sibling_url = None
-            elif sibling.slug in lives:
-                sibling_url = lives[sibling.slug].url if lives[sibling.slug] else None
-            else:
-                sibling_url = self.url_of(sibling)
-            plans.append(self.plan(v, converted[v.slug][0], lives[v.slug], sibling, sibling_url))
+            sibling_url = self.url_of(sibling) if sibling else None
+            body = converted[v.slug][0]
+            desired_sha = tree_fingerprint(desired_blocks(v.lang, body, has_sibling=sibling is not None, sibling_url=sibling_url))
+            lives[v.slug] = self._live(v, pages[v.slug], desired_sha)
+            plans.append(self.plan(v, body, lives[v.slug], sibling, sibling_url, desired_sha))
+            self.advance(v.slug)
         return plans, lives, {slug: c[1] for slug, c in converted.items()}
 
     def _check_strict(self, variants: list[Variant], converted: dict) -> None:
@@ -201,6 +285,8 @@ class Publisher:
     def publish_groups(self, groups: list[list[Variant]]) -> list[VariantResult]:
         """Plan every variant of every group first — duplicates and drift stop the run before
         anything is written — then apply group by group (unless dry run)."""
+        self.phase("planning", sum(len(group) for group in groups))
+        self._series = self._series or {v.front.series for group in groups for v in group}
         planned = [(group, *self.plan_group(group)) for group in groups]
         as_planned = [
             VariantResult(v, p, "drift" if p.drift else p.action, 0, reports[p.slug])
@@ -211,40 +297,135 @@ class Publisher:
         drifted = [p for _, plans, _, _ in planned for p in plans if p.drift]
         if drifted and self.options.on_drift == "fail" and not self.options.dry_run:
             names = "; ".join(f"{p.slug}: {p.drift.describe()}" for p in drifted)
-            raise DriftError(f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits, or --on-drift skip.")
+            error = DriftError(f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits, or --on-drift skip.")
+            error.hint = "to keep those edits instead, take them into the files: " + "; ".join(f"bot pull {p.slug} --edited" for p in drifted) + " (only their lines change), then publish again"
+            raise error
         if self.options.dry_run:
             return as_planned
         from .apply import Writer
 
         writer = Writer(self.api)
+        self.phase("applying", sum(len(group) for group in groups))
         results: list[VariantResult] = []
-        for group, plans, _, reports in planned:
-            results.extend(self._apply_group(writer, group, plans, reports))
+        for group, plans, lives, reports in planned:
+            results.extend(self._apply_group(writer, group, plans, lives, reports))
+        self._look_for_twins(writer, results, [v for group in groups for v in group])
         self._complete_links(writer, results, [v for group in groups for v in group])
         return results
 
-    def _apply_group(self, writer, variants: list[Variant], plans: list[VariantPlan], reports: dict) -> list[VariantResult]:
-        results = []
+    def _apply_group(self, writer, variants: list[Variant], plans: list[VariantPlan], lives: dict, reports: dict) -> list[VariantResult]:
+        """Apply a week's plans. Pages to create go first, so a page that exists can link to
+        them in its own update; of two new pages, the first gets its language link right after
+        the second exists — one request that puts the callout first, with no read."""
         by_slug = {v.slug: v for v in variants}
-        for plan in plans:
+        creating = {p.slug for p in plans if p.action == "create"}
+        results: dict[str, VariantResult] = {}
+        deferred: list[VariantResult] = []
+
+        def order(p: VariantPlan) -> tuple[bool, bool]:
+            # creates first; a new page that links to another new page after it
+            return p.action != "create", bool(self._pending_links.get(p.slug, set()) & (creating - {p.slug}))
+
+        for plan in sorted(plans, key=order):
             variant = by_slug[plan.slug]
             if plan.drift and self.options.on_drift == "skip":
-                results.append(VariantResult(variant, plan, "skipped", 0, reports[plan.slug]))
+                results[plan.slug] = VariantResult(variant, plan, "skipped", 0, reports[plan.slug])
+                self.advance(variant.slug)
                 continue
-            if plan.sibling_pending and plan.action == "create":
-                self._fill_language_link(plan, variant, variants)
-            before = self.api.stats.snapshot()
-            self.progress(f"{plan.slug}: {plan.action}")
-            final = self._apply_converging(writer, variant, plan, variants)
-            if plan.action == "create":
-                final = self._look_for_twin(writer, variant, final, variants)
-            if final.page_id:
-                self._url_cache[variant.slug] = final.url
-            self._save_snapshot(final)
-            action = {"create": "created", "update": "updated", "unchanged": "unchanged"}[plan.action]
-            results.append(VariantResult(variant, final, action, self.api.stats.since(before).writes, reports[plan.slug]))
-            self.advance(variant.slug)
-        return results
+            live = lives.get(plan.slug)
+            plan, live = self._refresh_links(variant, plan, live)
+            sibling = sibling_of(variant, self.all_variants)
+            defer = bool(plan.action == "create" and plan.sibling_pending and sibling and sibling.slug in creating - {plan.slug} and plan.children and is_language_link(plan.children[0]))
+            result, deferred_now = self._apply_one(writer, variant, plan, live, variants, reports, defer_link=defer)
+            results[plan.slug] = result
+            if deferred_now:
+                deferred.append(result)
+        for result in deferred:
+            self._insert_language_link(writer, result, variants)
+        return [results[p.slug] for p in plans]
+
+    def _apply_one(self, writer, variant: Variant, plan: VariantPlan, live: Live | None, group: list[Variant], reports: dict, *, defer_link: bool) -> tuple[VariantResult, bool]:
+        """Apply one plan; returns its result and whether its language link is still to insert."""
+        before = self.api.stats.snapshot()
+        self.progress(f"{plan.slug}: {plan.action}")
+        deferred = False
+        if plan.action == "unchanged":
+            final = plan
+            if live is not None and live.blocks is not None and not plan.drift:
+                self._record(final, stamp_of(live.page))  # read and found as wanted: no need to read it again
+        else:
+            self.records.forget(plan.slug)  # no record may outlive a write that could stop half way
+            writer.start_page()
+            if defer_link:
+                final, deferred = self._create_without_link(writer, variant, plan, group)
+            else:
+                final = self._apply_converging(writer, variant, plan, group)
+            if not deferred:  # a deferred page lacks the callout its plan shows: no record yet
+                self._record(final, writer.last_stamp)
+        if final.page_id:
+            self._url_cache[variant.slug] = final.url
+        if final is not plan or live is None or live.blocks is not None:
+            self._save_snapshot(final)  # (a page not read is as last published: its snapshot stands)
+        action = {"create": "created", "update": "updated", "unchanged": "unchanged"}[plan.action]
+        self.advance(variant.slug)
+        return VariantResult(variant, final, action, self.api.stats.since(before).writes, reports[plan.slug]), deferred
+
+    def _create_without_link(self, writer, variant: Variant, plan: VariantPlan, group: list[Variant]) -> tuple[VariantPlan, bool]:
+        """Create the page without its (still linkless) language callout; the callout goes in
+        first once the sibling exists. After a reconciled outcome the page is whatever Notion
+        holds, and the link is completed the ordinary way (see _complete_links)."""
+        without = replace(plan, children=plan.children[1:])
+        final = self._apply_converging(writer, variant, without, group)
+        if final is not without:
+            return final, False
+        plan.page_id, plan.url = final.page_id, final.url
+        return plan, True
+
+    def _refresh_links(self, variant: Variant, plan: VariantPlan, live: Live | None) -> tuple[VariantPlan, Live | None]:
+        """Plan again, from the same view of Notion, when pages this one links to were created
+        earlier in this run: the links then go out with the page's own writes."""
+        sibling = sibling_of(variant, self.all_variants)
+        sibling_now = bool(plan.sibling_pending and sibling and self._url_cache.get(sibling.slug))
+        linked_now = any(self._url_cache.get(t) for t in self._pending_links.get(variant.slug, ()))
+        if not sibling_now and not linked_now:
+            return plan, live
+        body = self.convert(variant)[0] if linked_now else self._bodies[variant.slug]
+        if live is not None and live.blocks is None:  # the tree is about to change: its block ids are needed
+            live = Live(live.page, self.api.read_tree(live.id))
+        drift = plan.drift
+        plan = self.plan(variant, body, live, sibling, self.url_of(sibling) if sibling else None)
+        plan.drift = drift
+        return plan, live
+
+    def _insert_language_link(self, writer, result: VariantResult, group: list[Variant]) -> None:
+        """The first of two new pages: put its language callout first, now that the other exists."""
+        variant, plan = result.variant, result.plan
+        sibling = sibling_of(variant, self.all_variants)
+        url = self._url_cache.get(sibling.slug) if sibling else None
+        if not url:
+            return  # the sibling was not created: the placeholder goes in with the next publish
+        before = self.api.stats.snapshot()
+        link = language_link(variant.lang, url)
+        writer.start_page()
+        try:
+            writer.insert_first(plan.page_id, link)
+            plan.children[0] = link
+            plan.desired_blocks, plan.desired_sha = plan.children, tree_fingerprint(plan.children)
+            final = plan
+        except OutcomeUnknownError as exc:
+            log.warning("%s: %s — reading Notion again before continuing", variant.slug, exc)
+            final = self._apply_converging(writer, variant, self._replan(variant, group), group)
+        plan.sibling_pending = False
+        plan.notes = [n for n in plan.notes if not n.startswith(PENDING_LINK_NOTE)]
+        self._record(final, writer.last_stamp)
+        self._save_snapshot(final)
+        result.writes += self.api.stats.since(before).writes
+
+    def _record(self, plan: VariantPlan, stamp: tuple[str, str] | None) -> None:
+        """Note what the bot just wrote, so the next run need not read the page's tree."""
+        if not plan.page_id or stamp is None:
+            return  # nothing to go by: the tree is read next time
+        self.records.put(plan.slug, PageRecord(page_id=plan.page_id, blocks_sha=plan.desired_sha, properties_sha=plan.properties_sha, last_edited_time=stamp[0], last_edited_by=stamp[1]))
 
     def _apply_converging(self, writer, variant: Variant, plan: VariantPlan, group: list[Variant]) -> VariantPlan:
         """Apply `plan`; on an unknown write outcome, re-read Notion and apply a fresh plan."""
@@ -322,32 +503,23 @@ class Publisher:
             diff = difflib.unified_diff(last, plan.live_markdown.splitlines(), "last published", "now in Notion", lineterm="", n=1)
             plan.drift.since_last_publish = "\n".join(diff)
 
-    def _fill_language_link(self, plan: VariantPlan, variant: Variant, group: list[Variant]) -> None:
-        """The sibling was created earlier in this run: link it right away (no extra write)."""
-        sibling = sibling_of(variant, self.all_variants)
-        url = self._url_cache.get(sibling.slug) if sibling else None
-        if url and plan.children and plan.children[0]["type"] == "callout":
-            plan.children[0] = language_link(variant.lang, url)
-            plan.sibling_pending = False
-            plan.notes = [n for n in plan.notes if not n.startswith(PENDING_LINK_NOTE)]
-
     def _complete_links(self, writer, results: list[VariantResult], group: list[Variant]) -> None:
-        """Links to pages that did not exist when a variant was planned — its language sibling,
-        or another content file it links to — are completed once those pages were created in
-        this run, so the next run has nothing left to do (one block update per link)."""
+        """Links that are still pending after every page was written — a page linking to one
+        created later in the run, or a write that had to be reconciled — are completed by
+        reading that page again (one block update per link)."""
         for result in results:
             slug = result.variant.slug
             created = {t for t in self._pending_links.get(slug, set()) if self._url_cache.get(t)}
             sibling = sibling_of(result.variant, self.all_variants)
-            if result.plan.sibling_pending:
-                self._url_cache.pop(sibling.slug, None)
-                if self.url_of(sibling):
-                    created.add(sibling.slug)
+            if result.plan.sibling_pending and sibling and self._url_cache.get(sibling.slug):
+                created.add(sibling.slug)
             if not created or result.action == "skipped":
                 continue
             before = self.api.stats.snapshot()
-            self._pending_links.pop(slug, None)
+            self.records.forget(slug)
+            writer.start_page()
             final = self._apply_converging(writer, result.variant, self._replan(result.variant, group), group)
+            self._record(final, writer.last_stamp)
             self._save_snapshot(final)
             result.plan.sibling_pending = False
             result.plan.notes = [n for n in result.plan.notes if not n.startswith(PENDING_LINK_NOTE)]

@@ -116,6 +116,7 @@ def run_publish(
     advance: Callable[[str], None] | None = None,
     on_planned: Callable[[list[VariantResult]], None] | None = None,
     warn: Callable[[str], None] | None = None,
+    phase: Callable[[str, int], None] | None = None,
 ) -> PublishRun:
     """Publish the weeks `select` picks.
 
@@ -152,7 +153,7 @@ def run_publish(
             rec.attach(session)
         if on_session:
             on_session(session)
-        publisher = Publisher(session, run.variants, options, progress=progress, advance=advance, on_planned=on_planned)
+        publisher = Publisher(session, run.variants, options, progress=progress, advance=advance, on_planned=on_planned, phase=phase)
         if isolate:
             for group in groups:
                 try:

@@ -121,7 +121,7 @@ def open_session(
     """Open the configured workspace. `transport`/`workspace` let tests inject their own."""
     mapping = mapping or load_mapping(settings.bot_mapping)
     retry = RetryPolicy(max_attempts=settings.bot_max_attempts, max_wait=settings.bot_max_retry_wait)
-    common = dict(notion_version=settings.notion_version, rate=settings.bot_rate_limit, retry=retry, timeout=settings.bot_request_timeout, clock=clock)
+    common = dict(notion_version=settings.notion_version, budget=settings.rate_budget, retry=retry, timeout=settings.bot_request_timeout, clock=clock)
     if settings.uses_local_workspace:
         from .local import FaultPlan, LocalTransport, LocalWorkspace, RateLimit
 

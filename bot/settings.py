@@ -26,8 +26,9 @@ class Settings(BaseSettings):
     bot_content_dir: Path = Path("content")
     bot_mapping: Path = Path("mappings/rec-weekly.yaml")
 
-    # Client-side pacing: requests per second (Notion allows an average of 3/s on most plans).
-    bot_rate_limit: float = Field(default=2.5, gt=0)
+    # Notion's per-connection budget the client paces to, "requests/seconds": 180/60 on most
+    # plans, 600/60 on Business and Enterprise (a bare number is requests per second).
+    bot_rate_limit: str = "180/60"
     bot_max_attempts: int = Field(default=6, ge=1)
     bot_max_retry_wait: float = Field(default=120.0, ge=0)
     bot_request_timeout: float = Field(default=60.0, gt=0)
@@ -52,6 +53,17 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (expected an IANA name such as Asia/Shanghai)")
         return value
+
+    @field_validator("bot_rate_limit", mode="before")
+    @classmethod
+    def _rate_budget(cls, value) -> str:
+        parse_rate_budget(str(value))
+        return str(value).strip()
+
+    @property
+    def rate_budget(self) -> tuple[int, float]:
+        """(requests, window seconds) of BOT_RATE_LIMIT."""
+        return parse_rate_budget(self.bot_rate_limit)
 
     @field_validator("bot_local_rate_limit", mode="before")
     @classmethod
@@ -137,19 +149,29 @@ def _dotenv_names(path: Path = Path(".env")) -> dict[str, str | None]:
     return dict(dotenv_values(path))
 
 
-def parse_local_rate_limit(text: str) -> tuple[int, float] | None:
-    """"180/60" -> (180, 60.0); "off" -> None (the local workspace's budget per token)."""
-    text = text.strip().lower()
-    if text in ("off", "none", "0"):
-        return None
-    requests, _, seconds = text.partition("/")
+def parse_rate_budget(text: str) -> tuple[int, float]:
+    """"180/60" → (180, 60.0); a bare number is requests per second ("3" → (180, 60.0))."""
+    requests, slash, seconds = text.strip().partition("/")
     try:
-        budget = (int(requests), float(seconds))
+        if slash:
+            budget = (int(requests), float(seconds))
+        else:
+            budget = (round(float(requests) * 60), 60.0)
     except ValueError:
         budget = (0, 0.0)
-    if budget[0] < 1 or not budget[1] > 0:
-        raise ValueError(f"expected requests/seconds such as 180/60 (600/60 for Business plans) or off, got {text!r}")
+    if budget[0] < 1 or budget[1] <= 0:
+        raise ValueError(f"expected requests/seconds such as 180/60 (600/60 on Business and Enterprise plans), got {text!r}")
     return budget
+
+
+def parse_local_rate_limit(text: str) -> tuple[int, float] | None:
+    """"180/60" -> (180, 60.0); "off" -> None (the local workspace's budget per token)."""
+    if text.strip().lower() in ("off", "none", "0"):
+        return None
+    try:
+        return parse_rate_budget(text)
+    except ValueError:
+        raise ValueError(f"expected requests/seconds such as 180/60 (600/60 for Business plans) or off, got {text.strip()!r}") from None
 
 
 def load_settings(**overrides) -> Settings:

@@ -7,7 +7,7 @@ Every problem is reported as ``file:line: field: message`` before anything is wr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +19,7 @@ from .bilingual import LANGS
 from .emoji import is_single_emoji
 from .errors import ContentError, Problem, SelectionError
 
-MAX_FILE_BYTES = 5 * 1024 * 1024  # far above any newsletter; refuses runaway files early
+MAX_FILE_BYTES = 20 * 1024 * 1024  # far above any newsletter; refuses runaway files early (conversion is linear)
 WEEK_RE = re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$")
 SLUG_RE = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
@@ -118,6 +118,20 @@ class Variant:
     body: str
     body_line: int  # 1-based line number of the first body line in the file
     field_lines: dict[str, int]
+    _tokens: list | None = field(default=None, init=False, repr=False, compare=False)
+
+    def tokens(self) -> list:
+        """The body's markdown-it token stream, parsed once per publish and shared by
+        validation and conversion (the converter does not change tokens)."""
+        if self._tokens is None:
+            from .convert.parser import get_parser
+
+            self._tokens = get_parser().parse(self.body)
+        return self._tokens
+
+    def release_tokens(self) -> None:
+        """Drop the token stream once the body is converted (it is the largest part of a variant)."""
+        self._tokens = None
 
     @property
     def slug(self) -> str:
@@ -148,15 +162,37 @@ def split_front_matter(path: Path, text: str) -> tuple[str, str, int]:
     raise ContentError([Problem(path, 1, None, "front matter is not closed: expected a line '---' after it")])
 
 
-def _field_lines(path: Path, yaml_text: str) -> dict[str, int]:
+# libyaml when PyYAML has it: the same YAML, parsed in C (front matter is read for every file
+# on every publish, and the pure-Python parser was a fifth of a no-op publish).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _front_matter_node(path: Path, yaml_text: str) -> tuple[yaml.Loader, yaml.MappingNode]:
+    loader = _YAML_LOADER(yaml_text)
     try:
-        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
     except yaml.YAMLError as exc:
+        loader.dispose()
+        exc = _python_yaml_error(yaml_text) or exc
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1  # +1 for 1-based, +1 for the opening '---'
         raise ContentError([Problem(path, line, None, f"invalid YAML: {getattr(exc, 'problem', exc)}")]) from None
     if not isinstance(node, yaml.MappingNode):
+        loader.dispose()
         raise ContentError([Problem(path, 2, None, "front matter must be a YAML mapping of field: value")])
+    return loader, node
+
+
+def _python_yaml_error(yaml_text: str) -> yaml.YAMLError | None:
+    """The pure-Python parser's account of a syntax error (its messages are the documented ones)."""
+    try:
+        yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        return exc
+    return None
+
+
+def _field_lines(node: yaml.MappingNode) -> dict[str, int]:
     return {key.value: key.start_mark.line + 2 for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
 
 
@@ -178,8 +214,12 @@ def read_variant(path: Path) -> Variant:
         raise ContentError([Problem(path, 1, None, "file is empty: expected front matter and a Markdown body")])
     text = text.lstrip("\ufeff")
     yaml_text, body, body_line = split_front_matter(path, text)
-    lines = _field_lines(path, yaml_text)
-    data = yaml.safe_load(yaml_text) or {}
+    loader, node = _front_matter_node(path, yaml_text)  # parsed once: field lines and values
+    try:
+        lines = _field_lines(node)
+        data = loader.construct_document(node) or {}
+    finally:
+        loader.dispose()
     try:
         front = FrontMatter.model_validate(data)
     except ValidationError as exc:

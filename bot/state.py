@@ -3,6 +3,7 @@
     publish.lock            the publish lock (one publisher at a time on this host)
     runs.sqlite3            the run ledger (`bot runs`, `bot status`, the scheduler's catch-up)
     published/<slug>.md     what the bot last published per page (detail for drift reports)
+    published/<slug>.json   the page record: what the bot last wrote, to skip unchanged trees
     local-notion.sqlite3    the embedded local workspace (when NOTION_TOKEN is unset)
     preview/<week>.html     `bot preview` output
 """
@@ -37,6 +38,9 @@ class StateDir:
 
     def snapshot(self, slug: str) -> Path:
         return self.root / SNAPSHOT_DIR / f"{slug}.md"
+
+    def page_record(self, slug: str) -> Path:
+        return self.root / SNAPSHOT_DIR / f"{slug}.json"
 
     def preview(self, week: str) -> Path:
         return self.root / PREVIEW_DIR / f"{week}.html"

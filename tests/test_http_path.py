@@ -34,12 +34,13 @@ def test_publish_over_http_then_nothing_to_do(served, cli):
     assert "embedded local workspace" not in err
     data = json.loads(out)
     assert [v["action"] for v in data["variants"]] == ["created", "created"]
-    assert data["requests"]["writes"] == 3
+    # database, data source, one series query; two creates and the first page's language link
+    assert data["requests"] == {"reads": 4, "writes": 3, "retries": 0, "rate_limited": 0}  # the 4th: the twin check
     assert served.bot_token not in out + err
     code, out, err = cli("publish", "--week", "W22", "--json")
     data = json.loads(out)
     assert [v["action"] for v in data["variants"]] == ["unchanged", "unchanged"]
-    assert data["requests"]["writes"] == 0
+    assert data["requests"] == {"reads": 3, "writes": 0, "retries": 0, "rate_limited": 0}  # no tree read
 
 
 def test_publish_over_http_survives_rate_limits_and_5xx(served, cli, monkeypatch):

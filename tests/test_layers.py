@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("notion client", ["bot.notion"]),
     ("content", ["bot.source", "bot.due", "bot.mapping", "bot.properties", "bot.progress"]),
     ("plan", ["bot.plan", "bot.duplicates"]),
-    ("connection", ["bot.session", "bot.lock", "bot.runs", "bot.runs_pg", "bot.backend"]),
+    ("connection", ["bot.session", "bot.lock", "bot.runs", "bot.runs_pg", "bot.backend", "bot.records", "bot.series"]),
     ("engine", ["bot.apply", "bot.publish"]),
     ("runs", ["bot.runner"]),
     ("tools", ["bot.editor", "bot.schedule"]),

@@ -21,24 +21,43 @@ def api_for(ws, *, rate=1e6, clock=None, **kw):
     return NotionAPI(auth=TOKEN, base_url="http://local", transport=LocalTransport(ws), rate=rate, clock=clock, seed=1, **kw), clock
 
 
-def test_pacing_keeps_the_average_rate():
+def test_pacing_spends_the_budget_at_once_then_waits_for_the_window():
+    """Notion's budget "can be spent at any pace within the window": 180 per 60 s less a small
+    margin goes out at once; the next request waits until the oldest leaves the window."""
     ws = LocalWorkspace(":memory:")
-    api, clock = api_for(ws, rate=2.5)
-    for _ in range(50):
+    api, clock = api_for(ws, rate=None, budget=(180, 60.0))
+    for _ in range(176):
         api.me()
-    # a burst of 3, then one request every 0.4 s
-    assert clock.monotonic() == pytest.approx((50 - 3) / 2.5, rel=0.01)
-    assert api.stats.reads == 50
+    assert clock.monotonic() == 0
+    api.me()
+    assert clock.monotonic() == pytest.approx(61.0)  # 60 s window + 1 s margin
+    for _ in range(175):
+        api.me()
+    assert clock.monotonic() == pytest.approx(61.0)
+    api.me()
+    assert clock.monotonic() == pytest.approx(122.0)
+    assert api.stats.reads == 353
 
 
-def test_paced_client_never_hits_the_simulated_limit():
+def test_business_budget_is_a_setting():
+    from bot.settings import load_settings
+
+    assert load_settings(bot_rate_limit="600/60").rate_budget == (600, 60.0)
+    assert load_settings().rate_budget == (180, 60.0)
+    with pytest.raises(Exception, match="BOT_RATE_LIMIT"):
+        load_settings(bot_rate_limit="fast")
+
+
+@pytest.mark.parametrize("budget", [(180, 60.0), (600, 60.0)])
+def test_paced_client_never_hits_the_simulated_limit(budget):
     clock = VirtualClock()
     ws = LocalWorkspace(":memory:", clock=clock)
-    ws.rate_limit = RateLimit(requests=180, window_s=60)
-    api, _ = api_for(ws, rate=2.5, clock=clock)
-    for _ in range(400):
+    ws.rate_limit = RateLimit(requests=budget[0], window_s=budget[1])
+    api, _ = api_for(ws, rate=None, budget=budget, clock=clock)
+    for _ in range(3 * budget[0]):
         api.me()
     assert api.stats.rate_limited == 0
+    assert clock.monotonic() <= 3 * (budget[1] + 1)  # three budgets (less the margin) in four windows
 
 
 def test_429_honours_retry_after_and_is_counted():

@@ -31,6 +31,7 @@ examples:
   bot pull --week W22                       # both languages into content/rec-weekly/2026-W22/
   bot pull rec-weekly-zh-2026-W22 --out -   # print one page as Markdown
   bot pull SLUG --out imported.md --force   # overwrite an existing file
+  bot pull --week W22 --edited              # take only the blocks people edited in Notion into the files
 Pulling a page and publishing it again writes nothing.
 """
 
@@ -71,6 +72,8 @@ def register(subparsers) -> None:
     p.add_argument("--out", metavar="PATH", help="file to write (SLUG), or directory (--week); `-` prints to stdout. "
                    "Default: BOT_CONTENT_DIR/<series>/<week>/<lang>.md")
     p.add_argument("--force", action="store_true", help="overwrite files that exist and differ")
+    p.add_argument("--edited", action="store_true", help="keep Notion's version of exactly the blocks people edited in Notion: "
+                   "write those into the existing files, every other line stays (then `bot publish` finds no drift to fight)")
     p.add_argument("--series", help="for pages whose slug is not series-lang-week: the series to file them under (default rec-weekly)")
     add_json_flag(p, "machine-readable result on stdout")
     add_output_flags(p, quiet_help="no notes or progress on stderr")
@@ -118,7 +121,7 @@ def cmd_validate(args) -> int:
 # --------------------------------------------------------------------------- pull
 def cmd_pull(args) -> int:
     from ..bilingual import LANGS
-    from ..editor.pull import equivalent, pull_slug, pull_week
+    from ..editor.pull import equivalent, pull_slug, pull_week, text_for
     from ..progress import Progress
     from ..session import open_session
 
@@ -150,6 +153,9 @@ def cmd_pull(args) -> int:
             path = item.default_path(settings.bot_content_dir)
         targets.append((item, path))
 
+    if args.edited:
+        return _pull_edited(args, targets)
+
     # Check every target before writing any, so a refusal leaves nothing half-pulled.
     conflicts = [path for item, path in targets if path is not None and path.exists() and not equivalent(path, item.text)]
     conflicts += [
@@ -177,7 +183,7 @@ def cmd_pull(args) -> int:
             action = "unchanged" if path.exists() and equivalent(path, item.text) else ("updated" if path.exists() else "created")
             if action != "unchanged":
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(item.text, encoding="utf-8")
+                path.write_text(text_for(path, item), encoding="utf-8")
             for rel, data in item.assets.items():  # images hosted by Notion, as local files
                 asset = path.parent / rel
                 if not (asset.exists() and asset.read_bytes() == data):
@@ -192,6 +198,38 @@ def cmd_pull(args) -> int:
             print(f"{r['action']:<9} {r['path']}  ({r['slug']}, page {r['page_id']})")
     if not args.quiet and not to_stdout and not args.json:
         stderr("next: review with `git diff`, check with `bot validate`, then `bot publish --week <week> --dry-run`")
+    return ExitStatus.SUCCESS
+
+
+def _pull_edited(args, targets) -> int:
+    """`bot pull --edited`: Notion's version of the edited blocks, into the files that exist."""
+    from ..editor.pull import text_for
+
+    missing = [str(path) for _, path in targets if path is not None and not path.is_file()]
+    if missing:
+        raise SelectionError(f"--edited takes edits into existing files, and {', '.join(missing)} does not exist; pull without --edited to create it")
+    results = []
+    for item, path in targets:
+        source = path.read_text(encoding="utf-8") if path is not None else ""
+        text = text_for(path, item, edited_only=True) if path is not None else item.text
+        if path is None:
+            sys.stdout.write(text)
+            action = "printed"
+        elif text != source:
+            path.write_text(text, encoding="utf-8")
+            action = "updated"
+        else:
+            action = "unchanged"
+        results.append({"slug": item.slug, "lang": item.lang, "page_id": item.page_id, "path": str(path) if path else None,
+                        "action": action, "edited_blocks": sorted(item.edited)})
+    if args.json:
+        print(json.dumps({"pulled": results}, ensure_ascii=False, indent=2))
+    elif args.out != "-":
+        for r in results:
+            edits = f"{len(r['edited_blocks'])} block(s) edited in Notion" if r["edited_blocks"] else "no block edited in Notion"
+            print(f"{r['action']:<9} {r['path']}  ({r['slug']}: {edits})")
+    if not args.quiet and args.out != "-" and not args.json:
+        stderr("next: review with `git diff`, then `bot publish --week <week> --dry-run` (the kept edits are no longer drift)")
     return ExitStatus.SUCCESS
 
 

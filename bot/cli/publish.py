@@ -60,7 +60,7 @@ def _publish(args, so_far: dict) -> int:
     settings = load_settings()
     configure_logging(args, settings)
     all_variants, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
-    accepted = preflight(settings, chosen, strict=args.strict, allow=frozenset(args.allow))  # nothing is written when content is invalid
+    accepted = preflight(settings, chosen, strict=args.strict, allow=frozenset(args.allow), known=all_variants)  # nothing is written when content is invalid
     # The due rule (bot.due) holds for manual runs too: a Published issue dated in the future
     # is not created or updated before its date unless --publish-early says so.
     waiting = so_far["waiting"] = [] if args.publish_early else waiting_until(chosen, SYSTEM_CLOCK.now(), settings.zone)
@@ -76,7 +76,7 @@ def _publish(args, so_far: dict) -> int:
 
         return open_session(settings, clock=clock, announce=None if args.quiet else stderr)
 
-    with Progress(total=len(due), quiet=args.quiet, description="publishing") as progress, stop.installed(clock):
+    with Progress(total=len(due), quiet=args.quiet, description="planning") as progress, stop.installed(clock):
         # Every week is planned before anything is written (drift or duplicate pages anywhere
         # stop the whole run); then the weeks are applied one by one. Real runs go into the
         # run ledger (`bot runs`), including lock-busy and interrupted ones.
@@ -87,28 +87,33 @@ def _publish(args, so_far: dict) -> int:
                 trigger=None if args.dry_run else "manual", note=note,
                 lock=None if args.dry_run else (lambda: publish_lock(settings, settings.bot_lock_wait)),
                 clock=clock, session_factory=open_announced, on_session=stop_between_requests(clock),
-                progress=progress.note, advance=progress.advance, on_planned=so_far["planned"].extend,
+                progress=progress.note, advance=progress.advance, phase=progress.phase, on_planned=so_far["planned"].extend,
                 warn=lambda message: stderr(f"warning: {message}"),
             )
         except RunInterrupted:
             stderr(f"{stop.name}: stopped after the request in flight; the run is recorded as interrupted (`bot runs`); publish again to finish")
             return 128 + stop.signum
-    return _report(args, run, waiting, accepted)
+    parity = _parity(all_variants, chosen) if args.dry_run else []
+    return _report(args, run, waiting, accepted, parity)
 
 
-def _report(args, run, waiting, accepted) -> int:
+def _report(args, run, waiting, accepted, parity=()) -> int:
     """The publish's result on stdout: JSON, the plan (dry run) or the summary."""
-    from .render import plan_text, summary_text, waiting_json, waiting_text
+    from .render import color_enabled, parity_text, plan_text, summary_text, waiting_json, waiting_text
 
     for warning in run.warnings:
         stderr(f"warning: {warning}")
     results, stats = run.results, run.stats
     if args.json:
         payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in results], "waiting": waiting_json(waiting), "degraded": [d.to_dict() for d in accepted], "requests": stats}
+        if args.dry_run:
+            payload["parity"] = [f.to_dict() for f in parity]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif args.dry_run:
-        print(plan_text(results, color=sys.stdout.isatty(), waiting=waiting))
+        print(plan_text(results, color=color_enabled(sys.stdout), waiting=waiting))
         _print_accepted(accepted)
+        if parity:
+            print(parity_text(parity))
     else:
         if results:
             print(summary_text(results))
@@ -161,6 +166,14 @@ class StopOnSignal:
                 signal.signal(sig, handler)
 
 
+def _parity(all_variants, chosen):
+    """Where the two variants of each chosen week diverge in structure (advisory)."""
+    from ..editor.parity import week_parity
+
+    weeks = {v.group for v in chosen}
+    return week_parity([v for v in all_variants if v.group in weeks])
+
+
 # --------------------------------------------------------------------------- convert
 def cmd_convert(args) -> int:
     from ..convert import ConvertOptions, convert_markdown
@@ -177,7 +190,9 @@ def cmd_convert(args) -> int:
     result = convert_markdown(variant.body, ConvertOptions(line_offset=variant.body_line - 1, base_dir=variant.path.parent))
     properties = desired_properties(variant, mapping, settings.zone)
     if args.json:
-        print(json.dumps({"properties": properties, "icon": desired_icon(variant, mapping), "children": result.blocks, "report": [d.to_dict() for d in result.report]}, ensure_ascii=False, indent=2))
+        from ..convert.json_output import write_json
+
+        write_json({"properties": properties, "icon": desired_icon(variant, mapping), "children": result.blocks, "report": [d.to_dict() for d in result.report]})
         return ExitStatus.SUCCESS
     counts: dict[str, int] = {}
 

@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+import os
+from typing import IO, Iterable
 
 from ..publish import VariantResult
 
 SYMBOL = {"create": "+", "update": "~", "unchanged": "=", "drift": "!", "created": "+", "updated": "~", "skipped": "-"}
 COLORS = {"+": "\033[32m", "-": "\033[31m", "~": "\033[33m", "!": "\033[35m", "@": "\033[36m"}
 RESET = "\033[0m"
+
+
+def color_enabled(stream: IO) -> bool:
+    """Colours only for a terminal that wants them: NO_COLOR (any value, https://no-color.org)
+    and TERM=dumb turn them off; pipes and files never get escape codes."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def parity_text(findings) -> str:
+    """The dry run's bilingual parity section."""
+    if not findings:
+        return ""
+    lines = [f"Parity: {len(findings)} difference(s) between the language variants (advisory; `bot validate` lists them too):"]
+    lines += [f"    {finding}" for finding in findings]
+    return "\n".join(lines)
 
 
 def _color(line: str, enabled: bool) -> str:
@@ -53,6 +72,7 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=()) -> 
             else:
                 for text in p.drift.block_texts:
                     out.append(_color(f"    ! edited in Notion: {text[:100]}", color))
+            out.append(f"    keep Notion's version of the edited blocks instead: bot pull {p.slug} --edited")
             out.append("    the bot's changes (they replace those edits with --on-drift overwrite):")
         if p.action == "create":
             out.append(f"    + {len(p.children)} blocks, {len(p.properties)} properties")

@@ -13,8 +13,16 @@ from typing import Protocol
 from .normalize import children_of, normalize_rich_text
 from .richtext import BOLD, CODE, HIGHLIGHT, ITALIC, STRIKE, UNDERLINE, flags_of
 
-_ALWAYS_ESCAPE = re.compile(r"([\\`*_\[\]<>~$|&])")
-_AUTOLINK_BREAK = re.compile(r"(?i)(?<=[a-z0-9])(@)(?=[a-z0-9])|(?<=http)(:)(?=//)|(?<=https)(:)(?=//)|(?<=www)(\.)")
+# Escape only what Markdown would otherwise read as syntax, so pulled prose reads like written
+# prose (`>60%`, `Hit@10`, `~2.8x`, `a | b` stay as they are). Each rule names why it is needed.
+_ALWAYS_ESCAPE = re.compile(r"([\\`*\[\]$])")  # escapes, code, emphasis, links, math: always syntax
+_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # intraword `_` (snake_case) never emphasises
+_ANGLE = re.compile(r"<(?=[A-Za-z/!?]|$)")  # only `<tag`, `</`, `<!`, `<?` and autolinks open HTML
+_ENTITY = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]*;)")  # `&amp;`-like only
+_AUTOLINK_BREAK = re.compile(
+    r"(?<=[A-Za-z0-9._+-])(@)(?=[A-Za-z0-9_-]+\.[A-Za-z0-9])"  # a bare e-mail address (GFM autolink)
+    r"|(?i:(?<=http)(:)(?=//)|(?<=https)(:)(?=//)|(?<=www)(\.))"  # a bare URL
+)
 
 KIND_BY_EMOJI = {"\u2139\ufe0f": "NOTE", "\u2139": "NOTE", "\U0001f4a1": "TIP", "\u2757": "IMPORTANT",
                  "\u26a0\ufe0f": "WARNING", "\u26a0": "WARNING", "\U0001f6d1": "CAUTION"}
@@ -33,9 +41,17 @@ class MdRenderer(Protocol):
     def __call__(self, block: dict, /) -> str: ...
 
 
-def escape_text(s: str, ctx: str) -> str:
+def escape_text(s: str, ctx: str, tildes: bool = True) -> str:
+    """`tildes`: whether `~` can pair up in this block (strikethrough takes one or two tildes)."""
     s = _ALWAYS_ESCAPE.sub(r"\\\1", s)
-    s = _AUTOLINK_BREAK.sub(lambda m: "\\" + (m.group(1) or m.group(2) or m.group(3) or m.group(4)), s)
+    s = _UNDERSCORE.sub(r"\\_", s)
+    if tildes:
+        s = s.replace("~", "\\~")
+    s = _ANGLE.sub(r"\\<", s)
+    s = _ENTITY.sub(r"\\&", s)
+    if ctx == "table":
+        s = s.replace("|", "\\|")  # only a table cell ends at `|`
+    s = _AUTOLINK_BREAK.sub(lambda m: "\\" + next(g for g in m.groups() if g), s)
     return s
 
 
@@ -55,6 +71,7 @@ def _code_span(c: str, table: bool) -> str:
 def render_rich_text(items: list[dict], ctx: str = "block") -> str:
     """ctx: "block" (paragraph-like), "table" (cell), "line" (heading / summary: no newlines)."""
     items = normalize_rich_text(items)
+    tildes = _tildes_can_pair(items)
     out: list[str] = []
     stack: list[tuple] = []  # ("m", flag, opening, closing) or ("l", url)
 
@@ -91,13 +108,13 @@ def render_rich_text(items: list[dict], ctx: str = "block") -> str:
             close_to(keep)
         if t == "text":
             text = it["text"]["content"]
-            body = _code_span(text, ctx == "table") if flags & CODE else _escape_inline(text, ctx)
+            body = _code_span(text, ctx == "table") if flags & CODE else _escape_inline(text, ctx, tildes)
         elif t == "equation":
             body = f"${it['equation']['expression']}$"
             text = "x"
         else:
             text = (it.get(t) or {}).get("plain_text", "") if isinstance(it.get(t), dict) else ""
-            body = _escape_inline(it.get("plain_text", text), ctx)
+            body = _escape_inline(it.get("plain_text", text), ctx, tildes)
         if len(want) > len(stack):
             # whitespace must stay outside of opening emphasis markers
             lead = ""
@@ -121,8 +138,20 @@ def _url(u: str) -> str:
     return u
 
 
-def _escape_inline(text: str, ctx: str) -> str:
-    s = escape_text(text, ctx)
+def _tildes_can_pair(items: list[dict]) -> bool:
+    """A lone `~` (`~2.8x`) has nothing to pair with, so it needs no escape."""
+    count = 0
+    for it in items:
+        flags = flags_of(it["annotations"])
+        if flags & STRIKE:
+            return True
+        if it["type"] == "text" and not flags & CODE:
+            count += it["text"]["content"].count("~")
+    return count > 1
+
+
+def _escape_inline(text: str, ctx: str, tildes: bool = True) -> str:
+    s = escape_text(text, ctx, tildes)
     if ctx != "block":
         s = s.replace("\n", "<br>")
     return s
@@ -140,7 +169,7 @@ def _fix_lines(s: str, ctx: str) -> str:
         s = "<br>" * lead_nl + core + "<br>" * trail_nl
     else:
         s = _protect_edges(s)
-    return _line_start(s)
+    return s if ctx == "table" else _line_start(s)  # a cell never starts a line: `2.80%` stays
 
 
 def _protect_edges(line: str) -> str:
@@ -179,7 +208,7 @@ def _with_children(head: str, block: dict, indent: int) -> str:
     if not kids:
         return head
     inner = _indent(render_blocks(kids), indent)
-    if head in ("-", "1."):  # empty item: content must start on the next line
+    if head in ("-", "1.") or kids[0].get("type") in LIST_MARKER:  # a nested list needs no blank line
         return head + "\n" + inner
     return head + "\n\n" + inner
 
@@ -383,13 +412,24 @@ MD_RENDERERS: dict[str, MdRenderer] = {
 }
 
 
+# Items that continue one Markdown list when written on consecutive lines (to-dos are `- [ ]` items).
+LIST_MARKER = {"bulleted_list_item": "-", "to_do": "-", "numbered_list_item": "1."}
+
+
 def render_blocks(blocks: list[dict]) -> str:
-    parts = []
+    """Blocks separated by a blank line, except consecutive items of one list: lists stay tight."""
+    out: list[str] = []
+    previous = None
     for b in blocks:
         s = MD_RENDERERS.get(b.get("type"), md_unknown)(b)
-        if s:
-            parts.append(s)
-    return "\n\n".join(parts)
+        if not s:
+            continue
+        marker = LIST_MARKER.get(b.get("type"))
+        if out:
+            out.append("\n" if marker and marker == previous else "\n\n")
+        out.append(s)
+        previous = marker
+    return "".join(out)
 
 
 def blocks_to_markdown(blocks: list[dict]) -> str:

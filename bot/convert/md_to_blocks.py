@@ -40,6 +40,7 @@ from urllib.parse import unquote
 
 from .tree import Node as SyntaxTreeNode, build_tree
 
+from .blockstream import LazySiblings, iter_block_tokens
 from .html import apply_inline_html, render_html_run
 from .languages import map_language
 from .limits import MAX_EXPRESSION, MAX_ITEMS, MAX_TEXT, is_valid_link_url, utf16_len
@@ -122,21 +123,20 @@ class Ctx:
 
     def render_nodes(self, nodes: list[SyntaxTreeNode]) -> list[dict]:
         out: list[dict] = []
-        i, n = 0, len(nodes)
-        while i < n:
-            node = nodes[i]
-            if node.type == "html_block":
-                render_run = self.render_details if _DETAILS_OPEN.match(node.content) else self.render_html
-                blocks, i = render_run(nodes, i)
-                out.extend(blocks)
-                continue
-            fn = BLOCK_RENDERERS.get(node.type)
-            if fn is None:
-                out.extend(render_unknown(self, node))
-            else:
-                out.extend(fn(self, node))
-            i += 1
+        i = 0
+        while i < len(nodes):
+            blocks, i = self.render_at(nodes, i)
+            out.extend(blocks)
         return out
+
+    def render_at(self, nodes, i: int) -> tuple[list[dict], int]:
+        """Blocks of nodes[i] (with the siblings an HTML run consumes) and the next index."""
+        node = nodes[i]
+        if node.type == "html_block":
+            render_run = self.render_details if _DETAILS_OPEN.match(node.content) else self.render_html
+            return render_run(nodes, i)
+        fn = BLOCK_RENDERERS.get(node.type)
+        return (render_unknown(self, node) if fn is None else fn(self, node)), i + 1
 
     def text_blocks(self, btype: str, items: list[dict], line, extra: dict, children=None) -> list[dict]:
         chunks = chunk_items(items)
@@ -746,28 +746,59 @@ BLOCK_RENDERERS: dict[str, BlockRenderer] = {
 
 
 @contextmanager
-def gc_paused():
+def gc_paused(freeze_survivors: bool = False):
     """Pause the cyclic GC while building large acyclic structures.
 
     Parsing and conversion allocate millions of small dicts/lists/tokens and no
     reference cycles; generation-0 collections triggered by those allocations
     otherwise cost 25-35% of the run time. Reference counting still frees
     everything, and the previous GC state is restored afterwards.
+
+    Pausing alone only defers the cost for what survives (the result): the
+    next allocations after the pause trigger a collection that walks every
+    object made during it, and later ones walk them again as they are promoted
+    (`bot convert` on 1 MB spent ~40% of the conversion time there). With
+    freeze_survivors, the survivors go to the permanent generation (gc.freeze)
+    instead, and the previous freeze is undone (gc.unfreeze) when the next
+    pause starts, so nothing stays out of the collector's reach for longer
+    than until the next conversion.
     """
     was_enabled = gc.isenabled()
+    if freeze_survivors:
+        gc.unfreeze()
     gc.disable()
     try:
         yield
     finally:
+        if freeze_survivors:
+            gc.freeze()
         if was_enabled:
             gc.enable()
 
 
-def convert_markdown(text: str, options: ConvertOptions | None = None) -> Conversion:
-    """Convert a Markdown body (optionally preceded by YAML front matter) to blocks."""
+def convert_markdown(text: str, options: ConvertOptions | None = None, *, tokens: list | None = None) -> Conversion:
+    """Convert a Markdown body (optionally preceded by YAML front matter) to blocks.
+    `tokens`: the body already parsed by `get_parser()` (shared with validation: one parse).
+
+    Without `tokens`, the body is parsed and rendered one top-level block at a time (see
+    blockstream): a block's markdown-it tokens are freed once its Notion blocks are built,
+    which keeps memory near the output's size.
+    """
     ctx = Ctx(options or ConvertOptions())
-    with gc_paused():
-        tokens = ctx.md.parse(text)
-        blocks = ctx.render_nodes(build_tree(tokens))
-        del tokens
+    blocks: list[dict] = []
+    with gc_paused(freeze_survivors=True):
+        if tokens is not None:
+            nodes = build_tree(tokens)
+            del tokens
+        else:
+            nodes = (node for toks in iter_block_tokens(ctx.md, text) for node in build_tree(toks))
+        # HTML runs (<details>, <div> ...) consume the siblings their elements enclose:
+        # the siblings are read ahead only as far as the renderer asks.
+        siblings = LazySiblings(nodes)
+        del nodes
+        i = 0
+        while i < len(siblings):
+            rendered, i = ctx.render_at(siblings, i)
+            blocks.extend(rendered)
+            siblings.forget_before(i)
     return Conversion(blocks=blocks, report=ctx.report)

@@ -121,6 +121,8 @@ def split_text(s: str, limit: int = MAX_TEXT) -> list[str]:
     """
     if len(s) <= limit // 2 or utf16_len(s) <= limit:
         return [s]
+    if s.isascii():
+        return _split_ascii(s, limit)
     pieces: list[str] = []
     start = 0
     units = 0
@@ -149,6 +151,20 @@ def split_text(s: str, limit: int = MAX_TEXT) -> list[str]:
         pos = m.end()
     if pos > start:
         pieces.append(s[start:pos])
+    return pieces
+
+
+def _split_ascii(s: str, limit: int) -> list[str]:
+    """split_text for ASCII: every character is a cluster of one unit, except CR LF."""
+    pieces: list[str] = []
+    start, n = 0, len(s)
+    while n - start > limit:
+        cut = start + limit
+        if s[cut - 1] == "\r" and s[cut] == "\n" and cut - 1 > start:  # (limit 1: cut the pair)
+            cut -= 1
+        pieces.append(s[start:cut])
+        start = cut
+    pieces.append(s[start:])
     return pieces
 
 

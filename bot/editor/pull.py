@@ -41,6 +41,8 @@ class Pulled:
     text: str  # the whole content file
     notes: list[str]
     assets: dict[str, bytes] = field(default_factory=dict)  # path relative to the file -> bytes (uploaded images)
+    blocks: list[dict] = field(default_factory=list)  # the page's top-level blocks, without the language link
+    edited: set[str] = field(default_factory=set)  # ids of top-level blocks holding an edit by someone other than the bot
 
     @property
     def week(self) -> str:
@@ -249,7 +251,45 @@ def _pull_page(session, page: dict, *, lang: str | None, series: str | None) -> 
     assets = fetch_images(session.api, blocks)
     text, notes = page_to_source(page, blocks, session.mapping, session.settings.zone, lang=lang, series=series)
     front = yaml.safe_load(text.split("---\n", 2)[1])
-    return Pulled(front[session.mapping.key], front["lang"], page["id"], page.get("url"), text, notes, assets)
+    body_blocks = blocks[1:] if blocks and is_language_link(blocks[0]) else blocks
+    edited = {b["id"] for b in body_blocks if _edited_by_others(b, session.bot_user_id)}
+    return Pulled(front[session.mapping.key], front["lang"], page["id"], page.get("url"), text, notes, assets, body_blocks, edited)
+
+
+def _edited_by_others(block: dict, bot_user_id: str) -> bool:
+    """Whether a person (anyone but the bot) last edited this block or one inside it."""
+    who = (block.get("last_edited_by") or {}).get("id")
+    if who and who != bot_user_id:
+        return True
+    children = (block.get(block.get("type", "")) or {}).get("children") or []
+    return any(_edited_by_others(child, bot_user_id) for child in children)
+
+
+def edited_only_text(path: Path, item: Pulled) -> str:
+    """The file at `path` with Notion's version of exactly the blocks people edited in Notion;
+    every other line (the front matter too) stays as it is."""
+    from .merge import keep_file_lines
+
+    old = path.read_text(encoding="utf-8")
+    if not item.edited:
+        return old
+    return keep_file_lines(old, item.text, item.blocks, take=lambda stretch: any(b.get("id") in item.edited for b in stretch))
+
+
+def text_for(path: Path | None, item: Pulled, *, edited_only: bool = False) -> str:
+    """What to write at `path`: the pulled text, written into the file that is there so that
+    only the lines that differ change (its escaping, list and table formatting stay)."""
+    from .merge import keep_file_lines
+
+    if edited_only and path is not None:
+        return edited_only_text(path, item)
+    if path is None or not path.is_file():
+        return item.text
+    try:
+        old = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return item.text
+    return keep_file_lines(old, item.text, item.blocks)
 
 
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{16}-(?P<name>.+)$")  # how the publisher names its uploads

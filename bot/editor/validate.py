@@ -64,23 +64,24 @@ class ValidationResult:
 
 
 # --------------------------------------------------------------------------- entry points
-def validate(settings, paths: list[Path] | None = None, *, strict: bool = False, allow: frozenset[str] = frozenset()) -> ValidationResult:
+def validate(settings, paths: list[Path] | None = None, *, strict: bool = False, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None, parity: bool = True) -> ValidationResult:
     """Validate `paths` (files or directories; default: all content) against all content.
 
     Cross-file rules (slug uniqueness, language variants, relative links) always look at every
-    content file, so a single file is checked in context. Reads files only.
+    content file, so a single file is checked in context. Reads files only. `known`: variants
+    already read (by a publish), used as they are instead of reading and parsing them again.
     """
-    return _Validator(settings, strict, frozenset(allow)).run(paths)
+    return _Validator(settings, strict, frozenset(allow), known, parity).run(paths)
 
 
-def preflight(settings, variants: list[Variant], *, strict: bool = False, allow: frozenset[str] = frozenset()) -> list[Diagnostic]:
+def preflight(settings, variants: list[Variant], *, strict: bool = False, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None) -> list[Diagnostic]:
     """Raise ContentError when the content about to be published has validation errors.
 
     The same rules, at the same levels (bot.rules), as `bot validate` for exactly the
     files being published, so nothing is written when they fail. Returns the warnings the
     converter's own report does not list (the publisher shows those as `degraded:`).
     """
-    result = validate(settings, [v.path for v in variants], strict=strict, allow=allow)
+    result = validate(settings, [v.path for v in variants], strict=strict, allow=allow, known=known if known is not None else variants, parity=False)  # parity is advisory: not worth the time here
     if result.errors:
         raise ContentError([d.to_problem() for d in result.errors])
     return [d for d in result.warnings if d.rule not in REPORTED_BY_CONVERTER]
@@ -110,10 +111,12 @@ def week_paths(content_dir: Path, spec: str) -> list[Path]:
 
 # --------------------------------------------------------------------------- the validator
 class _Validator:
-    def __init__(self, settings, strict: bool, allow: frozenset[str] = frozenset()):
+    def __init__(self, settings, strict: bool, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None, parity: bool = True):
         self.settings = settings
         self.strict = strict
         self.allow = allow
+        self.known = {v.path.resolve(): v for v in known or []}
+        self.parity = parity
         self.out: list[Diagnostic] = []
         self._lines: dict[Path, list[str]] = {}
         self._headings: dict[Path, set[str] | None] = {}
@@ -150,7 +153,7 @@ class _Validator:
         self.unreadable: set[Path] = set()
         for path in sorted({p.resolve(): p for p in list(all_files) + list(selected)}.values(), key=str):
             try:
-                variants.append(read_variant(path))
+                variants.append(self.known.get(path.resolve()) or read_variant(path))
             except ContentError as exc:
                 self.unreadable.add(path.resolve())
                 if path.resolve() in selected_set:
@@ -159,6 +162,8 @@ class _Validator:
         chosen = [v for v in variants if v.path.resolve() in selected_set]
         self.check_slugs(variants, selected_set)
         self.check_variants(variants, selected_set)
+        if self.parity:
+            self.check_parity(variants, selected_set)
         for variant in chosen:
             self.check_week(variant)
             self.check_body(variant)
@@ -277,6 +282,15 @@ class _Validator:
             line, col = self.field_position(variant, "title")
             self.report(variant.path, line, col, f"title names {other} but the file is {week}: update the title", field="title", rule="week-title")
 
+    def check_parity(self, variants: list[Variant], selected: set[Path]) -> None:
+        """Warnings where the two variants of a selected week diverge in structure (bot/editor/parity.py).
+        Advisory: a translation may differ on purpose, so --strict does not make them errors."""
+        from .parity import week_parity
+
+        weeks = {v.group for v in variants if v.path.resolve() in selected}
+        for finding in week_parity([v for v in variants if v.group in weeks]):
+            self.out.append(Diagnostic(os.fspath(finding.path), finding.line, 1, "warning", f"parity: {finding.message}", None, "parity"))
+
     # -- body ---------------------------------------------------------------------
     def check_body(self, variant: Variant) -> None:
         path = variant.path
@@ -284,7 +298,7 @@ class _Validator:
         offset = variant.body_line - 1
         link_errors = self.check_links(variant)
         options = ConvertOptions(line_offset=offset, resolve_link=lambda href: _PLACEHOLDER, base_dir=path.parent)
-        conversion = convert_markdown(variant.body, options)
+        conversion = convert_markdown(variant.body, options, tokens=variant.tokens())
         for d in conversion.report:
             text = line_text(lines, d.line or 0)
             if d.construct == "code_language":
@@ -305,7 +319,7 @@ class _Validator:
         errors: set[tuple[int, str]] = set()
         lines = self.lines_of(variant.path)
         offset = variant.body_line - 1
-        for line, kind, href in _references(variant.body):
+        for line, kind, href in _references(variant.tokens()):
             line += offset
             target = unquote(href)  # markdown-it percent-encodes hrefs; show and find what the author wrote
             text = line_text(lines, line)
@@ -385,8 +399,9 @@ def heading_anchors(text: str) -> set[str]:
     return anchors
 
 
-def _references(body: str) -> list[tuple[int, str, str]]:
-    """(1-based line within `body`, "link" | "image", href) for every link and image."""
+def _references(tokens: list) -> list[tuple[int, str, str]]:
+    """(1-based line within the body, "link" | "image", href) for every link and image of the
+    body's token stream."""
     out: list[tuple[int, str, str]] = []
 
     def walk(tokens, line):
@@ -405,7 +420,7 @@ def _references(body: str) -> list[tuple[int, str, str]]:
             elif tok.children:
                 walk(tok.children, line)
 
-    walk(get_parser().parse(body), 1)
+    walk(tokens, 1)
     return out
 
 

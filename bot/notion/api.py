@@ -13,7 +13,7 @@ import json
 import logging
 import mimetypes
 import random
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -67,35 +67,46 @@ class RequestStats:
 
 
 class Pacer:
-    """Token bucket: at most `rate` requests per second on average, bursts of `burst`.
+    """Notion's per-connection budget as a sliding window: at most `requests` sends in any
+    `window_s` seconds ("can be spent at any pace within the window").
 
-    Keeping the steady-state rate under Notion's limit means long runs (backfills) never
-    see a 429 at all, instead of hitting the limit and backing off.
+    The budget can be spent in a burst, so a publish of fewer requests than the budget never
+    waits; a longer one waits only when the window is full, and then exactly until the oldest
+    send leaves it — never sending a request the window would refuse. The margin (2% fewer
+    requests, a 2% longer window, at most 1 s) absorbs the latency between our clock and the
+    server's, which counts a request when it arrives.
     """
 
-    def __init__(self, rate: float, burst: int = 3, clock: Clock = SYSTEM_CLOCK):
-        self.rate = rate
-        self.burst = burst
+    def __init__(self, requests: int = 180, window_s: float = 60.0, clock: Clock = SYSTEM_CLOCK):
+        if requests < 1 or window_s <= 0:
+            raise ValueError("a rate budget needs at least 1 request and a positive window")
+        self.capacity = max(1, requests - max(1, round(requests * 0.02))) if requests > 1 else 1
+        self.window_s = window_s + min(1.0, window_s * 0.02)
         self.clock = clock
-        self._tokens = float(burst)
-        self._last = clock.monotonic()
+        self._sent: deque[float] = deque()
+
+    @classmethod
+    def per_second(cls, rate: float, clock: Clock = SYSTEM_CLOCK) -> "Pacer":
+        """An average rate (requests per second) as a one-minute budget."""
+        return cls(max(1, round(rate * 60)), 60.0, clock)
 
     def acquire(self) -> None:
+        now = self._expire()
+        if len(self._sent) >= self.capacity:
+            self.clock.sleep(self._sent[0] + self.window_s - now)
+            now = self._expire()
+        self._sent.append(now)
+
+    def _expire(self) -> float:
         now = self.clock.monotonic()
-        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-        self._last = now
-        if self._tokens < 1:
-            wait = (1 - self._tokens) / self.rate
-            self.clock.sleep(wait)
-            self._last = self.clock.monotonic()
-            self._tokens = 1.0
-        self._tokens -= 1
+        while self._sent and self._sent[0] <= now - self.window_s:
+            self._sent.popleft()
+        return now
 
     def pause(self, seconds: float) -> None:
-        """After a 429, wait and restart from an empty bucket."""
+        """After a 429 (Retry-After): the server's count is higher than ours (other
+        processes, the per-workspace limit), so wait as told before sending again."""
         self.clock.sleep(seconds)
-        self._last = self.clock.monotonic()
-        self._tokens = 0.0
 
 
 @dataclass
@@ -136,7 +147,8 @@ class NotionAPI:
         base_url: str,
         notion_version: str = "2025-09-03",
         transport: httpx.BaseTransport | None = None,
-        rate: float = 2.5,
+        rate: float | None = None,
+        budget: tuple[int, float] = (180, 60.0),
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,
         clock: Clock = SYSTEM_CLOCK,
@@ -156,7 +168,9 @@ class NotionAPI:
         )
         self.notion_version = notion_version
         self.stats = RequestStats()
-        self.pacer = Pacer(rate, clock=clock)
+        # `budget` is (requests, window seconds), e.g. Notion's (180, 60); `rate` (requests per
+        # second) is the older shorthand, kept for callers that only want "fast enough".
+        self.pacer = Pacer.per_second(rate, clock) if rate is not None else Pacer(*budget, clock=clock)
         self.retry = retry or RetryPolicy()
         self.clock = clock
         self._rng = random.Random(seed)
@@ -245,6 +259,9 @@ class NotionAPI:
     # ------------------------------------------------------------- reads
     def me(self) -> dict:
         return self.request("GET", "users/me")
+
+    def retrieve_user(self, user_id: str) -> dict:
+        return self.request("GET", f"users/{user_id}")
 
     def retrieve_database(self, database_id: str) -> dict:
         return self.request("GET", f"databases/{database_id}")

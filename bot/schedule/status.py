@@ -82,6 +82,27 @@ def collect_status(
                 }
             rows.append(row)
     out["variants"] = rows
+    out["translations"] = translation_lag(rows)
+    return out
+
+
+def translation_lag(rows: list[dict]) -> list[dict]:
+    """Weeks where one variant's source changed since it was last published and the other's
+    did not (the ledger keeps each published file's sha256): the translation may lag behind."""
+    weeks: dict[str, dict[str, dict]] = {}
+    for row in rows:
+        weeks.setdefault(row["slug"].replace(f"-{row['lang']}-", "-", 1), {})[row["lang"]] = row
+    out = []
+    for by_lang in weeks.values():
+        if len(by_lang) < 2 or not all(r["last_published"] for r in by_lang.values()):
+            continue
+        changed = [lang for lang, r in by_lang.items() if r["last_published"]["source_changed_since"]]
+        if len(changed) != 1:
+            continue
+        behind = next(lang for lang in by_lang if lang != changed[0])
+        ahead, lagging = by_lang[changed[0]], by_lang[behind]
+        out.append({"week": ahead["week"], "changed": changed[0], "changed_path": ahead["path"], "changed_since_run": ahead["last_published"]["run_id"],
+                    "unchanged": behind, "unchanged_path": lagging["path"], "unchanged_since_run": lagging["last_published"]["run_id"]})
     return out
 
 
@@ -203,6 +224,9 @@ def status_text(data: dict) -> str:
     lines.extend(aligned(rows))
     if any(v["last_published"] and v["last_published"]["source_changed_since"] for v in data["variants"]):
         lines.append("* the source file changed since it was last published")
+    for lag in data.get("translations", []):
+        lines.append(f"! {lag['week']}: {lag['changed']} changed since it was last published (run #{lag['changed_since_run']}), "
+                     f"{lag['unchanged']} did not (published in run #{lag['unchanged_since_run']}): does {lag['unchanged_path']} need the same change?")
     lines.append("")
     lines.append("Last runs:")
     if not data["runs"]:

@@ -30,12 +30,12 @@ def test_progress_draws_on_a_terminal_only():
     assert progress.completed == 3
     assert "W21: create" in tty.getvalue()
 
-    pipe = io.StringIO()  # not a terminal: CI logs, `2> file`
+    pipe = io.StringIO()  # not a terminal: CI logs, `2> file` — one plain line per item, no bar
     with Progress(total=3, stream=pipe) as progress:
         assert not progress.enabled
         progress.note("hidden")
         progress.advance("W22")
-    assert pipe.getvalue() == "" and progress.completed == 1
+    assert pipe.getvalue() == "working 1/3 W22\n" and progress.completed == 1
 
     quiet = Terminal()
     with Progress(total=3, quiet=True, stream=quiet) as progress:

@@ -62,7 +62,7 @@ def empty_file(c):
 def huge_file(c):
     text = (c / EN).read_text(encoding="utf-8")
     (c / EN).write_text(text + ("x" * 1023 + "\n") * (20 * 1024), encoding="utf-8")
-    return EN, 1, 1, r"file is 2\d,\d{3},\d{3} bytes; at most 5,242,880 are accepted"
+    return EN, 1, 1, r"file is 2\d,\d{3},\d{3} bytes; at most 20,971,520 are accepted"
 
 
 def duplicate_slug(c):
@@ -166,8 +166,9 @@ def test_valid_links_anchors_images_and_languages_pass(cli, content):
     ]))
     code, out, err = cli("validate", "content/rec-weekly/2026-W22")
     assert code == 0, out + err
-    # The in-page anchor exists, but Notion cannot link it: a warning, not an error.
-    assert out.splitlines() == [
+    # The in-page anchor exists, but Notion cannot link it: a warning, not an error. (Only en.md
+    # gained an image and code: the parity warnings about zh.md are tested in test_parity.py.)
+    assert [line for line in out.splitlines() if ": parity: " not in line] == [
         f"content/rec-weekly/2026-W22/en.md:{BODY_END + 2}:17: warning: link: in-page anchor '#weekly-overview' cannot be linked in Notion: kept as plain text"
     ]
 

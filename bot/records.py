@@ -1,0 +1,93 @@
+"""Per-page records of what the bot last wrote, so unchanged pages are not read again.
+
+After every publish that leaves a page as the bot wants it, `BOT_STATE_DIR/published/<slug>.json`
+holds: the page id, a fingerprint of the desired block tree and of the desired properties, and
+the page's `last_edited_time` / `last_edited_by` as Notion reported them after the bot's last
+write (from the write responses, or from the query when the bot read the tree and wrote nothing).
+
+The skip rule (README → "How publishing works"): a page's block tree is read only when
+
+* there is no record (fresh machine, deleted state dir, another page id), or
+* the local content of the tree changed (its fingerprint differs from the record), or
+* Notion's `last_edited_time` or `last_edited_by` of the page differ from the record.
+
+Otherwise the tree is what the bot last wrote, and reading it would show nothing new: Notion
+updates a page's `last_edited_*` when one of its blocks changes. The residual risk: Notion reports
+`last_edited_time` to the minute, so another write in the same minute as the bot's last write,
+attributed to the same user as that write (another machine publishing with the same token), is
+not seen until the page or the content changes again.
+
+A record is removed before the bot writes a page and written again only once every write to it
+succeeded, so a run that dies half way leaves no record that could hide its partial writes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from .state import state_dir
+
+log = logging.getLogger("bot")
+
+
+class PageRecord(BaseModel):
+    page_id: str
+    blocks_sha: str
+    properties_sha: str
+    last_edited_time: str
+    last_edited_by: str
+
+    def tree_unchanged(self, page: dict, blocks_sha: str) -> bool:
+        """True when the page's tree cannot differ from what the bot last wrote."""
+        return (
+            self.page_id == page.get("id")
+            and self.blocks_sha == blocks_sha
+            and self.last_edited_time == page.get("last_edited_time")
+            and self.last_edited_by == (page.get("last_edited_by") or {}).get("id")
+        )
+
+
+def stamp_of(obj: dict) -> tuple[str, str] | None:
+    """(last_edited_time, last_edited_by id) of a page or block object, when it has both."""
+    time, who = obj.get("last_edited_time"), (obj.get("last_edited_by") or {}).get("id")
+    return (time, who) if time and who else None
+
+
+class PageRecords:
+    """The records of one state directory. A record that cannot be read counts as absent; one
+    that cannot be written only costs a tree read next time (a read-only state dir must not
+    fail a publish)."""
+
+    def __init__(self, root: Path | str):
+        self.state = state_dir(root)
+
+    def get(self, slug: str) -> PageRecord | None:
+        path = self.state.page_record(slug)
+        try:
+            return PageRecord.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, ValidationError) as exc:
+            log.debug("ignoring unreadable page record %s: %s", path, exc)
+            return None
+
+    def put(self, slug: str, record: PageRecord) -> None:
+        path = self.state.page_record(slug)
+        tmp = path.with_suffix(".json.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(record.model_dump_json(), encoding="utf-8")
+            os.replace(tmp, path)  # atomic: a reader sees the old record or the new one
+        except OSError as exc:
+            log.warning("cannot save %s: %s", path, exc)
+
+    def forget(self, slug: str) -> None:
+        try:
+            self.state.page_record(slug).unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("cannot remove %s: %s", self.state.page_record(slug), exc)

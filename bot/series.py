@@ -1,0 +1,56 @@
+"""Every page of the series being published, read with one paginated query and indexed by slug.
+
+One data-source query per publish (100 pages per request) instead of one query per variant:
+the filter is the series' slug prefix (`rec-weekly-`), so the index holds every page of the
+series — the variants being published, their language siblings and the weeks they link to.
+Trashed pages are left out, as Notion's query leaves them out. Duplicate pages (several pages
+with one slug) are found in the same results: `pages_for(slug)` lists them all.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from .notion import NotionAPI
+
+
+def slug_filter(prop: str, prop_type: str, prefixes: Iterable[str]) -> dict:
+    """The query filter: the slug starts with one of the series prefixes."""
+    conditions = [{"property": prop, prop_type: {"starts_with": prefix}} for prefix in sorted(set(prefixes))]
+    return conditions[0] if len(conditions) == 1 else {"or": conditions}
+
+
+def slug_of(page: dict, prop: str) -> str:
+    """The plain text of the page's slug property (rich_text or title)."""
+    value = (page.get("properties") or {}).get(prop) or {}
+    items = value.get(value.get("type") or "rich_text") or []
+    return "".join(item.get("plain_text") or (item.get("text") or {}).get("content", "") for item in items)
+
+
+class SeriesIndex:
+    """The live pages of some series in one data source, by slug."""
+
+    def __init__(self, prefixes: Iterable[str], pages: Iterable[dict], prop: str):
+        self.prefixes = tuple(sorted(set(prefixes)))
+        self._by_slug: dict[str, list[dict]] = {}
+        for page in pages:
+            if page.get("in_trash") or page.get("archived"):
+                continue
+            self._by_slug.setdefault(slug_of(page, prop), []).append(page)
+
+    @classmethod
+    def load(cls, api: NotionAPI, data_source_id: str, prop: str, prop_type: str, series: Iterable[str]) -> "SeriesIndex":
+        prefixes = [f"{name}-" for name in series]
+        pages = api.query(data_source_id, {"filter": slug_filter(prop, prop_type, prefixes)})
+        return cls(prefixes, pages, prop)
+
+    def covers(self, slug: str) -> bool:
+        """Whether the index answers for `slug` (it belongs to one of the indexed series)."""
+        return slug.startswith(self.prefixes)
+
+    def pages_for(self, slug: str) -> list[dict]:
+        """Every live page with exactly this slug: none, one, or duplicates."""
+        return list(self._by_slug.get(slug, []))
+
+    def slugs(self) -> list[str]:
+        return sorted(self._by_slug)

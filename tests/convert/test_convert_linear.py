@@ -1,0 +1,207 @@
+"""Per-block conversion, the linear-time inline parser and the source size cap.
+
+Speed and memory are measured in benchmarks/bench_convert.py; these tests pin what the
+optimisations must not change: the output.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.convert import ConvertOptions, check_limits, convert_markdown, plain_text
+from bot.convert.json_output import write_json
+from bot.convert.md_to_blocks import Ctx
+from bot.convert.parser import INLINE_MAX_NESTING, get_parser, make_parser
+from bot.convert.tree import build_tree
+from bot.errors import ContentError
+from bot.source import MAX_FILE_BYTES, read_variant
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = settings(derandomize=True, max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def whole_document(text: str):
+    """The reference: markdown-it's one-pass parse of the whole document, rendered at once."""
+    ctx = Ctx(ConvertOptions())
+    blocks = ctx.render_nodes(build_tree(get_parser().parse(text)))
+    return blocks, [d.to_dict() for d in ctx.report]
+
+
+def per_block(text: str):
+    conv = convert_markdown(text)
+    return conv.blocks, [d.to_dict() for d in conv.report]
+
+
+def content_bodies() -> list[str]:
+    return [f.read_text(encoding="utf-8") for f in sorted((ROOT / "content").rglob("*.md"))]
+
+
+# Top-level blocks whose meaning is document-wide: footnotes (numbered by first reference,
+# definitions anywhere, some unused, one inside a quote), reference definitions, <details>
+# toggles spanning several top-level blocks (nested, unclosed, closed in one block).
+PIECES = [
+    "Text with a note[^1] and *emphasis*.", "[^1]: The note, which cites[^2].",
+    "[^2]: Second note\n\n    with a second paragraph.", "[^unused]: Never referenced.",
+    "- item citing [^2]\n- [a reference link][ref]", "[ref]: https://example.com/ref",
+    "> quoted[^3]\n>\n> [^3]: defined inside the quote", "Later use of [^3] and [^1].",
+    "<details><summary>Open</summary>", "</details>", "<details>\n\nbody right away",
+    "<details><summary>One block</summary>inside</details>after", "text</details>",
+    "# Heading [^1]", "```python\nx = 1\n```", "| a | b |\n|---|---|\n| [^2] | [ref] |",
+    "<!-- comment -->", "<div>raw</div>", '<div align="center">', "</div>", "<p>para <b>bold", "$$\nE = mc^2\n$$", "1. one\n2. two [^1]", "---",
+]
+documents = st.lists(st.sampled_from(PIECES), min_size=1, max_size=16).map("\n\n".join)
+
+
+@pytest.mark.parametrize("body", content_bodies(), ids=lambda b: b[:30])
+def test_per_block_conversion_matches_whole_document_on_seed_content(body):
+    assert per_block(body) == whole_document(body)
+
+
+@SETTINGS
+@given(documents)
+def test_per_block_conversion_matches_whole_document(text):
+    assert per_block(text) == whole_document(text)
+
+
+def test_footnotes_are_numbered_by_first_reference_across_blocks():
+    text = "First[^b].\n\n[^a]: A.\n\nThen[^a] and [^b] again.\n\n[^b]: B.\n\n[^c]: unused.\n"
+    blocks = convert_markdown(text).blocks
+    assert plain_text(blocks) == ["First[1].", "Then[2] and [1] again.", "Footnotes", "B.", "A."]
+
+
+def test_a_toggle_spanning_top_level_blocks_keeps_its_children():
+    text = "<details><summary>More</summary>\n\nOne.\n\n- two\n\n</details>\n\nAfter."
+    blocks = convert_markdown(text).blocks
+    assert [b["type"] for b in blocks] == ["toggle", "paragraph"]
+    assert [b["type"] for b in blocks[0]["toggle"]["children"]] == ["paragraph", "bulleted_list_item"]
+
+
+# -- the inline parser patch ---------------------------------------------------------------
+
+MARKDOWN_CHARS = list("ab c w.:@/\n*_~`$[]()!<>&#^-|\\'\"") + [
+    "http://", "https://x.io/p", "www.e.com", "mailto:a@b.co", "x@y.org", "<br>", "<!--", "-->",
+    "[^1]", "\n\n[^1]: n\n\n", "\n\n[r]: https://e.com\n\n", "![i](x.png)", "$$", "注意", "：", "**",
+    "<details>", "\n- ", "\n> ", "\n1. ", "\n| a | b |\n|---|---|\n", "&amp;", "\\[",
+]
+markdown_soup = st.lists(st.sampled_from(MARKDOWN_CHARS), max_size=80).map("".join)
+
+
+def token_dump(tokens) -> list:
+    return [(t.type, t.tag, t.nesting, t.content, t.markup, t.info, t.attrs, t.meta, t.map,
+             token_dump(t.children) if t.children else None) for t in tokens]
+
+
+@SETTINGS
+@given(markdown_soup)
+def test_linear_inline_parser_gives_markdown_it_tokens(text):
+    reference = make_parser(linear_inline=False)
+    assert token_dump(get_parser().parse(text)) == token_dump(reference.parse(text))
+
+
+def test_link_labels_nest_up_to_the_inline_limit():
+    depth = INLINE_MAX_NESTING - 2
+    text = "[" * depth + "x" + "]" * depth + "(https://example.com/deep)"
+    items = convert_markdown(text).blocks[0]["paragraph"]["rich_text"]
+    assert any((i["text"]["link"] or {}).get("url") == "https://example.com/deep" for i in items)
+
+
+# cmark-gfm's test/pathological_tests.py inputs (at 1/100 of their size: these tests pin the
+# output; benchmarks/bench_convert.py times the full-size ones) and the text each must keep.
+N = 650
+PATHOLOGICAL_TEXT = {
+    "nested strong emph": (("*a **a " * N) + "b" + (" a** a*" * N), ("a a " * N) + "b" + (" a a" * N)),
+    "many emph closers with no openers": ("a_ " * N, ("a_ " * N).strip()),
+    "many emph openers with no closers": ("_a " * N, ("_a " * N).strip()),
+    "many link closers with no openers": ("a]" * N, "a]" * N),
+    "many link openers with no closers": ("[a" * N, "[a" * N),
+    "mismatched openers and closers": ("*a_ " * N, ("*a_ " * N).strip()),
+    "openers and closers multiple of 3": ("a**b" + "c* " * N, ("a**b" + "c* " * N).strip()),
+    "link openers and emph closers": ("[ a_" * N, "[ a_" * N),
+    "pattern [ (]( repeated": ("[ (](" * N, "[ (](" * N),
+    "pattern ![[]() repeated": ("![[]()" * N, "![" * N),  # `[]()`: an empty link to "" (reported)
+    "hard link/emph case": ("**x [a*b**c*](d)", "**x ab**c"),
+    "nested brackets": ("[" * N + "a" + "]" * N, "[" * N + "a" + "]" * N),
+    "U+0000 in input": ("abc\u0000de\u0000", "abc\ufffdde\ufffd"),
+    "backticks": ("".join("e" + "`" * x for x in range(1, 60)), "".join("e" + "`" * x for x in range(1, 60))),
+    "unclosed links A": ("[a](<b" * N, "[a](<b" * N),
+    "unclosed links B": ("[a](b" * N, "[a](b" * N),
+    "unclosed <!--": ("</" + "<!--" * N, "</" + "<!--" * N),
+    "400 KB of [ (scaled)": ("[" * 4000, "[" * 4000),
+}
+
+
+@pytest.mark.parametrize("name", list(PATHOLOGICAL_TEXT))
+def test_pathological_inputs_convert_and_keep_their_text(name):
+    source, visible = PATHOLOGICAL_TEXT[name]
+    conv = convert_markdown(source)
+    assert "".join(plain_text(conv.blocks)) == visible
+    assert check_limits(conv.blocks) == []
+
+
+@pytest.mark.parametrize("source", [
+    "> " * 500 + "a",  # nesting beyond the block limit: cut off there, as markdown-it does
+    "".join("  " * x + "* a\n" for x in range(300)),
+    "aaa\rbbb\n-\v\n" * 200,
+    "".join(f"[x{i}]: /url\n\n[x0]\n\n" for i in range(1, 500)),
+])
+def test_pathological_block_inputs_convert_within_limits(source):
+    assert check_limits(convert_markdown(source).blocks) == []
+
+
+# -- size cap and JSON output ------------------------------------------------------------------
+
+
+def _content_file(tmp_path: Path, size: int) -> Path:
+    head = (ROOT / "content/rec-weekly/2026-W22/en.md").read_text(encoding="utf-8")
+    head = head[: head.index("\n---\n", 4) + 5]
+    path = tmp_path / "en.md"
+    filler = size - len(head.encode()) - 1
+    path.write_text(head + ("x" * 1023 + "\n") * (filler // 1024) + "x" * (filler % 1024) + "\n", encoding="utf-8")
+    assert path.stat().st_size == size
+    return path
+
+
+def test_size_cap_is_20_mib(tmp_path):
+    assert MAX_FILE_BYTES == 20 * 1024 * 1024
+    assert read_variant(_content_file(tmp_path, MAX_FILE_BYTES)).body.startswith("xxx")
+    with pytest.raises(ContentError, match="at most 20,971,520 are accepted"):
+        read_variant(_content_file(tmp_path, MAX_FILE_BYTES + 1))
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_json_is_compact_when_piped_and_indented_on_a_terminal():
+    payload = {"children": [{"type": "paragraph", "paragraph": {"rich_text": ["中文"]}}], "report": []}
+    piped, terminal = io.StringIO(), _Terminal()
+    write_json(payload, piped)
+    write_json(payload, terminal)
+    assert piped.getvalue().count("\n") == 1 and "中文" in piped.getvalue()
+    assert terminal.getvalue().startswith('{\n  "children"')
+    assert json.loads(piped.getvalue()) == json.loads(terminal.getvalue()) == payload
+
+
+def test_convert_json_through_the_cli_is_one_compact_document(cli, env):
+    code, out, _ = cli("convert", str(env / "content/rec-weekly/2026-W22/en.md"), "--json")
+    assert code == 0 and out.count("\n") == 1
+    assert json.loads(out)["children"]
+
+
+def test_ascii_split_keeps_crlf_together_and_long_runs_merge_in_one_item():
+    from bot.convert.richtext import split_text
+
+    assert split_text("a" * 1999 + "\r\nb") == ["a" * 1999, "\r\nb"]
+    assert split_text("a\r\nb", 1) == ["a", "\r", "\n", "b"]
+    lines = "\n".join(f"line {i}" for i in range(3000))  # one paragraph, 5999 segments
+    items = convert_markdown(lines).blocks[0]["paragraph"]["rich_text"]
+    assert "".join(i["text"]["content"] for i in items) == lines.replace("\n", " ")
+    assert all(len(i["text"]["content"]) == 2000 for i in items[:-1])

@@ -1,0 +1,112 @@
+"""Bilingual parity: `bot validate` and the dry run report where the two variants of a week diverge."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+OVERVIEW = {"en": "## Weekly Overview\n", "zh": "## 本周概览\n"}
+GENERATIVE = {"en": "### Generative Recommendation and Ranking\n", "zh": "### 生成式推荐与排序\n"}
+
+
+def insert_after(path, anchor: str, text: str) -> None:
+    body = path.read_text(encoding="utf-8")
+    assert anchor in body, anchor
+    path.write_text(body.replace(anchor, anchor + "\n" + text + "\n", 1), encoding="utf-8")
+
+
+def replace(path, old: str, new: str) -> None:
+    body = path.read_text(encoding="utf-8")
+    assert old in body, old
+    path.write_text(body.replace(old, new, 1), encoding="utf-8")
+
+
+def parity_lines(out: str) -> list[str]:
+    return [line for line in out.splitlines() if ": parity: " in line]
+
+
+@pytest.mark.parametrize("week", ["W14", "W22"])
+def test_seed_weeks_have_parity(cli, week):
+    code, out, err = cli("validate", f"content/rec-weekly/2026-{week}")
+    assert code == 0, out + err
+    assert parity_lines(out) == []
+
+
+def _drop_first_item(folder):
+    text = (folder / "zh.md").read_text(encoding="utf-8")
+    item = re.search(r"^- \*\*Rec-Distill\*\*.*\n", text, re.M).group(0)
+    (folder / "zh.md").write_text(text.replace(item, "", 1), encoding="utf-8")
+
+
+# (name, how to diverge W22, what the warning on zh.md says — a regex)
+CASES = [
+    ("heading level", lambda f: replace(f / "zh.md", "### 生成式推荐与排序\n", "## 生成式推荐与排序\n"),
+     r"zh\.md:100:1: warning: parity: headings differ: zh has 10, en has 10; zh\.md:100 has h2 '生成式推荐与排序' where en\.md:100 has h3 'Generative Recommendation and Ranking'"),
+    ("heading missing", lambda f: replace(f / "zh.md", "### 其他\n", ""),
+     r"zh\.md:\d+:1: warning: parity: headings differ: zh has 9, en has 10; .* where en\.md:116 has h3 'Other'"),
+    ("list items", _drop_first_item,
+     r"zh\.md:9[45]:1: warning: parity: section '知识蒸馏与模型压缩' has 3 list items; en\.md:95 'Knowledge Distillation and Model Compression' has 4; missing in zh: Rec-Distill"),
+    ("table shape", lambda f: (insert_after(f / "en.md", OVERVIEW["en"], "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n"),
+                               insert_after(f / "zh.md", OVERVIEW["zh"], "| 甲 | 乙 |\n|---|---|\n| 1 | 2 |\n")),
+     r"zh\.md:20:1: warning: parity: section '本周概览' has tables \[2×2\]; en\.md:20 'Weekly Overview' has \[3×2\]"),
+    ("code block", lambda f: insert_after(f / "en.md", OVERVIEW["en"], "```python\nprint(1)\n```\n"),
+     r"zh\.md:18:1: warning: parity: section '本周概览' has 0 code blocks; en\.md:20 'Weekly Overview' has 1"),
+    ("image", lambda f: insert_after(f / "zh.md", OVERVIEW["zh"], "![架构](https://example.com/arch.png)\n"),
+     r"zh\.md:20:1: warning: parity: section '本周概览' has 1 images; en\.md:18 'Weekly Overview' has 0"),
+    ("equation", lambda f: insert_after(f / "en.md", OVERVIEW["en"], "$$\nL = \\sum_i \\ell_i\n$$\n"),
+     r"zh\.md:18:1: warning: parity: section '本周概览' has 0 equations; en\.md:20 'Weekly Overview' has 1"),
+    ("link", lambda f: (insert_after(f / "en.md", GENERATIVE["en"], "See [the paper](https://arxiv.org/abs/2605.00001).\n"),
+                        insert_after(f / "zh.md", GENERATIVE["zh"], "见[论文](https://arxiv.org/abs/2605.00002)。\n")),
+     r"zh\.md:100:1: warning: parity: link https://arxiv\.org/abs/2605\.00001 \(en\.md:102\) is missing in zh"),
+    ("paper name", lambda f: replace(f / "zh.md", "- **AKT-Rec**", "- **AKT Rec**"),
+     r"zh\.md:\d+:1: warning: parity: paper AKT-Rec \(en\.md:\d+\) is missing in zh"),
+]
+
+
+@pytest.mark.parametrize("name, diverge, expected", CASES, ids=[c[0] for c in CASES])
+def test_each_kind_of_divergence_is_reported(cli, content, name, diverge, expected):
+    folder = content / "2026-W22"
+    diverge(folder)
+    code, out, err = cli("validate", str(folder))
+    assert code == 0, out + err  # advisory: warnings, not errors
+    assert any(re.search(expected, line) for line in parity_lines(out)), parity_lines(out)
+
+
+def test_parity_warnings_stay_warnings_under_strict(cli, content):
+    replace(content / "2026-W22" / "zh.md", "- **AKT-Rec**", "- **AKT Rec**")
+    code, out, _ = cli("validate", "--strict", str(content / "2026-W22"))
+    assert code == 0 and "warning: parity: paper AKT-Rec" in out
+
+
+def test_the_dry_run_shows_parity(cli, content):
+    replace(content / "2026-W22" / "zh.md", "### 生成式推荐与排序\n", "## 生成式推荐与排序\n")
+    code, out, err = cli("publish", "--week", "W22", "--dry-run")
+    assert code == 0, err
+    assert "Parity: 1 difference(s) between the language variants" in out
+    assert "zh.md:100: parity: headings differ" in out
+    code, out, err = cli("publish", "--week", "W22", "--dry-run", "--json")
+    findings = json.loads(out)["parity"]
+    assert [f["kind"] for f in findings] == ["headings"] and findings[0]["line"] == 100
+
+
+def test_a_clean_dry_run_says_nothing_about_parity(cli):
+    code, out, _ = cli("publish", "--week", "W22", "--dry-run")
+    assert code == 0 and "Parity" not in out
+
+
+def test_status_shows_a_week_whose_variants_changed_unevenly(cli, content):
+    assert cli("publish", "--week", "W22")[0] == 0
+    code, out, _ = cli("status", "--no-remote")
+    assert code == 0 and "! 2026-W22" not in out
+    replace(content / "2026-W22" / "en.md", "Four industrial distillation papers", "Four industrial knowledge-distillation papers")
+    code, out, _ = cli("status", "--no-remote")
+    assert code == 0
+    assert re.search(r"^! 2026-W22: en changed since it was last published \(run #1\), zh did not \(published in run #1\): "
+                     r"does .*2026-W22/zh\.md need the same change\?$", out, re.M), out
+    data = json.loads(cli("status", "--no-remote", "--json")[1])
+    assert [(t["week"], t["changed"], t["unchanged"]) for t in data["translations"]] == [("2026-W22", "en", "zh")]
+    replace(content / "2026-W22" / "zh.md", "本周的四篇工业界蒸馏论文", "本周的四篇工业界知识蒸馏论文")
+    code, out, _ = cli("status", "--no-remote")
+    assert "! 2026-W22" not in out  # both changed: in step again

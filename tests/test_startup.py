@@ -1,0 +1,43 @@
+"""Start fast: commands import what they use when they run. `bot --help` and `bot validate`
+load neither APScheduler nor the local workspace (nor the HTTP client or the lock library)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("apscheduler", "bot.local", "bot.schedule", "notion_client", "httpx", "filelock")
+
+PROBE = """
+import json, sys
+from bot.cli import build_parser, main
+{action}
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in {top} or m.startswith({prefixes}))
+sys.stderr.write("MODULES=" + json.dumps(heavy) + "\\n")
+"""
+
+
+def loaded_after(action: str) -> list[str]:
+    top = {m for m in HEAVY if "." not in m}
+    prefixes = tuple(m for m in HEAVY if "." in m)
+    code = PROBE.format(action=action, top=sorted(top), prefixes=prefixes)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    line = next(l for l in proc.stderr.splitlines() if l.startswith("MODULES="))
+    return json.loads(line.removeprefix("MODULES="))
+
+
+@pytest.mark.parametrize("action", [
+    "build_parser().format_help()",
+    "main(['validate'])",
+    "main(['validate', '--json'])",
+])
+def test_help_and_validate_import_nothing_heavy(env, action):
+    assert loaded_after(action) == []
+
+
+def test_the_probe_sees_heavy_imports(env):
+    """The same probe does see them when a command needs them (so the test above can fail)."""
+    assert "bot.local" in loaded_after("main(['publish', '--week', 'W22', '--dry-run', '-q'])")
