@@ -184,13 +184,23 @@ class Publisher:
             kept = self._heal_duplicates(variant, pages)
             if kept.id == result.plan.page_id:
                 continue
-            before = self.api.stats.snapshot()
-            self.records.forget(variant.slug)
-            final = self._apply_converging(writer, variant, self._replan(variant, variants), variants)
-            self._url_cache[variant.slug] = final.url
-            self._save_snapshot(final)
-            result.plan = final
-            result.writes += self.api.stats.since(before).writes
+            self._bring_up_to_date(writer, result, variants)
+            # Its sibling links to the page that went to the trash: link it to the one that stays.
+            sibling = sibling_of(variant, self.all_variants)
+            for other in results:
+                if sibling is not None and other.variant.slug == sibling.slug and other.action != "skipped":
+                    self._bring_up_to_date(writer, other, variants)
+
+    def _bring_up_to_date(self, writer, result: "VariantResult", variants: list[Variant]) -> None:
+        """Plan `result`'s variant again from a fresh look at Notion and apply it."""
+        variant = result.variant
+        before = self.api.stats.snapshot()
+        self.records.forget(variant.slug)
+        final = self._apply_converging(writer, variant, self._replan(variant, variants), variants)
+        self._url_cache[variant.slug] = final.url
+        self._save_snapshot(final)
+        result.plan = final
+        result.writes += self.api.stats.since(before).writes
 
     def url_of(self, variant: Variant) -> str | None:
         if variant.slug not in self._url_cache:
