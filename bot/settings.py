@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     bot_timezone: str = "Asia/Shanghai"
     bot_state_dir: Path = Path(".bot")
     bot_content_dir: Path = Path("content")
+    bot_assets_dir: Path | None = None  # a second folder local images may come from
     bot_mapping: Path = Path("mappings/rec-weekly.yaml")
 
     # Notion's per-connection budget the client paces to, "requests/seconds": 180/60 on most
@@ -80,6 +81,11 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.bot_timezone)
+
+    @property
+    def image_roots(self) -> tuple[Path, ...]:
+        """The only folders whose files may be uploaded as images (bot.convert.assets)."""
+        return (self.bot_content_dir,) + ((self.bot_assets_dir,) if self.bot_assets_dir else ())
 
     @property
     def state_dir(self) -> Path:

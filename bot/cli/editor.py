@@ -244,7 +244,7 @@ def cmd_preview(args) -> int:
         from ..mapping import load_mapping
 
         all_variants, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
-        return preview_html(chosen, all_variants, load_mapping(settings.bot_mapping), settings.zone)
+        return preview_html(chosen, all_variants, load_mapping(settings.bot_mapping), settings.zone, settings.image_roots)
 
     document, pages = render()  # fail early (and clearly) before writing or serving anything
     week = pages[0].variant.week if pages else args.week

@@ -36,7 +36,6 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import unquote
 
 from .tree import Node as SyntaxTreeNode, build_tree
 
@@ -44,6 +43,7 @@ from .blockstream import LazySiblings, iter_block_tokens
 from .html import apply_inline_html, render_html_run
 from .languages import map_language
 from .limits import MAX_EXPRESSION, MAX_ITEMS, MAX_TEXT, is_valid_link_url, utf16_len
+from .assets import ImageRefusal, resolve_local_image
 from .model import Conversion, ConvertOptions, Degradation
 from .parser import get_parser
 from .richtext import (
@@ -271,21 +271,22 @@ class Ctx:
             self.offset = saved
 
     def local_image(self, src: str, line, caption: list[dict], alt_paragraph: dict) -> dict:
-        path = unquote(src.split("#", 1)[0].split("?", 1)[0])
         base = self.opt.base_dir
-        p = Path(path) if base is None else Path(base) / path
-        if base is None and not p.is_absolute():
-            p = None
-        if p is None or not p.is_file():
-            self.degrade(line, "image", f"local image {src!r} not found: kept its alt text as a paragraph", src)
+        found = resolve_local_image(src, Path(base), self.opt.image_roots) if base is not None else ImageRefusal("missing", "not found")
+        if isinstance(found, ImageRefusal):
+            # A refused path is never read, and publish refuses the file (see bot.convert.assets).
+            if found.refused:
+                self.degrade(line, "image_refused", f"local image {src!r} refused: {found.reason}: kept its alt text as a paragraph", src)
+            else:
+                self.degrade(line, "image", f"local image {src!r} not found: kept its alt text as a paragraph", src)
             return alt_paragraph
-        p = p.resolve()
+        p = found.path
         sha = self._sha_cache.get(p)
         if sha is None:
             sha = hashlib.sha256(p.read_bytes()).hexdigest()
             self._sha_cache[p] = sha
         b = block("image", {"type": "file_upload", "file_upload": {"id": ""}, "caption": caption})
-        b["bot_local_file"] = {"path": str(p), "sha256": sha, "name": p.name}
+        b["bot_local_file"] = {"path": str(p), "sha256": sha, "name": p.name, "content_type": found.content_type}
         return b
 
     def caption_text(self, ref: ImageRef, line) -> str:

@@ -98,7 +98,7 @@ class PreviewPage:
         return self.variant.slug
 
 
-def build_pages(variants: list[Variant], all_variants: list[Variant], mapping: Mapping, zone) -> list[PreviewPage]:
+def build_pages(variants: list[Variant], all_variants: list[Variant], mapping: Mapping, zone, image_roots: tuple[Path, ...] = ()) -> list[PreviewPage]:
     """The blocks `bot publish` would send for each variant, with in-preview links."""
     by_path = {v.path.resolve(): v for v in all_variants}
     shown = {v.slug for v in variants}
@@ -108,7 +108,7 @@ def build_pages(variants: list[Variant], all_variants: list[Variant], mapping: M
             linked = by_path.get((v.path.parent / href.split("#", 1)[0]).resolve()) if href.split("#", 1)[0] else None
             return PREVIEW_URL + quote(linked.slug) if linked else None
 
-        result = convert_markdown(v.body, ConvertOptions(line_offset=v.body_line - 1, resolve_link=resolve, base_dir=v.path.parent))
+        result = convert_markdown(v.body, ConvertOptions(line_offset=v.body_line - 1, resolve_link=resolve, base_dir=v.path.parent, image_roots=image_roots))
         sibling = sibling_of(v, all_variants)
         blocks = list(result.blocks)
         if sibling is not None:
@@ -381,9 +381,9 @@ def rich_text(items: list[dict]) -> str:
     return "".join(out)
 
 
-def preview_html(variants: list[Variant], all_variants: list[Variant], mapping: Mapping, zone) -> tuple[str, list[PreviewPage]]:
+def preview_html(variants: list[Variant], all_variants: list[Variant], mapping: Mapping, zone, image_roots: tuple[Path, ...] = ()) -> tuple[str, list[PreviewPage]]:
     ordered = sorted(variants, key=lambda v: (v.week, LANGS.index(v.lang)))
-    pages = build_pages(ordered, all_variants, mapping, zone)
+    pages = build_pages(ordered, all_variants, mapping, zone, image_roots)
     return render_document(pages, mapping), pages
 
 

@@ -372,13 +372,19 @@ class NotionAPI:
             raise NotionError(f"cannot download {url.split('?')[0]}: HTTP {response.status_code}", status=response.status_code)
         return response.content
 
-    def upload_file(self, path: Path, filename: str) -> str:
-        """Upload a local file with the File Upload API (single part); returns the upload id."""
-        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    def upload_file(self, path: Path, filename: str, content_type: str | None = None) -> str:
+        """Upload a local file with the File Upload API (single part); returns the upload id.
+        Callers vet the path first (bot.convert.assets); the read is bounded all the same."""
+        from ..convert.assets import MAX_IMAGE_BYTES
+
+        content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        with path.open("rb") as handle:
+            data = handle.read(MAX_IMAGE_BYTES + 1)
+        if len(data) > MAX_IMAGE_BYTES:
+            raise NotionError(f"{path.name} grew over {MAX_IMAGE_BYTES:,} bytes since it was checked; not uploaded")
         created = self.request("POST", "file_uploads", body={"mode": "single_part", "filename": filename, "content_type": content_type})
         upload_id = created["id"]
-        with path.open("rb") as handle:
-            self.request("POST", f"file_uploads/{upload_id}/send", form={"file": (filename, handle.read(), content_type)})
+        self.request("POST", f"file_uploads/{upload_id}/send", form={"file": (filename, data, content_type)})
         return upload_id
 
 
