@@ -24,10 +24,24 @@ class ExitStatus(IntEnum):
 
 
 class BotError(Exception):
-    """Base class: a failure the bot explains to the user (no traceback)."""
+    """Base class: a failure the bot explains to the user (no traceback).
+
+    Its message never holds a secret: the token (or the local bearer token) is replaced when
+    the error is made, whoever quoted it (a server echoing an id, a setting pasted in the wrong place)."""
 
     exit_code: int = ExitStatus.ERROR
     hint: str | None = None
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(without_secrets(a) if isinstance(a, str) else a for a in args))
+
+
+def without_secrets(text: str) -> str:
+    from .settings import known_secrets
+
+    for secret in known_secrets():
+        text = text.replace(secret, "[REDACTED]")
+    return text
 
 
 @dataclass

@@ -59,3 +59,21 @@ def uploads(state: Path) -> int:
         return 0
     with sqlite3.connect(db) as conn:
         return conn.execute("SELECT count(*) FROM file_uploads").fetchone()[0]
+
+
+@pytest.fixture
+def served(env, mini, monkeypatch):
+    """A workspace served over HTTP (`bot local serve`'s server) that the bot reaches with
+    NOTION_TOKEN/NOTION_BASE_URL, exactly as real Notion; returns (workspace, handle)."""
+    from bot.local import LocalWorkspace, serve
+    from bot.mapping import load_mapping
+    from conftest import ROOT
+
+    ws = LocalWorkspace(env / "remote.sqlite3", bot_token=TOKEN)
+    database_id, _ = ws.ensure_database("Blog", load_mapping(ROOT / "mappings" / "rec-weekly.yaml").database_schema())
+    handle = serve(ws, port=0)
+    monkeypatch.setenv("NOTION_TOKEN", TOKEN)
+    monkeypatch.setenv("NOTION_BASE_URL", handle.url)
+    monkeypatch.setenv("NOTION_DATABASE_ID", database_id)
+    yield ws, handle
+    handle.shutdown()
