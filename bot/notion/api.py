@@ -121,6 +121,24 @@ class RetryPolicy:
         return ceiling / 2 + rng.random() * ceiling / 2  # exponential with jitter
 
 
+class _NotAnObject(ValueError):
+    """A 2xx body that parsed as JSON but is not an object (every endpoint answers one)."""
+
+
+# What a 2xx body that is not JSON raises inside the SDK's `response.json()`.
+MALFORMED_BODY = (json.JSONDecodeError, UnicodeDecodeError, _NotAnObject)
+# Failures before anything is sent that no retry can fix.
+NOT_SENDABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL)
+
+
+def _malformed(error: Exception) -> str:
+    if isinstance(error, _NotAnObject):
+        return f"JSON {error}"
+    if isinstance(error, json.JSONDecodeError):
+        return "empty body" if not error.doc.strip() else f"not JSON: {error.msg} at character {error.pos}"
+    return "not UTF-8 text"
+
+
 def _error_body(error: HTTPResponseError) -> dict:
     try:
         body = json.loads(error.body) if error.body else {}
@@ -198,8 +216,14 @@ class NotionAPI:
             self.stats.by_endpoint[endpoint] += 1
             try:
                 result = self.client.request(path=path, method=method, query=query, body=body, form_data=form)
+                if not isinstance(result, dict):
+                    raise _NotAnObject(type(result).__name__)
                 self._trace(method, path, 200)
                 return result
+            except MALFORMED_BODY as error:
+                # A 2xx whose body is not a JSON object: a proxy's HTML page, an empty or cut body.
+                self._unreliable(f"answered with a body that is not a JSON object ({_malformed(error)})", "malformed_response", is_write, attempt, method, path)
+                attempt += 1
             except HTTPResponseError as error:
                 body_json = _error_body(error)
                 code = body_json.get("code") or str(error.code)
@@ -243,6 +267,23 @@ class NotionAPI:
                 self._give_up_if_exhausted(attempt, None, "connect_error", f"cannot connect: {error}", method, path)
                 self.clock.sleep(self.retry.backoff(attempt, self._rng))
                 attempt += 1
+            except NOT_SENDABLE as error:
+                # The request cannot be sent as configured (URL, header): retrying cannot help.
+                raise NotionError(f"cannot send the request ({type(error).__name__}: {error}); check NOTION_BASE_URL and NOTION_TOKEN", code="invalid_request", method=method, path=path) from None
+            except httpx.TransportError as error:
+                # The connection broke while the request was in flight (reset, closed early,
+                # protocol garbage): whether Notion applied it is unknown.
+                self._unreliable(f"the connection broke ({type(error).__name__}: {error or 'no detail'})", "connection_error", is_write, attempt, method, path)
+                attempt += 1
+
+    def _unreliable(self, what: str, code: str, is_write: bool, attempt: int, method: str, path: str) -> None:
+        """A response that cannot be trusted: a write is reconciled by the caller (never
+        repeated blindly); a read is retried with backoff until the attempts run out."""
+        self._trace(method, path, code)
+        if is_write:
+            raise OutcomeUnknownError(f"{what}; the write may have been applied", code=code, method=method, path=path) from None
+        self._give_up_if_exhausted(attempt, None, code, what, method, path)
+        self.clock.sleep(self.retry.backoff(attempt, self._rng))
 
     def _give_up_if_exhausted(self, attempt: int, status: int | None, code: str, message: str, method: str, path: str) -> None:
         if attempt + 1 >= self.retry.max_attempts:

@@ -77,3 +77,15 @@ def served(env, mini, monkeypatch):
     monkeypatch.setenv("NOTION_DATABASE_ID", database_id)
     yield ws, handle
     handle.shutdown()
+
+
+@pytest.fixture
+def faulty(served, monkeypatch):
+    """The served workspace behind a FaultyProxy; NOTION_BASE_URL points at the proxy."""
+    from .faulty import FaultyProxy
+
+    ws, handle = served
+    proxy = FaultyProxy(handle.url)
+    monkeypatch.setenv("NOTION_BASE_URL", proxy.url)
+    yield proxy
+    proxy.shutdown()
