@@ -185,7 +185,7 @@ def cmd_pull(args) -> int:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text_for(path, item), encoding="utf-8")
             for rel, data in item.assets.items():  # images hosted by Notion, as local files
-                asset = path.parent / rel
+                asset = _contained(path.parent, rel)
                 if not (asset.exists() and asset.read_bytes() == data):
                     asset.parent.mkdir(parents=True, exist_ok=True)
                     asset.write_bytes(data)
@@ -231,6 +231,16 @@ def _pull_edited(args, targets) -> int:
     if not args.quiet and args.out != "-" and not args.json:
         stderr("next: review with `git diff`, then `bot publish --week <week> --dry-run` (the kept edits are no longer drift)")
     return ExitStatus.SUCCESS
+
+
+def _contained(folder: Path, rel: str) -> Path:
+    """`folder/rel`, refused unless it stays inside `folder` once symlinks are followed."""
+    import os
+
+    target = Path(os.path.realpath(folder / rel))
+    if Path(os.path.realpath(folder)) not in target.parents:
+        raise BotError(f"refusing to write {folder / rel}: it resolves outside {folder} (a symlink?); nothing more was written")
+    return target
 
 
 # --------------------------------------------------------------------------- preview

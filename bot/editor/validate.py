@@ -445,6 +445,8 @@ def _yaml_error_position(path: Path) -> tuple[int, int] | None:
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip("\r\n") in ("---", "...")), len(lines))
     try:
         yaml.compose("".join(lines[1:end]), Loader=yaml.SafeLoader)
+    except RecursionError:
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         if mark is not None:

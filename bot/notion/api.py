@@ -407,8 +407,11 @@ class NotionAPI:
         self.pacer.acquire()
         self.stats.reads += 1
         self.stats.by_endpoint["GET file"] += 1
-        with httpx.Client(transport=self.transport, timeout=self.client.options.timeout_ms / 1000, follow_redirects=True) as http:
-            response = http.get(url)
+        try:
+            with httpx.Client(transport=self.transport, timeout=self.client.options.timeout_ms / 1000, follow_redirects=True) as http:
+                response = http.get(url)
+        except httpx.HTTPError as error:
+            raise NotionError(f"cannot download {url.split('?')[0]}: {type(error).__name__}: {error}", code="connection_error") from None
         if response.status_code != 200:
             raise NotionError(f"cannot download {url.split('?')[0]}: HTTP {response.status_code}", status=response.status_code)
         return response.content

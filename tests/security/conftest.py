@@ -72,6 +72,7 @@ def served(env, mini, monkeypatch):
     ws = LocalWorkspace(env / "remote.sqlite3", bot_token=TOKEN)
     database_id, _ = ws.ensure_database("Blog", load_mapping(ROOT / "mappings" / "rec-weekly.yaml").database_schema())
     handle = serve(ws, port=0)
+    ws.public_base_url = handle.url  # file URLs point at the served workspace
     monkeypatch.setenv("NOTION_TOKEN", TOKEN)
     monkeypatch.setenv("NOTION_BASE_URL", handle.url)
     monkeypatch.setenv("NOTION_DATABASE_ID", database_id)

@@ -18,7 +18,7 @@ import httpx
 class Fault:
     """`kind`: "respond" (the crafted response instead of the workspace's), "respond_after"
     (the workspace applies the request, the client gets the crafted response), "reset_before",
-    "reset_after". Matches requests by method/path regex; `times` faults at most (None: always);
+    "reset_after", "rewrite" (the workspace's answer with `body` = b"old|new" replaced). Matches requests by method/path regex; `times` faults at most (None: always);
     `skip` lets that many matching requests through first."""
 
     kind: str
@@ -69,6 +69,9 @@ class FaultyProxy:
                     return self.write(answer.status_code, [(k, v) for k, v in answer.headers.items() if k.lower() in ("content-type", "retry-after")], answer.content)
                 if fault.kind == "reset_after":
                     return self.reset()
+                if fault.kind == "rewrite":  # body = b"old|new": the workspace's answer, edited
+                    old, new = fault.body.split(b"|", 1)
+                    return self.write(answer.status_code, [("Content-Type", "application/json")], answer.content.replace(old, new))
                 self.write(fault.status, list(fault.headers), fault.body)
 
             do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = handle_any
