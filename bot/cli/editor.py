@@ -275,21 +275,29 @@ def cmd_preview(args) -> int:
 
 
 def _serve(render, port: int, quiet: bool, degradations: int) -> int:
+    import html
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from ..local.server import PAGE_CSP, host_allowed, refuse_host
+    from ..progress import scrub
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server API
+            if not host_allowed(self.headers.get("Host"), "127.0.0.1"):
+                return refuse_host(self)
             if self.path.split("?", 1)[0] not in ("/", "/index.html"):
                 self.send_error(404, "only / is served")
                 return
             try:
                 body = render()[0].encode("utf-8")  # re-read the content on every reload
                 status = 200
-            except BotError as exc:
-                body = f"<!DOCTYPE html><meta charset=utf-8><pre>{exc}</pre>".encode("utf-8")
+            except Exception as exc:  # noqa: BLE001 - the page shows it; the server keeps serving
+                text = str(exc) if isinstance(exc, BotError) else f"internal error: {type(exc).__name__}: {exc}"
+                body = f"<!DOCTYPE html><meta charset=utf-8><title>preview error</title><pre>{html.escape(scrub(text))}</pre>".encode("utf-8")
                 status = 500
             self.send_response(status)
             self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Security-Policy", PAGE_CSP)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()

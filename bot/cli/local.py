@@ -35,7 +35,7 @@ def register(sub) -> None:
 
     s = local_sub.add_parser("serve", help="serve the local workspace over HTTP (Notion's REST API on 127.0.0.1)",
                              description="Serve the embedded local workspace as a Notion-compatible HTTP API until Ctrl-C.")
-    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; anything else exposes the workspace to the network — never do that)")
     s.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     s.add_argument("--faults", default=None, help="fault plan (JSON or compact form); default: $BOT_LOCAL_FAULTS")
     s.add_argument("--rate-limit", default=None, metavar="N/SECONDS|off",
@@ -152,6 +152,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     public = f"http://{args.host}:{args.port}"
     ws = LocalWorkspace(_db_path(settings), public_base_url=public, bot_token=_token(settings), rate_limit=limit)
     ws.faults = plan
+    warn_if_exposed(args.host, ws.bot_token)
     try:
         handle = serve(ws, args.host, args.port, page_renderer=render_live_page)
     except OSError as exc:
@@ -216,6 +217,21 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     print(f"added {name} ({user_id}) to {path}; use the token above as a Notion token, e.g. "
           f"NOTION_TOKEN=<token> NOTION_BASE_URL=<bot local serve URL>", file=sys.stderr)
     return ExitStatus.SUCCESS
+
+
+def warn_if_exposed(host: str, token: str) -> None:
+    """A non-loopback --host puts the workspace on the network: say plainly what that means."""
+    from ..local.server import is_loopback
+
+    if is_loopback(host):
+        return
+    default = " — the documented default token" if token == "local-bot-token" else ""
+    for line in (
+        f"WARNING: --host {host} exposes this workspace to every machine that can reach this one.",
+        f"WARNING: its API answers anyone holding the bearer token{default}; /p/<id> pages and /files/<id> need no token at all.",
+        "WARNING: it is a test double with no TLS and no users: serve it on 127.0.0.1 (the default) and never expose it.",
+    ):
+        print(line, file=sys.stderr, flush=True)
 
 
 def _blog_database(ws, settings) -> str | None:
