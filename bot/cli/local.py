@@ -140,7 +140,8 @@ def _print_editors(blocks: list[dict], names: dict[str, str]) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from ..editor.preview import render_live_page
-    from ..local import FaultPlan, LocalWorkspace, serve
+    from ..local import FaultPlan, serve
+    from ..session import open_local_workspace
 
     settings = load_settings()
     spec = args.faults if args.faults is not None else (getattr(settings, "bot_local_faults", None) or os.environ.get("BOT_LOCAL_FAULTS"))
@@ -150,7 +151,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise BotError(f"invalid fault spec: {exc}") from None
     limit = _rate_limit(args.rate_limit, settings)
     public = f"http://{args.host}:{args.port}"
-    ws = LocalWorkspace(_db_path(settings), public_base_url=public, bot_token=_token(settings), rate_limit=limit)
+    ws = open_local_workspace(_db_path(settings), public_base_url=public, bot_token=_token(settings), rate_limit=limit)
     ws.faults = plan
     warn_if_exposed(args.host, ws.bot_token)
     try:
@@ -248,7 +249,7 @@ def _blog_database(ws, settings) -> str | None:
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
-    from ..local import LocalWorkspace
+    from ..session import DamagedWorkspaceError, open_local_workspace
 
     settings = load_settings()
     path = _db_path(settings)
@@ -263,8 +264,15 @@ def cmd_reset(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("aborted", file=sys.stderr)
             return ExitStatus.ERROR
-    ws = LocalWorkspace(path, bot_token=_token(settings))
-    ws.reset()
-    ws.close()
+    try:
+        ws = open_local_workspace(path, bot_token=_token(settings))
+    except DamagedWorkspaceError as exc:
+        # The documented recovery must work on a damaged file too: remove it and its journal.
+        for damaged in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            damaged.unlink(missing_ok=True)
+        print(f"{exc}: removed it", file=sys.stderr)
+    else:
+        ws.reset()
+        ws.close()
     print(f"reset {path}", file=sys.stderr)
     return ExitStatus.SUCCESS
