@@ -36,9 +36,25 @@ class BotError(Exception):
         super().__init__(*(without_secrets(a) if isinstance(a, str) else a for a in args))
 
 
-def without_secrets(text: str) -> str:
-    from .settings import known_secrets
+SECRET_ENV = ("NOTION_TOKEN", "BOT_LOCAL_TOKEN")
+_seen_secrets: set[str] = set()
 
+
+def remember_secret(secret: str) -> None:
+    """Called by the settings for each secret value they load."""
+    _seen_secrets.add(secret)
+
+
+def known_secrets() -> list[str]:
+    """Every secret this process has been configured with (settings loaded so far, and the
+    environment), longest first — what redaction replaces in any text that leaves the process."""
+    import os
+
+    found = set(_seen_secrets) | {os.environ.get(name, "").strip() for name in SECRET_ENV}
+    return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
+
+
+def without_secrets(text: str) -> str:
     for secret in known_secrets():
         text = text.replace(secret, "[REDACTED]")
     return text

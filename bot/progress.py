@@ -53,7 +53,7 @@ def scrub(text: str | None) -> str | None:
     leaves through another door than logging — error messages, --json errors, the run ledger."""
     if not text:
         return text
-    from .settings import known_secrets
+    from .errors import known_secrets
 
     return redact(text, known_secrets())
 

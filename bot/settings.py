@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,15 +13,7 @@ NOTION_API_URL = "https://api.notion.com"
 # What an HTTP header value may hold: visible ASCII, no spaces (a pasted newline must not reach httpx).
 HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 NOTION_TOKEN_SHAPE = re.compile(r"(?:secret|ntn)_[A-Za-z0-9_]+")
-SECRET_ENV = ("NOTION_TOKEN", "BOT_LOCAL_TOKEN")
-_seen_secrets: set[str] = set()
-
-
-def known_secrets() -> list[str]:
-    """Every secret this process has been configured with (settings loaded so far, and the
-    environment), longest first — what redaction replaces in any text that leaves the process."""
-    found = set(_seen_secrets) | {os.environ.get(name, "").strip() for name in SECRET_ENV}
-    return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
+from .errors import known_secrets, remember_secret  # noqa: E402,F401  (known_secrets: re-exported)
 
 
 class Settings(BaseSettings):
@@ -65,7 +56,7 @@ class Settings(BaseSettings):
         if isinstance(text, str):
             text = text.strip()
             if text:
-                _seen_secrets.add(text)
+                remember_secret(text)
             if text and not HEADER_SAFE.fullmatch(text):
                 raise ValueError("the token contains spaces or control characters inside it (value not shown); paste it again")
         return text
@@ -75,7 +66,7 @@ class Settings(BaseSettings):
     def _strip_local_token(cls, value):
         if isinstance(value, str):
             value = value.strip()
-            _seen_secrets.add(value)
+            remember_secret(value)
             if not HEADER_SAFE.fullmatch(value):
                 raise ValueError("the bearer token must be visible ASCII without spaces (value not shown)")
         return value

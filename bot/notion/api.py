@@ -131,6 +131,19 @@ MALFORMED_BODY = (json.JSONDecodeError, UnicodeDecodeError, _NotAnObject)
 NOT_SENDABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL)
 
 
+def _check_shape(path: str, result: Any) -> None:
+    """The little every caller relies on: an object; a list answer's `results` is a list of
+    objects; any other answer carries a string `id`. Anything else is a malformed answer."""
+    if not isinstance(result, dict):
+        raise _NotAnObject(f"{type(result).__name__}, not an object")
+    if path.endswith(("/children", "/query")) or path == "search":
+        results = result.get("results")
+        if not isinstance(results, list) or not all(isinstance(r, dict) and isinstance(r.get("id"), str) for r in results):
+            raise _NotAnObject("object whose `results` is not a list of objects with ids")
+    elif not isinstance(result.get("id"), str):
+        raise _NotAnObject("object without a string `id`")
+
+
 def _malformed(error: Exception) -> str:
     if isinstance(error, _NotAnObject):
         return f"JSON {error}"
@@ -216,8 +229,7 @@ class NotionAPI:
             self.stats.by_endpoint[endpoint] += 1
             try:
                 result = self.client.request(path=path, method=method, query=query, body=body, form_data=form)
-                if not isinstance(result, dict):
-                    raise _NotAnObject(type(result).__name__)
+                _check_shape(path, result)
                 self._trace(method, path, 200)
                 return result
             except MALFORMED_BODY as error:
