@@ -218,6 +218,12 @@ def parse_local_rate_limit(text: str) -> tuple[int, float] | None:
         raise ValueError(f"expected requests/seconds such as 180/60 (600/60 for Business plans) or off, got {text.strip()!r}") from None
 
 
+def _not_utf8(exc: UnicodeDecodeError):
+    from .errors import ConfigError
+
+    return ConfigError(f".env is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): save it as UTF-8")
+
+
 def load_settings(**overrides) -> Settings:
     import logging
     import os
@@ -226,7 +232,10 @@ def load_settings(**overrides) -> Settings:
 
     from .errors import ConfigError
 
-    errors, warnings = unknown_settings(dict(os.environ), _dotenv_names())
+    try:
+        errors, warnings = unknown_settings(dict(os.environ), _dotenv_names())
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(exc) from None
     if errors:
         raise ConfigError("\n".join(errors) + "\n(settings are documented in README → Configuration and .env.example)")
     for warning in warnings:
@@ -241,6 +250,6 @@ def load_settings(**overrides) -> Settings:
             lines.append(f"setting {name}: {message}" if name else message)
         raise ConfigError("\n".join(lines)) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f".env is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): save it as UTF-8") from None
+        raise _not_utf8(exc) from None
     except OSError as exc:
         raise ConfigError(f"cannot read .env: {exc.strerror or exc}") from None

@@ -200,7 +200,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     """A human principal: its token makes edits that carry its name (drift shows who edited)."""
     import secrets
 
-    from ..local import LocalWorkspace
+    from ..session import open_local_workspace
 
     settings = load_settings()
     name = args.name.strip()
@@ -208,7 +208,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         raise BotError("a user needs a name, e.g. bot local user add \"Alice Editor\"")
     path = _db_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    ws = LocalWorkspace(path, bot_token=_token(settings))
+    ws = open_local_workspace(path, bot_token=_token(settings))
     try:
         token = f"local-user-{secrets.token_hex(12)}"
         user_id = ws.add_user(name, token, email=args.email)
