@@ -113,7 +113,7 @@ class Writer:
         sha = local["sha256"]
         if sha not in self.uploads:
             name = f"{sha[:16]}-{local['name']}"
-            self.uploads[sha] = self.api.upload_file(Path(local["path"]), name)
+            self.uploads[sha] = self.api.upload_file(Path(local["path"]), name, local.get("content_type"))
         return self.uploads[sha]
 
     # -------------------------------------------------------------- blocks

@@ -24,10 +24,40 @@ class ExitStatus(IntEnum):
 
 
 class BotError(Exception):
-    """Base class: a failure the bot explains to the user (no traceback)."""
+    """Base class: a failure the bot explains to the user (no traceback).
+
+    Its message never holds a secret: the token (or the local bearer token) is replaced when
+    the error is made, whoever quoted it (a server echoing an id, a setting pasted in the wrong place)."""
 
     exit_code: int = ExitStatus.ERROR
     hint: str | None = None
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(without_secrets(a) if isinstance(a, str) else a for a in args))
+
+
+SECRET_ENV = ("NOTION_TOKEN", "BOT_LOCAL_TOKEN")
+_seen_secrets: set[str] = set()
+
+
+def remember_secret(secret: str) -> None:
+    """Called by the settings for each secret value they load."""
+    _seen_secrets.add(secret)
+
+
+def known_secrets() -> list[str]:
+    """Every secret this process has been configured with (settings loaded so far, and the
+    environment), longest first — what redaction replaces in any text that leaves the process."""
+    import os
+
+    found = set(_seen_secrets) | {os.environ.get(name, "").strip() for name in SECRET_ENV}
+    return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
+
+
+def without_secrets(text: str) -> str:
+    for secret in known_secrets():
+        text = text.replace(secret, "[REDACTED]")
+    return text
 
 
 @dataclass

@@ -48,6 +48,16 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
+def scrub(text: str | None) -> str | None:
+    """`redact` with every secret this process knows (bot.settings.known_secrets): for text that
+    leaves through another door than logging — error messages, --json errors, the run ledger."""
+    if not text:
+        return text
+    from .errors import known_secrets
+
+    return redact(text, known_secrets())
+
+
 class RedactingFilter(logging.Filter):
     """Rewrites each record's final message so no secret reaches a handler.
 

@@ -56,6 +56,9 @@ class VariantResult:
         }
 
 
+ALWAYS_REFUSED = {"image_refused"}  # degradations publish never tolerates (bot.convert.assets)
+
+
 @dataclass
 class PublishOptions:
     dry_run: bool = False
@@ -226,7 +229,7 @@ class Publisher:
     # ------------------------------------------------------------------ planning
     def convert(self, variant: Variant) -> tuple[list[dict], list[Degradation]]:
         self._pending_links.pop(variant.slug, None)
-        options = ConvertOptions(line_offset=variant.body_line - 1, resolve_link=self.link_resolver(variant), base_dir=variant.path.parent)
+        options = ConvertOptions(line_offset=variant.body_line - 1, resolve_link=self.link_resolver(variant), base_dir=variant.path.parent, image_roots=self.session.settings.image_roots)
         result = convert_markdown(variant.body, options, tokens=variant.tokens())
         variant.release_tokens()
         self._bodies[variant.slug] = result.blocks
@@ -277,12 +280,12 @@ class Publisher:
         return plans, lives, {slug: c[1] for slug, c in converted.items()}
 
     def _check_strict(self, variants: list[Variant], converted: dict) -> None:
-        if not self.options.strict:
-            return
+        # A refused local image (outside content/, not an image, too big) stops every run, strict or not.
         problems = [
             Problem(v.path, d.line, d.construct, d.message)
             for v in variants
             for d in converted[v.slug][1]
+            if self.options.strict or d.construct in ALWAYS_REFUSED
         ]
         if problems:
             raise ContentError(problems)

@@ -34,6 +34,7 @@ RULES: dict[str, Rule] = {
     "limits": Rule("error", False, "the converted blocks respect Notion's request limits"),
     "variant": Rule("error", True, "both language variants (en and zh) of a week exist"),
     "image": Rule("error", True, "local images exist (otherwise only the alt text would go out)"),
+    "image-refused": Rule("error", False, "local images are regular image files under BOT_CONTENT_DIR (or BOT_ASSETS_DIR) of a type and size Notion accepts; nothing else is ever read or uploaded"),
     "link": Rule("error", True, "relative links point at a content file; #anchors at a heading"),
     "code-language": Rule("error", True, "fenced code languages are known to Notion (otherwise plain text)"),
     "week-title": Rule("warning", False, "the title does not name another week (a copied file)"),

@@ -257,6 +257,9 @@ class SqlLedger:
             )
 
     def finish(self, run_id: int, outcome: str, *, error: str | None = None, stats: dict | None = None, note: str | None = None, ended_at: datetime | None = None) -> None:
+        from .progress import scrub
+
+        error = scrub(error)  # the ledger is cached by CI and shown by `bot runs`: never a secret in it
         if outcome not in OUTCOMES or outcome == "running":
             raise ValueError(f"unknown final outcome {outcome!r}")
         stats = stats or {}

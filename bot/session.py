@@ -109,6 +109,22 @@ class Session:
         self.api.close()
 
 
+def open_local_workspace(path, **kwargs):
+    """The embedded workspace's file, or a clear error when it is damaged (not a traceback)."""
+    import sqlite3
+
+    from .local import LocalWorkspace
+
+    try:
+        return LocalWorkspace(path, **kwargs)
+    except sqlite3.DatabaseError as exc:
+        raise DamagedWorkspaceError(f"the local workspace {path} is damaged ({exc})") from None
+
+
+class DamagedWorkspaceError(ConfigError):
+    hint = "`bot local reset --yes` starts the local workspace afresh (its pages are deleted; publish again to recreate them)"
+
+
 def open_session(
     settings: Settings,
     *,
@@ -126,8 +142,8 @@ def open_session(
         from .local import FaultPlan, LocalTransport, LocalWorkspace, RateLimit
 
         if workspace is None:
-            workspace = LocalWorkspace(state_dir(settings.state_dir).ensure().local_workspace, clock=clock, bot_token=settings.bot_local_token,
-                                       rate_limit=RateLimit.of(settings.local_rate_limit))
+            workspace = open_local_workspace(state_dir(settings.state_dir).ensure().local_workspace, clock=clock, bot_token=settings.bot_local_token,
+                                             rate_limit=RateLimit.of(settings.local_rate_limit))
             if settings.bot_local_faults:
                 workspace.faults = FaultPlan.from_spec(settings.bot_local_faults)
         if announce:

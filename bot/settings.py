@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 NOTION_API_URL = "https://api.notion.com"
+# What an HTTP header value may hold: visible ASCII, no spaces (a pasted newline must not reach httpx).
+HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+NOTION_TOKEN_SHAPE = re.compile(r"(?:secret|ntn)_[A-Za-z0-9_]+")
+from .errors import known_secrets, remember_secret  # noqa: E402,F401  (known_secrets: re-exported)
 
 
 class Settings(BaseSettings):
@@ -24,6 +29,7 @@ class Settings(BaseSettings):
     bot_timezone: str = "Asia/Shanghai"
     bot_state_dir: Path = Path(".bot")
     bot_content_dir: Path = Path("content")
+    bot_assets_dir: Path | None = None  # a second folder local images may come from
     bot_mapping: Path = Path("mappings/rec-weekly.yaml")
 
     # Notion's per-connection budget the client paces to, "requests/seconds": 180/60 on most
@@ -44,6 +50,55 @@ class Settings(BaseSettings):
     # The local workspace answers 429 like Notion past this per-token budget: "180/60" (most
     # plans), "600/60" (Business and Enterprise) or "off".
     bot_local_rate_limit: str = "180/60"
+
+    @field_validator("notion_token", mode="before")
+    @classmethod
+    def _strip_token(cls, value):
+        # A CI secret pasted with a trailing newline is the usual case; never echo the value.
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str):
+            text = text.strip()
+            if text:
+                remember_secret(text)
+            if text and not HEADER_SAFE.fullmatch(text):
+                raise ValueError("the token contains spaces or control characters inside it (value not shown); paste it again")
+        return text
+
+    @field_validator("bot_local_token", mode="before")
+    @classmethod
+    def _strip_local_token(cls, value):
+        if isinstance(value, str):
+            value = value.strip()
+            remember_secret(value)
+            if not HEADER_SAFE.fullmatch(value):
+                raise ValueError("the bearer token must be visible ASCII without spaces (value not shown)")
+        return value
+
+    @field_validator("notion_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"expected an http(s) URL such as {NOTION_API_URL} or http://127.0.0.1:8765 (got {value.strip()[:80]!r})")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _token_shape(self) -> "Settings":
+        # Real Notion tokens are `secret_…` (older) or `ntn_…`; another endpoint (a `bot local
+        # serve` URL) takes whatever bearer token it was started with.
+        token = self.notion_token.get_secret_value() if self.notion_token else ""
+        if token and self.notion_base_url.rstrip("/") == NOTION_API_URL and not NOTION_TOKEN_SHAPE.fullmatch(token):
+            raise ValueError("NOTION_TOKEN does not look like a Notion integration token (expected secret_… or ntn_…; value not shown)")
+        return self
+
+    @field_validator("bot_state_dir")
+    @classmethod
+    def _state_dir_is_a_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"{value} exists and is not a directory: point BOT_STATE_DIR at a folder (it holds the lock, the run ledger and the local workspace)")
+        return value
 
     @field_validator("bot_timezone")
     @classmethod
@@ -96,6 +151,11 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.bot_timezone)
+
+    @property
+    def image_roots(self) -> tuple[Path, ...]:
+        """The only folders whose files may be uploaded as images (bot.convert.assets)."""
+        return (self.bot_content_dir,) + ((self.bot_assets_dir,) if self.bot_assets_dir else ())
 
     @property
     def state_dir(self) -> Path:
@@ -174,6 +234,12 @@ def parse_local_rate_limit(text: str) -> tuple[int, float] | None:
         raise ValueError(f"expected requests/seconds such as 180/60 (600/60 for Business plans) or off, got {text.strip()!r}") from None
 
 
+def _not_utf8(exc: UnicodeDecodeError):
+    from .errors import ConfigError
+
+    return ConfigError(f".env is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): save it as UTF-8")
+
+
 def load_settings(**overrides) -> Settings:
     import logging
     import os
@@ -182,7 +248,10 @@ def load_settings(**overrides) -> Settings:
 
     from .errors import ConfigError
 
-    errors, warnings = unknown_settings(dict(os.environ), _dotenv_names())
+    try:
+        errors, warnings = unknown_settings(dict(os.environ), _dotenv_names())
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(exc) from None
     if errors:
         raise ConfigError("\n".join(errors) + "\n(settings are documented in README → Configuration and .env.example)")
     for warning in warnings:
@@ -193,5 +262,10 @@ def load_settings(**overrides) -> Settings:
         lines = []
         for err in exc.errors():
             name = ".".join(str(p) for p in err["loc"]).upper()
-            lines.append(f"setting {name}: {err['msg']}")
+            message = err["msg"].removeprefix("Value error, ")
+            lines.append(f"setting {name}: {message}" if name else message)
         raise ConfigError("\n".join(lines)) from None
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(exc) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read .env: {exc.strerror or exc}") from None

@@ -6,6 +6,7 @@ Every problem is reported as ``file:line: field: message`` before anything is wr
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from .errors import ContentError, Problem, SelectionError
 MAX_FILE_BYTES = 20 * 1024 * 1024  # far above any newsletter; refuses runaway files early (conversion is linear)
 WEEK_RE = re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$")
 SLUG_RE = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 (but tab, newline), DEL and C1
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
@@ -93,6 +95,22 @@ class FrontMatter(BaseModel):
         if value is not None and "," in value:
             raise ValueError("category must contain no comma (Notion rejects commas in select options)")
         return value or None
+
+    @field_validator("priority")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("expected a finite number such as 1 (not .nan, .inf or a number too large for Notion)")
+        return value
+
+    @field_validator("title", "summary", "category", "icon", "password")
+    @classmethod
+    def _no_control_characters(cls, value: str | None) -> str | None:
+        if value is not None:
+            bad = next((c for c in value if CONTROL.match(c)), None)
+            if bad is not None:
+                raise ValueError(f"contains the control character U+{ord(bad):04X}; remove it")
+        return value
 
     @field_validator("icon")
     @classmethod
@@ -173,10 +191,21 @@ def _front_matter_node(path: Path, yaml_text: str) -> tuple[yaml.Loader, yaml.Ma
         node = loader.get_single_node()
     except yaml.YAMLError as exc:
         loader.dispose()
-        exc = _python_yaml_error(yaml_text) or exc
+        try:
+            exc = _python_yaml_error(yaml_text) or exc
+        except RecursionError:
+            pass
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1  # +1 for 1-based, +1 for the opening '---'
-        raise ContentError([Problem(path, line, None, f"invalid YAML: {getattr(exc, 'problem', exc)}")]) from None
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses (DEL, C1 controls)
+            line = yaml_text.count("\n", 0, exc.position) + 2
+            raise ContentError([Problem(path, line, None, f"invalid YAML: the control character U+{exc.character:04X} is not allowed; remove it (or write it as \\u{exc.character:04x} inside double quotes)")]) from None
+        raise ContentError([Problem(path, line, None, f"invalid YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+    except RecursionError:
+        lines = yaml_text.splitlines() or [""]
+        deepest = max(range(len(lines)), key=lambda i: lines[i].count("[") + lines[i].count("{"))
+        field = lines[deepest].split(":", 1)[0].strip() if ":" in lines[deepest] else None
+        raise ContentError([Problem(path, deepest + 2, field or None, "invalid YAML: nested too deeply (front matter fields are plain values and lists)")]) from None
     if not isinstance(node, yaml.MappingNode):
         loader.dispose()
         raise ContentError([Problem(path, 2, None, "front matter must be a YAML mapping of field: value")])
@@ -192,8 +221,35 @@ def _python_yaml_error(yaml_text: str) -> yaml.YAMLError | None:
     return None
 
 
-def _field_lines(node: yaml.MappingNode) -> dict[str, int]:
-    return {key.value: key.start_mark.line + 2 for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
+def _front_data(path: Path, loader, node: yaml.MappingNode) -> tuple[dict[str, Any], dict[str, int]]:
+    """The front matter as plain data, one field at a time, so that every problem names its
+    line and field: tags such as !!python/object (the safe loader refuses them), complex keys,
+    duplicate keys (YAML would silently keep the last: `status: Draft` then `status: Published`
+    must not publish), and values the YAML library cannot build (a +25:00 offset)."""
+    constructor = loader
+    data: dict[str, Any] = {}
+    first_line: dict[str, int] = {}
+    problems: list[Problem] = []
+    for key, value in node.value:
+        line = key.start_mark.line + 2
+        if not isinstance(key, yaml.ScalarNode) or key.tag != "tag:yaml.org,2002:str":
+            problems.append(Problem(path, line, None, "a field name must be a plain word such as `title` (complex or non-text keys are not fields)"))
+            continue
+        if key.value in first_line:
+            problems.append(Problem(path, line, key.value, f"duplicate field: already set on line {first_line[key.value]}; keep one"))
+            continue
+        first_line[key.value] = line
+        try:
+            data[key.value] = constructor.construct_object(value, deep=True)
+        except yaml.YAMLError as exc:
+            problems.append(Problem(path, value.start_mark.line + 2, key.value, f"invalid value: {getattr(exc, 'problem', None) or exc}"))
+        except (ValueError, TypeError, OverflowError) as exc:
+            problems.append(Problem(path, value.start_mark.line + 2, key.value, f"invalid value: {exc}"))
+        except RecursionError:
+            problems.append(Problem(path, value.start_mark.line + 2, key.value, "invalid value: nested too deeply"))
+    if problems:
+        raise ContentError(problems)
+    return data, first_line
 
 
 def read_variant(path: Path) -> Variant:
@@ -216,8 +272,7 @@ def read_variant(path: Path) -> Variant:
     yaml_text, body, body_line = split_front_matter(path, text)
     loader, node = _front_matter_node(path, yaml_text)  # parsed once: field lines and values
     try:
-        lines = _field_lines(node)
-        data = loader.construct_document(node) or {}
+        data, lines = _front_data(path, loader, node)
     finally:
         loader.dispose()
     try:

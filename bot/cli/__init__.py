@@ -15,7 +15,8 @@ import sys
 from .. import __version__
 from ..errors import BotError, ContentError, ExitStatus, UsageError
 from . import editor, local, publish, schedule
-from .common import configure_logging, stderr
+from .common import configure_logging
+from .common import stderr as _stderr
 from .usage import BotArgumentParser, selected_parser
 
 COMMAND_GROUPS = (publish, local, editor, schedule)  # the order `bot --help` lists them in
@@ -31,14 +32,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def stderr(message: str) -> None:
+    """Every error line passes redaction: exception text may quote a header or a setting."""
+    from ..progress import scrub
+
+    _stderr(scrub(message))
+
+
 def _json_error(args, exc: BotError, problems: list[dict] | None = None) -> None:
     """With --json, scripts get the failure as data on stdout too (the message stays on stderr)."""
+    from ..progress import scrub
+
     if getattr(args, "json", False):
         error = {"type": type(exc).__name__, "message": str(exc), "exit_code": int(exc.exit_code), "hint": getattr(exc, "hint", None)}
         if problems is not None:
             error["problems"] = problems
         # what the command had planned (or done) before it failed, e.g. the per-page plan on drift
-        print(json.dumps({"error": error, **getattr(exc, "payload", {})}, ensure_ascii=False, indent=2))
+        print(scrub(json.dumps({"error": error, **getattr(exc, "payload", {})}, ensure_ascii=False, indent=2)))
 
 
 def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
@@ -81,3 +91,19 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # stdout closed early (e.g. `| head`): not an error of ours
         sys.stderr.close()
         return ExitStatus.SUCCESS
+    except Exception as exc:  # a bug of ours: still no traceback (and no secret) for the user
+        return _internal_error(args, exc)
+
+
+def _internal_error(args, exc: Exception) -> int:
+    import os
+    import traceback
+
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" at {os.path.basename(where.filename)}:{where.lineno}" if where else ""
+    error = BotError(f"internal error{at}: {type(exc).__name__}: {exc}")
+    error.hint = "this is a bug in the bot: please report it with the command you ran (the message above has no secrets)"
+    stderr(f"error: {error}")
+    stderr(f"hint: {error.hint}")
+    _json_error(args, error)
+    return ExitStatus.ERROR

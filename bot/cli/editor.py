@@ -185,7 +185,7 @@ def cmd_pull(args) -> int:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text_for(path, item), encoding="utf-8")
             for rel, data in item.assets.items():  # images hosted by Notion, as local files
-                asset = path.parent / rel
+                asset = _contained(path.parent, rel)
                 if not (asset.exists() and asset.read_bytes() == data):
                     asset.parent.mkdir(parents=True, exist_ok=True)
                     asset.write_bytes(data)
@@ -233,6 +233,16 @@ def _pull_edited(args, targets) -> int:
     return ExitStatus.SUCCESS
 
 
+def _contained(folder: Path, rel: str) -> Path:
+    """`folder/rel`, refused unless it stays inside `folder` once symlinks are followed."""
+    import os
+
+    target = Path(os.path.realpath(folder / rel))
+    if Path(os.path.realpath(folder)) not in target.parents:
+        raise BotError(f"refusing to write {folder / rel}: it resolves outside {folder} (a symlink?); nothing more was written")
+    return target
+
+
 # --------------------------------------------------------------------------- preview
 def cmd_preview(args) -> int:
     from ..state import state_dir
@@ -244,7 +254,7 @@ def cmd_preview(args) -> int:
         from ..mapping import load_mapping
 
         all_variants, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
-        return preview_html(chosen, all_variants, load_mapping(settings.bot_mapping), settings.zone)
+        return preview_html(chosen, all_variants, load_mapping(settings.bot_mapping), settings.zone, settings.image_roots)
 
     document, pages = render()  # fail early (and clearly) before writing or serving anything
     week = pages[0].variant.week if pages else args.week
@@ -265,21 +275,29 @@ def cmd_preview(args) -> int:
 
 
 def _serve(render, port: int, quiet: bool, degradations: int) -> int:
+    import html
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from ..local.server import PAGE_CSP, host_allowed, refuse_host
+    from ..progress import scrub
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server API
+            if not host_allowed(self.headers.get("Host"), "127.0.0.1"):
+                return refuse_host(self)
             if self.path.split("?", 1)[0] not in ("/", "/index.html"):
                 self.send_error(404, "only / is served")
                 return
             try:
                 body = render()[0].encode("utf-8")  # re-read the content on every reload
                 status = 200
-            except BotError as exc:
-                body = f"<!DOCTYPE html><meta charset=utf-8><pre>{exc}</pre>".encode("utf-8")
+            except Exception as exc:  # noqa: BLE001 - the page shows it; the server keeps serving
+                text = str(exc) if isinstance(exc, BotError) else f"internal error: {type(exc).__name__}: {exc}"
+                body = f"<!DOCTYPE html><meta charset=utf-8><title>preview error</title><pre>{html.escape(scrub(text))}</pre>".encode("utf-8")
                 status = 500
             self.send_response(status)
             self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Security-Policy", PAGE_CSP)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()

@@ -35,7 +35,7 @@ def register(sub) -> None:
 
     s = local_sub.add_parser("serve", help="serve the local workspace over HTTP (Notion's REST API on 127.0.0.1)",
                              description="Serve the embedded local workspace as a Notion-compatible HTTP API until Ctrl-C.")
-    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; anything else exposes the workspace to the network — never do that)")
     s.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     s.add_argument("--faults", default=None, help="fault plan (JSON or compact form); default: $BOT_LOCAL_FAULTS")
     s.add_argument("--rate-limit", default=None, metavar="N/SECONDS|off",
@@ -140,7 +140,8 @@ def _print_editors(blocks: list[dict], names: dict[str, str]) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from ..editor.preview import render_live_page
-    from ..local import FaultPlan, LocalWorkspace, serve
+    from ..local import FaultPlan, serve
+    from ..session import open_local_workspace
 
     settings = load_settings()
     spec = args.faults if args.faults is not None else (getattr(settings, "bot_local_faults", None) or os.environ.get("BOT_LOCAL_FAULTS"))
@@ -150,8 +151,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise BotError(f"invalid fault spec: {exc}") from None
     limit = _rate_limit(args.rate_limit, settings)
     public = f"http://{args.host}:{args.port}"
-    ws = LocalWorkspace(_db_path(settings), public_base_url=public, bot_token=_token(settings), rate_limit=limit)
+    ws = open_local_workspace(_db_path(settings), public_base_url=public, bot_token=_token(settings), rate_limit=limit)
     ws.faults = plan
+    warn_if_exposed(args.host, ws.bot_token)
     try:
         handle = serve(ws, args.host, args.port, page_renderer=render_live_page)
     except OSError as exc:
@@ -198,7 +200,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     """A human principal: its token makes edits that carry its name (drift shows who edited)."""
     import secrets
 
-    from ..local import LocalWorkspace
+    from ..session import open_local_workspace
 
     settings = load_settings()
     name = args.name.strip()
@@ -206,7 +208,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         raise BotError("a user needs a name, e.g. bot local user add \"Alice Editor\"")
     path = _db_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    ws = LocalWorkspace(path, bot_token=_token(settings))
+    ws = open_local_workspace(path, bot_token=_token(settings))
     try:
         token = f"local-user-{secrets.token_hex(12)}"
         user_id = ws.add_user(name, token, email=args.email)
@@ -216,6 +218,21 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     print(f"added {name} ({user_id}) to {path}; use the token above as a Notion token, e.g. "
           f"NOTION_TOKEN=<token> NOTION_BASE_URL=<bot local serve URL>", file=sys.stderr)
     return ExitStatus.SUCCESS
+
+
+def warn_if_exposed(host: str, token: str) -> None:
+    """A non-loopback --host puts the workspace on the network: say plainly what that means."""
+    from ..local.server import is_loopback
+
+    if is_loopback(host):
+        return
+    default = " — the documented default token" if token == "local-bot-token" else ""
+    for line in (
+        f"WARNING: --host {host} exposes this workspace to every machine that can reach this one.",
+        f"WARNING: its API answers anyone holding the bearer token{default}; /p/<id> pages and /files/<id> need no token at all.",
+        "WARNING: it is a test double with no TLS and no users: serve it on 127.0.0.1 (the default) and never expose it.",
+    ):
+        print(line, file=sys.stderr, flush=True)
 
 
 def _blog_database(ws, settings) -> str | None:
@@ -232,7 +249,7 @@ def _blog_database(ws, settings) -> str | None:
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
-    from ..local import LocalWorkspace
+    from ..session import DamagedWorkspaceError, open_local_workspace
 
     settings = load_settings()
     path = _db_path(settings)
@@ -247,8 +264,15 @@ def cmd_reset(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("aborted", file=sys.stderr)
             return ExitStatus.ERROR
-    ws = LocalWorkspace(path, bot_token=_token(settings))
-    ws.reset()
-    ws.close()
+    try:
+        ws = open_local_workspace(path, bot_token=_token(settings))
+    except DamagedWorkspaceError as exc:
+        # The documented recovery must work on a damaged file too: remove it and its journal.
+        for damaged in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            damaged.unlink(missing_ok=True)
+        print(f"{exc}: removed it", file=sys.stderr)
+    else:
+        ws.reset()
+        ws.close()
     print(f"reset {path}", file=sys.stderr)
     return ExitStatus.SUCCESS

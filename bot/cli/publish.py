@@ -187,7 +187,7 @@ def cmd_convert(args) -> int:
         raise SelectionError(f"{path}: no such file (content lives under BOT_CONTENT_DIR, e.g. content/rec-weekly/2026-W22/en.md)")
     variant = read_variant(path)
     mapping = load_mapping(settings.bot_mapping)
-    result = convert_markdown(variant.body, ConvertOptions(line_offset=variant.body_line - 1, base_dir=variant.path.parent))
+    result = convert_markdown(variant.body, ConvertOptions(line_offset=variant.body_line - 1, base_dir=variant.path.parent, image_roots=settings.image_roots))
     properties = desired_properties(variant, mapping, settings.zone)
     if args.json:
         from ..convert.json_output import write_json

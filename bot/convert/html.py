@@ -365,6 +365,22 @@ def render_html_run(ctx, nodes: list, i: int) -> tuple[list[dict], int]:
     return flow.blocks(), j
 
 
+MAX_HTML_DEPTH = 20  # nested HTML elements rendered as blocks/annotations; deeper ones become text
+
+
+def iter_leaves(el):
+    """Text and Markdown nodes under `el`, in document order, without recursion."""
+    stack = [iter(el.children)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif isinstance(child, Element):
+            stack.append(iter(child.children))
+        else:
+            yield child
+
+
 # --------------------------------------------------------------------------- block flow
 class Flow:
     """Block-context rendering of an element's children: runs of inline content become
@@ -412,6 +428,24 @@ class Flow:
             self.run_line = self.st.line
 
     def element(self, el: Element) -> None:
+        if self.ctx.html_depth >= MAX_HTML_DEPTH:
+            return self.flattened(el)
+        self.ctx.html_depth += 1
+        try:
+            self._element(el)
+        finally:
+            self.ctx.html_depth -= 1
+
+    def flattened(self, el: Element) -> None:
+        """Deeper than MAX_HTML_DEPTH: the element's words as text at this level (no recursion)."""
+        self.ctx.degrade(el.line, "nesting", f"HTML nested deeper than {MAX_HTML_DEPTH} elements: the rest kept as text at the deepest level")
+        for item in iter_leaves(el):
+            if isinstance(item, Text):
+                self.text(item)
+            elif not isinstance(item, Element):
+                self.markdown(item)
+
+    def _element(self, el: Element) -> None:
         render = BLOCK_TAGS.get(el.tag)
         self._mark(el.line)
         if render is not None:

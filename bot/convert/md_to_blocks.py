@@ -36,7 +36,6 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import unquote
 
 from .tree import Node as SyntaxTreeNode, build_tree
 
@@ -44,6 +43,8 @@ from .blockstream import LazySiblings, iter_block_tokens
 from .html import apply_inline_html, render_html_run
 from .languages import map_language
 from .limits import MAX_EXPRESSION, MAX_ITEMS, MAX_TEXT, is_valid_link_url, utf16_len
+from .assets import ImageRefusal, resolve_local_image
+from .depth import MAX_LEVEL, MAX_TOGGLES, flattened_lines
 from .model import Conversion, ConvertOptions, Degradation
 from .parser import get_parser
 from .richtext import (
@@ -111,6 +112,16 @@ class Ctx:
         self._sha_cache: dict[Path, str] = {}
         # annotations and link that enclosing HTML elements (<b>, <a href>) give Markdown blocks
         self.inherit: tuple[int, str | None] = (0, None)
+        self._toggle_depth = 0  # <details> toggles open around what is being rendered
+        self.html_depth = 0  # HTML elements open around what bot.convert.html renders
+
+    def parse(self, text: str) -> list:
+        return self.report_flattened(self.md.parse(text))
+
+    def report_flattened(self, tokens: list) -> list:
+        for line in flattened_lines(tokens):
+            self.degrade(line + 1 + self.offset, "nesting", f"nested deeper than {MAX_LEVEL // 2}-{MAX_LEVEL} levels: the rest kept as text at the deepest level")
+        return tokens
 
     def degrade(self, line: int | None, construct: str, message: str, subject: str | None = None) -> None:
         self.report.append(Degradation(line, construct, message, subject))
@@ -133,7 +144,11 @@ class Ctx:
         """Blocks of nodes[i] (with the siblings an HTML run consumes) and the next index."""
         node = nodes[i]
         if node.type == "html_block":
-            render_run = self.render_details if _DETAILS_OPEN.match(node.content) else self.render_html
+            details = _DETAILS_OPEN.match(node.content)
+            if details and self._toggle_depth >= MAX_TOGGLES:
+                self.degrade(self.line_of(node), "nesting", f"<details> nested deeper than {MAX_TOGGLES} toggles: kept as text in the deepest toggle")
+                details = None
+            render_run = self.render_details if details else self.render_html
             return render_run(nodes, i)
         fn = BLOCK_RENDERERS.get(node.type)
         return (render_unknown(self, node) if fn is None else fn(self, node)), i + 1
@@ -212,6 +227,13 @@ class Ctx:
         return _lead_split(blocks)
 
     def render_details(self, nodes, i):
+        self._toggle_depth += 1
+        try:
+            return self._render_details(nodes, i)
+        finally:
+            self._toggle_depth -= 1
+
+    def _render_details(self, nodes, i):
         node = nodes[i]
         line = self.line_of(node)
         m = _DETAILS_OPEN.match(node.content)
@@ -265,27 +287,28 @@ class Ctx:
         saved = self.offset
         self.offset = (node.map[0] if node.map else 0) + self.offset
         try:
-            tokens = self.md.parse(text)
+            tokens = self.parse(text)
             return self.render_nodes(build_tree(tokens))
         finally:
             self.offset = saved
 
     def local_image(self, src: str, line, caption: list[dict], alt_paragraph: dict) -> dict:
-        path = unquote(src.split("#", 1)[0].split("?", 1)[0])
         base = self.opt.base_dir
-        p = Path(path) if base is None else Path(base) / path
-        if base is None and not p.is_absolute():
-            p = None
-        if p is None or not p.is_file():
-            self.degrade(line, "image", f"local image {src!r} not found: kept its alt text as a paragraph", src)
+        found = resolve_local_image(src, Path(base), self.opt.image_roots) if base is not None else ImageRefusal("missing", "not found")
+        if isinstance(found, ImageRefusal):
+            # A refused path is never read, and publish refuses the file (see bot.convert.assets).
+            if found.refused:
+                self.degrade(line, "image_refused", f"local image {src!r} refused: {found.reason}: kept its alt text as a paragraph", src)
+            else:
+                self.degrade(line, "image", f"local image {src!r} not found: kept its alt text as a paragraph", src)
             return alt_paragraph
-        p = p.resolve()
+        p = found.path
         sha = self._sha_cache.get(p)
         if sha is None:
             sha = hashlib.sha256(p.read_bytes()).hexdigest()
             self._sha_cache[p] = sha
         b = block("image", {"type": "file_upload", "file_upload": {"id": ""}, "caption": caption})
-        b["bot_local_file"] = {"path": str(p), "sha256": sha, "name": p.name}
+        b["bot_local_file"] = {"path": str(p), "sha256": sha, "name": p.name, "content_type": found.content_type}
         return b
 
     def caption_text(self, ref: ImageRef, line) -> str:
@@ -788,10 +811,10 @@ def convert_markdown(text: str, options: ConvertOptions | None = None, *, tokens
     blocks: list[dict] = []
     with gc_paused(freeze_survivors=True):
         if tokens is not None:
-            nodes = build_tree(tokens)
+            nodes = build_tree(ctx.report_flattened(tokens))
             del tokens
         else:
-            nodes = (node for toks in iter_block_tokens(ctx.md, text) for node in build_tree(toks))
+            nodes = (node for toks in iter_block_tokens(ctx.md, text) for node in build_tree(ctx.report_flattened(toks)))
         # HTML runs (<details>, <div> ...) consume the siblings their elements enclose:
         # the siblings are read ahead only as far as the renderer asks.
         siblings = LazySiblings(nodes)

@@ -33,3 +33,5 @@ class ConvertOptions:
     line_offset: int = 0
     resolve_link: Callable[[str], str | None] | None = None
     base_dir: Path | None = None
+    # Folders local images may come from (BOT_CONTENT_DIR, BOT_ASSETS_DIR); empty: base_dir only.
+    image_roots: tuple[Path, ...] = ()

@@ -123,6 +123,9 @@ class CJKStateInline(StateInline):
         return Scanned(can_open, can_close, count)
 
 
+from .depth import use_depth_guard  # noqa: E402
+
+
 def _cjk_inline_parse(self, src, md, env, tokens):  # replaces ParserInline.parse
     state = CJKStateInline(src, md, env, tokens)
     self.tokenize(state)
@@ -325,6 +328,7 @@ def make_parser(cjk_friendly: bool = True, linear_inline: bool = True) -> Markdo
         md.inline.parse = _cjk_inline_parse.__get__(md.inline)  # type: ignore[method-assign]
     if linear_inline:
         _linear_inline(md)
+    use_depth_guard(md)
     return md
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +99,7 @@ class PreviewPage:
         return self.variant.slug
 
 
-def build_pages(variants: list[Variant], all_variants: list[Variant], mapping: Mapping, zone) -> list[PreviewPage]:
+def build_pages(variants: list[Variant], all_variants: list[Variant], mapping: Mapping, zone, image_roots: tuple[Path, ...] = ()) -> list[PreviewPage]:
     """The blocks `bot publish` would send for each variant, with in-preview links."""
     by_path = {v.path.resolve(): v for v in all_variants}
     shown = {v.slug for v in variants}
@@ -108,7 +109,7 @@ def build_pages(variants: list[Variant], all_variants: list[Variant], mapping: M
             linked = by_path.get((v.path.parent / href.split("#", 1)[0]).resolve()) if href.split("#", 1)[0] else None
             return PREVIEW_URL + quote(linked.slug) if linked else None
 
-        result = convert_markdown(v.body, ConvertOptions(line_offset=v.body_line - 1, resolve_link=resolve, base_dir=v.path.parent))
+        result = convert_markdown(v.body, ConvertOptions(line_offset=v.body_line - 1, resolve_link=resolve, base_dir=v.path.parent, image_roots=image_roots))
         sibling = sibling_of(v, all_variants)
         blocks = list(result.blocks)
         if sibling is not None:
@@ -290,7 +291,10 @@ def _image(block: dict, body: dict, color: str) -> str:
 
 def _link_block(block: dict, body: dict, color: str) -> str:
     kind, url = block["type"], body.get("url", "")
-    return f'<p class="block {kind}"><a href="{html.escape(url)}">{html.escape(url)}</a></p>'
+    href = safe_url(url, WEB_SCHEMES)
+    if href is None:  # shown, never followed
+        return f'<p class="block {kind}">{html.escape(url)}</p>'
+    return f'<p class="block {kind}"><a href="{html.escape(href)}">{html.escape(url)}</a></p>'
 
 
 def _lone_list_item(block: dict, body: dict, color: str) -> str:
@@ -336,7 +340,26 @@ def _image_src(block: dict, body: dict) -> str:
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return f"data:{mime};base64,{data}"
     source = body.get(body.get("type", "external")) or {}
-    return source.get("url", "")
+    return safe_url(source.get("url", ""), WEB_SCHEMES) or ""
+
+
+# --------------------------------------------------------------------------- URLs
+# Every URL the bot renders into HTML (previews, `bot local serve`'s /p/<id>) passes this
+# allow-list: what a workspace holds is data, and `javascript:`/`data:` links would run in the page.
+WEB_SCHEMES = frozenset({"http", "https"})
+LINK_SCHEMES = WEB_SCHEMES | {"mailto"}
+_URL_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+_IGNORED_BY_BROWSERS = re.compile(r"[\x00-\x20\x7f]")  # browsers drop these inside a scheme ("java\tscript:")
+
+
+def safe_url(url: str, schemes: frozenset[str]) -> str | None:
+    """`url` when its scheme is allowed (or it has none: a relative link or #anchor), else None."""
+    if not isinstance(url, str):
+        return None
+    match = _URL_SCHEME.match(_IGNORED_BY_BROWSERS.sub("", url))
+    if match and match.group(1).lower() not in schemes:
+        return None
+    return url.strip()
 
 
 # --------------------------------------------------------------------------- rich text
@@ -375,15 +398,16 @@ def rich_text(items: list[dict]) -> str:
             piece = f"<span{_color_attr(color)}>{piece}</span>"
         link = ((item.get("text") or {}).get("link") or {}).get("url") if item.get("type", "text") == "text" else None
         if link:
-            href = "#" + link[len(PREVIEW_URL):] if link.startswith(PREVIEW_URL) else link
-            piece = f'<a href="{html.escape(href)}">{piece}</a>'
+            href = "#" + link[len(PREVIEW_URL):] if link.startswith(PREVIEW_URL) else safe_url(link, LINK_SCHEMES)
+            if href is not None:
+                piece = f'<a href="{html.escape(href)}">{piece}</a>'
         out.append(piece)
     return "".join(out)
 
 
-def preview_html(variants: list[Variant], all_variants: list[Variant], mapping: Mapping, zone) -> tuple[str, list[PreviewPage]]:
+def preview_html(variants: list[Variant], all_variants: list[Variant], mapping: Mapping, zone, image_roots: tuple[Path, ...] = ()) -> tuple[str, list[PreviewPage]]:
     ordered = sorted(variants, key=lambda v: (v.week, LANGS.index(v.lang)))
-    pages = build_pages(ordered, all_variants, mapping, zone)
+    pages = build_pages(ordered, all_variants, mapping, zone, image_roots)
     return render_document(pages, mapping), pages
 
 

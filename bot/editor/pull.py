@@ -152,7 +152,7 @@ def _yaml_value(name: str, value: Any) -> str:
         return flow if _round_trips(flow, [str(v) for v in value]) else json.dumps(value, ensure_ascii=False)
     text = str(value)
     if name in QUOTED_FIELDS:
-        return json.dumps(text, ensure_ascii=False)
+        return _double_quoted(text)
     if name == "date":
         return text  # "2026-05-30 07:01" stays a string; the front matter parses it in BOT_TIMEZONE
     return _plain_or_quoted(text)
@@ -161,7 +161,17 @@ def _yaml_value(name: str, value: Any) -> str:
 def _plain_or_quoted(text: str, in_flow: bool = False) -> str:
     if text and "\n" not in text and not (in_flow and any(c in text for c in ",[]{}")) and _round_trips(text, text):
         return text
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
+    return _double_quoted(text)
+
+
+# What a YAML reader refuses, and the line breaks it would fold (NEL, LS, PS), even inside quotes.
+YAML_UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _double_quoted(text: str) -> str:
+    """A JSON string is a valid YAML double-quoted scalar, once the characters a YAML reader
+    refuses even inside quotes (DEL, C1 controls) are written as escapes too."""
+    return YAML_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def _round_trips(rendered: str, expected: Any) -> bool:
@@ -293,6 +303,16 @@ def text_for(path: Path | None, item: Pulled, *, edited_only: bool = False) -> s
 
 
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{16}-(?P<name>.+)$")  # how the publisher names its uploads
+UNSAFE_NAME_CHARS = re.compile(r"[^\w.-]+")  # \w keeps letters of every script, digits and _
+
+
+def safe_file_name(name: str) -> str:
+    """A file name from a URL, made safe to write under images/: the last segment after any
+    / or \\ (decoded or not), no control characters, no leading dots, no Markdown-breaking
+    characters, at most 100 characters; `image` when nothing is left."""
+    name = re.split(r"[/\\]", name)[-1]
+    name = UNSAFE_NAME_CHARS.sub("_", name).lstrip(".")[-100:].lstrip(".")
+    return name or "image"
 
 
 def fetch_images(api, blocks: list[dict]) -> dict[str, bytes]:
@@ -308,9 +328,9 @@ def fetch_images(api, blocks: list[dict]) -> dict[str, bytes]:
             if block.get("type") == "image" and body.get("type") == "file":
                 url = body["file"]["url"]
                 data = api.download(url)
-                raw_name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "image"
+                raw_name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
                 match = UPLOAD_NAME.match(raw_name)
-                name = match["name"] if match else raw_name
+                name = safe_file_name(match["name"] if match else raw_name)
                 rel = f"images/{name}"
                 while rel in assets and assets[rel] != data:
                     stem, dot, ext = name.rpartition(".")

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 import yaml
 
 from ..convert import ConvertOptions, check_limits, convert_markdown
+from ..convert.assets import ImageRefusal, resolve_local_image
 from ..convert.parser import get_parser
 from ..errors import ContentError, Problem
 from ..source import LANGS, WEEK_RE, FrontMatter, Variant, discover, read_variant, slug_conflicts
@@ -297,7 +298,7 @@ class _Validator:
         lines = self.lines_of(path)
         offset = variant.body_line - 1
         link_errors = self.check_links(variant)
-        options = ConvertOptions(line_offset=offset, resolve_link=lambda href: _PLACEHOLDER, base_dir=path.parent)
+        options = ConvertOptions(line_offset=offset, resolve_link=lambda href: _PLACEHOLDER, base_dir=path.parent, image_roots=self.settings.image_roots)
         conversion = convert_markdown(variant.body, options, tokens=variant.tokens())
         for d in conversion.report:
             text = line_text(lines, d.line or 0)
@@ -308,6 +309,10 @@ class _Validator:
                             "(python, bash, json, yaml, sql, …; see bot/convert/languages.py) or `text`", rule="code-language")
             elif d.construct in ("image", "link") and (d.line, d.subject) in link_errors:
                 continue  # a missing image or broken link: reported as an error with its column already
+            elif d.construct == "image_refused":
+                self.report(path, d.line, column_of(text, d.subject),
+                            f"{d.message.removesuffix(': kept its alt text as a paragraph')} — nothing outside the content folder is ever uploaded",
+                            rule="image-refused")
             else:
                 self.report(path, d.line, column_of(text, d.subject),
                             f"{d.construct}: {d.message}", rule="degradation")
@@ -328,7 +333,8 @@ class _Validator:
                 if _SCHEME.match(target) or target.startswith("//"):
                     continue
                 local = variant.path.parent / target.split("#", 1)[0].split("?", 1)[0]
-                if not local.is_file():
+                found = resolve_local_image(href, variant.path.parent, self.settings.image_roots)
+                if isinstance(found, ImageRefusal) and found.kind == "missing":
                     self.report(variant.path, line, column, f"image {target!r} not found (looked for {display_path(local)}): add the file or fix the path", rule="image")
                     errors.update({(line, target), (line, href)})
                 continue
@@ -439,6 +445,8 @@ def _yaml_error_position(path: Path) -> tuple[int, int] | None:
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip("\r\n") in ("---", "...")), len(lines))
     try:
         yaml.compose("".join(lines[1:end]), Loader=yaml.SafeLoader)
+    except RecursionError:
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         if mark is not None:

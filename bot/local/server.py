@@ -87,6 +87,47 @@ def page_index(workspace: LocalWorkspace) -> bytes:
             f"<h1>Local Notion workspace</h1><p>{len(pages)} page(s)</p><ul>{items}</ul></body></html>").encode("utf-8")
 
 
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def host_allowed(header: str | None, bind_host: str) -> bool:
+    """DNS rebinding guard: a server bound to loopback answers only requests addressed to a
+    loopback name (a page on evil.example resolving to 127.0.0.1 sends `Host: evil.example`).
+    A server bound elsewhere answers its own address; on 0.0.0.0/:: it cannot know its names."""
+    if not header:
+        return False
+    name = urlsplit(f"//{header}").hostname or ""
+    if is_loopback(name):
+        return True
+    if bind_host in ("0.0.0.0", "::", ""):
+        return True
+    return not is_loopback(bind_host) and name == bind_host.strip("[]").lower()
+
+
+def refuse_host(handler: BaseHTTPRequestHandler) -> None:
+    body = b"421 Misdirected Request: this server only answers requests addressed to it (Host header)\n"
+    handler.send_response(421)
+    handler.send_header("Content-Type", "text/plain; charset=utf-8")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.send_header("Connection", "close")
+    handler.end_headers()
+    handler.wfile.write(body)
+    handler.close_connection = True
+
+
+# Served HTML (`/p/<id>`, `bot preview --serve`) runs no script and loads nothing but images.
+PAGE_CSP = "default-src 'none'; img-src data: http: https:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
 def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=None):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -102,6 +143,8 @@ def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=Non
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def _handle(self) -> None:
+            if not host_allowed(self.headers.get("Host"), self.server.server_address[0]):
+                return refuse_host(self)
             parts = urlsplit(self.path)
             if page_renderer is not None and self.command == "GET" and parts.path.startswith("/p/"):
                 return self._page(parts.path[3:])
@@ -138,6 +181,7 @@ def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=Non
         def _html(self, status: int, content: bytes) -> None:
             self.send_response(status)
             self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Security-Policy", PAGE_CSP)
             self.send_header("Content-Length", str(len(content)))
             self.end_headers()
             self.wfile.write(content)

@@ -121,6 +121,37 @@ class RetryPolicy:
         return ceiling / 2 + rng.random() * ceiling / 2  # exponential with jitter
 
 
+class _NotAnObject(ValueError):
+    """A 2xx body that parsed as JSON but is not an object (every endpoint answers one)."""
+
+
+# What a 2xx body that is not JSON raises inside the SDK's `response.json()`.
+MALFORMED_BODY = (json.JSONDecodeError, UnicodeDecodeError, _NotAnObject)
+# Failures before anything is sent that no retry can fix.
+NOT_SENDABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL)
+
+
+def _check_shape(path: str, result: Any) -> None:
+    """The little every caller relies on: an object; a list answer's `results` is a list of
+    objects; any other answer carries a string `id`. Anything else is a malformed answer."""
+    if not isinstance(result, dict):
+        raise _NotAnObject(f"{type(result).__name__}, not an object")
+    if path.endswith(("/children", "/query")) or path == "search":
+        results = result.get("results")
+        if not isinstance(results, list) or not all(isinstance(r, dict) and isinstance(r.get("id"), str) for r in results):
+            raise _NotAnObject("object whose `results` is not a list of objects with ids")
+    elif not isinstance(result.get("id"), str):
+        raise _NotAnObject("object without a string `id`")
+
+
+def _malformed(error: Exception) -> str:
+    if isinstance(error, _NotAnObject):
+        return f"JSON {error}"
+    if isinstance(error, json.JSONDecodeError):
+        return "empty body" if not error.doc.strip() else f"not JSON: {error.msg} at character {error.pos}"
+    return "not UTF-8 text"
+
+
 def _error_body(error: HTTPResponseError) -> dict:
     try:
         body = json.loads(error.body) if error.body else {}
@@ -198,8 +229,13 @@ class NotionAPI:
             self.stats.by_endpoint[endpoint] += 1
             try:
                 result = self.client.request(path=path, method=method, query=query, body=body, form_data=form)
+                _check_shape(path, result)
                 self._trace(method, path, 200)
                 return result
+            except MALFORMED_BODY as error:
+                # A 2xx whose body is not a JSON object: a proxy's HTML page, an empty or cut body.
+                self._unreliable(f"answered with a body that is not a JSON object ({_malformed(error)})", "malformed_response", is_write, attempt, method, path)
+                attempt += 1
             except HTTPResponseError as error:
                 body_json = _error_body(error)
                 code = body_json.get("code") or str(error.code)
@@ -243,6 +279,23 @@ class NotionAPI:
                 self._give_up_if_exhausted(attempt, None, "connect_error", f"cannot connect: {error}", method, path)
                 self.clock.sleep(self.retry.backoff(attempt, self._rng))
                 attempt += 1
+            except NOT_SENDABLE as error:
+                # The request cannot be sent as configured (URL, header): retrying cannot help.
+                raise NotionError(f"cannot send the request ({type(error).__name__}: {error}); check NOTION_BASE_URL and NOTION_TOKEN", code="invalid_request", method=method, path=path) from None
+            except httpx.TransportError as error:
+                # The connection broke while the request was in flight (reset, closed early,
+                # protocol garbage): whether Notion applied it is unknown.
+                self._unreliable(f"the connection broke ({type(error).__name__}: {error or 'no detail'})", "connection_error", is_write, attempt, method, path)
+                attempt += 1
+
+    def _unreliable(self, what: str, code: str, is_write: bool, attempt: int, method: str, path: str) -> None:
+        """A response that cannot be trusted: a write is reconciled by the caller (never
+        repeated blindly); a read is retried with backoff until the attempts run out."""
+        self._trace(method, path, code)
+        if is_write:
+            raise OutcomeUnknownError(f"{what}; the write may have been applied", code=code, method=method, path=path) from None
+        self._give_up_if_exhausted(attempt, None, code, what, method, path)
+        self.clock.sleep(self.retry.backoff(attempt, self._rng))
 
     def _give_up_if_exhausted(self, attempt: int, status: int | None, code: str, message: str, method: str, path: str) -> None:
         if attempt + 1 >= self.retry.max_attempts:
@@ -366,19 +419,28 @@ class NotionAPI:
         self.pacer.acquire()
         self.stats.reads += 1
         self.stats.by_endpoint["GET file"] += 1
-        with httpx.Client(transport=self.transport, timeout=self.client.options.timeout_ms / 1000, follow_redirects=True) as http:
-            response = http.get(url)
+        try:
+            with httpx.Client(transport=self.transport, timeout=self.client.options.timeout_ms / 1000, follow_redirects=True) as http:
+                response = http.get(url)
+        except httpx.HTTPError as error:
+            raise NotionError(f"cannot download {url.split('?')[0]}: {type(error).__name__}: {error}", code="connection_error") from None
         if response.status_code != 200:
             raise NotionError(f"cannot download {url.split('?')[0]}: HTTP {response.status_code}", status=response.status_code)
         return response.content
 
-    def upload_file(self, path: Path, filename: str) -> str:
-        """Upload a local file with the File Upload API (single part); returns the upload id."""
-        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    def upload_file(self, path: Path, filename: str, content_type: str | None = None) -> str:
+        """Upload a local file with the File Upload API (single part); returns the upload id.
+        Callers vet the path first (bot.convert.assets); the read is bounded all the same."""
+        from ..convert.assets import MAX_IMAGE_BYTES
+
+        content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        with path.open("rb") as handle:
+            data = handle.read(MAX_IMAGE_BYTES + 1)
+        if len(data) > MAX_IMAGE_BYTES:
+            raise NotionError(f"{path.name} grew over {MAX_IMAGE_BYTES:,} bytes since it was checked; not uploaded")
         created = self.request("POST", "file_uploads", body={"mode": "single_part", "filename": filename, "content_type": content_type})
         upload_id = created["id"]
-        with path.open("rb") as handle:
-            self.request("POST", f"file_uploads/{upload_id}/send", form={"file": (filename, handle.read(), content_type)})
+        self.request("POST", f"file_uploads/{upload_id}/send", form={"file": (filename, data, content_type)})
         return upload_id
 
 

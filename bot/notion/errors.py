@@ -10,6 +10,9 @@ HINTS = {
     "restricted_resource": "The integration lacks a capability (read/insert/update content) or the workspace hit its block limit.",
     "validation_error": "Notion rejected the request's content; this is a bug in the bot or an unsupported construct — please report it with the message above.",
     "rate_limited": "Notion is rate limiting this integration; try again later or lower BOT_RATE_LIMIT.",
+    "malformed_response": "Something between the bot and Notion (a proxy, a captive portal) answered instead of Notion, or the answer was cut; check NOTION_BASE_URL and the network, then run again (nothing is duplicated).",
+    "connection_error": "The connection to Notion broke mid-request; run again (the bot re-reads Notion, nothing is duplicated).",
+    "invalid_request": "Check NOTION_BASE_URL (an http(s) URL) and NOTION_TOKEN (no spaces or line breaks).",
 }
 
 

@@ -289,7 +289,7 @@ def test_local_image(tmp_path):
     assert conv.blocks == [{
         "object": "block", "type": "image",
         "image": {"type": "file_upload", "file_upload": {"id": ""}, "caption": [t("Alt text")]},
-        "bot_local_file": {"path": str((tmp_path / "img" / "x.png").resolve()), "sha256": sha, "name": "x.png"},
+        "bot_local_file": {"path": str((tmp_path / "img" / "x.png").resolve()), "sha256": sha, "name": "x.png", "content_type": "image/png"},
     }]
     assert conv.report == []
     live = {"object": "block", "id": "1", "type": "image", "has_children": False,

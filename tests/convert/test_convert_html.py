@@ -244,7 +244,7 @@ def test_html_img_with_local_path_is_uploaded_like_a_markdown_image(tmp_path):
     assert html.blocks == markdown.blocks == [{
         "object": "block", "type": "image",
         "image": {"type": "file_upload", "file_upload": {"id": ""}, "caption": [t("Alt")]},
-        "bot_local_file": {"path": str((tmp_path / "img" / "x y.png").resolve()), "sha256": sha, "name": "x y.png"},
+        "bot_local_file": {"path": str((tmp_path / "img" / "x y.png").resolve()), "sha256": sha, "name": "x y.png", "content_type": "image/png"},
     }]
     assert html.report == markdown.report == []
 
