@@ -143,4 +143,4 @@ def test_an_unreachable_database_stops_a_publish_with_a_clear_message(cli, env, 
 def test_a_database_url_that_is_not_postgres_is_a_settings_error(cli, monkeypatch):
     monkeypatch.setenv("BOT_DATABASE_URL", "mysql://bot@db/bot")
     code, _, err = cli("runs")
-    assert code == 1 and "setting BOT_DATABASE_URL: Value error, expected a PostgreSQL URL" in err
+    assert code == 1 and "setting BOT_DATABASE_URL: expected a PostgreSQL URL" in err

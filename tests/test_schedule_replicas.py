@@ -63,8 +63,9 @@ def served(tmp_path):
 def test_two_schedule_replicas_publish_each_slot_once_and_one_finishes_when_the_other_is_killed(served, database_url):
     from bot.runs_pg import PostgresLedger
 
-    # 2 requests/s: a run lasts several seconds, long enough to be killed in the middle.
-    extra = {"BOT_SCHEDULE": "* * * * *", "BOT_RATE_LIMIT": "2"}
+    # One request per second (a sliding window of 1 request, so no burst): a run lasts several
+    # seconds, long enough to be killed in the middle.
+    extra = {"BOT_SCHEDULE": "* * * * *", "BOT_RATE_LIMIT": "1/1"}
     replicas = {}
     for name in ("a", "b"):
         log = (served.root / f"schedule-{name}.log").open("w")
