@@ -8,7 +8,7 @@ extra run, twins trashed (and reported), runs that wrote anything, exit codes, w
 
     .venv/bin/python benchmarks/concurrent_publishers.py [--trials 5] [--hosts 2 5] [--json]
 
-PostgreSQL: BOT_TEST_DATABASE_URL, or a throwaway server (tests/pg_server.py); without one the
+PostgreSQL: TEST_POSTGRES_URL, or a throwaway server (tests/pg_server.py); without one the
 shared-database rows are skipped.
 """
 

@@ -98,7 +98,7 @@ def dumps(obj) -> str:
 
 @pytest.fixture
 def database_url():
-    """A new, empty PostgreSQL database (tests/pg_server.py: BOT_TEST_DATABASE_URL or a
+    """A new, empty PostgreSQL database (tests/pg_server.py: TEST_POSTGRES_URL or a
     throwaway server); skips when there is none — fails instead under CI=true."""
     import os
 

@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL for the tests that need one (the shared ledger and lock).
 
 `server_url()` answers, in this order:
-* BOT_TEST_DATABASE_URL, when set (CI's .ci/run starts a server and sets it);
+* TEST_POSTGRES_URL, when set (CI's .ci/run starts a server and sets it);
 * otherwise a server of its own, when PostgreSQL's binaries are installed (initdb, pg_ctl):
   a new cluster in a temp dir, listening only on a unix socket there, trust authentication,
   stopped at exit. As root it runs as the `postgres` user (PostgreSQL refuses to run as root);
@@ -36,7 +36,7 @@ def bin_dir() -> Path | None:
 
 def why_not() -> str:
     return (
-        "no PostgreSQL server for the shared-ledger tests: set BOT_TEST_DATABASE_URL=postgresql://… "
+        "no PostgreSQL server for the shared-ledger tests: set TEST_POSTGRES_URL=postgresql://… "
         "or install PostgreSQL (apt-get install postgresql: the tests start a throwaway server with initdb/pg_ctl)"
     )
 
@@ -44,7 +44,7 @@ def why_not() -> str:
 def server_url() -> str | None:
     """The admin URL of a server the tests may create databases on, or None."""
     if "url" not in _started:
-        _started["url"] = os.environ.get("BOT_TEST_DATABASE_URL") or _start_own()
+        _started["url"] = os.environ.get("TEST_POSTGRES_URL") or _start_own()
     return _started["url"]
 
 
