@@ -182,11 +182,13 @@ class Publisher:
         for result in created:
             variant = result.variant
             pages = [p for p in self._indexed_pages(variant) if p["id"] not in self._trashed]
-            if len(pages) <= 1:
-                continue
-            kept = self._heal_duplicates(variant, pages)
-            if kept.id == result.plan.page_id:
-                continue
+            if len(pages) > 1:
+                if self._heal_duplicates(variant, pages).id == result.plan.page_id:
+                    continue
+            elif not pages or pages[0]["id"] == result.plan.page_id:
+                continue  # ours is the only page (or none is left to bring up to date)
+            # Ours went to the trash (here, or healed by another host): the page that stays
+            # gets this run's content.
             self._bring_up_to_date(writer, result, variants)
             # Its sibling links to the page that went to the trash: link it to the one that stays.
             sibling = sibling_of(variant, self.all_variants)
@@ -428,6 +430,14 @@ class Publisher:
         except OutcomeUnknownError as exc:
             log.warning("%s: %s — reading Notion again before continuing", variant.slug, exc)
             final = self._apply_converging(writer, variant, self._replan(variant, group), group)
+        except NotionError as exc:
+            if exc.status not in (400, 404) or not self._in_trash(plan.page_id):
+                raise
+            # Another publisher healed twins and trashed this page: the twin check at the end
+            # of the run brings the page that stays up to date, link included.
+            self.progress(f"{variant.slug}: the page went to the trash meanwhile (a twin); the page that stays is updated instead")
+            result.writes += self.api.stats.since(before).writes
+            return
         plan.sibling_pending = False
         plan.notes = [n for n in plan.notes if not n.startswith(PENDING_LINK_NOTE)]
         self._record(final, writer.last_stamp)
