@@ -431,7 +431,7 @@ class Publisher:
             log.warning("%s: %s — reading Notion again before continuing", variant.slug, exc)
             final = self._apply_converging(writer, variant, self._replan(variant, group), group)
         except NotionError as exc:
-            if exc.status not in (400, 404) or not self._in_trash(plan.page_id):
+            if not self._changed_under_us(exc, plan.page_id):
                 raise
             # Another publisher healed twins and trashed this page: the twin check at the end
             # of the run brings the page that stays up to date, link included.
@@ -466,12 +466,20 @@ class Publisher:
                     self._await_created_page(variant, exc)
                 plan = self._replan(variant, group)
             except NotionError as exc:
-                if plan.action != "update" or exc.status not in (400, 404) or not self._in_trash(plan.page_id):
+                if plan.action != "update" or not self._changed_under_us(exc, plan.page_id):
                     raise
-                # Another publisher healed twins and trashed this one: write to the page that stays.
-                self.progress(f"{variant.slug}: the page went to the trash meanwhile (a twin); publishing to the page that stays")
+                # Another publisher trashed this page (healing twins) or removed a block this plan
+                # touches (the same update, applied at the same time): plan again from Notion.
+                self.progress(f"{variant.slug}: changed by another publisher meanwhile; planning again from Notion")
                 plan = self._replan(variant, group)
         raise NotionError(f"{variant.slug}: Notion kept failing while writing; nothing was duplicated, run publish again to finish")
+
+    def _changed_under_us(self, exc: NotionError, page_id: str | None) -> bool:
+        """A write refused because its target is gone: a block already deleted ("Can't edit
+        block that is archived", 404) or the page moved to the trash."""
+        if exc.status == 404 or (exc.status == 400 and "archived" in str(exc)):
+            return True
+        return exc.status == 400 and bool(page_id) and self._in_trash(page_id)
 
     def _in_trash(self, page_id: str) -> bool:
         try:
