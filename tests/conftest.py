@@ -119,3 +119,19 @@ def shared_env(env, database_url, monkeypatch):
     """`env` with BOT_DATABASE_URL: the ledger and the lock in PostgreSQL."""
     monkeypatch.setenv("BOT_DATABASE_URL", database_url)
     return env
+
+
+@pytest.fixture
+def en_path(env):
+    """The W22 English content file of the test's content copy."""
+    return env / "content" / "rec-weekly" / "2026-W22" / "en.md"
+
+
+@pytest.fixture
+def published(workspace):
+    """The test's workspace with W22 published once (both pages created)."""
+    from helpers import publish
+
+    results, _ = publish(workspace)
+    assert [r.action for r in results] == ["created", "created"]
+    return workspace

@@ -32,18 +32,6 @@ def records_dir() -> Path:
     return Path(os.environ["BOT_STATE_DIR"]) / "published"
 
 
-@pytest.fixture
-def en_path(env):
-    return env / "content" / "rec-weekly" / "2026-W22" / "en.md"
-
-
-@pytest.fixture
-def published(workspace):
-    results, transport = publish(workspace)
-    assert [r.action for r in results] == ["created", "created"]
-    return workspace
-
-
 def test_fresh_week_is_the_floor(workspace):
     """Two creates and one language link; no tree read; one more series query, after the
     creates, that looks for twins made by another publisher meanwhile."""

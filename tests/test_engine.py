@@ -17,18 +17,6 @@ EN = "rec-weekly-en-2026-W22"
 ZH = "rec-weekly-zh-2026-W22"
 
 
-@pytest.fixture
-def en_path(env):
-    return env / "content" / "rec-weekly" / "2026-W22" / "en.md"
-
-
-@pytest.fixture
-def published(workspace):
-    results, transport = publish(workspace)
-    assert [r.action for r in results] == ["created", "created"]
-    return workspace
-
-
 def writes_of(results):
     return sum(r.writes for r in results)
 
