@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..errors import body_failed, not_defined, not_present, shown, too_long, validation
-from .checks import MAX_EXPRESSION, MAX_URL, check_array, check_bool, check_color, check_obj, check_str, is_link_url, utf16_units, allowed_keys
+from ..errors import body_failed, not_defined, not_present, shown, validation
+from .checks import MAX_EXPRESSION, MAX_URL, check_array, check_bool, check_color, check_obj, check_str, check_text, is_link_url, allowed_keys
 from .richtext import icon, rich_text
 
 LANGUAGES = (
@@ -207,10 +207,7 @@ def _code(b: PayloadInput) -> dict:
 
 
 def _equation(b: PayloadInput) -> dict:
-    expr = check_str(b.get("expression", None), f"{b.path}.expression")
-    n = utf16_units(expr)
-    if n > MAX_EXPRESSION:
-        raise too_long(f"{b.path}.expression", MAX_EXPRESSION, n)
+    expr = check_text(b.get("expression", None), f"{b.path}.expression", MAX_EXPRESSION)
     return {"expression": expr}
 
 
@@ -273,9 +270,7 @@ def _link_to_page(b: PayloadInput) -> dict:
 def _checked_url(url: Any, path: str, kind: str) -> str:
     """http(s) URLs only: `javascript:`, `data:`, `file:` and relative URLs are refused with the
     wording Notion uses for image blocks ("Invalid image url.", recorded; MESSAGES.md)."""
-    url = check_str(url, path)
-    if utf16_units(url) > MAX_URL:
-        raise too_long(path, MAX_URL, utf16_units(url))
+    url = check_text(url, path, MAX_URL)
     if not is_link_url(url):
         raise validation(f"Content creation Failed. Fix the following: \nInvalid {kind} url.")
     return url

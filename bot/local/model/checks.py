@@ -51,6 +51,15 @@ def check_str(value: Any, path: str) -> str:
     return value
 
 
+def check_text(value: Any, path: str, limit: int) -> str:
+    """A string of at most `limit` UTF-16 code units (how Notion measures text)."""
+    text = check_str(value, path)
+    units = utf16_units(text)
+    if units > limit:
+        raise too_long(path, limit, units)
+    return text
+
+
 def check_obj(value: Any, path: str) -> dict:
     if not isinstance(value, dict):
         raise body_failed(path, "should be an object", value)

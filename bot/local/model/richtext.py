@@ -6,8 +6,8 @@ from typing import Any, Callable
 
 from bot.emoji import is_single_emoji
 
-from ..errors import body_failed, not_defined, not_present, shown, too_long, validation
-from .checks import MAX_EXPRESSION, MAX_TEXT, MAX_URL, check_array, check_bool, check_color, check_obj, check_str, is_link_url, utf16_units
+from ..errors import body_failed, not_defined, not_present, shown, validation
+from .checks import MAX_EXPRESSION, MAX_TEXT, MAX_URL, check_array, check_bool, check_color, check_obj, check_str, check_text, is_link_url
 
 ANNOTATION_KEYS = ("bold", "italic", "strikethrough", "underline", "code")
 ITEM_TYPES = ("text", "mention", "equation")
@@ -57,20 +57,14 @@ def rich_text_item(item: Any, path: str, mention: MentionResolver | None = None)
         for key in t:
             if key not in TEXT_KEYS:
                 raise not_present(f"{path}.text.{key}", t[key])
-        content = check_str(t["content"], f"{path}.text.content")
-        n = utf16_units(content)
-        if n > MAX_TEXT:
-            raise too_long(f"{path}.text.content", MAX_TEXT, n)
+        content = check_text(t["content"], f"{path}.text.content", MAX_TEXT)
         link = t.get("link")
         url = None
         if link is not None:
             check_obj(link, f"{path}.text.link")
             if "url" not in link:
                 raise not_defined(f"{path}.text.link.url")
-            url = check_str(link["url"], f"{path}.text.link.url")
-            n = utf16_units(url)
-            if n > MAX_URL:
-                raise too_long(f"{path}.text.link.url", MAX_URL, n)
+            url = check_text(link["url"], f"{path}.text.link.url", MAX_URL)
             if not is_link_url(url):
                 raise validation("Invalid URL for link.")
         return {
@@ -84,10 +78,7 @@ def rich_text_item(item: Any, path: str, mention: MentionResolver | None = None)
         eq = check_obj(item.get("equation"), f"{path}.equation")
         if "expression" not in eq:
             raise not_defined(f"{path}.equation.expression")
-        expr = check_str(eq["expression"], f"{path}.equation.expression")
-        n = utf16_units(expr)
-        if n > MAX_EXPRESSION:
-            raise too_long(f"{path}.equation.expression", MAX_EXPRESSION, n)
+        expr = check_text(eq["expression"], f"{path}.equation.expression", MAX_EXPRESSION)
         return {"type": "equation", "equation": {"expression": expr}, "annotations": ann, "plain_text": expr, "href": None}
     m = check_obj(item.get("mention"), f"{path}.mention")
     if mention is None:
@@ -132,9 +123,7 @@ def icon(value: Any, path: str, file_ref: Callable[[dict, str], dict] | None) ->
         return {"type": "emoji", "emoji": emoji}
     if kind == "external":
         ext = check_obj(value.get("external"), f"{path}.external")
-        url = check_str(ext.get("url"), f"{path}.external.url")
-        if utf16_units(url) > MAX_URL:
-            raise too_long(f"{path}.external.url", MAX_URL, utf16_units(url))
+        url = check_text(ext.get("url"), f"{path}.external.url", MAX_URL)
         if not is_link_url(url):  # data:, javascript:, relative: "Invalid page icon URL." (recorded)
             raise validation(f"Invalid page {path.rsplit('.', 1)[-1]} URL.")
         return {"type": "external", "external": {"url": url}}

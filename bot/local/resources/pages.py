@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import model as M
 from ..common import Ctx, b64, new_id, norm_id
-from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, shown, too_long, validation
+from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, shown, validation
 from .. import common
 from . import blocks, databases, file_uploads, mentions, rows
 from .file_uploads import render_icon
@@ -53,10 +53,7 @@ def property_value(ws, ctx: Ctx, ds: dict, prop: dict, value: Any, path: str, la
     if kind in ("url", "email", "phone_number"):
         if v is None:
             return None
-        v = M.check_str(v, p)
-        limit = M.MAX_URL if kind == "url" else M.MAX_EMAIL
-        if M.utf16_units(v) > limit:
-            raise too_long(p, limit, M.utf16_units(v))
+        v = M.check_text(v, p, M.MAX_URL if kind == "url" else M.MAX_EMAIL)
         return v or None
     if kind == "checkbox":
         return M.check_bool(v, p)
