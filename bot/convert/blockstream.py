@@ -2,12 +2,18 @@
 
 markdown-it parses in two passes: the block pass turns the whole document into
 block tokens whose inline content is still a string, then the inline pass turns
-every `inline` token's content into child tokens. The children are most of the
-memory (a full parse holds ~30 MiB of tokens per MB of Markdown). Here the block
-pass runs over the whole document as usual - it is what collects the
-document-wide reference definitions ([label]: url) and footnote definitions -
-and the inline pass runs one top-level block at a time, just before that block
-is rendered; its tokens can be freed as soon as the block is.
+every `inline` token's content into child tokens. Holding either pass's tokens for
+a whole document costs far more than the document (block tokens alone: ~22 MiB per
+MB of Markdown; with their children: ~50). Here both passes run one top-level block
+at a time, and a block's tokens can be freed as soon as it is rendered:
+
+- the block pass is markdown-it's own loop (ParserBlock.tokenize) at the top level,
+  stopped after each top-level rule to hand that block's tokens out;
+- the inline pass of a block runs just before it is rendered. It needs every
+  reference definition ([label]: url) and footnote definition ([^n]: ...) of the
+  document, wherever they stand. Both contain "]:", so a document without it has
+  none and needs one pass; one with it first runs the block pass through the whole
+  document, keeping only what it records in `env`, then again block by block.
 
 The result is token-for-token what `md.parse` produces:
 - inline parsing happens in document order, so footnote ids (by first
@@ -20,10 +26,11 @@ The result is token-for-token what `md.parse` produces:
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Iterator
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block.state_block import StateBlock
+from markdown_it.rules_core import block as core_block_rule
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 
@@ -31,6 +38,8 @@ from markdown_it.token import Token
 _BLOCK_LOCAL_RULES = frozenset({"inline", "linkify", "replacements", "smartquotes", "text_join"})
 # Core rules that work on the document as a whole, run once at the end.
 _DOCUMENT_TAIL_RULES = frozenset({"footnote_tail"})
+# Every reference and footnote definition contains this (a label, then a colon).
+_DEFINITION_MARK = "]:"
 
 
 def _core_rule(md: MarkdownIt, name: str):
@@ -38,9 +47,9 @@ def _core_rule(md: MarkdownIt, name: str):
     return ruler.__rules__[ruler.__find__(name)].fn
 
 
-def _top_level_groups(tokens: list[Token]) -> deque[list[Token]]:
+def _top_level_groups(tokens: list[Token]) -> list[list[Token]]:
     """The token stream cut into top-level blocks (an open token through its close)."""
-    groups: deque[list[Token]] = deque()
+    groups: list[list[Token]] = []
     depth = 0
     for tok in tokens:
         if depth == 0:
@@ -69,29 +78,93 @@ def _set_aside_footnotes(tokens: list[Token], footnotes: list[Token]) -> list[To
     return kept
 
 
+def _block_pass(md: MarkdownIt, src: str, env: dict) -> Iterator[list[Token]]:
+    """markdown-it's block pass (core rule `block` -> ParserBlock.parse), yielding the
+    tokens of each top-level rule as soon as it has run. The loop is ParserBlock.tokenize's
+    at the top level, where its nesting checks (blkIndent 0, level 0) never stop it."""
+    if not src:
+        return
+    state = StateBlock(src, md, env, [])
+    rules = md.block.ruler.getRules("")
+    line, end = state.line, state.lineMax
+    has_empty_lines = False
+    while line < end:
+        state.line = line = state.skipEmptyLines(line)
+        if line >= end:
+            break
+        for rule in rules:
+            if rule(state, line, end, False):
+                if state.line <= line:
+                    raise RuntimeError("block rule didn't increment state.line")
+                break
+        else:
+            raise RuntimeError("none of the block rules matched")
+        state.tight = not has_empty_lines
+        line = state.line
+        if (line - 1) < end and state.isEmpty(line - 1):
+            has_empty_lines = True
+        if line < end and state.isEmpty(line):
+            has_empty_lines = True
+            line += 1
+            state.line = line
+        if state.tokens:
+            yield state.tokens
+            state.tokens = []
+
+
+class _FootnoteIds(dict):
+    """The footnote plugin's label -> id map for a block pass run after inline parsing began.
+
+    Its footnote_def rule sets a label to -1 ("defined, not yet referenced"). In a whole
+    -document parse every definition is read before any reference is numbered; here a
+    definition can be read again after a reference earlier in the document numbered it,
+    and that number must stay."""
+
+    def __setitem__(self, label: str, footnote_id: int) -> None:
+        if footnote_id == -1 and self.get(label, -1) >= 0:
+            return
+        super().__setitem__(label, footnote_id)
+
+
+def _top_level_blocks(md: MarkdownIt, state: StateCore) -> Iterator[list[Token]]:
+    """The block tokens of each top-level block of state.src, with state.env holding every
+    definition of the document before the first block is handed out."""
+    if _DEFINITION_MARK in state.src:
+        for _ in _block_pass(md, state.src, state.env):
+            pass  # only the definitions recorded in env are kept
+        footnotes = state.env.get("footnotes")
+        if footnotes and "refs" in footnotes:
+            footnotes["refs"] = _FootnoteIds(footnotes["refs"])
+    for tokens in _block_pass(md, state.src, state.env):
+        yield from _top_level_groups(tokens)
+
+
 def iter_block_tokens(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
     """Yield the fully parsed tokens of each top-level block of `text`, in order, then the
     tokens the document-wide rules append (the footnote block), if any."""
     names = md.core.ruler.get_active_rules()
-    cut = names.index("block") + 1
-    after_block = names[cut:]
-    if not set(after_block) <= _BLOCK_LOCAL_RULES | _DOCUMENT_TAIL_RULES:
+    cut = names.index("block")
+    after_block = names[cut + 1 :]
+    known_block_rule = _core_rule(md, "block") is core_block_rule
+    if not known_block_rule or not set(after_block) <= _BLOCK_LOCAL_RULES | _DOCUMENT_TAIL_RULES:
         yield md.parse(text)  # an unknown document-wide rule: parse in one go
         return
     env: dict = {}
     state = StateCore(text, md, env)
     for name in names[:cut]:
         _core_rule(md, name)(state)
-    groups = _top_level_groups(state.tokens)
-    state.tokens = []
+    if state.inlineMode:
+        yield md.parse(text)
+        return
     local = [_core_rule(md, n) for n in after_block if n in _BLOCK_LOCAL_RULES]
     footnotes: list[Token] = []
-    while groups:
-        state.tokens = groups.popleft()  # popped: nothing else keeps the block's tokens
+    for group in _top_level_blocks(md, state):
+        state.tokens = group
         for rule in local:
             rule(state)
         tokens = _set_aside_footnotes(state.tokens, footnotes)
         state.tokens = []
+        del group
         if tokens:
             yield tokens
     tail = after_block[next((i for i, n in enumerate(after_block) if n in _DOCUMENT_TAIL_RULES), len(after_block)):]
