@@ -13,8 +13,9 @@ Sections:
           bot conversion time vs bare parse time (goal: ≤ 2x each).
 - speed:  a generated newsletter-like document: bare parse, bot parse, in-process conversion,
           `bot convert` through the CLI (start-up excluded) and `bot convert --json` printing.
-- memory: ms/MB and peak RSS growth per MB of Markdown, bare parse vs conversion, each in a
-          fresh process (RSS high-water marks are per process).
+- memory: ms/MB and peak RSS growth per MB of Markdown, bare parse vs conversion (the whole
+          result in a list, a BlockStream read block by block, `bot convert --json`), each in
+          a fresh process (RSS high-water marks are per process).
 """
 
 from __future__ import annotations
@@ -235,23 +236,42 @@ def bench_speed(size_mb: float, repeat: int) -> dict:
 # VmHWM (peak RSS of this process image) rather than ru_maxrss, which Linux carries over
 # from the parent across fork/exec.
 _CHILD = """
-import json, sys, time
+import io, json, os, sys, time
 sys.path.insert(0, {root!r})
 sys.path.insert(0, {bench!r})
 from bench_convert import bare_parser, convert_markdown, gc_paused
+from bot.convert import BlockStream
 
 def hwm_kib():
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
 
-text = open({path!r}, encoding="utf-8").read()
-run = bare_parser().parse if {kind!r} == "bare" else convert_markdown
-run("warm *up*")
+def stream(text):
+    for _ in BlockStream(text):  # each block dropped as soon as it is read
+        pass
+
+def cli(path):
+    from bot.cli import main
+    sys.stdout = open(os.devnull, "w", encoding="utf-8")  # piped: compact JSON
+    try:
+        assert main(["convert", path, "--json"]) == 0
+    finally:
+        sys.stdout.close()
+        sys.stdout = sys.__stdout__
+
+kind = {kind!r}
+if kind == "cli":
+    run, arg = cli, {front_path!r}
+    cli({warm_path!r})
+else:
+    run = {{"bare": bare_parser().parse, "convert": convert_markdown, "stream": stream}}[kind]
+    arg = open({path!r}, encoding="utf-8").read()
+    run("warm *up*")
 before = hwm_kib()
 with gc_paused():
     t0 = time.perf_counter()
-    result = run(text)
+    result = run(arg)
     elapsed = time.perf_counter() - t0
 peak = hwm_kib()
 del result
@@ -259,16 +279,28 @@ del result
 # caller: Conversion.blocks / the token list) and how much is working memory.
 import tracemalloc
 tracemalloc.start()
-result = run(text)
+result = run(arg)
 retained, traced_peak = tracemalloc.get_traced_memory()
 print(json.dumps({{"s": elapsed, "before_kib": before, "peak_kib": peak,
                   "retained_b": retained, "traced_peak_b": traced_peak}}))
 """
 
+# What each memory row runs (in a fresh process):
+MEMORY_RUNS = {
+    "bare": "markdown-it-py's parse, tokens returned",
+    "convert": "convert_markdown(text): every block returned in one list",
+    "stream": "BlockStream(text): blocks read one at a time and dropped",
+    "cli": "`bot convert FILE --json` piped (start-up excluded): file read, front matter, streamed JSON",
+}
+FRONT_MATTER = ("---\ntitle: Benchmark\nlang: en\nweek: 2026-W22\nseries: bench\nslug: bench-en-2026-W22\n"
+                "type: Post\nstatus: Draft\ndate: 2026-05-30 07:01\n---\n\n")
 
-def measure_child(kind: str, path: Path) -> dict:
-    code = _CHILD.format(root=str(ROOT), bench=str(Path(__file__).parent), path=str(path), kind=kind)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+
+def measure_child(kind: str, path: Path, front_path: Path, warm_path: Path) -> dict:
+    code = _CHILD.format(root=str(ROOT), bench=str(Path(__file__).parent), path=str(path), kind=kind,
+                         front_path=str(front_path), warm_path=str(warm_path))
+    env = {**os.environ, "BOT_STATE_DIR": str(path.parent / "state")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env).stdout
     return json.loads(out)
 
 
@@ -280,9 +312,13 @@ def bench_memory(sizes: list[float]) -> list[dict]:
             mb = len(doc.encode()) / 1e6
             path = Path(tmp) / f"doc-{size}.md"
             path.write_text(doc, encoding="utf-8")
+            front_path = path.with_suffix(".front.md")
+            front_path.write_text(FRONT_MATTER + doc, encoding="utf-8")
+            warm_path = Path(tmp) / "warm.md"
+            warm_path.write_text(FRONT_MATTER + "warm *up*\n", encoding="utf-8")
             del doc
-            for kind in ("bare", "convert"):
-                m = measure_child(kind, path)
+            for kind in MEMORY_RUNS:
+                m = measure_child(kind, path, front_path, warm_path)
                 grow = (m["peak_kib"] - m["before_kib"]) / 1024
                 result_mib = m["retained_b"] / 2**20
                 rows.append({"run": kind, "doc_mb": round(mb, 2), "ms_per_mb": round(m["s"] * 1000 / mb),
@@ -339,7 +375,9 @@ def main() -> int:
         print(_table([{"metric": k, "value": v} for k, v in result["speed"].items()]), end="\n\n")
     if "memory" in result:
         print("Memory (fresh process each; growth = peak RSS - RSS before the run; result = what the\n"
-              "run returns, working = traced peak - result, both from tracemalloc)")
+              "run returns, working = traced peak - result, both from tracemalloc; goal: <= 15 MiB/MB)")
+        for kind, what in MEMORY_RUNS.items():
+            print(f"  {kind:8s} {what}")
         print(_table(result["memory"]))
     return 0
 

@@ -176,7 +176,7 @@ def _parity(all_variants, chosen):
 
 # --------------------------------------------------------------------------- convert
 def cmd_convert(args) -> int:
-    from ..convert import ConvertOptions, convert_markdown
+    from ..convert import BlockStream, ConvertOptions
     from ..mapping import load_mapping
     from ..properties import desired_icon, desired_properties
     from ..source import read_variant
@@ -187,27 +187,30 @@ def cmd_convert(args) -> int:
         raise SelectionError(f"{path}: no such file (content lives under BOT_CONTENT_DIR, e.g. content/rec-weekly/2026-W22/en.md)")
     variant = read_variant(path)
     mapping = load_mapping(settings.bot_mapping)
-    result = convert_markdown(variant.body, ConvertOptions(line_offset=variant.body_line - 1, base_dir=variant.path.parent, image_roots=settings.image_roots))
     properties = desired_properties(variant, mapping, settings.zone)
+    # Blocks are written (or counted) as they are converted and then dropped: memory stays
+    # near the source's size, not the payload's (~40 MiB of dicts per MB of Markdown).
+    blocks = BlockStream(variant.body, ConvertOptions(line_offset=variant.body_line - 1, base_dir=variant.path.parent, image_roots=settings.image_roots))
     if args.json:
         from ..convert.json_output import write_json
 
-        write_json({"properties": properties, "icon": desired_icon(variant, mapping), "children": result.blocks, "report": [d.to_dict() for d in result.report]})
+        write_json({"properties": properties, "icon": desired_icon(variant, mapping), "children": iter(blocks),
+                    "report": lambda: [d.to_dict() for d in blocks.report]})
         return ExitStatus.SUCCESS
     counts: dict[str, int] = {}
 
-    def walk(blocks):
-        for b in blocks:
+    def walk(level):
+        for b in level:
             counts[b["type"]] = counts.get(b["type"], 0) + 1
             walk(b[b["type"]].get("children") or [])
 
-    walk(result.blocks)
+    walk(blocks)
     print(f"{variant.path}: {variant.slug} ({variant.lang}), {len(properties)} properties, {sum(counts.values())} blocks")
     for kind, n in sorted(counts.items(), key=lambda kv: -kv[1]):
         print(f"  {n:5d} {kind}")
-    if result.report:
-        print(f"{len(result.report)} degradation(s):")
-        for d in result.report:
+    if blocks.report:
+        print(f"{len(blocks.report)} degradation(s):")
+        for d in blocks.report:
             print(f"  {variant.path}:{d.line}: {d.construct}: {d.message}")
     else:
         print("no degradations: the blocks represent the Markdown exactly")

@@ -35,7 +35,7 @@ import hashlib
 import re
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Iterator, Protocol
 
 from .tree import Node as SyntaxTreeNode, build_tree
 
@@ -799,22 +799,53 @@ def gc_paused(freeze_survivors: bool = False):
             gc.enable()
 
 
-def convert_markdown(text: str, options: ConvertOptions | None = None, *, tokens: list | None = None) -> Conversion:
-    """Convert a Markdown body (optionally preceded by YAML front matter) to blocks.
-    `tokens`: the body already parsed by `get_parser()` (shared with validation: one parse).
+class BlockStream:
+    """The top-level blocks of a Markdown body, converted as they are read.
 
-    Without `tokens`, the body is parsed and rendered one top-level block at a time (see
-    blockstream): a block's markdown-it tokens are freed once its Notion blocks are built,
-    which keeps memory near the output's size.
+    Iterating yields each top-level block (children included) as soon as it is built, and
+    the markdown-it tokens behind it are freed as it goes (see blockstream): a caller that
+    writes each block out and drops it (`bot convert`) holds the source, the block pass's
+    tokens and one block's output at a time, whatever the document's size. `report` is
+    complete once the iteration has ended. A stream is read once.
+    `tokens`: the body already parsed by `get_parser()` (shared with validation: one parse).
     """
-    ctx = Ctx(options or ConvertOptions())
-    blocks: list[dict] = []
-    with gc_paused(freeze_survivors=True):
+
+    def __init__(self, text: str, options: ConvertOptions | None = None, *, tokens: list | None = None) -> None:
+        self._ctx = Ctx(options or ConvertOptions())
+        self._text: str | None = text
+        self._tokens = tokens
+        self._read = False
+
+    @property
+    def report(self) -> list[Degradation]:
+        return self._ctx.report
+
+    def __iter__(self) -> Iterator[dict]:
+        if self._read:
+            raise RuntimeError("a BlockStream is read once")
+        self._read = True
+        return self._blocks()
+
+    def _blocks(self) -> Iterator[dict]:
+        steps = self._rendered_runs()
+        while True:
+            # The GC is paused while a block is built (millions of acyclic allocations),
+            # not while the caller holds it.
+            with gc_paused():
+                blocks = next(steps, None)
+            if blocks is None:
+                return
+            yield from blocks
+
+    def _rendered_runs(self) -> Iterator[list[dict]]:
+        ctx = self._ctx
+        text, tokens = self._text, self._tokens
+        self._text = self._tokens = None
         if tokens is not None:
-            nodes = build_tree(ctx.report_flattened(tokens))
-            del tokens
+            nodes = iter(build_tree(ctx.report_flattened(tokens)))
         else:
             nodes = (node for toks in iter_block_tokens(ctx.md, text) for node in build_tree(ctx.report_flattened(toks)))
+        del text, tokens
         # HTML runs (<details>, <div> ...) consume the siblings their elements enclose:
         # the siblings are read ahead only as far as the renderer asks.
         siblings = LazySiblings(nodes)
@@ -822,6 +853,21 @@ def convert_markdown(text: str, options: ConvertOptions | None = None, *, tokens
         i = 0
         while i < len(siblings):
             rendered, i = ctx.render_at(siblings, i)
-            blocks.extend(rendered)
             siblings.forget_before(i)
-    return Conversion(blocks=blocks, report=ctx.report)
+            yield rendered
+
+
+def convert_markdown(text: str, options: ConvertOptions | None = None, *, tokens: list | None = None) -> Conversion:
+    """Convert a Markdown body (optionally preceded by YAML front matter) to blocks.
+    `tokens`: the body already parsed by `get_parser()` (shared with validation: one parse).
+
+    The whole result at once: BlockStream's blocks in a list. Without `tokens`, a block's
+    markdown-it tokens are freed once its Notion blocks are built, which keeps memory near
+    the output's size; a caller that can use the blocks one at a time should read a
+    BlockStream instead, and hold none of it.
+    """
+    stream = BlockStream(text, options, tokens=tokens)
+    del tokens
+    with gc_paused(freeze_survivors=True):
+        blocks = list(stream)
+    return Conversion(blocks=blocks, report=stream.report)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.convert import ConvertOptions, check_limits, convert_markdown, plain_text
+from bot.convert import BlockStream, ConvertOptions, check_limits, convert_markdown, plain_text
 from bot.convert.json_output import write_json
 from bot.convert.md_to_blocks import Ctx
 from bot.convert.parser import INLINE_MAX_NESTING, get_parser, make_parser
@@ -36,6 +36,9 @@ def whole_document(text: str):
 
 def per_block(text: str):
     conv = convert_markdown(text)
+    stream = BlockStream(text)
+    streamed = list(stream)  # the same conversion, one top-level block at a time
+    assert (streamed, stream.report) == (conv.blocks, conv.report)
     return conv.blocks, [d.to_dict() for d in conv.report]
 
 
@@ -103,6 +106,33 @@ def token_dump(tokens) -> list:
 def test_linear_inline_parser_gives_markdown_it_tokens(text):
     reference = make_parser(linear_inline=False)
     assert token_dump(get_parser().parse(text)) == token_dump(reference.parse(text))
+
+
+def block_by_block(text: str) -> list:
+    from bot.convert.blockstream import iter_block_tokens
+
+    return [tok for block in iter_block_tokens(get_parser(), text) for tok in block]
+
+
+FOOTNOTE_ORDERS = [
+    "Cite[^a] first.\n\n[^a]: Defined after its reference.\n\nAgain[^a].",
+    "[^a]: One.\n\nCite[^a].\n\n[^a]: Defined twice.\n\nAgain[^a] and [^b].\n\n[^b]: B.",
+    "- [^x]: not a definition inside a list? [^x]\n\n> [^y]: in a quote\n\n[^y] [^x]",
+    "Use [ref] and [^n].\n\n```\n[ref]: in code, not a definition\n```\n\n[ref]: https://e.com\n[^n]: note",
+    "No definitions here, only a colon: [x]: in text? [x]",
+    "Plain text\n\n- list\n- list\n\n1. one\n\n> quote\n\n    code\n\n---\n\n| a |\n|---|\n| b |",
+]
+
+
+@pytest.mark.parametrize("text", FOOTNOTE_ORDERS)
+def test_block_by_block_parse_is_markdown_its_parse(text):
+    assert token_dump(block_by_block(text)) == token_dump(get_parser().parse(text))
+
+
+@SETTINGS
+@given(st.one_of(documents, markdown_soup))
+def test_block_by_block_parse_is_markdown_its_parse_on_any_document(text):
+    assert token_dump(block_by_block(text)) == token_dump(get_parser().parse(text))
 
 
 def test_link_labels_nest_up_to_the_inline_limit():
@@ -188,6 +218,48 @@ def test_json_is_compact_when_piped_and_indented_on_a_terminal():
     assert piped.getvalue().count("\n") == 1 and "中文" in piped.getvalue()
     assert terminal.getvalue().startswith('{\n  "children"')
     assert json.loads(piped.getvalue()) == json.loads(terminal.getvalue()) == payload
+
+
+@pytest.mark.parametrize("stream", [io.StringIO, _Terminal], ids=["piped", "terminal"])
+@pytest.mark.parametrize("children", [[], [{"a": [1, {"b": "中\n文"}]}], [{"x": 1}, [2, 3], "s", None]], ids=["none", "one", "many"])
+def test_streamed_json_is_byte_for_byte_the_finished_document(stream, children):
+    report = []
+    finished = {"properties": {"title": {"title": []}}, "icon": None, "children": children, "report": [{"line": 3}]}
+
+    def items():
+        yield from children
+        report.append({"line": 3})  # filled only once the children have been written
+
+    out, reference = stream(), stream()
+    write_json({**finished, "children": items(), "report": lambda: report}, out)
+    write_json(finished, reference)
+    assert out.getvalue() == reference.getvalue()
+
+
+def test_a_block_stream_is_read_once():
+    blocks = BlockStream("one\n\ntwo")
+    assert len(list(blocks)) == 2
+    with pytest.raises(RuntimeError):
+        iter(blocks)
+
+
+def test_a_block_stream_holds_no_block_it_has_yielded():
+    """Reading a stream block by block needs a fraction of the memory of the whole result."""
+    import tracemalloc
+
+    text = "\n\n".join(f"Para **{i}** with [a link](https://e.com/{i}) and `code` and *more* words." for i in range(3000))
+    tracemalloc.start()
+    try:
+        for _ in BlockStream(text):
+            pass
+        _, streamed_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        result = convert_markdown(text)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(result.blocks) == 3000
+    assert streamed_peak < held / 3
 
 
 def test_convert_json_through_the_cli_is_one_compact_document(cli, env):
