@@ -34,6 +34,8 @@ from markdown_it.rules_core import block as core_block_rule
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 
+from .parser import new_token
+
 # Core rules that only read and change the tokens of one top-level block.
 _BLOCK_LOCAL_RULES = frozenset({"inline", "linkify", "replacements", "smartquotes", "text_join"})
 # Core rules that work on the document as a whole, run once at the end.
@@ -78,13 +80,26 @@ def _set_aside_footnotes(tokens: list[Token], footnotes: list[Token]) -> list[To
     return kept
 
 
+class _StateBlock(StateBlock):
+    def push(self, ttype: str, tag: str, nesting) -> Token:  # markdown-it-py 4.3's, with new_token
+        token = new_token(ttype, tag, nesting)
+        token.block = True
+        if nesting < 0:
+            self.level -= 1  # closing tag
+        token.level = self.level
+        if nesting > 0:
+            self.level += 1  # opening tag
+        self.tokens.append(token)
+        return token
+
+
 def _block_pass(md: MarkdownIt, src: str, env: dict) -> Iterator[list[Token]]:
     """markdown-it's block pass (core rule `block` -> ParserBlock.parse), yielding the
     tokens of each top-level rule as soon as it has run. The loop is ParserBlock.tokenize's
     at the top level, where its nesting checks (blkIndent 0, level 0) never stop it."""
     if not src:
         return
-    state = StateBlock(src, md, env, [])
+    state = _StateBlock(src, md, env, [])
     rules = md.block.ruler.getRules("")
     line, end = state.line, state.lineMax
     has_empty_lines = False
