@@ -154,6 +154,11 @@ class Ctx:
         return (render_unknown(self, node) if fn is None else fn(self, node)), i + 1
 
     def text_blocks(self, btype: str, items: list[dict], line, extra: dict, children=None) -> list[dict]:
+        if len(items) <= MAX_ITEMS:  # nearly always: one block
+            body = {"rich_text": items, **extra}
+            if children:
+                body["children"] = children
+            return [{"object": "block", "type": btype, btype: body}]
         chunks = chunk_items(items)
         if len(chunks) > 1:
             self.degrade(line, "rich_text_items",
@@ -364,7 +369,11 @@ def image_alt(tok) -> str:
 def render_inline(ctx: Ctx, tokens, line) -> list[Segment]:
     """Flat inline tokens -> segments. State: [flags counters, link stack, line]."""
     st = ctx.inline_state(line)
+    add = st.add
     for tok in tokens:
+        if tok.type == "text":  # most tokens: no table lookup
+            add(tok.content)
+            continue
         fn = INLINE_RENDERERS.get(tok.type)
         if fn is None:
             ctx.degrade(st.line, tok.type, f"unsupported inline {tok.type!r}: kept as text", tok.type)
@@ -539,7 +548,10 @@ def _strip_ws_segments(segs: list[Segment], leading: bool) -> None:
 
 def paragraph_blocks(ctx: Ctx, segs: list[Segment], line) -> list[dict]:
     """A paragraph's segments -> paragraph blocks, split around inline images."""
-    if not any(s.kind == IMAGE for s in segs):
+    for s in segs:
+        if s.kind == IMAGE:
+            break
+    else:  # no image (a loop: cheaper than any() over a generator, per paragraph)
         return ctx.text_blocks("paragraph", to_items(segs), line, {"color": "default"})
     out: list[dict] = []
     run: list[Segment] = []
@@ -830,9 +842,15 @@ class BlockStream:
         steps = self._rendered_runs()
         while True:
             # The GC is paused while a block is built (millions of acyclic allocations),
-            # not while the caller holds it.
-            with gc_paused():
+            # not while the caller holds it. (Not gc_paused: a context manager per block
+            # costs more than the toggle.)
+            was_enabled = gc.isenabled()
+            gc.disable()
+            try:
                 blocks = next(steps, None)
+            finally:
+                if was_enabled:
+                    gc.enable()
             if blocks is None:
                 return
             yield from blocks

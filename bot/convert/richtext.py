@@ -91,24 +91,22 @@ def merge_segments(segs: list[Segment]) -> list[Segment]:
     out: list[Segment] = []
     run: Segment | None = None  # the text segment being extended
     parts: list[str] = []
-
-    def flush() -> None:
-        if run is not None:
-            out.append(run if len(parts) == 1 else run._replace(content="".join(parts)))
-
     for s in segs:
         if s.kind != TEXT:
-            flush()
-            run = None
+            if run is not None:
+                out.append(run if len(parts) == 1 else run._replace(content="".join(parts)))
+                run = None
             out.append(s)
         elif not s.content:
             continue
         elif run is not None and run.flags == s.flags and run.link == s.link:
             parts.append(s.content)
         else:
-            flush()
+            if run is not None:
+                out.append(run if len(parts) == 1 else run._replace(content="".join(parts)))
             run, parts = s, [s.content]
-    flush()
+    if run is not None:
+        out.append(run if len(parts) == 1 else run._replace(content="".join(parts)))
     return out
 
 
@@ -171,9 +169,12 @@ def _split_ascii(s: str, limit: int) -> list[str]:
 def to_items(segs: list[Segment]) -> list[dict]:
     """Merged segments -> Notion rich text items, long texts split at ≤ 2000 units."""
     items: list[dict] = []
+    short = MAX_TEXT // 2  # at most 2 UTF-16 units per character: never split
     for kind, content, flags, link in merge_segments(segs):
         if kind == EQUATION:
             items.append(equation_item(content, flags))
+        elif len(content) <= short:
+            items.append(text_item(content, flags, link))
         else:
             for piece in split_text(content):
                 items.append(text_item(piece, flags, link))

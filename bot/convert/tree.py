@@ -45,22 +45,32 @@ class Node:
         return self.token.content if self.token else ""
 
 
+_NODE_TYPES: dict[str, str] = {}  # token type -> node type ("bullet_list_open" -> "bullet_list")
+
+
+def _node_type(token_type: str) -> str:
+    name = _NODE_TYPES.get(token_type)
+    if name is None:
+        name = _NODE_TYPES[token_type] = token_type[:-5] if token_type.endswith("_open") else token_type
+    return name
+
+
 def build_tree(tokens: list[Token]) -> list[Node]:
-    """Top-level block nodes of a markdown-it token stream."""
+    """Top-level block nodes of a markdown-it token stream. (Inline content stays in the
+    `inline` token's children, flat.)"""
     root: list[Node] = []
     stack: list[list[Node]] = [root]
+    siblings = root
     for tok in tokens:
         nesting = tok.nesting
         if nesting == 1:
-            t = tok.type
-            node = Node(t[:-5] if t.endswith("_open") else t, tok, [])
-            stack[-1].append(node)
-            stack.append(node.children)
+            children: list[Node] = []
+            siblings.append(Node(_node_type(tok.type), tok, children))
+            stack.append(children)
+            siblings = children
         elif nesting == -1:
             stack.pop()
+            siblings = stack[-1]
         else:
-            node = Node(tok.type, tok, [])
-            if tok.type == "inline":
-                pass  # inline content stays in tok.children (flat)
-            stack[-1].append(node)
+            siblings.append(Node(tok.type, tok, []))
     return root
