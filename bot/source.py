@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import yaml
@@ -169,14 +170,33 @@ class Variant:
         return (self.front.series, self.front.week)
 
 
+# Where str.splitlines() ends a line (so line numbers agree with it everywhere).
+_LINE_END = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _line_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line, its line break included, as str.splitlines(keepends=True)
+    cuts them - one at a time, so a caller can stop early."""
+    start = 0
+    for match in _LINE_END.finditer(text):
+        yield start, match.end()
+        start = match.end()
+    if start < len(text):
+        yield start, len(text)
+
+
 def split_front_matter(path: Path, text: str) -> tuple[str, str, int]:
-    """Return (yaml text, body, 1-based line of the body)."""
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip("\r\n") != "---":
+    """Return (yaml text, body, 1-based line of the body).
+
+    Lines are read only as far as the closing '---': the body is one slice of `text` (not the
+    whole file split into lines and joined again, two more copies of a 20 MiB file)."""
+    spans = _line_spans(text)
+    first = next(spans, None)
+    if first is None or text[first[0] : first[1]].rstrip("\r\n") != "---":
         raise ContentError([Problem(path, 1, None, "expected YAML front matter starting with '---' on the first line")])
-    for index in range(1, len(lines)):
-        if lines[index].rstrip("\r\n") in ("---", "..."):
-            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    for index, (start, end) in enumerate(spans, start=1):
+        if text[start:end].rstrip("\r\n") in ("---", "..."):
+            return text[first[1] : start], text[end:], index + 2
     raise ContentError([Problem(path, 1, None, "front matter is not closed: expected a line '---' after it")])
 
 
