@@ -135,6 +135,41 @@ def test_block_by_block_parse_is_markdown_its_parse_on_any_document(text):
     assert token_dump(block_by_block(text)) == token_dump(get_parser().parse(text))
 
 
+URL_CHARS = "aZ09-._~:/?#[]@!$&'()*+,;=% é\\"
+urls = st.builds(
+    lambda scheme, labels, port, rest: f"{scheme}{'.'.join(labels)}{port}{rest}",
+    st.sampled_from(["https://", "http://", "HTTP://", "mailto:", "ftp://", "//", ""]),
+    st.lists(st.text("abcXY09-_.é", min_size=0, max_size=70), min_size=1, max_size=4),
+    st.sampled_from(["", ":80", ":x", ":"]),
+    st.text(URL_CHARS, max_size=30),
+)
+
+
+@SETTINGS
+@given(urls)
+def test_link_normalization_shortcut_is_markdown_its(url):
+    from markdown_it.common.normalize_url import normalizeLink
+
+    from bot.convert.parser import normalize_link
+
+    assert normalize_link(url) == normalizeLink(url)
+
+
+def test_tokens_made_by_the_bot_parser_are_markdown_its():
+    from markdown_it.token import Token
+
+    from bot.convert.parser import new_token
+
+    assert new_token("em_open", "em", 1) == Token("em_open", "em", 1)
+
+
+def test_link_normalization_shortcut_applies_to_plain_links():
+    from bot.convert.parser import _UNCHANGED_URL
+
+    assert _UNCHANGED_URL.match("https://arxiv.org/abs/2605.01234?v=2#sec-3")
+    assert not _UNCHANGED_URL.match("https://example.com/a%20b")
+
+
 def test_link_labels_nest_up_to_the_inline_limit():
     depth = INLINE_MAX_NESTING - 2
     text = "[" * depth + "x" + "]" * depth + "(https://example.com/deep)"
@@ -203,6 +238,31 @@ def test_size_cap_is_20_mib(tmp_path):
     assert read_variant(_content_file(tmp_path, MAX_FILE_BYTES)).body.startswith("xxx")
     with pytest.raises(ContentError, match="at most 20,971,520 are accepted"):
         read_variant(_content_file(tmp_path, MAX_FILE_BYTES + 1))
+
+
+def _split_by_splitlines(text: str):
+    """The front matter split as it was done before (whole file through str.splitlines)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n") != "---":
+        return "expected"
+    for index in range(1, len(lines)):
+        if lines[index].rstrip("\r\n") in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    return "not closed"
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(["---", "...", "a: 1", "", "x", "--- ", "\u2028"]), max_size=8),
+       st.lists(st.sampled_from(["\n", "\r\n", "\r", "\x0b", "\x1c", "\x85", "\u2028", ""]), min_size=8, max_size=8))
+def test_front_matter_split_reads_lines_as_splitlines_does(parts, breaks):
+    from bot.source import split_front_matter
+
+    text = "".join(p + b for p, b in zip(parts, breaks))
+    try:
+        got = split_front_matter(Path("x.md"), text)
+    except ContentError as exc:
+        got = "not closed" if "not closed" in exc.problems[0].message else "expected"
+    assert got == _split_by_splitlines(text)
 
 
 class _Terminal(io.StringIO):
