@@ -49,19 +49,6 @@ def _core_rule(md: MarkdownIt, name: str):
     return ruler.__rules__[ruler.__find__(name)].fn
 
 
-def _top_level_groups(tokens: list[Token]) -> list[list[Token]]:
-    """The token stream cut into top-level blocks (an open token through its close)."""
-    groups: list[list[Token]] = []
-    depth = 0
-    for tok in tokens:
-        if depth == 0:
-            groups.append([tok])
-        else:
-            groups[-1].append(tok)
-        depth += tok.nesting
-    return groups
-
-
 def _set_aside_footnotes(tokens: list[Token], footnotes: list[Token]) -> list[Token]:
     """Move footnote definitions (footnote_reference_open .. _close) into `footnotes`."""
     if not any(t.type == "footnote_reference_open" for t in tokens):
@@ -141,22 +128,23 @@ class _FootnoteIds(dict):
         super().__setitem__(label, footnote_id)
 
 
-def _top_level_blocks(md: MarkdownIt, state: StateCore) -> Iterator[list[Token]]:
-    """The block tokens of each top-level block of state.src, with state.env holding every
-    definition of the document before the first block is handed out."""
-    if _DEFINITION_MARK in state.src:
-        for _ in _block_pass(md, state.src, state.env):
-            pass  # only the definitions recorded in env are kept
-        footnotes = state.env.get("footnotes")
-        if footnotes and "refs" in footnotes:
-            footnotes["refs"] = _FootnoteIds(footnotes["refs"])
-    for tokens in _block_pass(md, state.src, state.env):
-        yield from _top_level_groups(tokens)
+def _collect_definitions(md: MarkdownIt, state: StateCore) -> bool:
+    """Whether the document has reference or footnote definitions; if so, the block pass has
+    run through all of it and they are in state.env (its tokens were dropped as it went)."""
+    if _DEFINITION_MARK not in state.src:
+        return False
+    for _ in _block_pass(md, state.src, state.env):
+        pass
+    footnotes = state.env.get("footnotes")
+    if footnotes and "refs" in footnotes:
+        footnotes["refs"] = _FootnoteIds(footnotes["refs"])
+    return True
 
 
 def iter_block_tokens(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
     """Yield the fully parsed tokens of each top-level block of `text`, in order, then the
-    tokens the document-wide rules append (the footnote block), if any."""
+    tokens the document-wide rules append (the footnote block), if any. (A top-level block is
+    what one block rule made at the top level: one node, as markdown-it's rules go.)"""
     names = md.core.ruler.get_active_rules()
     cut = names.index("block")
     after_block = names[cut + 1 :]
@@ -172,14 +160,16 @@ def iter_block_tokens(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
         yield md.parse(text)
         return
     local = [_core_rule(md, n) for n in after_block if n in _BLOCK_LOCAL_RULES]
+    has_definitions = _collect_definitions(md, state)
     footnotes: list[Token] = []
-    for group in _top_level_blocks(md, state):
-        state.tokens = group
+    for tokens in _block_pass(md, state.src, env):
+        state.tokens = tokens
         for rule in local:
             rule(state)
-        tokens = _set_aside_footnotes(state.tokens, footnotes)
+        tokens = state.tokens
         state.tokens = []
-        del group
+        if has_definitions:  # footnote definitions are among them
+            tokens = _set_aside_footnotes(tokens, footnotes)
         if tokens:
             yield tokens
     tail = after_block[next((i for i, n in enumerate(after_block) if n in _DOCUMENT_TAIL_RULES), len(after_block)):]
