@@ -72,9 +72,21 @@ class Mapping(BaseModel):
         return schema
 
 
+# libyaml when PyYAML has it (read on every command); a file it refuses is read again by
+# the pure-Python parser, whose error messages are the documented ones.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load_yaml(text: str):
+    try:
+        return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
+
+
 def load_mapping(path: Path) -> Mapping:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = _load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ContentError([Problem(path, None, None, "mapping file not found (set BOT_MAPPING)")]) from None
     except yaml.YAMLError as exc:
