@@ -13,7 +13,8 @@ at a time, and a block's tokens can be freed as soon as it is rendered:
   reference definition ([label]: url) and footnote definition ([^n]: ...) of the
   document, wherever they stand. Both contain "]:", so a document without it has
   none and needs one pass; one with it first runs the block pass through the whole
-  document, keeping only what it records in `env`, then again block by block.
+  document, keeping its tokens packed in tuples (about half the memory), or, for a
+  document dense in tokens, only what the pass records in `env`, and runs it again.
 
 The result is token-for-token what `md.parse` produces:
 - inline parsing happens in document order, so footnote ids (by first
@@ -26,6 +27,7 @@ The result is token-for-token what `md.parse` produces:
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 
 from markdown_it import MarkdownIt
@@ -128,17 +130,80 @@ class _FootnoteIds(dict):
         super().__setitem__(label, footnote_id)
 
 
-def _collect_definitions(md: MarkdownIt, state: StateCore) -> bool:
-    """Whether the document has reference or footnote definitions; if so, the block pass has
-    run through all of it and they are in state.env (its tokens were dropped as it went)."""
+# The definitions pass keeps the block tokens it makes, packed (below), while there are at
+# most this many per character of source, or MIN_KEPT_TOKENS: ~120 bytes each, so at most
+# ~8 MiB per MB of Markdown. A denser document (a table of one-letter cells) drops them and
+# runs the block pass again, which costs 20-35% of a bare parse but no memory.
+PACKED_TOKENS_PER_CHAR = 0.07
+MIN_KEPT_TOKENS = 10_000
+
+
+def _block_steps(md: MarkdownIt, state: StateCore) -> tuple[Iterator[list[Token]], bool]:
+    """The block pass's tokens, one top-level rule at a time, with every reference and
+    footnote definition of the document already in state.env; and whether it has any."""
     if _DEFINITION_MARK not in state.src:
-        return False
-    for _ in _block_pass(md, state.src, state.env):
-        pass
+        return _block_pass(md, state.src, state.env), False
+    budget = max(MIN_KEPT_TOKENS, int(len(state.src) * PACKED_TOKENS_PER_CHAR))
+    kept: deque[list[tuple]] | None = deque()
+    count = 0
+    for tokens in _block_pass(md, state.src, state.env):
+        if kept is None:
+            continue  # over the budget: only the definitions recorded in env are kept
+        count += len(tokens)
+        if count > budget:
+            kept = None  # frees what was packed so far
+        else:
+            kept.append(_pack(tokens))
+    if kept is not None:
+        return _drain_packed(kept), True
     footnotes = state.env.get("footnotes")
     if footnotes and "refs" in footnotes:
         footnotes["refs"] = _FootnoteIds(footnotes["refs"])
-    return True
+    return _block_pass(md, state.src, state.env), True
+
+
+# -- block tokens kept between the two passes -----------------------------------------------
+# A Token with its attrs, meta and map dicts is ~400 bytes; its fields in a tuple ~200, and a
+# token that is only its kind (every closing token) one shared tuple.
+_SHARED: dict[tuple, tuple] = {}
+
+
+def _pack(tokens: list[Token]) -> list[tuple]:
+    packed = []
+    for t in tokens:
+        if t.map is None and not t.attrs and not t.meta and t.children is None and not t.content and not t.info:
+            kind = (t.type, t.tag, t.nesting, t.level, t.markup, t.block, t.hidden)
+            packed.append(_SHARED.setdefault(kind, kind))
+        else:
+            lines = t.map
+            packed.append((t.type, t.tag, t.nesting, t.level, t.markup, t.block, t.hidden,
+                           t.attrs or None, lines[0] if lines else None, lines[1] if lines else None,
+                           t.children is not None, t.content, t.info, t.meta or None))
+    return packed
+
+
+def _unpack(packed: list[tuple]) -> list[Token]:
+    tokens = []
+    for p in packed:
+        t = new_token(p[0], p[1], p[2])
+        t.level, t.markup, t.block, t.hidden = p[3], p[4], p[5], p[6]
+        if len(p) > 7:
+            if p[7] is not None:
+                t.attrs = p[7]
+            if p[8] is not None:
+                t.map = [p[8], p[9]]
+            if p[10]:
+                t.children = []
+            t.content, t.info = p[11], p[12]
+            if p[13] is not None:
+                t.meta = p[13]
+        tokens.append(t)
+    return tokens
+
+
+def _drain_packed(steps: deque[list[tuple]]) -> Iterator[list[Token]]:
+    while steps:
+        yield _unpack(steps.popleft())  # popped: freed as the document is converted
 
 
 def iter_block_tokens(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
@@ -160,9 +225,9 @@ def iter_block_tokens(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
         yield md.parse(text)
         return
     local = [_core_rule(md, n) for n in after_block if n in _BLOCK_LOCAL_RULES]
-    has_definitions = _collect_definitions(md, state)
+    steps, has_definitions = _block_steps(md, state)
     footnotes: list[Token] = []
-    for tokens in _block_pass(md, state.src, env):
+    for tokens in steps:
         state.tokens = tokens
         for rule in local:
             rule(state)

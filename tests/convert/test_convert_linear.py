@@ -6,6 +6,7 @@ optimisations must not change: the output.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from pathlib import Path
@@ -34,11 +35,28 @@ def whole_document(text: str):
     return blocks, [d.to_dict() for d in ctx.report]
 
 
+@contextlib.contextmanager
+def block_pass_twice():
+    """Documents with definitions as dense ones are parsed: the block pass run a second time
+    instead of its tokens kept (blockstream.PACKED_TOKENS_PER_CHAR, MIN_KEPT_TOKENS)."""
+    from bot.convert import blockstream
+
+    saved = blockstream.PACKED_TOKENS_PER_CHAR, blockstream.MIN_KEPT_TOKENS
+    blockstream.PACKED_TOKENS_PER_CHAR, blockstream.MIN_KEPT_TOKENS = 0, 0
+    try:
+        yield
+    finally:
+        blockstream.PACKED_TOKENS_PER_CHAR, blockstream.MIN_KEPT_TOKENS = saved
+
+
 def per_block(text: str):
     conv = convert_markdown(text)
     stream = BlockStream(text)
     streamed = list(stream)  # the same conversion, one top-level block at a time
     assert (streamed, stream.report) == (conv.blocks, conv.report)
+    with block_pass_twice():
+        again = convert_markdown(text)
+    assert (again.blocks, again.report) == (conv.blocks, conv.report)
     return conv.blocks, [d.to_dict() for d in conv.report]
 
 
@@ -97,8 +115,8 @@ markdown_soup = st.lists(st.sampled_from(MARKDOWN_CHARS), max_size=80).map("".jo
 
 
 def token_dump(tokens) -> list:
-    return [(t.type, t.tag, t.nesting, t.content, t.markup, t.info, t.attrs, t.meta, t.map,
-             token_dump(t.children) if t.children else None) for t in tokens]
+    return [(t.type, t.tag, t.nesting, t.content, t.markup, t.info, t.attrs, t.meta, t.map, t.level, t.block, t.hidden,
+             token_dump(t.children) if t.children is not None else None) for t in tokens]
 
 
 @SETTINGS
@@ -111,7 +129,11 @@ def test_linear_inline_parser_gives_markdown_it_tokens(text):
 def block_by_block(text: str) -> list:
     from bot.convert.blockstream import iter_block_tokens
 
-    return [tok for block in iter_block_tokens(get_parser(), text) for tok in block]
+    tokens = [tok for block in iter_block_tokens(get_parser(), text) for tok in block]
+    with block_pass_twice():
+        again = [tok for block in iter_block_tokens(get_parser(), text) for tok in block]
+    assert token_dump(again) == token_dump(tokens)
+    return tokens
 
 
 FOOTNOTE_ORDERS = [
