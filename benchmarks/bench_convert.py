@@ -199,7 +199,14 @@ def content_document(size_bytes: int) -> str:
     return one * (size_bytes // len(one.encode()) + 1)
 
 
-SPEED_DOCUMENTS = {"generated": build, "newsletters": content_document}
+def with_footnote(make):
+    """The document plus one footnote: a document with definitions ("]:") over
+    blockstream.KEEP_FIRST_PASS_CHARS runs the block pass twice (memory over time)."""
+    return lambda size_bytes: make(size_bytes) + "\n\nA note[^1].\n\n[^1]: The note.\n"
+
+
+SPEED_DOCUMENTS = {"generated": build, "newsletters": content_document,
+                   "newsletters+footnote": with_footnote(content_document)}
 
 
 def bench_speed(size_mb: float, repeat: int, document: str = "generated") -> dict:
@@ -276,7 +283,7 @@ def cli(path):
         sys.stdout = sys.__stdout__
 
 kind = {kind!r}
-if kind == "cli":
+if kind.startswith("cli"):
     run, arg = cli, {front_path!r}
     cli({warm_path!r})
 else:
@@ -306,6 +313,7 @@ MEMORY_RUNS = {
     "convert": "convert_markdown(text): every block returned in one list",
     "stream": "BlockStream(text): blocks read one at a time and dropped",
     "cli": "`bot convert FILE --json` piped (start-up excluded): file read, front matter, streamed JSON",
+    "cli+footnote": "the same with one footnote: a document with definitions keeps its block tokens packed",
 }
 FRONT_MATTER = ("---\ntitle: Benchmark\nlang: en\nweek: 2026-W22\nseries: bench\nslug: bench-en-2026-W22\n"
                 "type: Post\nstatus: Draft\ndate: 2026-05-30 07:01\n---\n\n")
@@ -331,9 +339,10 @@ def bench_memory(sizes: list[float]) -> list[dict]:
             front_path.write_text(FRONT_MATTER + doc, encoding="utf-8")
             warm_path = Path(tmp) / "warm.md"
             warm_path.write_text(FRONT_MATTER + "warm *up*\n", encoding="utf-8")
-            del doc
+            with_note = path.with_suffix(".footnote.md")
+            with_note.write_text(FRONT_MATTER + with_footnote(lambda _: doc)(0), encoding="utf-8")
             for kind in MEMORY_RUNS:
-                m = measure_child(kind, path, front_path, warm_path)
+                m = measure_child(kind, path, with_note if kind == "cli+footnote" else front_path, warm_path)
                 grow = (m["peak_kib"] - m["before_kib"]) / 1024
                 result_mib = m["retained_b"] / 2**20
                 rows.append({"run": kind, "doc_mb": round(mb, 2), "ms_per_mb": round(m["s"] * 1000 / mb),
