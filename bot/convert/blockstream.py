@@ -82,20 +82,30 @@ class _StateBlock(StateBlock):
         return token
 
 
-def _block_pass(md: MarkdownIt, src: str, env: dict) -> Iterator[list[Token]]:
+def _block_pass(md: MarkdownIt, src: str, env: dict, skips: dict[int, int] | None = None) -> Iterator[list[Token]]:
     """markdown-it's block pass (core rule `block` -> ParserBlock.parse), yielding the
     tokens of each top-level rule as soon as it has run. The loop is ParserBlock.tokenize's
-    at the top level, where its nesting checks (blkIndent 0, level 0) never stop it."""
+    at the top level, where its nesting checks (blkIndent 0, level 0) never stop it.
+
+    `skips` (start line -> next line) of the steps that made no tokens (definitions):
+    filled in when empty, skipped when not - a second pass over the same source needs
+    only the steps that make tokens. (Only `state.tight` could differ, and no rule reads
+    it at the top level: the list rule sets its own.)"""
     if not src:
         return
     state = _StateBlock(src, md, env, [])
     rules = md.block.ruler.getRules("")
     line, end = state.line, state.lineMax
     has_empty_lines = False
+    replay = bool(skips)
     while line < end:
         state.line = line = state.skipEmptyLines(line)
         if line >= end:
             break
+        if replay and line in skips:
+            state.line = line = skips[line]
+            continue
+        start = line
         for rule in rules:
             if rule(state, line, end, False):
                 if state.line <= line:
@@ -114,6 +124,8 @@ def _block_pass(md: MarkdownIt, src: str, env: dict) -> Iterator[list[Token]]:
         if state.tokens:
             yield state.tokens
             state.tokens = []
+        elif skips is not None and not replay:
+            skips[start] = line
 
 
 class _FootnoteIds(dict):
@@ -146,7 +158,8 @@ def _block_steps(md: MarkdownIt, state: StateCore) -> tuple[Iterator[list[Token]
     budget = max(MIN_KEPT_TOKENS, int(len(state.src) * PACKED_TOKENS_PER_CHAR))
     kept: deque[list[tuple]] | None = deque()
     count = 0
-    for tokens in _block_pass(md, state.src, state.env):
+    skips: dict[int, int] = {}
+    for tokens in _block_pass(md, state.src, state.env, skips):
         if kept is None:
             continue  # over the budget: only the definitions recorded in env are kept
         count += len(tokens)
@@ -159,7 +172,7 @@ def _block_steps(md: MarkdownIt, state: StateCore) -> tuple[Iterator[list[Token]
     footnotes = state.env.get("footnotes")
     if footnotes and "refs" in footnotes:
         footnotes["refs"] = _FootnoteIds(footnotes["refs"])
-    return _block_pass(md, state.src, state.env), True
+    return _block_pass(md, state.src, state.env, skips), True
 
 
 # -- block tokens kept between the two passes -----------------------------------------------
