@@ -19,7 +19,8 @@ import yaml
 
 from ..convert import ConvertOptions, check_limits, convert_markdown
 from ..convert.assets import ImageRefusal, resolve_local_image
-from ..convert.parser import get_parser
+from ..convert.html import html_events
+from ..convert.parser import get_parser, normalize_link
 from ..errors import ContentError, Problem
 from ..source import LANGS, WEEK_RE, FrontMatter, Variant, discover, read_variant, slug_conflicts
 from ..rules import REPORTED_BY_CONVERTER, level_of
@@ -407,8 +408,18 @@ def heading_anchors(text: str) -> set[str]:
 
 def _references(tokens: list) -> list[tuple[int, str, str]]:
     """(1-based line within the body, "link" | "image", href) for every link and image of the
-    body's token stream."""
+    body's token stream: Markdown's, and raw HTML's `<a href>` and `<img src>`, which the
+    converter links and uploads the same way (bot/convert/html.py)."""
     out: list[tuple[int, str, str]] = []
+
+    def html(content: str, line: int) -> None:
+        for ev in html_events(content):
+            if ev.kind != "start":
+                continue
+            if ev.tag == "a" and ev.attrs.get("href", "").strip():
+                out.append((line + ev.line - 1, "link", ev.attrs["href"].strip()))
+            elif ev.tag == "img" and ev.attrs.get("src", "").strip():
+                out.append((line + ev.line - 1, "image", normalize_link(ev.attrs["src"].strip())))
 
     def walk(tokens, line):
         for tok in tokens:
@@ -423,6 +434,10 @@ def _references(tokens: list) -> list[tuple[int, str, str]]:
                         out.append((inner, "link", child.attrs.get("href", "")))
                     elif child.type == "image":
                         out.append((inner, "image", child.attrs.get("src", "")))
+                    elif child.type == "html_inline":
+                        html(child.content, inner)
+            elif tok.type == "html_block":
+                html(tok.content, line)
             elif tok.children:
                 walk(tok.children, line)
 

@@ -106,12 +106,23 @@ def missing_image(c):
     return EN, BODY_END + 1, 17, r"image 'img/arch\.png' not found"
 
 
+def broken_html_link(c):
+    _append(c / EN, '\n<p align="center">See <a href="../2026-W13/en.md">last week</a>.</p>\n')
+    return EN, BODY_END + 1, 32, r"broken relative link '\.\./2026-W13/en\.md': .*2026-W13/en\.md does not exist"
+
+
+def missing_html_image(c):
+    _append(c / EN, '\nThe design:\n<img src="img/arch.png" alt="Architecture" width="600">\n')
+    return EN, BODY_END + 2, 11, r"image 'img/arch\.png' not found"
+
+
 CASES = [
     malformed_yaml, missing_field, wrong_type, bad_slug_pattern, non_utf8, empty_file, huge_file,
     duplicate_slug, missing_variant, broken_relative_link, link_outside_content, broken_anchor,
-    broken_cross_file_anchor, unknown_code_language, missing_image,
+    broken_cross_file_anchor, unknown_code_language, missing_image, broken_html_link, missing_html_image,
 ]
-PUBLISH_TOLERATED = {"missing_variant", "broken_relative_link", "link_outside_content", "broken_anchor", "broken_cross_file_anchor", "unknown_code_language", "missing_image"}
+PUBLISH_TOLERATED = {"missing_variant", "broken_relative_link", "link_outside_content", "broken_anchor", "broken_cross_file_anchor", "unknown_code_language", "missing_image",
+                     "broken_html_link", "missing_html_image"}
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<level>error|warning): (?P<message>.+)$")
 
 
