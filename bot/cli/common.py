@@ -4,7 +4,10 @@ validate-grade diagnostics, and stderr."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from typing import Callable, TypeVar
 
 from ..errors import BotError, ContentError
@@ -110,3 +113,49 @@ def with_diagnostics(settings, read: Callable[[], T]) -> T:
         if result.errors:
             raise ContentError([d.to_problem() for d in result.errors]) from None
         raise exc
+
+
+class StopOnSignal:
+    """SIGTERM and SIGINT stop a run the same way in every command (`publish`, `run-due`):
+    the request in flight completes, waits are cut short, nothing more is sent, the lock is
+    released and the ledger records the run as interrupted (exit 128 + signal number). A
+    second signal stops at once.
+
+    `event`: the stop event the run watches (a new one by default)."""
+
+    def __init__(self, event: threading.Event | None = None):
+        self.event = event if event is not None else threading.Event()
+        self.signum: int | None = None  # the first signal received
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum or signal.SIGINT).name
+
+    @property
+    def exit_status(self) -> int:
+        return 128 + (self.signum or signal.SIGINT)
+
+    @contextmanager
+    def installed(self, clock=None):
+        """Handlers for the duration of the block. `clock`: a StoppableClock whose reason
+        (recorded in the ledger) should name the signal."""
+        from ..runs import RunInterrupted
+
+        def on_signal(signum, frame):
+            if self.signum is not None:  # asked twice: stop now
+                raise RunInterrupted(f"{signal.Signals(signum).name}: stopped at once")
+            self.signum = signum
+            if clock is not None:
+                clock.reason = f"{self.name}: stop requested"
+            self.event.set()
+            stderr(f"{self.name}: stopping after the request in flight")
+
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals are delivered to the main thread only
+            return
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import BotError, ExitStatus, SelectionError
 from ..runs import RunInterrupted
-from .common import add_allow_flag, add_json_flag, add_lang_flag, add_on_drift_flag, add_output_flags, add_selection_flags, configure_logging, load_settings, select_variants, stderr, with_diagnostics
+from .common import StopOnSignal, add_allow_flag, add_json_flag, add_lang_flag, add_on_drift_flag, add_output_flags, add_selection_flags, configure_logging, load_settings, select_variants, stderr, with_diagnostics
 
 
 def register(sub) -> None:
@@ -92,7 +89,7 @@ def _publish(args, so_far: dict) -> int:
             )
         except RunInterrupted:
             stderr(f"{stop.name}: stopped after the request in flight; the run is recorded as interrupted (`bot runs`); publish again to finish")
-            return 128 + stop.signum
+            return stop.exit_status
     parity = _parity(all_variants, chosen) if args.dry_run else []
     return _report(args, run, waiting, accepted, parity)
 
@@ -130,40 +127,6 @@ def _print_accepted(accepted) -> None:
     accepted with --allow variant, a title naming another week): published, and said so."""
     for d in accepted:
         print(f"    degraded: {d.path}:{d.line}: {d.rule}: {d.message}")
-
-
-class StopOnSignal:
-    """SIGTERM and SIGINT stop a publish the same way: the request in flight completes, waits
-    are cut short, nothing more is sent, the lock is released and the ledger records the run
-    as interrupted by that signal (exit 128 + signal number)."""
-
-    def __init__(self):
-        self.event = threading.Event()
-        self.signum = signal.SIGINT
-
-    @property
-    def name(self) -> str:
-        return signal.Signals(self.signum).name
-
-    @contextmanager
-    def installed(self, clock):
-        def on_signal(signum, frame):
-            if self.event.is_set():  # asked twice: stop now
-                raise RunInterrupted(f"{signal.Signals(signum).name}: stopped at once")
-            self.signum = signum
-            clock.reason = f"{self.name}: stop requested"
-            self.event.set()
-            stderr(f"{self.name}: stopping after the request in flight")
-
-        if threading.current_thread() is not threading.main_thread():
-            yield  # signals are delivered to the main thread only
-            return
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
 
 
 def _parity(all_variants, chosen):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import signal
 from datetime import datetime
 
 from ..errors import ExitStatus, UsageError
-from .common import add_json_flag, add_on_drift_flag, add_output_flags, load_settings, stderr as _stderr
+from .common import StopOnSignal, add_json_flag, add_on_drift_flag, add_output_flags, load_settings, stderr as _stderr
 
 
 def _clock(args, settings):
@@ -57,19 +56,9 @@ def cmd_run_due(args) -> int:
         return _rehearse(args, settings, clock)
     progress = (lambda message: None) if args.quiet else _stderr
     runner = DueRunner(settings, clock=clock, lock_wait=args.lock_wait, on_drift=args.on_drift, progress=progress)
-    received: list[int] = []
-
-    def on_signal(signum, frame):
-        received.append(signum)
-        runner.stop.set()
-        _stderr(f"{signal.Signals(signum).name}: stopping after the request in flight")
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
+    stop = StopOnSignal(runner.stop)
+    with stop.installed():
         result = runner.run("run-due")
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     if args.json:
         row = runner.ledger.get(result.run_id)
         print(json.dumps(row.to_dict() if row else {"outcome": result.outcome, "error": result.error}, ensure_ascii=False, indent=2))
@@ -81,8 +70,8 @@ def cmd_run_due(args) -> int:
             print(f"  {entry.action:9} {entry.slug}{where}{detail}")
         if result.error:
             _stderr(f"error: {result.error}")
-    if result.outcome == "interrupted" and received:
-        return 128 + received[0]
+    if result.outcome == "interrupted" and stop.signum is not None:
+        return stop.exit_status
     return result.exit_code
 
 

@@ -71,3 +71,26 @@ def test_sigterm_during_a_catch_up_run_records_interrupted_and_the_next_run_conv
     remote = [v["remote"] for v in json.loads(out)["variants"]]
     assert all(r["plan"] == "unchanged" for r in remote)
     assert len({r["page_id"] for r in remote}) == 4
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_during_run_due_stops_after_the_request_in_flight_with_128_plus_the_signal(env):
+    from bot.runs import Ledger
+
+    environment = dict(os.environ, BOT_LOCAL_FAULTS="rate_limited@3,retry_after=100")  # asleep mid-run
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run-due"], cwd=env, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        ledger = Ledger.for_state_dir(env / "state")
+        _wait_for(lambda: (env / "state").exists() and any(r.trigger == "run-due" for r in ledger.runs(5)))
+        time.sleep(0.3)  # let it reach the 429 back-off (either way the outcome is the same)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert time.monotonic() - started < 20  # the 100 s back-off was cut short
+    assert "SIGTERM: stopping after the request in flight" in err
+    run = next(r for r in ledger.runs(5) if r.trigger == "run-due")
+    assert run.outcome == "interrupted" and run.ended_at is not None
