@@ -41,6 +41,7 @@ class Session:
     targets: dict[str, Target] = field(default_factory=dict)
     _bot_user_id: str | None = None
     warnings: list[str] = field(default_factory=list)
+    owns_workspace: bool = False  # opened by open_session (not injected): closed with the session
 
     @property
     def bot_user_id(self) -> str:
@@ -107,6 +108,10 @@ class Session:
 
     def close(self) -> None:
         self.api.close()
+        if self.owns_workspace and self.workspace is not None:
+            # The local workspace's SQLite connection: a long-running `bot schedule` opens
+            # one session per run, and left them all open.
+            self.workspace.close()
 
 
 def open_local_workspace(path, **kwargs):
@@ -139,8 +144,9 @@ def open_session(
     retry = RetryPolicy(max_attempts=settings.bot_max_attempts, max_wait=settings.bot_max_retry_wait)
     common = dict(notion_version=settings.notion_version, budget=settings.rate_budget, retry=retry, timeout=settings.bot_request_timeout, clock=clock)
     if settings.uses_local_workspace:
-        from .local import FaultPlan, LocalTransport, LocalWorkspace, RateLimit
+        from .local import FaultPlan, LocalTransport, RateLimit
 
+        owns_workspace = workspace is None
         if workspace is None:
             workspace = open_local_workspace(state_dir(settings.state_dir).ensure().local_workspace, clock=clock, bot_token=settings.bot_local_token,
                                              rate_limit=RateLimit.of(settings.local_rate_limit))
@@ -149,7 +155,7 @@ def open_session(
         if announce:
             announce(f"No NOTION_TOKEN: using the embedded local workspace in {settings.state_dir}/ (set NOTION_TOKEN to publish to Notion).")
         api = NotionAPI(auth=settings.bot_local_token, base_url=LOCAL_BASE_URL, transport=transport or LocalTransport(workspace), **common)
-        return Session(settings, mapping, api, True, workspace)
+        return Session(settings, mapping, api, True, workspace, owns_workspace=owns_workspace)
     token = settings.notion_token.get_secret_value()
     api = NotionAPI(auth=token, base_url=settings.notion_base_url, transport=transport, **common)
     return Session(settings, mapping, api, False)

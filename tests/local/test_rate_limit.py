@@ -63,3 +63,20 @@ def test_52_week_backfill_on_default_budgets_meets_no_429(env, monkeypatch):
     assert stats.rate_limited == 0 and not [r for r in log if r.status == 429]
     assert len(log) > 2 * 180  # more than two budgets: the pacing was exercised
     assert clock.monotonic() >= (len(log) - 180) / 3.0 - 1  # and waited (virtually) as Notion requires
+
+
+def test_a_session_closes_the_local_workspace_it_opened(env):
+    """`bot schedule` opens a session per run: each must give back its SQLite connection."""
+    import os
+
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    settings = load_settings()
+    open_session(settings).close()  # the workspace file exists from here on
+    before = open_files()
+    for _ in range(5):
+        session = open_session(settings)
+        session.target("en")  # a request: the workspace is in use
+        session.close()
+    assert open_files() == before
