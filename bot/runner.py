@@ -9,6 +9,7 @@ publish lock, and whether one week's drift or duplicates stop the others.
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, ContextManager, Iterator

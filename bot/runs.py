@@ -518,7 +518,6 @@ class RunRecorder:
         self.id = run_id
         self.warn = warn
         self._session = None
-        self._stats: dict | None = None
         self.entries: list[VariantEntry] = []
         self.failure: str | None = None
         self.note: str | None = None
@@ -528,9 +527,6 @@ class RunRecorder:
     def attach(self, session) -> None:
         """Request counts are read from ``session.api.stats`` when the run ends."""
         self._session = session
-
-    def set_stats(self, stats: dict) -> None:
-        self._stats = dict(stats)
 
     def add(self, entries: list[VariantEntry]) -> None:
         self.entries.extend(entries)
@@ -552,7 +548,7 @@ class RunRecorder:
     def stats(self) -> dict:
         if self._session is not None:
             return self._session.api.stats.to_dict()
-        return self._stats or {}
+        return {}
 
     def finish(self, outcome: str, error: str | None = None) -> None:
         self._write(lambda: self.ledger.finish(self.id, outcome, error=error, stats=self.stats(), note=self.note))

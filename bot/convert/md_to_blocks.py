@@ -60,7 +60,6 @@ from .richtext import (
     ImageRef,
     Segment,
     chunk_items,
-    merge_segments,
     split_text,
     text_item,
     to_items,
