@@ -223,13 +223,25 @@ class _Dispatch:
         self.inline = inline
         self.compiled_from: list | None = None
         self.by_char: dict[str, tuple] = {}
+        self.rule_start: re.Pattern[str] = re.compile(r"(?s).")
 
     def table(self) -> dict[str, tuple]:
         """The rules of every character seen so far (add() fills in the others)."""
         active = self.inline.ruler.getRules("")
         if active is not self.compiled_from:  # the ruler recompiles into a new list on change
             self.compiled_from, self.by_char = active, {}
+            self.rule_start = self._rule_start_re()
         return self.by_char
+
+    def _rule_start_re(self) -> re.Pattern[str]:
+        """Where a rule other than `text` may match: its trigger characters, or anywhere when
+        one has none listed. Between two such places everything is plain text."""
+        ruler = self.inline.ruler
+        names = [n for n in ruler.get_active_rules() if n != "text"]
+        if any(n not in RULE_TRIGGERS for n in names):
+            return re.compile(r"(?s).")
+        chars = "".join(sorted({ch for n in names for ch in RULE_TRIGGERS[n]}))
+        return re.compile("[" + re.escape(chars) + "]") if chars else re.compile(r"(?!)")
 
     def rules_for(self, ch: str) -> tuple:
         rules = self.table().get(ch)
@@ -260,6 +272,7 @@ def _tokenize(self, state) -> None:  # replaces ParserInline.tokenize
     """markdown-it-py's ParserInline.tokenize with per-character rules and INLINE_MAX_NESTING."""
     dispatch = self._bot_dispatch
     rules_by_char = dispatch.table()  # rules do not change the ruler while they run
+    rule_start = dispatch.rule_start.search
     src = state.src
     end = state.posMax
     while state.pos < end:
@@ -278,8 +291,16 @@ def _tokenize(self, state) -> None:  # replaces ParserInline.tokenize
             if state.pos >= end:
                 break
             continue
-        state.append_pending(src[pos])
-        state.pos += 1
+        if state.level < INLINE_MAX_NESTING:
+            # No rule matched here: this character is text, and so is everything up to the
+            # next place a rule may start (markdown-it would take them one at a time: "> > >"
+            # or "- - -" runs cost a loop turn per character).
+            found = rule_start(src, pos + 1, end)
+            stop = found.start() if found else end
+        else:
+            stop = pos + 1
+        state.append_pending(src[pos:stop])
+        state.pos = stop
     if state.pending:
         state.pushPending()
 
