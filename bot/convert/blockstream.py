@@ -234,9 +234,6 @@ def iter_block_tokens(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
     state = StateCore(text, md, env)
     for name in names[:cut]:
         _core_rule(md, name)(state)
-    if state.inlineMode:
-        yield md.parse(text)
-        return
     local = [_core_rule(md, n) for n in after_block if n in _BLOCK_LOCAL_RULES]
     steps, has_definitions = _block_steps(md, state)
     footnotes: list[Token] = []
