@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ContentError, Problem
+from .source import YAML_LOADER
 
 PropertyType = Literal["title", "rich_text", "select", "multi_select", "date", "number", "checkbox", "url"]
 
@@ -72,14 +73,11 @@ class Mapping(BaseModel):
         return schema
 
 
-# libyaml when PyYAML has it (read on every command); a file it refuses is read again by
-# the pure-Python parser, whose error messages are the documented ones.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _load_yaml(text: str):
+    """Read with the content's loader (libyaml when present: the mapping is read by every
+    command); a text it refuses is read again by the pure-Python parser for its messages."""
     try:
-        return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError:
         return yaml.safe_load(text)
 

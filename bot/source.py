@@ -10,8 +10,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -201,12 +201,13 @@ def split_front_matter(path: Path, text: str) -> tuple[str, str, int]:
 
 
 # libyaml when PyYAML has it: the same YAML, parsed in C (front matter is read for every file
-# on every publish, and the pure-Python parser was a fifth of a no-op publish).
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# on every publish, and the pure-Python parser was a fifth of a no-op publish). Its error
+# messages are not the documented ones: a refused text is read again by yaml.SafeLoader.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _front_matter_node(path: Path, yaml_text: str) -> tuple[yaml.Loader, yaml.MappingNode]:
-    loader = _YAML_LOADER(yaml_text)
+    loader = YAML_LOADER(yaml_text)
     try:
         node = loader.get_single_node()
     except yaml.YAMLError as exc:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Callable, TypeVar
 
 from ..errors import BotError, ContentError
+from ..runs import RunInterrupted
 
 T = TypeVar("T")
 ON_DRIFT = ("fail", "skip", "overwrite")
@@ -139,7 +140,6 @@ class StopOnSignal:
     def installed(self, clock=None):
         """Handlers for the duration of the block. `clock`: a StoppableClock whose reason
         (recorded in the ledger) should name the signal."""
-        from ..runs import RunInterrupted
 
         def on_signal(signum, frame):
             if self.signum is not None:  # asked twice: stop now

@@ -20,7 +20,7 @@ import yaml
 from ..convert import ConvertOptions, check_limits, convert_markdown
 from ..convert.assets import ImageRefusal, resolve_local_image
 from ..convert.html import html_events
-from ..convert.parser import get_parser, normalize_link
+from ..convert.parser import get_parser
 from ..errors import ContentError, Problem
 from ..source import LANGS, WEEK_RE, FrontMatter, Variant, discover, read_variant, slug_conflicts
 from ..rules import REPORTED_BY_CONVERTER, level_of
@@ -411,6 +411,7 @@ def _references(tokens: list) -> list[tuple[int, str, str]]:
     body's token stream: Markdown's, and raw HTML's `<a href>` and `<img src>`, which the
     converter links and uploads the same way (bot/convert/html.py)."""
     out: list[tuple[int, str, str]] = []
+    normalize_link = get_parser().normalizeLink  # what the converter does to an <img src>
 
     def html(content: str, line: int) -> None:
         for ev in html_events(content):
