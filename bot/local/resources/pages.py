@@ -58,23 +58,10 @@ def property_value(ws, ctx: Ctx, ds: dict, prop: dict, value: Any, path: str, la
     if kind == "checkbox":
         return M.check_bool(v, p)
     if kind == "people":
-        M.check_array(v, p)
-        out = []
-        for i, u in enumerate(v):
-            uid = norm_id(M.check_str(M.check_obj(u, f"{p}[{i}]").get("id"), f"{p}[{i}].id"))
-            if uid is None or ws.store.get("users", uid) is None:
-                raise validation(f"body failed validation: {p}[{i}].id should be the id of a user in this workspace.")
-            out.append(uid)
-        return out
+        return _referenced_ids(ws, v, p, "users", lambda i, ref: validation(
+            f"body failed validation: {p}[{i}].id should be the id of a user in this workspace."))
     if kind == "relation":
-        M.check_array(v, p)
-        out = []
-        for i, r in enumerate(v):
-            rid = norm_id(M.check_str(M.check_obj(r, f"{p}[{i}]").get("id"), f"{p}[{i}].id"))
-            if rid is None or ws.store.get("pages", rid) is None:
-                raise not_found("page", str(r.get("id")))
-            out.append(rid)
-        return out
+        return _referenced_ids(ws, v, p, "pages", lambda i, ref: not_found("page", str(ref.get("id"))))
     if kind == "files":
         M.check_array(v, p)
         out = []
@@ -92,6 +79,19 @@ def property_value(ws, ctx: Ctx, ds: dict, prop: dict, value: Any, path: str, la
             out.append({"name": name or "file", **ref})
         return out
     raise validation(f"{label} cannot be set.")  # pragma: no cover
+
+
+def _referenced_ids(ws, v: Any, p: str, table: str, missing) -> list[str]:
+    """The ids of a people / relation value: `[{"id": …}, …]`, each one a row of `table`;
+    `missing(index, reference)` is the error for one that is not."""
+    M.check_array(v, p)
+    out = []
+    for i, ref in enumerate(v):
+        rid = norm_id(M.check_str(M.check_obj(ref, f"{p}[{i}]").get("id"), f"{p}[{i}].id"))
+        if rid is None or ws.store.get(table, rid) is None:
+            raise missing(i, ref)
+        out.append(rid)
+    return out
 
 
 def option_for(ws, ds: dict, prop: dict, v: dict, path: str, *, create: bool) -> str:
