@@ -110,3 +110,37 @@ def live_state(workspace: LocalWorkspace, slug: str):
     pages = s.api.find_pages(target.data_source_id, "slug", "rich_text", slug)
     lines = plain_text(s.api.read_tree(pages[0]["id"])) if len(pages) == 1 else []
     return len(pages), lines
+
+
+# Notion answers 429 "retry after 100 s" on the 4th request: a run is asleep mid-way, which a
+# stop must cut short.
+ASLEEP_MID_RUN = "rate_limited@3,retry_after=100"
+
+
+def sigterm_mid_run(argv: list[str], cwd: Path, ready, *, env: dict | None = None, settle: float = 0.3):
+    """Run `python -m bot ARGV` as a real process, wait until `ready()` (it polls another
+    process), let it settle, send SIGTERM. Returns (exit code, stdout, stderr, seconds from
+    the signal to the exit)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    environment = dict(os.environ, BOT_LOCAL_FAULTS=ASLEEP_MID_RUN, **(env or {}))
+    proc = subprocess.Popen([sys.executable, "-m", "bot", *argv], cwd=cwd, env=environment,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not ready():
+            assert time.monotonic() < deadline, f"bot {' '.join(argv)} never got ready"
+            time.sleep(0.05)  # polling another process, not waiting for a schedule
+        time.sleep(settle)  # into the back-off (either way the outcome is the same)
+        signalled = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+    return proc.returncode, out, err, time.monotonic() - signalled

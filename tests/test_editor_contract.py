@@ -11,13 +11,12 @@ import socket
 import struct
 import subprocess
 import sys
-import time
 import zlib
 from pathlib import Path
 
 import pytest
 
-from helpers import edit, human_api, session
+from helpers import edit, human_api, session, sigterm_mid_run
 
 ROOT = Path(__file__).resolve().parent.parent
 W22 = Path("content/rec-weekly/2026-W22")
@@ -262,21 +261,9 @@ def test_sigterm_during_publish_stops_cleanly_and_is_recorded(env, cli):
     from bot.lock import publish_lock
     from bot.runs import Ledger
 
-    # Notion answers 429 "retry after 100 s" on the 4th request: the run is waiting when SIGTERM comes.
-    environment = dict(os.environ, BOT_LOCAL_FAULTS="rate_limited@3,retry_after=100")
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "publish", "--week", "W22"], cwd=env, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        ledger = Ledger.for_state_dir(env / "state")
-        deadline = time.monotonic() + 30
-        while not ledger.runs(1) and time.monotonic() < deadline:
-            time.sleep(0.05)  # polling another process
-        time.sleep(0.5)
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 143, err
+    ledger = Ledger.for_state_dir(env / "state")
+    code, out, err, _ = sigterm_mid_run(["publish", "--week", "W22"], env, lambda: ledger.runs(1), settle=0.5)
+    assert code == 143, err
     assert "SIGTERM: stopping after the request in flight" in err and "Traceback" not in err
     run = ledger.runs(1)[0]
     assert run.trigger == "manual" and run.outcome == "interrupted" and "SIGTERM" in run.error

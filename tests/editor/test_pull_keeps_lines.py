@@ -97,13 +97,19 @@ def test_structural_edits_in_notion_change_only_their_lines(cli, content, worksp
     assert json.loads(out)["variants"][0]["plan"]["block_operations"] == []
 
 
-def test_table_alignment_and_wrapping_survive_an_edit_elsewhere(cli, content, workspace):
+def published_with_table(cli, content, workspace, table: str):
+    """The English W22 issue with `table` under "Paper Roundup", published: (its path, its
+    text, an API client acting as a human editor)."""
     path = content / "2026-W22" / "en.md"
-    table = "| Paper | Lift |\n|:------|-----:|\n| QGS   | 0.62% |\n| AKT-Rec | 2.76% |\n"
     text = path.read_text(encoding="utf-8").replace("## Paper Roundup\n", "## Paper Roundup\n\n" + table)
     path.write_text(text, encoding="utf-8")
     assert cli("publish", "--week", "W22", "--lang", "en")[0] == 0
-    api = human_api(workspace)
+    return path, text, human_api(workspace)
+
+
+def test_table_alignment_and_wrapping_survive_an_edit_elsewhere(cli, content, workspace):
+    table = "| Paper | Lift |\n|:------|-----:|\n| QGS   | 0.62% |\n| AKT-Rec | 2.76% |\n"
+    path, text, api = published_with_table(cli, content, workspace, table)
     block = first_plain_paragraph(api, page_id_of(cli, "rec-weekly-en-2026-W22"))
     set_paragraph(api, block, block["paragraph"]["rich_text"][0]["plain_text"] + " More.")
     assert cli("pull", "rec-weekly-en-2026-W22", "--force")[0] == 0
@@ -113,12 +119,8 @@ def test_table_alignment_and_wrapping_survive_an_edit_elsewhere(cli, content, wo
 
 
 def test_a_table_cell_edited_in_notion_changes_its_row_only(cli, content, workspace):
-    path = content / "2026-W22" / "en.md"
     table = "| Paper   |  Lift |\n|:--------|------:|\n| QGS     | 0.62% |\n| AKT-Rec | 2.76% |\n| DeGRe   |   n/a |\n"
-    text = path.read_text(encoding="utf-8").replace("## Paper Roundup\n", "## Paper Roundup\n\n" + table)
-    path.write_text(text, encoding="utf-8")
-    assert cli("publish", "--week", "W22", "--lang", "en")[0] == 0
-    api = human_api(workspace)
+    path, text, api = published_with_table(cli, content, workspace, table)
     table_block = next(b for b in api.list_children(page_id_of(cli, "rec-weekly-en-2026-W22")) if b["type"] == "table")
     row = api.list_children(table_block["id"])[2]  # AKT-Rec
     cells = row["table_row"]["cells"]

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from _sched_support import rig  # noqa: F401
-
-
-def _wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)  # polling another process, not waiting for a schedule
-    raise AssertionError("timed out")
+from helpers import sigterm_mid_run
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -35,26 +23,13 @@ def test_sigterm_during_a_catch_up_run_records_interrupted_and_the_next_run_conv
     # The service last ran 8 days ago: a weekly slot was missed → catch-up at start.
     old = Ledger.for_state_dir(state, VirtualClock(start=datetime.now(timezone.utc) - timedelta(days=8)))
     old.finish(old.start("schedule"), "success")
-    environment = dict(
-        os.environ,
-        BOT_SCHEDULE="0 7 * * sat",
-        # Notion answers 429 "retry after 100 s" on the 4th request: the run is mid-way,
-        # sleeping, when SIGTERM arrives (and must not sit out those 100 s).
-        BOT_LOCAL_FAULTS="rate_limited@3,retry_after=100",
-    )
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "schedule"], cwd=env, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        ledger = Ledger.for_state_dir(state)
-        _wait_for(lambda: any(r.trigger == "catch-up" for r in ledger.runs(5)))
-        time.sleep(0.3)  # let it reach the 429 back-off (either way the outcome is the same)
-        started = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
-    assert time.monotonic() - started < 20  # the 100 s back-off was cut short
+    ledger = Ledger.for_state_dir(state)
+    # Notion answers 429 "retry after 100 s" on the 4th request: the run is mid-way, sleeping,
+    # when SIGTERM arrives (and must not sit out those 100 s).
+    code, out, err, stopping = sigterm_mid_run(["schedule"], env, lambda: any(r.trigger == "catch-up" for r in ledger.runs(5)),
+                                               env={"BOT_SCHEDULE": "0 7 * * sat"})
+    assert code == 0, err
+    assert stopping < 20  # the 100 s back-off was cut short
     assert "catch-up: missed 1 scheduled run(s)" in err
     assert "SIGTERM: stopping" in err and "stopped; the publish lock is free" in err
     run = next(r for r in ledger.runs(5) if r.trigger == "catch-up")
@@ -77,20 +52,10 @@ def test_sigterm_during_a_catch_up_run_records_interrupted_and_the_next_run_conv
 def test_sigterm_during_run_due_stops_after_the_request_in_flight_with_128_plus_the_signal(env):
     from bot.runs import Ledger
 
-    environment = dict(os.environ, BOT_LOCAL_FAULTS="rate_limited@3,retry_after=100")  # asleep mid-run
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "run-due"], cwd=env, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        ledger = Ledger.for_state_dir(env / "state")
-        _wait_for(lambda: (env / "state").exists() and any(r.trigger == "run-due" for r in ledger.runs(5)))
-        time.sleep(0.3)  # let it reach the 429 back-off (either way the outcome is the same)
-        started = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 128 + signal.SIGTERM, err
-    assert time.monotonic() - started < 20  # the 100 s back-off was cut short
+    ledger = Ledger.for_state_dir(env / "state")
+    code, out, err, stopping = sigterm_mid_run(["run-due"], env, lambda: (env / "state").exists() and any(r.trigger == "run-due" for r in ledger.runs(5)))
+    assert code == 128 + signal.SIGTERM, err
+    assert stopping < 20  # the 100 s back-off was cut short
     assert "SIGTERM: stopping after the request in flight" in err
     run = next(r for r in ledger.runs(5) if r.trigger == "run-due")
     assert run.outcome == "interrupted" and run.ended_at is not None
