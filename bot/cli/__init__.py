@@ -47,6 +47,8 @@ def _json_error(args, exc: BotError, problems: list[dict] | None = None) -> None
         error = {"type": type(exc).__name__, "message": str(exc), "exit_code": int(exc.exit_code), "hint": getattr(exc, "hint", None)}
         if problems is not None:
             error["problems"] = problems
+        if isinstance(exc, UsageError) and exc.usage:
+            error["usage"] = exc.usage.strip()
         # what the command had planned (or done) before it failed, e.g. the per-page plan on drift
         print(scrub(json.dumps({"error": error, **getattr(exc, "payload", {})}, ensure_ascii=False, indent=2)))
 
@@ -59,13 +61,22 @@ def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.N
     return args
 
 
+def wants_json(argv: list[str]) -> bool:
+    """Whether a command line that failed to parse asked for --json (flags are never
+    abbreviated, so the exact word is the only spelling; after `--` it is an operand)."""
+    words = argv[: argv.index("--")] if "--" in argv else argv
+    return "--json" in words
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = parse(parser, argv)
     except UsageError as exc:
         stderr(exc.usage.rstrip())
         stderr(f"error: {exc}" + (f" — {exc.hint}" if exc.hint else ""))
+        _json_error(argparse.Namespace(json=wants_json(argv)), exc)
         return int(exc.exit_code)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
@@ -78,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
             stderr(f"{problem}")
         stderr(f"error: {len(exc.problems)} problem(s) in content; {CONTENT_ERROR_OUTCOME.get(args.command, 'fix them and run the command again')}")
         _json_error(args, exc, [p.to_dict() for p in exc.problems])
+        return int(exc.exit_code)
+    except UsageError as exc:  # found by the command (e.g. no --week): nothing was run either
+        exc.usage = exc.usage or selected_parser(parser, args).format_usage()
+        stderr(exc.usage.rstrip())
+        stderr(f"error: {exc}" + (f" — {exc.hint}" if exc.hint else ""))
+        _json_error(args, exc)
         return int(exc.exit_code)
     except BotError as exc:
         stderr(f"error: {exc}")

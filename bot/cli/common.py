@@ -10,7 +10,7 @@ import threading
 from contextlib import contextmanager
 from typing import Callable, TypeVar
 
-from ..errors import BotError, ContentError
+from ..errors import BotError, ContentError, UsageError
 from ..runs import RunInterrupted
 
 T = TypeVar("T")
@@ -57,10 +57,26 @@ def add_on_drift_flag(p: argparse.ArgumentParser, help: str) -> None:
     p.add_argument("--on-drift", choices=ON_DRIFT, default="fail", help=help)
 
 
+def week_arg(text: str) -> str:
+    """`--week`'s type: a malformed week is a usage error (exit 64) before anything runs;
+    a well-formed week without content is the command's own error (exit 1)."""
+    from ..errors import SelectionError
+    from ..source import parse_week_spec
+
+    try:
+        _, number = parse_week_spec(text)
+    except SelectionError:
+        number = 0
+    if not 1 <= number <= 53:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a week: expected W22 or 2026-W22 (ISO week 1-53, the year optional)")
+    return text
+
+
 def add_selection_flags(p: argparse.ArgumentParser, week_help: str = "W22 or 2026-W22 (the year is inferred when only one year has that week)", all_help: str = "every week in the content directory") -> None:
-    """--week and --all, which exclude each other (giving both is a usage error, exit 64)."""
+    """--week and --all, which exclude each other (giving both is a usage error, exit 64;
+    giving neither too, where the command needs one: see `require_selection`)."""
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--week", help=week_help)
+    group.add_argument("--week", type=week_arg, help=week_help)
     group.add_argument("--all", action="store_true", help=all_help)
 
 
@@ -94,7 +110,7 @@ def select_variants(settings, args):
     elif getattr(args, "week", None):
         chosen = select_week(variants, args.week)
     else:
-        raise BotError("say which content to publish: --week W22 (or 2026-W22), or --all")
+        raise UsageError("say which content to publish: --week W22 (or 2026-W22), or --all")
     if getattr(args, "lang", None):
         chosen = [v for v in chosen if v.lang == args.lang]
         if not chosen:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import BotError, ExitStatus, SelectionError, UsageError
-from .common import add_allow_flag, add_json_flag, add_lang_flag, add_output_flags, configure_logging, load_settings, select_variants, stderr, with_diagnostics
+from .common import add_allow_flag, add_json_flag, add_lang_flag, add_output_flags, configure_logging, load_settings, select_variants, stderr, week_arg, with_diagnostics
 
 EPILOG_VALIDATE = """\
 output: one line per problem, `file:line:col: level: message` (level: error or warning).
@@ -54,7 +54,7 @@ def register(subparsers) -> None:
         "conversion degradations.",
     )
     v.add_argument("paths", nargs="*", metavar="PATH", help="content files or directories (default: all of BOT_CONTENT_DIR)")
-    v.add_argument("--week", help="only this week: W22 or 2026-W22 (checked against all content)")
+    v.add_argument("--week", type=week_arg, help="only this week: W22 or 2026-W22 (checked against all content)")
     add_json_flag(v, "machine-readable report on stdout")
     v.add_argument("--strict", action="store_true", help="treat warnings (degradations) as errors, like `bot publish --strict`")
     add_allow_flag(v)
@@ -67,7 +67,7 @@ def register(subparsers) -> None:
         "become front matter (dates in BOT_TIMEZONE), the body becomes Markdown. For importing existing pages.",
     )
     p.add_argument("slug", nargs="?", metavar="SLUG", help="the page's slug, e.g. rec-weekly-en-2026-W22")
-    p.add_argument("--week", help="pull every language of a week: W22 or 2026-W22")
+    p.add_argument("--week", type=week_arg, help="pull every language of a week: W22 or 2026-W22")
     add_lang_flag(p, "only this language")
     p.add_argument("--out", metavar="PATH", help="file to write (SLUG), or directory (--week); `-` prints to stdout. "
                    "Default: BOT_CONTENT_DIR/<series>/<week>/<lang>.md")
@@ -84,7 +84,7 @@ def register(subparsers) -> None:
         description="Render the blocks `bot publish` would send (headings, callouts, toggles, tables, code, equations, "
         "images, the language link, the properties) as one self-contained HTML page.",
     )
-    r.add_argument("--week", required=True, help="W22 or 2026-W22")
+    r.add_argument("--week", type=week_arg, required=True, help="W22 or 2026-W22")
     add_lang_flag(r, "only this language (default: both, one after the other)")
     where = r.add_mutually_exclusive_group()
     where.add_argument("--out", metavar="FILE", help="write the HTML here (`-` for stdout); default .bot/preview/<week>.html")
@@ -126,7 +126,7 @@ def cmd_pull(args) -> int:
     from ..session import open_session
 
     if bool(args.slug) == bool(args.week):
-        raise SelectionError("say what to pull: a SLUG (e.g. rec-weekly-en-2026-W22) or --week W22, not both")
+        raise UsageError("say what to pull: a SLUG (e.g. rec-weekly-en-2026-W22) or --week W22, not both")
     settings = load_settings()
     configure_logging(args, settings)
     session = open_session(settings, announce=None if args.quiet else stderr)

@@ -17,6 +17,16 @@ _INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)'")
 
 
 class BotArgumentParser(argparse.ArgumentParser):
+    """Every parser of the command line, subparsers included (`add_parser` makes its own class).
+
+    Abbreviations are refused (`allow_abbrev=False`): argparse would otherwise take
+    `--publish` or `--p` for `--publish-early` and publish a future issue at once. A prefix
+    of a flag is a usage error whose hint names the flag(s) it starts."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["allow_abbrev"] = False  # not overridable: no command line may abbreviate
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str):  # argparse API: must not return
         raise UsageError(message, usage=self.format_usage(), hint=self._suggestion(message))
 
@@ -34,8 +44,18 @@ class BotArgumentParser(argparse.ArgumentParser):
         """The error for arguments this (sub)parser does not know, with the closest flag."""
         flags = [e for e in extras if e.startswith("-")]
         first = (flags or extras)[0].split("=", 1)[0]
-        hint = did_you_mean(first, self.option_strings()) if first.startswith("-") else None
+        hint = did_you_mean_flag(first, self.option_strings()) if first.startswith("-") else None
         return UsageError(f"unrecognized argument{'s' if len(extras) > 1 else ''}: {' '.join(extras)}", usage=self.format_usage(), hint=hint)
+
+
+def did_you_mean_flag(word: str, known: list[str]) -> str | None:
+    """A flag typed short (`--p`, `--publish`) names the flags it starts first; otherwise
+    the closest flag by spelling."""
+    started = [flag for flag in known if flag.startswith(word) and flag.startswith("--") and len(word) > 2]
+    if started:
+        listed = " or ".join(started[:3])
+        return f"did you mean {listed}? (flags are never abbreviated)"
+    return did_you_mean(word, known)
 
 
 def did_you_mean(word: str, known: list[str]) -> str | None:

@@ -104,7 +104,7 @@ def test_pull_errors_say_what_to_do(cli):
     assert code == 1
     assert "no page of that week in the local workspace" in err and "bot pull SLUG" in err
     code, _, err = cli("pull")
-    assert code == 1
+    assert code == 64  # a usage error
     assert "say what to pull" in err
 
 
