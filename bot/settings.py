@@ -161,6 +161,25 @@ class Settings(BaseSettings):
     def state_dir(self) -> Path:
         return self.bot_state_dir
 
+    def missing_sources(self, *, content: bool = True) -> list[str]:
+        """What this folder lacks to publish, each with its fix: the content folder and the
+        mapping file. A default path that is not there is described by the folder that lacks
+        it (not named as a file to fix); a path the user set is named with its setting."""
+        missing = []
+        if content and not self.bot_content_dir.is_dir():
+            if "bot_content_dir" in self.model_fields_set:
+                missing.append(f"BOT_CONTENT_DIR={self.bot_content_dir}: no such folder — set BOT_CONTENT_DIR to the folder holding <series>/<week>/<lang>.md")
+            else:
+                missing.append(f"no content here: {Path.cwd()} has no {self.bot_content_dir}/ folder — run bot in the newsletter's folder, or set BOT_CONTENT_DIR to the folder holding <series>/<week>/<lang>.md")
+        if not self.bot_mapping.is_file():
+            if "bot_mapping" in self.model_fields_set:
+                missing.append(f"BOT_MAPPING={self.bot_mapping}: no such file — set BOT_MAPPING to the mapping file (front matter → Notion properties)")
+            else:
+                missing.append(f"no mapping here: {Path.cwd()} has no {self.bot_mapping.parent}/ folder with the mapping (front matter → Notion properties) — run bot in the newsletter's folder, or set BOT_MAPPING to the mapping file"
+                               if not self.bot_mapping.parent.is_dir() else
+                               f"no mapping here: {Path.cwd() / self.bot_mapping.parent} has no {self.bot_mapping.name} — set BOT_MAPPING to the mapping file (front matter → Notion properties)")
+        return missing
+
     def database_id_for(self, lang: str) -> str | None:
         specific = {"en": self.notion_database_id_en, "zh": self.notion_database_id_zh}.get(lang)
         return specific or self.notion_database_id

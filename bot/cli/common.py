@@ -42,6 +42,18 @@ def load_settings():
     return load()
 
 
+def require_sources(settings, *, content: bool = True) -> None:
+    """Stop before anything runs when this folder has no content folder or mapping, saying
+    which and how to fix it (a folder that is not the newsletter's, a wrong setting)."""
+    from ..errors import ConfigError
+
+    missing = settings.missing_sources(content=content)
+    if missing:
+        error = ConfigError("\n".join(missing))
+        error.hint = "README → Configuration (BOT_CONTENT_DIR, BOT_MAPPING); nothing was run"
+        raise error
+
+
 # --------------------------------------------------------------------------- flags
 def add_output_flags(p: argparse.ArgumentParser, *, verbose: bool = True, quiet_help: str = "no progress on stderr") -> None:
     p.add_argument("-q", "--quiet", action="store_true", help=quiet_help)
@@ -123,6 +135,7 @@ def with_diagnostics(settings, read: Callable[[], T]) -> T:
     `bot validate` diagnostics instead (relative paths, columns, what to do next)."""
     from ..editor.validate import validate
 
+    require_sources(settings)
     try:
         return read()
     except ContentError as exc:

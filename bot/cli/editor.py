@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import BotError, ExitStatus, SelectionError, UsageError
-from .common import add_allow_flag, add_json_flag, add_lang_flag, add_output_flags, configure_logging, load_settings, select_variants, stderr, week_arg, with_diagnostics
+from .common import add_allow_flag, add_json_flag, add_lang_flag, add_output_flags, configure_logging, load_settings, require_sources, select_variants, stderr, week_arg, with_diagnostics
 
 EPILOG_VALIDATE = """\
 output: one line per problem, `file:line:col: level: message` (level: error or warning).
@@ -105,6 +105,7 @@ def cmd_validate(args) -> int:
         if paths:
             raise UsageError("give PATHs or --week, not both")
         paths = week_paths(settings.bot_content_dir, args.week)
+    require_sources(settings, content=not paths)
     result = validate(settings, paths or None, strict=args.strict, allow=frozenset(args.allow))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import BotError, ExitStatus, SelectionError
 from ..runs import RunInterrupted
-from .common import StopOnSignal, add_allow_flag, add_json_flag, add_lang_flag, add_on_drift_flag, add_output_flags, add_selection_flags, configure_logging, load_settings, select_variants, stderr, with_diagnostics
+from .common import StopOnSignal, add_allow_flag, add_json_flag, add_lang_flag, add_on_drift_flag, add_output_flags, add_selection_flags, configure_logging, load_settings, require_sources, select_variants, stderr, with_diagnostics
 
 
 def register(sub) -> None:
@@ -146,6 +146,7 @@ def cmd_convert(args) -> int:
     from ..source import read_variant
 
     settings = load_settings()
+    require_sources(settings, content=False)
     path = Path(args.file)
     if not path.is_file():
         raise SelectionError(f"{path}: no such file (content lives under BOT_CONTENT_DIR, e.g. content/rec-weekly/2026-W22/en.md)")

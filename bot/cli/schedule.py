@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 from ..errors import ExitStatus, UsageError
-from .common import StopOnSignal, add_json_flag, add_on_drift_flag, add_output_flags, load_settings, stderr as _stderr
+from .common import StopOnSignal, add_json_flag, add_on_drift_flag, add_output_flags, load_settings, require_sources, stderr as _stderr
 
 
 def _clock(args, settings):
@@ -39,6 +39,7 @@ def cmd_schedule(args) -> int:
     from ..schedule.service import ScheduleService
 
     settings = load_settings()
+    require_sources(settings)
     say = _stamped(settings.zone) if not args.quiet else (lambda message: None)
     if settings.uses_local_workspace:
         say(f"No NOTION_TOKEN: publishing to the embedded local workspace in {settings.state_dir}/")
@@ -52,6 +53,7 @@ def cmd_run_due(args) -> int:
 
     settings = load_settings()
     clock = _clock(args, settings)
+    require_sources(settings)
     if args.now:
         return _rehearse(args, settings, clock)
     progress = (lambda message: None) if args.quiet else _stderr

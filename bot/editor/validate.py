@@ -196,6 +196,10 @@ class _Validator:
         try:
             mapping = load_mapping(path)
         except ContentError as exc:
+            if not path.is_file():  # nothing to fix in a file that is not there: say what is missing
+                for missing in self.settings.missing_sources(content=False):
+                    self.report(path, None, None, missing, rule="mapping")
+                return
             for problem in exc.problems:
                 self.report(path, problem.line, None, f"{problem.message}; fix {path} (see the comments in mappings/rec-weekly.yaml)", field=problem.field, rule="mapping")
             return

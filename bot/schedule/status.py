@@ -39,12 +39,17 @@ def collect_status(
 
     published = _ledger_view(settings, clock, runs, out)
 
+    missing = settings.missing_sources()
+    if missing:  # not the newsletter's folder (or a wrong setting): nothing to read or plan
+        out["problems"].extend(missing)
+        out["variants"] = []
+        return with_health_verdict(out)
     try:
         variants = read_all(settings.bot_content_dir)
     except BotError as exc:
         out["problems"].append(str(exc))
         out["variants"] = []
-        return out
+        return with_health_verdict(out)
     waiting = waiting_until(variants, now, zone)
     if waiting:
         out["schedule"]["next_due"] = {"slug": waiting[0][1].slug, "at": waiting[0][0].isoformat(timespec="seconds")}
@@ -83,6 +88,32 @@ def collect_status(
             rows.append(row)
     out["variants"] = rows
     out["translations"] = translation_lag(rows)
+    return with_health_verdict(out)
+
+
+def with_health_verdict(out: dict) -> dict:
+    """`health.ok` and `health.issues`: everything that needs a person — a problem (no
+    content, no mapping, a damaged ledger, Notion unreachable), due-check runs that failed in
+    a row, the newest run not succeeding, a week Notion cannot plan, drift. `Health: ok` only
+    when there is none of them."""
+    health = out["health"]
+    issues = list(out.get("problems", []))
+    if health.get("consecutive_failures"):
+        issues.append(f"the last {health['consecutive_failures']} scheduled run(s) did not succeed")
+    newest = (out.get("runs") or [None])[0]
+    if newest and newest["outcome"] not in ("success", "already-done", "running") and not health.get("consecutive_failures"):
+        issues.append(f"the last run (#{newest['id']}, {newest['trigger']}) ended {newest['outcome']}"
+                      + (f": {_first_line(newest['error'])}" if newest.get("error") else ""))
+    for v in out.get("variants", []):
+        remote = v.get("remote") or {}
+        if remote.get("error"):
+            issues.append(f"{v['slug']}: Notion: {_first_line(remote['error'])}")
+        elif remote.get("drift"):
+            issues.append(f"{v['slug']}: edited in Notion (drift): {remote['drift']}")
+    if "variants" in out and not out["variants"] and not out.get("problems"):
+        issues.append("no content to publish (no variants under BOT_CONTENT_DIR)")
+    health["issues"] = issues
+    health["ok"] = not issues and not health.get("ledger_error")
     return out
 
 
@@ -195,14 +226,17 @@ def status_text(data: dict) -> str:
         lines.append(f"ATTENTION: the last {health['consecutive_failures']} run(s) did not succeed (last success: {_short(health['last_success'])})")
         if health.get("last_error"):
             lines.append(f"  last error: {health['last_error'].splitlines()[0]}")
-    else:
+    elif health.get("ok", True):
         lines.append(f"Health: ok (last success: {_short(health['last_success'])})")
+    else:
+        lines.append(f"Health: ATTENTION — {len(health['issues'])} issue(s) (last success: {_short(health['last_success'])})")
+        lines.extend(f"  {issue}" for issue in health["issues"] if issue not in data.get("problems", []))
     for problem in data.get("problems", []):
         lines.append(f"problem: {problem}")
     lines.append("")
     rows = [("WEEK", "LANG", "STATUS", "DATE", "SOURCE", "LAST PUBLISHED", "NOTION")]
     for v in data["variants"]:
-        source = "due" if v["due"] else f"waits until {_short(v['waiting_until'])[5:]}"
+        source = "due" if v["due"] else f"waits until {_short(v['waiting_until'])}"
         last = v["last_published"]
         if last:
             published = f"#{last['run_id']} {_short(last['at'])} {last['action']}"

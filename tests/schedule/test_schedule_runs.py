@@ -276,7 +276,7 @@ def test_run_due_runs_and_status_commands(cli, env):
 def test_status_before_anything_ran(cli):
     code, out, err = cli("status", "--now", "2026-05-30T06:00")
     assert code == 0, err
-    assert "no page yet" in out and "waits until 05-30 07:01" in out and "(none recorded)" in out
+    assert "no page yet" in out and "waits until 2026-05-30 07:01" in out and "(none recorded)" in out
 
 
 def test_manual_publish_can_be_recorded_with_record_run(env, session_factory):
