@@ -67,7 +67,7 @@ class PublishOptions:
 
 
 class Publisher:
-    def __init__(self, session: Session, all_variants: list[Variant], options: PublishOptions, progress: Callable[[str], None] | None = None, advance: Callable[[str], None] | None = None, on_planned: Callable[[list["VariantResult"]], None] | None = None, phase: Callable[[str, int], None] | None = None):
+    def __init__(self, session: Session, all_variants: list[Variant], options: PublishOptions, progress: Callable[[str], None] | None = None, advance: Callable[[str], None] | None = None, on_planned: Callable[[list["VariantResult"]], None] | None = None, phase: Callable[[str, int], None] | None = None, on_step: Callable[[Variant, "VariantResult | None"], None] | None = None):
         self.session = session
         self.api = session.api
         self.mapping = session.mapping
@@ -78,6 +78,9 @@ class Publisher:
         self.advance = advance or (lambda slug: None)  # called once per variant planned, and once per variant applied
         self.phase = phase or (lambda name, total: None)  # "planning" / "applying", with how many variants
         self.on_planned = on_planned or (lambda results: None)  # the plan, before anything is written
+        # (variant, None) as a variant starts being applied, (variant, result) once it is: what
+        # an interrupted run reports as finished and as the one it was in
+        self.on_step = on_step or (lambda variant, result: None)
         self.records = PageRecords(session.settings.state_dir)
         self._series: set[str] = set()  # the series being published (what the index reads)
         self._indexes: dict[str, SeriesIndex] = {}  # data source id -> its index
@@ -343,8 +346,10 @@ class Publisher:
 
         for plan in sorted(plans, key=order):
             variant = by_slug[plan.slug]
+            self.on_step(variant, None)
             if plan.drift and self.options.on_drift == "skip":
                 results[plan.slug] = VariantResult(variant, plan, "skipped", 0, reports[plan.slug])
+                self.on_step(variant, results[plan.slug])
                 self.advance(variant.slug)
                 continue
             live = lives.get(plan.slug)
@@ -353,6 +358,7 @@ class Publisher:
             defer = bool(plan.action == "create" and plan.sibling_pending and sibling and sibling.slug in creating - {plan.slug} and plan.children and is_language_link(plan.children[0]))
             result, deferred_now = self._apply_one(writer, variant, plan, live, variants, reports, defer_link=defer)
             results[plan.slug] = result
+            self.on_step(variant, result)
             if deferred_now:
                 deferred.append(result)
         for result in deferred:

@@ -17,7 +17,7 @@ from typing import Callable, ContextManager, Iterator
 from .clock import SYSTEM_CLOCK, Clock, SystemClock
 from .errors import BotError
 from .publish import PublishOptions, Publisher, VariantResult
-from .runs import RunInterrupted, RunRecorder, SqlLedger, VariantEntry, content_hash, log_warning, record_run
+from .runs import RunInterrupted, RunRecorder, SqlLedger, VariantEntry, content_hash, entry_for_result, log_warning, record_run
 from .settings import Settings
 from .source import Variant, read_all
 
@@ -86,6 +86,40 @@ class WeekFailure:
 
 
 @dataclass
+class RunSteps:
+    """Where a run is, for the report of an interrupted one: the phase, the pages finished
+    (not yet handed to the ledger), the page being written, and every variant selected."""
+
+    phase: str = "reading"
+    finished: list[VariantResult] = field(default_factory=list)
+    current: Variant | None = None
+    selected: list[Variant] = field(default_factory=list)
+    reported: set[str] = field(default_factory=set)  # slugs already in the run's results
+
+    def step(self, variant: Variant, result: VariantResult | None) -> None:
+        if result is None:
+            self.current = variant
+        else:
+            self.finished.append(result)
+            self.current = None
+
+    def not_started(self) -> list[Variant]:
+        begun = self.reported | {r.variant.slug for r in self.finished} | ({self.current.slug} if self.current else set())
+        return [v for v in self.selected if v.slug not in begun]
+
+
+def interrupted_entry(v: Variant, phase: str) -> VariantEntry:
+    detail = ("stopped while writing this page; the next run reads Notion again and completes it (never duplicated)"
+              if phase == "applying" else "stopped while planning it; nothing was written")
+    return VariantEntry(v.slug, v.week, v.lang, "interrupted", v.front.status, str(v.front.date), content_sha256=content_hash(v.path), detail=detail)
+
+
+def not_started_entry(v: Variant, phase: str) -> VariantEntry:
+    detail = "the run stopped before this page" + ("" if phase == "applying" else " (while planning: nothing was written)")
+    return VariantEntry(v.slug, v.week, v.lang, "not-started", v.front.status, str(v.front.date), content_sha256=content_hash(v.path), detail=detail)
+
+
+@dataclass
 class PublishRun:
     """What a publish did: per-variant results, weeks that failed, request counts, warnings."""
 
@@ -95,6 +129,7 @@ class PublishRun:
     stats: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     variants: list[Variant] = field(default_factory=list)  # the content as read for this run
+    steps: RunSteps = field(default_factory=RunSteps)
 
 
 def run_publish(
@@ -118,6 +153,7 @@ def run_publish(
     on_planned: Callable[[list[VariantResult]], None] | None = None,
     warn: Callable[[str], None] | None = None,
     phase: Callable[[str, int], None] | None = None,
+    details: dict[str, str] | None = None,
 ) -> PublishRun:
     """Publish the weeks `select` picks.
 
@@ -126,6 +162,8 @@ def run_publish(
     * `variants` given: the content was already read (and validated) by the caller.
     * `warn`: how ledger trouble is reported (a damaged or unwritable ledger never stops a
       publish; default: logged).
+    * `details`: slug -> a note recorded with that variant in the ledger (e.g. `published
+      early: …`) when the run wrote its page.
     * `isolate`: those errors stop only the week they come from (recorded as failed); any
       other error stops the run. Without `isolate`, every week is planned before any is
       written, so drift or duplicates anywhere leave Notion untouched.
@@ -154,29 +192,61 @@ def run_publish(
             rec.attach(session)
         if on_session:
             on_session(session)
-        publisher = Publisher(session, run.variants, options, progress=progress, advance=advance, on_planned=on_planned, phase=phase)
-        if isolate:
-            for group in groups:
-                try:
-                    results = publisher.publish_groups([group])
-                except isolate as exc:  # this week needs a person; the other weeks still go out
-                    run.failures.append(WeekFailure(group, exc))
-                    if rec:
-                        rec.add([failed_entry(v, str(exc)) for v in group])
-                        rec.fail(f"{group[0].week}: {exc}")
-                    continue
-                _collect(run, rec, results)
-        else:
-            _collect(run, rec, publisher.publish_groups(groups))
+        steps = run.steps
+        steps.selected = [v for group in groups for v in group]
+
+        def phase_seen(name: str, total: int) -> None:
+            steps.phase = name
+            if phase:
+                phase(name, total)
+
+        publisher = Publisher(session, run.variants, options, progress=progress, advance=advance, on_planned=on_planned, phase=phase_seen, on_step=steps.step)
+        try:
+            if isolate:
+                for group in groups:
+                    try:
+                        results = publisher.publish_groups([group])
+                    except isolate as exc:  # this week needs a person; the other weeks still go out
+                        run.failures.append(WeekFailure(group, exc))
+                        steps.finished.clear()
+                        steps.reported |= {v.slug for v in group}
+                        if rec:
+                            rec.add([failed_entry(v, str(exc)) for v in group])
+                            rec.fail(f"{group[0].week}: {exc}")
+                        continue
+                    _collect(run, rec, results, details)
+            else:
+                _collect(run, rec, publisher.publish_groups(groups), details)
+        except (RunInterrupted, KeyboardInterrupt) as exc:
+            _record_interruption(run, rec, details)
+            exc.run = run  # what the caller reports: run.results finished, run.steps.current it was in
+            raise
         run.warnings = list(getattr(session, "warnings", []))
         run.stats = session.api.stats.to_dict()
     return run
 
 
-def _collect(run: PublishRun, rec: RunRecorder | None, results: list[VariantResult]) -> None:
+def _record_interruption(run: PublishRun, rec: RunRecorder | None, details: dict[str, str] | None) -> None:
+    """A stopped run still says what it did: the pages it finished, the one it was in, the
+    ones it never reached — in its results and in the ledger (`bot runs`)."""
+    steps = run.steps
+    finished = [r for r in steps.finished if r.variant.slug not in steps.reported]
+    _collect(run, rec, finished, details)
+    rest = ([interrupted_entry(steps.current, steps.phase)] if steps.current else []) + [not_started_entry(v, steps.phase) for v in steps.not_started()]
+    if rec and rest:
+        rec.add(rest)
+
+
+def _collect(run: PublishRun, rec: RunRecorder | None, results: list[VariantResult], details: dict[str, str] | None = None) -> None:
     run.results.extend(results)
+    run.steps.reported |= {r.variant.slug for r in results}
+    run.steps.finished = [r for r in run.steps.finished if r.variant.slug not in run.steps.reported]
     if rec:
-        rec.add_results(results)
+        entries = [entry_for_result(r) for r in results]
+        for entry in entries:
+            if details and entry.slug in details and entry.action in ("created", "updated"):
+                entry.detail = details[entry.slug]
+        rec.add(entries)
 
 
 def failed_entry(v: Variant, message: str) -> VariantEntry:

@@ -117,17 +117,17 @@ def live_state(workspace: LocalWorkspace, slug: str):
 ASLEEP_MID_RUN = "rate_limited@3,retry_after=100"
 
 
-def sigterm_mid_run(argv: list[str], cwd: Path, ready, *, env: dict | None = None, settle: float = 0.3):
+def sigterm_mid_run(argv: list[str], cwd: Path, ready, *, env: dict | None = None, settle: float = 0.3, signum: int | None = None):
     """Run `python -m bot ARGV` as a real process, wait until `ready()` (it polls another
-    process), let it settle, send SIGTERM. Returns (exit code, stdout, stderr, seconds from
-    the signal to the exit)."""
+    process), let it settle, send SIGTERM (or `signum`). Returns (exit code, stdout, stderr,
+    seconds from the signal to the exit)."""
     import os
     import signal
     import subprocess
     import sys
     import time
 
-    environment = dict(os.environ, BOT_LOCAL_FAULTS=ASLEEP_MID_RUN, **(env or {}))
+    environment = {**os.environ, "BOT_LOCAL_FAULTS": ASLEEP_MID_RUN, **(env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "bot", *argv], cwd=cwd, env=environment,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -137,7 +137,7 @@ def sigterm_mid_run(argv: list[str], cwd: Path, ready, *, env: dict | None = Non
             time.sleep(0.05)  # polling another process, not waiting for a schedule
         time.sleep(settle)  # into the back-off (either way the outcome is the same)
         signalled = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signum or signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:

@@ -53,6 +53,7 @@ def _publish(args, so_far: dict) -> int:
     from ..progress import Progress
     from ..publish import PublishOptions, group_by_week
     from ..runner import StoppableClock, run_publish, stop_between_requests
+    from .render import early_note
 
     settings = load_settings()
     configure_logging(args, settings)
@@ -60,7 +61,11 @@ def _publish(args, so_far: dict) -> int:
     accepted = preflight(settings, chosen, strict=args.strict, allow=frozenset(args.allow), known=all_variants)  # nothing is written when content is invalid
     # The due rule (bot.due) holds for manual runs too: a Published issue dated in the future
     # is not created or updated before its date unless --publish-early says so.
-    waiting = so_far["waiting"] = [] if args.publish_early else waiting_until(chosen, SYSTEM_CLOCK.now(), settings.zone)
+    held_back = waiting_until(chosen, SYSTEM_CLOCK.now(), settings.zone)
+    waiting = so_far["waiting"] = [] if args.publish_early else held_back
+    # An early publish is never silent: the plan, the summary, --json and the ledger say which
+    # date was skipped.
+    early = {v.slug: early_note(moment, v) for moment, v in held_back} if args.publish_early else {}
     waits = {v.slug for _, v in waiting}
     due = [v for v in chosen if v.slug not in waits]
     options = PublishOptions(dry_run=args.dry_run, on_drift=args.on_drift, strict=args.strict)
@@ -85,41 +90,67 @@ def _publish(args, so_far: dict) -> int:
                 lock=None if args.dry_run else (lambda: publish_lock(settings, settings.bot_lock_wait)),
                 clock=clock, session_factory=open_announced, on_session=stop_between_requests(clock),
                 progress=progress.note, advance=progress.advance, phase=progress.phase, on_planned=so_far["planned"].extend,
-                warn=lambda message: stderr(f"warning: {message}"),
+                warn=lambda message: stderr(f"warning: {message}"), details=early,
             )
-        except RunInterrupted:
+        except RunInterrupted as exc:
             stderr(f"{stop.name}: stopped after the request in flight; the run is recorded as interrupted (`bot runs`); publish again to finish")
+            _report_interrupted(args, getattr(exc, "run", None), stop, waiting, early)
             return stop.exit_status
     parity = _parity(all_variants, chosen) if args.dry_run else []
-    return _report(args, run, waiting, accepted, parity)
+    return _report(args, run, waiting, accepted, parity, early)
 
 
-def _report(args, run, waiting, accepted, parity=()) -> int:
+def _report(args, run, waiting, accepted, parity=(), early=None) -> int:
     """The publish's result on stdout: JSON, the plan (dry run) or the summary."""
-    from .render import color_enabled, parity_text, plan_text, summary_text, waiting_json, waiting_text
+    from .render import color_enabled, early_json, parity_text, plan_text, summary_text, waiting_json, waiting_text
 
     for warning in run.warnings:
         stderr(f"warning: {warning}")
     results, stats = run.results, run.stats
     if args.json:
-        payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in results], "waiting": waiting_json(waiting), "degraded": [d.to_dict() for d in accepted], "requests": stats}
+        payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in results], "waiting": waiting_json(waiting), "published_early": early_json(early or {}, results),
+                   "degraded": [d.to_dict() for d in accepted], "requests": stats}
         if args.dry_run:
             payload["parity"] = [f.to_dict() for f in parity]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif args.dry_run:
-        print(plan_text(results, color=color_enabled(sys.stdout), waiting=waiting))
+        print(plan_text(results, color=color_enabled(sys.stdout), waiting=waiting, early=early))
         _print_accepted(accepted)
         if parity:
             print(parity_text(parity))
     else:
         if results:
-            print(summary_text(results))
+            print(summary_text(results, early))
         if waiting:
             print(waiting_text(waiting))
         _print_accepted(accepted)
         print(f"Requests: {stats.get('reads', 0)} reads, {stats.get('writes', 0)} writes, {stats.get('retries', 0)} retries.")
     pending = any(r.plan.action != "unchanged" or r.plan.drift for r in results)
     return ExitStatus.CHANGES_PENDING if args.detailed_exitcode and args.dry_run and pending else ExitStatus.SUCCESS
+
+
+def _report_interrupted(args, run, stop, waiting, early) -> None:
+    """A stopped publish says on stdout (and in --json) what it finished, the page it was in
+    and the pages it never reached — the same as the ledger records."""
+    from .render import early_json, interrupted_text, waiting_json
+
+    finished = run.results if run else []
+    current = run.steps.current if run else None
+    not_started = run.steps.not_started() if run else []
+    phase = run.steps.phase if run else "reading"
+    if args.json:
+        message = f"{stop.name}: stopped after the request in flight"
+        step = lambda v, **more: {"slug": v.slug, "lang": v.lang, "week": v.week, "path": str(v.path), **more}  # noqa: E731
+        print(json.dumps({
+            "error": {"type": "RunInterrupted", "message": message, "exit_code": stop.exit_status, "hint": "publish again to finish: the next run reads Notion again and completes the pages"},
+            "dry_run": args.dry_run, "interrupted": True, "phase": phase,
+            "variants": [r.to_dict() for r in finished],
+            "in_progress": step(current, action="interrupted") if current else None,
+            "not_started": [step(v, action="not-started") for v in not_started],
+            "waiting": waiting_json(waiting), "published_early": early_json(early or {}, finished),
+        }, ensure_ascii=False, indent=2))
+    else:
+        print(interrupted_text(stop.name, phase, finished, current, not_started, early))
 
 
 def _print_accepted(accepted) -> None:

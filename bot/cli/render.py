@@ -46,11 +46,31 @@ def waiting_text(waiting) -> str:
     )
 
 
+def early_note(moment, variant) -> str:
+    """What `--publish-early` skipped for a variant dated in the future, said where its action is."""
+    value = variant.front.date
+    shown = value.isoformat() if not hasattr(value, "hour") else moment.strftime("%Y-%m-%d %H:%M")
+    return f"published early: date {shown} skipped (status: Published; --publish-early sends it now and it goes live on the blog at once)"
+
+
+def early_json(early: dict, results) -> list[dict]:
+    """The variants an early publish wrote (or, in a dry run, would write) before their date."""
+    return [{"slug": r.variant.slug, "lang": r.variant.lang, "week": r.variant.week, "date": str(r.variant.front.date), "message": early[r.variant.slug]}
+            for r in results if r.variant.slug in early and went_out(r)]
+
+
+def went_out(result) -> bool:
+    """Whether the run wrote (or its plan would write) the variant's page."""
+    return result.action in ("created", "updated", "create", "update") or (result.action == "drift" and result.plan.action != "unchanged")
+
+
 def waiting_json(waiting) -> list[dict]:
     return [{"slug": v.slug, "lang": v.lang, "week": v.week, "path": str(v.path), "action": "waiting", "due_at": moment.isoformat()} for moment, v in waiting]
 
 
-def plan_text(results: list[VariantResult], color: bool = False, waiting=()) -> str:
+def plan_text(results: list[VariantResult], color: bool = False, waiting=(), early: dict | None = None) -> str:
+    """`early`: slug -> the `published early: …` note of a variant sent before its date."""
+    early = early or {}
     out: list[str] = []
     counts = {"create": 0, "update": 0, "unchanged": 0, "drift": 0}
     for r in results:
@@ -64,6 +84,8 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=()) -> 
         if p.page_id:
             head += f"  page {p.page_id}"
         out.append(_color(head, color))
+        if p.slug in early and p.action != "unchanged":
+            out.append(_color(f"  ! {early[p.slug]}", color))
         if p.drift:
             out.append(_color(f"  ! drift: {p.drift.describe()}", color))
             if p.drift.since_last_publish:
@@ -101,14 +123,31 @@ def _op_summary(p) -> str:
     return ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in kinds.items())
 
 
-def summary_text(results: Iterable[VariantResult]) -> str:
+def summary_text(results: Iterable[VariantResult], early: dict | None = None) -> str:
+    early = early or {}
     lines = []
     for r in results:
         symbol = SYMBOL.get(r.action, " ")
         line = f"{symbol} {r.variant.slug:<28} {r.action:<9} {r.writes:>3} writes  {r.plan.page_id or '-'}  {r.plan.url or ''}"
         lines.append(line.rstrip())
+        if r.variant.slug in early and went_out(r):
+            lines.append(f"    ! {early[r.variant.slug]}")
         for note in r.plan.notes:
             lines.append(f"    note: {note}")
         for d in r.report:
             lines.append(f"    degraded: {r.variant.path}:{d.line}: {d.construct}: {d.message}")
+    return "\n".join(lines)
+
+
+def interrupted_text(signal_name: str, phase: str, finished, current, not_started, early: dict | None = None) -> str:
+    """What an interrupted publish did: the pages finished, the one it was in, the rest."""
+    where = f"in {current.slug}" if current else ("while planning" if phase != "applying" else "while completing the links between pages")
+    lines = [f"Interrupted ({signal_name}) {where}: {len(finished)} page(s) finished, {1 if current else 0} in progress, {len(not_started)} not started."]
+    if finished:
+        lines.append(summary_text(finished, early))
+    if current:
+        lines.append(f"… {current.slug:<28} interrupted  (stopped while writing this page; publish again: the next run reads Notion and completes it, never duplicating it)"
+                     if phase == "applying" else f"… {current.slug:<28} interrupted  (stopped while planning it; nothing was written)")
+    for v in not_started:
+        lines.append(f"- {v.slug:<28} not started")
     return "\n".join(lines)

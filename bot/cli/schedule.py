@@ -54,9 +54,12 @@ def cmd_run_due(args) -> int:
     settings = load_settings()
     clock = _clock(args, settings)
     require_sources(settings)
-    if args.now:
+    if args.now or args.dry_run:  # --dry-run: the rehearsal at the present moment
         return _rehearse(args, settings, clock)
     progress = (lambda message: None) if args.quiet else _stderr
+    target = f"the embedded local workspace in {settings.state_dir}/" if settings.uses_local_workspace else "Notion"
+    progress(f"run-due: publishing to {target} every variant due now ({clock.now().astimezone(settings.zone).isoformat(timespec='minutes')}); "
+             "`bot run-due --dry-run` shows the plan without writing")
     runner = DueRunner(settings, clock=clock, lock_wait=args.lock_wait, on_drift=args.on_drift, progress=progress)
     stop = StopOnSignal(runner.stop)
     with stop.installed():
@@ -68,7 +71,7 @@ def cmd_run_due(args) -> int:
         print(f"run #{result.run_id} {result.outcome}: {result.summary()}")
         for entry in result.entries:
             where = f"  {entry.url}" if entry.url else ""
-            detail = f"  ({entry.detail})" if entry.detail and entry.action in ("waiting", "failed") else ""
+            detail = f"  ({entry.detail})" if entry.detail and entry.action in ("waiting", "failed", "interrupted", "not-started") else ""
             print(f"  {entry.action:9} {entry.slug}{where}{detail}")
         if result.error:
             _stderr(f"error: {result.error}")
@@ -142,6 +145,7 @@ def register(subparsers) -> None:
     run_options(p)
     add_json_flag(p, "the ledger entry of this run on stdout")
     p.add_argument("--now", metavar="ISO", help="rehearsal: show the plan of what would go out at this time (BOT_TIMEZONE unless an offset is given); writes nothing to Notion or the ledger")
+    p.add_argument("--dry-run", action="store_true", help="rehearsal now: the plan of what a run would publish at this moment (as --now with the present time); writes nothing")
     add_output_flags(p, quiet_help=quiet_help)
     p.set_defaults(func=cmd_run_due)
 

@@ -174,6 +174,8 @@ class DueRunner:
             now = self.clock.now()
             waiting = waiting_until(variants, now, self.zone)
             result.next_due = waiting[0][0] if waiting else None
+            due = [v for v in variants if is_due(v, now, self.zone)]
+            self.progress(f"due now: {len(due)} variant(s)" + (f" ({', '.join(v.slug for v in due)})" if due else "") + f"; waiting: {len(waiting)}")
             if waiting:
                 rec.add([_waiting_entry(v, moment) for moment, v in waiting])
                 for moment, v in waiting:
