@@ -5,6 +5,7 @@
     published/<slug>.md     what the bot last published per page (detail for drift reports)
     published/<slug>.json   the page record: what the bot last wrote, to skip unchanged trees
     local-notion.sqlite3    the embedded local workspace (when NOTION_TOKEN is unset)
+    local-serve.json        where `bot local serve` serves that workspace, while it runs
     preview/<week>.html     `bot preview` output
 """
 
@@ -18,6 +19,10 @@ LEDGER_FILE = "runs.sqlite3"
 LOCAL_WORKSPACE_FILE = "local-notion.sqlite3"
 SNAPSHOT_DIR = "published"
 PREVIEW_DIR = "preview"
+LOCAL_SERVE_FILE = "local-serve.json"
+# The base of the embedded workspace's page URLs (`…/p/<id>`): `bot local serve`'s default
+# address. Pages keep it whatever port a server uses, so the content written is stable.
+LOCAL_PUBLIC_BASE_URL = "http://127.0.0.1:8765"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,10 @@ class StateDir:
     @property
     def local_workspace(self) -> Path:
         return self.root / LOCAL_WORKSPACE_FILE
+
+    @property
+    def local_serve(self) -> Path:
+        return self.root / LOCAL_SERVE_FILE
 
     def snapshot(self, slug: str) -> Path:
         return self.root / SNAPSHOT_DIR / f"{slug}.md"

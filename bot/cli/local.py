@@ -163,6 +163,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise error from None
     if args.port == 0:
         ws.public_base_url = handle.url
+    from .links import forget_serving, record_serving
+
+    record_serving(settings.state_dir, handle.url)  # links printed by other commands point here
     print(f"Local Notion workspace: {handle.url}  (data: {_db_path(settings)})", file=sys.stderr)
     print(f"Use base_url={handle.url} with token: {ws.bot_token}", file=sys.stderr)
     database_id = _blog_database(ws, settings)
@@ -178,6 +181,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("stopping", file=sys.stderr)
     finally:
+        forget_serving(settings.state_dir)
         handle.shutdown()
         ws.close()
     return ExitStatus.SUCCESS

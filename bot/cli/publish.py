@@ -53,6 +53,7 @@ def _publish(args, so_far: dict) -> int:
     from ..progress import Progress
     from ..publish import PublishOptions, group_by_week
     from ..runner import StoppableClock, run_publish, stop_between_requests
+    from .links import PageLinks
     from .render import early_note
 
     settings = load_settings()
@@ -94,15 +95,18 @@ def _publish(args, so_far: dict) -> int:
             )
         except RunInterrupted as exc:
             stderr(f"{stop.name}: stopped after the request in flight; the run is recorded as interrupted (`bot runs`); publish again to finish")
-            _report_interrupted(args, getattr(exc, "run", None), stop, waiting, early)
+            _report_interrupted(args, getattr(exc, "run", None), stop, waiting, early, PageLinks(settings, quiet=args.quiet))
             return stop.exit_status
     parity = _parity(all_variants, chosen) if args.dry_run else []
-    return _report(args, run, waiting, accepted, parity, early)
+    return _report(args, run, waiting, accepted, parity, early, PageLinks(settings, quiet=args.quiet))
 
 
-def _report(args, run, waiting, accepted, parity=(), early=None) -> int:
-    """The publish's result on stdout: JSON, the plan (dry run) or the summary."""
+def _report(args, run, waiting, accepted, parity, early, links) -> int:
+    """The publish's result on stdout: JSON, the plan (dry run) or the summary; page links
+    of the embedded workspace point where they open (bot.cli.links)."""
     from .render import color_enabled, early_json, parity_text, plan_text, summary_text, waiting_json, waiting_text
+
+    print = links.print  # noqa: A001
 
     for warning in run.warnings:
         stderr(f"warning: {warning}")
@@ -129,10 +133,12 @@ def _report(args, run, waiting, accepted, parity=(), early=None) -> int:
     return ExitStatus.CHANGES_PENDING if args.detailed_exitcode and args.dry_run and pending else ExitStatus.SUCCESS
 
 
-def _report_interrupted(args, run, stop, waiting, early) -> None:
+def _report_interrupted(args, run, stop, waiting, early, links) -> None:
     """A stopped publish says on stdout (and in --json) what it finished, the page it was in
     and the pages it never reached — the same as the ledger records."""
     from .render import early_json, interrupted_text, waiting_json
+
+    print = links.print  # noqa: A001
 
     finished = run.results if run else []
     current = run.steps.current if run else None

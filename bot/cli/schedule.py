@@ -64,6 +64,9 @@ def cmd_run_due(args) -> int:
     stop = StopOnSignal(runner.stop)
     with stop.installed():
         result = runner.run("run-due")
+    from .links import PageLinks
+
+    print = PageLinks(settings, quiet=args.quiet).print  # noqa: A001 - page links where they open
     if args.json:
         row = runner.ledger.get(result.run_id)
         print(json.dumps(row.to_dict() if row else {"outcome": result.outcome, "error": result.error}, ensure_ascii=False, indent=2))
@@ -113,8 +116,10 @@ def cmd_runs(args) -> int:
     from ..schedule.status import runs_text
 
     settings = load_settings()
+    from .links import PageLinks
+
     rows = open_ledger(settings, read_only=True).runs(limit=args.limit)  # reading writes nothing
-    print(dumps(rows) if args.json else runs_text(rows, settings.zone))
+    PageLinks(settings, quiet=args.quiet).print(dumps(rows) if args.json else runs_text(rows, settings.zone))
     return ExitStatus.SUCCESS
 
 
@@ -123,7 +128,9 @@ def cmd_status(args) -> int:
 
     settings = load_settings()
     data = collect_status(settings, clock=_clock(args, settings), remote=not args.no_remote, runs=args.runs)
-    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else status_text(data))
+    from .links import PageLinks
+
+    PageLinks(settings, quiet=args.quiet).print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else status_text(data))
     return ExitStatus.SUCCESS
 
 
@@ -141,7 +148,7 @@ def register(subparsers) -> None:
     add_output_flags(p, quiet_help=quiet_help)
     p.set_defaults(func=cmd_schedule)
 
-    p = subparsers.add_parser("run-due", help="publish what is due now, once, and exit (for cron, systemd timers, CI)", description="One due-check run: every Published variant whose date has come, and every Draft/Invisible one, is created or updated; future-dated ones wait. Exit 0 success, 1 failed, 3 lock busy, 130/143 interrupted.")
+    p = subparsers.add_parser("run-due", help="publish what is due now, once, and exit (for cron, systemd timers, CI)", description="One due-check run: every Published variant whose date has come, and every Draft/Invisible one, is created or updated; future-dated ones wait; it says on stderr what it will do first (--dry-run shows the plan without writing). Exit 0 success, 1 failed, 3 lock busy, 64 usage error, 130/143 interrupted.")
     run_options(p)
     add_json_flag(p, "the ledger entry of this run on stdout")
     p.add_argument("--now", metavar="ISO", help="rehearsal: show the plan of what would go out at this time (BOT_TIMEZONE unless an offset is given); writes nothing to Notion or the ledger")

@@ -18,6 +18,7 @@ from typing import Any, Mapping
 from urllib.parse import unquote
 
 from bot.clock import SYSTEM_CLOCK, Clock
+from bot.state import LOCAL_PUBLIC_BASE_URL
 
 from .common import Ctx, new_id, norm_id
 from .errors import LocalAPIError, NotFoundError, shown, validation
@@ -39,7 +40,7 @@ class LocalWorkspace:
         path: Path | str,
         *,
         clock: Clock | None = None,
-        public_base_url: str = "http://127.0.0.1:8765",
+        public_base_url: str = LOCAL_PUBLIC_BASE_URL,
         bot_token: str = "local-bot-token",
         rate_limit: RateLimit | None = None,
     ) -> None:
