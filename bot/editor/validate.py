@@ -8,6 +8,7 @@ warnings.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import unicodedata
@@ -124,6 +125,7 @@ class _Validator:
         self.strict = strict
         self.allow = allow
         self.known = {v.path.resolve(): v for v in known or []}
+        self._read: dict[Path, Variant] = {}  # variants this run read itself
         self.parity = parity
         self.out: list[Diagnostic] = []
         self._lines: dict[Path, list[str]] = {}
@@ -165,6 +167,7 @@ class _Validator:
         for path in sorted({p.resolve(): p for p in list(all_files) + list(selected)}.values(), key=str):
             try:
                 variants.append(self.known.get(path.resolve()) or read_variant(path))
+                self._read[path.resolve()] = variants[-1]
             except ContentError as exc:
                 self.unreadable.add(path.resolve())
                 if path.resolve() in selected_set:
@@ -229,8 +232,8 @@ class _Validator:
             line, column = _yaml_error_position(path) or (line, column)
         elif problem.field and line:
             column = value_column(line_text(self.lines_of(path), line), problem.field)
-        if message == "required field is missing" and problem.field:
-            message = f"required field is missing: add `{problem.field}: …` to the front matter"
+        if message.startswith("required field is missing") and problem.field:
+            message = f"required field is missing: add `{problem.field}: …` to the front matter" + message.removeprefix("required field is missing")
         elif message.startswith("file is") and "bytes" in message:
             message += "; content files are Markdown text — link large media instead of embedding it"
         self.report(path, line, column, message, field=problem.field, rule=rule)
@@ -405,7 +408,7 @@ class _Validator:
             if target.startswith("#"):
                 anchor = target[1:]
                 if anchor and anchor not in self.headings(variant.path):
-                    self.report(variant.path, line, column, f"anchor {target!r} matches no heading in this file{_known(self.headings(variant.path))}", rule="link")
+                    self.report(variant.path, line, column, f"anchor {target!r} matches no heading in this file{_known(self.headings(variant.path), anchor)}", rule="link")
                     errors.update({(line, target), (line, href)})
                 continue
             if _SCHEME.match(target) or target.startswith("//"):
@@ -421,19 +424,25 @@ class _Validator:
                             f"relative link {target!r} is not a content file: relative links must point at another newsletter file (.md under BOT_CONTENT_DIR); use an https:// URL for anything else", rule="link")
                 errors.update({(line, target), (line, href)})
             elif anchor and anchor not in self.headings(linked):
-                self.report(variant.path, line, column, f"anchor #{anchor} matches no heading in {display_path(linked)}{_known(self.headings(linked))}", rule="link")
+                self.report(variant.path, line, column, f"anchor #{anchor} matches no heading in {display_path(linked)}{_known(self.headings(linked), anchor)}", rule="link")
                 errors.update({(line, target), (line, href)})
         return errors
 
-    def headings(self, path: Path) -> set[str]:
+    def headings(self, path: Path) -> list[str]:
+        """The heading anchors of a file, in document order: from the variant's own parse when
+        it was read (one parse per file), else from the file."""
         key = path.resolve()
         if key not in self._headings:
-            try:
-                text = key.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                text = ""
-            self._headings[key] = heading_anchors(text)
-        return self._headings[key] or set()
+            variant = self.known.get(key) or self._read.get(key)
+            if variant is not None:
+                self._headings[key] = heading_anchors(tokens=variant.tokens())
+            else:
+                try:
+                    text = key.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    text = ""
+                self._headings[key] = heading_anchors(text)
+        return self._headings[key] or []
 
 
 # --------------------------------------------------------------------------- helpers
@@ -452,11 +461,22 @@ def _span(delta: timedelta) -> str:
     return f"{delta.days} days" if delta.days >= 2 else f"{delta.total_seconds() / 3600:.0f} hours"
 
 
-def _known(anchors: set[str]) -> str:
+SHOWN_ANCHORS = 6
+
+
+def _known(anchors: list[str], wanted: str) -> str:
+    """The closest heading anchors first (a typo: `#this-week-in-numbres`), then the others in
+    document order."""
     if not anchors:
         return ""
-    shown = sorted(anchors)[:6]
-    return " (headings: " + ", ".join(f"#{a}" for a in shown) + (", …" if len(anchors) > 6 else "") + ")"
+    close = difflib.get_close_matches(wanted, anchors, n=3, cutoff=0.6)
+    others = [a for a in anchors if a not in close]
+    shown = others[: max(0, SHOWN_ANCHORS - len(close))]
+    more = ", …" if len(others) > len(shown) else ""
+    listed = ", ".join(f"#{a}" for a in shown) + more
+    if close:
+        return f": did you mean {' or '.join('#' + a for a in close)}?" + (f" (other headings, in order: {listed})" if shown else "")
+    return " (headings, in order: " + ", ".join(f"#{a}" for a in shown) + more + ")"
 
 
 def slugify_heading(text: str) -> str:
@@ -470,9 +490,11 @@ def slugify_heading(text: str) -> str:
     return "".join(out)
 
 
-def heading_anchors(text: str) -> set[str]:
-    tokens = get_parser().parse(text)
-    anchors: set[str] = set()
+def heading_anchors(text: str = "", *, tokens: list | None = None) -> list[str]:
+    """GitHub-style anchors of the headings of `text` (or of its parse, `tokens`), in order."""
+    if tokens is None:
+        tokens = get_parser().parse(text)
+    anchors: list[str] = []
     counts: dict[str, int] = {}
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and i + 1 < len(tokens):
@@ -480,7 +502,7 @@ def heading_anchors(text: str) -> set[str]:
             base = slugify_heading(plain)
             n = counts.get(base, 0)
             counts[base] = n + 1
-            anchors.add(base if n == 0 else f"{base}-{n}")
+            anchors.append(base if n == 0 else f"{base}-{n}")
     return anchors
 
 
