@@ -114,6 +114,7 @@ class Ctx:
         self._toggle_depth = 0  # <details> toggles open around what is being rendered
         self.html_depth = 0  # HTML elements open around what bot.convert.html renders
         self.block_lines = options.block_lines
+        self.link_lines = options.link_lines
 
     def mark(self, blocks: list[dict], line: int | None) -> list[dict]:
         """Note the source line of `blocks` when the caller asked for lines (ConvertOptions.block_lines)."""
@@ -467,6 +468,8 @@ def resolve_href(ctx: Ctx, href: str, line) -> str | None:
         return None
     if _HTTP.match(href):
         if is_valid_link_url(href):
+            if ctx.link_lines is not None and line is not None:  # a link's own line (parity)
+                ctx.link_lines.setdefault(href, []).append(line)
             return href
         ctx.degrade(line, "link", f"link URL over {MAX_TEXT} units or invalid: kept as plain text", href[:80])
         return None

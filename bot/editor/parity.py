@@ -99,15 +99,18 @@ def _rich_text(block: dict) -> list[dict]:
     return (block.get(block["type"]) or {}).get("rich_text") or []
 
 
-def outline(path: Path, lang: str, blocks: list[dict], block_lines: dict[int, tuple[dict, int]], body_line: int, *, ignore_url: str | None = None) -> Outline:
+def outline(path: Path, lang: str, blocks: list[dict], block_lines: dict[int, tuple[dict, int]], body_line: int, *, ignore_url: str | None = None,
+            link_lines: dict[str, list[int]] | None = None) -> Outline:
     """The structure of one variant from its one conversion: `blocks` converted with
     ConvertOptions(block_lines=block_lines, line_offset=body_line - 1), so every block's file
     line is known (after `<details>`, HTML blocks and footnotes too). `ignore_url`: the prefix
-    relative links were resolved to (they differ by language: not compared)."""
+    relative links were resolved to (they differ by language: not compared). `link_lines`: the
+    conversion's ConvertOptions.link_lines, for the line of each link inside its block."""
+    lines = _Lines(block_lines, link_lines or {})
     out = Outline(path, lang, [], [Section(body_line, "")])
     line = body_line
     for block in blocks:
-        line = _line_of(block, block_lines, line)
+        line = lines.of(block, line)
         kind = block["type"]
         if kind.startswith("heading_"):
             level = int(kind.rsplit("_", 1)[1])
@@ -123,20 +126,33 @@ def outline(path: Path, lang: str, blocks: list[dict], block_lines: dict[int, tu
             if name and not name.endswith(LABEL_ENDINGS):
                 section.names.setdefault(name, line)
                 section.note_lead(name, section.lead_keys)
-        _collect(block, line, section, block_lines, ignore_url)
+        _collect(block, line, section, lines, ignore_url)
     return out
 
 
 def outline_of_text(path: Path, lang: str, body: str, body_line: int, *, tokens: list | None = None, footnotes_heading: str = "Footnotes") -> Outline:
     """Convert a body once (links unresolved) and outline it: for callers without a conversion."""
-    lines: dict[int, tuple[dict, int]] = {}
-    options = ConvertOptions(line_offset=body_line - 1, base_dir=path.parent, resolve_link=lambda href: None, block_lines=lines, footnotes_heading=footnotes_heading)
-    return outline(path, lang, convert_markdown(body, options, tokens=tokens).blocks, lines, body_line)
+    block_lines: dict[int, tuple[dict, int]] = {}
+    link_lines: dict[str, list[int]] = {}
+    options = ConvertOptions(line_offset=body_line - 1, base_dir=path.parent, resolve_link=lambda href: None, block_lines=block_lines,
+                             link_lines=link_lines, footnotes_heading=footnotes_heading)
+    return outline(path, lang, convert_markdown(body, options, tokens=tokens).blocks, block_lines, body_line, link_lines=link_lines)
 
 
-def _line_of(block: dict, block_lines: dict[int, tuple[dict, int]], default: int) -> int:
-    entry = block_lines.get(id(block))
-    return entry[1] if entry is not None and entry[0] is block else default
+@dataclass
+class _Lines:
+    """File lines of a conversion's blocks and links."""
+
+    blocks: dict[int, tuple[dict, int]]
+    links: dict[str, list[int]]
+
+    def of(self, block: dict, default: int) -> int:
+        entry = self.blocks.get(id(block))
+        return entry[1] if entry is not None and entry[0] is block else default
+
+    def of_link(self, url: str, block_line: int) -> int:
+        """The first line of a link to `url` at or after its block's first line."""
+        return next((line for line in self.links.get(url, ()) if line >= block_line), block_line)
 
 
 def children_of(block: dict) -> list[dict]:
@@ -144,7 +160,7 @@ def children_of(block: dict) -> list[dict]:
     return (block.get(block["type"]) or {}).get("children") or []
 
 
-def _collect(block: dict, line: int, section: Section, block_lines: dict, ignore_url: str | None) -> None:
+def _collect(block: dict, line: int, section: Section, lines: _Lines, ignore_url: str | None) -> None:
     kind = block["type"]
     body = block.get(kind) or {}
     if kind == "table":
@@ -168,12 +184,12 @@ def _collect(block: dict, line: int, section: Section, block_lines: dict, ignore
             section.equations.append(line)
         link = (item.get("text") or {}).get("link") if item.get("type") == "text" else None
         url = link.get("url") if link else None
-        if url and not (ignore_url and url.startswith(ignore_url)):
-            section.urls.setdefault(url, line)
+        if url and not (ignore_url and url.startswith(ignore_url)) and url not in section.urls:
+            section.urls[url] = lines.of_link(url, line)
             section.note_lead(url, section.lead_keys)
     if kind != "table":
         for child in children_of(block):
-            _collect(child, _line_of(child, block_lines, line), section, block_lines, ignore_url)
+            _collect(child, lines.of(child, line), section, lines, ignore_url)
 
 
 # --------------------------------------------------------------------------- comparing

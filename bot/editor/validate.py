@@ -359,14 +359,14 @@ class _Validator:
         lines = self.lines_of(path)
         offset = variant.body_line - 1
         link_errors = self.check_links(variant)
-        block_lines: dict | None = {} if self.parity else None  # parity outlines this same conversion
+        block_lines, link_lines = ({}, {}) if self.parity else (None, None)  # parity outlines this same conversion
         options = ConvertOptions(line_offset=offset, resolve_link=lambda href: _PLACEHOLDER, base_dir=path.parent, image_roots=self.settings.image_roots,
-                                 block_lines=block_lines, footnotes_heading=self.footnotes_title(variant))
+                                 block_lines=block_lines, link_lines=link_lines, footnotes_heading=self.footnotes_title(variant))
         conversion = convert_markdown(variant.body, options, tokens=variant.tokens())
         if block_lines is not None:
             from .parity import outline
 
-            self._outlines[path.resolve()] = outline(path, variant.lang, conversion.blocks, block_lines, variant.body_line, ignore_url=_PLACEHOLDER)
+            self._outlines[path.resolve()] = outline(path, variant.lang, conversion.blocks, block_lines, variant.body_line, ignore_url=_PLACEHOLDER, link_lines=link_lines)
         for d in conversion.report:
             text = line_text(lines, d.line or 0)
             if d.construct == "code_language":

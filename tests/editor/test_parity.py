@@ -121,7 +121,8 @@ LINED = (  # a <details> block, an HTML block and a footnote before a link and a
     "<details>\n<summary>Method notes</summary>\n\nHidden *text*.\n\n</details>\n\n"
     "<div align=\"center\">\n<b>Centered</b>\n</div>\n\n"
     "Footnoted.[^a]\n\n[^a]: A note.\n\n"
-    "See [the paper](https://arxiv.org/abs/2605.00009).\n"
+    "See, on the paragraph's second line,\n[the paper](https://arxiv.org/abs/2605.00009).\n\n"
+    "| a |\n|---|\n| x |\n| [row](https://example.org/table-row) |\n"
 )
 
 
@@ -138,6 +139,8 @@ def test_line_numbers_are_right_after_details_html_and_footnotes(cli, content, c
     code, out, err = cli(*command)
     assert code == 0, out + err
     assert f"link https://arxiv.org/abs/2605.00009 (en.md:{link_line}) is missing in zh" in out, out
+    row_line = next(i for i, line in enumerate(text, 1) if "table-row" in line)
+    assert f"link https://example.org/table-row (en.md:{row_line}) is missing in zh" in out, out
     assert re.search(rf"zh\.md:83(:1: warning)?: parity: section '值得关注的方向' has 0 list items; en\.md:{list_line} 'Directions to Watch' has 2$", out, re.M), out
     assert "degraded: " not in out.split("parity:")[0].rsplit("\n", 1)[-1]  # parity is advisory: never a `degraded:` line
     assert re.search(r"section h3 'Footnotes' \(en\.md:\d+\) is missing in zh", out)
