@@ -178,3 +178,35 @@ def test_status_shows_a_week_whose_variants_changed_unevenly(cli, content):
     replace(content / "2026-W22" / "zh.md", "本周的四篇工业界蒸馏论文", "本周的四篇工业界知识蒸馏论文")
     code, out, _ = cli("status", "--no-remote")
     assert "! 2026-W22" not in out  # both changed: in step again
+
+
+def test_each_file_is_parsed_once_and_converted_once_for_validate_and_parity(cli, content, monkeypatch):
+    """Issue 27: parity outlines validation's conversion (it converted every section on its own,
+    ~84 conversions per variant); the dry run's plan converts each file once more (its links
+    resolve to Notion page URLs) from the same parse."""
+    import markdown_it
+
+    from bot.convert import md_to_blocks
+
+    replace(content / "2026-W22" / "zh.md", "- **AKT-Rec**", "- **AKT Rec**")  # a finding: parity ran
+    conversions, parses = [], []
+    real_init, real_parse = md_to_blocks.BlockStream.__init__, markdown_it.MarkdownIt.parse
+
+    def counting_init(self, text, *args, **kwargs):
+        conversions.append(len(text))
+        real_init(self, text, *args, **kwargs)
+
+    def counting_parse(self, src, *args, **kwargs):
+        if len(src) > 1000:  # a whole body (not a table cell or a summary)
+            parses.append(len(src))
+        return real_parse(self, src, *args, **kwargs)
+
+    monkeypatch.setattr(md_to_blocks.BlockStream, "__init__", counting_init)
+    monkeypatch.setattr(markdown_it.MarkdownIt, "parse", counting_parse)
+    code, out, _ = cli("validate", "--week", "W22")
+    assert code == 0 and "parity: paper AKT-Rec" in out
+    assert (len(conversions), len(parses)) == (2, 2)
+    conversions.clear(), parses.clear()
+    code, out, _ = cli("publish", "--week", "W22", "--dry-run")
+    assert code == 0 and "parity: paper AKT-Rec" in out
+    assert (len(conversions), len(parses)) == (4, 2)
