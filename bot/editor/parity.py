@@ -1,16 +1,17 @@
 """Bilingual parity: the two variants of a week are translations of each other, so their
 structure should match. Compared on the converter's blocks (what Notion would get):
 
-- headings: count and level, in order;
-- per section (the blocks under a heading, paired in order): top-level list items, tables and
-  their shape, code blocks, images, equations (block and inline);
+- headings: count and level, in order; a section only one variant has, named by its heading;
+- per section (the blocks under a heading, paired with the other variant's by content): top-level
+  list items, tables and their shape, code blocks, images, equations (block and inline);
 - across the week: the link URLs and the paper names (the bold lead of a list item, e.g.
   `- **Rec-Distill** — …`) that one variant has and the other lacks.
 
 Every finding names both files and lines, e.g.
 `zh.md:88 section '生成式推荐' has 11 list items; en.md:92 'Generative Recommendation' has 12; missing in zh: …`.
 Outlines come from the one conversion of each file a run makes (validate's, which the dry run
-shares): the converter notes each block's file line (ConvertOptions.block_lines). Sections are
+shares): the converter notes each block's and link's file line (ConvertOptions.block_lines,
+link_lines). Sections are
 paired by their content — levels, link URLs, paper names, counts — not by position, so a section
 one variant lacks is named by its heading in the other.
 """
@@ -64,7 +65,8 @@ class Section:
     # DeGRe, 0.62%): not reported, only used to tell which sections of the variants correspond.
     lead_terms: list[str] = field(default_factory=list)
 
-    def note_lead(self, key: str, lead: list[str]) -> None:
+    @staticmethod
+    def note_lead(key: str, lead: list[str]) -> None:
         if len(lead) < LEAD and key not in lead:
             lead.append(key)
 
