@@ -95,3 +95,33 @@ def test_a_mapping_without_footnotes_headings_keeps_the_english_one(cli, content
     path.write_text(path.read_text(encoding="utf-8") + "\n正文[^1]。\n\n[^1]: 注释。\n", encoding="utf-8")
     code, out, _ = cli("convert", str(path), "--json")
     assert code == 0 and [b for b in json.loads(out)["children"] if b["type"] == "heading_3"][-1]["heading_3"]["rich_text"][0]["text"]["content"] == "Footnotes"
+
+
+def test_the_zh_footnotes_heading_over_http(env, cli, monkeypatch, content):
+    """The same through the real-Notion code path: NOTION_TOKEN + `bot local serve`."""
+    import os
+
+    import httpx
+
+    from bot.local import LocalWorkspace, serve
+    from bot.mapping import load_mapping
+    from conftest import ROOT
+
+    ws = LocalWorkspace(env / "remote.sqlite3", bot_token="ntn_test_secret_0123456789")
+    database_id, _ = ws.ensure_database("Blog", load_mapping(ROOT / "mappings" / "rec-weekly.yaml").database_schema())
+    handle = serve(ws, port=0)
+    try:
+        monkeypatch.setenv("NOTION_TOKEN", ws.bot_token)
+        monkeypatch.setenv("NOTION_BASE_URL", handle.url)
+        monkeypatch.setenv("NOTION_DATABASE_ID", database_id)
+        path = content / W22 / "zh.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\n正文[^1]。\n\n[^1]: 注释。\n", encoding="utf-8")
+        code, out, err = cli("publish", "--week", "W22", "--json")
+        assert code == 0, err
+        page_id = next(v["page_id"] for v in json.loads(out)["variants"] if v["lang"] == "zh")
+        headers = {"Authorization": f"Bearer {ws.bot_token}", "Notion-Version": os.environ.get("NOTION_VERSION", "2025-09-03")}
+        blocks = httpx.get(f"{handle.url}/v1/blocks/{page_id}/children?page_size=100", headers=headers).json()["results"]
+        headings = [b["heading_3"]["rich_text"][0]["plain_text"] for b in blocks if b["type"] == "heading_3"]
+        assert headings[-1] == "脚注" and "Footnotes" not in headings
+    finally:
+        handle.shutdown()
