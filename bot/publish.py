@@ -234,7 +234,7 @@ class Publisher:
     # ------------------------------------------------------------------ planning
     def convert(self, variant: Variant) -> tuple[list[dict], list[Degradation]]:
         self._pending_links.pop(variant.slug, None)
-        options = ConvertOptions(line_offset=variant.body_line - 1, resolve_link=self.link_resolver(variant), base_dir=variant.path.parent, image_roots=self.session.settings.image_roots)
+        options = ConvertOptions(line_offset=variant.body_line - 1, resolve_link=self.link_resolver(variant), base_dir=variant.path.parent, image_roots=self.session.settings.image_roots, footnotes_heading=self.mapping.footnotes_title(variant.lang))
         result = convert_markdown(variant.body, options, tokens=variant.tokens())
         variant.release_tokens()
         self._bodies[variant.slug] = result.blocks

@@ -17,7 +17,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("converter", ["bot.convert"]),
     ("notion double", ["bot.local"]),
     ("notion client", ["bot.notion"]),
-    ("content", ["bot.source", "bot.due", "bot.mapping", "bot.properties", "bot.progress"]),
+    ("content", ["bot.source", "bot.front_matter_messages", "bot.due", "bot.mapping", "bot.properties", "bot.progress"]),
     ("plan", ["bot.plan", "bot.duplicates"]),
     ("connection", ["bot.session", "bot.lock", "bot.runs", "bot.runs_pg", "bot.backend", "bot.records", "bot.series"]),
     ("engine", ["bot.apply", "bot.publish"]),

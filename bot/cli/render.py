@@ -102,8 +102,10 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=(), ear
             out.append(_color(f"  ~ {change.name}: {change.old} → {change.new}", color))
         if p.block_ops:
             out.append(f"    {len(p.block_ops)} block operation(s): " + _op_summary(p))
-        diff = list(difflib.unified_diff(p.live_markdown.splitlines(), p.desired_markdown.splitlines(), "notion", "content", lineterm="", n=1))
-        if p.action != "create" and diff:
+        # Without a live tree (a page the records show unchanged) there is nothing to diff:
+        # rendering the tree twice to find that out was a third of a no-op dry run.
+        if p.action != "create" and p.live_blocks is not None:
+            diff = difflib.unified_diff(p.live_markdown.splitlines(), p.desired_markdown.splitlines(), "notion", "content", lineterm="", n=1)
             out.extend("    " + _color(line, color) for line in diff)
         for note in p.notes:
             out.append(f"    note: {note}")
