@@ -64,6 +64,10 @@ class PublishOptions:
     dry_run: bool = False
     on_drift: OnDrift = "fail"
     strict: bool = False
+    # With on_drift="overwrite": overwrite only the drifted blocks whose id starts with one of
+    # these (dashes ignored); every other drifted block, and drifted properties, stay as Notion
+    # has them. Empty: overwrite all drift.
+    blocks: tuple[str, ...] = ()
 
 
 class Publisher:
@@ -242,11 +246,18 @@ class Publisher:
         plan_target = PlanTarget(self.mapping, self.session.settings.zone, target.property_types, target.title_property)
         # Who the bot is matters only when a tree is compared (drift): not asked otherwise.
         bot_user_id = self.session.bot_user_id if live is not None and live.blocks is not None else ""
-        plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=bot_user_id, target=plan_target, desired_sha=desired_sha)
+        plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=bot_user_id, target=plan_target, desired_sha=desired_sha, accepted=self._accepted(variant, live))
         self._attach_drift_diff(plan)
         if plan.drift:
             self._name_editors(plan.drift)
         return plan
+
+    def _accepted(self, variant: Variant, live: Live | None):
+        """What the bot last wrote or accepted on the live page (its record), when known."""
+        if live is None or live.blocks is None:
+            return None
+        record = self.records.get(variant.slug)
+        return record.accepted(live.id) if record else None
 
     def _name_editors(self, drift: Drift) -> None:
         """Who edited, by name (users API; the id stays when the integration may not read user
@@ -312,9 +323,13 @@ class Publisher:
         drifted = [p for _, plans, _, _ in planned for p in plans if p.drift]
         if drifted and self.options.on_drift == "fail" and not self.options.dry_run:
             names = "; ".join(f"{p.slug}: {p.drift.describe()}" for p in drifted)
-            error = DriftError(f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits, or --on-drift skip.")
+            conflicts = "\n".join(line for p in drifted for line in drift_lines(p))
+            error = DriftError(f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits "
+                               f"(--block ID: only that block), or --on-drift skip.\n{conflicts}")
             error.hint = "to keep those edits instead, take them into the files: " + "; ".join(f"bot pull {p.slug} --edited" for p in drifted) + " (only their lines change), then publish again"
             raise error
+        if self.options.on_drift == "overwrite" and self.options.blocks:
+            self._keep_unnamed_drift(drifted)
         if self.options.dry_run:
             return as_planned
         from .apply import Writer
@@ -327,6 +342,32 @@ class Publisher:
         self._look_for_twins(writer, results, [v for group in groups for v in group])
         self._complete_links(writer, results, [v for group in groups for v in group])
         return results
+
+    def _keep_unnamed_drift(self, drifted: list[VariantPlan]) -> None:
+        """`--on-drift overwrite --block ID`: the named drifted blocks are overwritten; the other
+        drifted blocks and drifted properties are left as Notion has them (they stay drift, so
+        the next publish still reports them). Refused, before anything is written, when a
+        prefix names no drifted block."""
+        from .plan import DeleteBlock, UpdateBlock
+
+        prefixes = [p.replace("-", "").lower() for p in self.options.blocks]
+        named = {p: [b for plan in drifted for b in plan.drift.blocks if b.block_id.replace("-", "").lower().startswith(p)] for p in prefixes}
+        unknown = [p for p, found in named.items() if not found]
+        if unknown:
+            listing = "; ".join(f"{plan.slug}: " + ", ".join(b.short_id for b in plan.drift.blocks) for plan in drifted if plan.drift.blocks) or "none"
+            raise DriftError(f"--block {', '.join(unknown)}: no drifted block has such an id (drifted blocks — {listing}); nothing was written")
+        for plan in drifted:
+            keep = {b.block_id for b in plan.drift.blocks if not any(b.block_id.replace("-", "").lower().startswith(p) for p in prefixes)}
+            plan.block_ops = [op for op in plan.block_ops if not (isinstance(op, (UpdateBlock, DeleteBlock)) and op.block_id in keep)]
+            for change in plan.drift.properties:
+                plan.properties.pop(change.name, None)
+                if change.name == "(page icon)":
+                    plan.icon = None
+            conflicting = {c.name for c in plan.drift.properties}
+            plan.property_changes = [c for c in plan.property_changes if c.name not in conflicting]
+            plan.kept = sorted(keep) + sorted(conflicting)
+            if not (plan.properties or plan.icon or plan.block_ops) and plan.action == "update":
+                plan.action = "unchanged"
 
     def _apply_group(self, writer, variants: list[Variant], plans: list[VariantPlan], lives: dict, reports: dict) -> list[VariantResult]:
         """Apply a week's plans. Pages to create go first, so a page that exists can link to
@@ -448,7 +489,14 @@ class Publisher:
         """Note what the bot just wrote, so the next run need not read the page's tree."""
         if not plan.page_id or stamp is None:
             return  # nothing to go by: the tree is read next time
-        self.records.put(plan.slug, PageRecord(page_id=plan.page_id, blocks_sha=plan.desired_sha, properties_sha=plan.properties_sha, last_edited_time=stamp[0], last_edited_by=stamp[1]))
+        from .plan import content_fingerprints
+
+        # Edits kept as Notion has them (--block) leave the tree unlike the desired one: it is
+        # read again next time (the blocks_sha cannot match), where they are still drift.
+        self.records.put(plan.slug, PageRecord(
+            page_id=plan.page_id, blocks_sha="" if plan.kept else plan.desired_sha, properties_sha="" if plan.kept else plan.properties_sha,
+            last_edited_time=stamp[0], last_edited_by=stamp[1],
+            block_fingerprints=content_fingerprints(plan.desired_blocks), property_fingerprints=plan.property_shas or None))
 
     def _apply_converging(self, writer, variant: Variant, plan: VariantPlan, group: list[Variant]) -> VariantPlan:
         """Apply `plan`; on an unknown write outcome, re-read Notion and apply a fresh plan."""
@@ -559,6 +607,28 @@ class Publisher:
             result.writes += written
             if written and result.action == "unchanged":
                 result.action = "updated"
+
+
+def abbreviated(text: str | None, width: int = 100) -> str:
+    """One line of at most `width` characters for a drift report (None: not in the file)."""
+    if text is None:
+        return "(not in the file: publishing deletes it)"
+    line = " ⏎ ".join(part.strip() for part in text.strip().splitlines() if part.strip())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def drift_lines(plan: VariantPlan) -> list[str]:
+    """Each conflicting block of a plan with both texts, and each conflicting property."""
+    drift = plan.drift
+    out = []
+    for b in drift.blocks:
+        who = drift.who([b.edited_by]) if b.edited_by else "someone"
+        out.append(f"    ! block {b.short_id} ({b.type}; {who}'s edit differs from the file):")
+        out.append(f"        Notion: {abbreviated(b.notion)}")
+        out.append(f"        file:   {abbreviated(b.file)}")
+    for c in drift.properties:
+        out.append(f"    ! property {c.name}: Notion: {abbreviated(c.old)}  file: {abbreviated(c.new)}")
+    return out
 
 
 def group_by_week(variants: list[Variant]) -> list[list[Variant]]:

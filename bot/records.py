@@ -17,6 +17,12 @@ updates a page's `last_edited_*` when one of its blocks changes. The residual ri
 attributed to the same user as that write (another machine publishing with the same token), is
 not seen until the page or the content changes again.
 
+The record also keeps what the bot last wrote or accepted, as content fingerprints: one per
+block (of its own content, at every level) and one per property value. Drift is content in
+Notion that is none of these (bot/plan.py → detect_drift): a colleague's edit that the file then
+took over, or one edited back to the bot's text, is no conflict. A record without them (written
+by an older version) falls back to Notion's last_edited_by alone until the next write.
+
 A record is removed before the bot writes a page and written again only once every write to it
 succeeded, so a run that dies half way leaves no record that could hide its partial writes.
 """
@@ -41,6 +47,17 @@ class PageRecord(BaseModel):
     properties_sha: str
     last_edited_time: str
     last_edited_by: str
+    block_fingerprints: list[str] | None = None  # content of every block last written or accepted
+    property_fingerprints: dict[str, str] | None = None  # per property (and page icon) value
+
+    def accepted(self, page_id: str | None):
+        """The content the bot last wrote or accepted on `page_id` (None: unknown — an older
+        record, or one of another page)."""
+        from .plan import Accepted
+
+        if self.block_fingerprints is None or page_id != self.page_id:
+            return None
+        return Accepted(frozenset(self.block_fingerprints), dict(self.property_fingerprints or {}))
 
     def tree_unchanged(self, page: dict, blocks_sha: str) -> bool:
         """True when the page's tree cannot differ from what the bot last wrote."""
