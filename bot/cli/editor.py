@@ -208,10 +208,11 @@ def _pull_edited(args, targets) -> int:
     missing = [str(path) for _, path in targets if path is not None and not path.is_file()]
     if missing:
         raise SelectionError(f"--edited takes edits into existing files, and {', '.join(missing)} does not exist; pull without --edited to create it")
+    # Every file's new text first: an edit that cannot be placed stops the pull before any file is written.
+    planned = [(item, path, path.read_text(encoding="utf-8") if path is not None else "",
+                text_for(path, item, edited_only=True) if path is not None else item.text) for item, path in targets]
     results = []
-    for item, path in targets:
-        source = path.read_text(encoding="utf-8") if path is not None else ""
-        text = text_for(path, item, edited_only=True) if path is not None else item.text
+    for item, path, source, text in planned:
         if path is None:
             sys.stdout.write(text)
             action = "printed"
@@ -219,7 +220,7 @@ def _pull_edited(args, targets) -> int:
             path.write_text(text, encoding="utf-8")
             action = "updated"
         else:
-            action = "unchanged"
+            action = "unchanged"  # no edit, or every edit is in the file already
         results.append({"slug": item.slug, "lang": item.lang, "page_id": item.page_id, "path": str(path) if path else None,
                         "action": action, "edited_blocks": sorted(item.edited)})
     if args.json:
@@ -227,6 +228,8 @@ def _pull_edited(args, targets) -> int:
     elif args.out != "-":
         for r in results:
             edits = f"{len(r['edited_blocks'])} block(s) edited in Notion" if r["edited_blocks"] else "no block edited in Notion"
+            if r["edited_blocks"] and r["action"] == "unchanged":
+                edits += ", already in the file"
             print(f"{r['action']:<9} {r['path']}  ({r['slug']}: {edits})")
     if not args.quiet and args.out != "-" and not args.json:
         stderr("next: review with `git diff`, then `bot publish --week <week> --dry-run` (the kept edits are no longer drift)")

@@ -171,3 +171,16 @@ def test_a_record_without_fingerprints_falls_back_to_who_edited(cli, workspace, 
     code, out, err = cli("publish", "--week", "W22", "--dry-run", "--json")
     drift = json.loads(out)["variants"][0]["plan"]["drift"]
     assert drift["by_content"] is False and [b["short_id"] for b in drift["blocks"]] == [short(block)]
+
+
+def test_pull_edited_leaves_an_adopted_edit_to_the_file(cli, workspace, content):
+    """Ada's adopted paragraph, changed again in the file, is not "edited in Notion" any more:
+    pull --edited does not put her old text back over the editor's new one."""
+    adopted(cli, workspace, content)
+    path = content / "2026-W22" / "en.md"
+    edit(path, "Ada's better first sentence.", "The editor's third version.")
+    before = path.read_text(encoding="utf-8")
+    code, out, err = cli("pull", EN, "--edited")
+    assert code == 0, err
+    assert out.startswith("unchanged") and "no block edited in Notion" in out
+    assert path.read_text(encoding="utf-8") == before
