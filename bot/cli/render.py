@@ -67,12 +67,12 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=()) -> 
         if p.drift:
             out.append(_color(f"  ! drift: {p.drift.describe()}", color))
             out.extend(_color(line, color) for line in drift_lines(p))
-            if p.drift.since_last_publish:
-                out.append("    edited in Notion since the last publish:")
-                out.extend("    " + _color(line, color) for line in p.drift.since_last_publish.splitlines())
             out.append(f"    keep Notion's version of the edited blocks instead: bot pull {p.slug} --edited")
             if p.drift.blocks:
                 out.append(f"    or overwrite one block: --on-drift overwrite --block {p.drift.blocks[0].short_id} (the others keep Notion's version)")
+            if p.drift.since_last_publish:
+                out.append("    edited in Notion since the last publish:")
+                out.extend("    " + _color(line, color) for line in p.drift.since_last_publish.splitlines())
             out.append("    the bot's changes (they replace those edits with --on-drift overwrite):")
         if p.kept:
             out.append(f"    kept as Notion has them (not overwritten): {', '.join(k.replace('-', '')[:8] if len(k) > 30 else k for k in p.kept)}")

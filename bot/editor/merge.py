@@ -171,7 +171,25 @@ def merge_body(body: str, blocks: list[dict], take: Callable[[list[dict]], bool]
         gap_units = [u for u in units if line_pos <= u.start and u.end <= gap_end and u.keys]
         stretch = theirs[theirs_pos:ta]
         next_kind = unit.blocks[0]["type"] if unit else None
-        take_theirs = (stretch or gap_units) and (take is None or take([t.block for t in stretch]))
+        pairs = _paired(gap_units, stretch)
+        if pairs is not None and len(pairs) > 1:
+            # Block by block, so that an edit in Notion next to a change in the file takes the
+            # one and keeps the other.
+            cursor = line_pos
+            for u, t in pairs:
+                out += lines[cursor:u.start]
+                if take is None or take([t.block]):
+                    out += doc.render([t.block]).strip("\n").split("\n")
+                    expected += t.keys
+                else:
+                    out += lines[u.start:u.end]
+                    expected += u.keys
+                cursor = u.end
+            out += lines[cursor:gap_end]
+            take_theirs = False
+            gap_units, stretch = [], []
+        else:
+            take_theirs = (stretch or gap_units) and (take is None or take([t.block for t in stretch]))
         table = _table_rows_merged(lines, gap_units, stretch) if take_theirs else None
         table = table if table is not None else (_inside_html_wrapper(lines, gap_units, stretch, doc.render) if take_theirs else None)
         if table is not None:
@@ -186,7 +204,7 @@ def merge_body(body: str, blocks: list[dict], take: Callable[[list[dict]], bool]
                 out.append("")
             out += definitions
             expected += [k for t in stretch for k in t.keys]
-        else:
+        elif pairs is None or len(pairs) <= 1:
             out += lines[line_pos:gap_end]
             expected += [k for u in gap_units for k in u.keys]
         if unit is None:
@@ -321,6 +339,16 @@ def _definitions_in(gap: list[str], first_line: int, gap_units: list[Unit], next
     if not keep:
         return []
     return keep + ([""] if next_kind is not None else [])
+
+
+def _paired(gap_units: list[Unit], stretch: list[_Theirs]) -> list[tuple[Unit, _Theirs]] | None:
+    """The units of a changed stretch paired with Notion's blocks one to one, when each is one
+    block of the same type as its partner (paragraphs edited on both sides, say)."""
+    if len(gap_units) != len(stretch) or any(len(u.keys) != 1 or len(t.keys) != 1 for u, t in zip(gap_units, stretch)):
+        return None
+    if any(u.blocks[0]["type"] != t.kind or t.kind in ("table", "toggle") for u, t in zip(gap_units, stretch)):
+        return None
+    return list(zip(gap_units, stretch))
 
 
 def _inside_html_wrapper(lines: list[str], gap_units: list[Unit], stretch: list[_Theirs], render) -> list[str] | None:

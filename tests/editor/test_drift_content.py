@@ -184,3 +184,20 @@ def test_pull_edited_leaves_an_adopted_edit_to_the_file(cli, workspace, content)
     assert code == 0, err
     assert out.startswith("unchanged") and "no block edited in Notion" in out
     assert path.read_text(encoding="utf-8") == before
+
+
+def test_pull_edited_next_to_a_change_in_the_file_takes_one_and_keeps_the_other(cli, workspace, content):
+    """Ada edits the first paragraph in Notion, the editor the second (its neighbour) in the
+    file: the pull takes hers and keeps his, and the publish sends his alone."""
+    assert cli("publish", "--week", "W22")[0] == 0
+    ada = person(workspace)
+    set_text(ada, paragraph_starting(ada, page_id(cli), FIRST), "Ada's first sentence.")
+    path = content / "2026-W22" / "en.md"
+    edit(path, "Industrial knowledge distillation enters", "Industrial distillation (the editor's words) enters")
+    code, out, err = cli("pull", EN, "--edited")
+    assert code == 0, err
+    text = path.read_text(encoding="utf-8")
+    assert "\nAda's first sentence.\n" in text and "Industrial distillation (the editor's words) enters" in text
+    code, out, err = cli("publish", "--week", "W22")
+    assert code == 0, err
+    assert "updated     1 writes" in out
