@@ -20,6 +20,7 @@ from .errors import ContentError, DriftError, DuplicatePagesError, Problem
 from .notion import NotionError, OutcomeUnknownError
 from .bilingual import LANGS, is_language_link, language_link, sibling_of
 from .plan import PENDING_LINK_NOTE, Drift, Live, PlanTarget, VariantPlan, desired_blocks, plan_variant, tree_fingerprint
+from .drift import drift_lines, keep_unnamed_drift
 from .records import PageRecord, PageRecords, stamp_of
 from .series import SeriesIndex
 from .session import Session
@@ -329,7 +330,7 @@ class Publisher:
             error.hint = "to keep those edits instead, take them into the files: " + "; ".join(f"bot pull {p.slug} --edited" for p in drifted) + " (only their lines change), then publish again"
             raise error
         if self.options.on_drift == "overwrite" and self.options.blocks:
-            self._keep_unnamed_drift(drifted)
+            keep_unnamed_drift(drifted, self.options.blocks)
         if self.options.dry_run:
             return as_planned
         from .apply import Writer
@@ -342,32 +343,6 @@ class Publisher:
         self._look_for_twins(writer, results, [v for group in groups for v in group])
         self._complete_links(writer, results, [v for group in groups for v in group])
         return results
-
-    def _keep_unnamed_drift(self, drifted: list[VariantPlan]) -> None:
-        """`--on-drift overwrite --block ID`: the named drifted blocks are overwritten; the other
-        drifted blocks and drifted properties are left as Notion has them (they stay drift, so
-        the next publish still reports them). Refused, before anything is written, when a
-        prefix names no drifted block."""
-        from .plan import DeleteBlock, UpdateBlock
-
-        prefixes = [p.replace("-", "").lower() for p in self.options.blocks]
-        named = {p: [b for plan in drifted for b in plan.drift.blocks if b.block_id.replace("-", "").lower().startswith(p)] for p in prefixes}
-        unknown = [p for p, found in named.items() if not found]
-        if unknown:
-            listing = "; ".join(f"{plan.slug}: " + ", ".join(b.short_id for b in plan.drift.blocks) for plan in drifted if plan.drift.blocks) or "none"
-            raise DriftError(f"--block {', '.join(unknown)}: no drifted block has such an id (drifted blocks — {listing}); nothing was written")
-        for plan in drifted:
-            keep = {b.block_id for b in plan.drift.blocks if not any(b.block_id.replace("-", "").lower().startswith(p) for p in prefixes)}
-            plan.block_ops = [op for op in plan.block_ops if not (isinstance(op, (UpdateBlock, DeleteBlock)) and op.block_id in keep)]
-            for change in plan.drift.properties:
-                plan.properties.pop(change.name, None)
-                if change.name == "(page icon)":
-                    plan.icon = None
-            conflicting = {c.name for c in plan.drift.properties}
-            plan.property_changes = [c for c in plan.property_changes if c.name not in conflicting]
-            plan.kept = sorted(keep) + sorted(conflicting)
-            if not (plan.properties or plan.icon or plan.block_ops) and plan.action == "update":
-                plan.action = "unchanged"
 
     def _apply_group(self, writer, variants: list[Variant], plans: list[VariantPlan], lives: dict, reports: dict) -> list[VariantResult]:
         """Apply a week's plans. Pages to create go first, so a page that exists can link to
@@ -556,6 +531,8 @@ class Publisher:
         body, _ = self.convert(variant)
         live = self.find_live(variant)
         plan = self.plan(variant, body, live, sibling, sibling_url)
+        if plan.drift and self.options.on_drift == "overwrite" and self.options.blocks:
+            keep_unnamed_drift([plan], self.options.blocks, strict=False)  # blocks kept stay kept
         plan.drift = None  # our own partial writes are not drift
         return plan
 
@@ -607,28 +584,6 @@ class Publisher:
             result.writes += written
             if written and result.action == "unchanged":
                 result.action = "updated"
-
-
-def abbreviated(text: str | None, width: int = 100) -> str:
-    """One line of at most `width` characters for a drift report (None: not in the file)."""
-    if text is None:
-        return "(not in the file: publishing deletes it)"
-    line = " ⏎ ".join(part.strip() for part in text.strip().splitlines() if part.strip())
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
-def drift_lines(plan: VariantPlan) -> list[str]:
-    """Each conflicting block of a plan with both texts, and each conflicting property."""
-    drift = plan.drift
-    out = []
-    for b in drift.blocks:
-        who = drift.who([b.edited_by]) if b.edited_by else "someone"
-        out.append(f"    ! block {b.short_id} ({b.type}; {who}'s edit differs from the file):")
-        out.append(f"        Notion: {abbreviated(b.notion)}")
-        out.append(f"        file:   {abbreviated(b.file)}")
-    for c in drift.properties:
-        out.append(f"    ! property {c.name}: Notion: {abbreviated(c.old)}  file: {abbreviated(c.new)}")
-    return out
 
 
 def group_by_week(variants: list[Variant]) -> list[list[Variant]]:
