@@ -222,13 +222,15 @@ def _pull_edited(args, targets) -> int:
         else:
             action = "unchanged"  # no edit, or every edit is in the file already
         results.append({"slug": item.slug, "lang": item.lang, "page_id": item.page_id, "path": str(path) if path else None,
-                        "action": action, "edited_blocks": sorted(item.edited)})
+                        "action": action, "edited_blocks": sorted(item.edited), "edited_fields": sorted(item.edited_fields)})
     if args.json:
         print(json.dumps({"pulled": results}, ensure_ascii=False, indent=2))
     elif args.out != "-":
         for r in results:
             edits = f"{len(r['edited_blocks'])} block(s) edited in Notion" if r["edited_blocks"] else "no block edited in Notion"
-            if r["edited_blocks"] and r["action"] == "unchanged":
+            if r["edited_fields"]:
+                edits += f", {', '.join(r['edited_fields'])} edited in Notion"
+            if (r["edited_blocks"] or r["edited_fields"]) and r["action"] == "unchanged":
                 edits += ", already in the file"
             print(f"{r['action']:<9} {r['path']}  ({r['slug']}: {edits})")
     if not args.quiet and args.out != "-" and not args.json:

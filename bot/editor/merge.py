@@ -431,9 +431,9 @@ def _replace_gap(gap: list[str], stretch: list[_Theirs], prev_kind: str | None, 
 
 
 # --------------------------------------------------------------------------- front matter
-def merge_front_matter(old_yaml: str, new_yaml: str) -> str:
+def merge_front_matter(old_yaml: str, new_yaml: str, only: set[str] | None = None) -> str:
     """The file's front-matter lines, with only the fields whose value changed replaced (and
-    new fields appended)."""
+    new fields appended). `only`: replace just these fields, append none."""
     new_fields = _field_spans(new_yaml)
     old_fields = _field_spans(old_yaml)
     if old_fields is None or new_fields is None:
@@ -443,7 +443,7 @@ def merge_front_matter(old_yaml: str, new_yaml: str) -> str:
     replaced: dict[int, list[str]] = {}
     dropped: set[int] = set()
     for name, (a, b) in new_fields.items():
-        if name not in old_fields:
+        if name not in old_fields or (only is not None and name not in only):
             continue
         oa, ob = old_fields[name]
         if _value("\n".join(old_lines[oa:ob])) != _value("\n".join(new_lines[a:b])):
@@ -458,7 +458,7 @@ def merge_front_matter(old_yaml: str, new_yaml: str) -> str:
     while out and not out[-1].strip():
         out.pop()
     for name, (a, b) in new_fields.items():
-        if name not in old_fields:
+        if name not in old_fields and only is None:
             out += new_lines[a:b]
     return "\n".join(out) + "\n"
 
@@ -485,7 +485,8 @@ def _field_spans(text: str) -> dict[str, tuple[int, int]] | None:
     return spans
 
 
-def keep_file_lines(old_text: str, new_text: str, blocks: list[dict], take: Callable[[list[dict]], bool] | None = None) -> str | None:
+def keep_file_lines(old_text: str, new_text: str, blocks: list[dict], take: Callable[[list[dict]], bool] | None = None,
+                    fields: set[str] | None = None) -> str | None:
     """`new_text` (a pulled file: front matter + canonical body) written into `old_text` so that
     only what differs changes. Falls back to `new_text` when no such merge exists — or, with
     `take` (a partial pull), None: the caller says which edit it could not place."""
@@ -493,7 +494,10 @@ def keep_file_lines(old_text: str, new_text: str, blocks: list[dict], take: Call
     new = _split(new_text)
     if old is None or new is None:
         return None if take is not None else new_text
-    front = merge_front_matter(old[0], new[0]) if take is None else old[0]
+    if take is None:
+        front = merge_front_matter(old[0], new[0])
+    else:  # a partial pull: only the front-matter fields edited in Notion (`fields`)
+        front = merge_front_matter(old[0], new[0], only=fields) if fields else old[0]
     body = merge_body(old[1], blocks, take)
     if body is None:
         if take is not None:

@@ -43,6 +43,7 @@ class Pulled:
     assets: dict[str, bytes] = field(default_factory=dict)  # path relative to the file -> bytes (uploaded images)
     blocks: list[dict] = field(default_factory=list)  # the page's top-level blocks, without the language link
     edited: set[str] = field(default_factory=set)  # ids of top-level blocks holding an edit by someone other than the bot
+    edited_fields: set[str] = field(default_factory=set)  # front-matter fields whose property Notion holds with a value the bot never wrote
 
     @property
     def week(self) -> str:
@@ -264,7 +265,23 @@ def _pull_page(session, page: dict, *, lang: str | None, series: str | None) -> 
     body_blocks = blocks[1:] if blocks and is_language_link(blocks[0]) else blocks
     accepted = _accepted(session, front[session.mapping.key], page["id"])
     edited = {b["id"] for b in body_blocks if _edited_by_others(b, session.bot_user_id, accepted)}
-    return Pulled(front[session.mapping.key], front["lang"], page["id"], page.get("url"), text, notes, assets, body_blocks, edited)
+    return Pulled(front[session.mapping.key], front["lang"], page["id"], page.get("url"), text, notes, assets, body_blocks, edited,
+                  _edited_fields(page, session.mapping, accepted))
+
+
+def _edited_fields(page: dict, mapping: Mapping, accepted) -> set[str]:
+    """Front-matter fields whose property (or page icon) Notion holds with a value the bot never
+    wrote or accepted (known only from a page record with property fingerprints)."""
+    from ..plan import ICON_KEY, property_fingerprints
+
+    if accepted is None or not accepted.properties:
+        return set()
+    names = {name: prop.property for name, prop in mapping.properties.items()}
+    live = property_fingerprints(page.get("properties", {}), page.get("icon"), names=list(names.values()))
+    fields = {name for name, prop in names.items() if prop in accepted.properties and live[prop] != accepted.properties[prop]}
+    if mapping.page_icon and ICON_KEY in accepted.properties and live[ICON_KEY] != accepted.properties[ICON_KEY]:
+        fields.add(mapping.page_icon)
+    return fields
 
 
 def _accepted(session, slug: str, page_id: str):
@@ -298,13 +315,13 @@ def edited_only_text(path: Path, item: Pulled) -> str:
     from .merge import keep_file_lines
 
     old = path.read_text(encoding="utf-8")
-    if not item.edited:
+    if not item.edited and not item.edited_fields:
         return old
 
     def taking(ids: set[str]):
         return lambda stretch: any(b.get("id") in ids for b in stretch)
 
-    merged = keep_file_lines(old, item.text, item.blocks, take=taking(item.edited))
+    merged = keep_file_lines(old, item.text, item.blocks, take=taking(item.edited), fields=item.edited_fields)
     if merged is not None:
         return merged
     alone = [b for b in item.blocks if b["id"] in item.edited and keep_file_lines(old, item.text, item.blocks, take=taking({b["id"]})) is None]

@@ -201,3 +201,26 @@ def test_pull_edited_next_to_a_change_in_the_file_takes_one_and_keeps_the_other(
     code, out, err = cli("publish", "--week", "W22")
     assert code == 0, err
     assert "updated     1 writes" in out
+
+
+def test_pull_edited_takes_a_property_edited_in_notion(cli, workspace, content):
+    """Ada changed the summary in Notion while the editor changed a paragraph: the drift names
+    the property, pull --edited writes her value into the front matter (that line only)."""
+    assert cli("publish", "--week", "W22")[0] == 0
+    ada = person(workspace)
+    ada.update_page(page_id(cli), properties={"summary": {"rich_text": [{"type": "text", "text": {"content": "Ada's summary."}}]}})
+    path = content / "2026-W22" / "en.md"
+    edit(path, FIRST, "The editor's first sentence.")
+    code, out, err = cli("publish", "--week", "W22", "--dry-run")
+    assert "! drift: page last edited by Ada Editor (summary)" in out
+    assert "! property summary: Notion: Ada's summary." in out
+    before = path.read_text(encoding="utf-8")
+    code, out, err = cli("pull", EN, "--edited")
+    assert code == 0, err
+    assert "summary edited in Notion" in out
+    after = path.read_text(encoding="utf-8")
+    changed = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert changed == ['summary: "Ada\'s summary."'] and "The editor's first sentence." in after
+    code, out, err = cli("publish", "--week", "W22")
+    assert code == 0, err  # her value is in the file: no drift
+    assert "updated     1 writes" in out
