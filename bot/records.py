@@ -20,7 +20,8 @@ not seen until the page or the content changes again.
 The record also keeps what the bot last wrote or accepted, as content fingerprints: one per
 block (of its own content, at every level) and one per property value. Drift is content in
 Notion that is none of these (bot/plan.py → detect_drift): a colleague's edit that the file then
-took over, or one edited back to the bot's text, is no conflict. A record without them (written
+took over (published, or pulled with `bot pull --edited`: PageRecords.accept), or one edited
+back to the bot's text, is no conflict. A record without them (written
 by an older version) falls back to Notion's last_edited_by alone until the next write.
 
 A record is removed before the bot writes a page and written again only once every write to it
@@ -102,6 +103,18 @@ class PageRecords:
             os.replace(tmp, path)  # atomic: a reader sees the old record or the new one
         except OSError as exc:
             log.warning("cannot save %s: %s", path, exc)
+
+    def accept(self, slug: str, page_id: str, blocks: list[str], properties: dict[str, str]) -> bool:
+        """Add content the editor took from Notion into the file (`bot pull --edited`) to what the
+        bot accepted on the page, so it is no conflict even if the file changes it again before
+        the next publish. False when there is no record with fingerprints for that page."""
+        record = self.get(slug)
+        if record is None or record.page_id != page_id or record.block_fingerprints is None:
+            return False
+        record.block_fingerprints = sorted(set(record.block_fingerprints) | set(blocks))
+        record.property_fingerprints = {**(record.property_fingerprints or {}), **properties}
+        self.put(slug, record)
+        return True
 
     def forget(self, slug: str) -> None:
         try:

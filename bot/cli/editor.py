@@ -154,7 +154,7 @@ def cmd_pull(args) -> int:
         targets.append((item, path))
 
     if args.edited:
-        return _pull_edited(args, targets)
+        return _pull_edited(args, targets, session)
 
     # Check every target before writing any, so a refusal leaves nothing half-pulled.
     conflicts = [path for item, path in targets if path is not None and path.exists() and not equivalent(path, item.text)]
@@ -201,9 +201,9 @@ def cmd_pull(args) -> int:
     return ExitStatus.SUCCESS
 
 
-def _pull_edited(args, targets) -> int:
+def _pull_edited(args, targets, session) -> int:
     """`bot pull --edited`: Notion's version of the edited blocks, into the files that exist."""
-    from ..editor.pull import text_for
+    from ..editor.pull import accept_pulled, text_for
 
     missing = [str(path) for _, path in targets if path is not None and not path.is_file()]
     if missing:
@@ -221,6 +221,8 @@ def _pull_edited(args, targets) -> int:
             action = "updated"
         else:
             action = "unchanged"  # no edit, or every edit is in the file already
+        if path is not None and (item.edited or item.edited_fields):
+            accept_pulled(session, item)  # in the file now: no conflict, even if the file changes it again
         results.append({"slug": item.slug, "lang": item.lang, "page_id": item.page_id, "path": str(path) if path else None,
                         "action": action, "edited_blocks": sorted(item.edited), "edited_fields": sorted(item.edited_fields)})
     if args.json:

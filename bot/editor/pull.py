@@ -44,6 +44,7 @@ class Pulled:
     blocks: list[dict] = field(default_factory=list)  # the page's top-level blocks, without the language link
     edited: set[str] = field(default_factory=set)  # ids of top-level blocks holding an edit by someone other than the bot
     edited_fields: set[str] = field(default_factory=set)  # front-matter fields whose property Notion holds with a value the bot never wrote
+    page: dict | None = field(default=None, repr=False)  # the page as Notion returned it
 
     @property
     def week(self) -> str:
@@ -266,7 +267,7 @@ def _pull_page(session, page: dict, *, lang: str | None, series: str | None) -> 
     accepted = _accepted(session, front[session.mapping.key], page["id"])
     edited = {b["id"] for b in body_blocks if _edited_by_others(b, session.bot_user_id, accepted)}
     return Pulled(front[session.mapping.key], front["lang"], page["id"], page.get("url"), text, notes, assets, body_blocks, edited,
-                  _edited_fields(page, session.mapping, accepted))
+                  _edited_fields(page, session.mapping, accepted), page)
 
 
 def _edited_fields(page: dict, mapping: Mapping, accepted) -> set[str]:
@@ -302,6 +303,22 @@ def _edited_by_others(block: dict, bot_user_id: str, accepted=None) -> bool:
         return True
     children = (block.get(block.get("type", "")) or {}).get("children") or []
     return any(_edited_by_others(child, bot_user_id, accepted) for child in children)
+
+
+def accept_pulled(session, item: Pulled) -> None:
+    """The edits `pull --edited` wrote into the file are the editor's choice: the page record
+    counts their content as accepted (bot.records), so they are not drift any more."""
+    from ..plan import ICON_KEY, content_fingerprints, property_fingerprints
+    from ..records import PageRecords
+
+    blocks = content_fingerprints([b for b in item.blocks if b["id"] in item.edited])
+    page = item.page or {}
+    names = [session.mapping.properties[f].property for f in item.edited_fields if f in session.mapping.properties]
+    live = property_fingerprints(page.get("properties", {}), page.get("icon"), names=names)
+    properties = {name: live[name] for name in names}
+    if session.mapping.page_icon in item.edited_fields:
+        properties[ICON_KEY] = live[ICON_KEY]
+    PageRecords(session.settings.state_dir).accept(item.slug, item.page_id, blocks, properties)
 
 
 class UnplaceableEdit(BotError):
