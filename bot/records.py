@@ -24,8 +24,10 @@ took over (published, or pulled with `bot pull --edited`: PageRecords.accept), o
 back to the bot's text, is no conflict. A record without them (written
 by an older version) falls back to Notion's last_edited_by alone until the next write.
 
-A record is removed before the bot writes a page and written again only once every write to it
-succeeded, so a run that dies half way leaves no record that could hide its partial writes.
+Before the bot writes a page its record stops sparing a tree read (its fingerprints of the tree
+and stamp are blanked; what the bot accepted stays), and it is written again only once every
+write to it succeeded, so a run that dies half way leaves no record that could hide its partial
+writes.
 """
 
 from __future__ import annotations
@@ -117,6 +119,13 @@ class PageRecords:
         return True
 
     def forget(self, slug: str) -> None:
+        """Before a write: the record may no longer spare a tree read. What the bot accepted
+        stays (still true of whatever content the write does not reach), so a run stopped half
+        way does not turn an adopted edit back into a conflict."""
+        record = self.get(slug)
+        if record is not None and record.block_fingerprints is not None:
+            self.put(slug, record.model_copy(update={"blocks_sha": "", "properties_sha": "", "last_edited_time": ""}))
+            return
         try:
             self.state.page_record(slug).unlink(missing_ok=True)
         except OSError as exc:
