@@ -354,7 +354,7 @@ def block_markdown(block: dict) -> str:
 
 def detect_drift(page: dict, blocks: list[dict], bot_user_id: str, *, overwritten: dict[str, dict | None] | None = None,
                  property_changes: list[PropertyChange] | None = None, live_property_shas: dict[str, str] | None = None,
-                 accepted: Accepted | None = None, page_overwritten: bool | None = None) -> Drift | None:
+                 accepted: Accepted | None = None) -> Drift | None:
     """Content in Notion that publishing would replace and that the bot never wrote or accepted.
 
     `overwritten`: block id → the block publishing would write instead (None: deleted), the
@@ -396,8 +396,7 @@ def detect_drift(page: dict, blocks: list[dict], bot_user_id: str, *, overwritte
     changes = list(property_changes or [])
     if accepted is not None and accepted.properties and live_property_shas is not None:
         changes = [c for c in changes if live_property_shas.get(c.name) != accepted.properties.get(c.name)]
-    wanted = bool(changes) if page_overwritten is None else page_overwritten and (bool(changes) or property_changes is None)
-    page_drift = page_editor if page_editor and page_editor != bot_user_id and wanted else None
+    page_drift = page_editor if page_editor and page_editor != bot_user_id and changes else None
     if not drifted and not page_drift:
         return None
     if page_drift:
