@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("notion double", ["bot.local"]),
     ("notion client", ["bot.notion"]),
     ("content", ["bot.source", "bot.front_matter_messages", "bot.due", "bot.mapping", "bot.properties", "bot.progress"]),
-    ("plan", ["bot.plan", "bot.duplicates"]),
+    ("plan", ["bot.plan", "bot.duplicates", "bot.drift"]),
     ("connection", ["bot.session", "bot.lock", "bot.runs", "bot.runs_pg", "bot.backend", "bot.records", "bot.series"]),
     ("engine", ["bot.apply", "bot.publish"]),
     ("runs", ["bot.runner"]),

@@ -18,6 +18,8 @@ def register(sub) -> None:
     p.add_argument("--dry-run", action="store_true", help="show the plan; write nothing")
     p.add_argument("--detailed-exitcode", action="store_true", help="with --dry-run: exit 0 when nothing would change, 2 when changes are pending, 1 on error")
     add_on_drift_flag(p, "when a page was edited in Notion since the bot last wrote it (default: fail)")
+    p.add_argument("--block", action="append", default=[], metavar="ID", help="with --on-drift overwrite: overwrite only this drifted block "
+                   "(the id or its first characters, as the dry run shows them; repeatable); the other drifted blocks keep Notion's version")
     p.add_argument("--strict", action="store_true", help="treat any conversion degradation as an error")
     add_allow_flag(p)
     p.add_argument("--publish-early", action="store_true", help="also create/update `status: Published` variants whose date is still in the future (they go live at once)")
@@ -56,6 +58,10 @@ def _publish(args, so_far: dict) -> int:
     from .links import PageLinks
     from .render import early_note
 
+    if args.block and args.on_drift != "overwrite":
+        from ..errors import UsageError
+
+        raise UsageError("--block names the drifted blocks to overwrite: use it with --on-drift overwrite", hint=f"bot publish --week <week> --on-drift overwrite --block {args.block[0]}")
     settings = load_settings()
     configure_logging(args, settings)
     all_variants, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
@@ -72,7 +78,7 @@ def _publish(args, so_far: dict) -> int:
     early = {v.slug: early_note(moment, v) for moment, v in held_back} if args.publish_early else {}
     waits = {v.slug for _, v in waiting}
     due = [v for v in chosen if v.slug not in waits]
-    options = PublishOptions(dry_run=args.dry_run, on_drift=args.on_drift, strict=args.strict)
+    options = PublishOptions(dry_run=args.dry_run, on_drift=args.on_drift, strict=args.strict, blocks=tuple(args.block))
     note = ("--all" if args.all else f"--week {args.week}") + (f" --lang {args.lang}" if args.lang else "")
     stop = StopOnSignal()
     clock = StoppableClock(SYSTEM_CLOCK, stop.event, reason="stop requested")
