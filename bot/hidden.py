@@ -34,6 +34,10 @@ class Reveal:
     def to_dict(self) -> dict:
         return {"property": self.property, "hidden": self.hidden, "shown": self.shown}
 
+    def still_hidden(self, slug: str) -> str:
+        """What a user is told when a run fails while the page is hidden."""
+        return f"{slug} stays hidden ({self.property}: {self.hidden}: not shown on the blog) until a publish completes it and sets {self.property}: {self.shown}."
+
 
 def _rule(mapping: "Mapping", desired: dict) -> tuple["HideUntilComplete", str] | None:
     rule = mapping.hide_until_complete

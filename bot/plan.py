@@ -172,6 +172,12 @@ class VariantPlan:
         return local_image_names(self.desired_blocks, Path(self.path).parent)
 
     @property
+    def lacks_only_its_reveal(self) -> bool:
+        """An existing page that holds everything but its shown status (hidden until complete)."""
+        return (self.action == "update" and self.reveal is not None and not self.block_ops and not self.icon
+                and set(self.reveal.properties) == {self.reveal.property})
+
+    @property
     def writes_planned(self) -> int:
         """Write requests this plan needs at minimum (chunking can add appends for very large bodies)."""
         if self.action == "create":

@@ -153,7 +153,8 @@ class Publisher:
             # Compared without the language link: twins may link to different sibling twins.
             plan = self.plan(variant, body, Live(page, [b for b in trees[page["id"]] if not is_language_link(b)]), None, None)
             by_bot = (page.get("created_by") or {}).get("id") == self.session.bot_user_id
-            candidates.append(Candidate(page["id"], page.get("created_time") or "", page.get("url"), by_bot, plan.drift.describe() if plan.drift else None, plan.action == "unchanged"))
+            matches = plan.action == "unchanged" or plan.lacks_only_its_reveal  # (a run stopped just before it)
+            candidates.append(Candidate(page["id"], page.get("created_time") or "", page.get("url"), by_bot, plan.drift.describe() if plan.drift else None, matches))
         decision = resolve(candidates)
         if decision.problem:
             listing = "; ".join(c.describe() for c in order(candidates))
@@ -403,8 +404,7 @@ class Publisher:
                     final = self._apply_converging(writer, variant, plan, group)
             except NotionError as exc:
                 if plan.reveal is not None and writer.last_stamp is not None:  # written, not complete
-                    exc.hint = (f"{plan.slug} stays hidden ({plan.reveal.property}: {plan.reveal.hidden}: not shown on the blog) until a publish completes it"
-                                f" and sets {plan.reveal.property}: {plan.reveal.shown}. " + (exc.hint or "")).strip()
+                    exc.hint = f"{plan.reveal.still_hidden(plan.slug)} {exc.hint or ''}".strip()
                 raise
             if not deferred:  # a deferred page lacks the callout its plan shows: no record yet
                 self._record(final, writer.last_stamp)
@@ -467,6 +467,8 @@ class Publisher:
             final = self._apply_converging(writer, variant, self._replan(variant, group), group)
         except NotionError as exc:
             if not self._changed_under_us(exc, plan.page_id):
+                if plan.reveal is not None:
+                    exc.hint = f"{plan.reveal.still_hidden(plan.slug)} {exc.hint or ''}".strip()
                 raise
             # Another publisher healed twins and trashed this page: the twin check at the end
             # of the run brings the page that stays up to date, link included.

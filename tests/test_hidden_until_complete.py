@@ -114,6 +114,20 @@ def test_a_400_mid_append_leaves_the_page_hidden_and_says_so(env, cli, monkeypat
         assert statuses(ws, slug) == ["Published"] and live_state(ws, slug)[1] == expected[slug]
 
 
+def test_a_400_on_the_language_link_leaves_the_first_page_hidden(env, cli, monkeypatch):
+    expected = expected_lines(env)
+    monkeypatch.setenv("BOT_LOCAL_FAULTS", json.dumps([{"kind": "status", "status": 400, "method": "PATCH", "path": "/children$", "times": 1}]))
+    code, _, err = cli("publish", "--week", "W22")
+    assert code == 1 and f"{EN} stays hidden (status: Draft: not shown on the blog)" in err
+    ws = LocalWorkspace(env / "state" / "local-notion.sqlite3")
+    assert statuses(ws, EN) == ["Draft"] and live_state(ws, EN)[1][0] != "中文版"
+    monkeypatch.delenv("BOT_LOCAL_FAULTS")
+    code, _, err = cli("publish", "--week", "W22")
+    assert code == 0, err
+    for slug in (EN, ZH):
+        assert statuses(ws, slug) == ["Published"] and live_state(ws, slug)[1] == expected[slug]
+
+
 def test_a_new_pair_costs_one_request_more_and_only_the_first_page_is_held_back(workspace, cli):
     code, out, _ = cli("publish", "--week", "W22", "--dry-run", "--json")
     plans = {v["slug"]: v["plan"] for v in json.loads(out)["variants"]}
@@ -185,6 +199,23 @@ def test_a_page_left_hidden_waits_when_its_date_moves_to_the_future(workspace, c
     code, out, err = cli("publish", "--week", "W22")
     assert code == 0, err
     assert statuses(workspace, EN) == ["Draft"] and statuses(workspace, ZH) == []
+
+
+def test_twins_complete_but_for_their_reveal_heal(workspace):
+    """Two hosts without a shared lock, both stopped just before their reveal: both twins hold
+    the content, hidden; the oldest stays and is published, the other goes to the trash."""
+    publish(workspace)
+    s, _ = session(workspace)
+    first = s.api.find_pages(s.target("en").data_source_id, "slug", "rich_text", EN)
+    s.api.update_page(first[0]["id"], in_trash=True)
+    publish(workspace)  # a second en page, linked from zh
+    s.api.update_page(first[0]["id"], in_trash=False)
+    for page in s.api.find_pages(s.target("en").data_source_id, "slug", "rich_text", EN):
+        s.api.update_page(page["id"], properties={"status": {"select": {"name": "Draft"}}})
+    assert statuses(workspace, EN) == ["Draft", "Draft"]
+    publish(workspace)
+    assert statuses(workspace, EN) == ["Published"] and statuses(workspace, ZH) == ["Published"]
+    assert live_state(workspace, EN)[1][0] == "中文版"
 
 
 # ------------------------------------------------------------------ real processes
