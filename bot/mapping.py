@@ -69,6 +69,9 @@ class Mapping(BaseModel):
                 raise ValueError(f"hide_until_complete.field {hide.field!r} must be a field mapped to a select property")
             if hide.hidden in hide.applies_to:
                 raise ValueError(f"hide_until_complete.hidden {hide.hidden!r} is one of the values it holds back")
+            options = self.properties[hide.field].options
+            if options and hide.hidden not in options:
+                raise ValueError(f"hide_until_complete.hidden {hide.hidden!r} is not one of {hide.field}'s options ({', '.join(options)})")
         return self
 
     @property

@@ -218,6 +218,22 @@ def test_twins_complete_but_for_their_reveal_heal(workspace):
     assert live_state(workspace, EN)[1][0] == "中文版"
 
 
+@pytest.mark.parametrize("rule, message", [
+    ("{field: title, hidden: Draft, applies_to: [Published]}", "must be a field mapped to a select property"),
+    ("{field: status, hidden: Published, applies_to: [Published]}", "is one of the values it holds back"),
+    ("{field: status, hidden: Hidden, applies_to: [Published]}", "is not one of status's options (Published, Draft, Invisible)"),
+])
+def test_a_wrong_hide_until_complete_rule_is_named(env, cli, monkeypatch, rule, message):
+    from conftest import ROOT
+
+    text = (ROOT / "mappings" / "rec-weekly.yaml").read_text(encoding="utf-8")
+    mapping = env / "mapping.yaml"
+    mapping.write_text(re.sub(r"^hide_until_complete: .*$", f"hide_until_complete: {rule}", text, flags=re.M), encoding="utf-8")
+    monkeypatch.setenv("BOT_MAPPING", str(mapping))
+    code, _, err = cli("publish", "--week", "W22", "--dry-run")
+    assert code == 1 and message in err and "Traceback" not in err
+
+
 # ------------------------------------------------------------------ real processes
 def _pages_in(db: Path) -> int:
     try:
