@@ -159,3 +159,26 @@ class StopOnSignal:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def wait_for_stop_signal() -> str:
+    """Block a server's main thread until SIGTERM or SIGINT; returns the signal's name.
+
+    Handlers are installed whatever disposition was inherited: a job started with `… &` by a
+    non-interactive shell begins with SIGINT ignored (SIG_IGN), and an ignored signal would
+    leave the server running. The previous handlers are back when this returns."""
+    stop = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum, frame):
+        received.append(signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stop.wait(0.5):  # short waits: the handler runs between them on every platform
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return signal.Signals(received[0]).name

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import BotError, ExitStatus, SelectionError, UsageError
-from .common import add_allow_flag, add_json_flag, add_lang_flag, add_output_flags, configure_logging, load_settings, select_variants, stderr, with_diagnostics
+from .common import add_allow_flag, add_json_flag, add_lang_flag, add_output_flags, configure_logging, load_settings, select_variants, stderr, wait_for_stop_signal, with_diagnostics
 
 EPILOG_VALIDATE = """\
 output: one line per problem, `file:line:col: level: message` (level: error or warning).
@@ -276,6 +276,7 @@ def cmd_preview(args) -> int:
 
 def _serve(render, port: int, quiet: bool, degradations: int) -> int:
     import html
+    import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     from ..local.server import PAGE_CSP, host_allowed, refuse_host
@@ -314,10 +315,13 @@ def _serve(render, port: int, quiet: bool, degradations: int) -> int:
     print(url, flush=True)
     if not quiet:
         stderr(f"serving the preview on {url} — edit the Markdown and reload; Ctrl-C to stop")
+    thread = threading.Thread(target=server.serve_forever, name="preview-serve", daemon=True)
+    thread.start()
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        name = wait_for_stop_signal()
     finally:
+        server.shutdown()
         server.server_close()
+    if not quiet:
+        stderr(f"{name}: stopped serving the preview on {url}")
     return ExitStatus.SUCCESS

@@ -6,12 +6,11 @@ import argparse
 import json
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
 from ..errors import BotError, ExitStatus
-from .common import load_settings, stderr
+from .common import load_settings, stderr, wait_for_stop_signal
 
 
 def _db_path(settings: Any) -> Path:
@@ -172,14 +171,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if plan:
         print(f"Fault plan: {plan.to_spec()}", file=sys.stderr)
     print(f"Rate limit: {f'{limit.requests} requests per {limit.window_s:g} s per token' if limit else 'off'}", file=sys.stderr)
-    print("Press Ctrl-C to stop.", file=sys.stderr)
+    print("Press Ctrl-C to stop (or send SIGTERM).", file=sys.stderr, flush=True)
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        print("stopping", file=sys.stderr)
+        name = wait_for_stop_signal()
     finally:
         handle.shutdown()
         ws.close()
+    stderr(f"{name}: stopped serving {handle.url}")
     return ExitStatus.SUCCESS
 
 
