@@ -135,3 +135,8 @@ class DriftError(BotError):
 
 class DuplicatePagesError(BotError):
     """More than one page carries the same slug: the bot never picks one silently."""
+
+
+class StateShapeError(ConfigError):
+    """A file of the state dir has the wrong shape (a directory where a file belongs, or the
+    reverse): the message names it, the hint says how to fix it."""

@@ -455,6 +455,15 @@ class Ledger(SqlLedger):
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
+        from .errors import StateShapeError
+        from .state import expect_file
+
+        try:
+            expect_file(self.path, "the run ledger", f"move it away (`mv {self.path} {self.path}.old`): the next run starts a new ledger")
+        except StateShapeError as exc:
+            error = LedgerError(str(exc))
+            error.hint = exc.hint
+            raise error from None
         try:
             yield
         except sqlite3.DatabaseError as exc:

@@ -247,11 +247,12 @@ def _blog_database(ws, settings) -> str | None:
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
+    from ..errors import StateShapeError
     from ..session import DamagedWorkspaceError, open_local_workspace
 
     settings = load_settings()
     path = _db_path(settings)
-    if not path.exists():
+    if not os.path.lexists(path):
         print(f"nothing to reset: {path} does not exist", file=sys.stderr)
         return ExitStatus.SUCCESS
     if not args.yes:
@@ -264,13 +265,27 @@ def cmd_reset(args: argparse.Namespace) -> int:
             return ExitStatus.ERROR
     try:
         ws = open_local_workspace(path, bot_token=_token(settings))
-    except DamagedWorkspaceError as exc:
-        # The documented recovery must work on a damaged file too: remove it and its journal.
+    except (DamagedWorkspaceError, StateShapeError) as exc:
+        # The documented recovery must work on whatever is there — a damaged file, a
+        # directory, a symlink: remove it and its journal (the names in the state dir only).
         for damaged in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            damaged.unlink(missing_ok=True)
+            _remove_any(damaged)
         print(f"{exc}: removed it", file=sys.stderr)
     else:
         ws.reset()
         ws.close()
     print(f"reset {path}", file=sys.stderr)
     return ExitStatus.SUCCESS
+
+
+def _remove_any(path: Path) -> None:
+    """Remove `path` whatever its shape; a symlink is removed itself, never what it points at."""
+    import shutil
+
+    try:
+        if path.is_symlink() or not path.is_dir():
+            path.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(path)
+    except OSError as exc:
+        raise BotError(f"cannot remove {path}: {exc.strerror or exc}; remove it by hand") from None
