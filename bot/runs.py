@@ -461,7 +461,7 @@ class Ledger(SqlLedger):
         try:
             expect_file(self.path, "the run ledger", f"move it away (`mv {self.path} {self.path}.old`): the next run starts a new ledger")
         except StateShapeError as exc:
-            error = LedgerError(str(exc))
+            error = LedgerError(f"the run ledger cannot be {'read' if self.read_only else 'used'}: {exc}")
             error.hint = exc.hint
             raise error from None
         try:
