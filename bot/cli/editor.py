@@ -156,7 +156,14 @@ def cmd_pull(args) -> int:
     if args.edited:
         return _pull_edited(args, targets)
 
-    # Check every target before writing any, so a refusal leaves nothing half-pulled.
+    # Check every target before writing any, so a refusal leaves nothing half-pulled: no file
+    # (the Markdown or an image) may resolve out of its folder, e.g. through a symlinked en.md
+    # or images/.
+    for item, path in targets:
+        if path is not None:
+            _contained(path.parent, path.name)
+            for rel in item.assets:
+                _contained(path.parent, rel)
     conflicts = [path for item, path in targets if path is not None and path.exists() and not equivalent(path, item.text)]
     conflicts += [
         path.parent / rel
@@ -208,6 +215,9 @@ def _pull_edited(args, targets) -> int:
     missing = [str(path) for _, path in targets if path is not None and not path.is_file()]
     if missing:
         raise SelectionError(f"--edited takes edits into existing files, and {', '.join(missing)} does not exist; pull without --edited to create it")
+    for _, path in targets:
+        if path is not None:
+            _contained(path.parent, path.name)
     results = []
     for item, path in targets:
         source = path.read_text(encoding="utf-8") if path is not None else ""
@@ -239,7 +249,7 @@ def _contained(folder: Path, rel: str) -> Path:
 
     target = Path(os.path.realpath(folder / rel))
     if Path(os.path.realpath(folder)) not in target.parents:
-        raise BotError(f"refusing to write {folder / rel}: it resolves outside {folder} (a symlink?); nothing more was written")
+        raise BotError(f"refusing to write {folder / rel}: it resolves outside {folder} (a symlink?); nothing was written")
     return target
 
 
