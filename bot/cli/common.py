@@ -161,24 +161,31 @@ class StopOnSignal:
                 signal.signal(sig, handler)
 
 
-def wait_for_stop_signal() -> str:
-    """Block a server's main thread until SIGTERM or SIGINT; returns the signal's name.
+class StopSignals:
+    """A server's stop: SIGTERM or SIGINT, whatever disposition was inherited — a job started
+    with `… &` by a non-interactive shell begins with SIGINT ignored (SIG_IGN), and an ignored
+    signal would leave the server running. Enter it before the server says where it listens
+    (a client may signal as soon as it reads that); `wait()` returns the signal's name; the
+    previous handlers are back on exit."""
 
-    Handlers are installed whatever disposition was inherited: a job started with `… &` by a
-    non-interactive shell begins with SIGINT ignored (SIG_IGN), and an ignored signal would
-    leave the server running. The previous handlers are back when this returns."""
-    stop = threading.Event()
-    received: list[int] = []
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._received: list[int] = []
+        self._previous: dict = {}
 
-    def on_signal(signum, frame):
-        received.append(signum)
-        stop.set()
+    def _on_signal(self, signum, frame) -> None:
+        self._received.append(signum)
+        self._stop.set()
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        while not stop.wait(0.5):  # short waits: the handler runs between them on every platform
-            pass
-    finally:
-        for sig, handler in previous.items():
+    def __enter__(self) -> "StopSignals":
+        self._previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
             signal.signal(sig, handler)
-    return signal.Signals(received[0]).name
+
+    def wait(self) -> str:
+        while not self._stop.wait(0.5):  # short waits: the handler runs between them on every platform
+            pass
+        return signal.Signals(self._received[0]).name

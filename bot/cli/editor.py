@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import BotError, ExitStatus, SelectionError, UsageError
-from .common import add_allow_flag, add_json_flag, add_lang_flag, add_output_flags, configure_logging, load_settings, select_variants, stderr, wait_for_stop_signal, with_diagnostics
+from .common import add_allow_flag, add_json_flag, add_lang_flag, add_output_flags, configure_logging, load_settings, select_variants, stderr, with_diagnostics
 
 EPILOG_VALIDATE = """\
 output: one line per problem, `file:line:col: level: message` (level: error or warning).
@@ -287,15 +287,16 @@ def cmd_preview(args) -> int:
 def _serve(render, port: int, quiet: bool, degradations: int) -> int:
     import html
     import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+    from ..local.polite import MAX_REQUEST_BYTES, PoliteHandler, QuietThreadingHTTPServer
     from ..local.server import PAGE_CSP, host_allowed, refuse_host
     from ..progress import scrub
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(PoliteHandler):  # bounded bodies, an idle timeout, always an answer
         def do_GET(self):  # noqa: N802 - http.server API
             if not host_allowed(self.headers.get("Host"), "127.0.0.1"):
                 return refuse_host(self)
+            self.read_body(MAX_REQUEST_BYTES)  # a GET has none; a client's stray one is read (bounded) or refused
             if self.path.split("?", 1)[0] not in ("/", "/index.html"):
                 self.send_error(404, "only / is served")
                 return
@@ -314,24 +315,24 @@ def _serve(render, port: int, quiet: bool, degradations: int) -> int:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format, *args):  # noqa: A002
-            pass
+    from .common import StopSignals
 
-    try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    except OSError as exc:
-        raise BotError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; pick another port with --port (0 = any free port)") from None
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    print(url, flush=True)
-    if not quiet:
-        stderr(f"serving the preview on {url} — edit the Markdown and reload; Ctrl-C to stop")
-    thread = threading.Thread(target=server.serve_forever, name="preview-serve", daemon=True)
-    thread.start()
-    try:
-        name = wait_for_stop_signal()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with StopSignals() as stop:  # before the URL is printed: a client may signal once it reads it
+        try:
+            server = QuietThreadingHTTPServer(("127.0.0.1", port), Handler)
+        except OSError as exc:
+            raise BotError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; pick another port with --port (0 = any free port)") from None
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        thread = threading.Thread(target=server.serve_forever, name="preview-serve", daemon=True)
+        thread.start()
+        try:
+            print(url, flush=True)
+            if not quiet:
+                stderr(f"serving the preview on {url} — edit the Markdown and reload; Ctrl-C to stop")
+            name = stop.wait()
+        finally:
+            server.shutdown()
+            server.server_close()
     if not quiet:
         stderr(f"{name}: stopped serving the preview on {url}")
     return ExitStatus.SUCCESS

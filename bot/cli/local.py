@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BotError, ExitStatus
-from .common import load_settings, stderr, wait_for_stop_signal
+from .common import StopSignals, load_settings, stderr
 
 
 def _db_path(settings: Any) -> Path:
@@ -40,6 +40,8 @@ def register(sub) -> None:
     s.add_argument("--rate-limit", default=None, metavar="N/SECONDS|off",
                    help="answer 429 past N requests per SECONDS per token, as Notion does: 180/60 (most plans), "
                         "600/60 (Business), off; default: $BOT_LOCAL_RATE_LIMIT or 180/60")
+    s.add_argument("--idle-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="close a connection silent this long; a request left half-sent gets 408 (default 30)")
     s.set_defaults(func=cmd_serve)
 
     user = local_sub.add_parser("user", help="people in the local workspace (to try editor drift without Python)")
@@ -149,19 +151,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except (ValueError, TypeError) as exc:
         raise BotError(f"invalid fault spec: {exc}") from None
     limit = _rate_limit(args.rate_limit, settings)
+    if not args.idle_timeout > 0:
+        raise BotError(f"--idle-timeout must be a positive number of seconds, got {args.idle_timeout:g}")
     public = f"http://{args.host}:{args.port}"
     ws = open_local_workspace(_db_path(settings), public_base_url=public, bot_token=_token(settings), rate_limit=limit)
     ws.faults = plan
     warn_if_exposed(args.host, ws.bot_token)
-    try:
-        handle = serve(ws, args.host, args.port, page_renderer=render_live_page)
-    except OSError as exc:
-        ws.close()
-        error = BotError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
-        error.hint = "pick another port with --port (0 = any free port), or stop the process using it"
-        raise error from None
-    if args.port == 0:
-        ws.public_base_url = handle.url
+    with StopSignals() as stop:  # before the URL is printed: a client may signal once it reads it
+        try:
+            handle = serve(ws, args.host, args.port, page_renderer=render_live_page, idle_timeout=args.idle_timeout)
+        except OSError as exc:
+            ws.close()
+            error = BotError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+            error.hint = "pick another port with --port (0 = any free port), or stop the process using it"
+            raise error from None
+        if args.port == 0:
+            ws.public_base_url = handle.url
+        try:
+            _announce(handle, ws, plan, limit, settings)
+            name = stop.wait()
+        finally:
+            handle.shutdown()
+            ws.close()
+    stderr(f"{name}: stopped serving {handle.url}")
+    return ExitStatus.SUCCESS
+
+
+def _announce(handle, ws, plan, limit, settings) -> None:
+    """Where the workspace listens, with what token and limits (stderr: data goes to stdout)."""
     print(f"Local Notion workspace: {handle.url}  (data: {_db_path(settings)})", file=sys.stderr)
     print(f"Use base_url={handle.url} with token: {ws.bot_token}", file=sys.stderr)
     database_id = _blog_database(ws, settings)
@@ -172,13 +189,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"Fault plan: {plan.to_spec()}", file=sys.stderr)
     print(f"Rate limit: {f'{limit.requests} requests per {limit.window_s:g} s per token' if limit else 'off'}", file=sys.stderr)
     print("Press Ctrl-C to stop (or send SIGTERM).", file=sys.stderr, flush=True)
-    try:
-        name = wait_for_stop_signal()
-    finally:
-        handle.shutdown()
-        ws.close()
-    stderr(f"{name}: stopped serving {handle.url}")
-    return ExitStatus.SUCCESS
 
 
 def _rate_limit(flag: str | None, settings: Any):
