@@ -19,9 +19,11 @@ ON_DRIFT = ("fail", "skip", "overwrite")
 
 def stderr(message: str) -> None:
     """Notes and progress. A closed stderr (`bot run-due 2>&1 | head`) must not fail the run:
-    from then on they are dropped."""
+    from then on they are dropped. No secret gets through (bot.errors.SecretMatcher)."""
+    from ..errors import without_secrets
+
     try:
-        print(message, file=sys.stderr, flush=True)
+        print(without_secrets(message), file=sys.stderr, flush=True)
     except (BrokenPipeError, ValueError):  # ValueError: already closed
         _drop_stream("stderr")
 

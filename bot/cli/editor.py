@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..errors import BotError, ExitStatus, SelectionError, UsageError
+from ..errors import BotError, ExitStatus, SelectionError, UsageError, contains_secret, without_secrets
 from .common import add_allow_flag, add_json_flag, add_lang_flag, add_output_flags, configure_logging, load_settings, select_variants, stderr, with_diagnostics
 
 EPILOG_VALIDATE = """\
@@ -182,9 +182,13 @@ def cmd_pull(args) -> int:
         for note in item.notes:
             if not args.quiet:
                 stderr(f"note: {item.slug}: {note}")
+        holds_token = contains_secret(item.text)
+        if holds_token:
+            stderr(f"warning: {item.slug}: the page's content contains the Notion token (or 8+ characters of it)"
+                   + (f"; it is in {path} as Notion has it: remove it there and in Notion" if path is not None else ": printed as [REDACTED]"))
         if path is None:
             if not args.json:
-                sys.stdout.write(item.text)
+                sys.stdout.write(without_secrets(item.text) if holds_token else item.text)
             action = "printed"
         else:
             action = "unchanged" if path.exists() and equivalent(path, item.text) else ("updated" if path.exists() else "created")
@@ -197,7 +201,7 @@ def cmd_pull(args) -> int:
                     asset.parent.mkdir(parents=True, exist_ok=True)
                     asset.write_bytes(data)
         results.append({"slug": item.slug, "lang": item.lang, "page_id": item.page_id, "url": item.url, "path": str(path) if path else None, "action": action, "notes": item.notes}
-                       | ({"text": item.text} if path is None else {}))
+                       | ({"text": without_secrets(item.text)} if path is None else {}))
     if args.json:
         print(json.dumps({"pulled": results}, ensure_ascii=False, indent=2))
     elif not to_stdout:

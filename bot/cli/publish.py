@@ -105,21 +105,33 @@ def _report(args, run, waiting, accepted, parity=()) -> int:
         payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in results], "waiting": waiting_json(waiting), "degraded": [d.to_dict() for d in accepted], "requests": stats}
         if args.dry_run:
             payload["parity"] = [f.to_dict() for f in parity]
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        _print_without_secrets(json.dumps(payload, ensure_ascii=False, indent=2))
     elif args.dry_run:
-        print(plan_text(results, color=color_enabled(sys.stdout), waiting=waiting))
+        _print_without_secrets(plan_text(results, color=color_enabled(sys.stdout), waiting=waiting))
         _print_accepted(accepted)
         if parity:
-            print(parity_text(parity))
+            _print_without_secrets(parity_text(parity))
     else:
         if results:
-            print(summary_text(results))
+            _print_without_secrets(summary_text(results))
         if waiting:
-            print(waiting_text(waiting))
+            _print_without_secrets(waiting_text(waiting))
         _print_accepted(accepted)
-        print(f"Requests: {stats.get('reads', 0)} reads, {stats.get('writes', 0)} writes, {stats.get('retries', 0)} retries.")
+        _print_without_secrets(f"Requests: {stats.get('reads', 0)} reads, {stats.get('writes', 0)} writes, {stats.get('retries', 0)} retries.")
     pending = any(r.plan.action != "unchanged" or r.plan.drift for r in results)
     return ExitStatus.CHANGES_PENDING if args.detailed_exitcode and args.dry_run and pending else ExitStatus.SUCCESS
+
+
+def _print_without_secrets(text: str = "") -> None:
+    """Data for stdout that quotes page content (the dry-run diff, JSON): a page holding the
+    token, or 8+ characters of it, is shown with [REDACTED] there, and a warning says so."""
+    from ..errors import contains_secret, without_secrets
+
+    text = str(text)
+    if contains_secret(text):
+        stderr("warning: page content contains the Notion token (or 8+ characters of it): shown as [REDACTED]; remove it from the page and the content")
+        text = without_secrets(text)
+    print(text)
 
 
 def _print_accepted(accepted) -> None:
