@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("content", ["bot.source", "bot.due", "bot.mapping", "bot.properties", "bot.progress"]),
     ("plan", ["bot.plan", "bot.duplicates"]),
     ("connection", ["bot.session", "bot.lock", "bot.runs", "bot.runs_pg", "bot.backend", "bot.records", "bot.series"]),
-    ("engine", ["bot.apply", "bot.publish"]),
+    ("engine", ["bot.apply", "bot.publish", "bot.twinlinks"]),
     ("runs", ["bot.runner"]),
     ("tools", ["bot.editor", "bot.schedule"]),
     ("command line", ["bot.cli"]),
