@@ -279,8 +279,13 @@ def cmd_preview(args) -> int:
         sys.stdout.write(document)
         return ExitStatus.SUCCESS
     out = Path(args.out) if args.out else state_dir(settings.state_dir).preview(week)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(document, encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(document, encoding="utf-8")
+    except OSError as exc:  # e.g. .bot/preview is a file, or the target a directory
+        error = BotError(f"cannot write the preview to {out}: {exc.strerror or exc}")
+        error.hint = f"write it elsewhere with --out, or remove what is in the way ({out.parent} must be a folder, {out} a file)"
+        raise error from None
     print(out)
     if not args.quiet:
         slugs = ", ".join(p.variant.slug for p in pages)

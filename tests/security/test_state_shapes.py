@@ -81,3 +81,22 @@ def test_run_ledger_as_a_directory_is_named_with_its_fix(env, mini, cli):
     code, out, err = cli("runs")
     _no_internal_error(out, err)
     assert code == 1 and "runs.sqlite3 is a directory" in err and "mv " in err, err
+
+
+def test_a_preview_folder_that_is_a_file_is_a_clear_error(env, mini, cli):
+    (env / "state").mkdir()
+    (env / "state" / "preview").write_text("not a folder")
+    code, out, err = cli("preview", "--week", "W22")
+    _no_internal_error(out, err)
+    assert code == 1 and "cannot write the preview to" in err and "--out" in err, err
+    code, out, err = cli("preview", "--week", "W22", "--out", str(env / "p.html"))
+    assert code == 0 and (env / "p.html").is_file(), err
+
+
+def test_a_records_folder_that_is_a_file_does_not_stop_a_publish(env, mini, cli):
+    (env / "state").mkdir()
+    (env / "state" / "published").write_text("not a folder")
+    for _ in range(2):
+        code, out, err = cli("publish", "--week", "W22")
+        _no_internal_error(out, err)
+        assert code == 0, err
