@@ -13,6 +13,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from .convert.assets import read_checked_image
 from .notion.api import MAX_BLOCKS_PER_REQUEST, MAX_CHILDREN, MAX_PAYLOAD_BYTES, NotionAPI
 from .plan import DeleteBlock, InsertBlocks, UpdateBlock, VariantPlan, children_of
 from .records import stamp_of
@@ -134,7 +135,8 @@ class Writer:
         sha = local["sha256"]
         if sha not in self.uploads:
             name = f"{sha[:16]}-{local['name']}"
-            self.uploads[sha] = self.api.upload_file(Path(local["path"]), name, local.get("content_type"))
+            data = read_checked_image(Path(local["path"]), sha)  # what is uploaded is what was checked
+            self.uploads[sha] = self.api.upload_file(data, name, local.get("content_type"))
         return self.uploads[sha]
 
     # -------------------------------------------------------------- blocks

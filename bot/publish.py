@@ -97,6 +97,7 @@ class Publisher:
         self._trees: dict[str, list[dict]] = {}  # page id -> tree already read (while healing twins)
         self._link_after_create: set[str] = set()  # new pages whose language link goes in once their new sibling exists
         self._built_in_parts: set[str] = set()  # new pages whose body needs more than their create request
+        self._healed: dict[tuple[str, str], Variant] = {}  # week group -> a variant of it whose twins were healed
 
     # ------------------------------------------------------------------ reading
     def index(self, lang: str, series: set[str] | None = None) -> SeriesIndex:
@@ -171,6 +172,7 @@ class Publisher:
             if not self.options.dry_run:
                 self.api.update_page(twin.page_id, in_trash=True)
                 self._trashed.add(twin.page_id)
+                self._healed[variant.group] = variant  # its week's language links are checked at the end
         twins = ", ".join(f"{t.page_id} ({t.url})" for t in decision.trash)
         verb = "would move" if self.options.dry_run else "moved"
         message = f"{variant.slug}: {len(pages)} pages had this slug (concurrent publishers); kept the oldest {decision.keep.page_id} ({decision.keep.url}), {verb} to the trash: {twins}"
@@ -200,6 +202,7 @@ class Publisher:
                 continue  # ours is the only page (or none is left to bring up to date)
             # Ours went to the trash (here, or healed by another host): the page that stays
             # gets this run's content.
+            self._healed[variant.group] = variant
             self._bring_up_to_date(writer, result, variants)
             # Its sibling links to the page that went to the trash: link it to the one that stays.
             sibling = sibling_of(variant, self.all_variants)
@@ -375,7 +378,15 @@ class Publisher:
             results.extend(self._apply_group(writer, group, plans, lives, reports))
         self._look_for_twins(writer, results, [v for group in groups for v in group])
         self._complete_links(writer, results, [v for group in groups for v in group])
+        self._relink_healed_weeks()
         return results
+
+    def _relink_healed_weeks(self) -> None:
+        """Weeks whose twins were healed: no live page may keep a link to a trashed twin (bot.twinlinks)."""
+        from .twinlinks import relink_week
+
+        for variant in list(self._healed.values()):
+            relink_week(self, variant)
 
     def _apply_group(self, writer, variants: list[Variant], plans: list[VariantPlan], lives: dict, reports: dict) -> list[VariantResult]:
         """Apply a week's plans. Pages to create go first, so a page that exists can link to

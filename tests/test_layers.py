@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("content", ["bot.source", "bot.front_matter_messages", "bot.due", "bot.mapping", "bot.properties", "bot.progress"]),
     ("plan", ["bot.plan", "bot.duplicates", "bot.drift", "bot.hidden"]),
     ("connection", ["bot.session", "bot.lock", "bot.runs", "bot.runs_pg", "bot.backend", "bot.records", "bot.series"]),
-    ("engine", ["bot.apply", "bot.publish", "bot.write_order"]),
+    ("engine", ["bot.apply", "bot.publish", "bot.write_order", "bot.twinlinks"]),
     ("runs", ["bot.runner"]),
     ("tools", ["bot.editor", "bot.schedule"]),
     ("command line", ["bot.cli"]),
