@@ -1,17 +1,19 @@
 """Notion blocks (request- or response-shaped) -> canonical Markdown.
 
-One small function per block type in MD_RENDERERS. Text is escaped so that it
-re-parses (with bot.convert.parser) to the same content.
+One small function per block kind, looked up in the registry (bot/convert/registry.py,
+TO_MARKDOWN; MD_RENDERERS is that table). Text is escaped so that it re-parses (with
+bot.convert.parser) to the same content.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Protocol
 
+from .blocks_to_html import MARKDOWN_STYLE, rich_text_html
 from .normalize import children_of, normalize_rich_text
-from .richtext import BOLD, CODE, HIGHLIGHT, ITALIC, STRIKE, UNDERLINE, flags_of
+from .registry import LIST_MARKER, TO_MARKDOWN
+from .richtext import BOLD, CODE, HIGHLIGHT, ITALIC, STRIKE, UNDERLINE, flags_of, items_plain_text
 
 # Escape only what Markdown would otherwise read as syntax, so pulled prose reads like written
 # prose (`>60%`, `Hit@10`, `~2.8x`, `a | b` stay as they are). Each rule names why it is needed.
@@ -224,6 +226,10 @@ def _heading(level):
     return fn
 
 
+def md_heading(b):
+    return _heading(int(b["type"][-1]))(b)
+
+
 def md_bulleted(b):
     return _with_children(("- " + render_rich_text(_body(b).get("rich_text", []))).rstrip(), b, 2)
 
@@ -277,7 +283,7 @@ def md_toggle(b):
 
 def md_code(b):
     body = _body(b)
-    text = "".join(i.get("text", {}).get("content", i.get("plain_text", "")) for i in body.get("rich_text", []))
+    text = items_plain_text(body.get("rich_text", []))
     runs = [len(r) for r in re.findall(r"`{3,}", text)]
     fence = "`" * max([3] + [r + 1 for r in runs])
     lang = body.get("language", "plain text")
@@ -295,25 +301,7 @@ def md_divider(b):
 
 def render_rich_html(items: list[dict]) -> str:
     """Rich text as inline HTML (for HTML tables, whose cells are not read as Markdown)."""
-    out = []
-    for it in normalize_rich_text(items):
-        t = it["type"]
-        if t == "text":
-            body = html.escape(it["text"]["content"], quote=False).replace("\n", "<br>")
-        elif t == "equation":
-            body = html.escape(f"${it['equation']['expression']}$", quote=False)  # no HTML for math
-        else:
-            body = html.escape(it.get("plain_text", ""), quote=False)
-        flags = flags_of(it["annotations"])
-        for flag, tag in _HTML_MARKS:
-            if flags & flag:
-                body = f"<{tag}>{body}</{tag}>"
-        link = it["text"]["link"]["url"] if t == "text" and it["text"]["link"] else None
-        out.append(f'<a href="{html.escape(link)}">{body}</a>' if link else body)
-    return "".join(out)
-
-
-_HTML_MARKS = ((CODE, "code"), (ITALIC, "i"), (BOLD, "b"), (STRIKE, "s"), (UNDERLINE, "u"), (HIGHLIGHT, "mark"))
+    return rich_text_html(items, MARKDOWN_STYLE)
 
 
 def _table_rows(b) -> tuple[list[list[list[dict]]], int]:
@@ -389,31 +377,9 @@ def md_unknown(b):
     return ""
 
 
-MD_RENDERERS: dict[str, MdRenderer] = {
-    "paragraph": md_paragraph,
-    "heading_1": _heading(1),
-    "heading_2": _heading(2),
-    "heading_3": _heading(3),
-    "heading_4": _heading(4),
-    "bulleted_list_item": md_bulleted,
-    "numbered_list_item": md_numbered,
-    "to_do": md_todo,
-    "quote": md_quote,
-    "callout": md_callout,
-    "toggle": md_toggle,
-    "code": md_code,
-    "equation": md_equation,
-    "divider": md_divider,
-    "table": md_table,
-    "image": md_image,
-    "bookmark": md_link_block,
-    "embed": md_link_block,
-    "link_preview": md_link_block,
-}
-
-
-# Items that continue one Markdown list when written on consecutive lines (to-dos are `- [ ]` items).
-LIST_MARKER = {"bulleted_list_item": "-", "to_do": "-", "numbered_list_item": "1."}
+# The block kinds' renderers (filled by bot/convert/kinds); a kind without one: md_unknown.
+MD_RENDERERS: dict[str, MdRenderer] = TO_MARKDOWN
+# LIST_MARKER (registry): items that continue one Markdown list when written on consecutive lines.
 
 
 def render_blocks(blocks: list[dict]) -> str:

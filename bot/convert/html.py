@@ -26,6 +26,7 @@ from html.parser import HTMLParser
 from typing import Any, Callable, NamedTuple
 
 from .languages import map_language
+from .registry import HTML_CLASSES, HTML_TAGS
 from .richtext import (
     BOLD,
     CODE,
@@ -447,6 +448,9 @@ class Flow:
 
     def _element(self, el: Element) -> None:
         render = BLOCK_TAGS.get(el.tag)
+        if HTML_CLASSES and "class" in el.attrs:  # a kind recognised by its class (<div class="columns">)
+            for c in el.attrs["class"].split():
+                render = HTML_CLASSES.get((el.tag, c), render)
         self._mark(el.line)
         if render is not None:
             self.flush()
@@ -680,18 +684,14 @@ def _table_part(flow: Flow, el: Element) -> None:
 
 WRAPPERS = ("p div center section article header footer main nav aside figure figcaption address "
             "hgroup summary noscript dl dt dd").split()
-BLOCK_TAGS: dict[str, Callable[[Flow, Element], None]] = {
+# tag -> renderer: the block kinds' HTML readers (their records in bot/convert/kinds name the
+# functions above: h1-h6, blockquote, ul/ol/li, table and its parts, details, hr, pre) plus the
+# structural tags below, which make no block kind of their own.
+BLOCK_TAGS: dict[str, Callable[[Flow, Element], None]] = HTML_TAGS
+BLOCK_TAGS.update({
     **{tag: _wrapper for tag in WRAPPERS},
-    **{f"h{n}": _heading for n in range(1, 7)},
-    "blockquote": _quote,
-    "ul": _list, "ol": _list, "li": _list_item,
-    "table": _table,
-    "details": _details,
-    "hr": _divider,
-    "pre": _pre,
     **{tag: _dropped for tag in ("script", "style", "template", "head", "title", "meta", "link")},
-}
+})
 TABLE_PARTS: dict[str, Callable[[Flow, Element], None]] = {
     tag: _table_part for tag in ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 }
-BLOCK_TAGS.update(TABLE_PARTS)

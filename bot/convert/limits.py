@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from .registry import CHECKS
+
 MAX_TEXT = 2000  # rich text text.content per item
 MAX_URL = 2000  # text.link.url and any other URL
 MAX_EXPRESSION = 1000  # equation.expression (inline and block)
@@ -60,6 +62,34 @@ def _check_rich_text(items: list, where: str, out: list[str]) -> None:
             out.append(f"{where}[{i}]: unknown rich text type {t!r}")
 
 
+# --------------------------------------------------------------------------- per kind (records' `check`)
+def check_equation(block: dict, body: dict, where: str, out: list[str]) -> None:
+    if utf16_len(body.get("expression", "")) > MAX_EXPRESSION:
+        out.append(f"{where}: expression > {MAX_EXPRESSION}")
+
+
+def check_table_row(block: dict, body: dict, where: str, out: list[str]) -> None:
+    for ci, cell in enumerate(body.get("cells", [])):
+        _check_rich_text(cell, f"{where}.cells[{ci}]", out)
+
+
+def check_table(block: dict, body: dict, where: str, out: list[str]) -> None:
+    w = body.get("table_width")
+    for ri, row in enumerate(body.get("children", [])):
+        if len(row.get("table_row", {}).get("cells", [])) != w:
+            out.append(f"{where}.children[{ri}]: row width != table_width {w}")
+
+
+def check_image(block: dict, body: dict, where: str, out: list[str]) -> None:
+    if body.get("type") == "external" and not is_valid_link_url(body["external"]["url"]):
+        out.append(f"{where}: invalid image url")
+
+
+def check_heading(block: dict, body: dict, where: str, out: list[str]) -> None:
+    if block.get("type") == "heading_4":
+        out.append(f"{where}: heading_4 is not emitted by design")
+
+
 def check_limits(blocks: list[dict], path: str = "blocks") -> list[str]:
     """Return human readable violations of Notion's per-request content limits.
 
@@ -79,24 +109,9 @@ def check_limits(blocks: list[dict], path: str = "blocks") -> list[str]:
         for key in RICH_TEXT_FIELDS:
             if key in body:
                 _check_rich_text(body[key], f"{where}.{key}", out)
-        if t == "equation" and utf16_len(body.get("expression", "")) > MAX_EXPRESSION:
-            out.append(f"{where}: expression > {MAX_EXPRESSION}")
-        if t == "code" and len(body.get("rich_text", [])) > MAX_ITEMS:
-            pass  # already reported above
-        if t == "table_row":
-            for ci, cell in enumerate(body.get("cells", [])):
-                _check_rich_text(cell, f"{where}.cells[{ci}]", out)
-        if t == "table":
-            w = body.get("table_width")
-            for ri, row in enumerate(body.get("children", [])):
-                if len(row.get("table_row", {}).get("cells", [])) != w:
-                    out.append(f"{where}.children[{ri}]: row width != table_width {w}")
-        if t == "image" and body.get("type") == "external":
-            url = body["external"]["url"]
-            if not is_valid_link_url(url):
-                out.append(f"{where}: invalid image url")
-        if t == "heading_4":
-            out.append(f"{where}: heading_4 is not emitted by design")
+        check = CHECKS.get(t)  # the kind's own limits (its record in bot/convert/kinds)
+        if check is not None:
+            check(block, body, where, out)
         children = body.get("children")
         if children:
             out.extend(check_limits(children, f"{where}.children"))

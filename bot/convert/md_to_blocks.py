@@ -1,7 +1,7 @@
 """Markdown -> Notion request-shaped blocks.
 
 One small render function per markdown-it node type, looked up in BLOCK_RENDERERS
-(mdformat style). Inline content is rendered from the flat inline token stream by
+(mdformat style): the readers of the block kinds' records (bot/convert/registry.py). Inline content is rendered from the flat inline token stream by
 one function per token type (INLINE_RENDERERS).
 
 Documented choices (each one produces a Degradation entry):
@@ -46,6 +46,7 @@ from .assets import ImageRefusal, resolve_local_image
 from .depth import MAX_LEVEL, MAX_TOGGLES, flattened_lines
 from .model import Conversion, ConvertOptions, Degradation
 from .parser import get_parser
+from .registry import MARKDOWN_NODES, NESTED
 from .richtext import (
     BOLD,
     CODE,
@@ -113,6 +114,7 @@ class Ctx:
         self.html_depth = 0  # HTML elements open around what bot.convert.html renders
         self.block_lines = options.block_lines
         self.link_lines = options.link_lines
+        self.nested_kinds: frozenset[str] = frozenset()  # kinds made that may not nest (see _unnest_below)
 
     def mark(self, blocks: list[dict], line: int | None) -> list[dict]:
         """Note the source line of `blocks` when the caller asked for lines (ConvertOptions.block_lines)."""
@@ -774,23 +776,14 @@ def render_unknown(ctx: Ctx, node) -> list[dict]:
     return ctx.text_blocks("paragraph", to_items([Segment(TEXT, node.content, 0, None)]), line, {"color": "default"})
 
 
-BLOCK_RENDERERS: dict[str, BlockRenderer] = {
-    "paragraph": render_paragraph,
-    "heading": render_heading,
-    "blockquote": render_blockquote,
-    "alert": render_alert,
-    "bullet_list": render_list,
-    "ordered_list": render_list,
-    "fence": render_fence,
-    "code_block": render_code_block,
-    "math_block": render_math_block,
-    "math_block_label": render_math_block,
-    "hr": render_hr,
+# markdown-it node type -> renderer: the block kinds' readers (bot/convert/kinds fills the registry's
+# table) plus the structural nodes below, which make no block kind of their own.
+BLOCK_RENDERERS: dict[str, BlockRenderer] = MARKDOWN_NODES
+BLOCK_RENDERERS.update({
     "html_block": render_html_block,
-    "table": render_table,
     "footnote_block": render_footnote_block,
     "front_matter": render_front_matter,
-}
+})
 
 
 class gc_paused:  # noqa: N801 - used as a function: `with gc_paused():`
@@ -888,7 +881,24 @@ class BlockStream:
         while i < len(siblings):
             rendered, i = ctx.render_at(siblings, i)
             siblings.forget_before(i)
+            if ctx.nested_kinds:  # a reader made a kind that may not nest (registry: `nested`)
+                for b in rendered:
+                    _unnest_below(ctx, b)
             yield rendered
+
+
+def _unnest_below(ctx: Ctx, block: dict) -> None:
+    """Replace the descendants of `block` whose kind may not nest by what their record makes of them."""
+    body = block.get(block["type"])
+    kids = body.get("children") if isinstance(body, dict) else None
+    if not kids:
+        return
+    out: list[dict] = []
+    for kid in kids:
+        _unnest_below(ctx, kid)
+        fix = NESTED.get(kid["type"]) if kid["type"] in ctx.nested_kinds else None
+        out.extend(fix(ctx, kid) if fix is not None else (kid,))
+    body["children"] = out
 
 
 def convert_markdown(text: str, options: ConvertOptions | None = None, *, tokens: list | None = None) -> Conversion:

@@ -4,37 +4,18 @@ from __future__ import annotations
 
 import re
 
+from .registry import FIELDS, NORMALIZERS, RICH_FIELDS
 from .richtext import items_plain_text
 
 _ANN_DEFAULT = {"bold": False, "italic": False, "strikethrough": False, "underline": False,
                 "code": False, "color": "default"}
 _SHA16_IN_URL = re.compile(r"/([0-9a-f]{16})-")
 
-# Per block type: (field, default) pairs kept besides rich text fields.
-_FIELDS: dict[str, tuple[tuple[str, object], ...]] = {
-    "paragraph": (("color", "default"),),
-    "bulleted_list_item": (("color", "default"),),
-    "numbered_list_item": (("color", "default"),),
-    "quote": (("color", "default"),),
-    "toggle": (("color", "default"),),
-    "heading_1": (("color", "default"), ("is_toggleable", False)),
-    "heading_2": (("color", "default"), ("is_toggleable", False)),
-    "heading_3": (("color", "default"), ("is_toggleable", False)),
-    "heading_4": (("color", "default"), ("is_toggleable", False)),
-    "to_do": (("checked", False), ("color", "default")),
-    "code": (("language", "plain text"),),
-    "callout": (("color", "default"),),
-    "equation": (("expression", ""),),
-    "divider": (),
-    "table": (("table_width", 0), ("has_column_header", False), ("has_row_header", False)),
-}
-_RICH_FIELDS = {
-    "code": ("rich_text", "caption"),
-    "equation": (),
-    "divider": (),
-    "table": (),
-    "table_row": (),
-}
+# Per block type, from the block kinds' records (bot/convert/kinds): the (field, default) pairs kept
+# besides rich text fields (FIELDS; a type without: every content field as it is), the rich text
+# fields (RICH_FIELDS; default: rich_text) and whole replacements (NORMALIZERS: image, table_row ...).
+_FIELDS = FIELDS
+_RICH_FIELDS = RICH_FIELDS
 _DROP = {"children", "plain_text", "href", "id", "created_time", "last_edited_time",
          "created_by", "last_edited_by", "has_children", "archived", "in_trash", "parent", "object"}
 
@@ -73,7 +54,7 @@ def normalize_rich_text(items: list[dict] | None) -> list[dict]:
     return out
 
 
-def _icon(icon):
+def normalize_icon(icon):
     if not isinstance(icon, dict):
         return icon
     t = icon.get("type")
@@ -84,7 +65,7 @@ def _icon(icon):
     return {k: v for k, v in icon.items() if k not in _DROP}
 
 
-def _normalize_image(block: dict) -> dict:
+def normalize_image(block: dict) -> dict:
     body = block.get("image", {})
     caption = normalize_rich_text(body.get("caption"))
     local = block.get("bot_local_file")
@@ -107,13 +88,17 @@ def _normalize_image(block: dict) -> dict:
 def normalize_block(block: dict) -> dict:
     """Canonical, comparable content of ONE block (children excluded)."""
     t = block["type"]
-    if t == "image":
-        return _normalize_image(block)
+    special = NORMALIZERS.get(t)
+    if special is not None:
+        return special(block)
+    return normalize_fields(block)
+
+
+def normalize_fields(block: dict) -> dict:
+    """normalize_block by the kind's FIELDS / RICH_FIELDS (a record's `normalize` may build on it)."""
+    t = block["type"]
     body = block.get(t) or {}
     out: dict = {}
-    if t == "table_row":
-        out["cells"] = [normalize_rich_text(c) for c in body.get("cells", [])]
-        return {"type": t, t: out}
     rich_fields = _RICH_FIELDS.get(t, ("rich_text",))
     for f in rich_fields:
         out[f] = normalize_rich_text(body.get(f))
@@ -126,9 +111,18 @@ def normalize_block(block: dict) -> dict:
         for k, default in fields:
             v = body.get(k, default)
             out[k] = default if v is None else v
-    if t == "callout":
-        out["icon"] = _icon(body.get("icon"))
     return {"type": t, t: out}
+
+
+def normalize_callout(block: dict) -> dict:
+    out = normalize_fields(block)
+    out["callout"]["icon"] = normalize_icon((block.get("callout") or {}).get("icon"))
+    return out
+
+
+def normalize_table_row(block: dict) -> dict:
+    body = block.get("table_row") or {}
+    return {"type": "table_row", "table_row": {"cells": [normalize_rich_text(c) for c in body.get("cells", [])]}}
 
 
 def children_of(block: dict) -> list[dict]:

@@ -187,10 +187,11 @@ def chunk_items(items: list[dict], size: int = MAX_ITEMS) -> list[list[dict]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def items_plain_text(items: list[dict]) -> str:
+def items_plain_text(items) -> str:
+    """Rich text -> plain text (the one place): text, equations' expressions, mentions' plain_text."""
     parts = []
     for it in items:
-        t = it.get("type")
+        t = it.get("type") or ("text" if "text" in it else None)
         if t == "text":
             parts.append(it["text"]["content"])
         elif t == "equation":

@@ -1,0 +1,93 @@
+"""The registry of block kinds: one record per kind of Notion block.
+
+A record (BlockKind) holds everything the bot knows about one kind, in both directions:
+
+- `markdown`: markdown-it node type -> renderer `(ctx, node) -> [blocks]` (Markdown -> Notion);
+- `html`: HTML tag (inside Markdown) -> renderer `(flow, element) -> None` (appends to flow.out);
+  `html_classes`: `(tag, class)` -> the same, for an element recognised by its class
+  (`<div class="columns">`), looked up before `html`;
+- `to_markdown`: `block -> str` (pull; Notion -> canonical Markdown);
+- `to_html`: `(block, body, colour attribute) -> str` (preview, `bot local serve`);
+- `fields` / `rich_fields` / `normalize`: what normalize_block compares (drift, diffs, pull);
+- `check`: `(block, body, where, out)` appends violations of Notion's limits (check_limits);
+- `nested`: what the kind becomes below the top level, for kinds that may not nest;
+- `list_marker` / `html_list_tag`: for list items, how consecutive items group.
+
+The records live in bot/convert/kinds/ (one module per new kind; builtin.py for the first ones).
+The engines (md_to_blocks, html, blocks_to_md, blocks_to_html, normalize, limits) dispatch
+through the tables below, which `register` fills: they hold no table of kinds of their own.
+This module imports none of them, so they can all import it without a cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+Fields = tuple[tuple[str, object], ...]
+
+
+@dataclass(frozen=True)
+class BlockKind:
+    types: tuple[str, ...]  # the Notion block types this record owns
+    markdown: dict[str, Callable[..., list[dict]]] = field(default_factory=dict)
+    html: dict[str, Callable[..., None]] = field(default_factory=dict)
+    html_classes: dict[tuple[str, str], Callable[..., None]] = field(default_factory=dict)
+    to_markdown: Callable[[dict], str] | None = None
+    to_html: Callable[[dict, dict, str], str] | None = None
+    fields: Fields | None = None  # None: every content field is compared as it is
+    rich_fields: tuple[str, ...] = ("rich_text",)
+    normalize: Callable[[dict], dict] | None = None  # replaces the fields-based normalization
+    check: Callable[[dict, dict, str, list], None] | None = None
+    # What a block of this kind becomes below the top level, `(ctx, block) -> [blocks]` (None: it
+    # may nest). Applied after each top-level block to the kinds a reader marked in ctx.nested_kinds.
+    nested: Callable[[Any, dict], list[dict]] | None = None
+    list_marker: dict[str, str] = field(default_factory=dict)
+    html_list_tag: dict[str, str] = field(default_factory=dict)
+    doc: str = ""  # one line for the README table: what Markdown / HTML makes this kind
+
+
+KINDS: dict[str, BlockKind] = {}  # Notion block type -> its record
+# Lookup tables the engines read (filled by `register`; engines may add structural entries
+# that make no block kind of their own, e.g. front matter, <div> wrappers).
+MARKDOWN_NODES: dict[str, Callable[..., list[dict]]] = {}
+HTML_TAGS: dict[str, Callable[..., None]] = {}
+HTML_CLASSES: dict[tuple[str, str], Callable[..., None]] = {}
+TO_MARKDOWN: dict[str, Callable[[dict], str]] = {}
+TO_HTML: dict[str, Callable[[dict, dict, str], str]] = {}
+FIELDS: dict[str, Fields] = {}
+RICH_FIELDS: dict[str, tuple[str, ...]] = {}
+NORMALIZERS: dict[str, Callable[[dict], dict]] = {}
+CHECKS: dict[str, Callable[[dict, dict, str, list], None]] = {}
+NESTED: dict[str, Callable[[Any, dict], list[dict]]] = {}
+LIST_MARKER: dict[str, str] = {}
+HTML_LIST_TAG: dict[str, str] = {}
+
+
+def _claim(table: dict, entries: dict, what: str) -> None:
+    for key, value in entries.items():
+        if key in table and table[key] is not value:
+            raise ValueError(f"{what} {key!r} is claimed by two block kinds")
+        table[key] = value
+
+
+def register(kind: BlockKind) -> BlockKind:
+    for t in kind.types:
+        if t in KINDS:
+            raise ValueError(f"block type {t!r} registered twice")
+        KINDS[t] = kind
+    _claim(MARKDOWN_NODES, kind.markdown, "markdown node")
+    _claim(HTML_TAGS, kind.html, "HTML tag")
+    _claim(HTML_CLASSES, kind.html_classes, "HTML class")
+    per_type: list[tuple[dict, Any]] = [(TO_MARKDOWN, kind.to_markdown), (TO_HTML, kind.to_html),
+                                        (FIELDS, kind.fields), (NORMALIZERS, kind.normalize), (CHECKS, kind.check),
+                                        (NESTED, kind.nested)]
+    for t in kind.types:
+        for table, value in per_type:
+            if value is not None:
+                table[t] = value
+        if kind.rich_fields != ("rich_text",):
+            RICH_FIELDS[t] = kind.rich_fields
+    LIST_MARKER.update(kind.list_marker)
+    HTML_LIST_TAG.update(kind.html_list_tag)
+    return kind
