@@ -26,6 +26,7 @@ from typing import Callable, Iterable
 from ..bilingual import LANGS
 from ..convert import ConvertOptions, convert_markdown
 from ..convert.normalize import normalize_rich_text
+from ..convert.richtext import items_plain_text
 from .diagnostics import display_path
 
 LIST_ITEMS = ("bulleted_list_item", "numbered_list_item", "to_do")
@@ -93,8 +94,6 @@ def _merged(maps: Iterable[dict[str, int]]) -> dict[str, int]:
     return out
 
 
-def _plain(items: list[dict]) -> str:
-    return "".join(i.get("text", {}).get("content", "") if i.get("type") == "text" else i.get("equation", {}).get("expression", "") for i in items)
 
 
 def _rich_text(block: dict) -> list[dict]:
@@ -116,7 +115,7 @@ def outline(path: Path, lang: str, blocks: list[dict], block_lines: dict[int, tu
         kind = block["type"]
         if kind.startswith("heading_"):
             level = int(kind.rsplit("_", 1)[1])
-            title = _plain(_rich_text(block))
+            title = items_plain_text(_rich_text(block))
             out.headings.append((line, level, title))
             out.sections.append(Section(line, title))
             continue
@@ -124,7 +123,7 @@ def outline(path: Path, lang: str, blocks: list[dict], block_lines: dict[int, tu
         if kind in LIST_ITEMS:
             section.items.append(line)
             lead = normalize_rich_text(_rich_text(block))[:1]
-            name = _plain(lead).strip() if lead and lead[0].get("annotations", {}).get("bold") else ""
+            name = items_plain_text(lead).strip() if lead and lead[0].get("annotations", {}).get("bold") else ""
             if name and not name.endswith(LABEL_ENDINGS):
                 section.names.setdefault(name, line)
                 section.note_lead(name, section.lead_keys)
