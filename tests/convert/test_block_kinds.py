@@ -125,7 +125,8 @@ def test_an_empty_column_is_dropped_and_reported():
 
 
 def test_content_between_columns_is_kept_after_them():
-    md = '<div class="columns">\n<div class="column">\n\nA\n\n</div>\n\nStray\n\n<div class="column">\n\nB\n\n</div>\n</div>\n'
+    md = ('<div class="columns">\n<div class="column">\n\nA\n\n</div>\n\nStray\n\n'
+          '<div class="column">\n\nB\n\n</div>\n</div>\n')
     result = convert_markdown(md)
     assert [b["type"] for b in result.blocks] == ["column_list", "paragraph"]
     assert plain_text(result.blocks[1:]) == ["Stray"]

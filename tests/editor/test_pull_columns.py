@@ -46,4 +46,5 @@ def test_columns_publish_pull_and_publish_again_writes_nothing(cli, env):
     target = env / "preview.html"
     code, _, err = cli("preview", "--week", "W22", "--out", str(target))
     assert code == 0, err
-    assert '<div class="block column-list" style="display:flex;gap:24px"><div class="column"' in target.read_text(encoding="utf-8")
+    shown = target.read_text(encoding="utf-8")
+    assert '<div class="block column-list" style="display:flex;gap:24px"><div class="column"' in shown

@@ -87,7 +87,8 @@ def _rendered(flow, line, children: list) -> list[dict]:
 def unnest(ctx, block: dict) -> list[dict]:
     """A column list below the top level: its columns' content in sequence (reported)."""
     line = ctx.__dict__.get("column_lines", {}).get(id(block))
-    ctx.degrade(line, "columns", "columns inside another block cannot be sent to Notion in one piece: content kept without columns")
+    ctx.degrade(line, "columns",
+                "columns inside another block cannot be sent to Notion in one piece: content kept without columns")
     return [kid for column in children_of(block) for kid in children_of(column)]
 
 
