@@ -72,6 +72,8 @@ def read_columns(flow, el: Element) -> None:
             flow.out.extend(kids)
     else:
         block = _column_list(columns)
+        # the record keeps its own state on the conversion's context (Ctx has no column fields):
+        # the source line of each column list made, for `unnest`'s report
         ctx.__dict__.setdefault("column_lines", {})[id(block)] = el.line
         flow.out.extend(ctx.mark([block], el.line))
         ctx.nested_kinds |= {LIST}
