@@ -9,7 +9,6 @@ from .limits import check_limits
 from .md_to_blocks import BlockStream, convert_markdown
 from .model import Conversion, ConvertOptions, Degradation
 from .normalize import normalize_block, normalize_tree, plain_text
-from . import kinds  # noqa: E402,F401  (registers the block kinds: bot/convert/kinds)
 
 __all__ = [
     "BlockStream",

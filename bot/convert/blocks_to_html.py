@@ -16,7 +16,7 @@ from typing import Callable, NamedTuple
 
 from ..bilingual import LANG_LINK_ICON
 from .normalize import normalize_rich_text
-from .registry import HTML_LIST_TAG, TO_HTML
+from .registry import HTML_LIST_TAG, TO_HTML, resolve
 from .richtext import BOLD, CODE, HIGHLIGHT, ITALIC, STRIKE, UNDERLINE, flags_of, items_plain_text
 
 PREVIEW_URL = "https://preview.invalid/"  # stands in for a page URL; rewritten to in-document anchors
@@ -174,6 +174,7 @@ def _unsupported(block: dict, body: dict, color: str) -> str:
 
 
 def render_block(block: dict) -> str:
+    resolve(TO_HTML)
     kind = block.get("type", "")
     body = block.get(kind) or {}
     return TO_HTML.get(kind, _unsupported)(block, body, _color_attr(body.get("color")))

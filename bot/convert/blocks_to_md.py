@@ -12,7 +12,7 @@ from typing import Protocol
 
 from .blocks_to_html import MARKDOWN_STYLE, rich_text_html
 from .normalize import children_of, normalize_rich_text
-from .registry import LIST_MARKER, TO_MARKDOWN
+from .registry import LIST_MARKER, TO_MARKDOWN, resolve
 from .richtext import BOLD, CODE, HIGHLIGHT, ITALIC, STRIKE, UNDERLINE, flags_of, items_plain_text
 
 # Escape only what Markdown would otherwise read as syntax, so pulled prose reads like written
@@ -384,6 +384,7 @@ MD_RENDERERS: dict[str, MdRenderer] = TO_MARKDOWN
 
 def render_blocks(blocks: list[dict]) -> str:
     """Blocks separated by a blank line, except consecutive items of one list: lists stay tight."""
+    resolve(TO_MARKDOWN)
     out: list[str] = []
     previous = None
     for b in blocks:

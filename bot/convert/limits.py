@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .registry import CHECKS
+from .registry import CHECKS, resolve
 
 MAX_TEXT = 2000  # rich text text.content per item
 MAX_URL = 2000  # text.link.url and any other URL
@@ -98,6 +98,7 @@ def check_limits(blocks: list[dict], path: str = "blocks") -> list[str]:
     `children` array (the writer appends children in batches of ≤ 100 and
     splits the tree by depth anyway) and whole-payload size.
     """
+    resolve(CHECKS)
     out: list[str] = []
     for bi, block in enumerate(blocks):
         t = block.get("type")

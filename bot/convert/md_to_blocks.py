@@ -46,7 +46,7 @@ from .assets import ImageRefusal, resolve_local_image
 from .depth import MAX_LEVEL, MAX_TOGGLES, flattened_lines
 from .model import Conversion, ConvertOptions, Degradation
 from .parser import get_parser
-from .registry import MARKDOWN_NODES, NESTED
+from .registry import HTML_CLASSES, HTML_TAGS, MARKDOWN_NODES, NESTED, resolve
 from .richtext import (
     BOLD,
     CODE,
@@ -115,6 +115,7 @@ class Ctx:
         self.block_lines = options.block_lines
         self.link_lines = options.link_lines
         self.nested_kinds: frozenset[str] = frozenset()  # kinds made that may not nest (see _unnest_below)
+        resolve(MARKDOWN_NODES, HTML_TAGS, HTML_CLASSES, NESTED)  # the kinds' readers, imported once
 
     def mark(self, blocks: list[dict], line: int | None) -> list[dict]:
         """Note the source line of `blocks` when the caller asked for lines (ConvertOptions.block_lines)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .registry import FIELDS, NORMALIZERS, RICH_FIELDS
+from .registry import FIELDS, NORMALIZERS, RICH_FIELDS, resolve
 from .richtext import items_plain_text
 
 _ANN_DEFAULT = {"bold": False, "italic": False, "strikethrough": False, "underline": False,
@@ -88,6 +88,7 @@ def normalize_image(block: dict) -> dict:
 def normalize_block(block: dict) -> dict:
     """Canonical, comparable content of ONE block (children excluded)."""
     t = block["type"]
+    resolve(NORMALIZERS)
     special = NORMALIZERS.get(t)
     if special is not None:
         return special(block)

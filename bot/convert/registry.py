@@ -16,32 +16,38 @@ A record (BlockKind) holds everything the bot knows about one kind, in both dire
 The records live in bot/convert/kinds/ (one module per new kind; builtin.py for the first ones).
 The engines (md_to_blocks, html, blocks_to_md, blocks_to_html, normalize, limits) dispatch
 through the tables below, which `register` fills: they hold no table of kinds of their own.
-This module imports none of them, so they can all import it without a cycle.
+
+A record names a function either directly or as "module:function" inside bot.convert, imported
+when an engine first asks for that table (`resolve`): `bot convert` reads Markdown and never
+loads the way back (blocks_to_md, normalize), and this module imports none of the engines, so
+they can all import it without a cycle.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from importlib import import_module
+from typing import Any, Callable, Union
 
 Fields = tuple[tuple[str, object], ...]
+Ref = Union[Callable[..., Any], str]  # a function, or "module:function" in bot.convert (imported on first use)
 
 
 @dataclass(frozen=True)
 class BlockKind:
     types: tuple[str, ...]  # the Notion block types this record owns
-    markdown: dict[str, Callable[..., list[dict]]] = field(default_factory=dict)
-    html: dict[str, Callable[..., None]] = field(default_factory=dict)
-    html_classes: dict[tuple[str, str], Callable[..., None]] = field(default_factory=dict)
-    to_markdown: Callable[[dict], str] | None = None
-    to_html: Callable[[dict, dict, str], str] | None = None
+    markdown: dict[str, Ref] = field(default_factory=dict)
+    html: dict[str, Ref] = field(default_factory=dict)
+    html_classes: dict[tuple[str, str], Ref] = field(default_factory=dict)
+    to_markdown: Ref | None = None
+    to_html: Ref | None = None
     fields: Fields | None = None  # None: every content field is compared as it is
     rich_fields: tuple[str, ...] = ("rich_text",)
-    normalize: Callable[[dict], dict] | None = None  # replaces the fields-based normalization
-    check: Callable[[dict, dict, str, list], None] | None = None
+    normalize: Ref | None = None  # replaces the fields-based normalization
+    check: Ref | None = None
     # What a block of this kind becomes below the top level, `(ctx, block) -> [blocks]` (None: it
     # may nest). Applied after each top-level block to the kinds a reader marked in ctx.nested_kinds.
-    nested: Callable[[Any, dict], list[dict]] | None = None
+    nested: Ref | None = None
     list_marker: dict[str, str] = field(default_factory=dict)
     html_list_tag: dict[str, str] = field(default_factory=dict)
     doc: str = ""  # one line for the README table: what Markdown / HTML makes this kind
@@ -49,7 +55,8 @@ class BlockKind:
 
 KINDS: dict[str, BlockKind] = {}  # Notion block type -> its record
 # Lookup tables the engines read (filled by `register`; engines may add structural entries
-# that make no block kind of their own, e.g. front matter, <div> wrappers).
+# that make no block kind of their own, e.g. front matter, <div> wrappers). A table of functions
+# holds references until an engine calls `resolve` on it.
 MARKDOWN_NODES: dict[str, Callable[..., list[dict]]] = {}
 HTML_TAGS: dict[str, Callable[..., None]] = {}
 HTML_CLASSES: dict[tuple[str, str], Callable[..., None]] = {}
@@ -66,7 +73,7 @@ HTML_LIST_TAG: dict[str, str] = {}
 
 def _claim(table: dict, entries: dict, what: str) -> None:
     for key, value in entries.items():
-        if key in table and table[key] is not value:
+        if key in table and table[key] != value:
             raise ValueError(f"{what} {key!r} is claimed by two block kinds")
         table[key] = value
 
@@ -90,4 +97,25 @@ def register(kind: BlockKind) -> BlockKind:
             RICH_FIELDS[t] = kind.rich_fields
     LIST_MARKER.update(kind.list_marker)
     HTML_LIST_TAG.update(kind.html_list_tag)
+    for table in (MARKDOWN_NODES, HTML_TAGS, HTML_CLASSES, TO_MARKDOWN, TO_HTML, NORMALIZERS, CHECKS, NESTED):
+        _PENDING.add(id(table))
     return kind
+
+
+_PENDING: set[int] = set()  # ids of the tables that may still hold "module:function" references
+
+
+def resolve(*tables: dict) -> None:
+    """Import the functions `tables` name as "module:function" (once per table; cheap after)."""
+    for table in tables:
+        if id(table) in _PENDING:
+            for key, value in list(table.items()):
+                if isinstance(value, str):
+                    module, _, name = value.partition(":")
+                    table[key] = getattr(import_module(f"{__package__}.{module}"), name)
+            _PENDING.discard(id(table))  # after: another thread never sees a half-resolved table
+
+
+# The records (bot/convert/kinds) register themselves when loaded, here, as plugins: they import
+# this module, never the other way round. They hold only names of functions, so this is cheap.
+import_module(f"{__package__}.kinds")

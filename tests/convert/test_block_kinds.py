@@ -73,6 +73,15 @@ def _types(blocks: list[dict]) -> set[str]:
     return out
 
 
+def test_every_function_a_record_names_exists():
+    from bot.convert import registry
+
+    tables = (registry.MARKDOWN_NODES, registry.HTML_TAGS, registry.HTML_CLASSES, registry.TO_MARKDOWN,
+              registry.TO_HTML, registry.NORMALIZERS, registry.CHECKS, registry.NESTED)
+    registry.resolve(*tables)  # "module:function" names -> functions
+    assert all(callable(f) for table in tables for f in table.values())
+
+
 def test_every_kind_has_a_row():
     covered = {t for row in ROWS + PULL_ONLY for t in row[0]}
     assert covered == set(KINDS)

@@ -33,13 +33,15 @@ Rules kept here:
 
 from __future__ import annotations
 
-from ..blocks_to_html import render_block, render_blocks as html_blocks
-from ..blocks_to_md import render_blocks as md_blocks
-from ..html import Element, Text
-from ..normalize import children_of
 from ..registry import BlockKind
 
+# The engines are imported inside the functions: they import the registry, which loads this record.
+
 LIST, COLUMN = "column_list", "column"
+
+
+def children_of(block: dict) -> list[dict]:
+    return (block.get(block["type"]) or {}).get("children") or []
 
 
 def _column_list(columns: list[list[dict]]) -> dict:
@@ -48,8 +50,10 @@ def _column_list(columns: list[list[dict]]) -> dict:
 
 
 # --------------------------------------------------------------------------- Markdown -> blocks
-def read_columns(flow, el: Element) -> None:
+def read_columns(flow, el) -> None:
     """`<div class="columns">` with `<div class="column">` children (html.Flow renderer)."""
+    from ..html import Element, Text
+
     ctx = flow.ctx
     flow.flush()
     columns: list[list[dict]] = []
@@ -96,6 +100,8 @@ def unnest(ctx, block: dict) -> list[dict]:
 
 # --------------------------------------------------------------------------- blocks -> Markdown
 def md_column_list(block: dict) -> str:
+    from ..blocks_to_md import render_blocks as md_blocks
+
     parts = ['<div class="columns">']
     for column in children_of(block):
         inner = md_blocks(children_of(column))
@@ -105,16 +111,22 @@ def md_column_list(block: dict) -> str:
 
 
 def md_column(block: dict) -> str:
+    from ..blocks_to_md import render_blocks as md_blocks
+
     return md_blocks(children_of(block))  # a column outside its list: its content
 
 
 # --------------------------------------------------------------------------- blocks -> HTML (preview)
 def html_column_list(block: dict, body: dict, color: str) -> str:
+    from ..blocks_to_html import render_block
+
     columns = "".join(render_block(c) for c in body.get("children") or [])
     return f'<div class="block column-list" style="display:flex;gap:24px">{columns}</div>'
 
 
 def html_column(block: dict, body: dict, color: str) -> str:
+    from ..blocks_to_html import render_blocks as html_blocks
+
     ratio = body.get("width_ratio")
     grow = ratio if isinstance(ratio, (int, float)) and not isinstance(ratio, bool) and ratio > 0 else 1
     return f'<div class="column" style="flex:{grow};min-width:0">{html_blocks(body.get("children") or [])}</div>'
