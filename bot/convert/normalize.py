@@ -88,9 +88,11 @@ def normalize_image(block: dict) -> dict:
 def normalize_block(block: dict) -> dict:
     """Canonical, comparable content of ONE block (children excluded)."""
     t = block["type"]
-    resolve(NORMALIZERS)
     special = NORMALIZERS.get(t)
     if special is not None:
+        if special.__class__ is str:  # still a "module:function" name (first use)
+            resolve(NORMALIZERS)
+            special = NORMALIZERS[t]
         return special(block)
     return normalize_fields(block)
 
