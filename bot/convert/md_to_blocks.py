@@ -1,8 +1,9 @@
 """Markdown -> Notion request-shaped blocks.
 
 One small render function per markdown-it node type, looked up in BLOCK_RENDERERS
-(mdformat style): the readers of the block kinds' records (bot/convert/registry.py). Inline content is rendered from the flat inline token stream by
-one function per token type (INLINE_RENDERERS).
+(mdformat style): the readers of the block kinds' records (bot/convert/registry.py).
+Inline content is rendered from the flat inline token stream by one function per token
+type (INLINE_RENDERERS).
 
 Documented choices (each one produces a Degradation entry):
 - `####`..`######` headings -> heading_3 (construct "heading_4".."heading_6").
