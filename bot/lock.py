@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .errors import LockBusyError
+from .errors import LockBusyError, LockLostError
 from .state import state_dir as _state
 
 SCHEDULED_LOCK_WAIT = 60.0  # seconds a scheduled run waits for a manual `bot publish` to finish
 
 
+class FileLockGuard:
+    """What a run asks before each write: is the lock file still the one we hold?
+
+    The lock is an flock on an open file. Should someone delete the state dir (or the lock
+    file) mid-run, another process creates a new file and locks that one: two publishers.
+    One `stat` per write notices (the path no longer names the file we hold)."""
+
+    def __init__(self, lock, path: Path):
+        self.lock, self.path = lock, path
+
+    def check(self) -> None:
+        fd = self.lock._context.lock_file_fd
+        try:
+            ours = fd is not None and os.path.samestat(os.fstat(fd), os.stat(self.path))
+        except OSError:
+            ours = False
+        if not ours:
+            raise LockLostError(f"lock lost: the lock file {self.path} was removed or replaced while this run held it; stopped before the next write")
+
+
 @contextmanager
-def publish_lock(state_dir: Path, wait: float = 10.0) -> Iterator[None]:
+def publish_lock(state_dir: Path, wait: float = 10.0) -> Iterator[FileLockGuard]:
     from filelock import FileLock, Timeout  # imported when a lock is taken: `bot --help` reads SCHEDULED_LOCK_WAIT
 
     path = _state(state_dir).ensure().lock
@@ -25,6 +46,6 @@ def publish_lock(state_dir: Path, wait: float = 10.0) -> Iterator[None]:
             f"another bot process is publishing (lock {path} held for more than {wait:.0f}s); try again when it has finished"
         ) from None
     try:
-        yield
+        yield FileLockGuard(lock, path)
     finally:
         lock.release()

@@ -41,6 +41,9 @@ def register(sub) -> None:
     s.add_argument("--rate-limit", default=None, metavar="N/SECONDS|off",
                    help="answer 429 past N requests per SECONDS per token, as Notion does: 180/60 (most plans), "
                         "600/60 (Business), off; default: $BOT_LOCAL_RATE_LIMIT or 180/60")
+    s.add_argument("--retry-after", type=int, default=None, metavar="SECONDS",
+                   help="answer every 429 with this Retry-After (e.g. 1) instead of the time until a slot frees, "
+                        "as a strict Notion may while its window stays full")
     s.set_defaults(func=cmd_serve)
 
     user = local_sub.add_parser("user", help="people in the local workspace (to try editor drift without Python)")
@@ -150,6 +153,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except (ValueError, TypeError) as exc:
         raise BotError(f"invalid fault spec: {exc}") from None
     limit = _rate_limit(args.rate_limit, settings)
+    if limit is not None and args.retry_after is not None:
+        if args.retry_after < 1:
+            raise BotError("--retry-after: expected whole seconds, at least 1")
+        limit.retry_after = args.retry_after
     public = f"http://{args.host}:{args.port}"
     ws = open_local_workspace(_db_path(settings), public_base_url=public, bot_token=_token(settings), rate_limit=limit)
     ws.faults = plan
@@ -171,7 +178,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"  NOTION_TOKEN={ws.bot_token} NOTION_BASE_URL={handle.url} NOTION_DATABASE_ID={database_id} bot publish --week W22", file=sys.stderr)
     if plan:
         print(f"Fault plan: {plan.to_spec()}", file=sys.stderr)
-    print(f"Rate limit: {f'{limit.requests} requests per {limit.window_s:g} s per token' if limit else 'off'}", file=sys.stderr)
+    said = f"{limit.requests} requests per {limit.window_s:g} s per token" + (f", Retry-After always {limit.retry_after} s" if limit.retry_after else "") if limit else "off"
+    print(f"Rate limit: {said}", file=sys.stderr)
     print("Press Ctrl-C to stop.", file=sys.stderr)
     try:
         threading.Event().wait()
