@@ -26,7 +26,10 @@ import pytest
 from multihost import TOKEN, Finished, add_weeks, host_env, pages_per_slug, run_at_once, run_one, serve
 
 BUDGET = "30/10"
-EXTRA_WEEKS = 6  # a fresh publish --all: 28 requests, one burst that fills the server's window
+# Back to back: a 20-s window, so that the window a fresh publish fills in one burst (28
+# requests) stays full far longer than the few 1-s retries a client used to allow itself.
+LONG_BUDGET = "30/20"
+EXTRA_WEEKS = 6
 WRITE = re.compile(r"bot\.notion: (POST|PATCH|DELETE) /v1/(\S+) -> ")
 
 
@@ -35,15 +38,22 @@ def slugs(weeks: int = EXTRA_WEEKS) -> set[str]:
     return {f"rec-weekly-{lang}-{w}" for w in weeks_ for lang in ("en", "zh")}
 
 
-def _strict(root, weeks: int):
+def _strict(root, weeks: int, budget: str = BUDGET):
     """A server with a small budget that always answers Retry-After: 1."""
     add_weeks(root, weeks)
-    return serve(root, rate_limit=BUDGET, retry_after=1)
+    return serve(root, rate_limit=budget, retry_after=1)
 
 
 @pytest.fixture
 def strict(tmp_path):
     handle = _strict(tmp_path, EXTRA_WEEKS)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def strict_long(tmp_path):
+    handle = _strict(tmp_path, EXTRA_WEEKS, LONG_BUDGET)
     yield handle
     handle.stop()
 
@@ -56,12 +66,12 @@ def strict_small(tmp_path):
     handle.stop()
 
 
-def _budgeted(served, name: str, database_url: str | None = None, **extra) -> dict:
-    return host_env(served, name, database_url, BOT_RATE_LIMIT=BUDGET, **extra)
+def _budgeted(served, name: str, database_url: str | None = None, budget: str = BUDGET, **extra) -> dict:
+    return host_env(served, name, database_url, BOT_RATE_LIMIT=budget, **extra)
 
 
-def _run(served, args: list[str], name: str, database_url: str | None = None) -> Finished:
-    proc = subprocess.run([sys.executable, "-m", "bot", *args], cwd=served.root, env=_budgeted(served, name, database_url),
+def _run(served, args: list[str], name: str, database_url: str | None = None, budget: str = BUDGET) -> Finished:
+    proc = subprocess.run([sys.executable, "-m", "bot", *args], cwd=served.root, env=_budgeted(served, name, database_url, budget),
                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
     return Finished(name, proc.returncode, proc.stdout, proc.stderr)
 
@@ -84,12 +94,13 @@ def _ok(results: list[Finished]) -> None:
 
 
 # ----------------------------------------------------------------------------- the budget
-def test_back_to_back_commands_from_other_state_dirs_wait_for_the_budget(strict):
+def test_back_to_back_commands_from_other_state_dirs_wait_for_the_budget(strict_long):
     """The issue's first case: a fresh publish spends the window in one burst; a dry run from
     another state dir and a publish of one week right after it used to give up on 429."""
-    fresh = _run(strict, ["publish", "--all", "--json"], "ci")
-    check = _run(strict, ["publish", "--all", "--dry-run", "--json"], "editor")
-    week = _run(strict, ["publish", "--week", "2026-W22", "--json"], "laptop")
+    strict = strict_long
+    fresh = _run(strict, ["publish", "--all", "--json"], "ci", budget=LONG_BUDGET)
+    check = _run(strict, ["publish", "--all", "--dry-run", "--json"], "editor", budget=LONG_BUDGET)
+    week = _run(strict, ["publish", "--week", "2026-W22", "--json"], "laptop", budget=LONG_BUDGET)
     _ok([fresh, check, week])
     assert [v["action"] for v in json.loads(fresh.out)["variants"]] == ["created"] * len(slugs())
     assert {v["action"] for v in json.loads(check.out)["variants"]} == {"unchanged"}

@@ -122,7 +122,9 @@ class Pacer:
                 self.store.cancel(slot)
                 raise WaitTooLong(waited + slot.delay)
             if slot.delay >= self.ANNOUNCE_S:
-                log.warning("waiting %.0f s for Notion's rate budget (shared by every process using this token)", slot.delay)
+                log.warning("waiting %.1f s for Notion's rate budget (shared by every process using this token)", slot.delay)
+            else:
+                log.debug("paced %.3f s", slot.delay)
             self.clock.sleep(slot.delay)
             waited += slot.delay
             if self.store.confirm(slot) <= 0:  # no 429 meanwhile pushed every process back
@@ -156,6 +158,7 @@ class Pacer:
 class RetryPolicy:
     max_attempts: int = 6  # 5xx, timeouts, broken connections (never 429s: those wait, see max_wait)
     max_wait: float = 120.0  # longest total wait of one request for Notion's rate budget
+    max_wait_setting: str = "BOT_MAX_RETRY_WAIT"  # named when a request gives up
     base_delay: float = 1.0
     max_delay: float = 30.0
 
@@ -270,8 +273,8 @@ class NotionAPI:
                 waited += self.pacer.acquire(self.retry.max_wait - waited)
             except WaitTooLong as too_long:
                 raise RateLimitedError(
-                    f"Notion's rate budget: this request would wait {waited + too_long.needed:.0f}s in total, more than BOT_MAX_RETRY_WAIT={self.retry.max_wait:.0f}s "
-                    f"({self.stats.rate_limited} 429s so far); try again later, or raise BOT_MAX_RETRY_WAIT",
+                    f"Notion's rate budget: this request would wait {waited + too_long.needed:.0f}s in total, more than {self.retry.max_wait_setting}={self.retry.max_wait:.0f}s "
+                    f"({self.stats.rate_limited} 429s so far); try again later, or raise {self.retry.max_wait_setting}",
                     status=429, code="rate_limited", method=method, path=path,
                 ) from None
             if is_write and self.before_write is not None:
@@ -307,7 +310,7 @@ class NotionAPI:
                     retry_after = _retry_after(error, body_json)
                     if retry_after is not None and waited + retry_after > self.retry.max_wait:
                         raise RateLimitedError(
-                            f"{message} Notion asks to wait {retry_after:.0f}s, more than BOT_MAX_RETRY_WAIT={self.retry.max_wait:.0f}s allows",
+                            f"{message} Notion asks to wait {retry_after:.0f}s, more than {self.retry.max_wait_setting}={self.retry.max_wait:.0f}s allows",
                             status=error.status, code=code, method=method, path=path, data=data,
                         )
                     # Not a failure of this request: the budget is spent. Every process waits

@@ -185,12 +185,19 @@ class DueRunner:
                     self.progress(f"{v.slug}: waiting until {moment.isoformat(timespec='minutes')}")
             return self._valid_weeks(group_by_week([v for v in variants if is_due(v, now, self.zone)]), rec)
 
-        # A scheduled run has no one waiting on it: it may wait longer for Notion's budget.
-        settings = self.settings.model_copy(update={"bot_max_retry_wait": max(self.settings.bot_max_retry_wait, self.settings.bot_scheduled_max_retry_wait)})
+        stop_hook = stop_between_requests(clock)
+
+        def on_session(session) -> None:
+            stop_hook(session)
+            # No one waits at a terminal for a scheduled run: it may wait longer for Notion's budget.
+            retry = session.api.retry
+            if self.settings.bot_scheduled_max_retry_wait > retry.max_wait:
+                retry.max_wait, retry.max_wait_setting = self.settings.bot_scheduled_max_retry_wait, "BOT_SCHEDULED_MAX_RETRY_WAIT"
+
         return run_publish(
-            settings, PublishOptions(on_drift=self.on_drift), select,
+            self.settings, PublishOptions(on_drift=self.on_drift), select,
             trigger=trigger, scheduled_for=scheduled_for, note=note, ledger=self.ledger, on_start=started,
-            lock=self._lock, clock=clock, session_factory=self.session_factory, on_session=stop_between_requests(clock),
+            lock=self._lock, clock=clock, session_factory=self.session_factory, on_session=on_session,
             isolate=(DriftError, DuplicatePagesError, ContentError), progress=self.progress, warn=self._warn,
         )
 
