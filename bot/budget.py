@@ -33,6 +33,10 @@ from typing import Callable, Iterator
 
 from .clock import Clock
 
+class BudgetUnavailable(Exception):
+    """The shared store cannot be used (its database is gone): pace in this process instead."""
+
+
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 60.0  # Notion's per-connection Retry-After is at most 60 s
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -90,7 +94,8 @@ class MemoryStore:
         with self._lock:
             if self._blocked_until <= slot.at:
                 return 0.0
-            self._sent.remove(slot.at)
+            if slot.at in self._sent:
+                self._sent.remove(slot.at)
             return self._blocked_until - self.clock.monotonic()
 
     def cancel(self, slot: Slot) -> None:

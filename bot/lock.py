@@ -20,13 +20,13 @@ class FileLockGuard:
     file) mid-run, another process creates a new file and locks that one: two publishers.
     One `stat` per write notices (the path no longer names the file we hold)."""
 
-    def __init__(self, lock, path: Path):
-        self.lock, self.path = lock, path
+    def __init__(self, path: Path):
+        self.path = path
+        self.held = os.stat(path)  # the file just locked (filelock keeps it open until released)
 
     def check(self) -> None:
-        fd = self.lock._context.lock_file_fd
         try:
-            ours = fd is not None and os.path.samestat(os.fstat(fd), os.stat(self.path))
+            ours = os.path.samestat(self.held, os.stat(self.path))
         except OSError:
             ours = False
         if not ours:
@@ -46,6 +46,6 @@ def publish_lock(state_dir: Path, wait: float = 10.0) -> Iterator[FileLockGuard]
             f"another bot process is publishing (lock {path} held for more than {wait:.0f}s); try again when it has finished"
         ) from None
     try:
-        yield FileLockGuard(lock, path)
+        yield FileLockGuard(path)
     finally:
         lock.release()

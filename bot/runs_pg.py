@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Iterator
 
 from .clock import SYSTEM_CLOCK, Clock
-from .budget import SqlStore
+from .budget import BudgetUnavailable, SqlStore
 from .errors import ConfigError, LockBusyError, LockLostError
 from .runs import LedgerError, SqlLedger
 
@@ -358,14 +358,17 @@ class PostgresBudgetStore(SqlStore):
         psycopg = _psycopg()
         with self._mutex:
             try:
-                if self._conn is None or self._conn.closed or self._conn.broken:
+                if self._conn is None or not session_alive(self._conn):  # e.g. the database restarted
+                    if self._conn is not None:
+                        self._conn.close()
                     self._conn = connect(self.url, "budget")
                 with self._conn.transaction():
                     db = _PgDb(self._conn)
                     now = db.execute("SELECT extract(epoch FROM clock_timestamp())::float8").fetchone()[0]
                     yield db, now
-            except psycopg.Error as exc:
-                raise LedgerError(f"the shared rate budget in {self.where} cannot be used: {_detail(exc, self.url)}") from None
+            except (psycopg.Error, LedgerError) as exc:
+                detail = _detail(exc, self.url) if isinstance(exc, psycopg.Error) else str(exc)
+                raise BudgetUnavailable(f"the shared rate budget in {self.where} cannot be used: {detail}") from None
 
     def close(self) -> None:
         with self._mutex:

@@ -168,15 +168,14 @@ def shared_budget(settings: Settings, clock: Clock, token: str):
     host). None (this process only) on a virtual clock, whose time no one else shares."""
     if not getattr(clock, "wall", False):
         return None
-    from .budget import budget_key, sqlite_store
+    from .budget import BudgetUnavailable, budget_key, sqlite_store
 
     key = budget_key(settings.notion_base_url, token)
     if settings.database_url:
-        from .runs import LedgerError
         from .runs_pg import PostgresBudgetStore
 
         try:
             return PostgresBudgetStore(settings.database_url, key)
-        except LedgerError as exc:
+        except BudgetUnavailable as exc:
             log.warning("%s; pacing with this host's budget only", exc)
     return sqlite_store(key, state_dir(settings.state_dir).root)

@@ -90,3 +90,25 @@ def test_a_request_gives_up_only_when_its_total_wait_passes_the_bound():
         api.me()
     assert "BOT_MAX_RETRY_WAIT=60s" in str(err.value) and "attempts" not in str(err.value)
     assert 30 < clock.slept <= 60 and api.stats.rate_limited > 6
+
+
+def test_a_shared_budget_whose_database_goes_away_falls_back_to_the_process(tmp_path, database_url, caplog):
+    """The budget table's PostgreSQL session ends mid-run (a restart): the store reconnects;
+    when the database cannot be reached at all, the process paces on its own, saying so."""
+    import psycopg
+
+    from bot.notion.api import Pacer
+    from bot.runs_pg import PostgresBudgetStore
+
+    store = PostgresBudgetStore(database_url, budget_key("https://api.notion.com", TOKEN))
+    pacer = Pacer(100, 60.0, store=store)
+    pacer.acquire()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'bot budget %'")
+    pacer.acquire()  # a new session
+    assert pacer.store is store
+    store.url = "postgresql://nobody@127.0.0.1:1/gone"  # the database cannot be reached any more
+    store._conn.close()
+    pacer.acquire()
+    assert pacer.store is not store and "pacing with this process's budget only" in caplog.text
+    assert TOKEN not in caplog.text

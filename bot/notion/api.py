@@ -113,13 +113,13 @@ class Pacer:
         waited nothing more) when the slot is more than `may_wait` seconds away."""
         waited = 0.0
         while True:
-            slot = self.store.reserve(self.capacity, self.window_s)
+            slot = self._shared(lambda: self.store.reserve(self.capacity, self.window_s))
             self._saw_strikes = self._saw_strikes or slot.strikes > 0
             if slot.delay <= 0:
                 self._slot = slot
                 return waited
             if waited + slot.delay > may_wait:
-                self.store.cancel(slot)
+                self._shared(lambda: self.store.cancel(slot))
                 raise WaitTooLong(waited + slot.delay)
             if slot.delay >= self.ANNOUNCE_S:
                 log.warning("waiting %.1f s for Notion's rate budget (shared by every process using this token)", slot.delay)
@@ -127,7 +127,7 @@ class Pacer:
                 log.debug("paced %.3f s", slot.delay)
             self.clock.sleep(slot.delay)
             waited += slot.delay
-            if self.store.confirm(slot) <= 0:  # no 429 meanwhile pushed every process back
+            if self._shared(lambda: self.store.confirm(slot)) <= 0:  # no 429 meanwhile pushed every process back
                 self._slot = slot
                 return waited
 
@@ -138,7 +138,7 @@ class Pacer:
         from ..budget import backoff
 
         sent_at = self._slot.at if self._slot is not None else -math.inf
-        wait, strikes = self.store.penalize(sent_at, lambda n: backoff(n, retry_after, self._rng))
+        wait, strikes = self._shared(lambda: self.store.penalize(sent_at, lambda n: backoff(n, retry_after, self._rng)))
         self._saw_strikes = True
         told = f"Retry-After {retry_after:.0f} s" if retry_after is not None else "no Retry-After"
         log.warning("Notion answered 429 rate_limited (%s; %d in a row): every process using this token waits %.1f s", told, strikes, wait)
@@ -147,8 +147,21 @@ class Pacer:
     def succeeded(self) -> None:
         """A request went through: 429s no longer come in a row."""
         if self._saw_strikes:
-            self.store.clear_strikes()
+            self._shared(lambda: self.store.clear_strikes())
             self._saw_strikes = False
+
+    def _shared(self, operation):
+        """A shared store that fails (its database went away) is replaced by this process's
+        own budget, said once: pacing goes on, a publish does not fail for it."""
+        from ..budget import BudgetUnavailable, MemoryStore
+
+        try:
+            return operation()
+        except BudgetUnavailable as exc:
+            log.warning("%s; pacing with this process's budget only", exc)
+            self.store.close()
+            self.store = MemoryStore(self.clock)
+            return operation()
 
     def close(self) -> None:
         self.store.close()
