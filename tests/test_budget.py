@@ -112,3 +112,13 @@ def test_a_shared_budget_whose_database_goes_away_falls_back_to_the_process(tmp_
     pacer.acquire()
     assert pacer.store is not store and "pacing with this process's budget only" in caplog.text
     assert TOKEN not in caplog.text
+
+
+def test_a_strict_server_answers_every_429_with_its_fixed_retry_after():
+    """`bot local serve --retry-after 1`: the window stays full for seconds, Retry-After says 1."""
+    from bot.local import RateLimit
+
+    limit = RateLimit(requests=2, window_s=60.0, retry_after=1)
+    assert limit.check("token", 0.0) is None and limit.check("token", 0.1) is None
+    assert limit.check("token", 0.2) == 1 and limit.check("token", 30.0) == 1  # accurate would be 60, then 30
+    assert RateLimit(requests=2, window_s=60.0).check("t", 0.0) is None
