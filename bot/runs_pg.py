@@ -370,6 +370,31 @@ class PostgresBudgetStore(SqlStore):
                 detail = _detail(exc, self.url) if isinstance(exc, psycopg.Error) else str(exc)
                 raise BudgetUnavailable(f"the shared rate budget in {self.where} cannot be used: {detail}") from None
 
+    def _again(self, operation):
+        """A session that ended while in use (the server terminated it between our check and
+        the query): one more try, on a new session."""
+        try:
+            return operation()
+        except BudgetUnavailable:
+            if self._conn is None or not (self._conn.closed or self._conn.broken):
+                raise
+            return operation()
+
+    def reserve(self, capacity, window_s):
+        return self._again(lambda: SqlStore.reserve(self, capacity, window_s))
+
+    def confirm(self, slot):
+        return self._again(lambda: SqlStore.confirm(self, slot))
+
+    def cancel(self, slot):
+        return self._again(lambda: SqlStore.cancel(self, slot))
+
+    def penalize(self, sent_at, wait_for):
+        return self._again(lambda: SqlStore.penalize(self, sent_at, wait_for))
+
+    def clear_strikes(self):
+        return self._again(lambda: SqlStore.clear_strikes(self))
+
     def close(self) -> None:
         with self._mutex:
             if self._conn is not None:

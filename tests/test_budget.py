@@ -105,7 +105,7 @@ def test_a_shared_budget_whose_database_goes_away_falls_back_to_the_process(tmp_
     pacer.acquire()
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'bot budget %'")
-    pacer.acquire()  # a new session
+    pacer.acquire()  # a new session (whether or not the old one had gone yet)
     assert pacer.store is store
     store.url = "postgresql://nobody@127.0.0.1:1/gone"  # the database cannot be reached any more
     store._conn.close()
