@@ -7,6 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from .common import query_params
 from .faults import SimulatedTimeout
 from .workspace import LocalWorkspace
 
@@ -152,7 +153,7 @@ def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=Non
                 return self._html(200, page_index(workspace))
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
-            query = dict(parse_qsl(parts.query, keep_blank_values=True))
+            query = query_params(parse_qsl(parts.query, keep_blank_values=True))
             try:
                 status, headers, content = workspace.dispatch(self.command, parts.path, query, dict(self.headers.items()), body)
             except SimulatedTimeout as exc:

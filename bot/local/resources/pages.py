@@ -166,11 +166,15 @@ def render_property(ws, ds: dict, prop: dict, page: dict) -> dict:
     return {"id": pid, "type": kind, kind: v}
 
 
-def render_page(ws, ctx: Ctx, page: dict) -> dict:
+def render_page(ws, ctx: Ctx, page: dict, only: set[str] | None = None) -> dict:
+    """The page object; `only` (lists: `common.listed_properties`) keeps the properties named
+    by id or name, "title" standing for the title property whatever its name."""
     ds = schema_of(ws, page)
     props = {}
     for pid in ds["order"]:
         prop = ds["props"][pid]
+        if only is not None and not ({pid, prop["name"]} & only or (prop["type"] == "title" and "title" in only)):
+            continue
         props[prop["name"]] = render_property(ws, ds, prop, page)
     return {
         "object": "page", "id": page["id"],

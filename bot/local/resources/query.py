@@ -144,7 +144,8 @@ def query_data_source(ws, ctx, params, query, body):
     chunk = found[start:start + size]
     more = start + size < len(found)
     nxt = b64({"k": "query", "o": start + size}) if more else None
-    return 200, {"object": "list", "results": [pages.render_page(ws, ctx, p) for p in chunk], "next_cursor": nxt,
+    only = common.listed_properties(ctx, query)
+    return 200, {"object": "list", "results": [pages.render_page(ws, ctx, p, only) for p in chunk], "next_cursor": nxt,
                  "has_more": more, **list_type(ctx)}
 
 
@@ -166,9 +167,10 @@ def search(ws, ctx, params, query, body):
                 if q in M.rich_text_plain(ds["title"]).lower() and ds["in_trash"] == trashed:
                     results.append(databases.render_data_source(ws, ctx, ds))
     if want in (None, "page"):
+        only = common.listed_properties(ctx, query)
         for p in ws.store.all_pages():
             if p["in_trash"] == trashed and q in pages.page_title(ws, p).lower():
-                results.append(pages.render_page(ws, ctx, p))
+                results.append(pages.render_page(ws, ctx, p, only))
     start = int(cur.get("o", 0)) if cur else 0
     chunk = results[start:start + size]
     more = start + size < len(results)
