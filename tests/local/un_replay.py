@@ -44,7 +44,7 @@ BOT_PLACEHOLDER = "00000000-0000-4000-8000-0000000000f1"
 # answer values that never follow from a request (times, urls, request ids, cursors)
 VOLATILE = {"request_id", "created_time", "last_edited_time", "url", "public_url", "next_cursor", "expiry_time",
             "avatar_url", "href", "download_url", "upload_url", "workspace_name", "email"}
-CREATABLE_SCHEMA = {"title", "rich_text", "number", "select", "multi_select", "status", "date", "people", "files",
+CREATABLE_SCHEMA = {"relation", "title", "rich_text", "number", "select", "multi_select", "status", "date", "people", "files",
                     "checkbox", "url", "email", "phone_number", "formula", "created_time", "created_by",
                     "last_edited_time", "last_edited_by", "unique_id"}
 
@@ -105,8 +105,9 @@ def catalog() -> dict[str, dict]:
     return found
 
 
-def _schema_request(props: dict, ids: dict[str, str]) -> dict:
-    """A recorded data source's `properties` as a create request (what can be created)."""
+def _schema_request(props: dict, ids) -> dict:
+    """A recorded data source's `properties` as a create request (what can be created; a relation
+    as one-way, to a data source `ids(recorded id)` seeds or knows)."""
     out: dict = {}
     for name, p in props.items():
         kind = p.get("type")
@@ -115,6 +116,11 @@ def _schema_request(props: dict, ids: dict[str, str]) -> dict:
         cfg = dict(p.get(kind) or {})
         if kind in ("select", "multi_select", "status"):
             cfg = {"options": [{"name": o["name"], "color": o.get("color", "default")} for o in cfg.get("options", [])]}
+        elif kind == "relation":
+            target = ids(R.dashed(cfg.get("data_source_id") or "0" * 32))
+            if target is None:
+                continue
+            cfg = {"data_source_id": target, "type": "single_property", "single_property": {}}
         elif kind == "formula":
             cfg = {"expression": cfg.get("expression", "")}
         elif kind == "unique_id":
@@ -125,6 +131,14 @@ def _schema_request(props: dict, ids: dict[str, str]) -> dict:
             cfg = {}
         out[name] = {kind: cfg}
     return out
+
+
+def _icon_request(obj: dict) -> dict:
+    """A recorded object's icon as a request (emoji, external, custom emoji, native icon)."""
+    icon = obj.get("icon")
+    if not isinstance(icon, dict) or icon.get("type") not in ("emoji", "external", "custom_emoji", "icon"):
+        return {}
+    return {"icon": {"type": icon["type"], icon["type"]: icon[icon["type"]]}}
 
 
 def _value_request(prop: dict) -> Any:
@@ -155,6 +169,7 @@ class UNReplayer(R.Replayer):
         self.ids.setdefault(BOT_PLACEHOLDER, self.bot)
         self.sent: set = set()
         self.prop_ids: dict[str, str] = {}
+        self.seeding: set[str] = set()
 
     def _objects(self) -> dict[str, dict]:
         return catalog()
@@ -169,6 +184,8 @@ class UNReplayer(R.Replayer):
         kind = obj.get("object")
         if kind == "data_source":
             db = (obj.get("parent") or {}).get("database_id")
+            if db and R.dashed(db) in self.seeding:
+                return
             if db and R.dashed(db) not in self.ids:
                 self._seed(R.dashed(db), version)
             if rec_id not in self.ids and db and R.dashed(db) not in catalog():
@@ -182,6 +199,12 @@ class UNReplayer(R.Replayer):
             self._seed_row(rec_id, obj, version)
             return
         if kind == "block" and obj.get("type") not in ("child_page", "child_database"):
+            return
+        if kind == "page":
+            status, created = self._call("POST", "/v1/pages", {"parent": self._local_parent(obj, version), **_icon_request(obj),
+                "properties": {"title": {"title": [{"text": {"content": t}} for t in self._title_of(obj)]}}}, version="2026-03-11")
+            if status == 200:
+                self.ids[rec_id] = created["id"]
             return
         super()._seed(rec_id, version)
 
@@ -203,17 +226,25 @@ class UNReplayer(R.Replayer):
                    and R.dashed((s.get("parent") or {}).get("database_id") or "0" * 32) == rec_id]
         if obj is None and not sources:
             return
-        obj = obj or {"title": sources[0].get("title"), "parent": sources[0].get("database_parent")}
-        props = _schema_request(sources[0].get("properties") or {}, self.ids) if sources else {}
+        obj = obj or {"title": sources[0].get("title"), "parent": sources[0].get("database_parent"), "icon": sources[0].get("icon")}
+        self.seeding.add(rec_id)  # a relation back to this database must not seed it twice
+        props = _schema_request(sources[0].get("properties") or {}, self._seeded_source) if sources else {}
         title = [{"text": {"content": t.get("plain_text", "")}} for t in obj.get("title") or []]
+        described = next((x.get("description") for x in [obj, *sources] if x.get("description")), None)
         status, created = self._call("POST", "/v1/databases", {
-            "parent": self._local_parent(obj, version), "title": title,
+            "parent": self._local_parent(obj, version), "title": title, **_icon_request(obj),
+            **({"description": [{"text": {"content": t.get("plain_text", "")}} for t in described]} if described else {}),
             "initial_data_source": {"properties": props}}, version="2026-03-11")
         if status != 200:
             return
         self.ids[rec_id] = created["id"]
         if sources and created.get("data_sources"):
             self.ids[R.dashed(sources[0]["id"])] = created["data_sources"][0]["id"]
+
+    def _seeded_source(self, rec_ds: str) -> str | None:
+        if rec_ds not in self.ids:
+            self._seed(rec_ds, "2026-03-11")
+        return self.ids.get(rec_ds)
 
     def _seed_row(self, rec_id: str, obj: dict, version: str) -> None:
         ds = R.dashed(obj["parent"]["data_source_id"])
@@ -244,6 +275,18 @@ class UNReplayer(R.Replayer):
                 if isinstance(p, dict) and isinstance(q, dict) and isinstance(p.get("id"), str) and isinstance(q.get("id"), str):
                     self.prop_ids.setdefault(p["id"], q["id"])
         super()._learn(recorded, local, key)
+
+    def _learn_synced(self, recorded: Any, local: Any) -> None:
+        if isinstance(recorded, dict) and isinstance(local, dict):
+            rid, lid = recorded.get("synced_property_id"), local.get("synced_property_id")
+            if isinstance(rid, str) and isinstance(lid, str):
+                self.prop_ids.setdefault(rid, lid)
+            for k, v in recorded.items():
+                if k in local:
+                    self._learn_synced(v, local[k])
+        elif isinstance(recorded, list) and isinstance(local, list):
+            for a, b in zip(recorded, local):
+                self._learn_synced(a, b)
 
     def _map_props(self, text: str) -> str:
         for recorded, local in self.prop_ids.items():
@@ -281,6 +324,7 @@ class UNReplayer(R.Replayer):
                 outcome = self._judge_values(it, resp) or outcome
             if status == 200 and it.status == 200:
                 self._learn(it.response, resp)
+                self._learn_synced(it.response, resp)
             yield outcome
 
     def _send(self, method: str, path: str, query, headers: dict, payload: bytes) -> tuple[int, bytes]:

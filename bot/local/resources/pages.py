@@ -9,7 +9,7 @@ from .. import model as M
 from ..common import Ctx, b64, new_id, norm_id
 from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, shown, validation
 from .. import common
-from . import blocks, databases, file_uploads, mentions, rows
+from . import blocks, databases, file_uploads, mentions, relations, rows
 from .file_uploads import render_icon
 from .rows import get_page, page_title, page_url, render_parent, save_page, schema_of, trash_flag  # noqa: F401  (pages.* names)
 
@@ -26,7 +26,8 @@ def property_value(ws, ctx: Ctx, ds: dict, prop: dict, value: Any, path: str, la
         raise validation(f"{label} is a {kind} property and cannot be set through the API.")
     if kind not in value:
         raise not_defined(f"{path}.{kind}")
-    M.allowed_keys(value, (kind, "type", "id", "name"), path)
+    # a relation value read back carries `has_more`; clients send it again (recorded: accepted)
+    M.allowed_keys(value, (kind, "type", "id", "name") + (("has_more",) if kind == "relation" else ()), path)
     v = value[kind]
     p = f"{path}.{kind}"
     if kind in ("title", "rich_text"):
@@ -125,7 +126,10 @@ def set_properties(ws, ctx: Ctx, ds: dict, page: dict, props: Any) -> None:
             raise validation(f"{key} is not a property that exists.")
         if isinstance(value, list) and prop["type"] == "title":
             value = {"title": value}  # documented shorthand: "properties": {"title": [rich text…]}
+        old = page["props"].get(prop["id"])
         page["props"][prop["id"]] = property_value(ws, ctx, ds, prop, value, f"body.properties.{key}", key)
+        if prop["type"] == "relation":
+            relations.sync_values(ws, prop, page, old or [], page["props"][prop["id"]])
     if ds.pop("_dirty", False):
         ws.store.update_data("data_sources", ds["id"], ds)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from .. import model as M
@@ -123,6 +124,9 @@ def query_data_source(ws, ctx, params, query, body):
     size = common.page_size(body.get("page_size"), "body.page_size", from_query=False)
     cur = common.cursor(body.get("start_cursor"), "query", "body.start_cursor", from_query=False)
     M.check_bool(body.get("is_archived", False), "body.is_archived")
+    # Without sorts, newest first (recorded, 2026-03-11: a query without `sorts` lists the pages
+    # last created first, which also decides what the second page of a long query holds).
+    # (Ties of a sort keep the creation order.)
     found = [p for p in ws.store.pages_of(ds["id"]) if _listed(p, body)]
     if body.get("filter") is not None:
         # Validate the whole filter once, even when no page would reach a clause.
@@ -131,7 +135,9 @@ def query_data_source(ws, ctx, params, query, body):
         match_filter(ws, ds, body["filter"], probe, "body.filter")
         found = [p for p in found if match_filter(ws, ds, body["filter"], p, "body.filter")]
     sorts = body.get("sorts")
-    if sorts:
+    if not sorts:
+        found.reverse()
+    else:
         M.check_array(sorts, "body.sorts")
         for fn, direction in reversed(sort_keys(ws, ds, sorts, "body.sorts")):
             present = [p for p in found if fn(p) not in (None, "", [])]
@@ -160,22 +166,36 @@ def search(ws, ctx, params, query, body):
     if want in (None, "data_source", "database"):  # the allowed one for this version
         for db in ws.store.databases():
             if ctx.legacy:  # 2022-06-28 finds databases, not data sources
-                if q in M.rich_text_plain(db["title"]).lower() and db["in_trash"] == trashed:
+                if title_matches(q, M.rich_text_plain(db["title"])) and db["in_trash"] == trashed:
                     results.append(databases.render_database(ws, ctx, db))
                 continue
             for ds in ws.store.data_sources_of(db["id"]):
-                if q in M.rich_text_plain(ds["title"]).lower() and ds["in_trash"] == trashed:
+                if title_matches(q, M.rich_text_plain(ds["title"])) and ds["in_trash"] == trashed:
                     results.append(databases.render_data_source(ws, ctx, ds))
     if want in (None, "page"):
         only = common.listed_properties(ctx, query)
         for p in ws.store.all_pages():
-            if p["in_trash"] == trashed and q in pages.page_title(ws, p).lower():
+            if p["in_trash"] == trashed and title_matches(q, pages.page_title(ws, p)):
                 results.append(pages.render_page(ws, ctx, p, only))
     start = int(cur.get("o", 0)) if cur else 0
     chunk = results[start:start + size]
     more = start + size < len(results)
     return 200, {"object": "list", "results": chunk, "next_cursor": b64({"k": "search", "o": start + size}) if more else None,
                  "has_more": more, **list_type(ctx)}
+
+
+WORD = re.compile(r"\w+")
+
+
+def title_matches(query: str, title: str) -> bool:
+    """Search by words, as recorded (2026-03-11): a title matches when one of its words starts
+    with a word of the query or the other way round ("Formula DB" finds every "… DB", "Tests"
+    finds "Markdown Test"); an empty query matches everything."""
+    words = WORD.findall(query.lower())
+    if not words:
+        return True
+    title_words = WORD.findall(title.lower())
+    return query.lower() in title.lower() or any(t.startswith(w) or w.startswith(t) for w in words for t in title_words)
 
 
 def _search_object(flt: Any, allowed: tuple[str, str]) -> str | None:
