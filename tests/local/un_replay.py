@@ -44,7 +44,7 @@ BOT_PLACEHOLDER = "00000000-0000-4000-8000-0000000000f1"
 # answer values that never follow from a request (times, urls, request ids, cursors)
 VOLATILE = {"request_id", "created_time", "last_edited_time", "url", "public_url", "next_cursor", "expiry_time",
             "avatar_url", "href", "download_url", "upload_url", "workspace_name", "email"}
-CREATABLE_SCHEMA = {"relation", "title", "rich_text", "number", "select", "multi_select", "status", "date", "people", "files",
+CREATABLE_SCHEMA = {"button", "place", "verification", "relation", "title", "rich_text", "number", "select", "multi_select", "status", "date", "people", "files",
                     "checkbox", "url", "email", "phone_number", "formula", "created_time", "created_by",
                     "last_edited_time", "last_edited_by", "unique_id"}
 
@@ -82,8 +82,8 @@ def _interactions(name: str, data: dict) -> Iterator[R.Interaction]:
 
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict]:
-    """Every full object of every recording, by dashed id: the richest version seen (fixtures
-    first, as their searches describe the static objects)."""
+    """Every full object of every recording, by dashed id: the first version seen (fixtures
+    first, as their searches describe the static objects before tests change them)."""
     found: dict[str, dict] = {}
 
     def walk(v: Any) -> None:
@@ -91,7 +91,7 @@ def catalog() -> dict[str, dict]:
             if isinstance(v.get("id"), str) and R.ID_RE.fullmatch(v["id"]) and \
                     v.get("object") in ("page", "block", "database", "data_source", "user") and len(v) > 2:
                 key = R.dashed(v["id"])
-                if len(json.dumps(v)) > len(json.dumps(found.get(key, {}))):
+                if len(v) > len(found.get(key, {})):  # first seen, unless a fuller kind of object
                     found[key] = v
             for x in v.values():
                 walk(x)
@@ -99,8 +99,9 @@ def catalog() -> dict[str, dict]:
             for x in v:
                 walk(x)
 
-    for items in load_un().values():
-        for it in items:
+    cassettes = load_un()
+    for name in sorted(cassettes, key=lambda n: not n.startswith("fixtures/")):  # the fixtures describe them first
+        for it in cassettes[name]:
             walk(it.response)
     return found
 
@@ -129,8 +130,14 @@ def _schema_request(props: dict, ids) -> dict:
             cfg = {"format": cfg.get("format", "number")}
         else:
             cfg = {}
-        out[name] = {kind: cfg}
+        out[name] = {kind: cfg, **({"description": p["description"]} if p.get("description") else {})}
     return out
+
+
+def _rollups_request(props: dict) -> dict:
+    """The rollups of a recorded schema, added once their relations exist."""
+    return {name: {"rollup": {k: p["rollup"][k] for k in ("relation_property_name", "rollup_property_name", "function") if k in p["rollup"]}}
+            for name, p in props.items() if p.get("type") == "rollup" and isinstance(p.get("rollup"), dict)}
 
 
 def _icon_request(obj: dict) -> dict:
@@ -219,7 +226,7 @@ class UNReplayer(R.Replayer):
                 return {"page_id": self.ids[pid]}
         return {"workspace": True}
 
-    def _seed_database(self, rec_id: str, obj: dict | None, version: str) -> None:
+    def _seed_database(self, rec_id: str, obj: dict | None, version: str, relations: bool = True) -> None:
         """A database from its recorded object or, for the static ones only their data source
         describes (search answers data sources), from that data source."""
         sources = [s for s in catalog().values() if s.get("object") == "data_source"
@@ -228,7 +235,7 @@ class UNReplayer(R.Replayer):
             return
         obj = obj or {"title": sources[0].get("title"), "parent": sources[0].get("database_parent"), "icon": sources[0].get("icon")}
         self.seeding.add(rec_id)  # a relation back to this database must not seed it twice
-        props = _schema_request(sources[0].get("properties") or {}, self._seeded_source) if sources else {}
+        props = _schema_request(sources[0].get("properties") or {}, self._seeded_source if relations else lambda _: None) if sources else {}
         title = [{"text": {"content": t.get("plain_text", "")}} for t in obj.get("title") or []]
         described = next((x.get("description") for x in [obj, *sources] if x.get("description")), None)
         status, created = self._call("POST", "/v1/databases", {
@@ -240,6 +247,8 @@ class UNReplayer(R.Replayer):
         self.ids[rec_id] = created["id"]
         if sources and created.get("data_sources"):
             self.ids[R.dashed(sources[0]["id"])] = created["data_sources"][0]["id"]
+            if relations:
+                self._add_rollups(sources[0])
 
     def _seeded_source(self, rec_ds: str) -> str | None:
         if rec_ds not in self.ids:
@@ -265,7 +274,46 @@ class UNReplayer(R.Replayer):
                 rid = R.dashed(obj["id"])
                 if rid not in self.ids:
                     self._seed(rid, version)
+        if it.path == "/v1/search" and isinstance(it.response, dict):
+            self._seed_sources_together([o for o in it.response.get("results") or [] if o.get("object") == "data_source"])
         super()._seed_results(it, version)
+
+    def _add_rollups(self, source: dict) -> None:
+        rollups = _rollups_request(source.get("properties") or {})
+        local = self.ids.get(R.dashed(source["id"]))
+        if rollups and local:
+            self._call("PATCH", f"/v1/data_sources/{local}", {"properties": rollups}, version="2026-03-11")
+
+    def _seed_sources_together(self, sources: list[dict]) -> None:
+        """The data sources a search lists, created together: first each without its relations,
+        then the relations, a two-way one once per pair (its twin renamed as recorded)."""
+        fresh = [s for s in sources if R.dashed(s["id"]) not in self.ids]
+        for s in fresh:
+            db = R.dashed((s.get("parent") or {}).get("database_id") or "0" * 32)
+            if db not in self.ids:
+                self.seeding.add(db)
+                self._seed_database(db, catalog().get(db), "2026-03-11", relations=False)
+        paired: set[tuple[str, str]] = set()
+        for s in fresh:
+            local = self.ids.get(R.dashed(s["id"]))
+            for name, p in (s.get("properties") or {}).items():
+                cfg = p.get("relation") if p.get("type") == "relation" else None
+                target = self.ids.get(R.dashed(cfg.get("data_source_id") or "0" * 32)) if cfg else None
+                if not local or not target or (R.dashed(s["id"]), name) in paired:
+                    continue
+                dual = cfg.get("type") == "dual_property"
+                config = {"data_source_id": target, "type": cfg.get("type"), cfg.get("type"): {}}
+                st, answer = self._call("PATCH", f"/v1/data_sources/{local}", {"properties": {name: {"relation": config}}}, version="2026-03-11")
+                if st != 200 or not dual:
+                    continue
+                synced = cfg.get("dual_property") or {}
+                twin = ((answer.get("properties") or {}).get(name) or {}).get("relation", {}).get("dual_property", {})
+                if twin.get("synced_property_id") and synced.get("synced_property_name"):
+                    self._call("PATCH", f"/v1/data_sources/{target}", {"properties": {
+                        twin["synced_property_id"]: {"name": synced["synced_property_name"]}}}, version="2026-03-11")
+                    paired.add((R.dashed(cfg["data_source_id"]), synced["synced_property_name"]))
+        for s in fresh:
+            self._add_rollups(s)
 
     def _learn(self, recorded: Any, local: Any, key: str = "") -> None:
         """Also property ids: a schema's property, by name, in both answers."""

@@ -98,9 +98,35 @@ def property_config(ws, ds: dict, kind: str, cfg: Any, path: str, existing: dict
         return relations.config(ws, ds, cfg, path) if existing is None else existing
     if kind == "formula":
         return {"expression": cfg.get("expression", "")}
+    if kind == "rollup":
+        return rollup_config(ws, ds, cfg, f"{path}.rollup") if existing is None or cfg else existing
     if kind == "unique_id":
         return {"prefix": cfg.get("prefix")}
     return {}
+
+
+def _description(cfg: dict, path: str) -> str | None:
+    """A property's description: a plain string (recorded configs), or null."""
+    value = cfg.get("description")
+    return None if value is None else M.check_str(value, f"{path}.description")
+
+
+def rollup_config(ws, ds: dict, cfg: dict, path: str) -> dict:
+    """A rollup names a relation of `ds` and a property of the related data source, by name or
+    id, and a function; the answer names both ways (recorded 2026-03-11 configs)."""
+    relation = find_property(ws, ds, str(cfg.get("relation_property_id") or cfg.get("relation_property_name") or ""))
+    if relation is None or relation["type"] != "relation":
+        raise validation(f"body failed validation: {path}.relation_property_name should name a relation property of this data source.")
+    tid = relation["config"].get("data_source_id")
+    target = ds if tid == ds["id"] else ws.store.get("data_sources", tid or "")
+    rolled = find_property(ws, target, str(cfg.get("rollup_property_id") or cfg.get("rollup_property_name") or "")) if target else None
+    if rolled is None:
+        raise validation(f"body failed validation: {path}.rollup_property_name should name a property of the related data source.")
+    function = cfg.get("function", "show_original")
+    if not isinstance(function, str):
+        raise body_failed(f"{path}.function", "should be a string", function)
+    return {"function": function, "relation_property_id": relation["id"], "relation_property_name": relation["name"],
+            "rollup_property_id": rolled["id"], "rollup_property_name": rolled["name"]}
 
 
 def add_property(ws, ds: dict, name: str, cfg: Any, path: str) -> None:
@@ -109,7 +135,8 @@ def add_property(ws, ds: dict, name: str, cfg: Any, path: str) -> None:
     if kind == "title" and any(p["type"] == "title" for p in ds["props"].values()):
         raise validation("Cannot create new title property. A data source can only have one title property.")
     pid = "title" if kind == "title" else new_property_id(ws, ds)
-    prop = {"id": pid, "name": cfg.get("name", name), "type": kind, "config": property_config(ws, ds, kind, cfg.get(kind), path, None)}
+    prop = {"id": pid, "name": cfg.get("name", name), "type": kind, "config": property_config(ws, ds, kind, cfg.get(kind), path, None),
+            "description": _description(cfg, path)}
     ds["props"][pid] = prop
     ds["order"].append(pid)
     if kind == "relation":
@@ -184,7 +211,8 @@ def _render_legacy_database(ws, ctx: Ctx, db: dict, ds: dict) -> dict:
 def render_data_source(ws, ctx: Ctx, ds: dict) -> dict:
     db = ws.store.get("databases", ds["database_id"]) or {}
     return {
-        "object": "data_source", "id": ds["id"], "cover": None, "icon": file_uploads.render_icon(ws, ds.get("icon")),
+        # a data source without an icon of its own shows its database's (recorded search answers)
+        "object": "data_source", "id": ds["id"], "cover": None, "icon": file_uploads.render_icon(ws, ds.get("icon") or db.get("icon")),
         "created_time": ds["created_time"], "last_edited_time": ds["last_edited_time"],
         "created_by": common.uref(ds["created_by"]), "last_edited_by": common.uref(ds["last_edited_by"]),
         # the database's description shows on its data source (recorded: PATCH /v1/databases
@@ -290,6 +318,8 @@ def update_schema(ws, ds: dict, props: Any) -> None:
         if prop is None:
             add_property(ws, ds, key, cfg, path)
             continue
+        if "description" in cfg:
+            prop["description"] = _description(cfg, path)
         if "name" in cfg:
             new_name = M.check_str(cfg["name"], f"{path}.name")
             clash = find_property(ws, ds, new_name)
