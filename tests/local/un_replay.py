@@ -123,7 +123,10 @@ def _schema_request(props: dict, ids) -> dict:
                 continue
             cfg = {"data_source_id": target, "type": "single_property", "single_property": {}}
         elif kind == "formula":
-            cfg = {"expression": cfg.get("expression", "")}
+            # Notion stores prop("X") as {{notion:block_property:<id>:…}}: back to names, as a client writes it
+            names = {q.get("id"): n for n, q in props.items()}
+            cfg = {"expression": re.sub(r"\{\{notion:block_property:([^:}]+)[^}]*\}\}",
+                                        lambda m: f'prop("{names.get(m.group(1), m.group(1))}")', cfg.get("expression", ""))}
         elif kind == "unique_id":
             cfg = {"prefix": cfg.get("prefix")}
         elif kind == "number":

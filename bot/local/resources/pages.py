@@ -9,7 +9,7 @@ from .. import model as M
 from ..common import Ctx, b64, new_id, norm_id
 from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, shown, validation
 from .. import common
-from . import blocks, databases, file_uploads, mentions, relations, rows
+from . import blocks, computed, databases, file_uploads, mentions, relations, rows
 from .file_uploads import render_icon
 from .rows import get_page, page_title, page_url, render_parent, save_page, schema_of, trash_flag  # noqa: F401  (pages.* names)
 
@@ -160,9 +160,9 @@ def render_property(ws, ds: dict, prop: dict, page: dict) -> dict:
     elif kind == "last_edited_by":
         v = common.uref(page["last_edited_by"])
     elif kind == "formula":
-        v = {"type": "string", "string": None}
+        v = computed.render_formula(ws, ds, prop, page)
     elif kind == "rollup":
-        v = {"type": "array", "array": [], "function": "show_original"}
+        v = computed.rollup_value(ws, ds, prop, page, render_property)
     elif kind == "unique_id":
         v = {"prefix": prop["config"].get("prefix"), "number": page.get("seq")}
     elif kind == "files":

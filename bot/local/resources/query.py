@@ -9,7 +9,7 @@ from .. import model as M
 from ..common import b64
 from ..errors import body_failed, not_defined, not_found, not_present, shown, validation
 from .. import common
-from . import databases, pages
+from . import computed, databases, pages
 
 
 MAX_COMPOUND_DEPTH = 2  # an and/or inside an and/or, no deeper
@@ -38,6 +38,8 @@ def filter_value(ws, ds: dict, prop: dict, page: dict) -> Any:
         return [page["created_by"]]
     if kind == "last_edited_by":
         return [page["last_edited_by"]]
+    if kind == "unique_id":
+        return page.get("seq")
     return v
 
 
@@ -70,8 +72,51 @@ def match_filter(ws, ds: dict, f: Any, page: dict, path: str, depth: int = 0) ->
     if prop["type"] not in allowed_types:
         raise validation(f"database property {prop['type']} does not match filter {ftype}")
     cond = M.check_obj(f[ftype], f"{path}.{ftype}")
+    if ftype in ("formula", "rollup"):
+        return _computed_condition(ws, ds, prop, page, ftype, cond, f"{path}.{ftype}")
     value = filter_value(ws, ds, prop, page)
+    if ftype == "unique_id":
+        return apply_operators(ws, "number", cond, value, f"{path}.{ftype}")
     return apply_operators(ws, ftype, cond, value, f"{path}.{ftype}")
+
+
+def _computed_condition(ws, ds: dict, prop: dict, page: dict, ftype: str, cond: dict, path: str) -> bool:
+    """`{"formula": {"string": {...}}}`, `{"rollup": {"any": {"rich_text": {...}}}}`,
+    `{"rollup": {"number": {...}}}`: the computed value compared like a property of that type."""
+    _, kinds = M.FILTER_KINDS[ftype]
+    if len(cond) != 1 or next(iter(cond)) not in kinds:
+        raise body_failed(path, "should use one of " + ", ".join(f"`{k}`" for k in kinds), cond)
+    kind, inner = next(iter(cond.items()))
+    M.check_obj(inner, f"{path}.{kind}")
+    if ftype == "formula":
+        try:
+            value = computed.formula_value(ws, ds, prop, page) if page.get("id") else None
+        except M.formula.FormulaError:
+            value = None
+        return _compare_as(ws, kind, inner, value, f"{path}.{kind}")
+    target, rolled, related = computed.rollup_items(ws, ds, prop, page) if page.get("id") else (None, None, [])
+    values = [computed.plain(ws, target, rolled, p) for p in related] if rolled else []
+    if kind in ("any", "every", "none"):
+        if len(inner) != 1:
+            raise body_failed(f"{path}.{kind}", "should have exactly one condition type", inner)
+        sub, subcond = next(iter(inner.items()))
+        M.check_obj(subcond, f"{path}.{kind}.{sub}")
+        hits = [_compare_as(ws, sub, subcond, v, f"{path}.{kind}.{sub}") for v in values]
+        return any(hits) if kind == "any" else (all(hits) if kind == "every" else not any(hits))
+    result = pages.render_property(ws, ds, prop, page)["rollup"] if page.get("id") else {}
+    value = result.get(result.get("type")) if isinstance(result, dict) else None
+    return _compare_as(ws, kind, inner, value, f"{path}.{kind}")
+
+
+def _compare_as(ws, kind: str, cond: dict, value, path: str) -> bool:
+    ftype = M.COMPUTED_AS.get(kind)
+    if ftype is None:
+        raise body_failed(path, "should be a supported condition type", kind)
+    if ftype == "date" and isinstance(value, dict):
+        value = value.get("start")
+    if ftype in ("select", "status") and isinstance(value, dict):
+        value = value.get("name")
+    return apply_operators(ws, ftype, cond, value, path)
 
 
 def _listed(page: dict, body: dict) -> bool:
