@@ -63,3 +63,38 @@ def test_search_matches_words_of_titles(ws):
     assert sorted(r["title"][0]["plain_text"] for r in found["results"]) == ["Formula DB", "Task DB"]
     st, found, _ = raw(ws, "POST", "/v1/search", {"query": "Test", "filter": {"property": "object", "value": "data_source"}}, version=V)
     assert [r["title"][0]["plain_text"] for r in found["results"]] == ["Tests"]
+
+
+def _page(ws):
+    st, page, _ = raw(ws, "POST", "/v1/pages", {"parent": {"workspace": True}, "properties": {"title": [{"text": {"content": "P"}}]}}, version=V)
+    return page
+
+
+def test_blocks_notion_accepts(ws):
+    page = _page(ws)
+    st, body, _ = raw(ws, "PATCH", f"/v1/blocks/{page['id']}/children", {"position": {"type": "start"}, "children": [
+        {"type": "paragraph", "paragraph": {"rich_text": [{"text": {"content": "hi"}}], "icon": {"type": "emoji", "emoji": "👍"}}},
+        {"type": "column_list", "column_list": {"children": [{"type": "column", "column": {"children": []}},
+                                                              {"type": "column", "column": {"children": [{"type": "paragraph", "paragraph": {"rich_text": []}}]}}]}},
+        {"type": "callout", "callout": {"rich_text": [{"text": {"content": "c"}}]}}]}, version=V)
+    assert st == 200, body
+    assert body["results"][0]["paragraph"]["icon"] == {"type": "emoji", "emoji": "👍"}
+    callout = body["results"][2]
+    st, updated, _ = raw(ws, "PATCH", f"/v1/blocks/{callout['id']}", {"callout": {"rich_text": [{"text": {"content": "d"}}], "children": []}}, version=V)
+    assert st == 200 and updated["callout"]["rich_text"][0]["plain_text"] == "d"
+
+
+def test_user_mentions_and_people_values_are_full_users(ws):
+    uid = ws.add_user("Adam", "adam-token", email="adam@example.com")
+    st, page, _ = raw(ws, "POST", "/v1/pages", {"parent": {"workspace": True}, "properties": {"title": [
+        {"type": "mention", "mention": {"type": "user", "user": {"id": uid}}}]}}, version=V)
+    user = page["properties"]["title"]["title"][0]["mention"]["user"]
+    assert user == {"object": "user", "id": uid, "name": "Adam", "avatar_url": None, "type": "person", "person": {"email": "adam@example.com"}}
+
+
+def test_date_values_are_kept_to_the_minute(ws, ids):
+    st, page, _ = raw(ws, "POST", "/v1/pages", {"parent": {"data_source_id": ids[1]}, "properties": {
+        "title": {"title": [{"text": {"content": "d"}}]}, "date": {"date": {"start": "2026-06-27T17:57:32.424Z"}}}}, version=V)
+    assert page["properties"]["date"]["date"]["start"] == "2026-06-27T17:57:00.000+00:00"
+    st, found, _ = raw(ws, "POST", f"/v1/data_sources/{ids[1]}/query", {"filter": {"property": "date", "date": {"equals": "2026-06-27T17:57:00Z"}}}, version=V)
+    assert len(found["results"]) == 1

@@ -180,8 +180,10 @@ def update_block(ws, ctx, params, query, body):
         raise validation(ARCHIVED_ANCESTOR)
     if edits:
         payload = M.check_obj(body[kind], f"body.{kind}")
-        if "children" in payload:
+        if "children" in payload and payload["children"] != []:
             raise not_present(f"body.{kind}.children", payload["children"])
+        # `children: []` (what a client read back) is accepted and changes nothing (recorded 2026-03-11)
+        payload = {k: v for k, v in payload.items() if k != "children"}
         new_payload = M.normalize_payload(kind, payload, f"body.{kind}", block_context(ws, ctx), creating=False, existing=data["payload"])
         if kind == "table_row":
             parent = ws.store.block_row(parent_id)

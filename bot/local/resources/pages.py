@@ -9,7 +9,7 @@ from .. import model as M
 from ..common import Ctx, b64, new_id, norm_id
 from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, shown, validation
 from .. import common
-from . import blocks, computed, databases, file_uploads, mentions, relations, rows
+from . import blocks, computed, databases, file_uploads, mentions, relations, rows, users
 from .file_uploads import render_icon
 from .rows import get_page, page_title, page_url, render_parent, save_page, schema_of, trash_flag  # noqa: F401  (pages.* names)
 
@@ -148,7 +148,7 @@ def render_property(ws, ds: dict, prop: dict, page: dict) -> dict:
     elif kind == "checkbox":
         v = bool(v)
     elif kind == "people":
-        v = [common.uref(u) for u in v]
+        v = [users.user_value(ws, u) for u in v]
     elif kind == "relation":
         return {"id": pid, "type": "relation", "relation": [{"id": r} for r in v], "has_more": False}
     elif kind == "created_time":
@@ -156,9 +156,9 @@ def render_property(ws, ds: dict, prop: dict, page: dict) -> dict:
     elif kind == "last_edited_time":
         v = page["last_edited_time"]
     elif kind == "created_by":
-        v = common.uref(page["created_by"])
+        v = users.user_value(ws, page["created_by"])
     elif kind == "last_edited_by":
-        v = common.uref(page["last_edited_by"])
+        v = users.user_value(ws, page["last_edited_by"])
     elif kind == "formula":
         v = computed.render_formula(ws, ds, prop, page)
     elif kind == "rollup":

@@ -19,6 +19,17 @@ def render_user(ws, u: dict) -> dict:
     return out
 
 
+def user_value(ws, uid: str) -> dict:
+    """A user as a property value or a mention names it (recorded 2026-03-11): name, avatar and
+    type, a person's e-mail; `{object, id}` when the user is unknown."""
+    u = ws.store.get("users", uid)
+    if u is None:
+        return {"object": "user", "id": uid}
+    out = {"object": "user", "id": uid, "name": u["name"], "avatar_url": u.get("avatar_url"), "type": u["type"]}
+    out.update({"bot": {}} if u["type"] == "bot" else {"person": {"email": u.get("email")}})
+    return out
+
+
 def retrieve_me(ws, ctx, params, query, body):
     return 200, render_user(ws, ctx.user)
 
