@@ -24,9 +24,10 @@ def outcomes() -> list[R.Outcome]:
     return U.run()
 
 
-def test_agreement_with_recorded_2026_notion(outcomes):
+def test_agreement_with_recorded_2026_notion(outcomes, record_property):
     ok = sum(o.ok for o in outcomes)
     ratio = ok / len(outcomes)
+    record_property("replay_agreement", f"ultimate-notion (2026-03-11): {ok}/{len(outcomes)} = {ratio:.1%} (goal 95%)")
     report = R.table(outcomes) + "\n" + "\n".join(f"{n:4} {k}" for n, k in U.classes(outcomes))
     print(f"\nultimate-notion agreement: {ok}/{len(outcomes)} = {ratio:.1%}\n{report}")
     assert len(outcomes) >= 1100, report
