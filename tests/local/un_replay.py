@@ -229,11 +229,13 @@ class UNReplayer(R.Replayer):
                 return {"page_id": self.ids[pid]}
         return {"workspace": True}
 
-    def _seed_database(self, rec_id: str, obj: dict | None, version: str, relations: bool = True) -> None:
+    def _seed_database(self, rec_id: str, obj: dict | None, version: str, relations: bool = True,
+                       source: dict | None = None) -> None:
         """A database from its recorded object or, for the static ones only their data source
-        describes (search answers data sources), from that data source."""
-        sources = [s for s in catalog().values() if s.get("object") == "data_source"
-                   and R.dashed((s.get("parent") or {}).get("database_id") or "0" * 32) == rec_id]
+        describes (search answers data sources), from that data source — `source`, the version
+        this cassette recorded, else the first one seen."""
+        sources = [source] if source else [s for s in catalog().values() if s.get("object") == "data_source"
+                                           and R.dashed((s.get("parent") or {}).get("database_id") or "0" * 32) == rec_id]
         if obj is None and not sources:
             return
         obj = obj or {"title": sources[0].get("title"), "parent": sources[0].get("database_parent"), "icon": sources[0].get("icon")}
@@ -295,7 +297,7 @@ class UNReplayer(R.Replayer):
             db = R.dashed((s.get("parent") or {}).get("database_id") or "0" * 32)
             if db not in self.ids:
                 self.seeding.add(db)
-                self._seed_database(db, catalog().get(db), "2026-03-11", relations=False)
+                self._seed_database(db, catalog().get(db), "2026-03-11", relations=False, source=s)
         paired: set[tuple[str, str]] = set()
         for s in fresh:
             local = self.ids.get(R.dashed(s["id"]))
