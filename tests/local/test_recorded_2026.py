@@ -98,3 +98,12 @@ def test_date_values_are_kept_to_the_minute(ws, ids):
     assert page["properties"]["date"]["date"]["start"] == "2026-06-27T17:57:00.000+00:00"
     st, found, _ = raw(ws, "POST", f"/v1/data_sources/{ids[1]}/query", {"filter": {"property": "date", "date": {"equals": "2026-06-27T17:57:00Z"}}}, version=V)
     assert len(found["results"]) == 1
+
+
+def test_an_append_after_a_block_answers_the_new_blocks_then_those_after_them(ws):
+    page = _page(ws)
+    para = lambda t: {"type": "paragraph", "paragraph": {"rich_text": [{"text": {"content": t}}]}}
+    st, first, _ = raw(ws, "PATCH", f"/v1/blocks/{page['id']}/children", {"children": [para("a"), para("c"), para("d")]}, version=V)
+    st, body, _ = raw(ws, "PATCH", f"/v1/blocks/{page['id']}/children", {"children": [para("b")],
+                      "position": {"type": "after_block", "after_block": {"id": first["results"][0]["id"]}}}, version=V)
+    assert [r["paragraph"]["rich_text"][0]["plain_text"] for r in body["results"]] == ["b", "c", "d"]

@@ -301,6 +301,12 @@ def append_children(ws, ctx, params, query, body):
     for bid in ids:
         data = ws.store.block_row(bid)[0]
         results.append(render_block(ws, ctx, data, ws.store.has_children(bid), False))
+    if position["type"] == "after_block" and "position" in body and ids:
+        # Recorded (2026-03-11): an append after a block answers the new blocks followed by the
+        # blocks after them (up to 100 results in all).
+        last = ws.store.block_row(ids[-1])[3]
+        for data, _ in ws.store.children(params["id"], after_pos=last + 1, limit=max(0, 100 - len(results))):
+            results.append(render_block(ws, ctx, data, ws.store.has_children(data["id"]), False))
     return 200, {"object": "list", "results": results, "next_cursor": None, "has_more": False, "type": "block", "block": {}}
 
 
