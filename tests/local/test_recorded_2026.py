@@ -107,3 +107,15 @@ def test_an_append_after_a_block_answers_the_new_blocks_then_those_after_them(ws
     st, body, _ = raw(ws, "PATCH", f"/v1/blocks/{page['id']}/children", {"children": [para("b")],
                       "position": {"type": "after_block", "after_block": {"id": first["results"][0]["id"]}}}, version=V)
     assert [r["paragraph"]["rich_text"][0]["plain_text"] for r in body["results"]] == ["b", "c", "d"]
+
+
+def test_schema_options_without_a_color_are_default_and_2026_users_carry_no_email_verified(ws):
+    db = _db(ws, {"title": [{"text": {"content": "S"}}], "initial_data_source": {"properties": {
+        "Name": {"title": {}}, "Select": {"select": {"options": [{"name": "Option1"}, {"name": "Option2", "color": "red"}]}}}}})
+    st, ds, _ = raw(ws, "GET", f"/v1/data_sources/{db['data_sources'][0]['id']}", version=V)
+    assert [o["color"] for o in ds["properties"]["Select"]["select"]["options"]] == ["default", "red"]
+    ws.add_user("Adam", "adam-token", email="adam@example.com")
+    st, users, _ = raw(ws, "GET", "/v1/users", version=V)
+    st, older, _ = raw(ws, "GET", "/v1/users", version="2025-09-03")
+    assert [u["person"] for u in users["results"] if u["type"] == "person"] == [{"email": "adam@example.com"}]
+    assert all("email_verified" in u["person"] for u in older["results"] if u["type"] == "person")

@@ -67,7 +67,8 @@ def parse_options(ws, ds: dict, raw: Any, path: str, existing: list | None = Non
             M.check_color(color, f"{path}[{i}].color", M.OPTION_COLORS)
         prev = by_name.get(name)
         out.append({"id": prev["id"] if prev else new_id(), "name": name,
-                    "color": color or (prev["color"] if prev else next_color(ws, ds)),
+                    # a schema option without a color is "default" (recorded 2026-03-11)
+                    "color": color or (prev["color"] if prev else "default"),
                     "description": o.get("description")})
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import not_found
 
 
-def render_user(ws, u: dict) -> dict:
+def render_user(ws, u: dict, ctx=None) -> dict:
     out = {"object": "user", "id": u["id"], "name": u["name"], "avatar_url": u.get("avatar_url"), "type": u["type"]}
     if u["type"] == "bot":
         out["bot"] = {
@@ -15,7 +15,10 @@ def render_user(ws, u: dict) -> dict:
             "workspace_limits": {"max_file_upload_size_in_bytes": 5 * 1024 ** 3},
         }
     else:
-        out["person"] = {"email": u.get("email"), "email_verified": bool(u.get("email_verified"))}
+        out["person"] = {"email": u.get("email")}
+        if ctx is None or not ctx.new_api:
+            # recorded on 2025-09-03 (notion-sdk-py), absent from the 2026-03-11 answers (ultimate-notion)
+            out["person"]["email_verified"] = bool(u.get("email_verified"))
     return out
 
 
@@ -31,11 +34,11 @@ def user_value(ws, uid: str) -> dict:
 
 
 def retrieve_me(ws, ctx, params, query, body):
-    return 200, render_user(ws, ctx.user)
+    return 200, render_user(ws, ctx.user, ctx)
 
 
 def list_users(ws, ctx, params, query, body):
-    users = [render_user(ws, u) for u in ws.store.users()]
+    users = [render_user(ws, u, ctx) for u in ws.store.users()]
     return 200, {"object": "list", "results": users, "next_cursor": None, "has_more": False, "type": "user", "user": {}}
 
 
@@ -43,4 +46,4 @@ def retrieve_user(ws, ctx, params, query, body):
     u = ws.store.get("users", params["id"])
     if u is None:
         raise not_found("user", params["id"])
-    return 200, render_user(ws, u)
+    return 200, render_user(ws, u, ctx)
