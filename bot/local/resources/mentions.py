@@ -5,7 +5,6 @@ from __future__ import annotations
 from .. import model as M
 from ..common import Ctx, norm_id
 from ..errors import body_failed, not_found, validation
-from .. import common
 from . import rows, users
 
 

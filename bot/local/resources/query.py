@@ -91,7 +91,7 @@ def _computed_condition(ws, ds: dict, prop: dict, page: dict, ftype: str, cond: 
     if ftype == "formula":
         try:
             value = computed.formula_value(ws, ds, prop, page) if page.get("id") else None
-        except M.formula.FormulaError:
+        except computed.F.FormulaError:
             value = None
         return _compare_as(ws, kind, inner, value, f"{path}.{kind}")
     target, rolled, related = computed.rollup_items(ws, ds, prop, page) if page.get("id") else (None, None, [])
