@@ -119,3 +119,9 @@ def test_schema_options_without_a_color_are_default_and_2026_users_carry_no_emai
     st, older, _ = raw(ws, "GET", "/v1/users", version="2025-09-03")
     assert [u["person"] for u in users["results"] if u["type"] == "person"] == [{"email": "adam@example.com"}]
     assert all("email_verified" in u["person"] for u in older["results"] if u["type"] == "person")
+
+
+def test_numbers_in_a_title_do_not_match_pieces_of_an_id(ws):
+    st, page, _ = raw(ws, "POST", "/v1/pages", {"parent": {"workspace": True}, "properties": {"title": [{"text": {"content": "Test 2024-12-30 18:21"}}]}}, version=V)
+    st, found, _ = raw(ws, "POST", "/v1/search", {"query": "12345678-1234-4123-8123-123456789abc"}, version=V)
+    assert found["results"] == []

@@ -240,7 +240,10 @@ def title_matches(query: str, title: str) -> bool:
     if not words:
         return True
     title_words = WORD.findall(title.lower())
-    return query.lower() in title.lower() or any(t.startswith(w) or w.startswith(t) for w in words for t in title_words)
+    # a title word as a stem of a query word only when it is a word (≥ 4 letters, "test" of "tests"),
+    # so that numbers in a title never match pieces of an id searched for
+    return query.lower() in title.lower() or any(
+        t.startswith(w) or (len(t) >= 4 and t.isalpha() and w.startswith(t)) for w in words for t in title_words)
 
 
 def _search_object(flt: Any, allowed: tuple[str, str]) -> str | None:
