@@ -466,6 +466,17 @@ def make_parser(cjk_friendly: bool = True, linear_inline: bool = True) -> Markdo
     return md
 
 
+# The parser's line breaks (CommonMark: LF, CRLF and a lone CR; markdown-it normalizes the
+# last two to LF before parsing), so its token maps count lines the same way.
+_MARKDOWN_LINE_BREAK = re.compile(r"\n|\r(?!\n)")
+
+
+def markdown_lines(text: str) -> list[str]:
+    """`text` cut into the lines the parser's token maps number. A CRLF line keeps its CR, so
+    "\n".join(lines) gives a CRLF file back unchanged (a lone CR becomes LF)."""
+    return _MARKDOWN_LINE_BREAK.split(text)
+
+
 _PARSER: MarkdownIt | None = None
 
 

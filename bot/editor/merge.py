@@ -23,7 +23,7 @@ import yaml
 
 from ..convert import blocks_to_markdown, convert_markdown, normalize_tree
 from ..convert.blocks_to_md import LIST_MARKER
-from ..convert.parser import get_parser
+from ..convert.parser import get_parser, markdown_lines
 from ..convert.tree import build_tree
 
 LISTS = ("bullet_list", "ordered_list")
@@ -66,7 +66,7 @@ def units_of(body: str, convert: Callable[[str], list[dict]] = _convert) -> list
     """The body's units, or None when they do not add up to the body's own conversion
     (reference links, footnotes, a `<details>` spanning several constructs: the caller then
     treats the body as a whole). `convert`: Markdown -> normalized blocks."""
-    lines = body.split("\n")
+    lines = markdown_lines(body)
     units = []
     for start, end in _spans(body):
         while end > start and not lines[end - 1].strip():
@@ -147,7 +147,7 @@ def merge_body(body: str, blocks: list[dict], take: Callable[[list[dict]], bool]
         return None
     theirs = _theirs(blocks)
     kept = _kept_units(units, theirs)
-    lines = body.split("\n")
+    lines = markdown_lines(body)
     out: list[str] = []
     expected: list[str] = []
     line_pos, theirs_pos = 0, 0

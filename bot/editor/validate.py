@@ -20,7 +20,7 @@ import yaml
 from ..convert import ConvertOptions, check_limits, convert_markdown
 from ..convert.assets import ImageRefusal, resolve_local_image
 from ..convert.html import html_events
-from ..convert.parser import get_parser
+from ..convert.parser import get_parser, markdown_lines
 from ..errors import ContentError, Problem
 from ..source import LANGS, WEEK_RE, FrontMatter, Variant, discover, read_variant, slug_conflicts
 from ..rules import REPORTED_BY_CONVERTER, level_of
@@ -128,6 +128,12 @@ class _Validator:
         level = level_of(rule, allow=self.allow, strict=self.strict)  # the rule table decides, for every command
         # The file as the user named it (BOT_CONTENT_DIR / a PATH argument); other files in messages relative to cwd.
         self.out.append(Diagnostic(os.fspath(path), line or 1, column or 1, level, message, field, rule))
+
+    def body_lines_of(self, variant: Variant) -> list[str]:
+        """The file's lines numbered as diagnostics number them: the front matter's as
+        `str.splitlines` cuts them (as bot.source does), the body's as the parser does."""
+        head = self.lines_of(variant.path)[: variant.body_line - 1]
+        return head + markdown_lines(variant.body)
 
     def lines_of(self, path: Path) -> list[str]:
         if path not in self._lines:
@@ -296,7 +302,7 @@ class _Validator:
     # -- body ---------------------------------------------------------------------
     def check_body(self, variant: Variant) -> None:
         path = variant.path
-        lines = self.lines_of(path)
+        lines = self.body_lines_of(variant)
         offset = variant.body_line - 1
         link_errors = self.check_links(variant)
         options = ConvertOptions(line_offset=offset, resolve_link=lambda href: _PLACEHOLDER, base_dir=path.parent, image_roots=self.settings.image_roots)
@@ -323,7 +329,7 @@ class _Validator:
     def check_links(self, variant: Variant) -> set[tuple[int, str]]:
         """Relative links, anchors and local images; returns (line, href) of reported errors."""
         errors: set[tuple[int, str]] = set()
-        lines = self.lines_of(variant.path)
+        lines = self.body_lines_of(variant)
         offset = variant.body_line - 1
         for line, kind, href in _references(variant.tokens()):
             line += offset
