@@ -845,18 +845,31 @@ class BlockStream:
         self._read = True
         return self._blocks()
 
+    def with_lines(self) -> Iterator[tuple[int | None, dict]]:
+        """(source line of the top-level construct it comes from, top-level block), read once."""
+        if self._read:
+            raise RuntimeError("a BlockStream is read once")
+        self._read = True
+        for line, blocks in self._runs():
+            for block in blocks:
+                yield line, block
+
     def _blocks(self) -> Iterator[dict]:
+        for _, blocks in self._runs():
+            yield from blocks
+
+    def _runs(self) -> Iterator[tuple[int | None, list[dict]]]:
         steps = self._rendered_runs()
         while True:
             # The GC is paused while a block is built (millions of acyclic allocations),
             # not while the caller holds it.
             with gc_paused():
-                blocks = next(steps, None)
-            if blocks is None:
+                run = next(steps, None)
+            if run is None:
                 return
-            yield from blocks
+            yield run
 
-    def _rendered_runs(self) -> Iterator[list[dict]]:
+    def _rendered_runs(self) -> Iterator[tuple[int | None, list[dict]]]:
         ctx = self._ctx
         text, tokens = self._text, self._tokens
         self._text = self._tokens = None
@@ -871,9 +884,10 @@ class BlockStream:
         del nodes
         i = 0
         while i < len(siblings):
+            line = ctx.line_of(siblings[i])
             rendered, i = ctx.render_at(siblings, i)
             siblings.forget_before(i)
-            yield rendered
+            yield line, rendered
 
 
 def convert_markdown(text: str, options: ConvertOptions | None = None, *, tokens: list | None = None) -> Conversion:

@@ -17,7 +17,8 @@ from urllib.parse import unquote
 
 import yaml
 
-from ..convert import ConvertOptions, check_limits, convert_markdown
+from ..convert import BlockStream, ConvertOptions, check_limits
+from ..convert.limits import check_property_limits
 from ..convert.assets import ImageRefusal, resolve_local_image
 from ..convert.html import html_events
 from ..convert.parser import get_parser, markdown_lines
@@ -120,6 +121,7 @@ class _Validator:
         self.known = {v.path.resolve(): v for v in known or []}
         self.parity = parity
         self.out: list[Diagnostic] = []
+        self.mapping = None  # set by check_mapping when the mapping loads
         self._lines: dict[Path, list[str]] = {}
         self._headings: dict[Path, set[str] | None] = {}
 
@@ -200,7 +202,7 @@ class _Validator:
 
         path = Path(self.settings.bot_mapping)
         try:
-            mapping = load_mapping(path)
+            mapping = self.mapping = load_mapping(path)
         except ContentError as exc:
             for problem in exc.problems:
                 self.report(path, problem.line, None, f"{problem.message}; fix {path} (see the comments in mappings/rec-weekly.yaml)", field=problem.field, rule="mapping")
@@ -306,8 +308,13 @@ class _Validator:
         offset = variant.body_line - 1
         link_errors = self.check_links(variant)
         options = ConvertOptions(line_offset=offset, resolve_link=lambda href: _PLACEHOLDER, base_dir=path.parent, image_roots=self.settings.image_roots)
-        conversion = convert_markdown(variant.body, options, tokens=variant.tokens())
-        for d in conversion.report:
+        # The blocks are checked one top-level block at a time and dropped (bounded memory):
+        # validate needs the converter's report and the limits, not the blocks.
+        stream = BlockStream(variant.body, options, tokens=variant.tokens())
+        for line, block in stream.with_lines():
+            for violation in check_limits([block], ""):
+                self.report(path, line or variant.body_line, None, f"exceeds a Notion limit: {violation}", rule="limits")
+        for d in stream.report:
             text = line_text(lines, d.line or 0)
             if d.construct == "code_language":
                 lang = d.subject
@@ -323,8 +330,20 @@ class _Validator:
             else:
                 self.report(path, d.line, column_of(text, d.subject),
                             f"{d.construct}: {d.message}", rule="degradation")
-        for violation in check_limits(conversion.blocks):
-            self.report(path, variant.body_line, None, f"exceeds a Notion limit: {violation}", rule="limits")
+        self.check_properties(variant)
+
+    def check_properties(self, variant: Variant) -> None:
+        """Property values one Notion request cannot carry (bot.convert.limits), at their field."""
+        if self.mapping is None:
+            return
+        from ..properties import desired_properties
+
+        fields = {prop.property: name for name, prop in self.mapping.properties.items()}
+        values = desired_properties(variant, self.mapping, self.settings.zone)
+        for prop, violation in check_property_limits(values):
+            name = fields.get(prop) if prop else None
+            line, col = self.field_position(variant, name) if name else (variant.body_line - 1, None)
+            self.report(variant.path, line, col, f"exceeds a Notion limit: {violation}" if name else f"front matter exceeds a Notion limit: {violation}", field=name, rule="limits")
 
     def check_links(self, variant: Variant) -> set[tuple[int, str]]:
         """Relative links, anchors and local images; returns (line, href) of reported errors."""

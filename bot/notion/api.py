@@ -33,9 +33,6 @@ from .errors import (
 
 log = logging.getLogger("bot.notion")
 
-MAX_CHILDREN = 100  # children per request, and items per nested children array
-MAX_BLOCKS_PER_REQUEST = 1000
-MAX_PAYLOAD_BYTES = 450_000  # Notion's limit is 500 KB; leave room for the envelope
 RETRYABLE_READ = {409, 500, 502, 503, 504}
 NOT_APPLIED = {429, 529}  # documented: retry these like a rate limit, writes included
 
