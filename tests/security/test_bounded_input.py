@@ -32,3 +32,52 @@ def test_stray_cr_validates_plans_publishes_and_pulls_alike(env, mini, cli):
     assert code == 0, err
     code, out, err = cli("publish", "--week", "W22", "--json")
     assert code == 0 and json.loads(out)["requests"]["writes"] == 0
+
+
+def _bot_lines_executed(fn) -> int:
+    """Lines of the bot's own code executed by fn(): a deterministic measure of work (no clock)."""
+    import sys
+
+    count = 0
+
+    def tracer(frame, event, arg):
+        nonlocal count
+        if "/bot/" not in frame.f_code.co_filename:
+            return None
+        count += 1  # the call
+        return local
+
+    def local(frame, event, arg):
+        nonlocal count
+        count += event == "line"
+        return local
+
+    sys.settrace(tracer)
+    try:
+        fn()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def _linear(make, n: int) -> tuple[int, int]:
+    from bot.convert import convert_markdown
+
+    return _bot_lines_executed(lambda: convert_markdown(make(n))), _bot_lines_executed(lambda: convert_markdown(make(2 * n)))
+
+
+def test_stray_end_tags_cost_the_same_per_tag_at_any_depth():
+    once, twice = _linear(lambda n: "<div></x>\n\n" * n, 1500)
+    assert twice < 2.2 * once, (once, twice)  # was 4x: each </x> walked every open <div>
+
+
+def test_stray_end_tags_through_the_cli(env, mini, cli):
+    write_week(mini, en_body="Intro.\n\n" + "<div></x>\n\n" * 40000)
+    en = mini / "rec-weekly" / "2026-W22" / "en.md"
+    assert en.stat().st_size > 440_000
+    code, out, err = cli("convert", str(en), "--json")
+    _no_internal_error(out, err)
+    assert code == 0
+    code, out, err = cli("validate", str(en))
+    _no_internal_error(out, err)
+    assert code == 0
