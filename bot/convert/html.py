@@ -598,12 +598,21 @@ def _divider(flow: Flow, el: Element) -> None:
 
 
 def _text_content(el: Element) -> str:
+    """The text of everything under `el` (`<br>` as a newline), without recursion: `<pre>`
+    nested 1,000 deep is one code block, not a RecursionError."""
     parts = []
-    for c in el.children:
-        if isinstance(c, Text):
+    stack = [iter(el.children)]
+    while stack:
+        c = next(stack[-1], None)
+        if c is None:
+            stack.pop()
+        elif isinstance(c, Text):
             parts.append(c.data)
         elif isinstance(c, Element):
-            parts.append("\n" if c.tag == "br" else _text_content(c))
+            if c.tag == "br":
+                parts.append("\n")
+            else:
+                stack.append(iter(c.children))
     return "".join(parts)
 
 

@@ -81,3 +81,19 @@ def test_stray_end_tags_through_the_cli(env, mini, cli):
     code, out, err = cli("validate", str(en))
     _no_internal_error(out, err)
     assert code == 0
+
+
+def test_pre_nested_a_thousand_deep_is_one_code_block_in_every_command(env, mini, cli):
+    write_week(mini, en_body="Intro.\n\n" + "<pre>" * 1000 + "deep code\n")
+    en = mini / "rec-weekly" / "2026-W22" / "en.md"
+    code, out, err = cli("convert", str(en), "--json")
+    _no_internal_error(out, err)
+    assert code == 0
+    (block,) = [b for b in json.loads(out)["children"] if b["type"] == "code"]
+    assert "deep code" in block["code"]["rich_text"][0]["text"]["content"]
+    for args in (("validate",), ("publish", "--week", "W22", "--dry-run"), ("publish", "--week", "W22"), ("preview", "--week", "W22")):
+        code, out, err = cli(*args)
+        _no_internal_error(out, err)
+        assert code == 0, (args, err)
+    code, out, err = cli("local", "show", "rec-weekly-en-2026-W22")
+    assert "deep code" in out
