@@ -172,14 +172,29 @@ class _Validator:
         chosen = [v for v in variants if v.path.resolve() in selected_set]
         self.check_slugs(variants, selected_set)
         self.check_variants(variants, selected_set)
-        if self.parity:
-            self.check_parity(variants, selected_set)
-        for variant in chosen:
-            self.check_week(variant)
-            self.check_body(variant)
+        # One week at a time, and what a week's checks built (token streams, line lists) is
+        # released before the next: memory stays that of one week, not of all of them.
+        weeks: dict[tuple[str, str], list[Variant]] = {}
+        for variant in variants:
+            weeks.setdefault(variant.group, []).append(variant)
+        for week in dict.fromkeys(v.group for v in chosen):
+            if self.parity:
+                self.check_parity(weeks[week], selected_set)
+            group = [v for v in weeks[week] if v.path.resolve() in selected_set]
+            for variant in group:
+                self.check_week(variant)
+                self.check_body(variant)
+                self.release(variant)
         result = ValidationResult([os.fspath(p) for p in selected], self.out)
         result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.level != "error"))
         return result
+
+    def release(self, variant: Variant) -> None:
+        """Forget what checking `variant` built; a variant a publish passed in keeps its tokens
+        (the publish converts them next)."""
+        self._lines.pop(variant.path, None)
+        if variant.path.resolve() not in self.known:
+            variant.release_tokens()
 
     def expand(self, paths: list[Path]) -> list[Path]:
         out: list[Path] = []

@@ -97,3 +97,40 @@ def test_pre_nested_a_thousand_deep_is_one_code_block_in_every_command(env, mini
         assert code == 0, (args, err)
     code, out, err = cli("local", "show", "rec-weekly-en-2026-W22")
     assert "deep code" in out
+
+
+def _weeks(content, count: int) -> None:
+    import datetime
+    import shutil
+
+    from conftest import ROOT
+
+    source = ROOT / "content" / "rec-weekly" / "2026-W22"
+    shutil.rmtree(content / "rec-weekly", ignore_errors=True)
+    for n in range(count):
+        year, week = 2030 + n // 50, 1 + n % 50
+        name = f"{year}-W{week:02d}"
+        folder = content / "rec-weekly" / name
+        folder.mkdir(parents=True)
+        date = datetime.date.fromisocalendar(year, week, 6).isoformat()
+        for lang in ("en", "zh"):
+            text = (source / f"{lang}.md").read_text(encoding="utf-8")
+            (folder / f"{lang}.md").write_text(text.replace("2026-W22", name).replace("2026-05-30", date), encoding="utf-8")
+
+
+def test_validate_holds_one_week_at_a_time(env, mini, cli):
+    import tracemalloc
+
+    peaks = []
+    _weeks(mini, 2)
+    cli("validate")  # the parser and the mapping, built once per process
+    for count in (8, 32):
+        _weeks(mini, count)
+        tracemalloc.start()
+        code, out, err = cli("validate")
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert code == 0 and f"{2 * count} files checked: no problems" in out + err, out + err
+    # 24 more weeks (~18 KB of Markdown each) may add what their files are read into (~80 KB a
+    # week), not their conversions: before, each week added ~750 KB that stayed to the end.
+    assert (peaks[1] - peaks[0]) / 24 < 250_000, peaks
