@@ -41,6 +41,7 @@ from .tree import Node as SyntaxTreeNode, build_tree
 from .blockstream import LazySiblings, iter_block_tokens
 from .html import apply_inline_html, render_html_run
 from .languages import map_language
+from .pieces import CUT, PIECE
 from .limits import MAX_EXPRESSION, MAX_ITEMS, MAX_TEXT, is_valid_link_url, utf16_len
 from .assets import ImageRefusal, resolve_local_image
 from .depth import MAX_LEVEL, MAX_TOGGLES, flattened_lines
@@ -575,6 +576,10 @@ def paragraph_blocks(ctx: Ctx, segs: list[Segment], line) -> list[dict]:
 
 def render_paragraph(ctx: Ctx, node) -> list[dict]:
     line = ctx.line_of(node)
+    inline = node.children[0].token
+    if inline is not None and inline.meta and CUT in inline.meta:
+        ctx.degrade(line, "paragraph_pieces", f"paragraph of {inline.meta[CUT]:,} characters parsed in pieces of {PIECE:,} cut at spaces "
+                    "(bounded memory): emphasis, a link or a code span across a cut stays literal text")
     return paragraph_blocks(ctx, ctx.inline_segments(node.children[0], line), line)
 
 

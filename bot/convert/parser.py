@@ -179,6 +179,7 @@ class CJKStateInline(StateInline):
 
 
 from .depth import use_depth_guard  # noqa: E402
+from .pieces import use_paragraph_pieces  # noqa: E402
 
 
 def _cjk_inline_parse(self, src, md, env, tokens):  # replaces ParserInline.parse
@@ -463,6 +464,7 @@ def make_parser(cjk_friendly: bool = True, linear_inline: bool = True) -> Markdo
         md.normalizeLink = normalize_link  # type: ignore[method-assign]
         _quiet_block_rules(md)
     use_depth_guard(md)
+    use_paragraph_pieces(md)
     return md
 
 

@@ -57,7 +57,12 @@ def _spans(body: str) -> list[tuple[int, int]]:
     for node in build_tree(get_parser().parse(body)):
         parts = node.children if node.type in LISTS else [node]
         for part in parts:
-            if part.map:
+            if not part.map:
+                continue
+            if spans and part.map[0] < spans[-1][1]:
+                # pieces of one huge paragraph (bot.convert.pieces) share lines: one unit
+                spans[-1] = (spans[-1][0], max(spans[-1][1], part.map[1]))
+            else:
                 spans.append((part.map[0], part.map[1]))
     return spans
 

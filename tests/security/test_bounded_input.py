@@ -134,3 +134,42 @@ def test_validate_holds_one_week_at_a_time(env, mini, cli):
     # 24 more weeks (~18 KB of Markdown each) may add what their files are read into (~80 KB a
     # week), not their conversions: before, each week added ~750 KB that stayed to the end.
     assert (peaks[1] - peaks[0]) / 24 < 250_000, peaks
+
+
+def _stream_peak(text: str) -> tuple[int, int]:
+    """(peak traced bytes, bold items) of converting `text` one block at a time, holding none."""
+    import tracemalloc
+
+    from bot.convert import BlockStream
+
+    bold = 0
+    tracemalloc.start()
+    for block in BlockStream(text):
+        bold += sum(1 for item in block["paragraph"]["rich_text"] if item["annotations"]["bold"])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak, bold
+
+
+def test_one_huge_paragraph_is_parsed_in_pieces_of_bounded_memory():
+    runs = 40_000  # 240 KB of `**a** `: 80,000 rich-text items
+    small, bold_small = _stream_peak("**a** " * runs)
+    large, bold_large = _stream_peak("**a** " * (3 * runs))
+    assert (bold_small, bold_large) == (runs, 3 * runs)  # every run kept its bold
+    assert large < 1.3 * small, (small, large)  # was ~3x: the whole paragraph's tokens and items at once
+
+
+def test_a_huge_paragraph_converts_validates_and_publishes(env, mini, cli):
+    write_week(mini, en_body="Intro.\n\n" + "**a** " * 20_000 + "\n")
+    en = mini / "rec-weekly" / "2026-W22" / "en.md"
+    code, out, err = cli("convert", str(en), "--json")
+    _no_internal_error(out, err)
+    assert code == 0
+    report = json.loads(out)["report"]
+    assert any(d["construct"] == "paragraph_pieces" and d["line"] == 13 for d in report), report
+    for args in (("validate",), ("publish", "--week", "W22")):
+        code, out, err = cli(*args)
+        _no_internal_error(out, err)
+        assert code == 0, (args, err)
+    code, out, err = cli("publish", "--week", "W22", "--json")
+    assert code == 0 and json.loads(out)["requests"]["writes"] == 0
