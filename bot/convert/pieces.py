@@ -16,7 +16,7 @@ from typing import Iterator
 
 from markdown_it.token import Token
 
-PIECE = 16_384  # characters of one paragraph parsed at once
+PIECE = 32_768  # characters of one paragraph parsed at once
 CUT = "bot_cut_from"  # inline token meta of a paragraph's first piece: the paragraph's length
 _SPACE = re.compile(r"[ \t\n]")
 
