@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 from .clock import SYSTEM_CLOCK, Clock
-from .errors import BotError, LockBusyError
+from .errors import BotError, LockBusyError, LockLostError
 from .state import state_dir as _state
 
 log = logging.getLogger("bot.runs")
@@ -610,6 +610,7 @@ def record_run(
     * normal exit → ``success`` (``failed`` if ``recorder.fail(...)`` was called,
       ``already-done`` if ``recorder.already_done(...)`` was)
     * ``LockBusyError`` → ``skipped-locked``
+    * ``LockLostError`` → ``interrupted`` (error "lock lost: …")
     * ``RunInterrupted`` / ``KeyboardInterrupt`` / ``SystemExit`` → ``interrupted``
     * any other exception → ``failed`` with the error message
 
@@ -623,6 +624,9 @@ def record_run(
         yield recorder
     except LockBusyError as exc:
         recorder.finish("skipped-locked", str(exc))
+        raise
+    except LockLostError as exc:
+        recorder.finish("interrupted", str(exc))
         raise
     except (RunInterrupted, KeyboardInterrupt, SystemExit) as exc:
         recorder.finish("interrupted", str(exc) or type(exc).__name__)
