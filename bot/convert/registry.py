@@ -11,6 +11,7 @@ A record (BlockKind) holds everything the bot knows about one kind, in both dire
 - `fields` / `rich_fields` / `normalize`: what normalize_block compares (drift, diffs, pull);
 - `check`: `(block, body, where, out)` appends violations of Notion's limits (check_limits);
 - `nested`: what the kind becomes below the top level, for kinds that may not nest;
+- `min_children`: the children a block is created with or not at all (request_size);
 - `list_marker` / `html_list_tag`: for list items, how consecutive items group.
 
 The records live in bot/convert/kinds/ (one module per new kind; builtin.py for the first ones).
@@ -48,6 +49,8 @@ class BlockKind:
     # What a block of this kind becomes below the top level, `(ctx, block) -> [blocks]` (None: it
     # may nest). Applied after each top-level block to the kinds a reader marked in ctx.nested_kinds.
     nested: Ref | None = None
+    # children a block of this kind is created with, or not at all (a request carries them with it)
+    min_children: int = 0
     list_marker: dict[str, str] = field(default_factory=dict)
     html_list_tag: dict[str, str] = field(default_factory=dict)
     doc: str = ""  # one line for the README table: what Markdown / HTML makes this kind
@@ -67,6 +70,7 @@ RICH_FIELDS: dict[str, tuple[str, ...]] = {}
 NORMALIZERS: dict[str, Callable[[dict], dict]] = {}
 CHECKS: dict[str, Callable[[dict, dict, str, list], None]] = {}
 NESTED: dict[str, Callable[[Any, dict], list[dict]]] = {}
+MIN_CHILDREN: dict[str, int] = {}
 LIST_MARKER: dict[str, str] = {}
 HTML_LIST_TAG: dict[str, str] = {}
 
@@ -95,6 +99,8 @@ def register(kind: BlockKind) -> BlockKind:
                 table[t] = value
         if kind.rich_fields != ("rich_text",):
             RICH_FIELDS[t] = kind.rich_fields
+        if kind.min_children:
+            MIN_CHILDREN[t] = kind.min_children
     LIST_MARKER.update(kind.list_marker)
     HTML_LIST_TAG.update(kind.html_list_tag)
     for table in (MARKDOWN_NODES, HTML_TAGS, HTML_CLASSES, TO_MARKDOWN, TO_HTML, NORMALIZERS, CHECKS, NESTED):

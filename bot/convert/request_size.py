@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .registry import MIN_CHILDREN
+
 MAX_REQUEST_BYTES = 500_000  # "500KB overall" (Request limits); decimal KB, the stricter reading
 # Room kept for what is not a block (parent, properties, icon, position): the blocks of one
 # request take at most this much; a page's properties are counted on top of it (see Room.for_page).
@@ -25,8 +27,8 @@ MAX_CHILDREN = 100  # children per array
 MAX_BLOCKS_PER_REQUEST = 1000  # "1000 block elements"
 NESTING = 2  # levels of children below a request's top-level blocks
 # A table is created with its rows: Notion refuses one without a first row (`children should be
-# defined`), so a table goes with at least this many of its children or not at all.
-MIN_CHILDREN = {"table": 1}
+# defined`), so a table goes with at least this many of its children or not at all; a column list
+# with 2 columns, each with a block. The kinds' records hold these (registry.BlockKind.min_children).
 
 _BOT_KEYS = ("bot_local_file", "id")  # the converter's own keys, never sent
 _CHILDREN_KEY = len('"children":[]')
@@ -124,4 +126,12 @@ def request_copy(block: dict, levels: int, room: Room) -> tuple[dict, bool] | No
 def sendable_alone(block: dict) -> bool:
     """True when some request can carry `block` (a table with its first row): the writer can then
     send it, whatever its size, with its children following in later requests."""
-    return request_copy(block, 1 if block.get("type") in MIN_CHILDREN else 0, Room()) is not None
+    return request_copy(block, _levels_needed(block), Room()) is not None
+
+
+def _levels_needed(block: dict) -> int:
+    """Levels of children `block` cannot be created without (a column list: its columns and a block in each)."""
+    least = MIN_CHILDREN.get(block.get("type"), 0)
+    if not least:
+        return 0
+    return 1 + max((_levels_needed(kid) for kid in children_of(block)[:least]), default=0)

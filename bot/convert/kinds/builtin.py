@@ -70,7 +70,9 @@ KINDS = [
         html={"table": "html:_table", **{tag: "html:_table_part" for tag in TABLE_PARTS}},
         to_markdown="blocks_to_md:md_table", to_html="blocks_to_html:html_table",
         fields=(("table_width", 0), ("has_column_header", False), ("has_row_header", False)),
-        rich_fields=(), check="limits:check_table", doc="GFM tables, `<table>`"),
+        rich_fields=(), check="limits:check_table", doc="GFM tables, `<table>`",
+        # Notion refuses a table without a first row (`children should be defined`)
+        min_children=1),
     BlockKind(
         ("table_row",), rich_fields=(), normalize="normalize:normalize_table_row", check="limits:check_table_row",
         doc="the rows of a table (made by table's readers)"),

@@ -23,6 +23,8 @@ Rules kept here:
   rule, which the embedded workspace enforces; recorded traffic also shows empty columns
   accepted, but the bot never sends one). An empty column is dropped; fewer than two columns
   left: their content is kept in sequence, without columns (reported, construct "columns").
+- A request carries a column list with at least 2 columns and each column with at least one
+  block, or leaves it for the next request (`min_children`; the rest is appended under their ids).
 - Columns only at the top level of the page: a create request carries two levels of nesting,
   column_list -> column -> content, so a column list inside a toggle, quote, list item or
   another column would reach Notion with columns cut from their content. Below the top level the
@@ -150,7 +152,8 @@ def check_column(block: dict, body: dict, where: str, out: list[str]) -> None:
 KINDS = [
     BlockKind((LIST,), html_classes={("div", "columns"): read_columns}, to_markdown=md_column_list,
               to_html=html_column_list, fields=(), rich_fields=(), check=check_column_list, nested=unnest,
+              min_children=2,
               doc='`<div class="columns">` holding `<div class="column">`s (top level only)'),
     BlockKind((COLUMN,), to_markdown=md_column, to_html=html_column, fields=(), rich_fields=(),
-              check=check_column, doc="the columns of a column_list (made by its reader)"),
+              check=check_column, min_children=1, doc="the columns of a column_list (made by its reader)"),
 ]
