@@ -282,7 +282,29 @@ class Publisher:
             lives[v.slug] = self._live(v, pages[v.slug], desired_sha)
             plans.append(self.plan(v, body, lives[v.slug], sibling, sibling_url, desired_sha))
             self.advance(v.slug)
+        for plan in plans:
+            lives[plan.slug] = self._settle_unchanged(plan, lives[plan.slug])
         return plans, lives, {slug: c[1] for slug, c in converted.items()}
+
+    def _settle_unchanged(self, plan: VariantPlan, live: Live | None) -> Live | None:
+        """Drop what a planned page no longer needs, as soon as its week is planned, so a run
+        over many weeks holds the trees of the pages it writes, not of the archive.
+
+        A page whose tree was not read (its record shows Notion holds what the bot wrote)
+        needs no desired tree any more: no diff to show, no snapshot to save. A page read and
+        found as wanted is settled now — record and snapshot, both true of Notion whatever the
+        rest of the run does (a real run; a dry run writes nothing) — and then needs nothing
+        either. (A link to a page created later in the run converts the body again.)"""
+        if live is None or plan.drift or (live.blocks is not None and plan.action != "unchanged"):
+            return live
+        if live.blocks is not None:
+            if not self.options.dry_run:
+                self._record(plan, stamp_of(live.page))
+                self._save_snapshot(plan)
+            live = Live(live.page, None)
+        plan.desired_blocks, plan.live_blocks = [], None
+        self._bodies.pop(plan.slug, None)
+        return live
 
     def _check_strict(self, variants: list[Variant], converted: dict) -> None:
         # A refused local image (outside content/, not an image, too big) stops every run, strict or not.
@@ -305,13 +327,15 @@ class Publisher:
         anything is written — then apply group by group (unless dry run)."""
         self.phase("planning", sum(len(group) for group in groups))
         self._series = self._series or {v.front.series for group in groups for v in group}
-        planned = [(group, *self.plan_group(group)) for group in groups]
-        as_planned = [
-            VariantResult(v, p, "drift" if p.drift else p.action, 0, reports[p.slug])
-            for group, plans, _, reports in planned
-            for v, p in zip(group, plans)
-        ]
-        self.on_planned(as_planned)  # so a failure from here on can still show the plan (--json)
+        # One week at a time (see _settle_unchanged): what stays planned is what will be written.
+        planned = []
+        as_planned: list[VariantResult] = []
+        for group in groups:
+            plans, lives, reports = self.plan_group(group)
+            planned.append((group, plans, lives, reports))
+            week = [VariantResult(v, p, "drift" if p.drift else p.action, 0, reports[p.slug]) for v, p in zip(group, plans)]
+            as_planned.extend(week)
+            self.on_planned(week)  # so a failure from here on can still show the plan (--json)
         drifted = [p for _, plans, _, _ in planned for p in plans if p.drift]
         if drifted and self.options.on_drift == "fail" and not self.options.dry_run:
             names = "; ".join(f"{p.slug}: {p.drift.describe()}" for p in drifted)
@@ -325,8 +349,16 @@ class Publisher:
         writer = Writer(self.api)
         self.phase("applying", sum(len(group) for group in groups))
         results: list[VariantResult] = []
-        for group, plans, lives, reports in planned:
-            results.extend(self._apply_group(writer, group, plans, lives, reports))
+        while planned:
+            group, plans, lives, reports = planned.pop(0)
+            week = self._apply_group(writer, group, plans, lives, reports)
+            for result in week:
+                self._bodies.pop(result.variant.slug, None)
+                _release(result.plan)
+            for plan in plans:
+                _release(plan)  # as planned (the caller may hold these: on_planned)
+            results.extend(week)
+            del group, plans, lives, reports, week
         self._look_for_twins(writer, results, [v for group in groups for v in group])
         self._complete_links(writer, results, [v for group in groups for v in group])
         return results
@@ -410,7 +442,9 @@ class Publisher:
         linked_now = any(self._url_cache.get(t) for t in self._pending_links.get(variant.slug, ()))
         if not sibling_now and not linked_now:
             return plan, live
-        body = self.convert(variant)[0] if linked_now else self._bodies[variant.slug]
+        body = self._bodies.get(variant.slug) if not linked_now else None
+        if body is None:  # links to resolve again, or released with its week's plan
+            body = self.convert(variant)[0]
         if live is not None and live.blocks is None:  # the tree is about to change: its block ids are needed
             live = Live(live.page, self.api.read_tree(live.id))
         drift = plan.drift
@@ -565,6 +599,15 @@ class Publisher:
             result.writes += written
             if written and result.action == "unchanged":
                 result.action = "updated"
+
+
+def _release(plan: VariantPlan) -> None:
+    """A plan once applied keeps what the summary, --json and the ledger show (action, ids,
+    property changes, block operations, notes), not its trees: a created page's blocks
+    become their types (the count is what is shown)."""
+    plan.desired_blocks, plan.live_blocks = [], None
+    if plan.children and isinstance(plan.children[0], dict):
+        plan.children = [block["type"] for block in plan.children]
 
 
 def group_by_week(variants: list[Variant]) -> list[list[Variant]]:

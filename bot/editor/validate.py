@@ -76,6 +76,12 @@ def validate(settings, paths: list[Path] | None = None, *, strict: bool = False,
     return _Validator(settings, strict, frozenset(allow), known, parity).run(paths)
 
 
+def _validate_for_publish(settings, variants: list[Variant], **options) -> ValidationResult:
+    validator = _Validator(settings, options["strict"], frozenset(options["allow"]), options["known"], False)
+    validator.keep_parsed = len({v.group for v in variants}) <= 1
+    return validator.run([v.path for v in variants])
+
+
 def preflight(settings, variants: list[Variant], *, strict: bool = False, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None) -> list[Diagnostic]:
     """Raise ContentError when the content about to be published has validation errors.
 
@@ -83,7 +89,7 @@ def preflight(settings, variants: list[Variant], *, strict: bool = False, allow:
     files being published, so nothing is written when they fail. Returns the warnings the
     converter's own report does not list (the publisher shows those as `degraded:`).
     """
-    result = validate(settings, [v.path for v in variants], strict=strict, allow=allow, known=known if known is not None else variants, parity=False)  # parity is advisory: not worth the time here
+    result = _validate_for_publish(settings, variants, strict=strict, allow=allow, known=known if known is not None else variants)  # parity is advisory: not worth the time here
     if result.errors:
         raise ContentError([d.to_problem() for d in result.errors])
     return [d for d in result.warnings if d.rule not in REPORTED_BY_CONVERTER]
@@ -119,6 +125,7 @@ class _Validator:
         self.allow = allow
         self.known = {v.path.resolve(): v for v in known or []}
         self.parity = parity
+        self.keep_parsed = False  # set for a publish of one week, which converts these parses next
         self.out: list[Diagnostic] = []
         self._lines: dict[Path, list[str]] = {}
         self._headings: dict[Path, set[str] | None] = {}
@@ -323,6 +330,12 @@ class _Validator:
                             f"{d.construct}: {d.message}", rule="degradation")
         for violation in check_limits(conversion.blocks):
             self.report(path, variant.body_line, None, f"exceeds a Notion limit: {violation}", rule="limits")
+        # Checked: its lines and, over more than one week, its parse (~10x the file's size in
+        # tokens) go, so validating a decade holds one file's worth at a time; a publish then
+        # parses each week again as it converts it.
+        self._lines.pop(path, None)
+        if not self.keep_parsed:
+            variant.release_tokens()
 
     def check_links(self, variant: Variant) -> set[tuple[int, str]]:
         """Relative links, anchors and local images; returns (line, href) of reported errors."""
