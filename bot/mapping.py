@@ -36,6 +36,10 @@ class Mapping(BaseModel):
     key: str = Field(default="slug", description="front-matter field that identifies a page (upsert key)")
     page_icon: str | None = Field(default="icon", description="front-matter field written as the page icon (emoji)")
     properties: dict[str, PropertyMap]
+    footnotes_heading: dict[str, str] = Field(
+        default_factory=dict,
+        description="per language, the heading of the final footnotes section (Notion has no footnotes), e.g. {zh: 脚注}; Footnotes when a language is not named",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "Mapping":
@@ -51,6 +55,9 @@ class Mapping(BaseModel):
         if dupes:
             raise ValueError(f"property names mapped twice: {', '.join(dupes)}")
         return self
+
+    def footnotes_title(self, lang: str) -> str:
+        return self.footnotes_heading.get(lang) or "Footnotes"
 
     @property
     def title_field(self) -> str:

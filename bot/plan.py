@@ -101,8 +101,31 @@ class PropertyChange:
 
 
 @dataclass
+class DriftBlock:
+    """One block whose content in Notion differs from what the bot last wrote or accepted, and
+    that publishing would replace: Notion's text and the file's, for the plan."""
+
+    block_id: str
+    type: str
+    notion: str  # the block as Markdown, as Notion holds it
+    file: str | None  # what publishing would write instead (None: the file no longer has it)
+    edited_by: str | None = None
+    edited_time: str | None = None
+
+    @property
+    def short_id(self) -> str:
+        """Enough of the id to name the block on the command line (`--block`)."""
+        return self.block_id.replace("-", "")[:8]
+
+    def to_dict(self) -> dict:
+        return {"block_id": self.block_id, "short_id": self.short_id, "type": self.type, "notion": self.notion, "file": self.file,
+                "edited_by": self.edited_by, "edited_time": self.edited_time}
+
+
+@dataclass
 class Drift:
-    """Edits made in Notion by someone other than the bot since it last wrote the page."""
+    """Content in Notion that differs from what the bot last wrote or accepted there, and that
+    publishing would replace. Who edited it (last_edited_by) only explains it."""
 
     page_edited_by: str | None
     block_ids: list[str]
@@ -110,6 +133,9 @@ class Drift:
     since_last_publish: str | None = None  # unified diff last published → live, when a snapshot exists
     editors: list[str] = field(default_factory=list)  # user ids behind the edits, in order of appearance
     edited_time: str | None = None  # the latest of those edits (Notion's last_edited_time, UTC)
+    blocks: list[DriftBlock] = field(default_factory=list)  # each conflicting block, both texts
+    properties: list[PropertyChange] = field(default_factory=list)  # conflicting properties (Notion's → the file's)
+    by_content: bool = False  # decided by content fingerprints (a page record had them), not by editor alone
     # Filled in by the publisher (this module does no I/O): names from the users API, the time in BOT_TIMEZONE.
     editor_names: dict[str, str] = field(default_factory=dict)
     edited_local: str | None = None
@@ -120,7 +146,8 @@ class Drift:
     def describe(self) -> str:
         parts = []
         if self.page_edited_by:
-            parts.append(f"page last edited by {self.who([self.page_edited_by])}")
+            named = f" ({', '.join(c.name for c in self.properties)})" if self.properties else ""
+            parts.append(f"page last edited by {self.who([self.page_edited_by])}{named}")
         if self.block_ids:
             parts.append(f"{len(self.block_ids)} block(s) edited by {self.who()}")
         when = self.edited_local or self.edited_time
@@ -129,7 +156,10 @@ class Drift:
     def to_dict(self) -> dict:
         return {"page_edited_by": self.page_edited_by, "block_ids": self.block_ids,
                 "editors": [{"id": i, "name": self.editor_names.get(i)} for i in self.editors],
-                "edited_time": self.edited_time, "edited_local": self.edited_local}
+                "edited_time": self.edited_time, "edited_local": self.edited_local,
+                "by_content": self.by_content,
+                "blocks": [{**b.to_dict(), "edited_by_name": self.editor_names.get(b.edited_by or "")} for b in self.blocks],
+                "properties": [{"property": c.name, "notion": c.old, "file": c.new} for c in self.properties]}
 
 
 @dataclass
@@ -152,6 +182,8 @@ class VariantPlan:
     sibling_pending: bool = False  # the language link waits for the sibling page to exist
     desired_sha: str = ""  # fingerprint of the whole desired tree (the page record compares it)
     properties_sha: str = ""  # fingerprint of the desired properties and icon
+    kept: list[str] = field(default_factory=list)  # drifted block ids left as Notion has them (--block)
+    property_shas: dict[str, str] = field(default_factory=dict)  # fingerprint per desired property value
 
     @property
     def desired_markdown(self) -> str:
@@ -194,6 +226,7 @@ class VariantPlan:
             "block_operations": ops,
             "blocks_on_create": len(self.children) if self.action == "create" else 0,
             "drift": None if not self.drift else self.drift.to_dict(),
+            "kept_in_notion": self.kept,
             "notes": self.notes,
         }
 
@@ -207,6 +240,17 @@ def fingerprint(block: dict) -> str:
     """Content of a block and, recursively, its children — equal fingerprints mean nothing to do."""
     doc = [normalize_block(block), [fingerprint(c) for c in children_of(block)]]
     return hashlib.sha1(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def content_fingerprint(block: dict) -> str:
+    """The content of ONE block (children excluded), short: what page records keep per block
+    so that drift is a difference of content, not of who edited (bot/records.py)."""
+    return hashlib.sha1(json.dumps(normalize_block(block), sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def content_fingerprints(blocks: list[dict]) -> list[str]:
+    """The content fingerprints of every block of a tree, at every level (sorted, unique)."""
+    return sorted({content_fingerprint(b) for b in _walk(blocks)})
 
 
 def tree_fingerprint(blocks: list[dict]) -> str:
@@ -292,19 +336,39 @@ def _walk(blocks: list[dict]):
 
 
 # ---------------------------------------------------------------------------- drift
-def detect_drift(page: dict, blocks: list[dict], bot_user_id: str, *, overwritten: set[str] | None = None, page_overwritten: bool = True) -> Drift | None:
-    """Anything last edited by someone other than the bot's own user is drift.
+@dataclass(frozen=True)
+class Accepted:
+    """What the bot last wrote or accepted on a page (from its page record): the content
+    fingerprint of every block, and a fingerprint per property value. A block or property whose
+    content in Notion is one of these is no conflict, whoever last edited it."""
 
-    Notion records `last_edited_by` on the page and on every block, so this needs no state
-    outside Notion and works on a fresh machine. `overwritten` (block ids the plan updates or
-    deletes) and `page_overwritten` (the plan changes properties) narrow it to the edits that
-    publishing would replace: an edit the content file already has is no conflict (e.g. after
-    `bot pull --edited` took Notion's version into the file).
+    blocks: frozenset[str]
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+def block_markdown(block: dict) -> str:
+    """One block without its children, as Markdown (for drift reports)."""
+    body = {k: v for k, v in (block.get(block["type"]) or {}).items() if k != "children"}
+    return blocks_to_markdown([{**block, block["type"]: body}]).strip()
+
+
+def detect_drift(page: dict, blocks: list[dict], bot_user_id: str, *, overwritten: dict[str, dict | None] | None = None,
+                 property_changes: list[PropertyChange] | None = None, live_property_shas: dict[str, str] | None = None,
+                 accepted: Accepted | None = None) -> Drift | None:
+    """Content in Notion that publishing would replace and that the bot never wrote or accepted.
+
+    `overwritten`: block id → the block publishing would write instead (None: deleted), the
+    blocks the plan updates or deletes; anything else publishing leaves alone, so it is no
+    conflict (e.g. an edit the file already has). With `accepted` (the page record's content
+    fingerprints), a block is drift when its content is none of the bot's and a person last
+    edited it: an edit taken into the file, or edited back to the bot's text, is not. Without a
+    record (a fresh machine, an older record) the rule is Notion's alone: a block last edited
+    by anyone but the bot is drift. A block last edited by the bot's own user is never drift.
     """
     def editor(obj: dict) -> str | None:
         return (obj.get("last_edited_by") or {}).get("id")
 
-    edited = []
+    drifted: list[DriftBlock] = []
     editors: list[str] = []
     times: list[str] = []
 
@@ -317,8 +381,11 @@ def detect_drift(page: dict, blocks: list[dict], bot_user_id: str, *, overwritte
     def walk(items: list[dict]) -> None:
         for b in items:
             who = editor(b)
-            if who and who != bot_user_id and (overwritten is None or b["id"] in overwritten):
-                edited.append(b["id"])
+            replaced = overwritten is None or b["id"] in overwritten
+            ours = accepted is not None and content_fingerprint(b) in accepted.blocks
+            if who and who != bot_user_id and replaced and not ours:
+                new = (overwritten or {}).get(b["id"])
+                drifted.append(DriftBlock(b["id"], b["type"], block_markdown(b), block_markdown(new) if new else None, who, b.get("last_edited_time")))
                 note(b, who)
             walk(children_of(b))
 
@@ -326,21 +393,17 @@ def detect_drift(page: dict, blocks: list[dict], bot_user_id: str, *, overwritte
     if not _bot_has_written(page, blocks, bot_user_id):
         return None  # a page the bot never published (e.g. made by an older tool): adopted, not drift
     page_editor = editor(page)
-    page_drift = page_editor if page_editor and page_editor != bot_user_id and page_overwritten else None
-    if not edited and not page_drift:
+    changes = list(property_changes or [])
+    if accepted is not None and accepted.properties and live_property_shas is not None:
+        changes = [c for c in changes if live_property_shas.get(c.name) != accepted.properties.get(c.name)]
+    page_drift = page_editor if page_editor and page_editor != bot_user_id and changes else None
+    if not drifted and not page_drift:
         return None
     if page_drift:
         note(page, page_drift)
-    by_id = {}
-
-    def index(items: list[dict]) -> None:
-        for b in items:
-            by_id[b["id"]] = b
-            index(children_of(b))
-
-    index(blocks)
-    texts = [blocks_to_markdown([{**by_id[i], by_id[i]["type"]: {k: v for k, v in by_id[i][by_id[i]["type"]].items() if k != "children"}}]).strip() for i in edited]
-    return Drift(page_drift, edited, texts, editors=editors, edited_time=max(times) if times else None)
+    return Drift(page_drift, [d.block_id for d in drifted], [d.notion for d in drifted], editors=editors,
+                 edited_time=max(times) if times else None, blocks=drifted, properties=changes if page_drift else [],
+                 by_content=accepted is not None)
 
 
 def _bot_has_written(page: dict, blocks: list[dict], bot_user_id: str) -> bool:
@@ -393,6 +456,7 @@ def plan_variant(
     bot_user_id: str,
     target: PlanTarget,
     desired_sha: str | None = None,
+    accepted: Accepted | None = None,
 ) -> VariantPlan:
     """What to send so that Notion holds `body` (plus the language link) and the variant's
     properties: everything on create, only what differs on update. No I/O. `desired_sha`: the
@@ -403,6 +467,7 @@ def plan_variant(
     plan = VariantPlan(slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_blocks=blocks)
     plan.desired_sha = desired_sha or tree_fingerprint(blocks)
     plan.properties_sha = _sha([desired, icon])
+    plan.property_shas = property_fingerprints(desired, icon)
     plan.sibling_pending = has_sibling and not sibling_url
     sibling_lang = other_lang(variant.lang)
     if plan.sibling_pending:
@@ -422,8 +487,10 @@ def plan_variant(
         plan.property_changes.append(PropertyChange("(page icon)", (live.page.get("icon") or {}).get("emoji") or "(empty)", icon["emoji"]))
     if live.blocks is not None:  # None: unchanged since the bot's last write (no ops, no drift)
         plan.block_ops = diff_blocks(live.id, live.blocks, blocks)
-        overwritten = {op.block_id for op in plan.block_ops if isinstance(op, (UpdateBlock, DeleteBlock))}
-        plan.drift = detect_drift(live.page, live.blocks, bot_user_id, overwritten=overwritten, page_overwritten=bool(plan.properties or plan.icon))
+        overwritten = {op.block_id: (op.block if isinstance(op, UpdateBlock) else None) for op in plan.block_ops if isinstance(op, (UpdateBlock, DeleteBlock))}
+        live_shas = property_fingerprints(live.page.get("properties", {}), live.page.get("icon"), names=[*desired])
+        plan.drift = detect_drift(live.page, live.blocks, bot_user_id, overwritten=overwritten, property_changes=plan.property_changes,
+                                  live_property_shas=live_shas, accepted=accepted)
         if (live.page.get("created_by") or {}).get("id") not in (None, bot_user_id) and not plan.drift:
             plan.notes.append("page was created by someone else; the bot takes it over and publishes its content")
     if plan.properties or plan.icon or plan.block_ops:
@@ -434,6 +501,21 @@ def plan_variant(
 def desired_blocks(lang: str, body: list[dict], *, has_sibling: bool, sibling_url: str | None) -> list[dict]:
     """The page's whole desired tree: the language link (when there is a sibling) and the body."""
     return ([language_link(lang, sibling_url)] if has_sibling else []) + body
+
+
+ICON_KEY = "(page icon)"
+
+
+def property_fingerprints(values: dict, icon: dict | None, names: list[str] | None = None) -> dict[str, str]:
+    """A short fingerprint of each property's normalized value (and of the page icon), for the
+    page record: a property Notion holds with a value the bot wrote is no conflict."""
+    out = {}
+    for name in names if names is not None else list(values):
+        raw = values.get(name) or {}
+        kind = raw.get("type") or next((k for k in raw if k != "id"), "")
+        out[name] = _sha(normalize_value(kind, raw.get(kind)) if kind else None)[:16]
+    out[ICON_KEY] = _sha((icon or {}).get("emoji"))[:16]
+    return out
 
 
 def _sha(doc: Any) -> str:

@@ -20,6 +20,7 @@ from .errors import ContentError, DriftError, DuplicatePagesError, Problem
 from .notion import NotionError, OutcomeUnknownError
 from .bilingual import LANGS, is_language_link, language_link, sibling_of
 from .plan import PENDING_LINK_NOTE, Drift, Live, PlanTarget, VariantPlan, desired_blocks, plan_variant, tree_fingerprint
+from .drift import drift_lines, keep_unnamed_drift
 from .records import PageRecord, PageRecords, stamp_of
 from .series import SeriesIndex
 from .session import Session
@@ -64,6 +65,10 @@ class PublishOptions:
     dry_run: bool = False
     on_drift: OnDrift = "fail"
     strict: bool = False
+    # With on_drift="overwrite": overwrite only the drifted blocks whose id starts with one of
+    # these (dashes ignored); every other drifted block, and drifted properties, stay as Notion
+    # has them. Empty: overwrite all drift.
+    blocks: tuple[str, ...] = ()
 
 
 class Publisher:
@@ -234,7 +239,7 @@ class Publisher:
     # ------------------------------------------------------------------ planning
     def convert(self, variant: Variant) -> tuple[list[dict], list[Degradation]]:
         self._pending_links.pop(variant.slug, None)
-        options = ConvertOptions(line_offset=variant.body_line - 1, resolve_link=self.link_resolver(variant), base_dir=variant.path.parent, image_roots=self.session.settings.image_roots)
+        options = ConvertOptions(line_offset=variant.body_line - 1, resolve_link=self.link_resolver(variant), base_dir=variant.path.parent, image_roots=self.session.settings.image_roots, footnotes_heading=self.mapping.footnotes_title(variant.lang))
         result = convert_markdown(variant.body, options, tokens=variant.tokens())
         variant.release_tokens()
         self._bodies[variant.slug] = result.blocks
@@ -245,11 +250,18 @@ class Publisher:
         plan_target = PlanTarget(self.mapping, self.session.settings.zone, target.property_types, target.title_property)
         # Who the bot is matters only when a tree is compared (drift): not asked otherwise.
         bot_user_id = self.session.bot_user_id if live is not None and live.blocks is not None else ""
-        plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=bot_user_id, target=plan_target, desired_sha=desired_sha)
+        plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=bot_user_id, target=plan_target, desired_sha=desired_sha, accepted=self._accepted(variant, live))
         self._attach_drift_diff(plan)
         if plan.drift:
             self._name_editors(plan.drift)
         return plan
+
+    def _accepted(self, variant: Variant, live: Live | None):
+        """What the bot last wrote or accepted on the live page (its record), when known."""
+        if live is None or live.blocks is None:
+            return None
+        record = self.records.get(variant.slug)
+        return record.accepted(live.id) if record else None
 
     def _name_editors(self, drift: Drift) -> None:
         """Who edited, by name (users API; the id stays when the integration may not read user
@@ -339,9 +351,13 @@ class Publisher:
         drifted = [p for _, plans, _, _ in planned for p in plans if p.drift]
         if drifted and self.options.on_drift == "fail" and not self.options.dry_run:
             names = "; ".join(f"{p.slug}: {p.drift.describe()}" for p in drifted)
-            error = DriftError(f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits, or --on-drift skip.")
+            conflicts = "\n".join(line for p in drifted for line in drift_lines(p))
+            error = DriftError(f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits "
+                               f"(--block ID: only that block), or --on-drift skip.\n{conflicts}")
             error.hint = "to keep those edits instead, take them into the files: " + "; ".join(f"bot pull {p.slug} --edited" for p in drifted) + " (only their lines change), then publish again"
             raise error
+        if self.options.on_drift == "overwrite" and self.options.blocks:
+            keep_unnamed_drift(drifted, self.options.blocks)
         if self.options.dry_run:
             return as_planned
         from .apply import Writer
@@ -488,7 +504,14 @@ class Publisher:
         """Note what the bot just wrote, so the next run need not read the page's tree."""
         if not plan.page_id or stamp is None:
             return  # nothing to go by: the tree is read next time
-        self.records.put(plan.slug, PageRecord(page_id=plan.page_id, blocks_sha=plan.desired_sha, properties_sha=plan.properties_sha, last_edited_time=stamp[0], last_edited_by=stamp[1]))
+        from .plan import content_fingerprints
+
+        # Edits kept as Notion has them (--block) leave the tree unlike the desired one: it is
+        # read again next time (the blocks_sha cannot match), where they are still drift.
+        self.records.put(plan.slug, PageRecord(
+            page_id=plan.page_id, blocks_sha="" if plan.kept else plan.desired_sha, properties_sha="" if plan.kept else plan.properties_sha,
+            last_edited_time=stamp[0], last_edited_by=stamp[1],
+            block_fingerprints=content_fingerprints(plan.desired_blocks), property_fingerprints=plan.property_shas or None))
 
     def _apply_converging(self, writer, variant: Variant, plan: VariantPlan, group: list[Variant]) -> VariantPlan:
         """Apply `plan`; on an unknown write outcome, re-read Notion and apply a fresh plan."""
@@ -548,6 +571,8 @@ class Publisher:
         body, _ = self.convert(variant)
         live = self.find_live(variant)
         plan = self.plan(variant, body, live, sibling, sibling_url)
+        if plan.drift and self.options.on_drift == "overwrite" and self.options.blocks:
+            keep_unnamed_drift([plan], self.options.blocks, strict=False)  # blocks kept stay kept
         plan.drift = None  # our own partial writes are not drift
         return plan
 

@@ -17,8 +17,17 @@ updates a page's `last_edited_*` when one of its blocks changes. The residual ri
 attributed to the same user as that write (another machine publishing with the same token), is
 not seen until the page or the content changes again.
 
-A record is removed before the bot writes a page and written again only once every write to it
-succeeded, so a run that dies half way leaves no record that could hide its partial writes.
+The record also keeps what the bot last wrote or accepted, as content fingerprints: one per
+block (of its own content, at every level) and one per property value. Drift is content in
+Notion that is none of these (bot/plan.py → detect_drift): a colleague's edit that the file then
+took over (published, or pulled with `bot pull --edited`: PageRecords.accept), or one edited
+back to the bot's text, is no conflict. A record without them (written
+by an older version) falls back to Notion's last_edited_by alone until the next write.
+
+Before the bot writes a page its record stops sparing a tree read (its fingerprints of the tree
+and stamp are blanked; what the bot accepted stays), and it is written again only once every
+write to it succeeded, so a run that dies half way leaves no record that could hide its partial
+writes.
 """
 
 from __future__ import annotations
@@ -41,6 +50,17 @@ class PageRecord(BaseModel):
     properties_sha: str
     last_edited_time: str
     last_edited_by: str
+    block_fingerprints: list[str] | None = None  # content of every block last written or accepted
+    property_fingerprints: dict[str, str] | None = None  # per property (and page icon) value
+
+    def accepted(self, page_id: str | None):
+        """The content the bot last wrote or accepted on `page_id` (None: unknown — an older
+        record, or one of another page)."""
+        from .plan import Accepted
+
+        if self.block_fingerprints is None or page_id != self.page_id:
+            return None
+        return Accepted(frozenset(self.block_fingerprints), dict(self.property_fingerprints or {}))
 
     def tree_unchanged(self, page: dict, blocks_sha: str) -> bool:
         """True when the page's tree cannot differ from what the bot last wrote."""
@@ -86,7 +106,26 @@ class PageRecords:
         except OSError as exc:
             log.warning("cannot save %s: %s", path, exc)
 
+    def accept(self, slug: str, page_id: str, blocks: list[str], properties: dict[str, str]) -> bool:
+        """Add content the editor took from Notion into the file (`bot pull --edited`) to what the
+        bot accepted on the page, so it is no conflict even if the file changes it again before
+        the next publish. False when there is no record with fingerprints for that page."""
+        record = self.get(slug)
+        if record is None or record.page_id != page_id or record.block_fingerprints is None:
+            return False
+        record.block_fingerprints = sorted(set(record.block_fingerprints) | set(blocks))
+        record.property_fingerprints = {**(record.property_fingerprints or {}), **properties}
+        self.put(slug, record)
+        return True
+
     def forget(self, slug: str) -> None:
+        """Before a write: the record may no longer spare a tree read. What the bot accepted
+        stays (still true of whatever content the write does not reach), so a run stopped half
+        way does not turn an adopted edit back into a conflict."""
+        record = self.get(slug)
+        if record is not None and record.block_fingerprints is not None:
+            self.put(slug, record.model_copy(update={"blocks_sha": "", "properties_sha": "", "last_edited_time": ""}))
+            return
         try:
             self.state.page_record(slug).unlink(missing_ok=True)
         except OSError as exc:

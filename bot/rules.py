@@ -37,6 +37,7 @@ RULES: dict[str, Rule] = {
     "image-refused": Rule("error", False, "local images are regular image files under BOT_CONTENT_DIR (or BOT_ASSETS_DIR) of a type and size Notion accepts; nothing else is ever read or uploaded"),
     "link": Rule("error", True, "relative links point at a content file; #anchors at a heading"),
     "code-language": Rule("error", True, "fenced code languages are known to Notion (otherwise plain text)"),
+    "dates": Rule("warning", False, "en and zh dates of a week are at most a day apart; a date is at most 7 days after its `week:`"),
     "week-title": Rule("warning", False, "the title does not name another week (a copied file)"),
     "empty-directory": Rule("warning", False, "a directory given to validate holds .md files"),
     "degradation": Rule("warning", False, "the converter's report: what Notion cannot show exactly"),

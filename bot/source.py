@@ -299,19 +299,9 @@ def read_variant(path: Path) -> Variant:
     try:
         front = FrontMatter.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else None
-            message = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "missing":
-                message = "required field is missing"
-            elif err["type"] == "extra_forbidden":
-                message = f"unknown field (allowed: {', '.join(FrontMatter.model_fields)})"
-            if field is None and message.startswith("slug "):  # series-lang-week: the slug line names it
-                field = "slug"
-            line = lines.get(field, 1) if field else 1
-            problems.append(Problem(path, line, field, message))
-        raise ContentError(problems) from None
+        from .front_matter_messages import problem_of
+
+        raise ContentError([problem_of(path, err, data, lines, list(FrontMatter.model_fields)) for err in exc.errors()]) from None
     return Variant(path=path, front=front, body=body, body_line=body_line, field_lines=lines)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import re
 import shutil
@@ -38,6 +39,11 @@ SETTINGS = {
     "COLUMNS": "100",  # argparse wraps usage lines to the terminal width
 }
 UUID = re.compile(r"\b([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})\b")
+SHORT_ID = re.compile(r"\b[0-9a-f]{8}\b")  # a block named by the start of its id (drift reports, --block)
+EDIT_TIME = re.compile(r"(last edit )\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+FIRST = "This week's recommendation system research clusters around three technical threads."
+SECOND = "Industrial knowledge distillation enters the transfer rate quantification era"
+CODA = "**Coda:** All four papers report explicit transfer rates"
 
 
 class Session:
@@ -47,6 +53,8 @@ class Session:
         self.workdir = workdir
         self.blocks: list[str] = []
         self.ids: dict[str, int] = {}
+        self.short: dict[str, str] = {}  # first 8 hex digits -> the whole id
+        self.secrets: list[str] = []  # tokens shown as local-user-…
 
     def run(self, *argv: str, shown: str | None = None, exit_code: bool = False, head: int | None = None) -> str:
         from bot.cli import main
@@ -57,10 +65,19 @@ class Session:
         lines = self.normalise(buffer.getvalue()).rstrip("\n").splitlines()
         if head is not None:
             lines = lines[:head]
-        text = f"$ {shown or 'bot ' + ' '.join(argv)}\n" + "".join(line + "\n" for line in lines)
+        text = f"$ {self.normalise(shown or 'bot ' + ' '.join(argv))}\n" + "".join(line + "\n" for line in lines)
         if exit_code:
             text += f"$ echo $?\n{code}\n"
         return text
+
+    def quiet(self, *argv: str) -> str:
+        """A run not shown in the walk-through: its stdout."""
+        from bot.cli import main
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            main(list(argv))
+        return out.getvalue()
 
     def normalise(self, text: str) -> str:
         text = text.replace(str(self.workdir.resolve()), "…").replace(str(self.workdir), "…")
@@ -70,7 +87,18 @@ class Session:
             number = self.ids.setdefault(key, len(self.ids) + 1)
             return f"{number:08x}-…" if "-" in match.group(0) else f"{number:08x}…"
 
-        return UUID.sub(stable, text)
+        text = UUID.sub(stable, text)
+        text = SHORT_ID.sub(lambda m: f"{self.ids[self.short[m.group(0)]]:08x}" if m.group(0) in self.short else m.group(0), text)
+        for secret in self.secrets:
+            text = text.replace(secret, "local-user-…")
+        return EDIT_TIME.sub(r"\1<time>", text)
+
+    def register(self, block_id: str) -> str:
+        """Number a block id that output names only by its start (`block 1a2b3c4d`)."""
+        key = block_id.replace("-", "")
+        self.ids.setdefault(key, len(self.ids) + 1)
+        self.short[key[:8]] = key
+        return key[:8]
 
     def console(self, *runs: str) -> str:
         return "```console\n" + "".join(runs) + "```\n"
@@ -79,7 +107,9 @@ class Session:
         file = self.workdir / path
         text = file.read_text(encoding="utf-8")
         assert old in text, old
-        file.write_text(text.replace(old, new, 1), encoding="utf-8")
+        body = text.find("\n---\n", 4) + 5 if text.startswith("---\n") else 0
+        at = text.find(old, body) if old in text[body:] else text.find(old)  # body text before the front matter's
+        file.write_text(text[:at] + new + text[at + len(old):], encoding="utf-8")
 
 
 def walkthrough() -> str:
@@ -101,10 +131,12 @@ def walkthrough() -> str:
             s.run("pull", "--week", "W22", shown="rm content/rec-weekly/2026-W22/*.md && bot pull --week W22"),
             s.run("publish", "--week", "W22"),
         )
+        colleague, adopted, again, conflict, resolved = _colleague(s)
         typo = s.console(s.run("publish", "--wek", "W22", exit_code=True))
     return f"""{BEGIN}
 An editor's week, run against the embedded local workspace by `scripts/readme_walkthrough.py`
-(real output: page ids are numbered in order of appearance, the working directory is `…`).
+(real output: page and block ids are numbered in order of appearance, the working directory is
+`…`, a colleague's token `local-user-…` and the time of her edits `<time>`).
 Data goes to stdout; notes, progress and errors go to stderr — both are shown.
 
 Check everything offline first — `bot validate` reads files only, never Notion or `.bot/`. Here
@@ -130,9 +162,72 @@ Then the plan, the publish, and a second publish that has nothing to do:
 Pages that exist only in Notion are imported with `bot pull`; publishing them again writes nothing:
 
 {pulled}
+A colleague fixes the English page in Notion while the editor works on the file. She gets a user
+of her own in the embedded workspace (edits made with her token carry her name); she rewrites
+the first paragraph in Notion, and the editor meanwhile changes the second one in `en.md`.
+Publishing would overwrite her paragraph, so it stops, naming the block with both texts:
+
+{colleague}
+To keep her text, `bot pull --edited` writes exactly her block into the file (only its line
+changes; the editor's own change stays), and the publish sends the editor's change alone:
+
+{adopted}
+Her paragraph is now in the file and what the bot accepted: when the editor changes it again,
+that is no conflict (drift is content in Notion that differs from what the bot last wrote or
+accepted, not the name of whoever edited last):
+
+{again}
+A real conflict is both changing the same text after that. Alice edits the second paragraph and
+the coda in Notion, the editor the same two in the file; the dry run names each block:
+
+{conflict}
+Resolved block by block: the editor's coda overwrites hers (`--block` takes the id the report
+shows), her second paragraph stays in Notion and is pulled into the file; the last publish has
+nothing left to write:
+
+{resolved}
 A mistyped flag is a usage error (exit 64), with the subcommand's usage and a suggestion:
 
 {typo}{END}"""
+
+
+def _colleague(s: Session) -> tuple[str, ...]:
+    """Alice edits in Notion: adopted by pull --edited, then a real conflict resolved per block."""
+    from bot.clock import VirtualClock
+    from bot.local import LocalTransport, LocalWorkspace
+    from bot.notion import NotionAPI
+
+    added = s.run("local", "user", "add", "Alice Editor", shown='bot local user add "Alice Editor"')
+    token = next(line for line in added.splitlines() if line.startswith("local-user-"))
+    s.secrets.append(token)
+    added = s.normalise(added)
+    workspace = LocalWorkspace(s.workdir / ".bot" / "local-notion.sqlite3")
+    alice = NotionAPI(auth=token, base_url="http://local", transport=LocalTransport(workspace), rate=1e6, clock=VirtualClock())
+    page = {"id": json.loads(s.quiet("pull", "rec-weekly-en-2026-W22", "--out", "-", "--json"))["pulled"][0]["page_id"]}
+
+    def rewrite(start: str, text: str) -> str:
+        block = next(b for b in alice.list_children(page["id"]) if b["type"] == "paragraph"
+                     and "".join(t["plain_text"] for t in b["paragraph"]["rich_text"]).startswith(start))
+        alice.update_block(block["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]}})
+        return s.register(block["id"])
+
+    try:
+        rewrite(FIRST, "Three threads ran through this week's recommendation research.")
+        s.edit(EN, SECOND, "Industrial distillation now quantifies its transfer rate")
+        colleague = s.console(added, s.run("publish", "--week", "W22", exit_code=True))
+        adopted = s.console(s.run("pull", "--week", "W22", "--edited"), s.run("publish", "--week", "W22"))
+        s.edit(EN, "Three threads ran through this week's recommendation research.", "Three threads ran through the week's research.")
+        again = s.console(s.run("publish", "--week", "W22"))
+        rewrite("Industrial distillation now", "Distillation in industry now reports its transfer rate, Alice notes.")
+        coda = rewrite("Coda:", "Coda: every paper reports a transfer rate or an online number.")
+        s.edit(EN, "Industrial distillation now quantifies its transfer rate", "Industrial distillation now measures its transfer rate")
+        s.edit(EN, CODA, "**Coda:** Each of the four papers reports transfer rates")
+        conflict = s.console(s.run("publish", "--week", "W22", "--dry-run", head=10))
+        resolved = s.console(s.run("publish", "--week", "W22", "--on-drift", "overwrite", "--block", coda),
+                             s.run("pull", "--week", "W22", "--edited"), s.run("publish", "--week", "W22"))
+    finally:
+        workspace.close()
+    return colleague, adopted, again, conflict, resolved
 
 
 @contextlib.contextmanager

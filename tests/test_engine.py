@@ -202,7 +202,8 @@ def test_drift_shown_in_dry_run(published, cli):
 
     shutil.rmtree(_state_dir() / "published")
     code, out, _ = cli("publish", "--week", "W22", "--dry-run", "--detailed-exitcode")
-    assert code == 2 and "! edited in Notion: Edited by a person." in out
+    assert code == 2 and "        Notion: Edited by a person." in out  # each conflicting block, both texts
+    assert "        file:   This week's recommendation system research" in out
     code, _, err = cli("publish", "--week", "W22")
     assert code == 1 and "--on-drift" in err
 

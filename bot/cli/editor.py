@@ -155,7 +155,7 @@ def cmd_pull(args) -> int:
         targets.append((item, path))
 
     if args.edited:
-        return _pull_edited(args, targets)
+        return _pull_edited(args, targets, session)
 
     # Check every target before writing any, so a refusal leaves nothing half-pulled.
     conflicts = [path for item, path in targets if path is not None and path.exists() and not equivalent(path, item.text)]
@@ -202,17 +202,18 @@ def cmd_pull(args) -> int:
     return ExitStatus.SUCCESS
 
 
-def _pull_edited(args, targets) -> int:
+def _pull_edited(args, targets, session) -> int:
     """`bot pull --edited`: Notion's version of the edited blocks, into the files that exist."""
-    from ..editor.pull import text_for
+    from ..editor.pull import accept_pulled, text_for
 
     missing = [str(path) for _, path in targets if path is not None and not path.is_file()]
     if missing:
         raise SelectionError(f"--edited takes edits into existing files, and {', '.join(missing)} does not exist; pull without --edited to create it")
+    # Every file's new text first: an edit that cannot be placed stops the pull before any file is written.
+    planned = [(item, path, path.read_text(encoding="utf-8") if path is not None else "",
+                text_for(path, item, edited_only=True) if path is not None else item.text) for item, path in targets]
     results = []
-    for item, path in targets:
-        source = path.read_text(encoding="utf-8") if path is not None else ""
-        text = text_for(path, item, edited_only=True) if path is not None else item.text
+    for item, path, source, text in planned:
         if path is None:
             sys.stdout.write(text)
             action = "printed"
@@ -220,14 +221,20 @@ def _pull_edited(args, targets) -> int:
             path.write_text(text, encoding="utf-8")
             action = "updated"
         else:
-            action = "unchanged"
+            action = "unchanged"  # no edit, or every edit is in the file already
+        if path is not None and (item.edited or item.edited_fields):
+            accept_pulled(session, item)  # in the file now: no conflict, even if the file changes it again
         results.append({"slug": item.slug, "lang": item.lang, "page_id": item.page_id, "path": str(path) if path else None,
-                        "action": action, "edited_blocks": sorted(item.edited)})
+                        "action": action, "edited_blocks": sorted(item.edited), "edited_fields": sorted(item.edited_fields)})
     if args.json:
         print(json.dumps({"pulled": results}, ensure_ascii=False, indent=2))
     elif args.out != "-":
         for r in results:
             edits = f"{len(r['edited_blocks'])} block(s) edited in Notion" if r["edited_blocks"] else "no block edited in Notion"
+            if r["edited_fields"]:
+                edits += f", {', '.join(r['edited_fields'])} edited in Notion"
+            if (r["edited_blocks"] or r["edited_fields"]) and r["action"] == "unchanged":
+                edits += ", already in the file"
             print(f"{r['action']:<9} {r['path']}  ({r['slug']}: {edits})")
     if not args.quiet and args.out != "-" and not args.json:
         stderr("next: review with `git diff`, then `bot publish --week <week> --dry-run` (the kept edits are no longer drift)")

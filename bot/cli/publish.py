@@ -18,6 +18,8 @@ def register(sub) -> None:
     p.add_argument("--dry-run", action="store_true", help="show the plan; write nothing")
     p.add_argument("--detailed-exitcode", action="store_true", help="with --dry-run: exit 0 when nothing would change, 2 when changes are pending, 1 on error")
     add_on_drift_flag(p, "when a page was edited in Notion since the bot last wrote it (default: fail)")
+    p.add_argument("--block", action="append", default=[], metavar="ID", help="with --on-drift overwrite: overwrite only this drifted block "
+                   "(the id or its first characters, as the dry run shows them; repeatable); the other drifted blocks keep Notion's version")
     p.add_argument("--strict", action="store_true", help="treat any conversion degradation as an error")
     add_allow_flag(p)
     p.add_argument("--publish-early", action="store_true", help="also create/update `status: Published` variants whose date is still in the future (they go live at once)")
@@ -56,10 +58,17 @@ def _publish(args, so_far: dict) -> int:
     from .links import PageLinks
     from .render import early_note
 
+    if args.block and args.on_drift != "overwrite":
+        from ..errors import UsageError
+
+        raise UsageError("--block names the drifted blocks to overwrite: use it with --on-drift overwrite", hint=f"bot publish --week <week> --on-drift overwrite --block {args.block[0]}")
     settings = load_settings()
     configure_logging(args, settings)
     all_variants, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
-    accepted = preflight(settings, chosen, strict=args.strict, allow=frozenset(args.allow), known=all_variants)  # nothing is written when content is invalid
+    # Nothing is written when content is invalid. A dry run also shows the weeks' bilingual
+    # parity, outlined from the same conversion of each file (issue 27: convert once per run).
+    parity: list | None = [] if args.dry_run else None
+    accepted = preflight(settings, chosen, strict=args.strict, allow=frozenset(args.allow), known=all_variants, parity=parity)
     # The due rule (bot.due) holds for manual runs too: a Published issue dated in the future
     # is not created or updated before its date unless --publish-early says so.
     held_back = waiting_until(chosen, SYSTEM_CLOCK.now(), settings.zone)
@@ -69,7 +78,7 @@ def _publish(args, so_far: dict) -> int:
     early = {v.slug: early_note(moment, v) for moment, v in held_back} if args.publish_early else {}
     waits = {v.slug for _, v in waiting}
     due = [v for v in chosen if v.slug not in waits]
-    options = PublishOptions(dry_run=args.dry_run, on_drift=args.on_drift, strict=args.strict)
+    options = PublishOptions(dry_run=args.dry_run, on_drift=args.on_drift, strict=args.strict, blocks=tuple(args.block))
     note = ("--all" if args.all else f"--week {args.week}") + (f" --lang {args.lang}" if args.lang else "")
     stop = StopOnSignal()
     clock = StoppableClock(SYSTEM_CLOCK, stop.event, reason="stop requested")
@@ -97,8 +106,7 @@ def _publish(args, so_far: dict) -> int:
             stderr(f"{stop.name}: stopped after the request in flight; the run is recorded as interrupted (`bot runs`); publish again to finish")
             _report_interrupted(args, getattr(exc, "run", None), stop, waiting, early, PageLinks(settings, quiet=args.quiet))
             return stop.exit_status
-    parity = _parity(all_variants, chosen) if args.dry_run else []
-    return _report(args, run, waiting, accepted, parity, early, PageLinks(settings, quiet=args.quiet))
+    return _report(args, run, waiting, accepted, parity or [], early, PageLinks(settings, quiet=args.quiet))
 
 
 def _report(args, run, waiting, accepted, parity, early, links) -> int:
@@ -166,14 +174,6 @@ def _print_accepted(accepted) -> None:
         print(f"    degraded: {d.path}:{d.line}: {d.rule}: {d.message}")
 
 
-def _parity(all_variants, chosen):
-    """Where the two variants of each chosen week diverge in structure (advisory)."""
-    from ..editor.parity import week_parity
-
-    weeks = {v.group for v in chosen}
-    return week_parity([v for v in all_variants if v.group in weeks])
-
-
 # --------------------------------------------------------------------------- convert
 def cmd_convert(args) -> int:
     from ..convert import BlockStream, ConvertOptions
@@ -192,7 +192,7 @@ def cmd_convert(args) -> int:
     properties = desired_properties(variant, mapping, settings.zone)
     # Blocks are written (or counted) as they are converted and then dropped: memory stays
     # near the source's size, not the payload's (~40 MiB of dicts per MB of Markdown).
-    blocks = BlockStream(variant.body, ConvertOptions(line_offset=variant.body_line - 1, base_dir=variant.path.parent, image_roots=settings.image_roots))
+    blocks = BlockStream(variant.body, ConvertOptions(line_offset=variant.body_line - 1, base_dir=variant.path.parent, image_roots=settings.image_roots, footnotes_heading=mapping.footnotes_title(variant.lang)))
     # The cyclic GC stays paused for the whole stream, not block by block: every block is
     # dropped once written, so nothing accumulates for it to find (and re-enabling it
     # between blocks cost a collection per block: 3-10% of the run).

@@ -6,6 +6,7 @@ import difflib
 import os
 from typing import IO, Iterable
 
+from ..drift import drift_lines
 from ..publish import VariantResult
 
 SYMBOL = {"create": "+", "update": "~", "unchanged": "=", "drift": "!", "created": "+", "updated": "~", "skipped": "-"}
@@ -88,22 +89,26 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=(), ear
             out.append(_color(f"  ! {early[p.slug]}", color))
         if p.drift:
             out.append(_color(f"  ! drift: {p.drift.describe()}", color))
+            out.extend(_color(line, color) for line in drift_lines(p))
+            out.append(f"    keep Notion's version of the edited blocks instead: bot pull {p.slug} --edited")
+            if p.drift.blocks:
+                out.append(f"    or overwrite one block: --on-drift overwrite --block {p.drift.blocks[0].short_id} (the others keep Notion's version)")
             if p.drift.since_last_publish:
                 out.append("    edited in Notion since the last publish:")
                 out.extend("    " + _color(line, color) for line in p.drift.since_last_publish.splitlines())
-            else:
-                for text in p.drift.block_texts:
-                    out.append(_color(f"    ! edited in Notion: {text[:100]}", color))
-            out.append(f"    keep Notion's version of the edited blocks instead: bot pull {p.slug} --edited")
             out.append("    the bot's changes (they replace those edits with --on-drift overwrite):")
+        if p.kept:
+            out.append(f"    kept as Notion has them (not overwritten): {', '.join(k.replace('-', '')[:8] if len(k) > 30 else k for k in p.kept)}")
         if p.action == "create":
             out.append(f"    + {len(p.children)} blocks, {len(p.properties)} properties")
         for change in p.property_changes:
             out.append(_color(f"  ~ {change.name}: {change.old} → {change.new}", color))
         if p.block_ops:
             out.append(f"    {len(p.block_ops)} block operation(s): " + _op_summary(p))
-        diff = list(difflib.unified_diff(p.live_markdown.splitlines(), p.desired_markdown.splitlines(), "notion", "content", lineterm="", n=1))
-        if p.action != "create" and diff:
+        # Without a live tree (a page the records show unchanged) there is nothing to diff:
+        # rendering the tree twice to find that out was a third of a no-op dry run.
+        if p.action != "create" and p.live_blocks is not None:
+            diff = difflib.unified_diff(p.live_markdown.splitlines(), p.desired_markdown.splitlines(), "notion", "content", lineterm="", n=1)
             out.extend("    " + _color(line, color) for line in diff)
         for note in p.notes:
             out.append(f"    note: {note}")

@@ -641,7 +641,7 @@ def _table(flow: Flow, el: Element) -> None:
         if items:
             flow.out.extend(ctx.text_blocks("paragraph", items, cap.line, {"color": "default"}))
     if rows and any(rows):
-        flow.out.append(_table_block(flow, el, rows))
+        flow.out.extend(ctx.mark([_table_block(flow, el, rows)], el.line))
     if after:
         flow.walk(after)
         flow.flush()

@@ -17,7 +17,8 @@ Documented choices (each one produces a Degradation entry):
   reported); a link around an image becomes a linked caption (reported), since
   Notion image blocks cannot link.
 - Footnotes: a reference becomes the text "[n]" (n = order of first reference),
-  definitions become a final heading_3 "Footnotes" + numbered list (construct "footnote").
+  definitions become a final heading_3 (ConvertOptions.footnotes_heading, "Footnotes" by
+  default) + numbered list (construct "footnote").
 - Ordered lists starting at a number other than 1: Notion numbers consecutive
   numbered_list_item blocks from 1 and the public API documents no start-index
   field for numbered_list_item (searched SDK types and docs; nothing found), so
@@ -112,6 +113,15 @@ class Ctx:
         self.inherit: tuple[int, str | None] = (0, None)
         self._toggle_depth = 0  # <details> toggles open around what is being rendered
         self.html_depth = 0  # HTML elements open around what bot.convert.html renders
+        self.block_lines = options.block_lines
+        self.link_lines = options.link_lines
+
+    def mark(self, blocks: list[dict], line: int | None) -> list[dict]:
+        """Note the source line of `blocks` when the caller asked for lines (ConvertOptions.block_lines)."""
+        if self.block_lines is not None and line is not None:
+            for b in blocks:
+                self.block_lines[id(b)] = (b, line)
+        return blocks
 
     def parse(self, text: str) -> list:
         return self.report_flattened(self.md.parse(text))
@@ -156,7 +166,7 @@ class Ctx:
             body = {"rich_text": items, **extra}
             if children:
                 body["children"] = children
-            return [{"object": "block", "type": btype, btype: body}]
+            return self.mark([{"object": "block", "type": btype, btype: body}], line)
         chunks = chunk_items(items)
         if len(chunks) > 1:
             self.degrade(line, "rich_text_items",
@@ -169,7 +179,7 @@ class Ctx:
             out.append(block(btype, body))
         if children:
             out[-1][btype]["children"] = children
-        return out
+        return self.mark(out, line)
 
     def inline_segments(self, inline: SyntaxTreeNode, line) -> list[Segment]:
         tokens = inline.token.children if inline.token is not None else None
@@ -324,6 +334,10 @@ class Ctx:
         return f"{ref.alt} — {title}" if ref.alt.strip() else title
 
     def image_block(self, ref: ImageRef, line, link: str | None = None) -> dict:
+        line = ref.line or line
+        return self.mark([self._image_block(ref, line, link)], line)[0]
+
+    def _image_block(self, ref: ImageRef, line, link: str | None = None) -> dict:
         src = ref.src
         line = ref.line or line
         cap_text = self.caption_text(ref, line)
@@ -454,6 +468,8 @@ def resolve_href(ctx: Ctx, href: str, line) -> str | None:
         return None
     if _HTTP.match(href):
         if is_valid_link_url(href):
+            if ctx.link_lines is not None and line is not None:  # a link's own line (parity)
+                ctx.link_lines.setdefault(href, []).append(line)
             return href
         ctx.degrade(line, "link", f"link URL over {MAX_TEXT} units or invalid: kept as plain text", href[:80])
         return None
@@ -645,7 +661,7 @@ def code_blocks(ctx: Ctx, text: str, language: str, line) -> list[dict]:
     chunks = chunk_items(items)
     if len(chunks) > 1:
         ctx.degrade(line, "code", f"code over {MAX_ITEMS} rich text items: split into {len(chunks)} code blocks")
-    return [block("code", {"rich_text": ch, "language": language, "caption": []}) for ch in chunks]
+    return ctx.mark([block("code", {"rich_text": ch, "language": language, "caption": []}) for ch in chunks], line)
 
 
 def render_fence(ctx: Ctx, node) -> list[dict]:
@@ -670,7 +686,7 @@ def render_math_block(ctx: Ctx, node) -> list[dict]:
     if utf16_len(expr) > MAX_EXPRESSION:
         ctx.degrade(line, "equation", f"equation over {MAX_EXPRESSION} units: emitted as a latex code block")
         return code_blocks(ctx, expr, "latex", line)
-    return [block("equation", {"expression": expr})]
+    return ctx.mark([block("equation", {"expression": expr})], line)
 
 
 def render_hr(ctx: Ctx, node) -> list[dict]:
@@ -725,8 +741,8 @@ def render_table(ctx: Ctx, node) -> list[dict]:
     for cells in rows:
         cells = (cells + [[] for _ in range(width)])[:width]
         children.append(block("table_row", {"cells": cells}))
-    return [block("table", {"table_width": width, "has_column_header": True,
-                            "has_row_header": False, "children": children})]
+    return ctx.mark([block("table", {"table_width": width, "has_column_header": True,
+                                     "has_row_header": False, "children": children})], line)
 
 
 def render_footnote_block(ctx: Ctx, node) -> list[dict]:
@@ -736,12 +752,17 @@ def render_footnote_block(ctx: Ctx, node) -> list[dict]:
         fid = f.meta.get("id", 0)
         return ctx.footnote_numbers.get(fid, 10**9 + fid)
     foots.sort(key=key)
-    out = [block("heading_3", {"rich_text": to_items([Segment(TEXT, "Footnotes", 0, None)]),
+    title = ctx.opt.footnotes_heading
+    out = [block("heading_3", {"rich_text": to_items([Segment(TEXT, title, 0, None)]),
                                "color": "default", "is_toggleable": False})]
+    def line_of(f):
+        return ctx.line_of(f) or (ctx.line_of(f.children[0]) if f.children else None)
+
+    ctx.mark(out, line_of(foots[0]) if foots else None)
     for f in foots:
-        line = ctx.line_of(f) or (ctx.line_of(f.children[0]) if f.children else None)
+        line = line_of(f)
         ctx.degrade(line, "footnote",
-                    f"footnote [^{f.meta.get('label', '')}] moved to a final 'Footnotes' section")
+                    f"footnote [^{f.meta.get('label', '')}] moved to a final {title!r} section")
         items, children = _lead_split(ctx.render_nodes(f.children))
         out.extend(ctx.text_blocks("numbered_list_item", items, line, {"color": "default"}, children))
     return out

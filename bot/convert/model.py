@@ -35,3 +35,14 @@ class ConvertOptions:
     base_dir: Path | None = None
     # Folders local images may come from (BOT_CONTENT_DIR, BOT_ASSETS_DIR); empty: base_dir only.
     image_roots: tuple[Path, ...] = ()
+    # When a dict: filled with id(block) -> (block, file line) for the blocks the converter
+    # builds from a source line (headings, paragraphs, list items, tables, code, images,
+    # equations, at every depth), for tools that point at lines (bot/editor/parity.py). The
+    # block is held with its line so that no other block can take its id.
+    block_lines: dict[int, tuple[dict, int]] | None = None
+    # When a dict: filled with absolute URL -> the file lines of the links to it, in document
+    # order (a link on the third line of a paragraph or in a table's fifth row: its own line).
+    link_lines: dict[str, list[int]] | None = None
+    # The heading of the final footnotes section, in the page's language (the mapping's
+    # `footnotes_heading`, e.g. 脚注 for zh).
+    footnotes_heading: str = "Footnotes"

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 import yaml
 
-from ..convert import blocks_to_markdown, convert_markdown, normalize_tree
+from ..convert import ConvertOptions, blocks_to_markdown, convert_markdown, normalize_tree
 from ..convert.blocks_to_md import LIST_MARKER
 from ..convert.parser import get_parser
 from ..convert.tree import build_tree
@@ -47,8 +48,8 @@ def block_key(block: dict) -> str:
     return json.dumps(block, sort_keys=True, ensure_ascii=False)
 
 
-def _convert(text: str) -> list[dict]:
-    return normalize_tree(convert_markdown(text).blocks)
+def _convert(text: str, footnotes_heading: str = "Footnotes") -> list[dict]:
+    return normalize_tree(convert_markdown(text, ConvertOptions(footnotes_heading=footnotes_heading)).blocks)
 
 
 def _spans(body: str) -> list[tuple[int, int]]:
@@ -137,17 +138,26 @@ def _same_list(a: str | None, b: str | None) -> bool:
     return bool(a and b and LIST_MARKER.get(a) and LIST_MARKER.get(a) == LIST_MARKER.get(b))
 
 
-def merge_body(body: str, blocks: list[dict], take: Callable[[list[dict]], bool] | None = None) -> str | None:
+def merge_body(body: str, blocks: list[dict], take: Callable[[list[dict]], bool] | None = None, footnotes_heading: str = "Footnotes") -> str | None:
     """`body` rewritten to hold `blocks` (Notion's top-level blocks), keeping every unit's lines
     that Notion holds unchanged. `take(blocks_of_a_stretch)` decides, for each stretch that
     differs, whether Notion's version wins (default: always); otherwise the file's lines stay.
-    None when no line-preserving merge exists (the caller renders the whole body instead)."""
-    units = units_of(body)
-    if units is None:
+    None when no line-preserving merge exists (the caller renders the whole body instead).
+
+    Units come from converting the body as a whole (bot.convert.spans), so reference links,
+    footnotes and `<details>` runs count as they publish. Lines that give no block (reference
+    and footnote definitions) stay; a footnote edited in Notion is written into its definition,
+    and a footnote reference or a reference link in an edited paragraph keeps its form."""
+    doc = _document(body, footnotes_heading)
+    if doc is None:
         return None
-    theirs = _theirs(blocks)
+    lines = list(doc.lines)
+    theirs, their_tail = _split_tail(_theirs(blocks), doc)
+    tail_expected = _merge_tail(lines, doc, their_tail, take)
+    if tail_expected is None:
+        return None
+    units = doc.units
     kept = _kept_units(units, theirs)
-    lines = body.split("\n")
     out: list[str] = []
     expected: list[str] = []
     line_pos, theirs_pos = 0, 0
@@ -161,16 +171,40 @@ def merge_body(body: str, blocks: list[dict], take: Callable[[list[dict]], bool]
         gap_units = [u for u in units if line_pos <= u.start and u.end <= gap_end and u.keys]
         stretch = theirs[theirs_pos:ta]
         next_kind = unit.blocks[0]["type"] if unit else None
-        take_theirs = (stretch or gap_units) and (take is None or take([t.block for t in stretch]))
+        pairs = _paired(gap_units, stretch)
+        if pairs is not None and len(pairs) > 1:
+            # Block by block, so that an edit in Notion next to a change in the file takes the
+            # one and keeps the other.
+            cursor = line_pos
+            for u, t in pairs:
+                out += lines[cursor:u.start]
+                if take is None or take([t.block]):
+                    out += doc.render([t.block]).strip("\n").split("\n")
+                    expected += t.keys
+                else:
+                    out += lines[u.start:u.end]
+                    expected += u.keys
+                cursor = u.end
+            out += lines[cursor:gap_end]
+            take_theirs = False
+            gap_units, stretch = [], []
+        else:
+            take_theirs = (stretch or gap_units) and (take is None or take([t.block for t in stretch]))
         table = _table_rows_merged(lines, gap_units, stretch) if take_theirs else None
+        table = table if table is not None else (_inside_html_wrapper(lines, gap_units, stretch, doc.render) if take_theirs else None)
         if table is not None:
             (only,) = gap_units
             out += lines[line_pos:only.start] + table + lines[only.end:gap_end]
             expected += [k for t in stretch for k in t.keys]
         elif take_theirs:
-            out += _replace_gap(lines[line_pos:gap_end], stretch, prev_kind, next_kind, at_start=not out)
+            gap = lines[line_pos:gap_end]
+            out += _replace_gap(gap, stretch, prev_kind, next_kind, at_start=not out, render=doc.render)
+            definitions = _definitions_in(gap, line_pos, gap_units, next_kind)
+            if definitions and out and out[-1].strip():
+                out.append("")
+            out += definitions
             expected += [k for t in stretch for k in t.keys]
-        else:
+        elif pairs is None or len(pairs) <= 1:
             out += lines[line_pos:gap_end]
             expected += [k for u in gap_units for k in u.keys]
         if unit is None:
@@ -179,10 +213,161 @@ def merge_body(body: str, blocks: list[dict], take: Callable[[list[dict]], bool]
         expected += unit.keys
         prev_kind = unit.blocks[-1]["type"]
         line_pos, theirs_pos = unit.end, tb
-    merged = "\n".join(out)
-    if [block_key(b) for b in _convert(merged)] != expected:
+    merged = "\n".join(line for line in out if line is not _DROPPED)
+    if [block_key(b) for b in _convert(merged, footnotes_heading)] != expected + tail_expected:
         return None
     return merged
+
+
+_DROPPED = "\x00dropped\x00"  # a line of a rewritten footnote definition, left out of the result
+_REFERENCE_DEF = re.compile(r"^ {0,3}\[(?!\^)([^\]]+)\]:\s*<?([^\s>]+)>?")
+
+
+@dataclass
+class _Document:
+    """A body cut into units by its whole conversion, with what an edit needs to keep its form."""
+
+    lines: list[str]
+    units: list[Unit]
+    tail: list[dict]  # the final footnote section (normalized)
+    labels: list[str]  # footnote label of each numbered item of the tail
+    references: dict[str, str]  # reference-link label -> URL, as defined in the body
+
+    def render(self, blocks: list[dict]) -> str:
+        """Notion's blocks as Markdown for this file: `[n]` back to its `[^label]`, a link to a
+        defined reference back to `[text][label]`."""
+        text = blocks_to_markdown(blocks)
+        for number, label in enumerate(self.labels, 1):
+            text = text.replace(f"\\[{number}\\]", f"[^{label}]")
+        for label, url in self.references.items():
+            text = text.replace(f"]({url})", f"][{label}]")
+        return text
+
+
+def _document(body: str, footnotes_heading: str) -> _Document | None:
+    from ..convert.spans import source_spans
+
+    spans = source_spans(body, footnotes_heading)
+    lines = body.split("\n")
+    units = []
+    for span in spans.spans:
+        if span.start < 0:
+            return None
+        end = span.end
+        while end > span.start and not lines[end - 1].strip():
+            end -= 1
+        blocks = normalize_tree(span.blocks)
+        units.append(Unit(span.start, end, blocks, [block_key(b) for b in blocks]))
+    if any(a.end > b.start for a, b in zip(units, units[1:])):
+        return None
+    tail = normalize_tree(spans.footnotes)
+    if [k for u in units for k in u.keys] + [block_key(b) for b in tail] != [block_key(b) for b in _convert(body, footnotes_heading)]:
+        return None
+    covered = {i for u in units for i in range(u.start, u.end)}
+    references = {}
+    for i, line in enumerate(lines):
+        match = _REFERENCE_DEF.match(line) if i not in covered else None
+        if match:
+            references.setdefault(match.group(1), match.group(2))
+    return _Document(lines, units, tail, spans.footnote_labels, references)
+
+
+def _split_tail(theirs: list[_Theirs], doc: _Document) -> tuple[list[_Theirs], list[_Theirs]]:
+    """Notion's blocks without, and with only, the final footnote section the file gives."""
+    if not doc.tail:
+        return theirs, []
+    heading = [block_key(doc.tail[0])]
+    for h in range(len(theirs) - 1, -1, -1):
+        if theirs[h].keys == heading:
+            if all(t.kind == "numbered_list_item" for t in theirs[h + 1:]):
+                return theirs[:h], theirs[h:]
+            break
+    return theirs, []
+
+
+def _merge_tail(lines: list[str], doc: _Document, their_tail: list[_Theirs], take) -> list[str] | None:
+    """Footnotes edited in Notion, written into their definitions (in `lines`, in place); the
+    keys the tail should then convert to. None when an edit there cannot be placed."""
+    ours = [block_key(b) for b in doc.tail]
+    theirs = [k for t in their_tail for k in t.keys]
+    if ours == theirs:
+        return ours
+    if take is not None and not their_tail and not take([]):
+        return ours
+    if len(their_tail) != len(doc.tail) or not their_tail or their_tail[0].keys != ours[:1]:
+        return None if take is None or take([t.block for t in their_tail]) else ours
+    expected = ours[:1]
+    for number, (t, key) in enumerate(zip(their_tail[1:], ours[1:]), 1):
+        if t.keys == [key] or (take is not None and not take([t.block])):
+            expected.append(key)
+            continue
+        span = _definition_span(lines, doc, doc.labels[number - 1])
+        rendered = doc.render([t.block]).strip("\n")
+        if span is None or "\n" in rendered or not rendered.startswith("1. "):
+            return None
+        start, end = span
+        lines[start] = f"[^{doc.labels[number - 1]}]: {rendered[3:]}"
+        lines[start + 1:end] = [_DROPPED] * (end - start - 1)
+        expected += t.keys
+    return expected
+
+
+def _definition_span(lines: list[str], doc: _Document, label: str) -> tuple[int, int] | None:
+    """Lines [start, end) of the footnote definition `[^label]:` (with its continuation lines)."""
+    covered = {i for u in doc.units for i in range(u.start, u.end)}
+    opening = re.compile(r"^ {0,3}\[\^" + re.escape(label) + r"\]:")
+    start = next((i for i, line in enumerate(lines) if i not in covered and opening.match(line)), None)
+    if start is None:
+        return None
+    end = start + 1
+    while end < len(lines) and end not in covered:
+        line = lines[end]
+        if line.strip() and not _REFERENCE_DEF.match(line) and not line.lstrip().startswith("[^"):
+            end += 1  # a continuation line (lazy or indented)
+        elif not line.strip() and end + 1 < len(lines) and lines[end + 1].startswith("    "):
+            end += 1
+        else:
+            break
+    return start, end
+
+
+def _definitions_in(gap: list[str], first_line: int, gap_units: list[Unit], next_kind: str | None) -> list[str]:
+    """The lines of a replaced gap that give no block (reference and footnote definitions):
+    they stay, after Notion's version of the gap."""
+    covered = {i for u in gap_units for i in range(u.start, u.end)}
+    keep = [line for i, line in enumerate(gap, first_line) if i not in covered and line.strip() and line is not _DROPPED]
+    if not keep:
+        return []
+    return keep + ([""] if next_kind is not None else [])
+
+
+def _paired(gap_units: list[Unit], stretch: list[_Theirs]) -> list[tuple[Unit, _Theirs]] | None:
+    """The units of a changed stretch paired with Notion's blocks one to one, when each is one
+    block of the same type as its partner (paragraphs edited on both sides, say)."""
+    if len(gap_units) != len(stretch) or any(len(u.keys) != 1 or len(t.keys) != 1 for u, t in zip(gap_units, stretch)):
+        return None
+    if any(u.blocks[0]["type"] != t.kind or t.kind in ("table", "toggle") for u, t in zip(gap_units, stretch)):
+        return None
+    return list(zip(gap_units, stretch))
+
+
+def _inside_html_wrapper(lines: list[str], gap_units: list[Unit], stretch: list[_Theirs], render) -> list[str] | None:
+    """An edit inside an HTML element around Markdown (`<div align="center">`, blank line,
+    Markdown, blank line, `</div>`): Notion's version goes between the file's own opening and
+    closing lines. None when the unit is not such a wrapper or the result would differ."""
+    if len(gap_units) != 1 or not stretch:
+        return None
+    unit = gap_units[0]
+    first, last = lines[unit.start].strip(), lines[unit.end - 1].strip()
+    if unit.end - unit.start < 3 or not first.startswith("<") or first.startswith("</") or not last.startswith("</"):
+        return None
+    if first.lower().startswith("<details"):
+        return None  # a toggle is a block of its own: Notion's rendering of it replaces it
+    rendered = render([t.block for t in stretch]).strip("\n").split("\n")
+    wrapped = [lines[unit.start], "", *rendered, "", lines[unit.end - 1]]
+    if [block_key(b) for b in _convert("\n".join(wrapped) + "\n")] != [k for t in stretch for k in t.keys]:
+        return None
+    return wrapped
 
 
 def _table_rows_merged(lines: list[str], gap_units: list[Unit], stretch: list[_Theirs]) -> list[str] | None:
@@ -219,9 +404,10 @@ def _table_rows_merged(lines: list[str], gap_units: list[Unit], stretch: list[_T
     return merged
 
 
-def _replace_gap(gap: list[str], stretch: list[_Theirs], prev_kind: str | None, next_kind: str | None, *, at_start: bool) -> list[str]:
+def _replace_gap(gap: list[str], stretch: list[_Theirs], prev_kind: str | None, next_kind: str | None, *, at_start: bool,
+                 render: Callable[[list[dict]], str] = blocks_to_markdown) -> list[str]:
     """The lines between two kept units, holding Notion's `stretch` instead."""
-    rendered = blocks_to_markdown([t.block for t in stretch]).strip("\n")
+    rendered = render([t.block for t in stretch]).strip("\n")
     pieces = rendered.split("\n") if rendered else []
     tight = not any(not line.strip() for line in gap)  # inside a tight list
     lead = []
@@ -245,9 +431,9 @@ def _replace_gap(gap: list[str], stretch: list[_Theirs], prev_kind: str | None, 
 
 
 # --------------------------------------------------------------------------- front matter
-def merge_front_matter(old_yaml: str, new_yaml: str) -> str:
+def merge_front_matter(old_yaml: str, new_yaml: str, only: set[str] | None = None) -> str:
     """The file's front-matter lines, with only the fields whose value changed replaced (and
-    new fields appended)."""
+    new fields appended). `only`: replace just these fields, append none."""
     new_fields = _field_spans(new_yaml)
     old_fields = _field_spans(old_yaml)
     if old_fields is None or new_fields is None:
@@ -257,7 +443,7 @@ def merge_front_matter(old_yaml: str, new_yaml: str) -> str:
     replaced: dict[int, list[str]] = {}
     dropped: set[int] = set()
     for name, (a, b) in new_fields.items():
-        if name not in old_fields:
+        if name not in old_fields or (only is not None and name not in only):
             continue
         oa, ob = old_fields[name]
         if _value("\n".join(old_lines[oa:ob])) != _value("\n".join(new_lines[a:b])):
@@ -272,7 +458,7 @@ def merge_front_matter(old_yaml: str, new_yaml: str) -> str:
     while out and not out[-1].strip():
         out.pop()
     for name, (a, b) in new_fields.items():
-        if name not in old_fields:
+        if name not in old_fields and only is None:
             out += new_lines[a:b]
     return "\n".join(out) + "\n"
 
@@ -299,18 +485,23 @@ def _field_spans(text: str) -> dict[str, tuple[int, int]] | None:
     return spans
 
 
-def keep_file_lines(old_text: str, new_text: str, blocks: list[dict], take: Callable[[list[dict]], bool] | None = None) -> str:
+def keep_file_lines(old_text: str, new_text: str, blocks: list[dict], take: Callable[[list[dict]], bool] | None = None,
+                    fields: set[str] | None = None, footnotes_heading: str = "Footnotes") -> str | None:
     """`new_text` (a pulled file: front matter + canonical body) written into `old_text` so that
-    only what differs changes. Falls back to `new_text` when no such merge exists."""
+    only what differs changes. Falls back to `new_text` when no such merge exists — or, with
+    `take` (a partial pull), None: the caller says which edit it could not place."""
     old = _split(old_text)
     new = _split(new_text)
     if old is None or new is None:
-        return new_text
-    front = merge_front_matter(old[0], new[0]) if take is None else old[0]
-    body = merge_body(old[1], blocks, take)
+        return None if take is not None else new_text
+    if take is None:
+        front = merge_front_matter(old[0], new[0])
+    else:  # a partial pull: only the front-matter fields edited in Notion (`fields`)
+        front = merge_front_matter(old[0], new[0], only=fields) if fields else old[0]
+    body = merge_body(old[1], blocks, take, footnotes_heading)
     if body is None:
         if take is not None:
-            return old_text  # never rewrite the whole file for a partial pull
+            return None  # never rewrite the whole file for a partial pull
         body = new[1]
     return "---\n" + front + "---\n" + body
 

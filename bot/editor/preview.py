@@ -109,7 +109,7 @@ def build_pages(variants: list[Variant], all_variants: list[Variant], mapping: M
             linked = by_path.get((v.path.parent / href.split("#", 1)[0]).resolve()) if href.split("#", 1)[0] else None
             return PREVIEW_URL + quote(linked.slug) if linked else None
 
-        result = convert_markdown(v.body, ConvertOptions(line_offset=v.body_line - 1, resolve_link=resolve, base_dir=v.path.parent, image_roots=image_roots))
+        result = convert_markdown(v.body, ConvertOptions(line_offset=v.body_line - 1, resolve_link=resolve, base_dir=v.path.parent, image_roots=image_roots, footnotes_heading=mapping.footnotes_title(v.lang)))
         sibling = sibling_of(v, all_variants)
         blocks = list(result.blocks)
         if sibling is not None:

@@ -43,6 +43,9 @@ class Pulled:
     assets: dict[str, bytes] = field(default_factory=dict)  # path relative to the file -> bytes (uploaded images)
     blocks: list[dict] = field(default_factory=list)  # the page's top-level blocks, without the language link
     edited: set[str] = field(default_factory=set)  # ids of top-level blocks holding an edit by someone other than the bot
+    edited_fields: set[str] = field(default_factory=set)  # front-matter fields whose property Notion holds with a value the bot never wrote
+    page: dict | None = field(default=None, repr=False)  # the page as Notion returned it
+    footnotes_heading: str = "Footnotes"  # the mapping's heading of the final footnote section in this language
 
     @property
     def week(self) -> str:
@@ -262,28 +265,99 @@ def _pull_page(session, page: dict, *, lang: str | None, series: str | None) -> 
     text, notes = page_to_source(page, blocks, session.mapping, session.settings.zone, lang=lang, series=series)
     front = yaml.safe_load(text.split("---\n", 2)[1])
     body_blocks = blocks[1:] if blocks and is_language_link(blocks[0]) else blocks
-    edited = {b["id"] for b in body_blocks if _edited_by_others(b, session.bot_user_id)}
-    return Pulled(front[session.mapping.key], front["lang"], page["id"], page.get("url"), text, notes, assets, body_blocks, edited)
+    accepted = _accepted(session, front[session.mapping.key], page["id"])
+    edited = {b["id"] for b in body_blocks if _edited_by_others(b, session.bot_user_id, accepted)}
+    return Pulled(front[session.mapping.key], front["lang"], page["id"], page.get("url"), text, notes, assets, body_blocks, edited,
+                  _edited_fields(page, session.mapping, accepted), page, session.mapping.footnotes_title(front["lang"]))
 
 
-def _edited_by_others(block: dict, bot_user_id: str) -> bool:
-    """Whether a person (anyone but the bot) last edited this block or one inside it."""
+def _edited_fields(page: dict, mapping: Mapping, accepted) -> set[str]:
+    """Front-matter fields whose property (or page icon) Notion holds with a value the bot never
+    wrote or accepted (known only from a page record with property fingerprints)."""
+    from ..plan import ICON_KEY, property_fingerprints
+
+    if accepted is None or not accepted.properties:
+        return set()
+    names = {name: prop.property for name, prop in mapping.properties.items()}
+    live = property_fingerprints(page.get("properties", {}), page.get("icon"), names=list(names.values()))
+    fields = {name for name, prop in names.items() if prop in accepted.properties and live[prop] != accepted.properties[prop]}
+    if mapping.page_icon and ICON_KEY in accepted.properties and live[ICON_KEY] != accepted.properties[ICON_KEY]:
+        fields.add(mapping.page_icon)
+    return fields
+
+
+def _accepted(session, slug: str, page_id: str):
+    """What the bot last wrote or accepted on the page (its page record), when known."""
+    from ..records import PageRecords
+
+    record = PageRecords(session.settings.state_dir).get(slug)
+    return record.accepted(page_id) if record else None
+
+
+def _edited_by_others(block: dict, bot_user_id: str, accepted=None) -> bool:
+    """Whether a person (anyone but the bot) last edited this block or one inside it, to
+    content the bot never wrote or accepted (the same rule as drift: bot.plan.detect_drift)."""
+    from ..plan import content_fingerprint
+
     who = (block.get("last_edited_by") or {}).get("id")
-    if who and who != bot_user_id:
+    if who and who != bot_user_id and (accepted is None or content_fingerprint(block) not in accepted.blocks):
         return True
     children = (block.get(block.get("type", "")) or {}).get("children") or []
-    return any(_edited_by_others(child, bot_user_id) for child in children)
+    return any(_edited_by_others(child, bot_user_id, accepted) for child in children)
+
+
+def accept_pulled(session, item: Pulled) -> None:
+    """The edits `pull --edited` wrote into the file are the editor's choice: the page record
+    counts their content as accepted (bot.records), so they are not drift any more."""
+    from ..plan import ICON_KEY, content_fingerprints, property_fingerprints
+    from ..records import PageRecords
+
+    blocks = content_fingerprints([b for b in item.blocks if b["id"] in item.edited])
+    page = item.page or {}
+    names = [session.mapping.properties[f].property for f in item.edited_fields if f in session.mapping.properties]
+    live = property_fingerprints(page.get("properties", {}), page.get("icon"), names=names)
+    properties = {name: live[name] for name in names}
+    if session.mapping.page_icon in item.edited_fields:
+        properties[ICON_KEY] = live[ICON_KEY]
+    PageRecords(session.settings.state_dir).accept(item.slug, item.page_id, blocks, properties)
+
+
+class UnplaceableEdit(BotError):
+    """An edit made in Notion that `pull --edited` cannot write into the file."""
 
 
 def edited_only_text(path: Path, item: Pulled) -> str:
     """The file at `path` with Notion's version of exactly the blocks people edited in Notion;
-    every other line (the front matter too) stays as it is."""
+    every other line (the front matter too) stays as it is. Never leaves an edit out in
+    silence: raises UnplaceableEdit naming each edited block it cannot place."""
     from .merge import keep_file_lines
 
     old = path.read_text(encoding="utf-8")
-    if not item.edited:
+    if not item.edited and not item.edited_fields:
         return old
-    return keep_file_lines(old, item.text, item.blocks, take=lambda stretch: any(b.get("id") in item.edited for b in stretch))
+
+    def taking(ids: set[str]):
+        return lambda stretch: any(b.get("id") in ids for b in stretch)
+
+    merged = keep_file_lines(old, item.text, item.blocks, take=taking(item.edited), fields=item.edited_fields,
+                             footnotes_heading=item.footnotes_heading)
+    if merged is not None:
+        return merged
+    alone = [b for b in item.blocks if b["id"] in item.edited and keep_file_lines(old, item.text, item.blocks, take=taking({b["id"]}),
+                                                                                     footnotes_heading=item.footnotes_heading) is None]
+    named = alone or [b for b in item.blocks if b["id"] in item.edited]
+    listing = "; ".join(_named_block(b) for b in named)
+    error = UnplaceableEdit(f"{path}: cannot place {len(named)} block(s) edited in Notion into the file — {listing}; nothing was written")
+    error.hint = (f"take the text into {path.name} by hand (`bot pull {item.slug} --out -` prints Notion's version), "
+                  f"or replace the whole file with Notion's version: `bot pull {item.slug} --force`")
+    raise error
+
+
+def _named_block(block: dict) -> str:
+    from ..plan import block_markdown
+
+    text = " ".join(block_markdown(block).split())
+    return f"block {block['id'].replace('-', '')[:8]} ({block['type']}: {text[:80] + '…' if len(text) > 80 else text!r})"
 
 
 def text_for(path: Path | None, item: Pulled, *, edited_only: bool = False) -> str:
@@ -299,7 +373,7 @@ def text_for(path: Path | None, item: Pulled, *, edited_only: bool = False) -> s
         old = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return item.text
-    return keep_file_lines(old, item.text, item.blocks)
+    return keep_file_lines(old, item.text, item.blocks, footnotes_heading=item.footnotes_heading)
 
 
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{16}-(?P<name>.+)$")  # how the publisher names its uploads

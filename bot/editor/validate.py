@@ -8,10 +8,12 @@ warnings.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -35,6 +37,7 @@ _PLACEHOLDER = "https://validate.invalid/"
 class ValidationResult:
     files: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    parity: list = field(default_factory=list)  # ParityFinding (also among diagnostics, as warnings)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -76,23 +79,27 @@ def validate(settings, paths: list[Path] | None = None, *, strict: bool = False,
     return _Validator(settings, strict, frozenset(allow), known, parity).run(paths)
 
 
-def _validate_for_publish(settings, variants: list[Variant], **options) -> ValidationResult:
-    validator = _Validator(settings, options["strict"], frozenset(options["allow"]), options["known"], False)
+def _validate_for_publish(settings, variants: list[Variant], *, strict: bool, allow: frozenset[str], known: list[Variant], parity: bool) -> ValidationResult:
+    validator = _Validator(settings, strict, frozenset(allow), known, parity)
     validator.keep_parsed = len({v.group for v in variants}) <= 1
     return validator.run([v.path for v in variants])
 
 
-def preflight(settings, variants: list[Variant], *, strict: bool = False, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None) -> list[Diagnostic]:
+def preflight(settings, variants: list[Variant], *, strict: bool = False, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None, parity: list | None = None) -> list[Diagnostic]:
     """Raise ContentError when the content about to be published has validation errors.
 
     The same rules, at the same levels (bot.rules), as `bot validate` for exactly the
     files being published, so nothing is written when they fail. Returns the warnings the
     converter's own report does not list (the publisher shows those as `degraded:`).
+    `parity`: a list to receive the bilingual parity findings of the weeks of `variants` (the dry
+    run shows them), outlined from the same conversion; None: parity is not checked.
     """
-    result = _validate_for_publish(settings, variants, strict=strict, allow=allow, known=known if known is not None else variants)  # parity is advisory: not worth the time here
+    result = _validate_for_publish(settings, variants, strict=strict, allow=allow, known=known if known is not None else variants, parity=parity is not None)
+    if parity is not None:
+        parity.extend(result.parity)
     if result.errors:
         raise ContentError([d.to_problem() for d in result.errors])
-    return [d for d in result.warnings if d.rule not in REPORTED_BY_CONVERTER]
+    return [d for d in result.warnings if d.rule not in REPORTED_BY_CONVERTER and d.rule != "parity"]  # parity: shown on its own
 
 
 def week_paths(content_dir: Path, spec: str) -> list[Path]:
@@ -124,11 +131,15 @@ class _Validator:
         self.strict = strict
         self.allow = allow
         self.known = {v.path.resolve(): v for v in known or []}
+        self._read: dict[Path, Variant] = {}  # variants this run read itself
         self.parity = parity
         self.keep_parsed = False  # set for a publish of one week, which converts these parses next
         self.out: list[Diagnostic] = []
         self._lines: dict[Path, list[str]] = {}
-        self._headings: dict[Path, set[str] | None] = {}
+        self._headings: dict[Path, list[str] | None] = {}
+        self._outlines: dict[Path, object] = {}  # path -> parity Outline, from check_body's conversion
+        self.parity_findings: list = []
+        self.mapping = None
 
     # -- reporting ------------------------------------------------------------
     def report(self, path: Path | str, line: int | None, column: int | None, message: str, *, field: str | None = None, rule: str) -> None:
@@ -163,6 +174,7 @@ class _Validator:
         for path in sorted({p.resolve(): p for p in list(all_files) + list(selected)}.values(), key=str):
             try:
                 variants.append(self.known.get(path.resolve()) or read_variant(path))
+                self._read[path.resolve()] = variants[-1]
             except ContentError as exc:
                 self.unreadable.add(path.resolve())
                 if path.resolve() in selected_set:
@@ -171,12 +183,13 @@ class _Validator:
         chosen = [v for v in variants if v.path.resolve() in selected_set]
         self.check_slugs(variants, selected_set)
         self.check_variants(variants, selected_set)
-        if self.parity:
-            self.check_parity(variants, selected_set)
         for variant in chosen:
             self.check_week(variant)
             self.check_body(variant)
-        result = ValidationResult([os.fspath(p) for p in selected], self.out)
+        self.check_dates(variants, selected_set)
+        if self.parity:
+            self.check_parity(variants, selected_set)
+        result = ValidationResult([os.fspath(p) for p in selected], self.out, self.parity_findings)
         result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.level != "error"))
         return result
 
@@ -201,7 +214,7 @@ class _Validator:
 
         path = Path(self.settings.bot_mapping)
         try:
-            mapping = load_mapping(path)
+            mapping = self.mapping = load_mapping(path)
         except ContentError as exc:
             if not path.is_file():  # nothing to fix in a file that is not there: say what is missing
                 for missing in self.settings.missing_sources(content=False):
@@ -230,8 +243,8 @@ class _Validator:
             line, column = _yaml_error_position(path) or (line, column)
         elif problem.field and line:
             column = value_column(line_text(self.lines_of(path), line), problem.field)
-        if message == "required field is missing" and problem.field:
-            message = f"required field is missing: add `{problem.field}: …` to the front matter"
+        if message.startswith("required field is missing") and problem.field:
+            message = f"required field is missing: add `{problem.field}: …` to the front matter" + message.removeprefix("required field is missing")
         elif message.startswith("file is") and "bytes" in message:
             message += "; content files are Markdown text — link large media instead of embedding it"
         self.report(path, line, column, message, field=problem.field, rule=rule)
@@ -295,14 +308,61 @@ class _Validator:
             line, col = self.field_position(variant, "title")
             self.report(variant.path, line, col, f"title names {other} but the file is {week}: update the title", field="title", rule="week-title")
 
+    def check_dates(self, variants: list[Variant], selected: set[Path]) -> None:
+        """The languages of a week go out together, in that week: a date far after its week, or
+        en and zh dates more than a day apart (a year typed wrong), would publish one too soon."""
+        for variant in variants:
+            if variant.path.resolve() not in selected:
+                continue
+            moment = _as_datetime(variant.front.date)
+            year, number = (int(part) for part in variant.week.split("-W"))
+            sunday = date.fromisocalendar(year, number, 7)
+            late = (moment.date() - sunday).days
+            if late > DATE_SLACK_DAYS:
+                line, col = self.field_position(variant, "date")
+                self.report(variant.path, line, col, f"date {_shown(variant.front.date)} is {late} days after the end of {variant.week} "
+                            f"({date.fromisocalendar(year, number, 1):%Y-%m-%d} – {sunday:%Y-%m-%d}): set the date of this issue or its `week:`", field="date", rule="dates")
+        groups: dict[tuple, dict[str, Variant]] = {}
+        for v in variants:
+            groups.setdefault(v.group, {}).setdefault(v.lang, v)
+        for by_lang in groups.values():
+            if not all(lang in by_lang for lang in LANGS):
+                continue
+            first, second = (by_lang[lang] for lang in LANGS)
+            apart = abs(_as_datetime(first.front.date) - _as_datetime(second.front.date))
+            if apart <= timedelta(days=1):
+                continue
+            on = second if second.path.resolve() in selected else first  # reported once, on the translation when selected
+            if on.path.resolve() not in selected:
+                continue
+            other = first if on is second else second
+            line, col = self.field_position(on, "date")
+            where = f"{display_path(other.path)}:{other.field_lines.get('date', 1)}"
+            self.report(on.path, line, col, f"date {_shown(on.front.date)} and {other.lang}'s {_shown(other.front.date)} ({where}) are {_span(apart)} apart: "
+                        f"the languages of {on.week} go out together — give both files the same date", field="date", rule="dates")
+
     def check_parity(self, variants: list[Variant], selected: set[Path]) -> None:
         """Warnings where the two variants of a selected week diverge in structure (bot/editor/parity.py).
         Advisory: a translation may differ on purpose, so --strict does not make them errors."""
         from .parity import week_parity
 
         weeks = {v.group for v in variants if v.path.resolve() in selected}
-        for finding in week_parity([v for v in variants if v.group in weeks]):
+        self.parity_findings = week_parity([v for v in variants if v.group in weeks], self.outline_for)
+        for finding in self.parity_findings:
             self.out.append(Diagnostic(os.fspath(finding.path), finding.line, 1, "warning", f"parity: {finding.message}", None, "parity"))
+
+    def outline_for(self, variant: Variant):
+        """The variant's parity outline: from check_body's conversion when it ran, else from one
+        conversion here (a variant of the week that was not selected)."""
+        from .parity import outline_of_text
+
+        found = self._outlines.get(variant.path.resolve())
+        if found is None:
+            found = outline_of_text(variant.path, variant.lang, variant.body, variant.body_line, footnotes_heading=self.footnotes_title(variant))
+        return found
+
+    def footnotes_title(self, variant: Variant) -> str:
+        return self.mapping.footnotes_title(variant.lang) if self.mapping is not None else "Footnotes"
 
     # -- body ---------------------------------------------------------------------
     def check_body(self, variant: Variant) -> None:
@@ -310,8 +370,14 @@ class _Validator:
         lines = self.lines_of(path)
         offset = variant.body_line - 1
         link_errors = self.check_links(variant)
-        options = ConvertOptions(line_offset=offset, resolve_link=lambda href: _PLACEHOLDER, base_dir=path.parent, image_roots=self.settings.image_roots)
+        block_lines, link_lines = ({}, {}) if self.parity else (None, None)  # parity outlines this same conversion
+        options = ConvertOptions(line_offset=offset, resolve_link=lambda href: _PLACEHOLDER, base_dir=path.parent, image_roots=self.settings.image_roots,
+                                 block_lines=block_lines, link_lines=link_lines, footnotes_heading=self.footnotes_title(variant))
         conversion = convert_markdown(variant.body, options, tokens=variant.tokens())
+        if block_lines is not None:
+            from .parity import outline
+
+            self._outlines[path.resolve()] = outline(path, variant.lang, conversion.blocks, block_lines, variant.body_line, ignore_url=_PLACEHOLDER, link_lines=link_lines)
         for d in conversion.report:
             text = line_text(lines, d.line or 0)
             if d.construct == "code_language":
@@ -359,7 +425,7 @@ class _Validator:
             if target.startswith("#"):
                 anchor = target[1:]
                 if anchor and anchor not in self.headings(variant.path):
-                    self.report(variant.path, line, column, f"anchor {target!r} matches no heading in this file{_known(self.headings(variant.path))}", rule="link")
+                    self.report(variant.path, line, column, f"anchor {target!r} matches no heading in this file{_known(self.headings(variant.path), anchor)}", rule="link")
                     errors.update({(line, target), (line, href)})
                 continue
             if _SCHEME.match(target) or target.startswith("//"):
@@ -375,27 +441,59 @@ class _Validator:
                             f"relative link {target!r} is not a content file: relative links must point at another newsletter file (.md under BOT_CONTENT_DIR); use an https:// URL for anything else", rule="link")
                 errors.update({(line, target), (line, href)})
             elif anchor and anchor not in self.headings(linked):
-                self.report(variant.path, line, column, f"anchor #{anchor} matches no heading in {display_path(linked)}{_known(self.headings(linked))}", rule="link")
+                self.report(variant.path, line, column, f"anchor #{anchor} matches no heading in {display_path(linked)}{_known(self.headings(linked), anchor)}", rule="link")
                 errors.update({(line, target), (line, href)})
         return errors
 
-    def headings(self, path: Path) -> set[str]:
+    def headings(self, path: Path) -> list[str]:
+        """The heading anchors of a file, in document order: from the variant's own parse when
+        it was read (one parse per file), else from the file."""
         key = path.resolve()
         if key not in self._headings:
-            try:
-                text = key.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                text = ""
-            self._headings[key] = heading_anchors(text)
-        return self._headings[key] or set()
+            variant = self.known.get(key) or self._read.get(key)
+            if variant is not None:
+                self._headings[key] = heading_anchors(tokens=variant.tokens())
+            else:
+                try:
+                    text = key.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    text = ""
+                self._headings[key] = heading_anchors(text)
+        return self._headings[key] or []
 
 
 # --------------------------------------------------------------------------- helpers
-def _known(anchors: set[str]) -> str:
+DATE_SLACK_DAYS = 7  # a date up to a week after its ISO week is a postponed issue, not a typo
+
+
+def _as_datetime(value: date | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime.combine(value, time())
+
+
+def _shown(value: date | datetime) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if isinstance(value, datetime) else f"{value:%Y-%m-%d}"
+
+
+def _span(delta: timedelta) -> str:
+    return f"{delta.days} days" if delta.days >= 2 else f"{delta.total_seconds() / 3600:.0f} hours"
+
+
+SHOWN_ANCHORS = 6
+
+
+def _known(anchors: list[str], wanted: str) -> str:
+    """The closest heading anchors first (a typo: `#this-week-in-numbres`), then the others in
+    document order."""
     if not anchors:
         return ""
-    shown = sorted(anchors)[:6]
-    return " (headings: " + ", ".join(f"#{a}" for a in shown) + (", …" if len(anchors) > 6 else "") + ")"
+    close = difflib.get_close_matches(wanted, anchors, n=3, cutoff=0.6)
+    others = [a for a in anchors if a not in close]
+    shown = others[: max(0, SHOWN_ANCHORS - len(close))]
+    more = ", …" if len(others) > len(shown) else ""
+    listed = ", ".join(f"#{a}" for a in shown) + more
+    if close:
+        return f": did you mean {' or '.join('#' + a for a in close)}?" + (f" (other headings, in order: {listed})" if shown else "")
+    return " (headings, in order: " + ", ".join(f"#{a}" for a in shown) + more + ")"
 
 
 def slugify_heading(text: str) -> str:
@@ -409,9 +507,11 @@ def slugify_heading(text: str) -> str:
     return "".join(out)
 
 
-def heading_anchors(text: str) -> set[str]:
-    tokens = get_parser().parse(text)
-    anchors: set[str] = set()
+def heading_anchors(text: str = "", *, tokens: list | None = None) -> list[str]:
+    """GitHub-style anchors of the headings of `text` (or of its parse, `tokens`), in order."""
+    if tokens is None:
+        tokens = get_parser().parse(text)
+    anchors: list[str] = []
     counts: dict[str, int] = {}
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and i + 1 < len(tokens):
@@ -419,7 +519,7 @@ def heading_anchors(text: str) -> set[str]:
             base = slugify_heading(plain)
             n = counts.get(base, 0)
             counts[base] = n + 1
-            anchors.add(base if n == 0 else f"{base}-{n}")
+            anchors.append(base if n == 0 else f"{base}-{n}")
     return anchors
 
 

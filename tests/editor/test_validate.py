@@ -40,7 +40,7 @@ def missing_field(c):
 
 def wrong_type(c):
     _replace(c / EN, "priority: 1\n", "priority: high\n")
-    return EN, 13, 11, r"priority: Input should be a valid number"
+    return EN, 13, 11, r"priority: expected a number, got 'high'; e\.g\. priority: 1$"
 
 
 def bad_slug_pattern(c):
@@ -88,7 +88,7 @@ def link_outside_content(c):
 
 def broken_anchor(c):
     _append(c / EN, "\nJump to [the overview](#weekly-overveiw).\n")
-    return EN, BODY_END + 1, 24, r"anchor '#weekly-overveiw' matches no heading in this file \(headings: "
+    return EN, BODY_END + 1, 24, r"anchor '#weekly-overveiw' matches no heading in this file: did you mean #weekly-overview\? \(other headings, in order: #knowledge-distillation"
 
 
 def broken_cross_file_anchor(c):
@@ -243,8 +243,9 @@ def test_non_ascii_anchor_is_shown_as_written(cli, content):
     assert code == 1
     lines = out.splitlines()
     assert len(lines) == 2, out  # one error each, no duplicate degradation warning
-    assert lines[0].endswith(f"en.md:{BODY_END + 1}:27: error: anchor #本周概要 matches no heading in content/rec-weekly/2026-W22/zh.md (headings: #值得关注的方向, #其他, #推荐系统的扩展与优化, #推荐系统的扩展与优化-1, #本周概览, #生成式推荐与排序, …)")
-    assert f"en.md:{BODY_END + 1}:50: error: anchor '#本周' matches no heading in this file (headings: #directions-to-watch, " in lines[1]
+    assert lines[0].endswith(f"en.md:{BODY_END + 1}:27: error: anchor #本周概要 matches no heading in content/rec-weekly/2026-W22/zh.md: did you mean #本周概览? "
+                             "(other headings, in order: #知识蒸馏与模型压缩, #生成式推荐与排序, #推荐系统的扩展与优化, #值得关注的方向, #论文速览, …)")
+    assert f"en.md:{BODY_END + 1}:50: error: anchor '#本周' matches no heading in this file (headings, in order: #weekly-overview, " in lines[1]
 
 
 def test_publish_accepts_an_allowed_rule_with_a_degraded_line(cli, env, content):
