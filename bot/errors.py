@@ -135,3 +135,11 @@ class DriftError(BotError):
 
 class DuplicatePagesError(BotError):
     """More than one page carries the same slug: the bot never picks one silently."""
+
+
+class RunInterrupted(BaseException):
+    """Raised inside a run when SIGTERM/SIGINT asked it to stop.
+
+    A BaseException (like KeyboardInterrupt) so that no ``except Exception`` in the engine
+    swallows it; the lock's and the ledger's ``finally`` blocks still run.
+    """
