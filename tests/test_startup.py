@@ -57,3 +57,21 @@ def test_convert_imports_only_what_it_uses(env):
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=env)
     assert proc.stdout.split(None, 1) == ["0", "[]\n"], proc.stderr
+
+
+def test_a_command_line_builds_its_own_group_with_the_same_parser():
+    """`bot COMMAND …` builds only the parsers of COMMAND's group (argparse's set-up of all of
+    them costs more than convert's own work); each is the parser the whole tree has."""
+    import argparse
+
+    from bot.cli import COMMAND_GROUP, build_parser
+
+    def commands(parser):
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return sub.choices
+
+    every = commands(build_parser())
+    assert set(every) == set(COMMAND_GROUP)  # a new command must be added to the table
+    for name, parser in every.items():
+        own = commands(build_parser(name))
+        assert len(own) < len(every) and own[name].format_help() == parser.format_help()
