@@ -95,6 +95,8 @@ class Publisher:
         self._pending_links: dict[str, set[str]] = {}  # slug -> linked slugs without a page yet
         self._trashed: set[str] = set()  # twin pages this run moved to the trash
         self._trees: dict[str, list[dict]] = {}  # page id -> tree already read (while healing twins)
+        self._weeks_planned_ahead = False  # more than one week planned before the first is applied
+        self._convert_again: set[str] = set()  # planned creates whose blocks were set aside
 
     # ------------------------------------------------------------------ reading
     def index(self, lang: str, series: set[str] | None = None) -> SeriesIndex:
@@ -296,7 +298,17 @@ class Publisher:
             self.advance(v.slug)
         for plan in plans:
             lives[plan.slug] = self._settle_unchanged(plan, lives[plan.slug])
+            if lives[plan.slug] is None and self._weeks_planned_ahead and not self.options.dry_run:
+                self._set_aside_create(plan)
         return plans, lives, {slug: c[1] for slug, c in converted.items()}
+
+    def _set_aside_create(self, plan: VariantPlan) -> None:
+        """A page to create while other weeks are still to plan: its blocks are made again when
+        its week is applied (a conversion, no request), so a first publish of many weeks holds
+        one week's blocks, not all of them. What the plan shows stays (the block count)."""
+        plan.children, plan.desired_blocks = [block["type"] for block in plan.children], []
+        self._bodies.pop(plan.slug, None)
+        self._convert_again.add(plan.slug)
 
     def _settle_unchanged(self, plan: VariantPlan, live: Live | None) -> Live | None:
         """Drop what a planned page no longer needs, as soon as its week is planned, so a run
@@ -342,6 +354,7 @@ class Publisher:
         # One week at a time (see _settle_unchanged): what stays planned is what will be written.
         planned = []
         as_planned: list[VariantResult] = []
+        self._weeks_planned_ahead = len(groups) > 1
         for group in groups:
             plans, lives, reports = self.plan_group(group)
             planned.append((group, plans, lives, reports))
@@ -452,12 +465,15 @@ class Publisher:
 
     def _refresh_links(self, variant: Variant, plan: VariantPlan, live: Live | None) -> tuple[VariantPlan, Live | None]:
         """Plan again, from the same view of Notion, when pages this one links to were created
-        earlier in this run: the links then go out with the page's own writes."""
+        earlier in this run: the links then go out with the page's own writes. A page to create
+        whose blocks were set aside (_set_aside_create) is planned again here in any case."""
         sibling = sibling_of(variant, self.all_variants)
         sibling_now = bool(plan.sibling_pending and sibling and self._url_cache.get(sibling.slug))
         linked_now = any(self._url_cache.get(t) for t in self._pending_links.get(variant.slug, ()))
-        if not sibling_now and not linked_now:
+        set_aside = variant.slug in self._convert_again
+        if not sibling_now and not linked_now and not set_aside:
             return plan, live
+        self._convert_again.discard(variant.slug)
         body = self._bodies.get(variant.slug) if not linked_now else None
         if body is None:  # links to resolve again, or released with its week's plan
             body = self.convert(variant)[0]
