@@ -10,8 +10,12 @@
 2. `python -X importtime -m bot --help`: import time and whether the heavy modules load.
 3. `--edits`: our minimal diff vs. a naive "delete all children, re-append" publisher for
    typical edits of the W22 issue (embedded workspace, virtual clock).
+4. `--scale [--scale-runs N]` (only this section): peak memory (RSS of a fresh process) and
+   CPU of a no-op, a dry run, `bot validate` and an edit over 108, 524 and 1,044 variants
+   (weeks synthesized from the shipped ones; embedded workspace): benchmarks/bench_scale.py.
 
     python benchmarks/bench_publish.py [--json] [--weeks 52] [--edits]
+    python benchmarks/bench_publish.py --scale [--scale-runs 3] [--json]
     python benchmarks/bench_publish.py --bot /path/to/other/checkout   # the same table for other code
 """
 
@@ -303,7 +307,16 @@ def main() -> None:
     parser.add_argument("--rate-setting", default=None, help="BOT_RATE_LIMIT for the client (default: the checkout's default)")
     parser.add_argument("--edits", action="store_true", help="also compare the minimal diff with a naive republish")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--scale", action="store_true", help="only: memory and CPU over 108, 524 and 1,044 variants (bench_scale.py)")
+    parser.add_argument("--scale-runs", type=int, default=1)
     args = parser.parse_args()
+    if args.scale:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_scale
+
+        rows = bench_scale.bench_runs(args.python, [108, 524, 1044], args.scale_runs)
+        print(json.dumps({"rows": rows}, indent=2) if args.json else bench_scale.table(rows))
+        return
     cwd = args.bot.resolve()
     load = os.getloadavg()[0]
     result = {"load_average_1min_at_start": round(load, 1), "cpus": os.cpu_count(), "scenarios": bench_scenarios(args.weeks, args.python, cwd, args.rate_setting, (180, 60.0)), "startup": bench_import(args.python, cwd)}

@@ -12,6 +12,7 @@ rewritten) into a temporary content dir, published once for real (not measured),
 Peak memory is the process's own ru_maxrss (os.wait4), CPU its user+sys time.
 
     python benchmarks/bench_scale.py [--variants 108 524 1044] [--runs 1] [--json]
+    python benchmarks/bench_publish.py --scale     # the same, from the publishing benchmarks
 """
 
 from __future__ import annotations
@@ -91,22 +92,42 @@ def bench(python: str, variants: int) -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def bench_runs(python: str, sizes: list[int], runs: int) -> list[dict]:
+    """Every size `runs` times (each a fresh content dir and workspace): the rows of every run."""
+    return [bench(python, n) for _ in range(runs) for n in sizes]
+
+
+def table(rows: list[dict]) -> str:
+    """Ranges over runs: min-max of peak RSS and CPU per size and command."""
+    names = ["first publish"] + [name for name, _ in COMMANDS]
+
+    def span(values: list[float], unit: str, digits: int) -> str:
+        lo, hi = min(values), max(values)
+        return f"{lo:.{digits}f}{unit}" if lo == hi else f"{lo:.{digits}f}-{hi:.{digits}f}{unit}"
+
+    out = [f"{'variants':>8}  {'command':<14} {'peak RSS':>14} {'CPU':>14}"]
+    for size in sorted({r["variants"] for r in rows}):
+        mine = [r for r in rows if r["variants"] == size]
+        for name in names:
+            out.append(f"{size:>8}  {name:<14} {span([r[name]['peak_mb'] for r in mine], ' MB', 0):>14} {span([r[name]['cpu_s'] for r in mine], ' s', 1):>14}")
+        ratios = [r["dry run"]["cpu_s"] / max(r["no-op"]["cpu_s"], 0.01) for r in mine]
+        out.append(f"{size:>8}  {'dry / no-op':<14} {'':>14} {span(ratios, 'x', 2):>14}")
+    return "\n".join(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--variants", type=int, nargs="+", default=[108, 524, 1044])
+    parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    rows = [bench(args.python, n) for n in args.variants]
+    rows = bench_runs(args.python, args.variants, args.runs)
     if args.json:
         print(json.dumps({"load_average_1min": round(os.getloadavg()[0], 1), "rows": rows}, indent=2))
         return
-    names = ["first publish"] + [name for name, _ in COMMANDS]
-    print(f"load average {os.getloadavg()[0]:.1f}; peak RSS MB / CPU s, one fresh process per command")
-    print(f"{'variants':>8} " + " ".join(f"{n:>18}" for n in names) + f" {'dry/no-op cpu':>13}")
-    for row in rows:
-        cells = " ".join(f"{row[n]['peak_mb']:>8.0f} MB {row[n]['cpu_s']:>5.1f} s" for n in names)
-        print(f"{row['variants']:>8} {cells} {row['dry run']['cpu_s'] / max(row['no-op']['cpu_s'], 0.01):>12.2f}x")
+    print(f"load average {os.getloadavg()[0]:.1f}; one fresh process per command (embedded workspace)")
+    print(table(rows))
 
 
 if __name__ == "__main__":
