@@ -13,6 +13,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from .convert.assets import read_checked_image
 from .notion.api import MAX_BLOCKS_PER_REQUEST, MAX_CHILDREN, MAX_PAYLOAD_BYTES, NotionAPI
 from .plan import DeleteBlock, InsertBlocks, UpdateBlock, VariantPlan, children_of
 from .records import stamp_of
@@ -69,6 +70,27 @@ def batches(blocks: list[dict]) -> list[list[dict]]:
     return out
 
 
+UPLOAD_ID = "0" * 36  # a file upload id's length (a UUID), for sizing requests before uploading
+
+
+def whole_in_one_request(blocks: list[dict]) -> bool:
+    """Would a create request carry all of `blocks` — no further appends for more top-level
+    blocks or for levels the nesting limit cuts off? Sized as `Writer.prepare` sends them
+    (a local image carries its upload's id)."""
+    sized = [_with_upload_ids(b) for b in blocks]
+    return len(batches(sized)) <= 1 and all(fits(b, NESTING) for b in sized)
+
+
+def _with_upload_ids(block: dict) -> dict:
+    kind = block["type"]
+    payload = dict(block[kind])
+    if block.get("bot_local_file"):
+        payload["file_upload"] = {"id": UPLOAD_ID}
+    if _kids(block):
+        payload["children"] = [_with_upload_ids(k) for k in _kids(block)]
+    return {**{k: v for k, v in block.items() if k != "bot_local_file"}, kind: payload}
+
+
 def _instant(timestamp: str) -> datetime:
     return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
 
@@ -113,7 +135,8 @@ class Writer:
         sha = local["sha256"]
         if sha not in self.uploads:
             name = f"{sha[:16]}-{local['name']}"
-            self.uploads[sha] = self.api.upload_file(Path(local["path"]), name, local.get("content_type"))
+            data = read_checked_image(Path(local["path"]), sha)  # what is uploaded is what was checked
+            self.uploads[sha] = self.api.upload_file(data, name, local.get("content_type"))
         return self.uploads[sha]
 
     # -------------------------------------------------------------- blocks
@@ -164,6 +187,9 @@ class Writer:
 
     # ---------------------------------------------------------------- plans
     def create_page(self, plan: VariantPlan, parent: dict) -> dict:
+        """Create the page with all its blocks; a page that goes up hidden is then revealed
+        (one property update) — unless its plan leaves the reveal to whoever adds its language
+        link (`plan.reveal` is then cleared on this copy of the plan)."""
         children = self.prepare(plan.children)
         groups = batches(children)
         first = groups[0] if groups else []
@@ -179,7 +205,17 @@ class Writer:
         if rest:
             live = self.api.list_children(page["id"])
             self.append_tree(page["id"], rest, live[-1]["id"] if live else None, at_end=True)
+        if plan.reveal:
+            self.reveal(plan)
         return page
+
+    def reveal(self, plan: VariantPlan) -> None:
+        """The page is complete: make it visible (one property update; on an update plan it
+        carries every property change and the icon)."""
+        fields: dict = {"properties": plan.reveal.properties}
+        if plan.action == "update" and plan.icon:
+            fields["icon"] = plan.icon
+        self._observe(self.api.update_page(plan.page_id, **fields))
 
     def insert_first(self, page_id: str, block: dict) -> dict:
         """Put `block` at the very start of the page (one request, no read: Notion's
@@ -192,7 +228,7 @@ class Writer:
         fields: dict = {}
         if plan.properties:
             fields["properties"] = plan.properties
-        if plan.icon:
+        if plan.icon and not plan.reveal:
             fields["icon"] = plan.icon
         if fields:
             self._observe(self.api.update_page(plan.page_id, **fields))
@@ -204,3 +240,5 @@ class Writer:
                 self._observe(self.api.delete_block(op.block_id))
             elif isinstance(op, InsertBlocks):
                 self.append_tree(op.parent_id, op.blocks, op.after_id, at_end=op.after_id is not None)
+        if plan.reveal:  # a hidden page becomes visible only once its blocks are in
+            self.reveal(plan)

@@ -55,9 +55,87 @@ def known_secrets() -> list[str]:
 
 
 def without_secrets(text: str) -> str:
-    for secret in known_secrets():
-        text = text.replace(secret, "[REDACTED]")
-    return text
+    return SecretMatcher.of(known_secrets()).redact(text)
+
+
+def contains_secret(text: str) -> bool:
+    """Whether `text` holds a secret this process knows, or any 8+ character run of one, in any case."""
+    return SecretMatcher.of(known_secrets()).found(text)
+
+
+PARTIAL_RUN = 8  # any run of this many characters of a secret counts as the secret
+
+
+class SecretMatcher:
+    """Finds secrets in text by content: exactly, case-folded, and partly — any run of
+    PARTIAL_RUN or more characters of a secret (a server that echoes it upper-cased, or split
+    over two lines, still does not get it out).
+
+    Built once per set of secrets (`of` caches it): the set of every PARTIAL_RUN-character
+    window of every secret (case-folded), and one compiled pattern for runs of the characters
+    secrets are made of. A scan is linear: the pattern finds candidate runs in C, and only those
+    are looked up window by window. Secrets shorter than PARTIAL_RUN match exactly only."""
+
+    _cache: dict[tuple[str, ...], "SecretMatcher"] = {}
+
+    def __init__(self, secrets: tuple[str, ...]):
+        import re
+
+        self.short = sorted((s for s in secrets if len(s) < PARTIAL_RUN), key=len, reverse=True)
+        long = [s.casefold() for s in secrets if len(s) >= PARTIAL_RUN]
+        self.windows = {s[i:i + PARTIAL_RUN] for s in long for i in range(len(s) - PARTIAL_RUN + 1)}
+        alphabet = {c for s in long for c in (s + s.upper() + s.lower() + s.swapcase())}
+        self.runs = re.compile(f"[{''.join(re.escape(c) for c in sorted(alphabet))}]{{{PARTIAL_RUN},}}") if alphabet else None
+
+    @classmethod
+    def of(cls, secrets) -> "SecretMatcher":
+        key = tuple(sorted(set(secrets)))
+        matcher = cls._cache.get(key)
+        if matcher is None:
+            if len(cls._cache) > 32:  # secrets change rarely (tests): keep the cache small
+                cls._cache.clear()
+            matcher = cls._cache[key] = cls(key)
+        return matcher
+
+    def _spans(self, text: str):
+        """(start, end) of each stretch of `text` made of secret windows, in order."""
+        if self.runs is None:
+            return
+        for run in self.runs.finditer(text):
+            word = run.group().casefold()
+            if len(word) != len(run.group()):  # casefold changed the length (ß → ss): compare per char
+                word = "".join(c.casefold()[:1] for c in run.group())
+            start = end = None
+            for i in range(len(word) - PARTIAL_RUN + 1):
+                if word[i:i + PARTIAL_RUN] in self.windows:
+                    if end is not None and i <= end:
+                        end = i + PARTIAL_RUN
+                    else:
+                        if end is not None:
+                            yield run.start() + start, run.start() + end
+                        start, end = i, i + PARTIAL_RUN
+            if end is not None:
+                yield run.start() + start, run.start() + end
+
+    def found(self, text: str) -> bool:
+        if not text:
+            return False
+        return any(True for _ in self._spans(text)) or any(s in text for s in self.short)
+
+    def redact(self, text: str, replacement: str = "[REDACTED]") -> str:
+        if not text:
+            return text
+        out, last = [], 0
+        for start, end in self._spans(text):
+            out.append(text[last:start])
+            out.append(replacement)
+            last = end
+        if last:
+            out.append(text[last:])
+            text = "".join(out)
+        for secret in self.short:
+            text = text.replace(secret, replacement)
+        return text
 
 
 @dataclass
@@ -143,3 +221,8 @@ class RunInterrupted(BaseException):
     A BaseException (like KeyboardInterrupt) so that no ``except Exception`` in the engine
     swallows it; the lock's and the ledger's ``finally`` blocks still run.
     """
+
+
+class StateShapeError(ConfigError):
+    """A file of the state dir has the wrong shape (a directory where a file belongs, or the
+    reverse): the message names it, the hint says how to fix it."""

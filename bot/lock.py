@@ -6,7 +6,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .errors import LockBusyError
+from .errors import ConfigError, LockBusyError
+from .state import expect_file
 from .state import state_dir as _state
 
 SCHEDULED_LOCK_WAIT = 60.0  # seconds a scheduled run waits for a manual `bot publish` to finish
@@ -16,14 +17,17 @@ SCHEDULED_LOCK_WAIT = 60.0  # seconds a scheduled run waits for a manual `bot pu
 def publish_lock(state_dir: Path, wait: float = 10.0) -> Iterator[None]:
     from filelock import FileLock, Timeout  # imported when a lock is taken: `bot --help` reads SCHEDULED_LOCK_WAIT
 
-    path = _state(state_dir).ensure().lock
+    path = expect_file(_state(state_dir).ensure().lock, "the publish lock",
+                       f"remove it (`rm -r {_state(state_dir).lock}`) when no bot process is running: the next run creates a new lock")
     lock = FileLock(str(path))
     try:
         lock.acquire(timeout=wait)
-    except Timeout:
+    except Timeout:  # an OSError too: caught first
         raise LockBusyError(
             f"another bot process is publishing (lock {path} held for more than {wait:.0f}s); try again when it has finished"
         ) from None
+    except OSError as exc:  # e.g. it became a directory meanwhile, or the state dir is read-only
+        raise ConfigError(f"cannot take the publish lock {path}: {exc.strerror or exc}") from None
     try:
         yield
     finally:

@@ -29,6 +29,18 @@ class PropertyMap(BaseModel):
     )
 
 
+class HideUntilComplete(BaseModel):
+    """A new page goes up with `hidden` in `field` (a value the blog does not show) and gets
+    its own value, when that is one of `applies_to`, in one property update once all its
+    blocks and its language link are in (README → "Hidden until complete")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = Field(min_length=1, description="front-matter field of the blog's visibility column (a select)")
+    hidden: str = Field(min_length=1, description="the value a page has while it is being built (the blog does not list it)")
+    applies_to: list[str] = Field(min_length=1, description="values held back until the page is complete (the ones the blog lists)")
+
+
 class Mapping(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -40,6 +52,7 @@ class Mapping(BaseModel):
         default_factory=dict,
         description="per language, the heading of the final footnotes section (Notion has no footnotes), e.g. {zh: 脚注}; Footnotes when a language is not named",
     )
+    hide_until_complete: HideUntilComplete | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "Mapping":
@@ -54,6 +67,15 @@ class Mapping(BaseModel):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"property names mapped twice: {', '.join(dupes)}")
+        hide = self.hide_until_complete
+        if hide is not None:
+            if hide.field not in self.properties or self.properties[hide.field].type != "select":
+                raise ValueError(f"hide_until_complete.field {hide.field!r} must be a field mapped to a select property")
+            if hide.hidden in hide.applies_to:
+                raise ValueError(f"hide_until_complete.hidden {hide.hidden!r} is one of the values it holds back")
+            options = self.properties[hide.field].options
+            if options and hide.hidden not in options:
+                raise ValueError(f"hide_until_complete.hidden {hide.hidden!r} is not one of {hide.field}'s options ({', '.join(options)})")
         return self
 
     def footnotes_title(self, lang: str) -> str:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 
 from .bilingual import language_link, other_lang
 from .convert import blocks_to_markdown, normalize_block
+from .hidden import Reveal, hold_back, left_hidden_by_the_bot, reveal_last
 from .properties import desired_icon, desired_properties, display_value, normalize_value
 
 if TYPE_CHECKING:
@@ -184,6 +185,10 @@ class VariantPlan:
     properties_sha: str = ""  # fingerprint of the desired properties and icon
     kept: list[str] = field(default_factory=list)  # drifted block ids left as Notion has them (--block)
     property_shas: dict[str, str] = field(default_factory=dict)  # fingerprint per desired property value
+    # Hidden until complete (bot/hidden.py): the final page update that makes the page visible,
+    # sent after all its blocks and its language link. On create `properties` then carry the
+    # hidden value; on update the property changes are the reveal's, not `properties`.
+    reveal: Reveal | None = None
 
     @property
     def desired_markdown(self) -> str:
@@ -199,11 +204,18 @@ class VariantPlan:
         return local_image_names(self.desired_blocks, Path(self.path).parent)
 
     @property
+    def lacks_only_its_reveal(self) -> bool:
+        """An existing page that holds everything but its shown status (hidden until complete)."""
+        return (self.action == "update" and self.reveal is not None and not self.block_ops and not self.icon
+                and set(self.reveal.properties) == {self.reveal.property})
+
+    @property
     def writes_planned(self) -> int:
         """Write requests this plan needs at minimum (chunking can add appends for very large bodies)."""
         if self.action == "create":
-            return 1
-        return int(bool(self.properties or self.icon)) + len(self.block_ops)
+            return 1 + int(self.reveal is not None)
+        first = bool(self.properties or (self.icon and self.reveal is None))
+        return int(first) + len(self.block_ops) + int(self.reveal is not None)
 
     def to_dict(self) -> dict:
         ops = []
@@ -225,6 +237,7 @@ class VariantPlan:
             "icon": self.icon,
             "block_operations": ops,
             "blocks_on_create": len(self.children) if self.action == "create" else 0,
+            "hidden_until_complete": self.reveal.to_dict() if self.reveal else None,
             "drift": None if not self.drift else self.drift.to_dict(),
             "kept_in_notion": self.kept,
             "notes": self.notes,
@@ -457,10 +470,14 @@ def plan_variant(
     target: PlanTarget,
     desired_sha: str | None = None,
     accepted: Accepted | None = None,
+    complete: bool = True,
 ) -> VariantPlan:
     """What to send so that Notion holds `body` (plus the language link) and the variant's
     properties: everything on create, only what differs on update. No I/O. `desired_sha`: the
-    desired tree's fingerprint when the caller computed it already."""
+    desired tree's fingerprint when the caller computed it already. `complete`: this plan's writes
+    leave the page complete — a create request carries the whole page, language link included,
+    and no link waits for a sibling still to be created — otherwise a new page goes up hidden
+    and a hidden one stays hidden (bot/hidden.py)."""
     desired = _desired_properties(variant, target)
     icon = desired_icon(variant, target.mapping)
     blocks = desired_blocks(variant.lang, body, has_sibling=has_sibling, sibling_url=sibling_url)
@@ -477,6 +494,9 @@ def plan_variant(
     if live is None:
         plan.action = "create"
         plan.properties, plan.icon, plan.children = desired, icon, blocks
+        held = None if complete else hold_back(target.mapping, desired)
+        if held:
+            plan.properties, plan.reveal = held
         return plan
     plan.page_id, plan.url = live.id, live.url
     plan.live_blocks = live.blocks
@@ -493,9 +513,26 @@ def plan_variant(
                                   live_property_shas=live_shas, accepted=accepted)
         if (live.page.get("created_by") or {}).get("id") not in (None, bot_user_id) and not plan.drift:
             plan.notes.append("page was created by someone else; the bot takes it over and publishes its content")
-    if plan.properties or plan.icon or plan.block_ops:
+    _reveal_after_blocks(plan, live, target.mapping, bot_user_id, complete)
+    if plan.properties or plan.icon or plan.block_ops or plan.reveal:
         plan.action = "update"
     return plan
+
+
+def _reveal_after_blocks(plan: VariantPlan, live: Live, mapping: "Mapping", bot_user_id: str, complete: bool) -> None:
+    """An update that shows a hidden page sends its property changes last, once the blocks are
+    in; while the page cannot be complete yet it stays hidden (bot/hidden.py)."""
+    reveal = reveal_last(mapping, plan.properties, live.page.get("properties", {})) if plan.properties else None
+    if reveal is None:
+        return
+    if not complete:  # its language link waits for a sibling still to be created
+        plan.properties = {k: v for k, v in plan.properties.items() if k != reveal.property}
+        plan.property_changes = [c for c in plan.property_changes if c.name != reveal.property]
+        plan.notes.append(f"stays {reveal.property}: {reveal.hidden} until its language link is in")
+        return
+    plan.reveal, plan.properties = reveal, {}  # the changes go last, in the reveal
+    if left_hidden_by_the_bot(mapping, live.page, bot_user_id):
+        plan.notes.append(f"left {reveal.property}: {reveal.hidden} by a run that stopped before the page was complete: completed first, then {reveal.property}: {reveal.shown}")
 
 
 def desired_blocks(lang: str, body: list[dict], *, has_sibling: bool, sibling_url: str | None) -> list[dict]:

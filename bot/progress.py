@@ -40,9 +40,10 @@ TOKEN_PATTERNS = (
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
+    from .errors import SecretMatcher
+
+    # exactly, case-folded, and any 8+ character run of a secret (bot.errors.SecretMatcher)
+    text = SecretMatcher.of(s for s in secrets if s and len(s) >= 4).redact(text, REDACTED)
     for pattern in TOKEN_PATTERNS:
         text = pattern.sub(lambda m: (m.group(1) if m.groups() and m.group(1) else "") + REDACTED, text)
     return text

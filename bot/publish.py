@@ -97,6 +97,9 @@ class Publisher:
         self._trees: dict[str, list[dict]] = {}  # page id -> tree already read (while healing twins)
         self._weeks_planned_ahead = False  # more than one week planned before the first is applied
         self._convert_again: set[str] = set()  # planned creates whose blocks were set aside
+        self._link_after_create: set[str] = set()  # new pages whose language link goes in once their new sibling exists
+        self._built_in_parts: set[str] = set()  # new pages whose body needs more than their create request
+        self._healed: dict[tuple[str, str], Variant] = {}  # week group -> a variant of it whose twins were healed
 
     # ------------------------------------------------------------------ reading
     def index(self, lang: str, series: set[str] | None = None) -> SeriesIndex:
@@ -161,7 +164,8 @@ class Publisher:
             # Compared without the language link: twins may link to different sibling twins.
             plan = self.plan(variant, body, Live(page, [b for b in trees[page["id"]] if not is_language_link(b)]), None, None)
             by_bot = (page.get("created_by") or {}).get("id") == self.session.bot_user_id
-            candidates.append(Candidate(page["id"], page.get("created_time") or "", page.get("url"), by_bot, plan.drift.describe() if plan.drift else None, plan.action == "unchanged"))
+            matches = plan.action == "unchanged" or plan.lacks_only_its_reveal  # (a run stopped just before it)
+            candidates.append(Candidate(page["id"], page.get("created_time") or "", page.get("url"), by_bot, plan.drift.describe() if plan.drift else None, matches))
         decision = resolve(candidates)
         if decision.problem:
             listing = "; ".join(c.describe() for c in order(candidates))
@@ -170,6 +174,7 @@ class Publisher:
             if not self.options.dry_run:
                 self.api.update_page(twin.page_id, in_trash=True)
                 self._trashed.add(twin.page_id)
+                self._healed[variant.group] = variant  # its week's language links are checked at the end
         twins = ", ".join(f"{t.page_id} ({t.url})" for t in decision.trash)
         verb = "would move" if self.options.dry_run else "moved"
         message = f"{variant.slug}: {len(pages)} pages had this slug (concurrent publishers); kept the oldest {decision.keep.page_id} ({decision.keep.url}), {verb} to the trash: {twins}"
@@ -199,6 +204,7 @@ class Publisher:
                 continue  # ours is the only page (or none is left to bring up to date)
             # Ours went to the trash (here, or healed by another host): the page that stays
             # gets this run's content.
+            self._healed[variant.group] = variant
             self._bring_up_to_date(writer, result, variants)
             # Its sibling links to the page that went to the trash: link it to the one that stays.
             sibling = sibling_of(variant, self.all_variants)
@@ -252,7 +258,9 @@ class Publisher:
         plan_target = PlanTarget(self.mapping, self.session.settings.zone, target.property_types, target.title_property)
         # Who the bot is matters only when a tree is compared (drift): not asked otherwise.
         bot_user_id = self.session.bot_user_id if live is not None and live.blocks is not None else ""
-        plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=bot_user_id, target=plan_target, desired_sha=desired_sha, accepted=self._accepted(variant, live))
+        complete = self._complete_after(variant, body, live, sibling, sibling_url)
+        plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=bot_user_id, target=plan_target, desired_sha=desired_sha,
+                            accepted=self._accepted(variant, live), complete=complete)
         self._attach_drift_diff(plan)
         if plan.drift:
             self._name_editors(plan.drift)
@@ -264,6 +272,25 @@ class Publisher:
             return None
         record = self.records.get(variant.slug)
         return record.accepted(live.id) if record else None
+
+    def _complete_after(self, variant: Variant, body: list[dict], live: Live | None, sibling: Variant | None, sibling_url: str | None) -> bool:
+        """Will the plan's writes leave the page complete? Not while its language link waits
+        for a sibling this run creates later; not a create whose request cannot carry the whole
+        page. Otherwise the page goes up (or stays) hidden until complete (bot/hidden.py)."""
+        if self.mapping.hide_until_complete is None:
+            return True  # nothing to hold back: not worth sizing the body
+        if variant.slug in self._link_after_create and not sibling_url:
+            return False
+        if live is not None:
+            return True
+        from .apply import whole_in_one_request
+
+        return whole_in_one_request(desired_blocks(variant.lang, body, has_sibling=sibling is not None, sibling_url=sibling_url))
+
+    def _apply_order(self, slugs: list[str], creating: set[str]) -> list[str]:
+        from .write_order import apply_order
+
+        return apply_order(slugs, creating, self._pending_links, self._built_in_parts)
 
     def _name_editors(self, drift: Drift) -> None:
         """Who edited, by name (users API; the id stays when the integration may not read user
@@ -286,6 +313,12 @@ class Publisher:
         converted = {v.slug: self.convert(v) for v in variants}
         self._check_strict(variants, converted)
         pages = {v.slug: self.live_page(v) for v in variants}  # duplicates stop the run here
+        creating = {slug for slug, page in pages.items() if page is None}
+        from .write_order import built_in_parts, links_after_create  # the write order (also of a dry run)
+
+        if self.mapping.hide_until_complete is not None:
+            self._built_in_parts |= built_in_parts(variants, {slug: c[0] for slug, c in converted.items()}, creating)
+        self._link_after_create |= links_after_create(self._apply_order([v.slug for v in variants], creating), variants, self.all_variants, creating)
         plans, lives = [], {}
         for v in variants:
             # The sibling may exist in content without being published in this run (--lang).
@@ -390,23 +423,28 @@ class Publisher:
             del group, plans, lives, reports, week
         self._look_for_twins(writer, results, [v for group in groups for v in group])
         self._complete_links(writer, results, [v for group in groups for v in group])
+        self._relink_healed_weeks()
         return results
+
+    def _relink_healed_weeks(self) -> None:
+        """Weeks whose twins were healed: no live page may keep a link to a trashed twin (bot.twinlinks)."""
+        from .twinlinks import relink_week
+
+        for variant in list(self._healed.values()):
+            relink_week(self, variant)
 
     def _apply_group(self, writer, variants: list[Variant], plans: list[VariantPlan], lives: dict, reports: dict) -> list[VariantResult]:
         """Apply a week's plans. Pages to create go first, so a page that exists can link to
         them in its own update; of two new pages, the first gets its language link right after
         the second exists — one request that puts the callout first, with no read."""
         by_slug = {v.slug: v for v in variants}
+        by_plan = {p.slug: p for p in plans}
         creating = {p.slug for p in plans if p.action == "create"}
         results: dict[str, VariantResult] = {}
         deferred: list[VariantResult] = []
 
-        def order(p: VariantPlan) -> tuple[bool, bool]:
-            # creates first; a new page that links to another new page after it
-            return p.action != "create", bool(self._pending_links.get(p.slug, set()) & (creating - {p.slug}))
-
-        for plan in sorted(plans, key=order):
-            variant = by_slug[plan.slug]
+        for slug in self._apply_order([p.slug for p in plans], creating):
+            plan, variant = by_plan[slug], by_slug[slug]
             self.on_step(variant, None)
             if plan.drift and self.options.on_drift == "skip":
                 results[plan.slug] = VariantResult(variant, plan, "skipped", 0, reports[plan.slug])
@@ -415,8 +453,8 @@ class Publisher:
                 continue
             live = lives.get(plan.slug)
             plan, live = self._refresh_links(variant, plan, live)
-            sibling = sibling_of(variant, self.all_variants)
-            defer = bool(plan.action == "create" and plan.sibling_pending and sibling and sibling.slug in creating - {plan.slug} and plan.children and is_language_link(plan.children[0]))
+            # As planned (see _links_after_create): the plan of such a page holds its reveal back.
+            defer = bool(plan.action == "create" and plan.slug in self._link_after_create and plan.sibling_pending and plan.children and is_language_link(plan.children[0]))
             result, deferred_now = self._apply_one(writer, variant, plan, live, variants, reports, defer_link=defer)
             results[plan.slug] = result
             self.on_step(variant, result)
@@ -438,10 +476,15 @@ class Publisher:
         else:
             self.records.forget(plan.slug)  # no record may outlive a write that could stop half way
             writer.start_page()
-            if defer_link:
-                final, deferred = self._create_without_link(writer, variant, plan, group)
-            else:
-                final = self._apply_converging(writer, variant, plan, group)
+            try:
+                if defer_link:
+                    final, deferred = self._create_without_link(writer, variant, plan, group)
+                else:
+                    final = self._apply_converging(writer, variant, plan, group)
+            except NotionError as exc:
+                if plan.reveal is not None and writer.last_stamp is not None:  # written, not complete
+                    exc.hint = f"{plan.reveal.still_hidden(plan.slug)} {exc.hint or ''}".strip()
+                raise
             if not deferred:  # a deferred page lacks the callout its plan shows: no record yet
                 self._record(final, writer.last_stamp)
         if final.page_id:
@@ -456,7 +499,7 @@ class Publisher:
         """Create the page without its (still linkless) language callout; the callout goes in
         first once the sibling exists. After a reconciled outcome the page is whatever Notion
         holds, and the link is completed the ordinary way (see _complete_links)."""
-        without = replace(plan, children=plan.children[1:])
+        without = replace(plan, children=plan.children[1:], reveal=None)  # revealed once the link is in
         final = self._apply_converging(writer, variant, without, group)
         if final is not without:
             return final, False
@@ -490,12 +533,16 @@ class Publisher:
         sibling = sibling_of(variant, self.all_variants)
         url = self._url_cache.get(sibling.slug) if sibling else None
         if not url:
+            if plan.reveal:
+                self.progress(f"{variant.slug}: stays {plan.reveal.property}: {plan.reveal.hidden} until its language link is in (the next publish completes it)")
             return  # the sibling was not created: the placeholder goes in with the next publish
         before = self.api.stats.snapshot()
         link = language_link(variant.lang, url)
         writer.start_page()
         try:
             writer.insert_first(plan.page_id, link)
+            if plan.reveal:
+                writer.reveal(plan)  # complete now: all its blocks and its language link are in
             plan.children[0] = link
             plan.desired_blocks, plan.desired_sha = plan.children, tree_fingerprint(plan.children)
             final = plan
@@ -504,6 +551,8 @@ class Publisher:
             final = self._apply_converging(writer, variant, self._replan(variant, group), group)
         except NotionError as exc:
             if not self._changed_under_us(exc, plan.page_id):
+                if plan.reveal is not None:
+                    exc.hint = f"{plan.reveal.still_hidden(plan.slug)} {exc.hint or ''}".strip()
                 raise
             # Another publisher healed twins and trashed this page: the twin check at the end
             # of the run brings the page that stays up to date, link included.

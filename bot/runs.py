@@ -238,21 +238,25 @@ class SqlLedger:
     def start(self, trigger: str, *, scheduled_for: datetime | None = None, note: str | None = None, started_at: datetime | None = None) -> int:
         if trigger not in TRIGGERS:
             raise ValueError(f"unknown trigger {trigger!r}; expected one of {TRIGGERS}")
+        from .progress import scrub
+
         started = started_at or self.clock.now()
         with self._connect() as db:
-            values = {"trigger": trigger, "scheduled_for": self._ts(scheduled_for), "started_at": self._ts(started), "outcome": "running", "note": note, **self._new_run_values(db)}
+            values = {"trigger": trigger, "scheduled_for": self._ts(scheduled_for), "started_at": self._ts(started), "outcome": "running", "note": scrub(note), **self._new_run_values(db)}
             names = ", ".join(values)
             marks = ", ".join("?" * len(values))
             return int(db.execute(f"INSERT INTO runs({names}) VALUES ({marks}) RETURNING id", tuple(values.values())).fetchone()[0])
 
     def add_variants(self, run_id: int, entries: list[VariantEntry]) -> None:
+        from .progress import scrub
+
         if not entries:
             return
         with self._connect() as db:
             db.executemany(
                 f"INSERT INTO run_variants(run_id, {VARIANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (run_id, e.slug, e.week, e.lang, e.status, e.date, self._ts(e.due_at), e.action, e.page_id, e.url, e.writes, e.content_sha256, e.detail)
+                    (run_id, e.slug, e.week, e.lang, e.status, e.date, self._ts(e.due_at), e.action, e.page_id, scrub(e.url), e.writes, e.content_sha256, scrub(e.detail))
                     for e in entries
                 ],
             )
@@ -260,7 +264,7 @@ class SqlLedger:
     def finish(self, run_id: int, outcome: str, *, error: str | None = None, stats: dict | None = None, note: str | None = None, ended_at: datetime | None = None) -> None:
         from .progress import scrub
 
-        error = scrub(error)  # the ledger is cached by CI and shown by `bot runs`: never a secret in it
+        error, note = scrub(error), scrub(note)  # the ledger is cached by CI and shown by `bot runs`: never a secret in it
         if outcome not in OUTCOMES or outcome == "running":
             raise ValueError(f"unknown final outcome {outcome!r}")
         stats = stats or {}
@@ -456,6 +460,15 @@ class Ledger(SqlLedger):
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
+        from .errors import StateShapeError
+        from .state import expect_file
+
+        try:
+            expect_file(self.path, "the run ledger", f"move it away (`mv {self.path} {self.path}.old`): the next run starts a new ledger")
+        except StateShapeError as exc:
+            error = LedgerError(f"the run ledger cannot be {'read' if self.read_only else 'used'}: {exc}")
+            error.hint = exc.hint
+            raise error from None
         try:
             yield
         except sqlite3.DatabaseError as exc:

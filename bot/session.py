@@ -118,8 +118,12 @@ def open_local_workspace(path, **kwargs):
     """The embedded workspace's file, or a clear error when it is damaged (not a traceback)."""
     import sqlite3
 
-    from .local import LocalWorkspace
+    from pathlib import Path
 
+    from .local import LocalWorkspace
+    from .state import expect_file
+
+    expect_file(Path(path), "the local workspace", DamagedWorkspaceError.hint.replace("starts", "removes it and starts"))
     try:
         return LocalWorkspace(path, **kwargs)
     except sqlite3.DatabaseError as exc:

@@ -95,6 +95,15 @@ class Settings(BaseModel):
             raise ValueError("NOTION_TOKEN does not look like a Notion integration token (expected secret_… or ntn_…; value not shown)")
         return self
 
+    @field_validator("bot_state_dir", "bot_content_dir", "bot_assets_dir", "bot_mapping", mode="before")
+    @classmethod
+    def _empty_path_is_unset(cls, value, info):
+        # `BOT_ASSETS_DIR=` (empty, in .env or the environment) means "not set", never Path("")
+        # — which is the working directory, and would let images come from anywhere under it.
+        if isinstance(value, str) and not value.strip():
+            return cls.model_fields[info.field_name].default
+        return value
+
     @field_validator("bot_state_dir")
     @classmethod
     def _state_dir_is_a_folder(cls, value: Path) -> Path:

@@ -61,3 +61,28 @@ class StateDir:
 
 def state_dir(path: Path | str) -> StateDir:
     return StateDir(Path(path))
+
+
+def expect_file(path: Path, what: str, fix: str | None = None) -> Path:
+    """`path` (a file of the state dir) is a regular file or absent; anything else — a
+    directory, a FIFO, a dangling symlink — is a clear error naming it and its fix, rather
+    than whatever the library opening it would raise."""
+    import os
+    import stat
+
+    from .errors import StateShapeError
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if not os.path.lexists(path):
+            return path
+        mode = None  # a symlink to nothing
+    except OSError as exc:
+        raise StateShapeError(f"{path} ({what}) cannot be checked: {exc.strerror or exc}") from None
+    if mode is None or not stat.S_ISREG(mode):
+        shape = "a dangling symlink" if mode is None else "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        error = StateShapeError(f"{path} is {shape}, where the bot keeps {what} (a file)")
+        error.hint = fix or f"remove it (`rm -r {path}`): the bot creates a new one"
+        raise error
+    return path

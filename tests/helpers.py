@@ -144,3 +144,11 @@ def sigterm_mid_run(argv: list[str], cwd: Path, ready, *, env: dict | None = Non
             proc.kill()
             proc.wait(timeout=30)
     return proc.returncode, out, err, time.monotonic() - signalled
+
+
+def sigint_ignored() -> None:
+    """`preexec_fn` for a server subprocess: start it as `… &` under a non-interactive shell
+    does, with SIGINT ignored, so a test never depends on the dispositions it inherits."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

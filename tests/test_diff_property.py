@@ -62,7 +62,7 @@ def test_applying_the_diff_yields_exactly_the_new_document(before, after):
 
     live = api.read_tree(page["id"])
     ops = diff_blocks(page["id"], live, new)
-    page_plan = type("P", (), {"page_id": page["id"], "properties": {}, "icon": None, "block_ops": ops})()
+    page_plan = type("P", (), {"page_id": page["id"], "properties": {}, "icon": None, "reveal": None, "block_ops": ops})()
     writes_before = api.stats.writes
     writer.update_page(page_plan)
     # small documents: every operation is exactly one request (no chunking needed)

@@ -33,11 +33,16 @@ def records_dir() -> Path:
 
 
 def test_fresh_week_is_the_floor(workspace):
-    """Two creates and one language link; no tree read; one more series query, after the
-    creates, that looks for twins made by another publisher meanwhile."""
+    """Two creates, one language link and one reveal; no tree read; one more series query,
+    after the creates, that looks for twins made by another publisher meanwhile. en goes up
+    hidden (Draft: it cannot carry its link yet) and is published in one property update once
+    its link is in — the one request hidden-until-complete costs a new pair; zh goes up whole,
+    link included, in one request, so it needs no reveal."""
     results, transport = publish(workspace)
-    assert kinds(transport) == SETUP + Counter({"POST /v1/pages": 2, "PATCH /v1/blocks/{id}/children": 1, QUERY: 1})
-    assert [r.writes for r in results] == [2, 1]
+    assert kinds(transport) == SETUP + Counter({"POST /v1/pages": 2, "PATCH /v1/blocks/{id}/children": 1, "PATCH /v1/pages/{id}": 1, QUERY: 1})
+    assert [r.writes for r in results] == [3, 1]
+    writes = [f"{m} {ID.sub('{id}', p)}" for m, p in transport.requests if m != "GET" and not p.endswith("/query")]
+    assert writes == ["POST /v1/pages", "POST /v1/pages", "PATCH /v1/blocks/{id}/children", "PATCH /v1/pages/{id}"]  # the reveal last
     assert live_state(workspace, EN)[1][0] == "中文版" and live_state(workspace, ZH)[1][0] == "English"
     assert {p.name for p in records_dir().glob("*.json")} == {f"{EN}.json", f"{ZH}.json"}
 
@@ -141,8 +146,9 @@ def test_all_weeks_are_one_query(cli):
     assert code == 0
     data = json.loads(out)
     assert [v["action"] for v in data["variants"]] == ["created"] * 4
-    # 2 set-up reads + 1 query + 1 query for twins once the pages exist; 4 creates + 2 language links
-    assert data["requests"] == {"reads": 4, "writes": 6, "retries": 0, "rate_limited": 0}
+    # 2 set-up reads + 1 query + 1 query for twins once the pages exist; 4 creates + 2 language
+    # links + 2 reveals (the first page of each new pair goes up hidden until its link is in)
+    assert data["requests"] == {"reads": 4, "writes": 8, "retries": 0, "rate_limited": 0}
     code, out, _ = cli("publish", "--all", "--json")
     assert json.loads(out)["requests"] == {"reads": 3, "writes": 0, "retries": 0, "rate_limited": 0}
 
@@ -206,13 +212,15 @@ def test_over_several_weeks_no_parse_is_held_between_validation_and_conversion(c
 
 
 def test_relative_link_between_new_pages_needs_no_read(cli, env, workspace):
-    """en links to zh.md: zh is created first, en is created with both links, zh gets its
-    callout — three writes, no tree read (one more series query looks for twins)."""
+    """en links to zh.md: zh is created first (hidden), en is created with both links (whole,
+    so shown at once), zh gets its callout and then its reveal — four writes, no tree read (one
+    more series query looks for twins)."""
     en = env / "content" / "rec-weekly" / "2026-W22" / "en.md"
     edit(en, "## Weekly Overview\n", "## Weekly Overview\n\nRead it [in Chinese](zh.md).\n")
     code, out, _ = cli("publish", "--week", "W22", "--json")
     data = json.loads(out)
-    assert code == 0 and data["requests"] == {"reads": 4, "writes": 3, "retries": 0, "rate_limited": 0}
+    assert code == 0 and data["requests"] == {"reads": 4, "writes": 4, "retries": 0, "rate_limited": 0}
     assert [v["action"] for v in data["variants"]] == ["created", "created"]
+    assert [v["writes"] for v in data["variants"]] == [1, 3]
     code, out, _ = cli("publish", "--week", "W22", "--json")
     assert json.loads(out)["requests"] == {"reads": 3, "writes": 0, "retries": 0, "rate_limited": 0}

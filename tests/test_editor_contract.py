@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import edit, human_api, session, sigterm_mid_run
+from helpers import edit, human_api, session, sigint_ignored, sigterm_mid_run
 
 ROOT = Path(__file__).resolve().parent.parent
 W22 = Path("content/rec-weekly/2026-W22")
@@ -367,7 +367,7 @@ def test_local_serve_root_lists_the_pages(env, cli):
     import httpx
 
     assert cli("publish", "--week", "W22")[0] == 0
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "local", "serve", "--port", "0"], cwd=env, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "local", "serve", "--port", "0"], cwd=env, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=sigint_ignored)
     try:
         first = proc.stderr.readline()
         url = re.search(r"(http://127\.0\.0\.1:\d+)", first).group(1)

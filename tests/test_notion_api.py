@@ -203,8 +203,9 @@ def test_local_image_is_uploaded_and_stable(env):
 def test_publish_json_reports_request_counts(cli):
     code, out, _ = cli("publish", "--week", "W22", "--json")
     data = json.loads(out)
-    assert data["requests"]["writes"] == 3 and data["requests"]["reads"] > 0
-    assert sum(v["writes"] for v in data["variants"]) == 3
+    # two creates, en's language link and its reveal (hidden until complete)
+    assert data["requests"]["writes"] == 4 and data["requests"]["reads"] > 0
+    assert sum(v["writes"] for v in data["variants"]) == 4
 
 
 def test_append_falls_back_to_after_when_position_is_refused():

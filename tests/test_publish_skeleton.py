@@ -110,7 +110,7 @@ def test_second_publish_writes_nothing(env, session_factory):
     first = Publisher(session, variants, PublishOptions()).publish_group(week)
     assert [r.action for r in first] == ["created", "created"]
     first_writes = transport.writes
-    # create en, create zh (linking en), link en to zh: 3 writes (+ appends past 100 blocks)
+    # create en (hidden), create zh (linking en), link en to zh, reveal en: 4 writes (+ appends past 100 blocks)
     assert first_writes <= 5
 
     transport.reset()

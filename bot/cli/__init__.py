@@ -57,7 +57,10 @@ def _json_error(args, exc: BotError, problems: list[dict] | None = None) -> None
         if isinstance(exc, UsageError) and exc.usage:
             error["usage"] = exc.usage.strip()
         # what the command had planned (or done) before it failed, e.g. the per-page plan on drift
-        print(scrub(json.dumps({"error": error, **getattr(exc, "payload", {})}, ensure_ascii=False, indent=2)))
+        try:
+            print(scrub(json.dumps({"error": error, **getattr(exc, "payload", {})}, ensure_ascii=False, indent=2)))
+        except BrokenPipeError:  # `… --json | head`: the reader left; the message is on stderr
+            pass
 
 
 def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:

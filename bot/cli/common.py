@@ -18,9 +18,11 @@ ON_DRIFT = ("fail", "skip", "overwrite")
 
 def stderr(message: str) -> None:
     """Notes and progress. A closed stderr (`bot run-due 2>&1 | head`) must not fail the run:
-    from then on they are dropped."""
+    from then on they are dropped. No secret gets through (bot.errors.SecretMatcher)."""
+    from ..errors import without_secrets
+
     try:
-        print(message, file=sys.stderr, flush=True)
+        print(without_secrets(message), file=sys.stderr, flush=True)
     except (BrokenPipeError, ValueError):  # ValueError: already closed
         _drop_stream("stderr")
 
@@ -187,3 +189,33 @@ class StopOnSignal:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+class StopSignals:
+    """A server's stop: SIGTERM or SIGINT, whatever disposition was inherited — a job started
+    with `… &` by a non-interactive shell begins with SIGINT ignored (SIG_IGN), and an ignored
+    signal would leave the server running. Enter it before the server says where it listens
+    (a client may signal as soon as it reads that); `wait()` returns the signal's name; the
+    previous handlers are back on exit."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._received: list[int] = []
+        self._previous: dict = {}
+
+    def _on_signal(self, signum, frame) -> None:
+        self._received.append(signum)
+        self._stop.set()
+
+    def __enter__(self) -> "StopSignals":
+        self._previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def wait(self) -> str:
+        while not self._stop.wait(0.5):  # short waits: the handler runs between them on every platform
+            pass
+        return signal.Signals(self._received[0]).name

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..errors import BotError, ExitStatus, SelectionError, UsageError
+from ..errors import BotError, ExitStatus, SelectionError, UsageError, contains_secret, without_secrets
 from .common import add_allow_flag, add_json_flag, add_lang_flag, add_output_flags, configure_logging, load_settings, require_sources, select_variants, stderr, week_arg, with_diagnostics
 
 EPILOG_VALIDATE = """\
@@ -157,7 +157,14 @@ def cmd_pull(args) -> int:
     if args.edited:
         return _pull_edited(args, targets, session)
 
-    # Check every target before writing any, so a refusal leaves nothing half-pulled.
+    # Check every target before writing any, so a refusal leaves nothing half-pulled: no file
+    # (the Markdown or an image) may resolve out of its folder, e.g. through a symlinked en.md
+    # or images/.
+    for item, path in targets:
+        if path is not None:
+            _contained(path.parent, path.name)
+            for rel in item.assets:
+                _contained(path.parent, rel)
     conflicts = [path for item, path in targets if path is not None and path.exists() and not equivalent(path, item.text)]
     conflicts += [
         path.parent / rel
@@ -176,9 +183,13 @@ def cmd_pull(args) -> int:
         for note in item.notes:
             if not args.quiet:
                 stderr(f"note: {item.slug}: {note}")
+        holds_token = contains_secret(item.text)
+        if holds_token:
+            stderr(f"warning: {item.slug}: the page's content contains the Notion token (or 8+ characters of it)"
+                   + (f"; it is in {path} as Notion has it: remove it there and in Notion" if path is not None else ": printed as [REDACTED]"))
         if path is None:
             if not args.json:
-                sys.stdout.write(item.text)
+                sys.stdout.write(without_secrets(item.text) if holds_token else item.text)
             action = "printed"
         else:
             action = "unchanged" if path.exists() and equivalent(path, item.text) else ("updated" if path.exists() else "created")
@@ -191,7 +202,7 @@ def cmd_pull(args) -> int:
                     asset.parent.mkdir(parents=True, exist_ok=True)
                     asset.write_bytes(data)
         results.append({"slug": item.slug, "lang": item.lang, "page_id": item.page_id, "url": item.url, "path": str(path) if path else None, "action": action, "notes": item.notes}
-                       | ({"text": item.text} if path is None else {}))
+                       | ({"text": without_secrets(item.text)} if path is None else {}))
     if args.json:
         print(json.dumps({"pulled": results}, ensure_ascii=False, indent=2))
     elif not to_stdout:
@@ -209,6 +220,9 @@ def _pull_edited(args, targets, session) -> int:
     missing = [str(path) for _, path in targets if path is not None and not path.is_file()]
     if missing:
         raise SelectionError(f"--edited takes edits into existing files, and {', '.join(missing)} does not exist; pull without --edited to create it")
+    for _, path in targets:
+        if path is not None:
+            _contained(path.parent, path.name)
     # Every file's new text first: an edit that cannot be placed stops the pull before any file is written.
     planned = [(item, path, path.read_text(encoding="utf-8") if path is not None else "",
                 text_for(path, item, edited_only=True) if path is not None else item.text) for item, path in targets]
@@ -247,7 +261,7 @@ def _contained(folder: Path, rel: str) -> Path:
 
     target = Path(os.path.realpath(folder / rel))
     if Path(os.path.realpath(folder)) not in target.parents:
-        raise BotError(f"refusing to write {folder / rel}: it resolves outside {folder} (a symlink?); nothing more was written")
+        raise BotError(f"refusing to write {folder / rel}: it resolves outside {folder} (a symlink?); nothing was written")
     return target
 
 
@@ -273,8 +287,13 @@ def cmd_preview(args) -> int:
         sys.stdout.write(document)
         return ExitStatus.SUCCESS
     out = Path(args.out) if args.out else state_dir(settings.state_dir).preview(week)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(document, encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(document, encoding="utf-8")
+    except OSError as exc:  # e.g. .bot/preview is a file, or the target a directory
+        error = BotError(f"cannot write the preview to {out}: {exc.strerror or exc}")
+        error.hint = f"write it elsewhere with --out, or remove what is in the way ({out.parent} must be a folder, {out} a file)"
+        raise error from None
     print(out)
     if not args.quiet:
         slugs = ", ".join(p.variant.slug for p in pages)
@@ -284,15 +303,17 @@ def cmd_preview(args) -> int:
 
 def _serve(render, port: int, quiet: bool, degradations: int) -> int:
     import html
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import threading
 
+    from ..local.polite import MAX_REQUEST_BYTES, PoliteHandler, QuietThreadingHTTPServer
     from ..local.server import PAGE_CSP, host_allowed, refuse_host
     from ..progress import scrub
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(PoliteHandler):  # bounded bodies, an idle timeout, always an answer
         def do_GET(self):  # noqa: N802 - http.server API
             if not host_allowed(self.headers.get("Host"), "127.0.0.1"):
                 return refuse_host(self)
+            self.read_body(MAX_REQUEST_BYTES)  # a GET has none; a client's stray one is read (bounded) or refused
             if self.path.split("?", 1)[0] not in ("/", "/index.html"):
                 self.send_error(404, "only / is served")
                 return
@@ -311,21 +332,24 @@ def _serve(render, port: int, quiet: bool, degradations: int) -> int:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format, *args):  # noqa: A002
-            pass
+    from .common import StopSignals
 
-    try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    except OSError as exc:
-        raise BotError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; pick another port with --port (0 = any free port)") from None
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    print(url, flush=True)
+    with StopSignals() as stop:  # before the URL is printed: a client may signal once it reads it
+        try:
+            server = QuietThreadingHTTPServer(("127.0.0.1", port), Handler)
+        except OSError as exc:
+            raise BotError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; pick another port with --port (0 = any free port)") from None
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        thread = threading.Thread(target=server.serve_forever, name="preview-serve", daemon=True)
+        thread.start()
+        try:
+            print(url, flush=True)
+            if not quiet:
+                stderr(f"serving the preview on {url} — edit the Markdown and reload; Ctrl-C to stop")
+            name = stop.wait()
+        finally:
+            server.shutdown()
+            server.server_close()
     if not quiet:
-        stderr(f"serving the preview on {url} — edit the Markdown and reload; Ctrl-C to stop")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+        stderr(f"{name}: stopped serving the preview on {url}")
     return ExitStatus.SUCCESS

@@ -6,12 +6,11 @@ import argparse
 import json
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
 from ..errors import BotError, ExitStatus
-from .common import load_settings, stderr
+from .common import StopSignals, load_settings, stderr
 
 
 def _db_path(settings: Any) -> Path:
@@ -41,6 +40,8 @@ def register(sub) -> None:
     s.add_argument("--rate-limit", default=None, metavar="N/SECONDS|off",
                    help="answer 429 past N requests per SECONDS per token, as Notion does: 180/60 (most plans), "
                         "600/60 (Business), off; default: $BOT_LOCAL_RATE_LIMIT or 180/60")
+    s.add_argument("--idle-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="close a connection silent this long; a request left half-sent gets 408 (default 30)")
     s.set_defaults(func=cmd_serve)
 
     user = local_sub.add_parser("user", help="people in the local workspace (to try editor drift without Python)")
@@ -150,22 +151,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except (ValueError, TypeError) as exc:
         raise BotError(f"invalid fault spec: {exc}") from None
     limit = _rate_limit(args.rate_limit, settings)
+    if not args.idle_timeout > 0:
+        raise BotError(f"--idle-timeout must be a positive number of seconds, got {args.idle_timeout:g}")
     public = f"http://{args.host}:{args.port}"
     ws = open_local_workspace(_db_path(settings), public_base_url=public, bot_token=_token(settings), rate_limit=limit)
     ws.faults = plan
     warn_if_exposed(args.host, ws.bot_token)
-    try:
-        handle = serve(ws, args.host, args.port, page_renderer=render_live_page)
-    except OSError as exc:
-        ws.close()
-        error = BotError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
-        error.hint = "pick another port with --port (0 = any free port), or stop the process using it"
-        raise error from None
-    if args.port == 0:
-        ws.public_base_url = handle.url
     from .links import forget_serving, record_serving
 
-    record_serving(settings.state_dir, handle.url)  # links printed by other commands point here
+    with StopSignals() as stop:  # before the URL is printed: a client may signal once it reads it
+        try:
+            handle = serve(ws, args.host, args.port, page_renderer=render_live_page, idle_timeout=args.idle_timeout)
+        except OSError as exc:
+            ws.close()
+            error = BotError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+            error.hint = "pick another port with --port (0 = any free port), or stop the process using it"
+            raise error from None
+        if args.port == 0:
+            ws.public_base_url = handle.url
+        record_serving(settings.state_dir, handle.url)  # links printed by other commands point here
+        try:
+            _announce(handle, ws, plan, limit, settings)
+            name = stop.wait()
+        finally:
+            forget_serving(settings.state_dir)
+            handle.shutdown()
+            ws.close()
+    stderr(f"{name}: stopped serving {handle.url}")
+    return ExitStatus.SUCCESS
+
+
+def _announce(handle, ws, plan, limit, settings) -> None:
     print(f"Local Notion workspace: {handle.url}  (data: {_db_path(settings)})", file=sys.stderr)
     print(f"Use base_url={handle.url} with token: {ws.bot_token}", file=sys.stderr)
     database_id = _blog_database(ws, settings)
@@ -175,16 +191,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if plan:
         print(f"Fault plan: {plan.to_spec()}", file=sys.stderr)
     print(f"Rate limit: {f'{limit.requests} requests per {limit.window_s:g} s per token' if limit else 'off'}", file=sys.stderr)
-    print("Press Ctrl-C to stop.", file=sys.stderr)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        print("stopping", file=sys.stderr)
-    finally:
-        forget_serving(settings.state_dir)
-        handle.shutdown()
-        ws.close()
-    return ExitStatus.SUCCESS
+    print("Press Ctrl-C to stop (or send SIGTERM).", file=sys.stderr, flush=True)
 
 
 def _rate_limit(flag: str | None, settings: Any):
@@ -253,11 +260,12 @@ def _blog_database(ws, settings) -> str | None:
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
+    from ..errors import StateShapeError
     from ..session import DamagedWorkspaceError, open_local_workspace
 
     settings = load_settings()
     path = _db_path(settings)
-    if not path.exists():
+    if not os.path.lexists(path):
         print(f"nothing to reset: {path} does not exist", file=sys.stderr)
         return ExitStatus.SUCCESS
     if not args.yes:
@@ -270,13 +278,27 @@ def cmd_reset(args: argparse.Namespace) -> int:
             return ExitStatus.ERROR
     try:
         ws = open_local_workspace(path, bot_token=_token(settings))
-    except DamagedWorkspaceError as exc:
-        # The documented recovery must work on a damaged file too: remove it and its journal.
+    except (DamagedWorkspaceError, StateShapeError) as exc:
+        # The documented recovery must work on whatever is there — a damaged file, a
+        # directory, a symlink: remove it and its journal (the names in the state dir only).
         for damaged in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            damaged.unlink(missing_ok=True)
+            _remove_any(damaged)
         print(f"{exc}: removed it", file=sys.stderr)
     else:
         ws.reset()
         ws.close()
     print(f"reset {path}", file=sys.stderr)
     return ExitStatus.SUCCESS
+
+
+def _remove_any(path: Path) -> None:
+    """Remove `path` whatever its shape; a symlink is removed itself, never what it points at."""
+    import shutil
+
+    try:
+        if path.is_symlink() or not path.is_dir():
+            path.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(path)
+    except OSError as exc:
+        raise BotError(f"cannot remove {path}: {exc.strerror or exc}; remove it by hand") from None

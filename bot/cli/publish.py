@@ -113,7 +113,8 @@ def _report(args, run, waiting, accepted, parity, early, links) -> int:
     of the embedded workspace point where they open (bot.cli.links)."""
     from .render import color_enabled, early_json, parity_text, plan_text, summary_text, waiting_json, waiting_text
 
-    print = links.print  # noqa: A001
+    def show(text: str = "") -> None:
+        _print_without_secrets(text, links.print)
 
     for warning in run.warnings:
         stderr(f"warning: {warning}")
@@ -123,19 +124,19 @@ def _report(args, run, waiting, accepted, parity, early, links) -> int:
                    "degraded": [d.to_dict() for d in accepted], "requests": stats}
         if args.dry_run:
             payload["parity"] = [f.to_dict() for f in parity]
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        show(json.dumps(payload, ensure_ascii=False, indent=2))
     elif args.dry_run:
-        print(plan_text(results, color=color_enabled(sys.stdout), waiting=waiting, early=early))
+        show(plan_text(results, color=color_enabled(sys.stdout), waiting=waiting, early=early))
         _print_accepted(accepted)
         if parity:
-            print(parity_text(parity))
+            show(parity_text(parity))
     else:
         if results:
-            print(summary_text(results, early))
+            show(summary_text(results, early))
         if waiting:
-            print(waiting_text(waiting))
+            show(waiting_text(waiting))
         _print_accepted(accepted)
-        print(f"Requests: {stats.get('reads', 0)} reads, {stats.get('writes', 0)} writes, {stats.get('retries', 0)} retries.")
+        show(f"Requests: {stats.get('reads', 0)} reads, {stats.get('writes', 0)} writes, {stats.get('retries', 0)} retries.")
     pending = any(r.plan.action != "unchanged" or r.plan.drift for r in results)
     return ExitStatus.CHANGES_PENDING if args.detailed_exitcode and args.dry_run and pending else ExitStatus.SUCCESS
 
@@ -145,7 +146,8 @@ def _report_interrupted(args, run, stop, waiting, early, links) -> None:
     and the pages it never reached — the same as the ledger records."""
     from .render import early_json, interrupted_text, waiting_json
 
-    print = links.print  # noqa: A001
+    def print(text: str = "") -> None:  # noqa: A001
+        _print_without_secrets(text, links.print)
 
     finished = run.results if run else []
     current = run.steps.current if run else None
@@ -164,6 +166,18 @@ def _report_interrupted(args, run, stop, waiting, early, links) -> None:
         }, ensure_ascii=False, indent=2))
     else:
         print(interrupted_text(stop.name, phase, finished, current, not_started, early))
+
+
+def _print_without_secrets(text: str, out) -> None:
+    """Data for stdout that quotes page content (the dry-run diff, JSON): a page holding the
+    token, or 8+ characters of it, is shown with [REDACTED] there, and a warning says so."""
+    from ..errors import contains_secret, without_secrets
+
+    text = str(text)
+    if contains_secret(text):
+        stderr("warning: page content contains the Notion token (or 8+ characters of it): shown as [REDACTED]; remove it from the page and the content")
+        text = without_secrets(text)
+    out(text)
 
 
 def _print_accepted(accepted) -> None:

@@ -103,6 +103,8 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=(), ear
             out.append(f"    + {len(p.children)} blocks, {len(p.properties)} properties")
         for change in p.property_changes:
             out.append(_color(f"  ~ {change.name}: {change.old} → {change.new}", color))
+        if p.reveal:
+            out.append(f"    {_reveal_text(p)}")
         if p.block_ops:
             out.append(f"    {len(p.block_ops)} block operation(s): " + _op_summary(p))
         # Without a live tree (a page the records show unchanged) there is nothing to diff:
@@ -119,6 +121,15 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=(), ear
     out.append(f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['unchanged']} unchanged"
                + (f", {counts['drift']} drifted" if counts["drift"] else "") + (f", {len(waiting)} waiting" if waiting else "") + ".")
     return "\n".join(out)
+
+
+def _reveal_text(p) -> str:
+    """Hidden until complete (bot/hidden.py), as the plan will apply it."""
+    r = p.reveal
+    if p.action == "create":
+        until = "its blocks and its language link are in" if p.sibling_pending else "all its blocks are in"
+        return f"hidden: goes up as {r.property}: {r.hidden} until {until}, then {r.property}: {r.shown} (1 more request)"
+    return f"{r.property}: {r.hidden} → {r.shown} goes last, once the blocks are in (the page is shown only when complete)"
 
 
 def _op_summary(p) -> str:

@@ -32,7 +32,6 @@ Documented choices (each one produces a Degradation entry):
 from __future__ import annotations
 
 import gc
-import hashlib
 import re
 from pathlib import Path
 from typing import Iterator, Protocol
@@ -108,7 +107,6 @@ class Ctx:
         self.report: list[Degradation] = []
         self.md = get_parser()
         self.footnote_numbers: dict[int, int] = {}
-        self._sha_cache: dict[Path, str] = {}
         # annotations and link that enclosing HTML elements (<b>, <a href>) give Markdown blocks
         self.inherit: tuple[int, str | None] = (0, None)
         self._toggle_depth = 0  # <details> toggles open around what is being rendered
@@ -315,11 +313,7 @@ class Ctx:
             else:
                 self.degrade(line, "image", f"local image {src!r} not found: kept its alt text as a paragraph", src)
             return alt_paragraph
-        p = found.path
-        sha = self._sha_cache.get(p)
-        if sha is None:
-            sha = hashlib.sha256(p.read_bytes()).hexdigest()
-            self._sha_cache[p] = sha
+        p, sha = found.path, found.sha256  # hashed from the descriptor that was checked
         b = block("image", {"type": "file_upload", "file_upload": {"id": ""}, "caption": caption})
         b["bot_local_file"] = {"path": str(p), "sha256": sha, "name": p.name, "content_type": found.content_type}
         return b

@@ -332,10 +332,12 @@ def render_block(block: dict) -> str:
 def _image_src(block: dict, body: dict) -> str:
     local = block.get("bot_local_file")
     if local:
+        from ..convert.assets import ImageChangedError, read_checked_image
+
         path = Path(local["path"])
-        try:
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
-        except OSError:
+        try:  # the same vetted read as an upload: never a FIFO, never a file swapped in
+            data = base64.b64encode(read_checked_image(path, local["sha256"])).decode("ascii")
+        except (OSError, ImageChangedError):
             return ""
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return f"data:{mime};base64,{data}"

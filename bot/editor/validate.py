@@ -417,7 +417,7 @@ class _Validator:
                 if _SCHEME.match(target) or target.startswith("//"):
                     continue
                 local = variant.path.parent / target.split("#", 1)[0].split("?", 1)[0]
-                found = resolve_local_image(href, variant.path.parent, self.settings.image_roots)
+                found = resolve_local_image(href, variant.path.parent, self.settings.image_roots, hash_content=False)
                 if isinstance(found, ImageRefusal) and found.kind == "missing":
                     self.report(variant.path, line, column, f"image {target!r} not found (looked for {display_path(local)}): add the file or fix the path", rule="image")
                     errors.update({(line, target), (line, href)})

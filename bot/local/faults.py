@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 FAULT_KINDS = ("rate_limited", "status", "after_write", "timeout")
 PRE_STATUSES = (500, 502, 503, 504, 529)
+REFUSED_STATUSES = (400,)  # a request Notion refuses (nothing applied, not retried): e.g. an append mid-build
 AFTER_WRITE_STATUSES = (500, 503, 504)
 
 # code and message Notion uses for each status (Status codes page / Request limits page).
@@ -22,6 +23,7 @@ STATUS_CODES: dict[int, tuple[str, str]] = {
     503: ("service_unavailable", "Notion is unavailable. This can occur when the time to respond to a request takes longer than 60 seconds, the maximum request timeout. Please try again later."),
     504: ("gateway_timeout", "Notion timed out while attempting to complete this request. Please try again later."),
     529: ("service_overload", "Notion is temporarily overloaded. Please try again later."),
+    400: ("validation_error", "body failed validation: the request was refused (an injected fault)."),
 }
 
 
@@ -56,8 +58,8 @@ class FaultRule:
             raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {FAULT_KINDS}")
         if self.kind == "status":
             self.status = self.status or 503
-            if self.status not in PRE_STATUSES:
-                raise ValueError(f"status fault must be one of {PRE_STATUSES}")
+            if self.status not in PRE_STATUSES + REFUSED_STATUSES:
+                raise ValueError(f"status fault must be one of {PRE_STATUSES + REFUSED_STATUSES}")
         if self.kind == "after_write":
             self.status = self.status or 503
             if self.status not in AFTER_WRITE_STATUSES:

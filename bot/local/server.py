@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from .faults import SimulatedTimeout
+from .polite import IDLE_TIMEOUT_S, PoliteHandler, QuietThreadingHTTPServer, max_body
 from .workspace import LocalWorkspace
 
 
@@ -128,13 +129,10 @@ def refuse_host(handler: BaseHTTPRequestHandler) -> None:
 PAGE_CSP = "default-src 'none'; img-src data: http: https:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
-def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=None):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=None, idle_timeout: float = IDLE_TIMEOUT_S):
+    class Handler(PoliteHandler):
         server_version = "bot-local-notion/1"
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet by default
-            pass
+        timeout = idle_timeout
 
         def setup(self) -> None:
             super().setup()
@@ -146,12 +144,11 @@ def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=Non
             if not host_allowed(self.headers.get("Host"), self.server.server_address[0]):
                 return refuse_host(self)
             parts = urlsplit(self.path)
+            body = self.read_body(max_body(self.command, parts.path))  # bounded; refusals are answered
             if page_renderer is not None and self.command == "GET" and parts.path.startswith("/p/"):
                 return self._page(parts.path[3:])
             if page_renderer is not None and self.command == "GET" and parts.path in ("/", "/index.html"):
                 return self._html(200, page_index(workspace))
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
             query = dict(parse_qsl(parts.query, keep_blank_values=True))
             try:
                 status, headers, content = workspace.dispatch(self.command, parts.path, query, dict(self.headers.items()), body)
@@ -191,15 +188,15 @@ def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=Non
     return Handler
 
 
-def serve(workspace: LocalWorkspace, host: str = "127.0.0.1", port: int = 8765, page_renderer=None) -> ServerHandle:
+def serve(workspace: LocalWorkspace, host: str = "127.0.0.1", port: int = 8765, page_renderer=None, idle_timeout: float = IDLE_TIMEOUT_S) -> ServerHandle:
     """Start serving in a background thread; ``port=0`` picks a free port.
 
     With ``page_renderer(page, blocks) -> html``, ``GET /p/<id>`` (the ``url`` the workspace
-    gives pages) shows the page to a person in a browser.
+    gives pages) shows the page to a person in a browser. Requests are bounded and always
+    answered (bot.local.polite); a connection silent for ``idle_timeout`` seconds is closed.
     """
     stop = threading.Event()
-    server = ThreadingHTTPServer((host, port), _handler(workspace, stop, page_renderer))
-    server.daemon_threads = True
+    server = QuietThreadingHTTPServer((host, port), _handler(workspace, stop, page_renderer, idle_timeout))
     thread = threading.Thread(target=server.serve_forever, name=f"local-notion:{server.server_address[1]}", daemon=True)
     thread.start()
     return ServerHandle(server, thread, stop)

@@ -29,6 +29,10 @@ from .store import Store
 
 VERSIONS = ("2022-06-28", "2025-09-03", "2026-03-11")
 MAX_BODY_BYTES = 500_000  # "500KB overall" (Request limits); decimal KB, the stricter reading
+# Notion documents no JSON depth limit; its deepest valid body (two levels of children, rich
+# text with links and annotations) is ~20 levels. Deeper bodies are refused before any handler
+# walks them (they recurse). Our choice: MESSAGES.md.
+MAX_JSON_DEPTH = 64
 JSON_HEADERS = {"content-type": "application/json; charset=utf-8"}
 
 
@@ -277,8 +281,10 @@ class LocalWorkspace:
             return {}
         try:
             data = json.loads(body.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested past the parser's stack
             raise LocalAPIError(400, "invalid_json", "Error parsing JSON body.")
+        if nesting_over(data, MAX_JSON_DEPTH):
+            raise validation(f"body failed validation: body nests more than {MAX_JSON_DEPTH} levels deep.")
         if not isinstance(data, dict):
             raise validation(f"body failed validation: body should be an object, instead was `{shown(data)}`.")
         return data
@@ -308,3 +314,17 @@ class LocalWorkspace:
     def touch(self, data: dict, ctx: Ctx) -> None:
         data["last_edited_time"] = self.iso(ctx.now)
         data["last_edited_by"] = ctx.user["id"]
+
+
+def nesting_over(data: Any, limit: int) -> bool:
+    """Whether lists/objects in `data` nest deeper than `limit` (iterative: no recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+    return False

@@ -15,7 +15,6 @@ import mimetypes
 import random
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import httpx
@@ -428,16 +427,14 @@ class NotionAPI:
             raise NotionError(f"cannot download {url.split('?')[0]}: HTTP {response.status_code}", status=response.status_code)
         return response.content
 
-    def upload_file(self, path: Path, filename: str, content_type: str | None = None) -> str:
-        """Upload a local file with the File Upload API (single part); returns the upload id.
-        Callers vet the path first (bot.convert.assets); the read is bounded all the same."""
+    def upload_file(self, data: bytes, filename: str, content_type: str | None = None) -> str:
+        """Upload a file's bytes with the File Upload API (single part); returns the upload id.
+        Callers read them from a vetted descriptor (bot.convert.assets.read_checked_image)."""
         from ..convert.assets import MAX_IMAGE_BYTES
 
         content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        with path.open("rb") as handle:
-            data = handle.read(MAX_IMAGE_BYTES + 1)
         if len(data) > MAX_IMAGE_BYTES:
-            raise NotionError(f"{path.name} grew over {MAX_IMAGE_BYTES:,} bytes since it was checked; not uploaded")
+            raise NotionError(f"{filename} is over {MAX_IMAGE_BYTES:,} bytes; not uploaded")
         created = self.request("POST", "file_uploads", body={"mode": "single_part", "filename": filename, "content_type": content_type})
         upload_id = created["id"]
         self.request("POST", f"file_uploads/{upload_id}/send", form={"file": (filename, data, content_type)})

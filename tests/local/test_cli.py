@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import httpx
 
 from bot.local import LocalWorkspace
+from helpers import sigint_ignored
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +37,7 @@ def test_serve_subprocess_prints_url_and_token(tmp_path):
                    "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml")}
     environment.pop("BOT_LOCAL_FAULTS", None)
     proc = subprocess.Popen([sys.executable, "-m", "bot", "local", "serve", "--port", "0", "--faults", "status:503@0"],
-                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=environment)
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=environment, preexec_fn=sigint_ignored)
     try:
         first = proc.stderr.readline()
         url = first.split()[3]
@@ -92,7 +93,7 @@ def test_serve_rate_limit_flag_and_setting(tmp_path):
                    "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml"), "BOT_LOCAL_RATE_LIMIT": "off"}
     environment.pop("BOT_LOCAL_FAULTS", None)
     proc = subprocess.Popen([sys.executable, "-m", "bot", "local", "serve", "--port", "0", "--rate-limit", "2/60"],
-                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=environment)
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=environment, preexec_fn=sigint_ignored)
     try:
         url = proc.stderr.readline().split()[3]
         lines = [proc.stderr.readline() for _ in range(5)]

@@ -46,6 +46,7 @@ class FaultyProxy:
     def __init__(self, upstream: str):
         self.upstream = upstream.rstrip("/")
         self.faults: list[Fault] = []
+        self.on_request = None  # callable(method, path), called before each request is forwarded
         self.lock = threading.Lock()
         self.http = httpx.Client(timeout=30)
         proxy = self
@@ -59,6 +60,8 @@ class FaultyProxy:
             def handle_any(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if proxy.on_request is not None:  # a test's hook: runs before the request goes on
+                    proxy.on_request(self.command, self.path)
                 with proxy.lock:
                     fault = next((f for f in proxy.faults if f.take(self.command, self.path)), None)
                 if fault and fault.kind == "reset_before":

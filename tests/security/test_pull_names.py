@@ -36,3 +36,40 @@ def test_pull_refuses_an_images_folder_that_points_outside(cli, env, mini):
     assert_clean(out, err)
     assert code == 1 and "resolves outside" in err
     assert list(outside.iterdir()) == []
+
+
+def _published_then_removed(cli, mini):
+    week = mini / "rec-weekly" / "2026-W22"
+    (week / "chart.png").write_bytes(b"\x89PNG chart")
+    write_week(mini, en_body="![A chart](chart.png)\n")
+    assert cli("publish", "--week", "W22")[0] == 0
+    return week
+
+
+def test_pull_force_refuses_a_symlinked_markdown_file_that_points_outside(cli, env, mini):
+    week = _published_then_removed(cli, mini)
+    victim = env / "victim.md"
+    victim.write_text("precious\n")
+    (week / "en.md").unlink()
+    (week / "en.md").symlink_to(victim)
+    for flags in ([], ["--force"], ["--edited"]):
+        code, out, err = cli("pull", "rec-weekly-en-2026-W22", *flags)
+        assert_clean(out, err)
+        assert code == 1 and "resolves outside" in err and "nothing was written" in err, (flags, err)
+        assert victim.read_text() == "precious\n"
+    assert not (week / "images").exists()
+
+
+def test_pull_force_with_a_symlinked_images_folder_writes_nothing_at_all(cli, env, mini):
+    week = _published_then_removed(cli, mini)
+    before = (week / "en.md").read_text(encoding="utf-8")
+    (week / "en.md").write_text(before.replace("A chart", "Edited locally"), encoding="utf-8")
+    edited = (week / "en.md").read_text(encoding="utf-8")
+    outside = env / "elsewhere"
+    outside.mkdir()
+    (week / "images").symlink_to(outside)
+    code, out, err = cli("pull", "--week", "W22", "--force")
+    assert_clean(out, err)
+    assert code == 1 and "resolves outside" in err, err
+    assert list(outside.iterdir()) == []
+    assert (week / "en.md").read_text(encoding="utf-8") == edited  # not rewritten before the refusal
