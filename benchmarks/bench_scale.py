@@ -102,8 +102,8 @@ def table(rows: list[dict]) -> str:
     names = ["first publish"] + [name for name, _ in COMMANDS]
 
     def span(values: list[float], unit: str, digits: int) -> str:
-        lo, hi = min(values), max(values)
-        return f"{lo:.{digits}f}{unit}" if lo == hi else f"{lo:.{digits}f}-{hi:.{digits}f}{unit}"
+        lo, hi = f"{min(values):.{digits}f}", f"{max(values):.{digits}f}"
+        return f"{lo}{unit}" if lo == hi else f"{lo}-{hi}{unit}"
 
     out = [f"{'variants':>8}  {'command':<14} {'peak RSS':>14} {'CPU':>14}"]
     for size in sorted({r["variants"] for r in rows}):
