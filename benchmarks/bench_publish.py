@@ -10,11 +10,18 @@
 2. `python -X importtime -m bot --help`: import time and whether the heavy modules load.
 3. `--edits`: our minimal diff vs. a naive "delete all children, re-append" publisher for
    typical edits of the W22 issue (embedded workspace, virtual clock).
-4. `--scale [--scale-runs N]` (only this section): peak memory (RSS of a fresh process) and
+4. `--fleet`: several hosts on one token (issue 22), against a server with Notion's budget
+   that answers every 429 with `Retry-After: 1` (a strict Notion whose window stays full):
+   back to back (a fresh `publish --all`, at once a `publish --all --dry-run` from another
+   state dir, then `publish --week W22`), and three hosts at once (three state dirs, empty
+   database) without and with BOT_DATABASE_URL (a throwaway PostgreSQL, tests/pg_server.py).
+   Per host: exit code, requests, 429s, seconds waited for the budget, wall time.
+   `--fleet-only` skips the other parts.
+5. `--scale [--scale-runs N]` (only this section): peak memory (RSS of a fresh process) and
    CPU of a no-op, a dry run, `bot validate` and an edit over 108, 524 and 1,044 variants
    (weeks synthesized from the shipped ones; embedded workspace): benchmarks/bench_scale.py.
 
-    python benchmarks/bench_publish.py [--json] [--weeks 52] [--edits]
+    python benchmarks/bench_publish.py [--json] [--weeks 52] [--edits] [--fleet] [--fleet-only]
     python benchmarks/bench_publish.py --scale [--scale-runs 3] [--json]
     python benchmarks/bench_publish.py --bot /path/to/other/checkout   # the same table for other code
 """
@@ -42,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 W22 = ROOT / "content/rec-weekly/2026-W22"
 ID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 TRACE = re.compile(r"bot\.notion: (GET|POST|PATCH|DELETE) /v1/(\S+) -> (\S+)")
+WAITED = re.compile(r"bot\.notion: (?:waiting ([\d.]+) s for Notion's rate budget|paced ([\d.]+) s)")
 
 # The server with Notion's budget. `bot local serve --rate-limit` when this checkout has it;
 # otherwise the same RateLimit configured from here before `bot local serve` runs.
@@ -114,9 +122,10 @@ def free_port() -> int:
 class Server:
     """`bot local serve` in its own process, with Notion's budget."""
 
-    def __init__(self, python: str, cwd: Path, state: Path, budget: tuple[int, float], port: int):
+    def __init__(self, python: str, cwd: Path, state: Path, budget: tuple[int, float], port: int, retry_after: int | None = None):
         # One port for every scenario: page URLs (and so the language links) include it.
         self.python, self.cwd, self.state, self.budget, self.port = python, cwd, state, budget, port
+        self.retry_after = retry_after
 
     def __enter__(self) -> "Server":
         port = self.port
@@ -124,6 +133,8 @@ class Server:
         help_text = subprocess.run([self.python, "-m", "bot", "local", "serve", "--help"], capture_output=True, text=True, cwd=self.cwd, env=env).stdout
         if "--rate-limit" in help_text:
             command = [self.python, "-m", "bot", "local", "serve", "--port", str(port), "--rate-limit", f"{self.budget[0]}/{self.budget[1]:g}"]
+            if self.retry_after:
+                command += ["--retry-after", str(self.retry_after)]
         else:
             command = [self.python, "-c", LAUNCHER, str(self.budget[0]), str(self.budget[1]), str(port)]
         self.proc = subprocess.Popen(command, cwd=self.cwd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
@@ -300,6 +311,101 @@ def bench_edits() -> list[dict]:
     return rows
 
 
+# ----------------------------------------------------------------------------- fleet (issue 22)
+def _host_env(server: Server, content: Path, state: Path, cache: Path, database_url: str | None) -> dict:
+    env = dict(os.environ, NOTION_TOKEN="local-bot-token", NOTION_BASE_URL=server.url, NOTION_DATABASE_ID=server.database_id,
+               BOT_STATE_DIR=str(state), BOT_CONTENT_DIR=str(content), BOT_MAPPING=str(ROOT / "mappings/rec-weekly.yaml"),
+               XDG_CACHE_HOME=str(cache), BOT_LOCK_WAIT="3600")
+    for name in ("NOTION_DATABASE_ID_EN", "NOTION_DATABASE_ID_ZH", "BOT_DATABASE_URL", "BOT_RATE_LIMIT"):
+        env.pop(name, None)
+    if database_url:
+        env["BOT_DATABASE_URL"] = database_url
+    return env
+
+
+def _start(python: str, cwd: Path, args: list[str], env: dict) -> tuple[subprocess.Popen, float]:
+    return subprocess.Popen([python, "-m", "bot", *args, "-v"], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), time.perf_counter()
+
+
+def _finish(name: str, started: tuple[subprocess.Popen, float]) -> dict:
+    proc, t0 = started
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    statuses = [status for _, _, status in TRACE.findall(err)]
+    waited = sum(float(a or b) for a, b in WAITED.findall(err))
+    error = next((line for line in err.splitlines() if line.startswith("error:")), "")
+    return {"host": name, "exit": proc.returncode, "requests": len(statuses), "429s": statuses.count("429"),
+            "waited_s": round(waited, 1), "wall_s": round(wall, 1), "error": error[:160]}
+
+
+def _pages_per_slug(server: Server) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from bot.notion import NotionAPI
+
+    client = NotionAPI(auth="local-bot-token", base_url=server.url, rate=1000)
+    try:
+        data_source = client.retrieve_database(server.database_id)["data_sources"][0]["id"]
+        counts: Counter = Counter()
+        for page in client.query(data_source, {}):
+            if not page.get("in_trash"):
+                counts["".join(t.get("plain_text", "") for t in page["properties"]["slug"]["rich_text"])] += 1
+        return {"slugs": len(counts), "with_twins": sum(1 for n in counts.values() if n > 1)}
+    finally:
+        client.close()
+
+
+def _database_url() -> tuple[str | None, object]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        from pg_server import fresh_database, server_url
+
+        admin = server_url()
+        return fresh_database(admin) if admin else (None, lambda: None)
+    except Exception as exc:  # no PostgreSQL here: the shared-database scenario is skipped
+        print(f"(no PostgreSQL: {exc})", file=sys.stderr)
+        return None, lambda: None
+
+
+def bench_fleet(weeks: int, python: str, cwd: Path, budget: tuple[int, float], hosts: int = 3) -> list[dict]:
+    """Every scenario on a fresh workspace and a fresh budget (the server restarts empty)."""
+    scenarios = []
+    for name in ("back to back", f"{hosts} hosts at once, no shared database", f"{hosts} hosts at once, BOT_DATABASE_URL"):
+        tmp = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
+        database_url, drop = _database_url() if "DATABASE_URL" in name else (None, lambda: None)
+        if "DATABASE_URL" in name and database_url is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+            continue
+        try:
+            content = make_content(tmp, weeks)
+            # The server is always this checkout's (it has --retry-after); the hosts run `cwd`'s bot.
+            with Server(python, ROOT, tmp / "server-state", budget, free_port(), retry_after=1) as server:
+                env = lambda host: _host_env(server, content, tmp / f"state-{host}", tmp / "cache", database_url)  # noqa: E731
+                started = time.perf_counter()
+                if name == "back to back":
+                    rows = [_finish("fresh publish --all", _start(python, cwd, ["publish", "--all"], env("ci"))),
+                            _finish("publish --all --dry-run (other state dir)", _start(python, cwd, ["publish", "--all", "--dry-run"], env("editor"))),
+                            _finish("publish --week W22", _start(python, cwd, ["publish", "--week", f"{2025}-W22" if weeks >= 22 else "2025-W01"], env("laptop")))]
+                else:
+                    procs = [(f"host {i + 1}", _start(python, cwd, ["publish", "--all"], env(f"h{i}"))) for i in range(hosts)]
+                    rows = [_finish(host, p) for host, p in procs]
+                total = time.perf_counter() - started
+                pages = _pages_per_slug(server)
+            scenarios.append({"scenario": name, "hosts": rows, "wall_s": round(total, 1), **pages})
+        finally:
+            drop()
+            shutil.rmtree(tmp, ignore_errors=True)
+    return scenarios
+
+
+def print_fleet(scenarios: list[dict], weeks: int, budget: tuple[int, float]) -> None:
+    print(f"fleet on one token: {weeks} weeks × 2 languages; server budget {budget[0]}/{budget[1]:g} s, every 429 with Retry-After: 1")
+    print(f"{'scenario / host':<46} {'exit':>4} {'requests':>8} {'429s':>5} {'waited s':>8} {'wall s':>7}")
+    for sc in scenarios:
+        print(f"{sc['scenario']}  (all: {sc['wall_s']} s; {sc['slugs']} slugs, {sc['with_twins']} with twins left)")
+        for row in sc["hosts"]:
+            print(f"  {row['host']:<44} {row['exit']:>4} {row['requests']:>8} {row['429s']:>5} {row['waited_s']:>8} {row['wall_s']:>7}  {row['error']}")
+
+
 # ----------------------------------------------------------------------------- report
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -308,6 +414,8 @@ def main() -> None:
     parser.add_argument("--python", default=sys.executable, help="interpreter that has that checkout's dependencies")
     parser.add_argument("--rate-setting", default=None, help="BOT_RATE_LIMIT for the client (default: the checkout's default)")
     parser.add_argument("--edits", action="store_true", help="also compare the minimal diff with a naive republish")
+    parser.add_argument("--fleet", action="store_true", help="also several hosts on one token (issue 22)")
+    parser.add_argument("--fleet-only", action="store_true", help="only the fleet scenarios")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--scale", action="store_true", help="only: memory and CPU over 108, 524 and 1,044 variants (bench_scale.py)")
     parser.add_argument("--scale-runs", type=int, default=1)
@@ -321,7 +429,17 @@ def main() -> None:
         return
     cwd = args.bot.resolve()
     load = os.getloadavg()[0]
+    if args.fleet_only:
+        fleet = bench_fleet(args.weeks, args.python, cwd, (180, 60.0))
+        if args.json:
+            print(json.dumps({"load_average_1min_at_start": round(load, 1), "cpus": os.cpu_count(), "fleet": fleet}, indent=2, ensure_ascii=False))
+        else:
+            print(f"machine: {os.cpu_count()} CPUs, load average {round(load, 1)} at start")
+            print_fleet(fleet, args.weeks, (180, 60.0))
+        return
     result = {"load_average_1min_at_start": round(load, 1), "cpus": os.cpu_count(), "scenarios": bench_scenarios(args.weeks, args.python, cwd, args.rate_setting, (180, 60.0)), "startup": bench_import(args.python, cwd)}
+    if args.fleet:
+        result["fleet"] = bench_fleet(args.weeks, args.python, cwd, (180, 60.0))
     if args.edits:
         result["edits"] = bench_edits()
     if args.json:
@@ -344,6 +462,10 @@ def main() -> None:
         print(f"{'edit of W22 en':<22} {'bot writes':>10} {'naive writes':>12} {'bot reqs':>9} {'naive reqs':>10}")
         for row in result["edits"]:
             print(f"{row['scenario']:<22} {row['bot_writes']:>10} {row['naive_writes']:>12} {row['bot_requests']:>9} {row['naive_requests']:>10}")
+
+    if args.fleet:
+        print()
+        print_fleet(result["fleet"], args.weeks, (180, 60.0))
 
 
 if __name__ == "__main__":

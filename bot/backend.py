@@ -36,16 +36,18 @@ def lock_scope(settings: Settings) -> str:
 
 
 @contextmanager
-def publish_lock(settings: Settings, wait: float) -> Iterator[None]:
-    """One publisher at a time: on this host (file lock) or on every host sharing BOT_DATABASE_URL."""
+def publish_lock(settings: Settings, wait: float) -> Iterator[object]:
+    """One publisher at a time: on this host (file lock) or on every host sharing
+    BOT_DATABASE_URL. Yields a guard whose `check()` raises LockLostError once the lock is
+    no longer held (the run calls it before each write)."""
     url = settings.database_url
     if url:
         from .runs_pg import advisory_lock
 
-        with advisory_lock(url, lock_scope(settings), wait):
-            yield
+        with advisory_lock(url, lock_scope(settings), wait) as guard:
+            yield guard
         return
     from .lock import publish_lock as file_lock
 
-    with file_lock(settings.state_dir, wait):
-        yield
+    with file_lock(settings.state_dir, wait) as guard:
+        yield guard

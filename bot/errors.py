@@ -17,7 +17,7 @@ class ExitStatus(IntEnum):
     SUCCESS = 0
     ERROR = 1  # nothing half-published
     CHANGES_PENDING = 2  # `publish --dry-run --detailed-exitcode` found changes to make
-    LOCK_BUSY = 3  # another bot process holds the publish lock
+    LOCK_BUSY = 3  # another bot process holds the publish lock, or this run lost it
     USAGE = 64  # EX_USAGE (sysexits.h): a mistyped command line; nothing was run
     INTERRUPTED = 130  # SIGINT (Ctrl-C); SIGTERM is 143 (128 + signal number)
     TERMINATED = 143
@@ -205,6 +205,14 @@ class LockBusyError(BotError):
     """Another bot process holds the publish lock."""
 
     exit_code = ExitStatus.LOCK_BUSY
+
+
+class LockLostError(BotError):
+    """The publish lock this run held is gone (its PostgreSQL session ended, its lock file
+    was removed): the run stopped before its next write."""
+
+    exit_code = ExitStatus.LOCK_BUSY
+    hint = "another host may be publishing now; publish again to finish (the next run picks up where this one stopped)"
 
 
 class DriftError(BotError):

@@ -55,6 +55,11 @@ class StoppableClock:
             self.base.sleep(seconds)
         self.check()
 
+    @property
+    def wall(self) -> bool:
+        """Whether this is real time, shared with other processes (see bot.budget)."""
+        return getattr(self.base, "wall", False)
+
     def check(self) -> None:
         if self.stop.is_set():
             raise RunInterrupted(self.reason)
@@ -180,14 +185,15 @@ def run_publish(
         run.run_id = rec.id if rec else None
         if rec and on_start:
             on_start(rec)
-        if lock is not None:
-            held.enter_context(lock())
+        guard = held.enter_context(lock()) if lock is not None else None
         run.variants = variants if variants is not None else read_all(settings.bot_content_dir)
         groups = select(run.variants, rec)
         if not groups:
             return run
         session = (session_factory or default_session)(settings, clock)
         stack.callback(session.close)
+        if guard is not None and hasattr(guard, "check"):
+            session.api.before_write = guard.check  # no write without the lock: checked before each one
         if rec:
             rec.attach(session)
         if on_session:

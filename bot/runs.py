@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 from .clock import SYSTEM_CLOCK, Clock
-from .errors import BotError, LockBusyError
+from .errors import BotError, LockBusyError, LockLostError
 from .errors import RunInterrupted  # noqa: F401  (defined with the other errors; re-exported: a CLI imports it without sqlite3)
 from .state import state_dir as _state
 
@@ -603,6 +603,7 @@ def record_run(
     * normal exit → ``success`` (``failed`` if ``recorder.fail(...)`` was called,
       ``already-done`` if ``recorder.already_done(...)`` was)
     * ``LockBusyError`` → ``skipped-locked``
+    * ``LockLostError`` → ``interrupted`` (error "lock lost: …")
     * ``RunInterrupted`` / ``KeyboardInterrupt`` / ``SystemExit`` → ``interrupted``
     * any other exception → ``failed`` with the error message
 
@@ -616,6 +617,9 @@ def record_run(
         yield recorder
     except LockBusyError as exc:
         recorder.finish("skipped-locked", str(exc))
+        raise
+    except LockLostError as exc:
+        recorder.finish("interrupted", str(exc))
         raise
     except (RunInterrupted, KeyboardInterrupt, SystemExit) as exc:
         recorder.finish("interrupted", str(exc) or type(exc).__name__)

@@ -161,5 +161,25 @@ def open_session(
         api = NotionAPI(auth=settings.bot_local_token, base_url=LOCAL_BASE_URL, transport=transport or LocalTransport(workspace), **common)
         return Session(settings, mapping, api, True, workspace, owns_workspace=owns_workspace)
     token = settings.notion_token.get_secret_value()
-    api = NotionAPI(auth=token, base_url=settings.notion_base_url, transport=transport, **common)
+    store = shared_budget(settings, clock, token)
+    api = NotionAPI(auth=token, base_url=settings.notion_base_url, transport=transport, budget_store=store, **common)
     return Session(settings, mapping, api, False)
+
+
+def shared_budget(settings: Settings, clock: Clock, token: str):
+    """Where this token's rate budget is kept (bot.budget): in PostgreSQL with
+    BOT_DATABASE_URL (every host), else in the user's cache dir (every process of this
+    host). None (this process only) on a virtual clock, whose time no one else shares."""
+    if not getattr(clock, "wall", False):
+        return None
+    from .budget import BudgetUnavailable, budget_key, sqlite_store
+
+    key = budget_key(settings.notion_base_url, token)
+    if settings.database_url:
+        from .runs_pg import PostgresBudgetStore
+
+        try:
+            return PostgresBudgetStore(settings.database_url, key)
+        except BudgetUnavailable as exc:
+            log.warning("%s; pacing with this host's budget only", exc)
+    return sqlite_store(key, state_dir(settings.state_dir).root)

@@ -38,7 +38,10 @@ class Settings(BaseModel):
     # plans, 600/60 on Business and Enterprise (a bare number is requests per second).
     bot_rate_limit: str = "180/60"
     bot_max_attempts: int = Field(default=6, ge=1)
+    # The longest a request waits for Notion's rate budget in total (pacing, Retry-After,
+    # back-off) before it gives up; scheduled runs (`bot schedule`, `bot run-due`) the longer one.
     bot_max_retry_wait: float = Field(default=120.0, ge=0)
+    bot_scheduled_max_retry_wait: float = Field(default=900.0, ge=0)
     bot_request_timeout: float = Field(default=60.0, gt=0)
 
     bot_lock_wait: float = Field(default=10.0, ge=0)  # seconds a second publisher waits for the lock

@@ -25,6 +25,8 @@ def env(tmp_path, monkeypatch):
         "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml"),
         "BOT_RATE_LIMIT": "100000",
         "BOT_TIMEZONE": "Asia/Shanghai",
+        # Notion's shared rate budget (bot.budget) lives in the user's cache dir: one per test.
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)

@@ -52,15 +52,21 @@ def base_env(root: Path) -> dict:
         "BOT_RATE_LIMIT": "1000",
         "BOT_LOCK_WAIT": "300",
         "PYTHONPATH": str(ROOT),
+        # The hosts' shared rate budget (bot.budget) lives in the user's cache dir: one per test.
+        "XDG_CACHE_HOME": str(root / "cache"),
     })
     return env
 
 
-def serve(root: Path, timeout: float = 60.0) -> Served:
+def serve(root: Path, timeout: float = 60.0, rate_limit: str = "off", retry_after: int | None = None) -> Served:
+    """`rate_limit`: the budget the server enforces per token (429 past it), e.g. "180/60";
+    `retry_after`: the Retry-After of every 429 (a strict Notion's short one) instead of the
+    time until a slot frees."""
     log = root / "serve.log"
-    env = base_env(root) | {"BOT_STATE_DIR": str(root / "server-state"), "NOTION_TOKEN": "", "BOT_LOCAL_RATE_LIMIT": "off"}
+    env = base_env(root) | {"BOT_STATE_DIR": str(root / "server-state"), "NOTION_TOKEN": "", "BOT_LOCAL_RATE_LIMIT": rate_limit}
+    extra = ["--retry-after", str(retry_after)] if retry_after else []
     with log.open("w") as handle:
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "local", "serve", "--port", "0"], cwd=root, env=env, stdout=handle, stderr=handle, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "local", "serve", "--port", "0", *extra], cwd=root, env=env, stdout=handle, stderr=handle, stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         text = log.read_text(errors="replace")
@@ -167,3 +173,21 @@ def twins_reported(results: list[Finished]) -> set[str]:
             if "moved to the trash: " in line:
                 found.update(UUID.findall(line.split("moved to the trash: ", 1)[1]))
     return found
+
+
+def add_weeks(root: Path, weeks: int, year: int = 2025) -> None:
+    """`weeks` more issues (copies of 2026-W22 as year-W01 …) in the hosts' shared content, so
+    a publish spends more than a small test budget."""
+    from datetime import date
+
+    base_env(root)  # the content copy
+    source = ROOT / "content" / "rec-weekly" / "2026-W22"
+    for n in range(1, weeks + 1):
+        week = f"{year}-W{n:02d}"
+        folder = root / "content" / "rec-weekly" / week
+        folder.mkdir(parents=True, exist_ok=True)
+        saturday = date.fromisocalendar(year, n, 6)
+        for lang in ("en", "zh"):
+            text = (source / f"{lang}.md").read_text(encoding="utf-8").replace("2026-W22", week)
+            text = re.sub(r"date: .*", f"date: {saturday.isoformat()} 07:01", text, count=1)
+            (folder / f"{lang}.md").write_text(text, encoding="utf-8")

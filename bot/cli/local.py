@@ -42,6 +42,9 @@ def register(sub) -> None:
                         "600/60 (Business), off; default: $BOT_LOCAL_RATE_LIMIT or 180/60")
     s.add_argument("--idle-timeout", type=float, default=30.0, metavar="SECONDS",
                    help="close a connection silent this long; a request left half-sent gets 408 (default 30)")
+    s.add_argument("--retry-after", type=int, default=None, metavar="SECONDS",
+                   help="answer every 429 with this Retry-After (e.g. 1) instead of the time until a slot frees, "
+                        "as a strict Notion may while its window stays full")
     s.set_defaults(func=cmd_serve)
 
     user = local_sub.add_parser("user", help="people in the local workspace (to try editor drift without Python)")
@@ -153,6 +156,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     limit = _rate_limit(args.rate_limit, settings)
     if not args.idle_timeout > 0:
         raise BotError(f"--idle-timeout must be a positive number of seconds, got {args.idle_timeout:g}")
+    if limit is not None and args.retry_after is not None:
+        if args.retry_after < 1:
+            raise BotError("--retry-after: expected whole seconds, at least 1")
+        limit.retry_after = args.retry_after
     public = f"http://{args.host}:{args.port}"
     ws = open_local_workspace(_db_path(settings), public_base_url=public, bot_token=_token(settings), rate_limit=limit)
     ws.faults = plan
@@ -190,7 +197,8 @@ def _announce(handle, ws, plan, limit, settings) -> None:
         print(f"  NOTION_TOKEN={ws.bot_token} NOTION_BASE_URL={handle.url} NOTION_DATABASE_ID={database_id} bot publish --week W22", file=sys.stderr)
     if plan:
         print(f"Fault plan: {plan.to_spec()}", file=sys.stderr)
-    print(f"Rate limit: {f'{limit.requests} requests per {limit.window_s:g} s per token' if limit else 'off'}", file=sys.stderr)
+    said = f"{limit.requests} requests per {limit.window_s:g} s per token" + (f", Retry-After always {limit.retry_after} s" if limit.retry_after else "") if limit else "off"
+    print(f"Rate limit: {said}", file=sys.stderr)
     print("Press Ctrl-C to stop (or send SIGTERM).", file=sys.stderr, flush=True)
 
 

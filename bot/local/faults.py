@@ -182,12 +182,15 @@ class RateLimit:
     the per-connection Retry-After is at most 60 seconds).
     """
 
-    def __init__(self, requests: int = 180, window_s: float = 60.0, *, sliding: bool = True) -> None:
+    def __init__(self, requests: int = 180, window_s: float = 60.0, *, sliding: bool = True, retry_after: int | None = None) -> None:
         if requests < 1 or window_s <= 0:
             raise ValueError("requests must be >= 1 and window_s > 0")
         self.requests = requests
         self.window_s = window_s
         self.sliding = sliding
+        # Fixed Retry-After (e.g. 1) instead of the time until a slot frees: Notion does not
+        # promise an accurate one, and a client must not give up on a short one.
+        self.retry_after = retry_after
         self._hits: dict[str, deque[float]] = {}
         self._fixed: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
@@ -206,14 +209,14 @@ class RateLimit:
                     hits.popleft()
                 if len(hits) >= self.requests:
                     wait = hits[0] + self.window_s - now
-                    return max(1, min(60, math.ceil(wait - 1e-9)))
+                    return self.retry_after or max(1, min(60, math.ceil(wait - 1e-9)))
                 hits.append(now)
                 return None
             start, count = self._fixed.get(key, (now, 0))
             if now >= start + self.window_s:
                 start, count = now - ((now - start) % self.window_s), 0
             if count >= self.requests:
-                return max(1, min(60, math.ceil(start + self.window_s - now - 1e-9)))
+                return self.retry_after or max(1, min(60, math.ceil(start + self.window_s - now - 1e-9)))
             self._fixed[key] = (start, count + 1)
             return None
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import mimetypes
 import random
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -65,53 +66,111 @@ class RequestStats:
         )
 
 
+class WaitTooLong(Exception):
+    """The next send slot is further away than the request may still wait."""
+
+    def __init__(self, needed: float):
+        super().__init__(f"{needed:.0f}s")
+        self.needed = needed
+
+
 class Pacer:
-    """Notion's per-connection budget as a sliding window: at most `requests` sends in any
-    `window_s` seconds ("can be spent at any pace within the window").
+    """Notion's per-token budget as a sliding window: at most `requests` sends in any
+    `window_s` seconds ("can be spent at any pace within the window"), kept in a store that
+    every process using the token shares (bot.budget; in memory by default).
 
     The budget can be spent in a burst, so a publish of fewer requests than the budget never
-    waits; a longer one waits only when the window is full, and then exactly until the oldest
-    send leaves it — never sending a request the window would refuse. The margin (2% fewer
+    waits; a longer one waits only when the window is full, and then exactly until a slot
+    frees — never sending a request the window would refuse. The margin (2% fewer
     requests, a 2% longer window, at most 1 s) absorbs the latency between our clock and the
-    server's, which counts a request when it arrives.
+    server's, which counts a request when it arrives. After a 429 every process sharing the
+    store waits (Retry-After at least; exponential with jitter when 429s repeat).
     """
 
-    def __init__(self, requests: int = 180, window_s: float = 60.0, clock: Clock = SYSTEM_CLOCK):
+    ANNOUNCE_S = 2.0  # waits at least this long are said on stderr (shorter ones are pacing)
+
+    def __init__(self, requests: int = 180, window_s: float = 60.0, clock: Clock = SYSTEM_CLOCK, store=None, seed: int | None = None):
+        from ..budget import MemoryStore
+
         if requests < 1 or window_s <= 0:
             raise ValueError("a rate budget needs at least 1 request and a positive window")
         self.capacity = max(1, requests - max(1, round(requests * 0.02))) if requests > 1 else 1
         self.window_s = window_s + min(1.0, window_s * 0.02)
         self.clock = clock
-        self._sent: deque[float] = deque()
+        self.store = store if store is not None else MemoryStore(clock)
+        self._rng = random.Random(seed)
+        self._slot = None
+        self._saw_strikes = False
 
     @classmethod
-    def per_second(cls, rate: float, clock: Clock = SYSTEM_CLOCK) -> "Pacer":
+    def per_second(cls, rate: float, clock: Clock = SYSTEM_CLOCK, store=None) -> "Pacer":
         """An average rate (requests per second) as a one-minute budget."""
-        return cls(max(1, round(rate * 60)), 60.0, clock)
+        return cls(max(1, round(rate * 60)), 60.0, clock, store)
 
-    def acquire(self) -> None:
-        now = self._expire()
-        if len(self._sent) >= self.capacity:
-            self.clock.sleep(self._sent[0] + self.window_s - now)
-            now = self._expire()
-        self._sent.append(now)
+    def acquire(self, may_wait: float = math.inf) -> float:
+        """Wait for a send slot; returns the seconds waited. Raises WaitTooLong (having
+        waited nothing more) when the slot is more than `may_wait` seconds away."""
+        waited = 0.0
+        while True:
+            slot = self._shared(lambda: self.store.reserve(self.capacity, self.window_s))
+            self._saw_strikes = self._saw_strikes or slot.strikes > 0
+            if slot.delay <= 0:
+                self._slot = slot
+                return waited
+            if waited + slot.delay > may_wait:
+                self._shared(lambda: self.store.cancel(slot))
+                raise WaitTooLong(waited + slot.delay)
+            if slot.delay >= self.ANNOUNCE_S:
+                log.warning("waiting %.1f s for Notion's rate budget (shared by every process using this token)", slot.delay)
+            else:
+                log.debug("paced %.3f s", slot.delay)
+            self.clock.sleep(slot.delay)
+            waited += slot.delay
+            if self._shared(lambda: self.store.confirm(slot)) <= 0:  # no 429 meanwhile pushed every process back
+                self._slot = slot
+                return waited
 
-    def _expire(self) -> float:
-        now = self.clock.monotonic()
-        while self._sent and self._sent[0] <= now - self.window_s:
-            self._sent.popleft()
-        return now
+    def rate_limited(self, retry_after: float | None) -> float:
+        """Notion answered 429: its window is fuller than ours (other hosts, the per-workspace
+        limit, or it keeps a full window). Every process sharing the store waits; returns how
+        long from now."""
+        from ..budget import backoff
 
-    def pause(self, seconds: float) -> None:
-        """After a 429 (Retry-After): the server's count is higher than ours (other
-        processes, the per-workspace limit), so wait as told before sending again."""
-        self.clock.sleep(seconds)
+        sent_at = self._slot.at if self._slot is not None else -math.inf
+        wait, strikes = self._shared(lambda: self.store.penalize(sent_at, lambda n: backoff(n, retry_after, self._rng)))
+        self._saw_strikes = True
+        told = f"Retry-After {retry_after:.0f} s" if retry_after is not None else "no Retry-After"
+        log.warning("Notion answered 429 rate_limited (%s; %d in a row): every process using this token waits %.1f s", told, strikes, wait)
+        return wait
+
+    def succeeded(self) -> None:
+        """A request went through: 429s no longer come in a row."""
+        if self._saw_strikes:
+            self._shared(lambda: self.store.clear_strikes())
+            self._saw_strikes = False
+
+    def _shared(self, operation):
+        """A shared store that fails (its database went away) is replaced by this process's
+        own budget, said once: pacing goes on, a publish does not fail for it."""
+        from ..budget import BudgetUnavailable, MemoryStore
+
+        try:
+            return operation()
+        except BudgetUnavailable as exc:
+            log.warning("%s; pacing with this process's budget only", exc)
+            self.store.close()
+            self.store = MemoryStore(self.clock)
+            return operation()
+
+    def close(self) -> None:
+        self.store.close()
 
 
 @dataclass
 class RetryPolicy:
-    max_attempts: int = 6
-    max_wait: float = 120.0  # longest Retry-After we are willing to honour
+    max_attempts: int = 6  # 5xx, timeouts, broken connections (never 429s: those wait, see max_wait)
+    max_wait: float = 120.0  # longest total wait of one request for Notion's rate budget
+    max_wait_setting: str = "BOT_MAX_RETRY_WAIT"  # named when a request gives up
     base_delay: float = 1.0
     max_delay: float = 30.0
 
@@ -183,6 +242,7 @@ class NotionAPI:
         timeout: float = 60.0,
         clock: Clock = SYSTEM_CLOCK,
         seed: int | None = None,
+        budget_store=None,
     ):
         self.transport = transport
         http = httpx.Client(transport=transport) if transport is not None else httpx.Client()
@@ -200,11 +260,12 @@ class NotionAPI:
         self.stats = RequestStats()
         # `budget` is (requests, window seconds), e.g. Notion's (180, 60); `rate` (requests per
         # second) is the older shorthand, kept for callers that only want "fast enough".
-        self.pacer = Pacer.per_second(rate, clock) if rate is not None else Pacer(*budget, clock=clock)
+        self.pacer = Pacer.per_second(rate, clock, budget_store) if rate is not None else Pacer(*budget, clock=clock, store=budget_store, seed=seed)
         self.retry = retry or RetryPolicy()
         self.clock = clock
         self._rng = random.Random(seed)
         self.on_request: Callable[[str, str, int | str], None] | None = None  # progress/verbose hook
+        self.before_write: Callable[[], None] | None = None  # e.g. "is the publish lock still ours?"
 
     # ------------------------------------------------------------------ core
     def request(self, method: str, path: str, *, query: dict | None = None, body: dict | None = None, form: dict | None = None, write: bool | None = None) -> Any:
@@ -216,9 +277,20 @@ class NotionAPI:
         """
         is_write = write if write is not None else method != "GET"
         endpoint = f"{method} {_template(path)}"
-        attempt = 0
+        attempt = 0  # sends of this request so far
+        failures = 0  # of them, failures other than 429/529 (bounded by max_attempts)
+        waited = 0.0  # seconds waited for Notion's budget (bounded by max_wait)
         while True:
-            self.pacer.acquire()
+            try:
+                waited += self.pacer.acquire(self.retry.max_wait - waited)
+            except WaitTooLong as too_long:
+                raise RateLimitedError(
+                    f"Notion's rate budget: this request would wait {waited + too_long.needed:.0f}s in total, more than {self.retry.max_wait_setting}={self.retry.max_wait:.0f}s "
+                    f"({self.stats.rate_limited} 429s so far); try again later, or raise {self.retry.max_wait_setting}",
+                    status=429, code="rate_limited", method=method, path=path,
+                ) from None
+            if is_write and self.before_write is not None:
+                self.before_write()
             if attempt:
                 self.stats.retries += 1
             elif is_write:
@@ -230,11 +302,13 @@ class NotionAPI:
                 result = self.client.request(path=path, method=method, query=query, body=body, form_data=form)
                 _check_shape(path, result)
                 self._trace(method, path, 200)
+                self.pacer.succeeded()
                 return result
             except MALFORMED_BODY as error:
                 # A 2xx whose body is not a JSON object: a proxy's HTML page, an empty or cut body.
-                self._unreliable(f"answered with a body that is not a JSON object ({_malformed(error)})", "malformed_response", is_write, attempt, method, path)
+                self._unreliable(f"answered with a body that is not a JSON object ({_malformed(error)})", "malformed_response", is_write, failures, method, path)
                 attempt += 1
+                failures += 1
             except HTTPResponseError as error:
                 body_json = _error_body(error)
                 code = body_json.get("code") or str(error.code)
@@ -245,23 +319,24 @@ class NotionAPI:
                     self.stats.rate_limited += error.status == 429
                     if data.get("rate_limit_reason") == "public_api_request_blocked":
                         raise RateLimitedError(message, status=error.status, code=code, method=method, path=path, data=data)
-                    wait = _retry_after(error, body_json)
-                    wait = self.retry.backoff(attempt, self._rng) if wait is None else wait
-                    if wait > self.retry.max_wait:
+                    retry_after = _retry_after(error, body_json)
+                    if retry_after is not None and waited + retry_after > self.retry.max_wait:
                         raise RateLimitedError(
-                            f"{message} Notion asks to wait {wait:.0f}s, more than BOT_MAX_RETRY_WAIT={self.retry.max_wait:.0f}s",
+                            f"{message} Notion asks to wait {retry_after:.0f}s, more than {self.retry.max_wait_setting}={self.retry.max_wait:.0f}s allows",
                             status=error.status, code=code, method=method, path=path, data=data,
                         )
-                    self._give_up_if_exhausted(attempt, error.status, code, message, method, path)
-                    self.pacer.pause(wait)
+                    # Not a failure of this request: the budget is spent. Every process waits
+                    # (the next acquire), and the request gives up only on its total wait.
+                    self.pacer.rate_limited(retry_after)
                     attempt += 1
                     continue
                 if error.status >= 500 or error.status == 409:
                     if is_write:
                         raise OutcomeUnknownError(message, status=error.status, code=code, method=method, path=path, data=data)
-                    self._give_up_if_exhausted(attempt, error.status, code, message, method, path)
-                    self.clock.sleep(self.retry.backoff(attempt, self._rng))
+                    self._give_up_if_exhausted(failures, error.status, code, message, method, path)
+                    self.clock.sleep(self.retry.backoff(failures, self._rng))
                     attempt += 1
+                    failures += 1
                     continue
                 cls = NotFoundError if error.status == 404 else NotionError
                 raise cls(message, status=error.status, code=code, method=method, path=path, data=data) from None
@@ -269,23 +344,26 @@ class NotionAPI:
                 self._trace(method, path, "timeout")
                 if is_write:
                     raise OutcomeUnknownError("no answer before the timeout; the write may have been applied", method=method, path=path) from None
-                self._give_up_if_exhausted(attempt, None, "timeout", "no answer before the timeout", method, path)
-                self.clock.sleep(self.retry.backoff(attempt, self._rng))
+                self._give_up_if_exhausted(failures, None, "timeout", "no answer before the timeout", method, path)
+                self.clock.sleep(self.retry.backoff(failures, self._rng))
                 attempt += 1
+                failures += 1
             except httpx.ConnectError as error:
                 # Nothing was sent: safe to retry reads and writes alike.
                 self._trace(method, path, "connect-error")
-                self._give_up_if_exhausted(attempt, None, "connect_error", f"cannot connect: {error}", method, path)
-                self.clock.sleep(self.retry.backoff(attempt, self._rng))
+                self._give_up_if_exhausted(failures, None, "connect_error", f"cannot connect: {error}", method, path)
+                self.clock.sleep(self.retry.backoff(failures, self._rng))
                 attempt += 1
+                failures += 1
             except NOT_SENDABLE as error:
                 # The request cannot be sent as configured (URL, header): retrying cannot help.
                 raise NotionError(f"cannot send the request ({type(error).__name__}: {error}); check NOTION_BASE_URL and NOTION_TOKEN", code="invalid_request", method=method, path=path) from None
             except httpx.TransportError as error:
                 # The connection broke while the request was in flight (reset, closed early,
                 # protocol garbage): whether Notion applied it is unknown.
-                self._unreliable(f"the connection broke ({type(error).__name__}: {error or 'no detail'})", "connection_error", is_write, attempt, method, path)
+                self._unreliable(f"the connection broke ({type(error).__name__}: {error or 'no detail'})", "connection_error", is_write, failures, method, path)
                 attempt += 1
+                failures += 1
 
     def _unreliable(self, what: str, code: str, is_write: bool, attempt: int, method: str, path: str) -> None:
         """A response that cannot be trusted: a write is reconciled by the caller (never
@@ -307,6 +385,7 @@ class NotionAPI:
 
     def close(self) -> None:
         self.client.close()
+        self.pacer.close()
 
     # ------------------------------------------------------------- reads
     def me(self) -> dict:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from ..due import became_due, due_at, is_due, waiting_until  # noqa: F401 - re-exported
 from ..clock import SYSTEM_CLOCK, Clock
-from ..errors import BotError, ContentError, DriftError, DuplicatePagesError, ExitStatus, LockBusyError
+from ..errors import BotError, ContentError, DriftError, DuplicatePagesError, ExitStatus, LockBusyError, LockLostError
 from ..lock import SCHEDULED_LOCK_WAIT
 from ..settings import Settings
 from ..source import Variant
@@ -43,6 +43,7 @@ class RunResult:
     stats: dict = field(default_factory=dict)
     next_due: datetime | None = None  # the soonest waiting variant, if any
     note: str | None = None
+    lock_lost: bool = False  # interrupted because the publish lock was lost (exit 3)
 
     @property
     def ok(self) -> bool:
@@ -61,6 +62,8 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
+        if self.lock_lost:
+            return ExitStatus.LOCK_BUSY
         return {"success": ExitStatus.SUCCESS, "already-done": ExitStatus.SUCCESS, "failed": ExitStatus.ERROR, "skipped-locked": ExitStatus.LOCK_BUSY, "interrupted": ExitStatus.INTERRUPTED}[self.outcome]
 
 
@@ -122,6 +125,8 @@ class DueRunner:
             result.error, result.note = rec.failure, rec.note
         except LockBusyError as exc:
             result.outcome, result.error = "skipped-locked", str(exc)
+        except LockLostError as exc:
+            result.outcome, result.error, result.lock_lost = "interrupted", str(exc), True
         except (RunInterrupted, KeyboardInterrupt) as exc:
             result.outcome, result.error = "interrupted", str(exc) or type(exc).__name__
         except BotError as exc:
@@ -136,7 +141,7 @@ class DueRunner:
         return result
 
     @contextmanager
-    def _lock(self) -> Iterator[None]:
+    def _lock(self) -> Iterator[object]:
         """The publish lock, polled in short slices so a stop request is not held up."""
         from ..backend import publish_lock
 
@@ -146,14 +151,14 @@ class DueRunner:
             slice_ = min(1.0, max(0.0, self.lock_wait - waited))
             try:
                 held = publish_lock(self.settings, wait=slice_)
-                held.__enter__()
+                guard = held.__enter__()
                 break
             except LockBusyError:
                 waited += slice_
                 if waited >= self.lock_wait:
                     raise
         try:
-            yield
+            yield guard
         finally:
             held.__exit__(None, None, None)
 
@@ -182,10 +187,19 @@ class DueRunner:
                     self.progress(f"{v.slug}: waiting until {moment.isoformat(timespec='minutes')}")
             return self._valid_weeks(group_by_week([v for v in variants if is_due(v, now, self.zone)]), rec)
 
+        stop_hook = stop_between_requests(clock)
+
+        def on_session(session) -> None:
+            stop_hook(session)
+            # No one waits at a terminal for a scheduled run: it may wait longer for Notion's budget.
+            retry = session.api.retry
+            if self.settings.bot_scheduled_max_retry_wait > retry.max_wait:
+                retry.max_wait, retry.max_wait_setting = self.settings.bot_scheduled_max_retry_wait, "BOT_SCHEDULED_MAX_RETRY_WAIT"
+
         return run_publish(
             self.settings, PublishOptions(on_drift=self.on_drift), select,
             trigger=trigger, scheduled_for=scheduled_for, note=note, ledger=self.ledger, on_start=started,
-            lock=self._lock, clock=clock, session_factory=self.session_factory, on_session=stop_between_requests(clock),
+            lock=self._lock, clock=clock, session_factory=self.session_factory, on_session=on_session,
             isolate=(DriftError, DuplicatePagesError, ContentError), progress=self.progress, warn=self._warn,
         )
 

@@ -209,7 +209,7 @@ class ScheduleService:
     def _after_run(self, result: RunResult) -> None:
         if self.stop.is_set() or self.scheduler is None:
             return
-        if result.outcome in ("failed", "skipped-locked"):
+        if result.outcome in ("failed", "skipped-locked") or result.lock_lost:  # a lost lock left the slot unfinished
             failures = self.ledger.consecutive_failures()
             delay = retry_delay(failures, self.retry_delays)
             when = self.clock.now() + timedelta(seconds=delay)

@@ -111,12 +111,22 @@ def test_invalid_content_fails_the_run_and_the_next_good_run_publishes(rig, env,
 def test_rate_limited_past_the_cap_is_a_recorded_failure(rig):
     from bot.local import FaultPlan
 
-    # Notion asks to wait 300 s, more than BOT_MAX_RETRY_WAIT (120): the run gives up.
-    rig.workspace.faults = FaultPlan.from_spec("rate_limited@every=1,retry_after=300")
+    # Notion asks to wait 1000 s, more than a scheduled run's BOT_SCHEDULED_MAX_RETRY_WAIT (900): the run gives up.
+    rig.workspace.faults = FaultPlan.from_spec("rate_limited@every=1,retry_after=1000")
     result = rig.runner().run("schedule")
-    assert result.outcome == "failed" and "BOT_MAX_RETRY_WAIT" in result.error
+    assert result.outcome == "failed" and "BOT_SCHEDULED_MAX_RETRY_WAIT=900s" in result.error
     row = rig.ledger().get(result.run_id)
     assert row.outcome == "failed" and row.reads >= 1 and row.rate_limited >= 1
+
+
+def test_a_scheduled_run_waits_longer_for_the_budget_than_an_interactive_one(rig):
+    """Retry-After 300 s is more than BOT_MAX_RETRY_WAIT (120) allows a `bot publish`, within
+    what a scheduled run waits (BOT_SCHEDULED_MAX_RETRY_WAIT, 900)."""
+    from bot.local import FaultPlan
+
+    rig.workspace.faults = FaultPlan([{"at": 0, "kind": "rate_limited", "retry_after": 300}])
+    result = rig.runner().run("schedule")
+    assert result.outcome == "success" and result.stats["rate_limited"] == 1, result.error
 
 
 def test_one_drifted_week_fails_the_run_but_the_other_week_goes_out(rig, env):
