@@ -108,14 +108,14 @@ class Publisher:
         if target.data_source_id not in self._indexes:
             key = self.mapping.key_property
             names = self._series or series or {v.front.series for v in self.all_variants}
-            self._indexes[target.data_source_id] = SeriesIndex.load(self.api, target.data_source_id, key.property, key.type, sorted(names))
+            self._indexes[target.data_source_id] = SeriesIndex.load(self.api, target.data_source_id, key.property, key.type, sorted(names), self.session.listed_properties(lang))
         return self._indexes[target.data_source_id]
 
     def _pages_with_slug(self, variant: Variant) -> list[dict]:
         """A fresh look at Notion (reconciling an unknown outcome needs the state after it)."""
         target = self.session.target(variant.lang)
         key = self.mapping.key_property
-        return self.api.find_pages(target.data_source_id, key.property, key.type, variant.slug)
+        return self.api.find_pages(target.data_source_id, key.property, key.type, variant.slug, self.session.listed_properties(variant.lang))
 
     def _indexed_pages(self, variant: Variant) -> list[dict]:
         index = self.index(variant.lang, {variant.front.series})
@@ -614,7 +614,7 @@ class Publisher:
             page = self.api.retrieve_page(page_id)
         except NotionError:
             return False
-        return bool(page.get("in_trash") or page.get("archived"))
+        return bool(page.get("in_trash"))
 
     def _await_created_page(self, variant: Variant, exc: OutcomeUnknownError) -> None:
         """A create may have been saved although Notion did not say so. Notion's query index

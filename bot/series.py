@@ -34,14 +34,16 @@ class SeriesIndex:
         self.prefixes = tuple(sorted(set(prefixes)))
         self._by_slug: dict[str, list[dict]] = {}
         for page in pages:
-            if page.get("in_trash") or page.get("archived"):
+            if page.get("in_trash"):
                 continue
             self._by_slug.setdefault(slug_of(page, prop), []).append(page)
 
     @classmethod
-    def load(cls, api: NotionAPI, data_source_id: str, prop: str, prop_type: str, series: Iterable[str]) -> "SeriesIndex":
+    def load(cls, api: NotionAPI, data_source_id: str, prop: str, prop_type: str, series: Iterable[str],
+             properties: list[str] | None = None) -> "SeriesIndex":
+        """`properties`: the ids of the properties the caller reads (`filter_properties`)."""
         prefixes = [f"{name}-" for name in series]
-        pages = api.query(data_source_id, {"filter": slug_filter(prop, prop_type, prefixes)})
+        pages = api.query(data_source_id, {"filter": slug_filter(prop, prop_type, prefixes)}, properties)
         return cls(prefixes, pages, prop)
 
     def covers(self, slug: str) -> bool:

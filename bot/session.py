@@ -29,6 +29,13 @@ class Target:
     data_source_id: str
     property_types: dict[str, str]  # property name -> Notion type
     title_property: str
+    property_ids: dict[str, str] = field(default_factory=dict)  # property name -> Notion's id
+
+    def ids_of(self, names) -> list[str]:
+        """The ids of these properties (those the data source has), the title's first: what a
+        list request names in `filter_properties`."""
+        wanted = [self.title_property, *sorted(set(names) - {self.title_property})]
+        return [self.property_ids.get(n, n) for n in wanted if n in self.property_types]
 
 
 @dataclass
@@ -68,7 +75,8 @@ class Session:
             raise ConfigError(f"database {database_id} has no data source (Notion-Version {self.api.notion_version})")
         data_source = self.api.retrieve_data_source(sources[0]["id"])
         types = {name: spec["type"] for name, spec in data_source.get("properties", {}).items()}
-        return Target(database_id, sources[0]["id"], types, self._check_schema(types, database_id))
+        ids = {name: spec["id"] for name, spec in data_source.get("properties", {}).items() if spec.get("id")}
+        return Target(database_id, sources[0]["id"], types, self._check_schema(types, database_id), ids)
 
     def _database_id(self, lang: str) -> str:
         if self.is_local:
@@ -105,6 +113,10 @@ class Session:
             raise ConfigError("\n".join(problems))
         mapped_title = self.mapping.properties[self.mapping.title_field].property
         return mapped_title if mapped_title in titles else titles[0]
+
+    def listed_properties(self, lang: str) -> list[str]:
+        """The ids of the properties the bot reads from pages in a list: the mapped ones."""
+        return self.target(lang).ids_of(p.property for p in self.mapping.properties.values())
 
     def close(self) -> None:
         self.api.close()

@@ -11,6 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 NOTION_API_URL = "https://api.notion.com"
 # What an HTTP header value may hold: visible ASCII, no spaces (a pasted newline must not reach httpx).
 HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+# Notion-Versions the bot speaks (README, "Notion API version"): data sources, `position` appends,
+# `in_trash`, and lists that name their properties. 2026-03-11 is the default: Notion's current docs
+# and SDK examples use it, and the bot already needs nothing that changes on 2026-12-01.
+NOTION_VERSIONS = ("2025-09-03", "2026-03-11", "2026-12-01")
+DEFAULT_NOTION_VERSION = "2026-03-11"
 NOTION_TOKEN_SHAPE = re.compile(r"(?:secret|ntn)_[A-Za-z0-9_]+")
 from .errors import known_secrets, remember_secret  # noqa: E402,F401  (known_secrets: re-exported)
 
@@ -23,7 +28,7 @@ class Settings(BaseModel):
 
     notion_token: SecretStr | None = None
     notion_base_url: str = NOTION_API_URL
-    notion_version: str = "2025-09-03"
+    notion_version: str = DEFAULT_NOTION_VERSION
     notion_database_id: str | None = None
     notion_database_id_en: str | None = None
     notion_database_id_zh: str | None = None
@@ -77,6 +82,14 @@ class Settings(BaseModel):
             remember_secret(value)
             if not HEADER_SAFE.fullmatch(value):
                 raise ValueError("the bearer token must be visible ASCII without spaces (value not shown)")
+        return value
+
+    @field_validator("notion_version", mode="before")
+    @classmethod
+    def _known_version(cls, value):
+        value = value.strip() if isinstance(value, str) else value
+        if value not in NOTION_VERSIONS:
+            raise ValueError(f"unsupported Notion-Version {str(value)[:40]!r}: the bot speaks {', '.join(NOTION_VERSIONS)} (default {DEFAULT_NOTION_VERSION})")
         return value
 
     @field_validator("notion_base_url")

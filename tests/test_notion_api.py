@@ -209,7 +209,7 @@ def test_publish_json_reports_request_counts(cli):
 
 
 def test_append_falls_back_to_after_when_position_is_refused():
-    """For a 2025-09-03 server that only knows `after`, one refused request, then `after`."""
+    """NOTION_VERSION=2025-09-03 and a server that only knows `after`: one refused request, then `after`."""
     import httpx
 
     ws = LocalWorkspace(":memory:")
@@ -227,7 +227,7 @@ def test_append_falls_back_to_after_when_position_is_refused():
             bodies.append("after" if b'"after"' in body else "plain")
             return inner.handle_request(request)
 
-    api = NotionAPI(auth=TOKEN, base_url="http://local", transport=OldServer(), rate=1e6, clock=VirtualClock())
+    api = NotionAPI(auth=TOKEN, base_url="http://local", transport=OldServer(), rate=1e6, clock=VirtualClock(), notion_version="2025-09-03")
     page = api.create_page({"type": "data_source_id", "data_source_id": ds}, {"Name": {"title": [{"text": {"content": "p"}}]}})
     para = lambda t: {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": t}}]}}
     first = api.append_children(page["id"], [para("a"), para("c")])

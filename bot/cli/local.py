@@ -74,7 +74,7 @@ def cmd_show(args) -> int:
         lang = next((lang for lang in LANGS if f"-{lang}-" in args.slug), "en")
         target = session.target(lang)
         key = session.mapping.key_property
-        pages = session.api.find_pages(target.data_source_id, key.property, key.type, args.slug)
+        pages = session.api.find_pages(target.data_source_id, key.property, key.type, args.slug, session.listed_properties(lang))
         if not pages:
             raise BotError(f"no page with slug {args.slug!r} in the workspace (publish it first)")
         page = pages[0]

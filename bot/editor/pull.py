@@ -248,7 +248,7 @@ def pull_slug(session, slug: str, *, lang: str | None = None, series: str | None
         if target.data_source_id in seen_db:
             continue
         seen_db.add(target.data_source_id)
-        found.extend((candidate, p) for p in session.api.find_pages(target.data_source_id, key.property, key.type, slug))
+        found.extend((candidate, p) for p in session.api.find_pages(target.data_source_id, key.property, key.type, slug, session.listed_properties(candidate)))
     if not found:
         where = "the local workspace" if session.is_local else "the Notion database"
         raise SelectionError(f"no page with slug {slug!r} in {where}: check the slug (bot local show / Notion's {key.property} column)")
@@ -432,8 +432,8 @@ def find_week_pages(session, spec: str, langs: list[str]) -> list[tuple[str, dic
             continue
         seen_db.add(target.data_source_id)
         body = {"filter": {"property": key.property, key.type: {"ends_with": suffix}}}
-        for page in session.api.query(target.data_source_id, body):
-            if page.get("in_trash") or page.get("archived"):
+        for page in session.api.query(target.data_source_id, body, session.listed_properties(lang)):
+            if page.get("in_trash"):
                 continue
             parts = SLUG_PARTS.match(_slug_of(page, mapping))
             if parts and parts["lang"] in langs and parts["week"].endswith(f"W{number:02d}") and (year is None or parts["week"].startswith(year)):

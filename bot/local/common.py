@@ -14,6 +14,7 @@ from typing import Any
 from .errors import shown, validation
 
 NEW_VERSION = "2026-03-11"
+LIST_TITLE_ONLY_VERSION = "2026-12-01"  # lists of pages carry only the title unless filter_properties says more
 DATA_SOURCES_VERSION = "2025-09-03"  # before it (2022-06-28), a database is one table: no data sources
 _UUID_HEX = re.compile(r"[0-9a-fA-F]{32}\Z")
 
@@ -62,6 +63,28 @@ class Ctx:
     def legacy(self) -> bool:
         """2022-06-28: databases carry the schema, pages name their database, no data-source endpoints."""
         return self.version < DATA_SOURCES_VERSION
+
+
+def query_params(pairs) -> dict[str, Any]:
+    """A query string's (key, value) pairs as the resources read them: one string per key, except
+    ``filter_properties`` (also spelt ``filter_properties[]``), which repeats and becomes a list."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in ("filter_properties", "filter_properties[]"):
+            out.setdefault("filter_properties", []).append(value)
+        else:
+            out[key] = value
+    return out
+
+
+def listed_properties(ctx: Ctx, query: dict) -> set[str] | None:
+    """Which properties a page in a list (query, search) carries: those ``filter_properties``
+    names (by id, or by name), else every one — on 2026-12-01 only the title (upgrade guide
+    2026-12-01, notion-api.md §1.3b). None: all; the set holds ids/names, "title" for the title."""
+    wanted = query.get("filter_properties")
+    if wanted is not None:
+        return set([wanted] if isinstance(wanted, str) else wanted)
+    return {"title"} if ctx.version >= LIST_TITLE_ONLY_VERSION else None
 
 
 def uref(uid: str) -> dict:

@@ -7,6 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from .common import query_params
 from .faults import SimulatedTimeout
 from .polite import IDLE_TIMEOUT_S, PoliteHandler, QuietThreadingHTTPServer, max_body
 from .workspace import LocalWorkspace
@@ -149,7 +150,7 @@ def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=Non
                 return self._page(parts.path[3:])
             if page_renderer is not None and self.command == "GET" and parts.path in ("/", "/index.html"):
                 return self._html(200, page_index(workspace))
-            query = dict(parse_qsl(parts.query, keep_blank_values=True))
+            query = query_params(parse_qsl(parts.query, keep_blank_values=True))
             try:
                 status, headers, content = workspace.dispatch(self.command, parts.path, query, dict(self.headers.items()), body)
             except SimulatedTimeout as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from .common import query_params
 from .faults import SimulatedTimeout
 from .workspace import LocalWorkspace
 
@@ -20,7 +21,7 @@ class LocalTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        query = {k: v for k, v in request.url.params.multi_items()}
+        query = query_params(request.url.params.multi_items())
         try:
             status, headers, content = self.workspace.dispatch(
                 request.method, request.url.path, query, dict(request.headers), body)

@@ -27,7 +27,7 @@ from .resources import databases, file_uploads
 from .routes import ROUTES, Route
 from .store import Store
 
-VERSIONS = ("2022-06-28", "2025-09-03", "2026-03-11")
+VERSIONS = ("2022-06-28", "2025-09-03", "2026-03-11", "2026-12-01")
 MAX_BODY_BYTES = 500_000  # "500KB overall" (Request limits); decimal KB, the stricter reading
 # Notion documents no JSON depth limit; its deepest valid body (two levels of children, rich
 # text with links and annotations) is ~20 levels. Deeper bodies are refused before any handler

@@ -77,3 +77,21 @@ def title_props(title: str, slug: str | None = None) -> dict:
     if slug is not None:
         props["slug"] = {"rich_text": [{"text": {"content": slug}}]}
     return props
+
+
+# ---------------------------------------------------------------- replay agreement in the summary
+# The replay tests record their agreement with Notion's recorded answers (`record_property`);
+# it is printed at the end of every run, CI included (also under -q and with xdist workers).
+_AGREEMENTS: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        _AGREEMENTS.extend(v for k, v in report.user_properties if k == "replay_agreement")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _AGREEMENTS:
+        terminalreporter.section("agreement with recorded Notion answers")
+        for line in sorted(set(_AGREEMENTS)):
+            terminalreporter.write_line(line)

@@ -127,8 +127,7 @@ def normalize_local_block(block: Any, path: str, depth: int, ctx: BlockContext, 
         for i, col in enumerate(children):
             if not (isinstance(col, dict) and (col.get("type") == "column" or "column" in col)):
                 raise validation(f"body failed validation: {p}.children[{i}] should be a column block.")
-    if kind == "column" and not children:
-        raise validation(f"body failed validation: {p}.children should have at least 1 block, instead was `0`.")
+    # An empty column is accepted (recorded 2026-03-11, test_create_column_blocks): no check here.
     return kind, out, children
 
 
@@ -173,8 +172,10 @@ def _text_block(b: PayloadInput) -> dict:
 
 def _paragraph(b: PayloadInput) -> dict:
     # Notion answers paragraphs with `icon: null` between rich_text and color (recorded answers).
+    # An icon may be set (recorded 2026-03-11: an emoji icon on a paragraph appended with `position`).
     out = _text_block(b)
-    return {"rich_text": out["rich_text"], "icon": b.existing.get("icon"), "color": out["color"]}
+    ic = icon(b.payload["icon"], f"{b.path}.icon", lambda r, p: b.ctx.file_ref(r, p, for_block=False)) if "icon" in b.payload else b.existing.get("icon")
+    return {"rich_text": out["rich_text"], "icon": ic, "color": out["color"]}
 
 
 def _heading(b: PayloadInput) -> dict:
@@ -318,7 +319,7 @@ MEDIA_KEYS = frozenset({"type", "external", "file_upload", "caption", "name", "f
 # block type -> (normaliser, request keys it accepts)
 PAYLOAD_RULES: dict[str, tuple[Callable[[PayloadInput], dict], frozenset[str]]] = {
     **{k: (_text_block, TEXT_KEYS) for k in TEXT_BLOCKS if k != "paragraph"},
-    "paragraph": (_paragraph, TEXT_KEYS),
+    "paragraph": (_paragraph, TEXT_KEYS | {"icon"}),
     **{k: (_heading, TEXT_KEYS | {"is_toggleable"}) for k in HEADINGS},
     "to_do": (_to_do, TEXT_KEYS | {"checked"}),
     "callout": (_callout, TEXT_KEYS | {"icon"}),

@@ -67,12 +67,12 @@ def normalize_date(value: Any, path: str) -> dict | None:
         except ValueError:
             raise body_failed(p, "should be a valid ISO 8601 date string", s)
         if isinstance(parsed, datetime):
+            # Notion keeps date values to the minute (recorded 2026-03-11: 17:57:32.424 -> 17:57:00.000)
+            parsed = parsed.replace(second=0, microsecond=0)
             if tz is not None:
-                if parsed.tzinfo is not None:
-                    raise validation(
-                        f"body failed validation: {p} should not have a UTC offset when time_zone is provided, instead was `{shown(s)}`."
-                    )
-                return fmt_dt(parsed.replace(tzinfo=tz))
+                # The docs say no offset with a time_zone; Notion accepts one and keeps the instant
+                # (recorded 2026-03-11: "…16:57:28Z" with "UTC" -> "…16:57:00.000+00:00"). Recordings win.
+                return fmt_dt(parsed.astimezone(tz) if parsed.tzinfo is not None else parsed.replace(tzinfo=tz))
             if parsed.tzinfo is None:
                 # Notion interprets a naive datetime without time_zone as UTC.
                 parsed = parsed.replace(tzinfo=timezone.utc)

@@ -40,7 +40,15 @@ FILTER_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "last_edited_by": (("last_edited_by",), LIST_OPS),
     "relation": (("relation",), LIST_OPS),
     "files": (("files",), ("is_empty", "is_not_empty")),
+    "unique_id": (("unique_id",), NUMBER_OPS),
+    # a formula filter names the result's type, a rollup filter any/every/none or the result's type
+    "formula": (("formula",), ("string", "number", "checkbox", "date")),
+    "rollup": (("rollup",), ("any", "every", "none", "number", "date")),
 }
+# what a formula / rollup condition type compares like
+COMPUTED_AS = {"string": "rich_text", "number": "number", "checkbox": "checkbox", "date": "date",
+               "rich_text": "rich_text", "title": "rich_text", "select": "select", "multi_select": "multi_select",
+               "status": "status", "people": "people", "relation": "relation"}
 
 
 def _cmp_date(a: str, b: str) -> tuple[Any, Any]:

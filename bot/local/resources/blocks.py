@@ -180,8 +180,10 @@ def update_block(ws, ctx, params, query, body):
         raise validation(ARCHIVED_ANCESTOR)
     if edits:
         payload = M.check_obj(body[kind], f"body.{kind}")
-        if "children" in payload:
+        if "children" in payload and payload["children"] != []:
             raise not_present(f"body.{kind}.children", payload["children"])
+        # `children: []` (what a client read back) is accepted and changes nothing (recorded 2026-03-11)
+        payload = {k: v for k, v in payload.items() if k != "children"}
         new_payload = M.normalize_payload(kind, payload, f"body.{kind}", block_context(ws, ctx), creating=False, existing=data["payload"])
         if kind == "table_row":
             parent = ws.store.block_row(parent_id)
@@ -299,6 +301,12 @@ def append_children(ws, ctx, params, query, body):
     for bid in ids:
         data = ws.store.block_row(bid)[0]
         results.append(render_block(ws, ctx, data, ws.store.has_children(bid), False))
+    if position["type"] == "after_block" and "position" in body and ids:
+        # Recorded (2026-03-11): an append after a block answers the new blocks followed by the
+        # blocks after them (up to 100 results in all).
+        last = ws.store.block_row(ids[-1])[3]
+        for data, _ in ws.store.children(params["id"], after_pos=last + 1, limit=max(0, 100 - len(results))):
+            results.append(render_block(ws, ctx, data, ws.store.has_children(data["id"]), False))
     return 200, {"object": "list", "results": results, "next_cursor": None, "has_more": False, "type": "block", "block": {}}
 
 

@@ -11,8 +11,11 @@ from .. import model as M
 from ..common import Ctx, new_id, norm_id
 from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, validation
 from .. import common
-from . import file_uploads, rows
+from . import file_uploads, relations, rows
 from .rows import WORKSPACE_PARENT
+
+
+UNTITLED_DATABASE = "New database"
 
 
 def create_database(ws, ctx: Ctx, title: str, properties: dict, *, title_rt: list | None = None,
@@ -64,7 +67,8 @@ def parse_options(ws, ds: dict, raw: Any, path: str, existing: list | None = Non
             M.check_color(color, f"{path}[{i}].color", M.OPTION_COLORS)
         prev = by_name.get(name)
         out.append({"id": prev["id"] if prev else new_id(), "name": name,
-                    "color": color or (prev["color"] if prev else next_color(ws, ds)),
+                    # a schema option without a color is "default" (recorded 2026-03-11)
+                    "color": color or (prev["color"] if prev else "default"),
                     "description": o.get("description")})
     return out
 
@@ -92,12 +96,38 @@ def property_config(ws, ds: dict, kind: str, cfg: Any, path: str, existing: dict
             raise body_failed(f"{path}.number.format", "should be a supported number format", fmt)
         return {"format": fmt}
     if kind == "relation":
-        return dict(cfg)
+        return relations.config(ws, ds, cfg, path) if existing is None else existing
     if kind == "formula":
         return {"expression": cfg.get("expression", "")}
+    if kind == "rollup":
+        return rollup_config(ws, ds, cfg, f"{path}.rollup") if existing is None or cfg else existing
     if kind == "unique_id":
         return {"prefix": cfg.get("prefix")}
     return {}
+
+
+def _description(cfg: dict, path: str) -> str | None:
+    """A property's description: a plain string (recorded configs), or null."""
+    value = cfg.get("description")
+    return None if value is None else M.check_str(value, f"{path}.description")
+
+
+def rollup_config(ws, ds: dict, cfg: dict, path: str) -> dict:
+    """A rollup names a relation of `ds` and a property of the related data source, by name or
+    id, and a function; the answer names both ways (recorded 2026-03-11 configs)."""
+    relation = find_property(ws, ds, str(cfg.get("relation_property_id") or cfg.get("relation_property_name") or ""))
+    if relation is None or relation["type"] != "relation":
+        raise validation(f"body failed validation: {path}.relation_property_name should name a relation property of this data source.")
+    tid = relation["config"].get("data_source_id")
+    target = ds if tid == ds["id"] else ws.store.get("data_sources", tid or "")
+    rolled = find_property(ws, target, str(cfg.get("rollup_property_id") or cfg.get("rollup_property_name") or "")) if target else None
+    if rolled is None:
+        raise validation(f"body failed validation: {path}.rollup_property_name should name a property of the related data source.")
+    function = cfg.get("function", "show_original")
+    if not isinstance(function, str):
+        raise body_failed(f"{path}.function", "should be a string", function)
+    return {"function": function, "relation_property_id": relation["id"], "relation_property_name": relation["name"],
+            "rollup_property_id": rolled["id"], "rollup_property_name": rolled["name"]}
 
 
 def add_property(ws, ds: dict, name: str, cfg: Any, path: str) -> None:
@@ -106,9 +136,12 @@ def add_property(ws, ds: dict, name: str, cfg: Any, path: str) -> None:
     if kind == "title" and any(p["type"] == "title" for p in ds["props"].values()):
         raise validation("Cannot create new title property. A data source can only have one title property.")
     pid = "title" if kind == "title" else new_property_id(ws, ds)
-    prop = {"id": pid, "name": cfg.get("name", name), "type": kind, "config": property_config(ws, ds, kind, cfg.get(kind), path, None)}
+    prop = {"id": pid, "name": cfg.get("name", name), "type": kind, "config": property_config(ws, ds, kind, cfg.get(kind), path, None),
+            "description": _description(cfg, path)}
     ds["props"][pid] = prop
     ds["order"].append(pid)
+    if kind == "relation":
+        relations.link_twin(ws, ds, prop, new_property_id)
 
 
 def find_property(ws, ds: dict, key: str) -> dict | None:
@@ -151,9 +184,10 @@ def render_database(ws, ctx: Ctx, db: dict) -> dict:
     return {
         "object": "database", "id": db["id"],
         "title": db["title"], "description": db["description"], "parent": db.get("parent", WORKSPACE_PARENT),
-        "is_inline": False, **common.trash_fields(ctx, db["in_trash"]), "is_locked": False,
+        "is_inline": False, **common.trash_fields(ctx, db["in_trash"]), "is_locked": db.get("is_locked", False),
         "created_time": db["created_time"], "last_edited_time": db["last_edited_time"],
-        "data_sources": [{"id": s["id"], "name": M.rich_text_plain(s["title"])} for s in sources],
+        # an untitled data source is listed under its database's title (recorded: "New database")
+        "data_sources": [{"id": s["id"], "name": M.rich_text_plain(s["title"]) or M.rich_text_plain(db["title"])} for s in sources],
         "icon": file_uploads.render_icon(ws, db["icon"]), "cover": file_uploads.render_icon(ws, db["cover"]),
         "url": f"{ws.public_base_url}/{db['id'].replace('-', '')}", "public_url": None,
     }
@@ -178,10 +212,13 @@ def _render_legacy_database(ws, ctx: Ctx, db: dict, ds: dict) -> dict:
 def render_data_source(ws, ctx: Ctx, ds: dict) -> dict:
     db = ws.store.get("databases", ds["database_id"]) or {}
     return {
-        "object": "data_source", "id": ds["id"], "cover": None, "icon": file_uploads.render_icon(ws, ds.get("icon")),
+        # a data source without an icon of its own shows its database's (recorded search answers)
+        "object": "data_source", "id": ds["id"], "cover": None, "icon": file_uploads.render_icon(ws, ds.get("icon") or db.get("icon")),
         "created_time": ds["created_time"], "last_edited_time": ds["last_edited_time"],
         "created_by": common.uref(ds["created_by"]), "last_edited_by": common.uref(ds["last_edited_by"]),
-        "title": ds["title"], "description": ds["description"], "is_inline": False,
+        # the database's description shows on its data source (recorded: PATCH /v1/databases
+        # {"description"} then GET /v1/data_sources) unless the data source has its own
+        "title": ds["title"], "description": ds["description"] or db.get("description") or [], "is_inline": False,
         "properties": render_schema(ws, ds),
         "parent": {"type": "database_id", "database_id": ds["database_id"]},
         "database_parent": db.get("parent", WORKSPACE_PARENT),
@@ -213,11 +250,19 @@ def create_database_endpoint(ws, ctx, params, query, body):
     parent, page_id = _parent_page(ws, body["parent"], "body.parent")
     title_rt = M.rich_text(body.get("title") or [], "body.title")
     initial = M.check_obj(body.get("initial_data_source") or {}, "body.initial_data_source")
+    ds_title = title_rt
+    if not title_rt and not ctx.legacy:
+        # recorded (2026-03-11): an untitled database is named "New database"; its data source stays untitled
+        title_rt = M.rich_text([{"type": "text", "text": {"content": UNTITLED_DATABASE}}], "body.title")
     props_path = "body.initial_data_source.properties" if "properties" in initial else "body.properties"
     props = M.check_obj(initial.get("properties", body.get("properties")) or {}, props_path)
     icon = M.icon(body.get("icon"), "body.icon", lambda r, p: file_uploads.attach_upload(ws, r, p))
-    db_id, _ = create_database(ws, ctx, M.rich_text_plain(title_rt), props, title_rt=title_rt, parent=parent,
-                               icon=icon, path=props_path)
+    db_id, ds_id = create_database(ws, ctx, M.rich_text_plain(title_rt), props, title_rt=title_rt, parent=parent,
+                                   icon=icon, path=props_path)
+    if ds_title is not title_rt:
+        ds = ws.store.get("data_sources", ds_id)
+        ds["title"] = ds_title
+        ws.store.update_data("data_sources", ds_id, ds)
     db = ws.store.get("databases", db_id)
     if "description" in body:
         db["description"] = M.rich_text(body["description"], "body.description")
@@ -274,12 +319,15 @@ def update_schema(ws, ds: dict, props: Any) -> None:
         if prop is None:
             add_property(ws, ds, key, cfg, path)
             continue
+        if "description" in cfg:
+            prop["description"] = _description(cfg, path)
         if "name" in cfg:
             new_name = M.check_str(cfg["name"], f"{path}.name")
             clash = find_property(ws, ds, new_name)
             if clash is not None and clash is not prop and clash["name"] == new_name:
                 raise validation(f"Cannot update property name to {new_name}: a property with that name already exists.")
             prop["name"] = new_name
+            relations.renamed(ws, ds, prop)
         kinds = [k for k in cfg if k in M.PROPERTY_TYPES]
         if kinds:
             kind = kinds[0]
@@ -316,8 +364,10 @@ def update_database(ws, ctx, params, query, body):
     db = ws.store.get("databases", params["id"])
     if db is None:
         raise not_found("database", params["id"])
-    keys = ("title", "description", "icon", "cover", "in_trash", "archived", "is_inline")
+    keys = ("title", "description", "icon", "cover", "in_trash", "archived", "is_inline", "is_locked")
     M.allowed_keys(body, keys + (("properties",) if ctx.legacy else ()))
+    if "is_locked" in body:  # recorded (2026-03-11): locks the database in the Notion UI
+        db["is_locked"] = M.check_bool(body["is_locked"], "body.is_locked")
     if "title" in body:
         db["title"] = M.rich_text(body["title"], "body.title")
     if "description" in body:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from .. import model as M
 from ..common import Ctx, norm_id
 from ..errors import body_failed, not_found, validation
-from .. import common
-from . import rows
+from . import rows, users
 
 
 def mention_resolver(ws, ctx: Ctx):
@@ -29,7 +28,7 @@ def mention_resolver(ws, ctx: Ctx):
             u = ws.store.get("users", uid) if uid else None
             if u is None:
                 raise not_found("user", str(m["user"].get("id")))
-            return {"type": "user", "user": common.uref(uid)}, "@" + u["name"], None
+            return {"type": "user", "user": users.user_value(ws, uid)}, "@" + (u["name"] or ""), None
         if kind == "date":
             d = M.normalize_date(m.get("date"), f"{path}.date")
             return {"type": "date", "date": d}, d["start"] + (f" → {d['end']}" if d["end"] else ""), None

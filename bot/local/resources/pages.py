@@ -9,7 +9,7 @@ from .. import model as M
 from ..common import Ctx, b64, new_id, norm_id
 from ..errors import ARCHIVED_EDIT, body_failed, not_defined, not_found, shown, validation
 from .. import common
-from . import blocks, databases, file_uploads, mentions, rows
+from . import blocks, computed, databases, file_uploads, mentions, relations, rows, users
 from .file_uploads import render_icon
 from .rows import get_page, page_title, page_url, render_parent, save_page, schema_of, trash_flag  # noqa: F401  (pages.* names)
 
@@ -26,7 +26,8 @@ def property_value(ws, ctx: Ctx, ds: dict, prop: dict, value: Any, path: str, la
         raise validation(f"{label} is a {kind} property and cannot be set through the API.")
     if kind not in value:
         raise not_defined(f"{path}.{kind}")
-    M.allowed_keys(value, (kind, "type", "id", "name"), path)
+    # a relation value read back carries `has_more`; clients send it again (recorded: accepted)
+    M.allowed_keys(value, (kind, "type", "id", "name") + (("has_more",) if kind == "relation" else ()), path)
     v = value[kind]
     p = f"{path}.{kind}"
     if kind in ("title", "rich_text"):
@@ -125,7 +126,10 @@ def set_properties(ws, ctx: Ctx, ds: dict, page: dict, props: Any) -> None:
             raise validation(f"{key} is not a property that exists.")
         if isinstance(value, list) and prop["type"] == "title":
             value = {"title": value}  # documented shorthand: "properties": {"title": [rich text…]}
+        old = page["props"].get(prop["id"])
         page["props"][prop["id"]] = property_value(ws, ctx, ds, prop, value, f"body.properties.{key}", key)
+        if prop["type"] == "relation":
+            relations.sync_values(ws, prop, page, old or [], page["props"][prop["id"]])
     if ds.pop("_dirty", False):
         ws.store.update_data("data_sources", ds["id"], ds)
 
@@ -144,7 +148,7 @@ def render_property(ws, ds: dict, prop: dict, page: dict) -> dict:
     elif kind == "checkbox":
         v = bool(v)
     elif kind == "people":
-        v = [common.uref(u) for u in v]
+        v = [users.user_value(ws, u) for u in v]
     elif kind == "relation":
         return {"id": pid, "type": "relation", "relation": [{"id": r} for r in v], "has_more": False}
     elif kind == "created_time":
@@ -152,13 +156,13 @@ def render_property(ws, ds: dict, prop: dict, page: dict) -> dict:
     elif kind == "last_edited_time":
         v = page["last_edited_time"]
     elif kind == "created_by":
-        v = common.uref(page["created_by"])
+        v = users.user_value(ws, page["created_by"])
     elif kind == "last_edited_by":
-        v = common.uref(page["last_edited_by"])
+        v = users.user_value(ws, page["last_edited_by"])
     elif kind == "formula":
-        v = {"type": "string", "string": None}
+        v = computed.render_formula(ws, ds, prop, page)
     elif kind == "rollup":
-        v = {"type": "array", "array": [], "function": "show_original"}
+        v = computed.rollup_value(ws, ds, prop, page, render_property)
     elif kind == "unique_id":
         v = {"prefix": prop["config"].get("prefix"), "number": page.get("seq")}
     elif kind == "files":
@@ -166,11 +170,15 @@ def render_property(ws, ds: dict, prop: dict, page: dict) -> dict:
     return {"id": pid, "type": kind, kind: v}
 
 
-def render_page(ws, ctx: Ctx, page: dict) -> dict:
+def render_page(ws, ctx: Ctx, page: dict, only: set[str] | None = None) -> dict:
+    """The page object; `only` (lists: `common.listed_properties`) keeps the properties named
+    by id or name, "title" standing for the title property whatever its name."""
     ds = schema_of(ws, page)
     props = {}
     for pid in ds["order"]:
         prop = ds["props"][pid]
+        if only is not None and not ({pid, prop["name"]} & only or (prop["type"] == "title" and "title" in only)):
+            continue
         props[prop["name"]] = render_property(ws, ds, prop, page)
     return {
         "object": "page", "id": page["id"],

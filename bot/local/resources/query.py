@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from .. import model as M
 from ..common import b64
 from ..errors import body_failed, not_defined, not_found, not_present, shown, validation
 from .. import common
-from . import databases, pages
+from . import computed, databases, pages
 
 
 MAX_COMPOUND_DEPTH = 2  # an and/or inside an and/or, no deeper
@@ -37,6 +38,8 @@ def filter_value(ws, ds: dict, prop: dict, page: dict) -> Any:
         return [page["created_by"]]
     if kind == "last_edited_by":
         return [page["last_edited_by"]]
+    if kind == "unique_id":
+        return page.get("seq")
     return v
 
 
@@ -69,8 +72,51 @@ def match_filter(ws, ds: dict, f: Any, page: dict, path: str, depth: int = 0) ->
     if prop["type"] not in allowed_types:
         raise validation(f"database property {prop['type']} does not match filter {ftype}")
     cond = M.check_obj(f[ftype], f"{path}.{ftype}")
+    if ftype in ("formula", "rollup"):
+        return _computed_condition(ws, ds, prop, page, ftype, cond, f"{path}.{ftype}")
     value = filter_value(ws, ds, prop, page)
+    if ftype == "unique_id":
+        return apply_operators(ws, "number", cond, value, f"{path}.{ftype}")
     return apply_operators(ws, ftype, cond, value, f"{path}.{ftype}")
+
+
+def _computed_condition(ws, ds: dict, prop: dict, page: dict, ftype: str, cond: dict, path: str) -> bool:
+    """`{"formula": {"string": {...}}}`, `{"rollup": {"any": {"rich_text": {...}}}}`,
+    `{"rollup": {"number": {...}}}`: the computed value compared like a property of that type."""
+    _, kinds = M.FILTER_KINDS[ftype]
+    if len(cond) != 1 or next(iter(cond)) not in kinds:
+        raise body_failed(path, "should use one of " + ", ".join(f"`{k}`" for k in kinds), cond)
+    kind, inner = next(iter(cond.items()))
+    M.check_obj(inner, f"{path}.{kind}")
+    if ftype == "formula":
+        try:
+            value = computed.formula_value(ws, ds, prop, page) if page.get("id") else None
+        except computed.F.FormulaError:
+            value = None
+        return _compare_as(ws, kind, inner, value, f"{path}.{kind}")
+    target, rolled, related = computed.rollup_items(ws, ds, prop, page) if page.get("id") else (None, None, [])
+    values = [computed.plain(ws, target, rolled, p) for p in related] if rolled else []
+    if kind in ("any", "every", "none"):
+        if len(inner) != 1:
+            raise body_failed(f"{path}.{kind}", "should have exactly one condition type", inner)
+        sub, subcond = next(iter(inner.items()))
+        M.check_obj(subcond, f"{path}.{kind}.{sub}")
+        hits = [_compare_as(ws, sub, subcond, v, f"{path}.{kind}.{sub}") for v in values]
+        return any(hits) if kind == "any" else (all(hits) if kind == "every" else not any(hits))
+    result = pages.render_property(ws, ds, prop, page)["rollup"] if page.get("id") else {}
+    value = result.get(result.get("type")) if isinstance(result, dict) else None
+    return _compare_as(ws, kind, inner, value, f"{path}.{kind}")
+
+
+def _compare_as(ws, kind: str, cond: dict, value, path: str) -> bool:
+    ftype = M.COMPUTED_AS.get(kind)
+    if ftype is None:
+        raise body_failed(path, "should be a supported condition type", kind)
+    if ftype == "date" and isinstance(value, dict):
+        value = value.get("start")
+    if ftype in ("select", "status") and isinstance(value, dict):
+        value = value.get("name")
+    return apply_operators(ws, ftype, cond, value, path)
 
 
 def _listed(page: dict, body: dict) -> bool:
@@ -123,6 +169,9 @@ def query_data_source(ws, ctx, params, query, body):
     size = common.page_size(body.get("page_size"), "body.page_size", from_query=False)
     cur = common.cursor(body.get("start_cursor"), "query", "body.start_cursor", from_query=False)
     M.check_bool(body.get("is_archived", False), "body.is_archived")
+    # Without sorts, newest first (recorded, 2026-03-11: a query without `sorts` lists the pages
+    # last created first, which also decides what the second page of a long query holds).
+    # (Ties of a sort keep the creation order.)
     found = [p for p in ws.store.pages_of(ds["id"]) if _listed(p, body)]
     if body.get("filter") is not None:
         # Validate the whole filter once, even when no page would reach a clause.
@@ -131,7 +180,9 @@ def query_data_source(ws, ctx, params, query, body):
         match_filter(ws, ds, body["filter"], probe, "body.filter")
         found = [p for p in found if match_filter(ws, ds, body["filter"], p, "body.filter")]
     sorts = body.get("sorts")
-    if sorts:
+    if not sorts:
+        found.reverse()
+    else:
         M.check_array(sorts, "body.sorts")
         for fn, direction in reversed(sort_keys(ws, ds, sorts, "body.sorts")):
             present = [p for p in found if fn(p) not in (None, "", [])]
@@ -144,7 +195,8 @@ def query_data_source(ws, ctx, params, query, body):
     chunk = found[start:start + size]
     more = start + size < len(found)
     nxt = b64({"k": "query", "o": start + size}) if more else None
-    return 200, {"object": "list", "results": [pages.render_page(ws, ctx, p) for p in chunk], "next_cursor": nxt,
+    only = common.listed_properties(ctx, query)
+    return 200, {"object": "list", "results": [pages.render_page(ws, ctx, p, only) for p in chunk], "next_cursor": nxt,
                  "has_more": more, **list_type(ctx)}
 
 
@@ -159,21 +211,39 @@ def search(ws, ctx, params, query, body):
     if want in (None, "data_source", "database"):  # the allowed one for this version
         for db in ws.store.databases():
             if ctx.legacy:  # 2022-06-28 finds databases, not data sources
-                if q in M.rich_text_plain(db["title"]).lower() and db["in_trash"] == trashed:
+                if title_matches(q, M.rich_text_plain(db["title"])) and db["in_trash"] == trashed:
                     results.append(databases.render_database(ws, ctx, db))
                 continue
             for ds in ws.store.data_sources_of(db["id"]):
-                if q in M.rich_text_plain(ds["title"]).lower() and ds["in_trash"] == trashed:
+                if title_matches(q, M.rich_text_plain(ds["title"])) and ds["in_trash"] == trashed:
                     results.append(databases.render_data_source(ws, ctx, ds))
     if want in (None, "page"):
+        only = common.listed_properties(ctx, query)
         for p in ws.store.all_pages():
-            if p["in_trash"] == trashed and q in pages.page_title(ws, p).lower():
-                results.append(pages.render_page(ws, ctx, p))
+            if p["in_trash"] == trashed and title_matches(q, pages.page_title(ws, p)):
+                results.append(pages.render_page(ws, ctx, p, only))
     start = int(cur.get("o", 0)) if cur else 0
     chunk = results[start:start + size]
     more = start + size < len(results)
     return 200, {"object": "list", "results": chunk, "next_cursor": b64({"k": "search", "o": start + size}) if more else None,
                  "has_more": more, **list_type(ctx)}
+
+
+WORD = re.compile(r"\w+")
+
+
+def title_matches(query: str, title: str) -> bool:
+    """Search by words, as recorded (2026-03-11): a title matches when one of its words starts
+    with a word of the query or the other way round ("Formula DB" finds every "… DB", "Tests"
+    finds "Markdown Test"); an empty query matches everything."""
+    words = WORD.findall(query.lower())
+    if not words:
+        return True
+    title_words = WORD.findall(title.lower())
+    # a title word as a stem of a query word only when it is a word (≥ 4 letters, "test" of "tests"),
+    # so that numbers in a title never match pieces of an id searched for
+    return query.lower() in title.lower() or any(
+        t.startswith(w) or (len(t) >= 4 and t.isalpha() and w.startswith(t)) for w in words for t in title_words)
 
 
 def _search_object(flt: Any, allowed: tuple[str, str]) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import not_found
 
 
-def render_user(ws, u: dict) -> dict:
+def render_user(ws, u: dict, ctx=None) -> dict:
     out = {"object": "user", "id": u["id"], "name": u["name"], "avatar_url": u.get("avatar_url"), "type": u["type"]}
     if u["type"] == "bot":
         out["bot"] = {
@@ -15,16 +15,30 @@ def render_user(ws, u: dict) -> dict:
             "workspace_limits": {"max_file_upload_size_in_bytes": 5 * 1024 ** 3},
         }
     else:
-        out["person"] = {"email": u.get("email"), "email_verified": bool(u.get("email_verified"))}
+        out["person"] = {"email": u.get("email")}
+        if ctx is None or not ctx.new_api:
+            # recorded on 2025-09-03 (notion-sdk-py), absent from the 2026-03-11 answers (ultimate-notion)
+            out["person"]["email_verified"] = bool(u.get("email_verified"))
+    return out
+
+
+def user_value(ws, uid: str) -> dict:
+    """A user as a property value or a mention names it (recorded 2026-03-11): name, avatar and
+    type, a person's e-mail; `{object, id}` when the user is unknown."""
+    u = ws.store.get("users", uid)
+    if u is None:
+        return {"object": "user", "id": uid}
+    out = {"object": "user", "id": uid, "name": u["name"], "avatar_url": u.get("avatar_url"), "type": u["type"]}
+    out.update({"bot": {}} if u["type"] == "bot" else {"person": {"email": u.get("email")}})
     return out
 
 
 def retrieve_me(ws, ctx, params, query, body):
-    return 200, render_user(ws, ctx.user)
+    return 200, render_user(ws, ctx.user, ctx)
 
 
 def list_users(ws, ctx, params, query, body):
-    users = [render_user(ws, u) for u in ws.store.users()]
+    users = [render_user(ws, u, ctx) for u in ws.store.users()]
     return 200, {"object": "list", "results": users, "next_cursor": None, "has_more": False, "type": "user", "user": {}}
 
 
@@ -32,4 +46,4 @@ def retrieve_user(ws, ctx, params, query, body):
     u = ws.store.get("users", params["id"])
     if u is None:
         raise not_found("user", params["id"])
-    return 200, render_user(ws, u)
+    return 200, render_user(ws, u, ctx)
