@@ -1,7 +1,7 @@
 """Benchmark: Markdown -> Notion blocks conversion against a bare markdown-it-py parse.
 
-Usage: .venv/bin/python benchmarks/bench_convert.py [--only patho,speed,memory,corpus,startup] [--size-mb 1]
-       [--mem-sizes 1,10] [--repeat 3] [--json]
+Usage: .venv/bin/python benchmarks/bench_convert.py [--only patho,speed,memory,adversarial,corpus,startup] [--size-mb 1]
+       [--mem-sizes 1,10] [--adv-mb 0.25] [--adv-cases stray-end-tags,...] [--repeat 3] [--json]
 
 "Bare parse" is markdown-it-py's CommonMark preset (its own nesting limit, 20) with raw HTML,
 tables and strikethrough on - the same core rules the bot uses, without its plugins (footnotes,
@@ -21,6 +21,10 @@ Sections:
 - memory: ms/MB and peak RSS growth per MB of Markdown, bare parse vs conversion (the whole
           result in a list, a BlockStream read block by block, `bot convert --json`), each in
           a fresh process (RSS high-water marks are per process).
+- adversarial: the inputs of issue 24 (stray end tags, one huge `**a** ` paragraph, `<pre>`
+          nested deep, stray CR, a wide table, <div> soup), each at --adv-mb and twice that:
+          `bot convert --json` and `bot validate` in a fresh process, seconds, peak RSS, marginal
+          RSS growth per MB of input (goal: <= 50 MiB/MB) and the 2x/1x time ratio (linear: ~2).
 """
 
 from __future__ import annotations
@@ -447,6 +451,96 @@ def bench_startup(runs: int) -> list[dict]:
     return [{"command": name, "cpu_ms": round(s * 1000, 1), "vs_bare": round(s / bare, 2)} for name, s in cpu.items()]
 
 
+
+
+# -- adversarial inputs (issue 24): time, peak RSS and linearity per command --------------------
+
+def _repeat_to(unit: str, size: int) -> str:
+    return unit * max(1, size // len(unit))
+
+
+ADVERSARIAL = {
+    "stray-end-tags": lambda n: _repeat_to("<div></x>\n\n", n),
+    "bold-paragraph": lambda n: _repeat_to("**a** ", n) + "\n",
+    "pre-nested": lambda n: _repeat_to("<pre>", n) + "x\n",
+    "stray-cr": lambda n: _repeat_to("last\r\rline\n\n", n),
+    "wide-table": lambda n: "| " + " | ".join("x" * 54 for _ in range(60)) + " |\n|" + "---|" * 60 + "\n"
+        + "\n".join("| " + " | ".join("y" * 54 for _ in range(60)) + " |" for _ in range(max(1, n // 3420))) + "\n",
+    "div-soup": lambda n: _repeat_to("<div><b>a</x><i>*b* [c](https://e.org)</div></p>\n\n", n),
+}
+
+_ADV_CHILD = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+def hwm_kib():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+from bot.cli import main
+import bot.editor.validate, bot.convert  # imports are not the input's cost
+sys.stdout = open(os.devnull, "w", encoding="utf-8")
+sys.stderr = open(os.devnull, "w", encoding="utf-8")
+before = hwm_kib()
+t0 = time.perf_counter()
+code = main({argv!r})
+elapsed = time.perf_counter() - t0
+sys.stdout = sys.__stdout__
+print(elapsed, before, hwm_kib(), code)
+"""
+
+
+def _adv_week(tmp: Path, body: str) -> Path:
+    week = tmp / "content" / "rec-weekly" / "2026-W22"
+    week.mkdir(parents=True, exist_ok=True)
+    front = ("---\ntitle: Bench\nlang: {lang}\nweek: 2026-W22\nseries: rec-weekly\nslug: rec-weekly-{lang}-2026-W22\n"
+             "status: Draft\ndate: 2026-05-30 07:01\n---\n")
+    (week / "en.md").write_text(front.format(lang="en") + body, encoding="utf-8", newline="")
+    (week / "zh.md").write_text(front.format(lang="zh") + "你好。\n", encoding="utf-8")
+    return week / "en.md"
+
+
+def _adv_run(tmp: Path, argv: list[str]) -> tuple[float, int, int]:
+    env = {**os.environ, "BOT_CONTENT_DIR": str(tmp / "content"), "BOT_STATE_DIR": str(tmp / "state"),
+           "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml"), "NOTION_TOKEN": ""}
+    out = subprocess.run([sys.executable, "-c", _ADV_CHILD.format(root=str(ROOT), argv=argv)],
+                         capture_output=True, text=True, check=True, cwd=tmp, env=env).stdout.split()
+    return float(out[0]), int(out[1]), int(out[2])
+
+
+def bench_adversarial(base_mb: float, repeat: int, names: list[str] | None) -> list[dict]:
+    rows = []
+    for name, make in ADVERSARIAL.items():
+        if names and name not in names:
+            continue
+        for command in ("convert", "validate"):
+            runs: dict[int, list[tuple[float, float, float]]] = {1: [], 2: []}
+            mbs = {}
+            for factor in (1, 2):
+                with tempfile.TemporaryDirectory() as tmp:
+                    body = make(int(base_mb * factor * 1_000_000))
+                    path = _adv_week(Path(tmp), body)
+                    mbs[factor] = len(body.encode()) / 1e6
+                    argv = ["convert", str(path), "--json"] if command == "convert" else ["validate", str(path)]
+                    for _ in range(repeat):
+                        s, before, peak = _adv_run(Path(tmp), argv)
+                        runs[factor].append((s, peak / 1024, (peak - before) / 1024))
+            one, two = runs[1], runs[2]
+
+            def span(values, fmt="{:.2f}"):
+                return fmt.format(min(values)) if min(values) == max(values) else f"{fmt.format(min(values))}-{fmt.format(max(values))}"
+
+            rows.append({
+                "input": name, "command": command, "mb": f"{mbs[1]:.2f}/{mbs[2]:.2f}",
+                "s_1x": span([r[0] for r in one]), "s_2x": span([r[0] for r in two]),
+                "time_2x/1x": span([b[0] / a[0] for a, b in zip(one, two)]),
+                "peak_rss_mib_2x": span([r[1] for r in two], "{:.0f}"),
+                # marginal: what the second half of the input added (fixed costs cancel out)
+                "mib_per_mb": span([(b[2] - a[2]) / (mbs[2] - mbs[1]) for a, b in zip(one, two)], "{:.0f}"),
+            })
+            print(_row(rows[-1]), file=sys.stderr, flush=True)
+    return rows
+
+
 # -- output --------------------------------------------------------------------------------------
 
 
@@ -470,6 +564,8 @@ def main() -> int:
     ap.add_argument("--cases", default="", help="comma separated pathological input names (default: all)")
     ap.add_argument("--size-mb", type=float, default=1.0)
     ap.add_argument("--mem-sizes", default="1,10", help="document sizes in MB for the memory section")
+    ap.add_argument("--adv-mb", type=float, default=0.25, help="adversarial inputs: size of the 1x run in MB")
+    ap.add_argument("--adv-cases", default="", help="comma separated adversarial input names (default: all)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -485,6 +581,8 @@ def main() -> int:
         result["corpus"] = bench_corpus(max(args.repeat, 5))
     if "startup" in sections:
         result["startup"] = bench_startup(max(args.repeat, 7))
+    if "adversarial" in sections:
+        result["adversarial"] = bench_adversarial(args.adv_mb, args.repeat, [c for c in args.adv_cases.split(",") if c])
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
@@ -507,7 +605,11 @@ def main() -> int:
               "run returns, working = traced peak - result, both from tracemalloc; goal: <= 15 MiB/MB)")
         for kind, what in MEMORY_RUNS.items():
             print(f"  {kind:8s} {what}")
-        print(_table(result["memory"]))
+        print(_table(result["memory"]), end="\n\n")
+    if "adversarial" in result:
+        print("Adversarial inputs (issue 24), fresh process per run, ranges over --repeat runs; mib_per_mb = RSS growth\n"
+              "of the 2x run minus that of the 1x run, per MB of the difference (goal <= 50); time 2x/1x ~2 means linear")
+        print(_table(result["adversarial"]))
     return 0
 
 

@@ -1,70 +1,73 @@
 """Stage 4: apply a plan — the only stage that writes.
 
-Large bodies are written in requests that respect Notion's limits: at most 100 children per
-array, two levels of nesting per request, 1,000 blocks and 450,000 bytes per payload (Notion's
-limit is 500 KB; the rest is room for the request envelope — notion/api.py). Deeper levels
-are appended under the ids Notion returns. Local images are uploaded first.
+Large bodies are written in requests that respect Notion's limits (bot/convert/request_size.py):
+at most 100 children per array, two levels of nesting per request, 1,000 blocks and 450,000
+bytes of blocks per payload (Notion's limit is 500 KB; the rest is room for the envelope, and a
+page's properties are counted on top). A block too large to go with its children goes with as
+many as fit; the rest are appended under the ids Notion returns. Local images are uploaded first.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from .convert.assets import read_checked_image
-from .notion.api import MAX_BLOCKS_PER_REQUEST, MAX_CHILDREN, MAX_PAYLOAD_BYTES, NotionAPI
+from .convert.request_size import MAX_CHILDREN, NESTING, Room, request_copy
+from .errors import ContentError, Problem
+from .notion.api import NotionAPI
 from .plan import DeleteBlock, InsertBlocks, UpdateBlock, VariantPlan, children_of
 from .records import stamp_of
-
-NESTING = 2  # levels of children allowed below a block in one request
 
 
 def _kids(block: dict) -> list[dict]:
     return children_of(block)
 
 
-def fits(block: dict, levels: int) -> bool:
-    """True when `block` with all its descendants can go in one request at `levels` depth budget."""
-    kids = _kids(block)
-    if not kids:
-        return True
-    return levels > 0 and len(kids) <= MAX_CHILDREN and all(fits(k, levels - 1) for k in kids)
+class Sent(NamedTuple):
+    """A block as one request carries it: `copy` holds all of `desired` when `whole`."""
+
+    desired: dict
+    copy: dict
+    whole: bool
 
 
-def trimmed(block: dict, levels: int) -> dict:
-    """A request copy of `block` carrying at most `levels` levels and 100 children per array."""
-    kind = block["type"]
-    out = {k: v for k, v in block.items() if k not in ("bot_local_file", "id")}
-    payload = {k: v for k, v in block[kind].items() if k != "children"}
-    kids = _kids(block)
-    if kids and levels > 0:
-        payload["children"] = [trimmed(k, levels - 1) for k in kids[:MAX_CHILDREN]]
-    out[kind] = payload
-    out.setdefault("object", "block")
-    return out
+def _too_large(block: dict) -> ContentError:
+    # `bot validate` and the publish preflight refuse such a block first (rule `limits`).
+    return ContentError([Problem("content", None, None, f"a {block.get('type')} block is larger than one Notion request can carry (500 KB); nothing more was written")])
 
 
-def _count(block: dict, levels: int) -> int:
-    kids = _kids(block)[:MAX_CHILDREN] if levels > 0 else []
-    return 1 + sum(_count(k, levels - 1) for k in kids)
+def batches(blocks: list[dict], first: Room | None = None) -> list[list[Sent]]:
+    """Split top-level blocks into requests within the children, block and byte limits.
 
-
-def batches(blocks: list[dict]) -> list[list[dict]]:
-    """Split top-level blocks into requests within the count, block and byte limits."""
-    out: list[list[dict]] = []
-    current: list[dict] = []
-    count = size = 0
+    `first`: the room of the first request (a page create shares it with the properties); the
+    first batch is empty when not even the first block fits there."""
+    out: list[list[Sent]] = []
+    current: list[Sent] = []
+    room = first or Room()
     for block in blocks:
-        b_count = _count(block, NESTING)
-        b_size = len(json.dumps(trimmed(block, NESTING), ensure_ascii=False).encode())
-        if current and (len(current) >= MAX_CHILDREN or count + b_count > MAX_BLOCKS_PER_REQUEST or size + b_size > MAX_PAYLOAD_BYTES):
+        while True:
+            saved = room.save()
+            if current:
+                room.bytes -= 1  # the comma
+            got = request_copy(block, NESTING, room) if len(current) < MAX_CHILDREN else None
+            if got is not None and (got[1] or not current):
+                current.append(Sent(block, *got))
+                if not got[1]:  # the rest of it follows under its id: nothing after it in this request
+                    out.append(current)
+                    current, room = [], Room()
+                break
+            room.restore(saved)
+            if not current and not out and first is not None:
+                out.append([])  # the page is created without blocks; they follow
+                room = Room()
+                continue
+            if not current:
+                raise _too_large(block)
             out.append(current)
-            current, count, size = [], 0, 0
-        current.append(block)
-        count += b_count
-        size += b_size
+            current, room = [], Room()
     if current:
         out.append(current)
     return out
@@ -77,8 +80,8 @@ def whole_in_one_request(blocks: list[dict]) -> bool:
     """Would a create request carry all of `blocks` — no further appends for more top-level
     blocks or for levels the nesting limit cuts off? Sized as `Writer.prepare` sends them
     (a local image carries its upload's id)."""
-    sized = [_with_upload_ids(b) for b in blocks]
-    return len(batches(sized)) <= 1 and all(fits(b, NESTING) for b in sized)
+    groups = batches([_with_upload_ids(b) for b in blocks])
+    return len(groups) <= 1 and all(sent.whole for group in groups for sent in group)
 
 
 def _with_upload_ids(block: dict) -> dict:
@@ -146,16 +149,16 @@ class Writer:
         created_all: list[dict] = []
         blocks = self.prepare(blocks)
         for batch in batches(blocks):
-            payload = [trimmed(b, NESTING) for b in batch]
+            payload = [sent.copy for sent in batch]
             if after is None and not at_end:
                 created = self.api.append_at_start(parent_id, payload)
             else:
                 created = self.api.append_children(parent_id, payload, after)
             created = self._created_blocks(parent_id, created, len(batch), after)
             self._observe(*created)
-            for live, desired in zip(created, batch):
-                if not fits(desired, NESTING):
-                    self.complete(live["id"], _kids(desired), NESTING - 1)
+            for live, sent in zip(created, batch):
+                if not sent.whole:
+                    self.complete(live["id"], _kids(sent.desired), _kids(sent.copy))
             after = created[-1]["id"]
             at_end = True
             created_all.extend(created)
@@ -170,17 +173,15 @@ class Writer:
         start = ids.index(after) + 1 if after in ids else 0
         return children[start : start + expected]
 
-    def complete(self, block_id: str, kids: list[dict], child_levels: int) -> None:
+    def complete(self, block_id: str, kids: list[dict], sent: list[dict]) -> None:
         """Finish a block whose children were cut off by the per-request limits.
 
-        `kids` are its desired children; the request carried the first 100 of them, each
-        trimmed to `child_levels` (none at all when `child_levels` < 0).
-        """
-        sent = kids[:MAX_CHILDREN] if child_levels >= 0 else []
+        `kids` are its desired children; `sent` the request copies of those the request carried
+        (a prefix of them, each possibly cut off itself)."""
         live = self.api.list_children(block_id) if sent else []
-        for live_child, desired in zip(live, sent):
-            if not fits(desired, child_levels):
-                self.complete(live_child["id"], _kids(desired), child_levels - 1)
+        for live_child, desired, copied in zip(live, kids, sent):
+            if _cut_off(copied, desired):
+                self.complete(live_child["id"], _kids(desired), _kids(copied))
         rest = kids[len(live):]
         if rest:
             self.append_tree(block_id, rest, live[-1]["id"] if live else None, at_end=True)
@@ -191,17 +192,17 @@ class Writer:
         (one property update) — unless its plan leaves the reveal to whoever adds its language
         link (`plan.reveal` is then cleared on this copy of the plan)."""
         children = self.prepare(plan.children)
-        groups = batches(children)
+        groups = batches(children, Room.for_page(plan.properties, plan.icon))
         first = groups[0] if groups else []
-        page = self.api.create_page(parent, plan.properties, plan.icon, [trimmed(b, NESTING) for b in first])
+        page = self.api.create_page(parent, plan.properties, plan.icon, [sent.copy for sent in first])
         self._observe(page)
         plan.page_id, plan.url = page["id"], page.get("url")
-        if first and any(not fits(b, NESTING) for b in first):
+        if any(not sent.whole for sent in first):
             live = self.api.list_children(page["id"])
-            for live_block, desired in zip(live, first):
-                if not fits(desired, NESTING):
-                    self.complete(live_block["id"], _kids(desired), NESTING - 1)
-        rest = [b for group in groups[1:] for b in group]
+            for live_block, sent in zip(live, first):
+                if not sent.whole:
+                    self.complete(live_block["id"], _kids(sent.desired), _kids(sent.copy))
+        rest = [sent.desired for group in groups[1:] for sent in group]
         if rest:
             live = self.api.list_children(page["id"])
             self.append_tree(page["id"], rest, live[-1]["id"] if live else None, at_end=True)
@@ -220,7 +221,10 @@ class Writer:
     def insert_first(self, page_id: str, block: dict) -> dict:
         """Put `block` at the very start of the page (one request, no read: Notion's
         `position: start`); returns the created block."""
-        created = self.api.append_at_start(page_id, [trimmed(self.prepare([block])[0], NESTING)])
+        (batch,) = batches(self.prepare([block]))
+        if not batch[0].whole:
+            raise _too_large(block)  # the language link callout: a few hundred bytes
+        created = self.api.append_at_start(page_id, [batch[0].copy])
         self._observe(*created)
         return created[0] if created else {}
 
@@ -242,3 +246,10 @@ class Writer:
                 self.append_tree(op.parent_id, op.blocks, op.after_id, at_end=op.after_id is not None)
         if plan.reveal:  # a hidden page becomes visible only once its blocks are in
             self.reveal(plan)
+
+
+def _cut_off(copied: dict, desired: dict) -> bool:
+    """True when the request copy lacks some of `desired`'s descendants (a copy is at most three
+    levels deep)."""
+    sent, kids = _kids(copied), _kids(desired)
+    return len(sent) != len(kids) or any(_cut_off(c, d) for c, d in zip(sent, kids))

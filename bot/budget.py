@@ -54,7 +54,7 @@ def backoff(strikes: int, retry_after: float | None, rng) -> float:
     floor = retry_after if retry_after is not None else 0.0
     if strikes <= 1 and retry_after is not None:
         return floor
-    ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(0, strikes - 1))
+    ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** min(max(0, strikes - 1), 16))  # capped exponent: any count of 429s
     return max(floor, ceiling / 2 + rng.random() * ceiling / 2)
 
 

@@ -31,7 +31,7 @@ RULES: dict[str, Rule] = {
     "slug": Rule("error", False, "one slug per page; one variant per language and week"),
     "week": Rule("error", False, "a week folder (e.g. 2026-W22/) holds files of that `week:` only"),
     "week-date": Rule("error", True, "`date:` is not before the file's `week:` (a copied file keeps last week's date)"),
-    "limits": Rule("error", False, "the converted blocks respect Notion's request limits"),
+    "limits": Rule("error", False, "every block, and the property values together, fit one Notion request (500 KB, 100 rich-text items of 2,000 characters, 100 options); larger content is split over several requests"),
     "variant": Rule("error", True, "both language variants (en and zh) of a week exist"),
     "image": Rule("error", True, "local images exist (otherwise only the alt text would go out)"),
     "image-refused": Rule("error", False, "local images are regular image files under BOT_CONTENT_DIR (or BOT_ASSETS_DIR) of a type and size Notion accepts; nothing else is ever read or uploaded"),

@@ -122,3 +122,9 @@ def test_a_strict_server_answers_every_429_with_its_fixed_retry_after():
     assert limit.check("token", 0.0) is None and limit.check("token", 0.1) is None
     assert limit.check("token", 0.2) == 1 and limit.check("token", 30.0) == 1  # accurate would be 60, then 30
     assert RateLimit(requests=2, window_s=60.0).check("t", 0.0) is None
+
+
+def test_backoff_stays_finite_however_many_429s_came_in_a_row():
+    # found by the transport fuzz: a server answering 429 with "Retry-After: nan" forever made
+    # 2 ** strikes too large for a float (an internal error instead of a typed give-up)
+    assert backoff(5000, None, random.Random(1)) <= 60.0

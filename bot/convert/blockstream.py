@@ -37,9 +37,12 @@ from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 
 from .parser import new_token
+from .pieces import cut_huge_paragraphs, cut_paragraph, is_huge_paragraph
 
 # Core rules that only read and change the tokens of one top-level block.
 _BLOCK_LOCAL_RULES = frozenset({"inline", "linkify", "replacements", "smartquotes", "text_join"})
+# Cuts huge paragraphs (bot.convert.pieces): done here step by step, one piece parsed at a time.
+_CUT_RULE = "cut_paragraphs"
 # Core rules that work on the document as a whole, run once at the end.
 _DOCUMENT_TAIL_RULES = frozenset({"footnote_tail"})
 # Every reference and footnote definition contains this (a label, then a colon).
@@ -242,7 +245,7 @@ def iter_block_tokens(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
     cut = names.index("block")
     after_block = names[cut + 1 :]
     known_block_rule = _core_rule(md, "block") is core_block_rule
-    if not known_block_rule or not set(after_block) <= _BLOCK_LOCAL_RULES | _DOCUMENT_TAIL_RULES:
+    if not known_block_rule or not set(after_block) <= _BLOCK_LOCAL_RULES | _DOCUMENT_TAIL_RULES | {_CUT_RULE}:
         yield md.parse(text)  # an unknown document-wide rule: parse in one go
         return
     env: dict = {}
@@ -252,7 +255,8 @@ def iter_block_tokens(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
     local = [_core_rule(md, n) for n in after_block if n in _BLOCK_LOCAL_RULES]
     steps, has_definitions = _block_steps(md, state)
     footnotes: list[Token] = []
-    for tokens in steps:
+    cut = _CUT_RULE in after_block
+    for tokens in (piece for step in steps for piece in (_pieces(step) if cut else (step,))):
         state.tokens = tokens
         for rule in local:
             rule(state)
@@ -271,6 +275,15 @@ def iter_block_tokens(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
             _core_rule(md, name)(state)
     if state.tokens:
         yield state.tokens
+
+
+def _pieces(step: list[Token]) -> Iterator[list[Token]]:
+    """A step that is one huge top-level paragraph, as one step per piece (each inline-parsed
+    and rendered before the next is); a huge paragraph deeper inside a step is cut in place."""
+    if len(step) == 3 and is_huge_paragraph(step, 0):
+        yield from cut_paragraph(step, 0)
+    else:
+        yield cut_huge_paragraphs(step)
 
 
 class LazySiblings:

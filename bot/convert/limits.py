@@ -11,6 +11,7 @@ MAX_TEXT = 2000  # rich text text.content per item
 MAX_URL = 2000  # text.link.url and any other URL
 MAX_EXPRESSION = 1000  # equation.expression (inline and block)
 MAX_ITEMS = 100  # rich_text array length (also any block array in ONE request)
+MAX_OPTIONS = 100  # multi-select options (also relations, people) in one request
 
 _HTTP_URL = re.compile(r"https?://[^\s]+\Z", re.IGNORECASE)
 
@@ -64,14 +65,16 @@ def check_limits(blocks: list[dict], path: str = "blocks") -> list[str]:
     """Return human readable violations of Notion's per-request content limits.
 
     Checked at every depth: rich text item length / count, link URLs, equation
-    expressions, image URLs, table row widths. Not checked: the length of a
-    `children` array (the writer appends children in batches of ≤ 100 and
-    splits the tree by depth anyway) and whole-payload size.
+    expressions, image URLs, table row widths, and that some request can carry the block
+    (bot/convert/request_size.py: 500 KB, a table with its first row). Not checked: the length
+    of a `children` array, nesting and the size of a block with its children (the writer
+    splits those over as many requests as they take).
     """
+    from .request_size import BLOCK_BYTES, json_size, own_copy, sendable_alone
     out: list[str] = []
     for bi, block in enumerate(blocks):
         t = block.get("type")
-        where = f"{path}[{bi}].{t}"
+        where = f"{path}[{bi}].{t}" if path else str(t)  # path "": one block, named by its type
         body = block.get(t)
         if not isinstance(body, dict):
             out.append(f"{where}: missing body")
@@ -97,7 +100,36 @@ def check_limits(blocks: list[dict], path: str = "blocks") -> list[str]:
                 out.append(f"{where}: invalid image url")
         if t == "heading_4":
             out.append(f"{where}: heading_4 is not emitted by design")
+        if not sendable_alone(block):
+            with_row = " with its first row" if t == "table" else ""
+            out.append(f"{where}: {json_size(own_copy(block)):,} bytes{with_row}, more than the {BLOCK_BYTES:,} a request carries in "
+                       "blocks (Notion takes 500 KB per request, envelope included) even on its own; split it into smaller blocks")
         children = body.get("children")
         if children:
             out.extend(check_limits(children, f"{where}.children"))
+    return out
+
+
+def check_property_limits(properties: dict) -> list[tuple[str | None, str]]:
+    """(property name or None, violation) for property values one request cannot carry:
+    rich-text arrays over 100 items (title and text properties are split into items of at most
+    2,000 units: about 200,000 characters), multi-select over 100 options, URLs over 2,000, and
+    all properties together over the room a page-create request leaves (request_size)."""
+    from .request_size import BLOCK_BYTES, json_size
+
+    out: list[tuple[str | None, str]] = []
+    for name, value in properties.items():
+        for kind, v in value.items():
+            if kind in ("title", "rich_text") and len(v or []) > MAX_ITEMS:
+                units = sum(utf16_len(item.get("text", {}).get("content", "")) for item in v)
+                out.append((name, f"{units:,} characters take {len(v)} rich-text items of at most {MAX_TEXT:,}; "
+                                  f"Notion takes at most {MAX_ITEMS} in one request (about {MAX_ITEMS * MAX_TEXT:,} characters): shorten it"))
+            elif kind == "multi_select" and len(v or []) > MAX_OPTIONS:
+                out.append((name, f"{len(v)} options; Notion takes at most {MAX_OPTIONS} in one request"))
+            elif kind == "url" and v and utf16_len(v) > MAX_URL:
+                out.append((name, f"a URL of {utf16_len(v):,} characters; Notion takes at most {MAX_URL:,}"))
+    size = json_size({"properties": properties})
+    if size > BLOCK_BYTES:
+        out.append((None, f"the properties take {size:,} bytes together; a Notion request carries at most 500 KB "
+                          f"(the bot keeps {BLOCK_BYTES:,} for them): shorten the longest fields"))
     return out

@@ -41,6 +41,7 @@ from .tree import Node as SyntaxTreeNode, build_tree
 from .blockstream import LazySiblings, iter_block_tokens
 from .html import apply_inline_html, render_html_run
 from .languages import map_language
+from .pieces import CUT, PIECE
 from .limits import MAX_EXPRESSION, MAX_ITEMS, MAX_TEXT, is_valid_link_url, utf16_len
 from .assets import ImageRefusal, resolve_local_image
 from .depth import MAX_LEVEL, MAX_TOGGLES, flattened_lines
@@ -585,6 +586,10 @@ def paragraph_blocks(ctx: Ctx, segs: list[Segment], line) -> list[dict]:
 
 def render_paragraph(ctx: Ctx, node) -> list[dict]:
     line = ctx.line_of(node)
+    inline = node.children[0].token
+    if inline is not None and inline.meta and CUT in inline.meta:
+        ctx.degrade(line, "paragraph_pieces", f"paragraph of {inline.meta[CUT]:,} characters parsed in pieces of {PIECE:,} cut at spaces "
+                    "(bounded memory): emphasis, a link or a code span across a cut stays literal text")
     return paragraph_blocks(ctx, ctx.inline_segments(node.children[0], line), line)
 
 
@@ -860,18 +865,31 @@ class BlockStream:
         self._read = True
         return self._blocks()
 
+    def with_lines(self) -> Iterator[tuple[int | None, dict]]:
+        """(source line of the top-level construct it comes from, top-level block), read once."""
+        if self._read:
+            raise RuntimeError("a BlockStream is read once")
+        self._read = True
+        for line, blocks in self._runs():
+            for block in blocks:
+                yield line, block
+
     def _blocks(self) -> Iterator[dict]:
+        for _, blocks in self._runs():
+            yield from blocks
+
+    def _runs(self) -> Iterator[tuple[int | None, list[dict]]]:
         steps = self._rendered_runs()
         while True:
             # The GC is paused while a block is built (millions of acyclic allocations),
             # not while the caller holds it.
             with gc_paused():
-                blocks = next(steps, None)
-            if blocks is None:
+                run = next(steps, None)
+            if run is None:
                 return
-            yield from blocks
+            yield run
 
-    def _rendered_runs(self) -> Iterator[list[dict]]:
+    def _rendered_runs(self) -> Iterator[tuple[int | None, list[dict]]]:
         ctx = self._ctx
         text, tokens = self._text, self._tokens
         self._text = self._tokens = None
@@ -886,9 +904,10 @@ class BlockStream:
         del nodes
         i = 0
         while i < len(siblings):
+            line = ctx.line_of(siblings[i])
             rendered, i = ctx.render_at(siblings, i)
             siblings.forget_before(i)
-            yield rendered
+            yield line, rendered
 
 
 def convert_markdown(text: str, options: ConvertOptions | None = None, *, tokens: list | None = None) -> Conversion:

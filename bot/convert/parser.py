@@ -179,6 +179,7 @@ class CJKStateInline(StateInline):
 
 
 from .depth import use_depth_guard  # noqa: E402
+from .pieces import use_paragraph_pieces  # noqa: E402
 
 
 def _cjk_inline_parse(self, src, md, env, tokens):  # replaces ParserInline.parse
@@ -463,7 +464,19 @@ def make_parser(cjk_friendly: bool = True, linear_inline: bool = True) -> Markdo
         md.normalizeLink = normalize_link  # type: ignore[method-assign]
         _quiet_block_rules(md)
     use_depth_guard(md)
+    use_paragraph_pieces(md)
     return md
+
+
+# The parser's line breaks (CommonMark: LF, CRLF and a lone CR; markdown-it normalizes the
+# last two to LF before parsing), so its token maps count lines the same way.
+_MARKDOWN_LINE_BREAK = re.compile(r"\n|\r(?!\n)")
+
+
+def markdown_lines(text: str) -> list[str]:
+    """`text` cut into the lines the parser's token maps number. A CRLF line keeps its CR, so
+    "\n".join(lines) gives a CRLF file back unchanged (a lone CR becomes LF)."""
+    return _MARKDOWN_LINE_BREAK.split(text)
 
 
 _PARSER: MarkdownIt | None = None

@@ -24,7 +24,7 @@ import yaml
 
 from ..convert import ConvertOptions, blocks_to_markdown, convert_markdown, normalize_tree
 from ..convert.blocks_to_md import LIST_MARKER
-from ..convert.parser import get_parser
+from ..convert.parser import get_parser, markdown_lines
 from ..convert.tree import build_tree
 
 LISTS = ("bullet_list", "ordered_list")
@@ -58,7 +58,12 @@ def _spans(body: str) -> list[tuple[int, int]]:
     for node in build_tree(get_parser().parse(body)):
         parts = node.children if node.type in LISTS else [node]
         for part in parts:
-            if part.map:
+            if not part.map:
+                continue
+            if spans and part.map[0] < spans[-1][1]:
+                # pieces of one huge paragraph (bot.convert.pieces) share lines: one unit
+                spans[-1] = (spans[-1][0], max(spans[-1][1], part.map[1]))
+            else:
                 spans.append((part.map[0], part.map[1]))
     return spans
 
@@ -67,7 +72,7 @@ def units_of(body: str, convert: Callable[[str], list[dict]] = _convert) -> list
     """The body's units, or None when they do not add up to the body's own conversion
     (reference links, footnotes, a `<details>` spanning several constructs: the caller then
     treats the body as a whole). `convert`: Markdown -> normalized blocks."""
-    lines = body.split("\n")
+    lines = markdown_lines(body)
     units = []
     for start, end in _spans(body):
         while end > start and not lines[end - 1].strip():
@@ -248,7 +253,7 @@ def _document(body: str, footnotes_heading: str) -> _Document | None:
     from ..convert.spans import source_spans
 
     spans = source_spans(body, footnotes_heading)
-    lines = body.split("\n")
+    lines = markdown_lines(body)  # numbered as the parser numbers them (a lone CR ends a line too)
     units = []
     for span in spans.spans:
         if span.start < 0:

@@ -19,10 +19,11 @@ from urllib.parse import unquote
 
 import yaml
 
-from ..convert import ConvertOptions, check_limits, convert_markdown
+from ..convert import BlockStream, ConvertOptions, check_limits
+from ..convert.limits import check_property_limits
 from ..convert.assets import ImageRefusal, resolve_local_image
 from ..convert.html import html_events
-from ..convert.parser import get_parser
+from ..convert.parser import get_parser, markdown_lines
 from ..errors import ContentError, Problem
 from ..source import LANGS, WEEK_RE, FrontMatter, Variant, discover, read_variant, slug_conflicts
 from ..rules import REPORTED_BY_CONVERTER, level_of
@@ -133,8 +134,9 @@ class _Validator:
         self.known = {v.path.resolve(): v for v in known or []}
         self._read: dict[Path, Variant] = {}  # variants this run read itself
         self.parity = parity
-        self.keep_parsed = False  # set for a publish of one week, which converts these parses next
+        self.keep_parsed = False  # a publish of one week: it converts the parses of `known` next
         self.out: list[Diagnostic] = []
+        self.mapping = None  # set by check_mapping when the mapping loads
         self._lines: dict[Path, list[str]] = {}
         self._headings: dict[Path, list[str] | None] = {}
         self._outlines: dict[Path, object] = {}  # path -> parity Outline, from check_body's conversion
@@ -146,6 +148,12 @@ class _Validator:
         level = level_of(rule, allow=self.allow, strict=self.strict)  # the rule table decides, for every command
         # The file as the user named it (BOT_CONTENT_DIR / a PATH argument); other files in messages relative to cwd.
         self.out.append(Diagnostic(os.fspath(path), line or 1, column or 1, level, message, field, rule))
+
+    def body_lines_of(self, variant: Variant) -> list[str]:
+        """The file's lines numbered as diagnostics number them: the front matter's as
+        `str.splitlines` cuts them (as bot.source does), the body's as the parser does."""
+        head = self.lines_of(variant.path)[: variant.body_line - 1]
+        return head + markdown_lines(variant.body)
 
     def lines_of(self, path: Path) -> list[str]:
         if path not in self._lines:
@@ -183,15 +191,33 @@ class _Validator:
         chosen = [v for v in variants if v.path.resolve() in selected_set]
         self.check_slugs(variants, selected_set)
         self.check_variants(variants, selected_set)
-        for variant in chosen:
-            self.check_week(variant)
-            self.check_body(variant)
+        # One week at a time, and what a week's checks built (token streams, line lists, parity
+        # outlines) is released before the next: memory stays that of one week, not of all of them.
+        weeks: dict[tuple[str, str], list[Variant]] = {}
+        for variant in variants:
+            weeks.setdefault(variant.group, []).append(variant)
+        for week in dict.fromkeys(v.group for v in chosen):
+            group = [v for v in weeks[week] if v.path.resolve() in selected_set]
+            for variant in group:
+                self.check_week(variant)
+                self.check_body(variant)
+            if self.parity:  # outlined from check_body's conversions
+                self.check_parity(weeks[week], selected_set)
+            for variant in weeks[week]:
+                self.release(variant)
         self.check_dates(variants, selected_set)
-        if self.parity:
-            self.check_parity(variants, selected_set)
         result = ValidationResult([os.fspath(p) for p in selected], self.out, self.parity_findings)
         result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.level != "error"))
         return result
+
+    def release(self, variant: Variant) -> None:
+        """Forget what checking `variant` built. A publish of one week keeps the tokens of the
+        variants it passed in (it converts them next); over more weeks they go too (~10x the
+        file's size each), and the publish parses each week again as it converts it."""
+        self._lines.pop(variant.path, None)
+        self._outlines.pop(variant.path.resolve(), None)
+        if not (self.keep_parsed and variant.path.resolve() in self.known):
+            variant.release_tokens()
 
     def expand(self, paths: list[Path]) -> list[Path]:
         out: list[Path] = []
@@ -347,8 +373,9 @@ class _Validator:
         from .parity import week_parity
 
         weeks = {v.group for v in variants if v.path.resolve() in selected}
-        self.parity_findings = week_parity([v for v in variants if v.group in weeks], self.outline_for)
-        for finding in self.parity_findings:
+        findings = week_parity([v for v in variants if v.group in weeks], self.outline_for)
+        self.parity_findings += findings
+        for finding in findings:
             self.out.append(Diagnostic(os.fspath(finding.path), finding.line, 1, "warning", f"parity: {finding.message}", None, "parity"))
 
     def outline_for(self, variant: Variant):
@@ -367,18 +394,28 @@ class _Validator:
     # -- body ---------------------------------------------------------------------
     def check_body(self, variant: Variant) -> None:
         path = variant.path
-        lines = self.lines_of(path)
+        lines = self.body_lines_of(variant)
         offset = variant.body_line - 1
         link_errors = self.check_links(variant)
         block_lines, link_lines = ({}, {}) if self.parity else (None, None)  # parity outlines this same conversion
         options = ConvertOptions(line_offset=offset, resolve_link=lambda href: _PLACEHOLDER, base_dir=path.parent, image_roots=self.settings.image_roots,
                                  block_lines=block_lines, link_lines=link_lines, footnotes_heading=self.footnotes_title(variant))
-        conversion = convert_markdown(variant.body, options, tokens=variant.tokens())
-        if block_lines is not None:
+        # The blocks are checked one top-level block at a time; only parity keeps them, until
+        # this variant's outline is built (validate needs the converter's report and the
+        # limits, not the blocks).
+        stream = BlockStream(variant.body, options, tokens=variant.tokens())
+        kept: list[dict] | None = [] if block_lines is not None else None
+        for line, block in stream.with_lines():
+            for violation in check_limits([block], ""):
+                self.report(path, line or variant.body_line, None, f"exceeds a Notion limit: {violation}", rule="limits")
+            if kept is not None:
+                kept.append(block)
+        if kept is not None:
             from .parity import outline
 
-            self._outlines[path.resolve()] = outline(path, variant.lang, conversion.blocks, block_lines, variant.body_line, ignore_url=_PLACEHOLDER, link_lines=link_lines)
-        for d in conversion.report:
+            self._outlines[path.resolve()] = outline(path, variant.lang, kept, block_lines, variant.body_line, ignore_url=_PLACEHOLDER, link_lines=link_lines)
+            del kept
+        for d in stream.report:
             text = line_text(lines, d.line or 0)
             if d.construct == "code_language":
                 lang = d.subject
@@ -394,19 +431,25 @@ class _Validator:
             else:
                 self.report(path, d.line, column_of(text, d.subject),
                             f"{d.construct}: {d.message}", rule="degradation")
-        for violation in check_limits(conversion.blocks):
-            self.report(path, variant.body_line, None, f"exceeds a Notion limit: {violation}", rule="limits")
-        # Checked: its lines and, over more than one week, its parse (~10x the file's size in
-        # tokens) go, so validating a decade holds one file's worth at a time; a publish then
-        # parses each week again as it converts it.
-        self._lines.pop(path, None)
-        if not self.keep_parsed:
-            variant.release_tokens()
+        self.check_properties(variant)
+
+    def check_properties(self, variant: Variant) -> None:
+        """Property values one Notion request cannot carry (bot.convert.limits), at their field."""
+        if self.mapping is None:
+            return
+        from ..properties import desired_properties
+
+        fields = {prop.property: name for name, prop in self.mapping.properties.items()}
+        values = desired_properties(variant, self.mapping, self.settings.zone)
+        for prop, violation in check_property_limits(values):
+            name = fields.get(prop) if prop else None
+            line, col = self.field_position(variant, name) if name else (variant.body_line - 1, None)
+            self.report(variant.path, line, col, f"exceeds a Notion limit: {violation}" if name else f"front matter exceeds a Notion limit: {violation}", field=name, rule="limits")
 
     def check_links(self, variant: Variant) -> set[tuple[int, str]]:
         """Relative links, anchors and local images; returns (line, href) of reported errors."""
         errors: set[tuple[int, str]] = set()
-        lines = self.lines_of(variant.path)
+        lines = self.body_lines_of(variant)
         offset = variant.body_line - 1
         for line, kind, href in _references(variant.tokens()):
             line += offset

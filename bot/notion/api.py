@@ -33,9 +33,6 @@ from .errors import (
 
 log = logging.getLogger("bot.notion")
 
-MAX_CHILDREN = 100  # children per request, and items per nested children array
-MAX_BLOCKS_PER_REQUEST = 1000
-MAX_PAYLOAD_BYTES = 450_000  # Notion's limit is 500 KB; leave room for the envelope
 RETRYABLE_READ = {409, 500, 502, 503, 504}
 NOT_APPLIED = {429, 529}  # documented: retry these like a rate limit, writes included
 
@@ -223,9 +220,11 @@ def _retry_after(error: HTTPResponseError, body: dict) -> float | None:
     if value is None:
         value = (body.get("additional_data") or {}).get("retry_after")
     try:
-        return float(value) if value is not None else None
+        seconds = float(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+    # "nan", "inf" or a negative number is no Retry-After at all (the back-off decides).
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds >= 0 else None
 
 
 class NotionAPI:
