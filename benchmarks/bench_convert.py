@@ -1,6 +1,6 @@
 """Benchmark: Markdown -> Notion blocks conversion against a bare markdown-it-py parse.
 
-Usage: .venv/bin/python benchmarks/bench_convert.py [--only patho,speed,memory,adversarial] [--size-mb 1]
+Usage: .venv/bin/python benchmarks/bench_convert.py [--only patho,speed,memory,adversarial,corpus,startup] [--size-mb 1]
        [--mem-sizes 1,10] [--adv-mb 0.25] [--adv-cases stray-end-tags,...] [--repeat 3] [--json]
 
 "Bare parse" is markdown-it-py's CommonMark preset (its own nesting limit, 20) with raw HTML,
@@ -13,6 +13,11 @@ Sections:
           bot conversion time vs bare parse time (goal: ≤ 2x each).
 - speed:  a generated newsletter-like document: bare parse, bot parse, in-process conversion,
           `bot convert` through the CLI (start-up excluded) and `bot convert --json` printing.
+- corpus: real documents the project did not write (benchmarks/corpus: Node.js and Clippy docs
+          with footnotes, reference links, tables and raw HTML; licences in corpus/LICENSES.md):
+          `bot convert` through the CLI (start-up excluded) vs a bare parse (goal: <= 1.25x).
+- startup: `bot convert` / `validate --week W22` / a one-week dry run in fresh processes, least
+          user+sys CPU over runs, vs a bare parse of W22's en.md (goal: convert <= 2.5x).
 - memory: ms/MB and peak RSS growth per MB of Markdown, bare parse vs conversion (the whole
           result in a list, a BlockStream read block by block, `bot convert --json`), each in
           a fresh process (RSS high-water marks are per process).
@@ -358,6 +363,96 @@ def bench_memory(sizes: list[float]) -> list[dict]:
     return rows
 
 
+# -- corpus: real documents the project did not write ----------------------------------------------
+
+CORPUS = Path(__file__).resolve().parent / "corpus"  # sources and licences: corpus/LICENSES.md
+
+
+def _cpu(fn) -> float:
+    """CPU seconds of this process spent in fn (GC paused, as convert_markdown runs): on a
+    shared machine wall time measures the neighbours."""
+    with gc_paused():
+        t0 = time.process_time()
+        fn()
+        return time.process_time() - t0
+
+
+def bench_corpus(repeat: int) -> list[dict]:
+    """`bot convert` through the CLI (in process, start-up excluded, as in the speed section) vs
+    a bare parse of the same body, per document and for the corpus as a whole; CPU time, best
+    of --repeat interleaved rounds."""
+    bare = bare_parser()
+    docs = sorted(CORPUS.glob("*.md"))
+    docs = [d for d in docs if d.name != "LICENSES.md"]
+    best: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        cwd = os.getcwd()
+        os.chdir(ROOT)  # the default mapping file is relative to the repository
+        try:
+            paths = {}
+            for d in docs:
+                paths[d.name] = Path(tmp) / d.name
+                paths[d.name].write_text(FRONT_MATTER + d.read_text(encoding="utf-8"), encoding="utf-8")
+            run_cli(["convert", str(paths[docs[0].name])])  # warm the imports
+            for _ in range(repeat):
+                for d in docs:
+                    text = d.read_text(encoding="utf-8")
+                    b, c = _cpu(lambda: bare.parse(text)), _cpu(lambda: run_cli(["convert", str(paths[d.name])]))
+                    old = best.get(d.name, [float("inf")] * 2)
+                    best[d.name] = [min(old[0], b), min(old[1], c)]
+        finally:
+            os.chdir(cwd)
+    rows = []
+    for d in docs:
+        text = d.read_text(encoding="utf-8")
+        b, c = best[d.name]
+        rows.append({"document": d.name, "kb": round(len(text.encode()) / 1000), "footnotes": text.count("[^"), "ref_defs": sum(1 for line in text.splitlines() if line.startswith("[") and "]: " in line),
+                     "table_rows": sum(1 for line in text.splitlines() if line.startswith("|")), "html_lines": sum(1 for line in text.splitlines() if line.startswith("<")),
+                     "bare_ms": round(b * 1000, 1), "cli_ms": round(c * 1000, 1), "cli_vs_bare (goal <= 1.25)": round(c / b, 2)})
+    total_b, total_c = sum(v[0] for v in best.values()), sum(v[1] for v in best.values())
+    rows.append({"document": "(corpus)", "kb": sum(r["kb"] for r in rows), "footnotes": "", "ref_defs": "", "table_rows": "", "html_lines": "",
+                 "bare_ms": round(total_b * 1000, 1), "cli_ms": round(total_c * 1000, 1), "cli_vs_bare (goal <= 1.25)": round(total_c / total_b, 2)})
+    return rows
+
+
+# -- start-up: fresh processes, CPU time --------------------------------------------------------------
+
+def _cpu_of(cmd: list[str], runs: int) -> float:
+    """Least user+sys CPU over `runs` fresh processes (CPU, not wall: the machine may be shared)."""
+    import resource
+
+    best = float("inf")
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, check=False)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        best = min(best, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return best
+
+
+def bench_startup(runs: int) -> list[dict]:
+    """`bot convert`, `bot validate --week W22` and a one-week dry run on the shipped W22, each
+    in a fresh process, against a bare markdown-it-py parse of W22's en.md in a fresh process
+    (goal for convert: <= 2.5x)."""
+    en = ROOT / "content/rec-weekly/2026-W22/en.md"
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as state:
+        os.environ.setdefault("BOT_STATE_DIR", state)  # the dry run's embedded workspace
+        commands = {
+            "python -c pass": [py, "-c", "pass"],
+            "bare parse": [py, "-c", f"import markdown_it; markdown_it.MarkdownIt('commonmark').enable('table').parse(open({str(en)!r}, encoding='utf-8').read())"],
+            "bot --help": [py, "-m", "bot", "--help"],
+            "bot convert en.md": [py, "-m", "bot", "convert", str(en)],
+            "bot validate --week W22": [py, "-m", "bot", "validate", "--week", "W22"],
+            "bot publish --week W22 --dry-run": [py, "-m", "bot", "publish", "--week", "W22", "--dry-run", "-q"],
+        }
+        cpu = {name: _cpu_of(cmd, runs) for name, cmd in commands.items()}
+    bare = cpu["bare parse"]
+    return [{"command": name, "cpu_ms": round(s * 1000, 1), "vs_bare": round(s / bare, 2)} for name, s in cpu.items()]
+
+
+
+
 # -- adversarial inputs (issue 24): time, peak RSS and linearity per command --------------------
 
 def _repeat_to(unit: str, size: int) -> str:
@@ -465,7 +560,7 @@ def _table(rows: list[dict]) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="patho,speed,memory", help="comma separated sections")
+    ap.add_argument("--only", default="patho,speed,memory,corpus,startup", help="comma separated sections")
     ap.add_argument("--cases", default="", help="comma separated pathological input names (default: all)")
     ap.add_argument("--size-mb", type=float, default=1.0)
     ap.add_argument("--mem-sizes", default="1,10", help="document sizes in MB for the memory section")
@@ -482,6 +577,10 @@ def main() -> int:
         result["speed"] = [bench_speed(args.size_mb, args.repeat, d) for d in SPEED_DOCUMENTS]
     if "memory" in sections:
         result["memory"] = bench_memory([float(s) for s in args.mem_sizes.split(",")])
+    if "corpus" in sections:
+        result["corpus"] = bench_corpus(max(args.repeat, 5))
+    if "startup" in sections:
+        result["startup"] = bench_startup(max(args.repeat, 7))
     if "adversarial" in sections:
         result["adversarial"] = bench_adversarial(args.adv_mb, args.repeat, [c for c in args.adv_cases.split(",") if c])
     if args.json:
@@ -494,6 +593,13 @@ def main() -> int:
         print("Speed (seconds, best of --repeat interleaved rounds)")
         runs = result["speed"]
         print(_table([{"metric": k, **{r["document"]: r[k] for r in runs}} for k in runs[0] if k != "document"]), end="\n\n")
+    if "corpus" in result:
+        print("Held-out corpus (benchmarks/corpus, licences in LICENSES.md): `bot convert` through the CLI, start-up\n"
+              "excluded, vs a bare parse; ms, best of interleaved rounds")
+        print(_table(result["corpus"]), end="\n\n")
+    if "startup" in result:
+        print("Start-up: least user+sys CPU over fresh processes (W22; goal: convert <= 2.5x the bare parse)")
+        print(_table(result["startup"]), end="\n\n")
     if "memory" in result:
         print("Memory (fresh process each; growth = peak RSS - RSS before the run; result = what the\n"
               "run returns, working = traced peak - result, both from tracemalloc; goal: <= 15 MiB/MB)")

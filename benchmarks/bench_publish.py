@@ -17,8 +17,12 @@
    database) without and with BOT_DATABASE_URL (a throwaway PostgreSQL, tests/pg_server.py).
    Per host: exit code, requests, 429s, seconds waited for the budget, wall time.
    `--fleet-only` skips the other parts.
+5. `--scale [--scale-runs N]` (only this section): peak memory (RSS of a fresh process) and
+   CPU of a no-op, a dry run, `bot validate` and an edit over 108, 524 and 1,044 variants
+   (weeks synthesized from the shipped ones; embedded workspace): benchmarks/bench_scale.py.
 
     python benchmarks/bench_publish.py [--json] [--weeks 52] [--edits] [--fleet] [--fleet-only]
+    python benchmarks/bench_publish.py --scale [--scale-runs 3] [--json]
     python benchmarks/bench_publish.py --bot /path/to/other/checkout   # the same table for other code
 """
 
@@ -413,7 +417,16 @@ def main() -> None:
     parser.add_argument("--fleet", action="store_true", help="also several hosts on one token (issue 22)")
     parser.add_argument("--fleet-only", action="store_true", help="only the fleet scenarios")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--scale", action="store_true", help="only: memory and CPU over 108, 524 and 1,044 variants (bench_scale.py)")
+    parser.add_argument("--scale-runs", type=int, default=1)
     args = parser.parse_args()
+    if args.scale:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_scale
+
+        rows = bench_scale.bench_runs(args.python, [108, 524, 1044], args.scale_runs)
+        print(json.dumps({"rows": rows}, indent=2) if args.json else bench_scale.table(rows))
+        return
     cwd = args.bot.resolve()
     load = os.getloadavg()[0]
     if args.fleet_only:

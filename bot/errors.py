@@ -223,6 +223,14 @@ class DuplicatePagesError(BotError):
     """More than one page carries the same slug: the bot never picks one silently."""
 
 
+class RunInterrupted(BaseException):
+    """Raised inside a run when SIGTERM/SIGINT asked it to stop.
+
+    A BaseException (like KeyboardInterrupt) so that no ``except Exception`` in the engine
+    swallows it; the lock's and the ledger's ``finally`` blocks still run.
+    """
+
+
 class StateShapeError(ConfigError):
     """A file of the state dir has the wrong shape (a directory where a file belongs, or the
     reverse): the message names it, the hint says how to fix it."""

@@ -95,6 +95,8 @@ class Publisher:
         self._pending_links: dict[str, set[str]] = {}  # slug -> linked slugs without a page yet
         self._trashed: set[str] = set()  # twin pages this run moved to the trash
         self._trees: dict[str, list[dict]] = {}  # page id -> tree already read (while healing twins)
+        self._weeks_planned_ahead = False  # more than one week planned before the first is applied
+        self._convert_again: set[str] = set()  # planned creates whose blocks were set aside
         self._link_after_create: set[str] = set()  # new pages whose language link goes in once their new sibling exists
         self._built_in_parts: set[str] = set()  # new pages whose body needs more than their create request
         self._healed: dict[tuple[str, str], Variant] = {}  # week group -> a variant of it whose twins were healed
@@ -327,7 +329,39 @@ class Publisher:
             lives[v.slug] = self._live(v, pages[v.slug], desired_sha)
             plans.append(self.plan(v, body, lives[v.slug], sibling, sibling_url, desired_sha))
             self.advance(v.slug)
+        for plan in plans:
+            lives[plan.slug] = self._settle_unchanged(plan, lives[plan.slug])
+            if lives[plan.slug] is None and self._weeks_planned_ahead and not self.options.dry_run:
+                self._set_aside_create(plan)
         return plans, lives, {slug: c[1] for slug, c in converted.items()}
+
+    def _set_aside_create(self, plan: VariantPlan) -> None:
+        """A page to create while other weeks are still to plan: its blocks are made again when
+        its week is applied (a conversion, no request), so a first publish of many weeks holds
+        one week's blocks, not all of them. What the plan shows stays (the block count)."""
+        plan.children, plan.desired_blocks = [block["type"] for block in plan.children], []
+        self._bodies.pop(plan.slug, None)
+        self._convert_again.add(plan.slug)
+
+    def _settle_unchanged(self, plan: VariantPlan, live: Live | None) -> Live | None:
+        """Drop what a planned page no longer needs, as soon as its week is planned, so a run
+        over many weeks holds the trees of the pages it writes, not of the archive.
+
+        A page whose tree was not read (its record shows Notion holds what the bot wrote)
+        needs no desired tree any more: no diff to show, no snapshot to save. A page read and
+        found as wanted is settled now — record and snapshot, both true of Notion whatever the
+        rest of the run does (a real run; a dry run writes nothing) — and then needs nothing
+        either. (A link to a page created later in the run converts the body again.)"""
+        if live is None or plan.drift or (live.blocks is not None and plan.action != "unchanged"):
+            return live
+        if live.blocks is not None:
+            if not self.options.dry_run:
+                self._record(plan, stamp_of(live.page))
+                self._save_snapshot(plan)
+            live = Live(live.page, None)
+        plan.desired_blocks, plan.live_blocks = [], None
+        self._bodies.pop(plan.slug, None)
+        return live
 
     def _check_strict(self, variants: list[Variant], converted: dict) -> None:
         # A refused local image (outside content/, not an image, too big) stops every run, strict or not.
@@ -350,13 +384,16 @@ class Publisher:
         anything is written — then apply group by group (unless dry run)."""
         self.phase("planning", sum(len(group) for group in groups))
         self._series = self._series or {v.front.series for group in groups for v in group}
-        planned = [(group, *self.plan_group(group)) for group in groups]
-        as_planned = [
-            VariantResult(v, p, "drift" if p.drift else p.action, 0, reports[p.slug])
-            for group, plans, _, reports in planned
-            for v, p in zip(group, plans)
-        ]
-        self.on_planned(as_planned)  # so a failure from here on can still show the plan (--json)
+        # One week at a time (see _settle_unchanged): what stays planned is what will be written.
+        planned = []
+        as_planned: list[VariantResult] = []
+        self._weeks_planned_ahead = len(groups) > 1
+        for group in groups:
+            plans, lives, reports = self.plan_group(group)
+            planned.append((group, plans, lives, reports))
+            week = [VariantResult(v, p, "drift" if p.drift else p.action, 0, reports[p.slug]) for v, p in zip(group, plans)]
+            as_planned.extend(week)
+            self.on_planned(week)  # so a failure from here on can still show the plan (--json)
         drifted = [p for _, plans, _, _ in planned for p in plans if p.drift]
         if drifted and self.options.on_drift == "fail" and not self.options.dry_run:
             names = "; ".join(f"{p.slug}: {p.drift.describe()}" for p in drifted)
@@ -374,8 +411,16 @@ class Publisher:
         writer = Writer(self.api)
         self.phase("applying", sum(len(group) for group in groups))
         results: list[VariantResult] = []
-        for group, plans, lives, reports in planned:
-            results.extend(self._apply_group(writer, group, plans, lives, reports))
+        while planned:
+            group, plans, lives, reports = planned.pop(0)
+            week = self._apply_group(writer, group, plans, lives, reports)
+            for result in week:
+                self._bodies.pop(result.variant.slug, None)
+                _release(result.plan)
+            for plan in plans:
+                _release(plan)  # as planned (the caller may hold these: on_planned)
+            results.extend(week)
+            del group, plans, lives, reports, week
         self._look_for_twins(writer, results, [v for group in groups for v in group])
         self._complete_links(writer, results, [v for group in groups for v in group])
         self._relink_healed_weeks()
@@ -463,13 +508,18 @@ class Publisher:
 
     def _refresh_links(self, variant: Variant, plan: VariantPlan, live: Live | None) -> tuple[VariantPlan, Live | None]:
         """Plan again, from the same view of Notion, when pages this one links to were created
-        earlier in this run: the links then go out with the page's own writes."""
+        earlier in this run: the links then go out with the page's own writes. A page to create
+        whose blocks were set aside (_set_aside_create) is planned again here in any case."""
         sibling = sibling_of(variant, self.all_variants)
         sibling_now = bool(plan.sibling_pending and sibling and self._url_cache.get(sibling.slug))
         linked_now = any(self._url_cache.get(t) for t in self._pending_links.get(variant.slug, ()))
-        if not sibling_now and not linked_now:
+        set_aside = variant.slug in self._convert_again
+        if not sibling_now and not linked_now and not set_aside:
             return plan, live
-        body = self.convert(variant)[0] if linked_now else self._bodies[variant.slug]
+        self._convert_again.discard(variant.slug)
+        body = self._bodies.get(variant.slug) if not linked_now else None
+        if body is None:  # links to resolve again, or released with its week's plan
+            body = self.convert(variant)[0]
         if live is not None and live.blocks is None:  # the tree is about to change: its block ids are needed
             live = Live(live.page, self.api.read_tree(live.id))
         drift = plan.drift
@@ -639,6 +689,15 @@ class Publisher:
             result.writes += written
             if written and result.action == "unchanged":
                 result.action = "updated"
+
+
+def _release(plan: VariantPlan) -> None:
+    """A plan once applied keeps what the summary, --json and the ledger show (action, ids,
+    property changes, block operations, notes), not its trees: a created page's blocks
+    become their types (the count is what is shown)."""
+    plan.desired_blocks, plan.live_blocks = [], None
+    if plan.children and isinstance(plan.children[0], dict):
+        plan.children = [block["type"] for block in plan.children]
 
 
 def group_by_week(variants: list[Variant]) -> list[list[Variant]]:

@@ -26,6 +26,7 @@ from typing import Callable, Iterator, TypeVar
 
 from .clock import SYSTEM_CLOCK, Clock
 from .errors import BotError, LockBusyError, LockLostError
+from .errors import RunInterrupted  # noqa: F401  (defined with the other errors; re-exported: a CLI imports it without sqlite3)
 from .state import state_dir as _state
 
 log = logging.getLogger("bot.runs")
@@ -510,14 +511,6 @@ _EMPTY = _Empty()
 
 
 # ---------------------------------------------------------------------- recording a run
-class RunInterrupted(BaseException):
-    """Raised inside a run when SIGTERM/SIGINT asked it to stop.
-
-    A BaseException (like KeyboardInterrupt) so that no ``except Exception`` in the engine
-    swallows it; the lock's and the ledger's ``finally`` blocks still run.
-    """
-
-
 class RunRecorder:
     """Handle given to the body of ``record_run``.
 

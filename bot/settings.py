@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 NOTION_API_URL = "https://api.notion.com"
 # What an HTTP header value may hold: visible ASCII, no spaces (a pasted newline must not reach httpx).
@@ -21,8 +20,11 @@ NOTION_TOKEN_SHAPE = re.compile(r"(?:secret|ntn)_[A-Za-z0-9_]+")
 from .errors import known_secrets, remember_secret  # noqa: E402,F401  (known_secrets: re-exported)
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+class Settings(BaseModel):
+    """Validated settings. `load_settings()` fills them from the environment and `.env` (a
+    plain pydantic model: pydantic-settings cost ~90 ms of imports on every command)."""
+
+    model_config = ConfigDict(extra="ignore")
 
     notion_token: SecretStr | None = None
     notion_base_url: str = NOTION_API_URL
@@ -250,7 +252,16 @@ def _dotenv_names(path: Path = Path(".env")) -> dict[str, str | None]:
         return {}
     from dotenv import dotenv_values
 
-    return dict(dotenv_values(path))
+    return dict(dotenv_values(path, encoding="utf-8"))
+
+
+def setting_values(environ: dict[str, str], dotenv: dict[str, str | None]) -> dict[str, str]:
+    """The raw values of known settings: the environment over `.env`, names case-insensitive
+    (what pydantic-settings did; `.env` names without a value are unset)."""
+    fields = Settings.model_fields
+    values = {name.lower(): value for name, value in dotenv.items() if value is not None and name.lower() in fields}
+    values.update((name.lower(), value) for name, value in environ.items() if name.lower() in fields)
+    return values
 
 
 def parse_rate_budget(text: str) -> tuple[int, float]:
@@ -292,16 +303,20 @@ def load_settings(**overrides) -> Settings:
 
     from .errors import ConfigError
 
+    environ = dict(os.environ)
     try:
-        errors, warnings = unknown_settings(dict(os.environ), _dotenv_names())
+        dotenv = _dotenv_names()
     except UnicodeDecodeError as exc:
         raise _not_utf8(exc) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read .env: {exc.strerror or exc}") from None
+    errors, warnings = unknown_settings(environ, dotenv)
     if errors:
         raise ConfigError("\n".join(errors) + "\n(settings are documented in README → Configuration and .env.example)")
     for warning in warnings:
         logging.getLogger("bot").warning(warning)
     try:
-        return Settings(**overrides)
+        return Settings(**{**setting_values(environ, dotenv), **overrides})
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
@@ -309,7 +324,3 @@ def load_settings(**overrides) -> Settings:
             message = err["msg"].removeprefix("Value error, ")
             lines.append(f"setting {name}: {message}" if name else message)
         raise ConfigError("\n".join(lines)) from None
-    except UnicodeDecodeError as exc:
-        raise _not_utf8(exc) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read .env: {exc.strerror or exc}") from None

@@ -180,8 +180,7 @@ def test_series_index_lists_pages_by_slug(published):
     assert kinds(transport)[QUERY] == 1
 
 
-def test_each_body_is_parsed_once_per_publish(cli, env, monkeypatch):
-    """Validation (preflight) and conversion share one markdown-it parse per file."""
+def _parses(cli, env, monkeypatch, *args) -> tuple[list[str], list[str]]:
     from bot.convert.parser import get_parser
     from bot.source import read_all
 
@@ -189,10 +188,27 @@ def test_each_body_is_parsed_once_per_publish(cli, env, monkeypatch):
     parsed: list[str] = []
     original = parser.parse
     monkeypatch.setattr(parser, "parse", lambda text, env=None: parsed.append(text) or original(text, env))
-    code, _, _ = cli("publish", "--all", "-q")
+    code, _, _ = cli("publish", *args, "-q")
     assert code == 0
-    bodies = [v.body for v in read_all(env / "content")]
-    assert sorted(t for t in parsed if t in bodies) == sorted(bodies)  # each exactly once
+    return parsed, [v.body for v in read_all(env / "content")]
+
+
+def test_a_week_is_parsed_once_per_publish(cli, env, monkeypatch):
+    """Validation (preflight) and conversion of one week share one markdown-it parse per file."""
+    parsed, bodies = _parses(cli, env, monkeypatch, "--week", "W22")
+    w22 = [b for b in bodies if b in parsed]
+    assert len(w22) == 2 and sorted(t for t in parsed if t in bodies) == sorted(w22)  # each exactly once
+
+
+def test_over_several_weeks_no_parse_is_held_between_validation_and_conversion(cli, env, monkeypatch):
+    """Over several weeks each file's parse is dropped once validated, and a page to create
+    has its blocks made again when its week is applied (memory holds one week's, not the
+    archive's): a first publish parses each body three times, a later one twice."""
+    parsed, bodies = _parses(cli, env, monkeypatch, "--all")
+    assert sorted(t for t in parsed if t in bodies) == sorted(bodies * 3)
+    parsed.clear()
+    code, _, _ = cli("publish", "--all", "-q")
+    assert code == 0 and sorted(t for t in parsed if t in bodies) == sorted(bodies * 2)
 
 
 def test_relative_link_between_new_pages_needs_no_read(cli, env, workspace):

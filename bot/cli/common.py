@@ -10,8 +10,7 @@ import threading
 from contextlib import contextmanager
 from typing import Callable, TypeVar
 
-from ..errors import BotError, ContentError, UsageError
-from ..runs import RunInterrupted
+from ..errors import BotError, ContentError, RunInterrupted, UsageError
 
 T = TypeVar("T")
 ON_DRIFT = ("fail", "skip", "overwrite")

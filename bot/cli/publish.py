@@ -6,8 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..errors import BotError, ExitStatus, SelectionError
-from ..runs import RunInterrupted
+from ..errors import BotError, ExitStatus, RunInterrupted, SelectionError
 from .common import StopOnSignal, add_allow_flag, add_json_flag, add_lang_flag, add_on_drift_flag, add_output_flags, add_selection_flags, configure_logging, load_settings, require_sources, select_variants, stderr, with_diagnostics
 
 

@@ -151,6 +151,9 @@ class _FootnoteIds(dict):
 # runs the block pass again, which costs 20-35% of a bare parse but no memory.
 PACKED_TOKENS_PER_CHAR = 0.07
 MIN_KEPT_TOKENS = 10_000
+# Up to this many they stay Token objects (at most ~2 MiB): in a document that small, packing
+# and unpacking them cost more time than the memory they save is worth.
+RAW_KEPT_TOKENS = 5_000
 
 
 def _block_steps(md: MarkdownIt, state: StateCore) -> tuple[Iterator[list[Token]], bool]:
@@ -159,7 +162,8 @@ def _block_steps(md: MarkdownIt, state: StateCore) -> tuple[Iterator[list[Token]
     if _DEFINITION_MARK not in state.src:
         return _block_pass(md, state.src, state.env), False
     budget = max(MIN_KEPT_TOKENS, int(len(state.src) * PACKED_TOKENS_PER_CHAR))
-    kept: deque[list[tuple]] | None = deque()
+    kept: deque | None = deque()
+    packed = False
     count = 0
     skips: dict[int, int] = {}
     for tokens in _block_pass(md, state.src, state.env, skips):
@@ -168,10 +172,16 @@ def _block_steps(md: MarkdownIt, state: StateCore) -> tuple[Iterator[list[Token]
         count += len(tokens)
         if count > budget:
             kept = None  # frees what was packed so far
-        else:
+        elif packed:
             kept.append(_pack(tokens))
+        elif count > RAW_KEPT_TOKENS:
+            kept = deque(_pack(raw) for raw in kept)
+            kept.append(_pack(tokens))
+            packed = True
+        else:
+            kept.append(tokens)
     if kept is not None:
-        return _drain_packed(kept), True
+        return (_drain_packed(kept) if packed else _drain(kept)), True
     footnotes = state.env.get("footnotes")
     if footnotes and "refs" in footnotes:
         footnotes["refs"] = _FootnoteIds(footnotes["refs"])
@@ -215,6 +225,11 @@ def _unpack(packed: list[tuple]) -> list[Token]:
                 t.meta = p[13]
         tokens.append(t)
     return tokens
+
+
+def _drain(steps: deque[list[Token]]) -> Iterator[list[Token]]:
+    while steps:
+        yield steps.popleft()
 
 
 def _drain_packed(steps: deque[list[tuple]]) -> Iterator[list[Token]]:

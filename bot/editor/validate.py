@@ -80,6 +80,12 @@ def validate(settings, paths: list[Path] | None = None, *, strict: bool = False,
     return _Validator(settings, strict, frozenset(allow), known, parity).run(paths)
 
 
+def _validate_for_publish(settings, variants: list[Variant], *, strict: bool, allow: frozenset[str], known: list[Variant], parity: bool) -> ValidationResult:
+    validator = _Validator(settings, strict, frozenset(allow), known, parity)
+    validator.keep_parsed = len({v.group for v in variants}) <= 1
+    return validator.run([v.path for v in variants])
+
+
 def preflight(settings, variants: list[Variant], *, strict: bool = False, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None, parity: list | None = None) -> list[Diagnostic]:
     """Raise ContentError when the content about to be published has validation errors.
 
@@ -89,7 +95,7 @@ def preflight(settings, variants: list[Variant], *, strict: bool = False, allow:
     `parity`: a list to receive the bilingual parity findings of the weeks of `variants` (the dry
     run shows them), outlined from the same conversion; None: parity is not checked.
     """
-    result = validate(settings, [v.path for v in variants], strict=strict, allow=allow, known=known if known is not None else variants, parity=parity is not None)
+    result = _validate_for_publish(settings, variants, strict=strict, allow=allow, known=known if known is not None else variants, parity=parity is not None)
     if parity is not None:
         parity.extend(result.parity)
     if result.errors:
@@ -128,6 +134,7 @@ class _Validator:
         self.known = {v.path.resolve(): v for v in known or []}
         self._read: dict[Path, Variant] = {}  # variants this run read itself
         self.parity = parity
+        self.keep_parsed = False  # a publish of one week: it converts the parses of `known` next
         self.out: list[Diagnostic] = []
         self.mapping = None  # set by check_mapping when the mapping loads
         self._lines: dict[Path, list[str]] = {}
@@ -204,11 +211,12 @@ class _Validator:
         return result
 
     def release(self, variant: Variant) -> None:
-        """Forget what checking `variant` built; a variant a publish passed in keeps its tokens
-        (the publish converts them next)."""
+        """Forget what checking `variant` built. A publish of one week keeps the tokens of the
+        variants it passed in (it converts them next); over more weeks they go too (~10x the
+        file's size each), and the publish parses each week again as it converts it."""
         self._lines.pop(variant.path, None)
         self._outlines.pop(variant.path.resolve(), None)
-        if variant.path.resolve() not in self.known:
+        if not (self.keep_parsed and variant.path.resolve() in self.known):
             variant.release_tokens()
 
     def expand(self, paths: list[Path]) -> list[Path]:

@@ -57,7 +57,24 @@ def per_block(text: str):
     with block_pass_twice():
         again = convert_markdown(text)
     assert (again.blocks, again.report) == (conv.blocks, conv.report)
+    with tokens_packed():
+        packed = convert_markdown(text)
+    assert (packed.blocks, packed.report) == (conv.blocks, conv.report)
     return conv.blocks, [d.to_dict() for d in conv.report]
+
+
+@contextlib.contextmanager
+def tokens_packed():
+    """Documents with definitions as large ones are parsed: their kept block tokens packed in
+    tuples from the first (small ones keep Token objects: blockstream.RAW_KEPT_TOKENS)."""
+    from bot.convert import blockstream
+
+    saved = blockstream.RAW_KEPT_TOKENS
+    blockstream.RAW_KEPT_TOKENS = 0
+    try:
+        yield
+    finally:
+        blockstream.RAW_KEPT_TOKENS = saved
 
 
 def content_bodies() -> list[str]:

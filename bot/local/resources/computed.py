@@ -15,17 +15,27 @@ from . import databases
 MAX_DEPTH = 8  # a formula naming a formula naming … (a cycle answers "unsupported")
 
 
-def plain(ws, ds: dict, prop: dict, page: dict, depth: int = 0) -> Any:
+NAMED_KINDS = ("title", "rich_text", "select", "status", "multi_select")
+
+
+def named_value(prop: dict, v: Any) -> Any:
+    """A text, select, status or multi-select value as formulas and filters compare it: plain
+    text, an option's name, a list of names."""
     kind = prop["type"]
-    v = page["props"].get(prop["id"])
     if kind in ("title", "rich_text"):
         return M.rich_text_plain(v or [])
     if kind in ("select", "status"):
         o = next((o for o in prop["config"].get("options", []) if o["id"] == v), None)
         return o["name"] if o else None
-    if kind == "multi_select":
-        names = {o["id"]: o["name"] for o in prop["config"].get("options", [])}
-        return [names[i] for i in v or [] if i in names]
+    names = {o["id"]: o["name"] for o in prop["config"].get("options", [])}
+    return [names[i] for i in v or [] if i in names]
+
+
+def plain(ws, ds: dict, prop: dict, page: dict, depth: int = 0) -> Any:
+    kind = prop["type"]
+    v = page["props"].get(prop["id"])
+    if kind in NAMED_KINDS:
+        return named_value(prop, v)
     if kind in ("created_time", "last_edited_time"):
         return {"start": page[kind], "end": None}
     if kind == "formula":

@@ -20,14 +20,8 @@ SEARCH_OBJECTS = {False: ("page", "data_source"), True: ("page", "database")}
 def filter_value(ws, ds: dict, prop: dict, page: dict) -> Any:
     kind = prop["type"]
     v = page["props"].get(prop["id"])
-    if kind in ("title", "rich_text"):
-        return M.rich_text_plain(v or [])
-    if kind in ("select", "status"):
-        o = next((o for o in prop["config"].get("options", []) if o["id"] == v), None)
-        return o["name"] if o else None
-    if kind == "multi_select":
-        byid = {o["id"]: o["name"] for o in prop["config"].get("options", [])}
-        return [byid[i] for i in (v or []) if i in byid]
+    if kind in computed.NAMED_KINDS:
+        return computed.named_value(prop, v)
     if kind == "date":
         return v["start"] if v else None
     if kind == "created_time":
