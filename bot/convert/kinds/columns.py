@@ -19,10 +19,11 @@ Notion's shape (reference §4.1; recorded appends in the ultimate-notion cassett
 test_create_column_blocks / test_modify_column_blocks_width_ratios): `column_list: {children:
 [column…]}`, `column: {children, width_ratio?}`; responses carry `column_list: {}` / `column: {}`.
 Rules kept here:
-- A column list has at least 2 columns and each column at least one block (the older changelog's
-  rule, which the embedded workspace enforces; recorded traffic also shows empty columns
-  accepted, but the bot never sends one). An empty column is dropped; fewer than two columns
-  left: their content is kept in sequence, without columns (reported, construct "columns").
+- A column list has at least 2 columns (the older changelog's rule, which the embedded workspace
+  enforces). Each column gets at least one block: recorded traffic shows empty columns accepted,
+  but an empty column shows nothing and reads back as nothing. An empty column is dropped; fewer
+  than two columns left: their content is kept in sequence, without columns (reported, construct
+  "columns").
 - A request carries a column list with at least 2 columns and each column with at least one
   block, or leaves it for the next request (`min_children`; the rest is appended under their ids).
 - Columns only at the top level of the page: a create request carries two levels of nesting,
