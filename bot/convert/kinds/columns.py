@@ -29,7 +29,7 @@ Rules kept here:
 - Columns only at the top level of the page: a create request carries two levels of nesting,
   column_list -> column -> content, so a column list inside a toggle, quote, list item or
   another column would reach Notion with columns cut from their content. Below the top level the
-  columns' content is kept in sequence instead (reported). Notion's UI does not nest columns either.
+  columns' content is kept in sequence instead (reported).
 - `width_ratio` is shown by the preview and not written back by pull (Markdown has no place
   for it); normalization ignores it, so a width changed in Notion is not drift.
 """
