@@ -75,7 +75,7 @@ def test_future_dated_published_week_waits_unless_publish_early(cli, env, worksp
 
     code, out, err = cli("publish", "--all")
     assert code == 0, err
-    assert "rec-weekly-en-2026-W14" in out and f"waiting until 2099-01-03T07:00+08:00" in out
+    assert "rec-weekly-en-2026-W14" in out and "waiting until 2099-01-03T07:00+08:00" in out
     assert _pages(workspace, EN) == [] and _pages(workspace, ZH) == []
     assert len(_pages(workspace, "rec-weekly-en-2026-W14")) == 1
 
@@ -309,7 +309,7 @@ def test_folder_holding_another_week_is_an_error(cli, env):
     folder = env / "content" / "rec-weekly" / "2026-W30"
     (env / W22).rename(folder)
     for lang in ("en", "zh"):
-        _set_front(folder / f"{lang}.md", week="2026-W31", slug=f"rec-weekly-{lang}-2026-W31", date='"2026-07-31 07:00"', title=f'"Weekly · 2026-W31"')
+        _set_front(folder / f"{lang}.md", week="2026-W31", slug=f"rec-weekly-{lang}-2026-W31", date='"2026-07-31 07:00"', title='"Weekly · 2026-W31"')
     code, _, err = cli("publish", "--week", "W30", "--dry-run")
     assert code == 1 and "is in folder 2026-W30/ but says `week: 2026-W31`" in err
     code, out, _ = cli("validate")

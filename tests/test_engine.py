@@ -182,7 +182,7 @@ def test_drift_skip_leaves_page_and_publishes_others(published):
 
 
 def test_drift_overwrite_restores_content(published):
-    block_id = _human_edits_first_paragraph(published)
+    _human_edits_first_paragraph(published)
     results, transport = publish(published, on_drift="overwrite")
     assert results[0].action == "updated" and transport.writes == 1
     assert "Edited by a person." not in live_state(published, EN)[1]

@@ -23,7 +23,7 @@ import time
 
 import pytest
 
-from multihost import TOKEN, Finished, add_weeks, host_env, pages_per_slug, run_at_once, run_one, serve
+from multihost import TOKEN, Finished, add_weeks, host_env, pages_per_slug, run_one, serve
 
 BUDGET = "30/10"
 # Back to back: a 20-s window, so that the window a fresh publish fills in one burst (36

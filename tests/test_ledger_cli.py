@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import socket
 from pathlib import Path
 

@@ -7,7 +7,6 @@ that does; everything else about the schedule runs on a virtual clock (tests/sch
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess

@@ -28,11 +28,11 @@ _WHERE = {
 __all__ = sorted(_WHERE)
 
 if TYPE_CHECKING:
-    from .blocks_to_md import blocks_to_markdown
-    from .limits import check_limits
-    from .md_to_blocks import BlockStream, convert_markdown
-    from .model import Conversion, ConvertOptions, Degradation
-    from .normalize import normalize_block, normalize_tree, plain_text
+    from .blocks_to_md import blocks_to_markdown  # noqa: F401
+    from .limits import check_limits  # noqa: F401
+    from .md_to_blocks import BlockStream, convert_markdown  # noqa: F401
+    from .model import Conversion, ConvertOptions, Degradation  # noqa: F401
+    from .normalize import normalize_block, normalize_tree, plain_text  # noqa: F401
 
 
 def __getattr__(name: str):

@@ -187,7 +187,7 @@ IMAGES = [
     ("no alt no title", f"![]({IMG})", [IMAGE(IMG)], []),
     ("html img title", f"<img src=\"{IMG}\" alt=\"A\" title=\"T\">", [IMAGE(IMG, t("A \u2014 T"))],
      [("image", 1, "T")]),
-    ("badge link", f"[![build](https://e.com/b.svg)](https://ci.com)",
+    ("badge link", "[![build](https://e.com/b.svg)](https://ci.com)",
      [IMAGE("https://e.com/b.svg", t("build", "https://ci.com"))], [("image", 1, "https://ci.com")]),
     ("linked image without alt", f"[![]({IMG})](https://x.com)", [IMAGE(IMG, t("https://x.com", "https://x.com"))],
      [("image", 1, "https://x.com")]),

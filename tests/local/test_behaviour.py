@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 from notion_client.helpers import collect_paginated_api
 
 from bot.local import LocalWorkspace, serve

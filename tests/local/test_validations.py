@@ -242,7 +242,7 @@ def test_unknown_block_type(ws, page_id):
 def test_block_types_that_cannot_be_created(ws, page_id, kind):
     fragment = "can only be returned as part of a response" if kind == "link_preview" else "is not a block type that can be created"
     err(append(ws, page_id, [{"type": kind, kind: {"title": "x"} if kind == "child_page" else {}}]), 400, "validation_error",
-        f"body.children[0]")
+        "body.children[0]")
     err(append(ws, page_id, [{"type": kind, kind: {}}]), 400, "validation_error", fragment)
 
 

@@ -3,7 +3,6 @@ local workspace (through the same open_session path as production)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 

@@ -8,7 +8,6 @@ import multiprocessing
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -134,7 +133,7 @@ def test_one_drifted_week_fails_the_run_but_the_other_week_goes_out(rig, env):
     runner = rig.runner()
     runner.run("schedule")
     # Someone edits the W14/en page in Notion, and both weeks change in content/.
-    other = rig.workspace.add_user("Editor", "editor-token")
+    rig.workspace.add_user("Editor", "editor-token")
     page = rig.pages("rec-weekly-en-2026-W14")[0]
     import httpx
 

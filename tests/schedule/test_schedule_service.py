@@ -7,7 +7,6 @@ import json
 from datetime import timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import pytest
 
 from _sched_support import at, rig  # noqa: F401  (fixture)
 

@@ -14,7 +14,7 @@ import pytest
 
 from bot.editor.preview import render_live_page
 
-from .conftest import assert_clean, write_week
+from .conftest import assert_clean
 
 HOSTILE = [
     "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
