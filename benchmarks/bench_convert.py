@@ -50,8 +50,10 @@ from bot.convert import convert_markdown  # noqa: E402
 from bot.convert.md_to_blocks import gc_paused  # noqa: E402
 from bot.convert.parser import make_parser  # noqa: E402
 
-WORDS = ("recommendation model ranking retrieval embedding distillation teacher student latency "
-         "throughput 推荐 系统 蒸馏 模型 生成式 检索 排序 data scaling token sequence").split()
+WORDS = (
+    "recommendation model ranking retrieval embedding distillation teacher student latency "
+    "throughput 推荐 系统 蒸馏 模型 生成式 检索 排序 data scaling token sequence"
+).split()
 
 
 def section(rng: random.Random, i: int) -> str:
@@ -67,14 +69,17 @@ def section(rng: random.Random, i: int) -> str:
         ws[k] = f"`{ws[k]}`"
         return " ".join(ws) + "."
 
-    parts = [f"## Section {i}: {sentence(4)}", " ".join(sentence() for _ in range(4)),
-             "**注意：**" + "".join(rng.choice(WORDS[-10:]) for _ in range(10)) + "。",
-             "\n".join(f"- {sentence(8)}\n  - {sentence(6)}" for _ in range(3)),
-             "\n".join(f"{k + 1}. {sentence(8)}" for k in range(3)),
-             "```python\n" + "\n".join(f"def f{k}(x):\n    return x * {k}" for k in range(4)) + "\n```",
-             "| Model | Metric | Value |\n|---|---|---|\n" + "\n".join(
-                 f"| {rng.choice(WORDS)} | AUC | {rng.random():.4f} |" for _ in range(4)),
-             "> " + sentence(20)]
+    parts = [
+        f"## Section {i}: {sentence(4)}",
+        " ".join(sentence() for _ in range(4)),
+        "**注意：**" + "".join(rng.choice(WORDS[-10:]) for _ in range(10)) + "。",
+        "\n".join(f"- {sentence(8)}\n  - {sentence(6)}" for _ in range(3)),
+        "\n".join(f"{k + 1}. {sentence(8)}" for k in range(3)),
+        "```python\n" + "\n".join(f"def f{k}(x):\n    return x * {k}" for k in range(4)) + "\n```",
+        "| Model | Metric | Value |\n|---|---|---|\n"
+        + "\n".join(f"| {rng.choice(WORDS)} | AUC | {rng.random():.4f} |" for _ in range(4)),
+        "> " + sentence(20),
+    ]
     return "\n\n".join(parts)
 
 
@@ -162,8 +167,15 @@ def bench_pathological(names: list[str] | None) -> list[dict]:
         if max(bare_s, convert_s) < 0.2:  # too short to time once
             bare_s = min(bare_s, best_of(lambda: bare.parse(text), 5))
             convert_s = min(convert_s, best_of(lambda: convert_markdown(text), 5))
-        rows.append({"input": name, "kb": round(len(text.encode()) / 1000), "bare_s": round(bare_s, 3),
-                     "convert_s": round(convert_s, 3), "ratio": round(convert_s / max(bare_s, 1e-4), 2)})
+        rows.append(
+            {
+                "input": name,
+                "kb": round(len(text.encode()) / 1000),
+                "bare_s": round(bare_s, 3),
+                "convert_s": round(convert_s, 3),
+                "ratio": round(convert_s / max(bare_s, 1e-4), 2),
+            }
+        )
         print(_row(rows[-1]), file=sys.stderr, flush=True)
     return rows
 
@@ -213,8 +225,11 @@ def with_footnote(make):
     return lambda size_bytes: make(size_bytes) + "\n\nA note[^1].\n\n[^1]: The note.\n"
 
 
-SPEED_DOCUMENTS = {"generated": build, "newsletters": content_document,
-                   "newsletters+footnote": with_footnote(content_document)}
+SPEED_DOCUMENTS = {
+    "generated": build,
+    "newsletters": content_document,
+    "newsletters+footnote": with_footnote(content_document),
+}
 
 
 def bench_speed(size_mb: float, repeat: int, document: str = "generated") -> dict:
@@ -323,15 +338,25 @@ MEMORY_RUNS = {
     "cli": "`bot convert FILE --json` piped (start-up excluded): file read, front matter, streamed JSON",
     "cli+footnote": "the same with one footnote: a document with definitions keeps its block tokens packed",
 }
-FRONT_MATTER = ("---\ntitle: Benchmark\nlang: en\nweek: 2026-W22\nseries: bench\nslug: bench-en-2026-W22\n"
-                "type: Post\nstatus: Draft\ndate: 2026-05-30 07:01\n---\n\n")
+FRONT_MATTER = (
+    "---\ntitle: Benchmark\nlang: en\nweek: 2026-W22\nseries: bench\nslug: bench-en-2026-W22\n"
+    "type: Post\nstatus: Draft\ndate: 2026-05-30 07:01\n---\n\n"
+)
 
 
 def measure_child(kind: str, path: Path, front_path: Path, warm_path: Path) -> dict:
-    code = _CHILD.format(root=str(ROOT), bench=str(Path(__file__).parent), path=str(path), kind=kind,
-                         front_path=str(front_path), warm_path=str(warm_path))
+    code = _CHILD.format(
+        root=str(ROOT),
+        bench=str(Path(__file__).parent),
+        path=str(path),
+        kind=kind,
+        front_path=str(front_path),
+        warm_path=str(warm_path),
+    )
     env = {**os.environ, "BOT_STATE_DIR": str(path.parent / "state")}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env
+    ).stdout
     return json.loads(out)
 
 
@@ -353,11 +378,18 @@ def bench_memory(sizes: list[float]) -> list[dict]:
                 m = measure_child(kind, path, with_note if kind == "cli+footnote" else front_path, warm_path)
                 grow = (m["peak_kib"] - m["before_kib"]) / 1024
                 result_mib = m["retained_b"] / 2**20
-                rows.append({"run": kind, "doc_mb": round(mb, 2), "ms_per_mb": round(m["s"] * 1000 / mb),
-                             "peak_rss_mib": round(m["peak_kib"] / 1024), "rss_growth_mib": round(grow),
-                             "mib_per_mb": round(grow / mb, 1),
-                             "result_mib_per_mb": round(result_mib / mb, 1),
-                             "working_mib_per_mb": round((m["traced_peak_b"] / 2**20 - result_mib) / mb, 1)})
+                rows.append(
+                    {
+                        "run": kind,
+                        "doc_mb": round(mb, 2),
+                        "ms_per_mb": round(m["s"] * 1000 / mb),
+                        "peak_rss_mib": round(m["peak_kib"] / 1024),
+                        "rss_growth_mib": round(grow),
+                        "mib_per_mb": round(grow / mb, 1),
+                        "result_mib_per_mb": round(result_mib / mb, 1),
+                        "working_mib_per_mb": round((m["traced_peak_b"] / 2**20 - result_mib) / mb, 1),
+                    }
+                )
                 print(_row(rows[-1]), file=sys.stderr, flush=True)
     return rows
 
@@ -405,16 +437,38 @@ def bench_corpus(repeat: int) -> list[dict]:
     for d in docs:
         text = d.read_text(encoding="utf-8")
         b, c = best[d.name]
-        rows.append({"document": d.name, "kb": round(len(text.encode()) / 1000), "footnotes": text.count("[^"), "ref_defs": sum(1 for line in text.splitlines() if line.startswith("[") and "]: " in line),
-                     "table_rows": sum(1 for line in text.splitlines() if line.startswith("|")), "html_lines": sum(1 for line in text.splitlines() if line.startswith("<")),
-                     "bare_ms": round(b * 1000, 1), "cli_ms": round(c * 1000, 1), "cli_vs_bare (goal <= 1.25)": round(c / b, 2)})
+        rows.append(
+            {
+                "document": d.name,
+                "kb": round(len(text.encode()) / 1000),
+                "footnotes": text.count("[^"),
+                "ref_defs": sum(1 for line in text.splitlines() if line.startswith("[") and "]: " in line),
+                "table_rows": sum(1 for line in text.splitlines() if line.startswith("|")),
+                "html_lines": sum(1 for line in text.splitlines() if line.startswith("<")),
+                "bare_ms": round(b * 1000, 1),
+                "cli_ms": round(c * 1000, 1),
+                "cli_vs_bare (goal <= 1.25)": round(c / b, 2),
+            }
+        )
     total_b, total_c = sum(v[0] for v in best.values()), sum(v[1] for v in best.values())
-    rows.append({"document": "(corpus)", "kb": sum(r["kb"] for r in rows), "footnotes": "", "ref_defs": "", "table_rows": "", "html_lines": "",
-                 "bare_ms": round(total_b * 1000, 1), "cli_ms": round(total_c * 1000, 1), "cli_vs_bare (goal <= 1.25)": round(total_c / total_b, 2)})
+    rows.append(
+        {
+            "document": "(corpus)",
+            "kb": sum(r["kb"] for r in rows),
+            "footnotes": "",
+            "ref_defs": "",
+            "table_rows": "",
+            "html_lines": "",
+            "bare_ms": round(total_b * 1000, 1),
+            "cli_ms": round(total_c * 1000, 1),
+            "cli_vs_bare (goal <= 1.25)": round(total_c / total_b, 2),
+        }
+    )
     return rows
 
 
 # -- start-up: fresh processes, CPU time --------------------------------------------------------------
+
 
 def _cpu_of(cmd: list[str], runs: int) -> float:
     """Least user+sys CPU over `runs` fresh processes (CPU, not wall: the machine may be shared)."""
@@ -439,7 +493,11 @@ def bench_startup(runs: int) -> list[dict]:
         os.environ.setdefault("BOT_STATE_DIR", state)  # the dry run's embedded workspace
         commands = {
             "python -c pass": [py, "-c", "pass"],
-            "bare parse": [py, "-c", f"import markdown_it; markdown_it.MarkdownIt('commonmark').enable('table').parse(open({str(en)!r}, encoding='utf-8').read())"],
+            "bare parse": [
+                py,
+                "-c",
+                f"import markdown_it; markdown_it.MarkdownIt('commonmark').enable('table').parse(open({str(en)!r}, encoding='utf-8').read())",
+            ],
             "bot --help": [py, "-m", "bot", "--help"],
             "bot convert en.md": [py, "-m", "bot", "convert", str(en)],
             "bot validate --week W22": [py, "-m", "bot", "validate", "--week", "W22"],
@@ -450,9 +508,8 @@ def bench_startup(runs: int) -> list[dict]:
     return [{"command": name, "cpu_ms": round(s * 1000, 1), "vs_bare": round(s / bare, 2)} for name, s in cpu.items()]
 
 
-
-
 # -- adversarial inputs (issue 24): time, peak RSS and linearity per command --------------------
+
 
 def _repeat_to(unit: str, size: int) -> str:
     return unit * max(1, size // len(unit))
@@ -463,8 +520,15 @@ ADVERSARIAL = {
     "bold-paragraph": lambda n: _repeat_to("**a** ", n) + "\n",
     "pre-nested": lambda n: _repeat_to("<pre>", n) + "x\n",
     "stray-cr": lambda n: _repeat_to("last\r\rline\n\n", n),
-    "wide-table": lambda n: "| " + " | ".join("x" * 54 for _ in range(60)) + " |\n|" + "---|" * 60 + "\n"
-        + "\n".join("| " + " | ".join("y" * 54 for _ in range(60)) + " |" for _ in range(max(1, n // 3420))) + "\n",
+    "wide-table": lambda n: (
+        "| "
+        + " | ".join("x" * 54 for _ in range(60))
+        + " |\n|"
+        + "---|" * 60
+        + "\n"
+        + "\n".join("| " + " | ".join("y" * 54 for _ in range(60)) + " |" for _ in range(max(1, n // 3420)))
+        + "\n"
+    ),
     "div-soup": lambda n: _repeat_to("<div><b>a</x><i>*b* [c](https://e.org)</div></p>\n\n", n),
 }
 
@@ -491,18 +555,31 @@ print(elapsed, before, hwm_kib(), code)
 def _adv_week(tmp: Path, body: str) -> Path:
     week = tmp / "content" / "rec-weekly" / "2026-W22"
     week.mkdir(parents=True, exist_ok=True)
-    front = ("---\ntitle: Bench\nlang: {lang}\nweek: 2026-W22\nseries: rec-weekly\nslug: rec-weekly-{lang}-2026-W22\n"
-             "status: Draft\ndate: 2026-05-30 07:01\n---\n")
+    front = (
+        "---\ntitle: Bench\nlang: {lang}\nweek: 2026-W22\nseries: rec-weekly\nslug: rec-weekly-{lang}-2026-W22\n"
+        "status: Draft\ndate: 2026-05-30 07:01\n---\n"
+    )
     (week / "en.md").write_text(front.format(lang="en") + body, encoding="utf-8", newline="")
     (week / "zh.md").write_text(front.format(lang="zh") + "你好。\n", encoding="utf-8")
     return week / "en.md"
 
 
 def _adv_run(tmp: Path, argv: list[str]) -> tuple[float, int, int]:
-    env = {**os.environ, "BOT_CONTENT_DIR": str(tmp / "content"), "BOT_STATE_DIR": str(tmp / "state"),
-           "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml"), "NOTION_TOKEN": ""}
-    out = subprocess.run([sys.executable, "-c", _ADV_CHILD.format(root=str(ROOT), argv=argv)],
-                         capture_output=True, text=True, check=True, cwd=tmp, env=env).stdout.split()
+    env = {
+        **os.environ,
+        "BOT_CONTENT_DIR": str(tmp / "content"),
+        "BOT_STATE_DIR": str(tmp / "state"),
+        "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml"),
+        "NOTION_TOKEN": "",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", _ADV_CHILD.format(root=str(ROOT), argv=argv)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp,
+        env=env,
+    ).stdout.split()
     return float(out[0]), int(out[1]), int(out[2])
 
 
@@ -526,16 +603,25 @@ def bench_adversarial(base_mb: float, repeat: int, names: list[str] | None) -> l
             one, two = runs[1], runs[2]
 
             def span(values, fmt="{:.2f}"):
-                return fmt.format(min(values)) if min(values) == max(values) else f"{fmt.format(min(values))}-{fmt.format(max(values))}"
+                return (
+                    fmt.format(min(values))
+                    if min(values) == max(values)
+                    else f"{fmt.format(min(values))}-{fmt.format(max(values))}"
+                )
 
-            rows.append({
-                "input": name, "command": command, "mb": f"{mbs[1]:.2f}/{mbs[2]:.2f}",
-                "s_1x": span([r[0] for r in one]), "s_2x": span([r[0] for r in two]),
-                "time_2x/1x": span([b[0] / a[0] for a, b in zip(one, two)]),
-                "peak_rss_mib_2x": span([r[1] for r in two], "{:.0f}"),
-                # marginal: what the second half of the input added (fixed costs cancel out)
-                "mib_per_mb": span([(b[2] - a[2]) / (mbs[2] - mbs[1]) for a, b in zip(one, two)], "{:.0f}"),
-            })
+            rows.append(
+                {
+                    "input": name,
+                    "command": command,
+                    "mb": f"{mbs[1]:.2f}/{mbs[2]:.2f}",
+                    "s_1x": span([r[0] for r in one]),
+                    "s_2x": span([r[0] for r in two]),
+                    "time_2x/1x": span([b[0] / a[0] for a, b in zip(one, two)]),
+                    "peak_rss_mib_2x": span([r[1] for r in two], "{:.0f}"),
+                    # marginal: what the second half of the input added (fixed costs cancel out)
+                    "mib_per_mb": span([(b[2] - a[2]) / (mbs[2] - mbs[1]) for a, b in zip(one, two)], "{:.0f}"),
+                }
+            )
             print(_row(rows[-1]), file=sys.stderr, flush=True)
     return rows
 
@@ -591,23 +677,32 @@ def main() -> int:
     if "speed" in result:
         print("Speed (seconds, best of --repeat interleaved rounds)")
         runs = result["speed"]
-        print(_table([{"metric": k, **{r["document"]: r[k] for r in runs}} for k in runs[0] if k != "document"]), end="\n\n")
+        print(
+            _table([{"metric": k, **{r["document"]: r[k] for r in runs}} for k in runs[0] if k != "document"]),
+            end="\n\n",
+        )
     if "corpus" in result:
-        print("Held-out corpus (benchmarks/corpus, licences in LICENSES.md): `bot convert` through the CLI, start-up\n"
-              "excluded, vs a bare parse; ms, best of interleaved rounds")
+        print(
+            "Held-out corpus (benchmarks/corpus, licences in LICENSES.md): `bot convert` through the CLI, start-up\n"
+            "excluded, vs a bare parse; ms, best of interleaved rounds"
+        )
         print(_table(result["corpus"]), end="\n\n")
     if "startup" in result:
         print("Start-up: least user+sys CPU over fresh processes (W22; goal: convert <= 2.5x the bare parse)")
         print(_table(result["startup"]), end="\n\n")
     if "memory" in result:
-        print("Memory (fresh process each; growth = peak RSS - RSS before the run; result = what the\n"
-              "run returns, working = traced peak - result, both from tracemalloc; goal: <= 15 MiB/MB)")
+        print(
+            "Memory (fresh process each; growth = peak RSS - RSS before the run; result = what the\n"
+            "run returns, working = traced peak - result, both from tracemalloc; goal: <= 15 MiB/MB)"
+        )
         for kind, what in MEMORY_RUNS.items():
             print(f"  {kind:8s} {what}")
         print(_table(result["memory"]), end="\n\n")
     if "adversarial" in result:
-        print("Adversarial inputs (issue 24), fresh process per run, ranges over --repeat runs; mib_per_mb = RSS growth\n"
-              "of the 2x run minus that of the 1x run, per MB of the difference (goal <= 50); time 2x/1x ~2 means linear")
+        print(
+            "Adversarial inputs (issue 24), fresh process per run, ranges over --repeat runs; mib_per_mb = RSS growth\n"
+            "of the 2x run minus that of the 1x run, per MB of the difference (goal <= 50); time 2x/1x ~2 means linear"
+        )
         print(_table(result["adversarial"]))
     return 0
 

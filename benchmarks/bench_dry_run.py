@@ -60,17 +60,29 @@ def measure(checkout: Path, python: str, weeks: int, runs: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         content = make_content(tmp, weeks)
-        env = {**os.environ, "PYTHONPATH": str(checkout), "NOTION_TOKEN": "", "BOT_STATE_DIR": str(tmp / "state"),
-               "BOT_CONTENT_DIR": str(content), "BOT_MAPPING": str(checkout / "mappings" / "rec-weekly.yaml"),
-               "BOT_TIMEZONE": "Asia/Shanghai", "BOT_RATE_LIMIT": "100000/60"}
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(checkout),
+            "NOTION_TOKEN": "",
+            "BOT_STATE_DIR": str(tmp / "state"),
+            "BOT_CONTENT_DIR": str(content),
+            "BOT_MAPPING": str(checkout / "mappings" / "rec-weekly.yaml"),
+            "BOT_TIMEZONE": "Asia/Shanghai",
+            "BOT_RATE_LIMIT": "100000/60",
+        }
         bot = [python, "-m", "bot", "publish", "--all", "-q"]
         cpu_of(bot, env, tmp)  # the one real publish
         noop, dry = [], []
         for _ in range(runs):
             noop.append(cpu_of(bot, env, tmp))
             dry.append(cpu_of(bot + ["--dry-run"], env, tmp))
-    return {"variants": 2 * weeks, "runs": runs, "noop_cpu_s": noop, "dry_run_cpu_s": dry,
-            "ratio_of_medians": statistics.median(dry) / statistics.median(noop)}
+    return {
+        "variants": 2 * weeks,
+        "runs": runs,
+        "noop_cpu_s": noop,
+        "dry_run_cpu_s": dry,
+        "ratio_of_medians": statistics.median(dry) / statistics.median(noop),
+    }
 
 
 def main() -> None:

@@ -27,24 +27,44 @@ import httpx  # noqa: E402
 from bot.local import LocalWorkspace, serve  # noqa: E402
 
 SCHEMA = {
-    "title": {"title": {}}, "slug": {"rich_text": {}}, "status": {"select": {"options": [{"name": "Published"}, {"name": "Draft"}]}},
-    "tags": {"multi_select": {"options": [{"name": "a"}, {"name": "b"}]}}, "priority": {"number": {}}, "date": {"date": {}},
-    "link": {"url": {}}, "done": {"checkbox": {}},
+    "title": {"title": {}},
+    "slug": {"rich_text": {}},
+    "status": {"select": {"options": [{"name": "Published"}, {"name": "Draft"}]}},
+    "tags": {"multi_select": {"options": [{"name": "a"}, {"name": "b"}]}},
+    "priority": {"number": {}},
+    "date": {"date": {}},
+    "link": {"url": {}},
+    "done": {"checkbox": {}},
 }
 
 
 def row(ds: str, i: int) -> dict:
-    return {"parent": {"data_source_id": ds}, "properties": {
-        "title": {"title": [{"text": {"content": f"Row {i}"}}]}, "slug": {"rich_text": [{"text": {"content": f"row-{i}"}}]},
-        "status": {"select": {"name": "Published" if i % 2 else "Draft"}}, "tags": {"multi_select": [{"name": "a"}, {"name": "b"}]},
-        "priority": {"number": i}, "date": {"date": {"start": "2026-05-30"}}, "link": {"url": f"https://example.com/{i}"},
-        "done": {"checkbox": bool(i % 3)}}}
+    return {
+        "parent": {"data_source_id": ds},
+        "properties": {
+            "title": {"title": [{"text": {"content": f"Row {i}"}}]},
+            "slug": {"rich_text": [{"text": {"content": f"row-{i}"}}]},
+            "status": {"select": {"name": "Published" if i % 2 else "Draft"}},
+            "tags": {"multi_select": [{"name": "a"}, {"name": "b"}]},
+            "priority": {"number": i},
+            "date": {"date": {"start": "2026-05-30"}},
+            "link": {"url": f"https://example.com/{i}"},
+            "done": {"checkbox": bool(i % 3)},
+        },
+    }
 
 
 def paragraph(i: int) -> dict:
-    return {"object": "block", "type": "paragraph", "paragraph": {"rich_text": [
-        {"type": "text", "text": {"content": f"Paragraph {i} with some text "}},
-        {"type": "text", "text": {"content": "bold", "link": None}, "annotations": {"bold": True}}]}}
+    return {
+        "object": "block",
+        "type": "paragraph",
+        "paragraph": {
+            "rich_text": [
+                {"type": "text", "text": {"content": f"Paragraph {i} with some text "}},
+                {"type": "text", "text": {"content": "bold", "link": None}, "annotations": {"bold": True}},
+            ]
+        },
+    }
 
 
 def measure(fn, runs: int) -> list[float]:
@@ -66,21 +86,32 @@ def main() -> None:
 
     ws = LocalWorkspace(":memory:")
     ws.rate_limit = None
-    headers = {"Authorization": f"Bearer {ws.bot_token}", "Notion-Version": args.version, "Content-Type": "application/json"}
+    headers = {
+        "Authorization": f"Bearer {ws.bot_token}",
+        "Notion-Version": args.version,
+        "Content-Type": "application/json",
+    }
 
     def call(method: str, path: str, body=None) -> dict:
-        status, _, content = ws.dispatch(method, path, {}, headers, json.dumps(body).encode() if body is not None else b"")
+        status, _, content = ws.dispatch(
+            method, path, {}, headers, json.dumps(body).encode() if body is not None else b""
+        )
         assert status == 200, content[:300]
         return json.loads(content)
 
     _, ds = ws.ensure_database("Bench", SCHEMA)
     for i in range(args.rows):
         call("POST", "/v1/pages", row(ds, i))
-    page = call("POST", "/v1/pages", {"parent": {"data_source_id": ds}, "properties": {"title": {"title": [{"text": {"content": "Append"}}]}}})
+    page = call(
+        "POST",
+        "/v1/pages",
+        {"parent": {"data_source_id": ds}, "properties": {"title": {"title": [{"text": {"content": "Append"}}]}}},
+    )
     blocks = [paragraph(i) for i in range(100)]
     results: dict[str, list[float]] = {}
 
     with serve(ws, port=0) as handle, httpx.Client(base_url=handle.url, headers=headers, timeout=120) as http:
+
         def http_query_page():
             r = http.post(f"/v1/data_sources/{ds}/query", json={"page_size": 100})
             assert r.status_code == 200 and len(r.json()["results"]) == 100
@@ -88,7 +119,10 @@ def main() -> None:
         def http_query_all():
             cursor, n = None, 0
             while True:
-                r = http.post(f"/v1/data_sources/{ds}/query", json={"page_size": 100, **({"start_cursor": cursor} if cursor else {})}).json()
+                r = http.post(
+                    f"/v1/data_sources/{ds}/query",
+                    json={"page_size": 100, **({"start_cursor": cursor} if cursor else {})},
+                ).json()
                 n += len(r["results"])
                 cursor = r["next_cursor"]
                 if not r["has_more"]:
@@ -102,11 +136,21 @@ def main() -> None:
         results["http: query page (100 of 1,000 rows)"] = measure(http_query_page, args.runs)
         results["http: query all 1,000 rows (10 pages)"] = measure(http_query_all, args.runs)
         results["http: append 100 blocks"] = measure(http_append, args.runs)
-    results["dispatch: query page (100 of 1,000 rows)"] = measure(lambda: call("POST", f"/v1/data_sources/{ds}/query", {"page_size": 100}), args.runs)
-    results["dispatch: append 100 blocks"] = measure(lambda: call("PATCH", f"/v1/blocks/{page['id']}/children", {"children": blocks}), args.runs)
+    results["dispatch: query page (100 of 1,000 rows)"] = measure(
+        lambda: call("POST", f"/v1/data_sources/{ds}/query", {"page_size": 100}), args.runs
+    )
+    results["dispatch: append 100 blocks"] = measure(
+        lambda: call("PATCH", f"/v1/blocks/{page['id']}/children", {"children": blocks}), args.runs
+    )
 
-    table = {k: {"median_ms": round(statistics.median(v) * 1000, 1), "min_ms": round(min(v) * 1000, 1), "max_ms": round(max(v) * 1000, 1)}
-             for k, v in results.items()}
+    table = {
+        k: {
+            "median_ms": round(statistics.median(v) * 1000, 1),
+            "min_ms": round(min(v) * 1000, 1),
+            "max_ms": round(max(v) * 1000, 1),
+        }
+        for k, v in results.items()
+    }
     if args.json:
         print(json.dumps({"version": args.version, "rows": args.rows, "runs": args.runs, "results": table}, indent=2))
         return

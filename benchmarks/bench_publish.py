@@ -95,7 +95,10 @@ def _body_of(path: Path) -> tuple[str, str]:
 def edit_paragraph(content: Path) -> None:
     path = content / "rec-weekly/2025-W10/en.md"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("Four industrial distillation papers this week", "Four distillation papers this week", 1), encoding="utf-8")
+    path.write_text(
+        text.replace("Four industrial distillation papers this week", "Four distillation papers this week", 1),
+        encoding="utf-8",
+    )
 
 
 def change_property(content: Path) -> None:
@@ -122,22 +125,47 @@ def free_port() -> int:
 class Server:
     """`bot local serve` in its own process, with Notion's budget."""
 
-    def __init__(self, python: str, cwd: Path, state: Path, budget: tuple[int, float], port: int, retry_after: int | None = None):
+    def __init__(
+        self, python: str, cwd: Path, state: Path, budget: tuple[int, float], port: int, retry_after: int | None = None
+    ):
         # One port for every scenario: page URLs (and so the language links) include it.
         self.python, self.cwd, self.state, self.budget, self.port = python, cwd, state, budget, port
         self.retry_after = retry_after
 
     def __enter__(self) -> "Server":
         port = self.port
-        env = dict(os.environ, BOT_STATE_DIR=str(self.state), BOT_MAPPING=str(ROOT / "mappings/rec-weekly.yaml"), NOTION_TOKEN="")
-        help_text = subprocess.run([self.python, "-m", "bot", "local", "serve", "--help"], capture_output=True, text=True, cwd=self.cwd, env=env).stdout
+        env = dict(
+            os.environ,
+            BOT_STATE_DIR=str(self.state),
+            BOT_MAPPING=str(ROOT / "mappings/rec-weekly.yaml"),
+            NOTION_TOKEN="",
+        )
+        help_text = subprocess.run(
+            [self.python, "-m", "bot", "local", "serve", "--help"],
+            capture_output=True,
+            text=True,
+            cwd=self.cwd,
+            env=env,
+        ).stdout
         if "--rate-limit" in help_text:
-            command = [self.python, "-m", "bot", "local", "serve", "--port", str(port), "--rate-limit", f"{self.budget[0]}/{self.budget[1]:g}"]
+            command = [
+                self.python,
+                "-m",
+                "bot",
+                "local",
+                "serve",
+                "--port",
+                str(port),
+                "--rate-limit",
+                f"{self.budget[0]}/{self.budget[1]:g}",
+            ]
             if self.retry_after:
                 command += ["--retry-after", str(self.retry_after)]
         else:
             command = [self.python, "-c", LAUNCHER, str(self.budget[0]), str(self.budget[1]), str(port)]
-        self.proc = subprocess.Popen(command, cwd=self.cwd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        self.proc = subprocess.Popen(
+            command, cwd=self.cwd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+        )
         self.url = self.database_id = None
         for line in self.proc.stderr:
             if m := re.search(r"NOTION_BASE_URL=(\S+) NOTION_DATABASE_ID=(\S+)", line):
@@ -157,14 +185,23 @@ class Server:
 
 
 def publish(python: str, cwd: Path, server: Server, content: Path, state: Path, rate_setting: str | None) -> dict:
-    env = dict(os.environ, NOTION_TOKEN="local-bot-token", NOTION_BASE_URL=server.url, NOTION_DATABASE_ID=server.database_id,
-               BOT_STATE_DIR=str(state), BOT_CONTENT_DIR=str(content), BOT_MAPPING=str(ROOT / "mappings/rec-weekly.yaml"))
+    env = dict(
+        os.environ,
+        NOTION_TOKEN="local-bot-token",
+        NOTION_BASE_URL=server.url,
+        NOTION_DATABASE_ID=server.database_id,
+        BOT_STATE_DIR=str(state),
+        BOT_CONTENT_DIR=str(content),
+        BOT_MAPPING=str(ROOT / "mappings/rec-weekly.yaml"),
+    )
     env.pop("NOTION_DATABASE_ID_EN", None), env.pop("NOTION_DATABASE_ID_ZH", None)
     if rate_setting:
         env["BOT_RATE_LIMIT"] = rate_setting
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run([python, "-m", "bot", "publish", "--all", "--json", "-v"], cwd=cwd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [python, "-m", "bot", "publish", "--all", "--json", "-v"], cwd=cwd, env=env, capture_output=True, text=True
+    )
     wall = time.perf_counter() - started
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
@@ -177,8 +214,15 @@ def publish(python: str, cwd: Path, server: Server, content: Path, state: Path, 
         status_429 += status == "429"
     data = json.loads(proc.stdout)
     actions = Counter(v["action"] for v in data["variants"])
-    return {"requests": sum(kinds.values()), "by_kind": dict(sorted(kinds.items())), "429s": status_429,
-            "wall_s": round(wall, 1), "client_cpu_s": round(cpu, 1), "stats": data["requests"], "actions": dict(actions)}
+    return {
+        "requests": sum(kinds.values()),
+        "by_kind": dict(sorted(kinds.items())),
+        "429s": status_429,
+        "wall_s": round(wall, 1),
+        "client_cpu_s": round(cpu, 1),
+        "stats": data["requests"],
+        "actions": dict(actions),
+    }
 
 
 SCENARIOS = [
@@ -210,7 +254,13 @@ def bench_scenarios(weeks: int, python: str, cwd: Path, rate_setting: str | None
         # creates; per new pair a language link and a reveal (hidden until complete: README);
         # the series query's pages; set-up reads and the twin check
         floor = 2 * weeks + 2 * pairs + -(-2 * weeks // 100) + 3
-        return {"weeks": weeks, "pages": 2 * weeks, "server_budget": f"{budget[0]}/{budget[1]:g}", "floor": floor, "rows": rows}
+        return {
+            "weeks": weeks,
+            "pages": 2 * weeks,
+            "server_budget": f"{budget[0]}/{budget[1]:g}",
+            "floor": floor,
+            "rows": rows,
+        }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -235,7 +285,10 @@ def bench_import(python: str, cwd: Path, runs: int = 5) -> dict:
         return wall, total / 1e6, loaded
 
     out = {}
-    for label, args in (("bot --help", ["--help"]), ("bot validate", ["validate"])):  # validate: the checkout's content/
+    for label, args in (
+        ("bot --help", ["--help"]),
+        ("bot validate", ["validate"]),
+    ):  # validate: the checkout's content/
         samples = [once(args) for _ in range(runs)]
         loaded = samples[-1][2]
         out[label] = {
@@ -265,8 +318,12 @@ def bench_edits() -> list[dict]:
         return head + other[other.index("\n---", 3) + 4 :]
 
     edits = {
-        "1 paragraph edited": lambda t: t.replace("Four industrial distillation papers this week", "Four distillation papers this week", 1),
-        "1 paragraph inserted": lambda t: t.replace("## Directions to Watch\n", "## Directions to Watch\n\nA new paragraph.\n", 1),
+        "1 paragraph edited": lambda t: t.replace(
+            "Four industrial distillation papers this week", "Four distillation papers this week", 1
+        ),
+        "1 paragraph inserted": lambda t: t.replace(
+            "## Directions to Watch\n", "## Directions to Watch\n\nA new paragraph.\n", 1
+        ),
         "property changed": lambda t: t.replace("status: Published", "status: Invisible", 1),
         "whole week rewritten": rewrite,
     }
@@ -277,7 +334,10 @@ def bench_edits() -> list[dict]:
         for block in session.api.list_children(page["id"]):
             session.api.delete_block(block["id"])
         body, _ = Publisher(session, [variant], PublishOptions()).convert(variant)
-        session.api.update_page(page["id"], properties=desired_properties(variant, session.mapping, session.settings.zone, set(target.property_types)))
+        session.api.update_page(
+            page["id"],
+            properties=desired_properties(variant, session.mapping, session.settings.zone, set(target.property_types)),
+        )
         Writer(session.api).append_tree(page["id"], [language_link(variant.lang, None)] + body, None, at_end=True)
 
     rows = []
@@ -290,7 +350,12 @@ def bench_edits() -> list[dict]:
                 shutil.copytree(ROOT / "content", content)
                 clock = VirtualClock()
                 ws = LocalWorkspace(":memory:", clock=clock)
-                settings = load_settings(bot_content_dir=content, bot_state_dir=tmp / "state", notion_token="", bot_mapping=ROOT / "mappings/rec-weekly.yaml")
+                settings = load_settings(
+                    bot_content_dir=content,
+                    bot_state_dir=tmp / "state",
+                    notion_token="",
+                    bot_mapping=ROOT / "mappings/rec-weekly.yaml",
+                )
                 session = open_session(settings, transport=LocalTransport(ws), workspace=ws, clock=clock)
                 variants = read_all(content)
                 Publisher(session, variants, PublishOptions()).publish_group(select_week(variants, "W22"))
@@ -313,9 +378,17 @@ def bench_edits() -> list[dict]:
 
 # ----------------------------------------------------------------------------- fleet (issue 22)
 def _host_env(server: Server, content: Path, state: Path, cache: Path, database_url: str | None) -> dict:
-    env = dict(os.environ, NOTION_TOKEN="local-bot-token", NOTION_BASE_URL=server.url, NOTION_DATABASE_ID=server.database_id,
-               BOT_STATE_DIR=str(state), BOT_CONTENT_DIR=str(content), BOT_MAPPING=str(ROOT / "mappings/rec-weekly.yaml"),
-               XDG_CACHE_HOME=str(cache), BOT_LOCK_WAIT="3600")
+    env = dict(
+        os.environ,
+        NOTION_TOKEN="local-bot-token",
+        NOTION_BASE_URL=server.url,
+        NOTION_DATABASE_ID=server.database_id,
+        BOT_STATE_DIR=str(state),
+        BOT_CONTENT_DIR=str(content),
+        BOT_MAPPING=str(ROOT / "mappings/rec-weekly.yaml"),
+        XDG_CACHE_HOME=str(cache),
+        BOT_LOCK_WAIT="3600",
+    )
     for name in ("NOTION_DATABASE_ID_EN", "NOTION_DATABASE_ID_ZH", "BOT_DATABASE_URL", "BOT_RATE_LIMIT"):
         env.pop(name, None)
     if database_url:
@@ -324,7 +397,9 @@ def _host_env(server: Server, content: Path, state: Path, cache: Path, database_
 
 
 def _start(python: str, cwd: Path, args: list[str], env: dict) -> tuple[subprocess.Popen, float]:
-    return subprocess.Popen([python, "-m", "bot", *args, "-v"], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), time.perf_counter()
+    return subprocess.Popen(
+        [python, "-m", "bot", *args, "-v"], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ), time.perf_counter()
 
 
 def _finish(name: str, started: tuple[subprocess.Popen, float]) -> dict:
@@ -334,8 +409,15 @@ def _finish(name: str, started: tuple[subprocess.Popen, float]) -> dict:
     statuses = [status for _, _, status in TRACE.findall(err)]
     waited = sum(float(a or b) for a, b in WAITED.findall(err))
     error = next((line for line in err.splitlines() if line.startswith("error:")), "")
-    return {"host": name, "exit": proc.returncode, "requests": len(statuses), "429s": statuses.count("429"),
-            "waited_s": round(waited, 1), "wall_s": round(wall, 1), "error": error[:160]}
+    return {
+        "host": name,
+        "exit": proc.returncode,
+        "requests": len(statuses),
+        "429s": statuses.count("429"),
+        "waited_s": round(waited, 1),
+        "wall_s": round(wall, 1),
+        "error": error[:160],
+    }
 
 
 def _pages_per_slug(server: Server) -> dict:
@@ -369,7 +451,11 @@ def _database_url() -> tuple[str | None, object]:
 def bench_fleet(weeks: int, python: str, cwd: Path, budget: tuple[int, float], hosts: int = 3) -> list[dict]:
     """Every scenario on a fresh workspace and a fresh budget (the server restarts empty)."""
     scenarios = []
-    for name in ("back to back", f"{hosts} hosts at once, no shared database", f"{hosts} hosts at once, BOT_DATABASE_URL"):
+    for name in (
+        "back to back",
+        f"{hosts} hosts at once, no shared database",
+        f"{hosts} hosts at once, BOT_DATABASE_URL",
+    ):
         tmp = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
         database_url, drop = _database_url() if "DATABASE_URL" in name else (None, lambda: None)
         if "DATABASE_URL" in name and database_url is None:
@@ -382,11 +468,26 @@ def bench_fleet(weeks: int, python: str, cwd: Path, budget: tuple[int, float], h
                 env = lambda host: _host_env(server, content, tmp / f"state-{host}", tmp / "cache", database_url)  # noqa: E731
                 started = time.perf_counter()
                 if name == "back to back":
-                    rows = [_finish("fresh publish --all", _start(python, cwd, ["publish", "--all"], env("ci"))),
-                            _finish("publish --all --dry-run (other state dir)", _start(python, cwd, ["publish", "--all", "--dry-run"], env("editor"))),
-                            _finish("publish --week W22", _start(python, cwd, ["publish", "--week", f"{2025}-W22" if weeks >= 22 else "2025-W01"], env("laptop")))]
+                    rows = [
+                        _finish("fresh publish --all", _start(python, cwd, ["publish", "--all"], env("ci"))),
+                        _finish(
+                            "publish --all --dry-run (other state dir)",
+                            _start(python, cwd, ["publish", "--all", "--dry-run"], env("editor")),
+                        ),
+                        _finish(
+                            "publish --week W22",
+                            _start(
+                                python,
+                                cwd,
+                                ["publish", "--week", f"{2025}-W22" if weeks >= 22 else "2025-W01"],
+                                env("laptop"),
+                            ),
+                        ),
+                    ]
                 else:
-                    procs = [(f"host {i + 1}", _start(python, cwd, ["publish", "--all"], env(f"h{i}"))) for i in range(hosts)]
+                    procs = [
+                        (f"host {i + 1}", _start(python, cwd, ["publish", "--all"], env(f"h{i}"))) for i in range(hosts)
+                    ]
                     rows = [_finish(host, p) for host, p in procs]
                 total = time.perf_counter() - started
                 pages = _pages_per_slug(server)
@@ -398,12 +499,16 @@ def bench_fleet(weeks: int, python: str, cwd: Path, budget: tuple[int, float], h
 
 
 def print_fleet(scenarios: list[dict], weeks: int, budget: tuple[int, float]) -> None:
-    print(f"fleet on one token: {weeks} weeks × 2 languages; server budget {budget[0]}/{budget[1]:g} s, every 429 with Retry-After: 1")
+    print(
+        f"fleet on one token: {weeks} weeks × 2 languages; server budget {budget[0]}/{budget[1]:g} s, every 429 with Retry-After: 1"
+    )
     print(f"{'scenario / host':<46} {'exit':>4} {'requests':>8} {'429s':>5} {'waited s':>8} {'wall s':>7}")
     for sc in scenarios:
         print(f"{sc['scenario']}  (all: {sc['wall_s']} s; {sc['slugs']} slugs, {sc['with_twins']} with twins left)")
         for row in sc["hosts"]:
-            print(f"  {row['host']:<44} {row['exit']:>4} {row['requests']:>8} {row['429s']:>5} {row['waited_s']:>8} {row['wall_s']:>7}  {row['error']}")
+            print(
+                f"  {row['host']:<44} {row['exit']:>4} {row['requests']:>8} {row['429s']:>5} {row['waited_s']:>8} {row['wall_s']:>7}  {row['error']}"
+            )
 
 
 # ----------------------------------------------------------------------------- report
@@ -412,12 +517,16 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--bot", type=Path, default=ROOT, help="checkout whose bot to measure (default: this one)")
     parser.add_argument("--python", default=sys.executable, help="interpreter that has that checkout's dependencies")
-    parser.add_argument("--rate-setting", default=None, help="BOT_RATE_LIMIT for the client (default: the checkout's default)")
+    parser.add_argument(
+        "--rate-setting", default=None, help="BOT_RATE_LIMIT for the client (default: the checkout's default)"
+    )
     parser.add_argument("--edits", action="store_true", help="also compare the minimal diff with a naive republish")
     parser.add_argument("--fleet", action="store_true", help="also several hosts on one token (issue 22)")
     parser.add_argument("--fleet-only", action="store_true", help="only the fleet scenarios")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--scale", action="store_true", help="only: memory and CPU over 108, 524 and 1,044 variants (bench_scale.py)")
+    parser.add_argument(
+        "--scale", action="store_true", help="only: memory and CPU over 108, 524 and 1,044 variants (bench_scale.py)"
+    )
     parser.add_argument("--scale-runs", type=int, default=1)
     args = parser.parse_args()
     if args.scale:
@@ -432,12 +541,23 @@ def main() -> None:
     if args.fleet_only:
         fleet = bench_fleet(args.weeks, args.python, cwd, (180, 60.0))
         if args.json:
-            print(json.dumps({"load_average_1min_at_start": round(load, 1), "cpus": os.cpu_count(), "fleet": fleet}, indent=2, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {"load_average_1min_at_start": round(load, 1), "cpus": os.cpu_count(), "fleet": fleet},
+                    indent=2,
+                    ensure_ascii=False,
+                )
+            )
         else:
             print(f"machine: {os.cpu_count()} CPUs, load average {round(load, 1)} at start")
             print_fleet(fleet, args.weeks, (180, 60.0))
         return
-    result = {"load_average_1min_at_start": round(load, 1), "cpus": os.cpu_count(), "scenarios": bench_scenarios(args.weeks, args.python, cwd, args.rate_setting, (180, 60.0)), "startup": bench_import(args.python, cwd)}
+    result = {
+        "load_average_1min_at_start": round(load, 1),
+        "cpus": os.cpu_count(),
+        "scenarios": bench_scenarios(args.weeks, args.python, cwd, args.rate_setting, (180, 60.0)),
+        "startup": bench_import(args.python, cwd),
+    }
     if args.fleet:
         result["fleet"] = bench_fleet(args.weeks, args.python, cwd, (180, 60.0))
     if args.edits:
@@ -446,22 +566,34 @@ def main() -> None:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return
     s = result["scenarios"]
-    print(f"machine: {result['cpus']} CPUs, load average {result['load_average_1min_at_start']} at start (wall times grow with it; bot cpu s does not)")
-    print(f"bot publish --all: {s['weeks']} weeks × 2 languages over HTTP; server budget {s['server_budget']} s; floor ≈ {s['floor']} requests")
-    print(f"{'scenario':<24} {'requests':>8} {'reads':>6} {'writes':>6} {'429s':>5} {'wall s':>7} {'bot cpu s':>9}  goal / requests by kind")
+    print(
+        f"machine: {result['cpus']} CPUs, load average {result['load_average_1min_at_start']} at start (wall times grow with it; bot cpu s does not)"
+    )
+    print(
+        f"bot publish --all: {s['weeks']} weeks × 2 languages over HTTP; server budget {s['server_budget']} s; floor ≈ {s['floor']} requests"
+    )
+    print(
+        f"{'scenario':<24} {'requests':>8} {'reads':>6} {'writes':>6} {'429s':>5} {'wall s':>7} {'bot cpu s':>9}  goal / requests by kind"
+    )
     for row in s["rows"]:
         kinds = ", ".join(f"{k} ×{n}" for k, n in row["by_kind"].items())
-        print(f"{row['scenario']:<24} {row['requests']:>8} {row['stats']['reads']:>6} {row['stats']['writes']:>6} {row['429s']:>5} {row['wall_s']:>7} {row['client_cpu_s']:>9}  {row['goal']}")
+        print(
+            f"{row['scenario']:<24} {row['requests']:>8} {row['stats']['reads']:>6} {row['stats']['writes']:>6} {row['429s']:>5} {row['wall_s']:>7} {row['client_cpu_s']:>9}  {row['goal']}"
+        )
         print(f"{'':<24} {kinds}")
     print()
     print("start-up (python -X importtime -m bot …, median of 5):")
     for label, row in result["startup"].items():
-        print(f"  {label:<14} wall {row['wall_s']:.3f} s, imports {row['imports_s']:.3f} s, heavy modules loaded: {', '.join(row['heavy_modules_loaded']) or 'none'}")
+        print(
+            f"  {label:<14} wall {row['wall_s']:.3f} s, imports {row['imports_s']:.3f} s, heavy modules loaded: {', '.join(row['heavy_modules_loaded']) or 'none'}"
+        )
     if args.edits:
         print()
         print(f"{'edit of W22 en':<22} {'bot writes':>10} {'naive writes':>12} {'bot reqs':>9} {'naive reqs':>10}")
         for row in result["edits"]:
-            print(f"{row['scenario']:<22} {row['bot_writes']:>10} {row['naive_writes']:>12} {row['bot_requests']:>9} {row['naive_requests']:>10}")
+            print(
+                f"{row['scenario']:<22} {row['bot_writes']:>10} {row['naive_writes']:>12} {row['bot_requests']:>9} {row['naive_requests']:>10}"
+            )
 
     if args.fleet:
         print()

@@ -20,7 +20,13 @@ TOKEN = "ntn_SECRET0123456789abcdefTOKENxyz"
 
 
 def sample(mb: float) -> str:
-    row = lambda: json.dumps({"id": str(uuid.uuid4()), "url": f"https://www.notion.so/{uuid.uuid4().hex}", "text": "Four industrial distillation papers this week, 推荐系统"})
+    row = lambda: json.dumps(
+        {
+            "id": str(uuid.uuid4()),
+            "url": f"https://www.notion.so/{uuid.uuid4().hex}",
+            "text": "Four industrial distillation papers this week, 推荐系统",
+        }
+    )
     out, size = [], 0
     while size < mb * 1_000_000:
         out.append(row())
@@ -53,8 +59,14 @@ def main() -> None:
         assert matcher.redact(text + TOKEN.upper()).endswith("[REDACTED]")
         scan = best(lambda: matcher.redact(text), args.repeat)
         exact = best(lambda: text.replace(TOKEN, "[REDACTED]"), args.repeat)
-        rows.append({"mb": round(len(text) / 1e6, 2), "build_ms": round(build * 1e3, 3), "redact_ms_per_mb": round(scan * 1e3 / (len(text) / 1e6), 1),
-                     "exact_ms_per_mb": round(exact * 1e3 / (len(text) / 1e6), 2)})
+        rows.append(
+            {
+                "mb": round(len(text) / 1e6, 2),
+                "build_ms": round(build * 1e3, 3),
+                "redact_ms_per_mb": round(scan * 1e3 / (len(text) / 1e6), 1),
+                "exact_ms_per_mb": round(exact * 1e3 / (len(text) / 1e6), 2),
+            }
+        )
     linear = round(rows[-1]["redact_ms_per_mb"] / rows[0]["redact_ms_per_mb"], 2)
     if args.json:
         print(json.dumps({"rows": rows, "largest_over_smallest_ms_per_mb": linear}, indent=2))

@@ -54,7 +54,9 @@ def make_content(tmp: Path, weeks: int) -> Path:
 
 
 def measured(python: str, args: list[str], env: dict) -> dict:
-    proc = subprocess.Popen([python, "-m", "bot", *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [python, "-m", "bot", *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -75,8 +77,13 @@ def bench(python: str, variants: int) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     try:
         content = make_content(tmp, variants // 2)
-        env = dict(os.environ, NOTION_TOKEN="", BOT_STATE_DIR=str(tmp / "state"), BOT_CONTENT_DIR=str(content),
-                   BOT_MAPPING=str(ROOT / "mappings/rec-weekly.yaml"))
+        env = dict(
+            os.environ,
+            NOTION_TOKEN="",
+            BOT_STATE_DIR=str(tmp / "state"),
+            BOT_CONTENT_DIR=str(content),
+            BOT_MAPPING=str(ROOT / "mappings/rec-weekly.yaml"),
+        )
         for key in ("NOTION_DATABASE_ID", "NOTION_DATABASE_ID_EN", "NOTION_DATABASE_ID_ZH", "NOTION_BASE_URL"):
             env.pop(key, None)
         # The archive goes in without Notion's pacing (it is not what is measured here).
@@ -85,7 +92,10 @@ def bench(python: str, variants: int) -> dict:
         for name, args in COMMANDS:
             if name == "edit":
                 path = sorted(content.glob("rec-weekly/*/en.md"))[len(sorted(content.glob("rec-weekly/*/en.md"))) // 4]
-                path.write_text(path.read_text(encoding="utf-8").replace(EDITED, "Four distillation papers this week", 1), encoding="utf-8")
+                path.write_text(
+                    path.read_text(encoding="utf-8").replace(EDITED, "Four distillation papers this week", 1),
+                    encoding="utf-8",
+                )
             row[name] = measured(python, [*args, "-q"] if args[0] == "publish" else args, env)
         return row
     finally:
@@ -109,7 +119,9 @@ def table(rows: list[dict]) -> str:
     for size in sorted({r["variants"] for r in rows}):
         mine = [r for r in rows if r["variants"] == size]
         for name in names:
-            out.append(f"{size:>8}  {name:<14} {span([r[name]['peak_mb'] for r in mine], ' MB', 0):>14} {span([r[name]['cpu_s'] for r in mine], ' s', 1):>14}")
+            out.append(
+                f"{size:>8}  {name:<14} {span([r[name]['peak_mb'] for r in mine], ' MB', 0):>14} {span([r[name]['cpu_s'] for r in mine], ' s', 1):>14}"
+            )
         ratios = [r["dry run"]["cpu_s"] / max(r["no-op"]["cpu_s"], 0.01) for r in mine]
         out.append(f"{size:>8}  {'dry / no-op':<14} {'':>14} {span(ratios, 'x', 2):>14}")
     return "\n".join(out)

@@ -86,7 +86,9 @@ def main() -> None:
     if args.json:
         print(json.dumps(rows, indent=2))
         return
-    print(f"{'hosts':>5} {'shared db':>9} {'trials':>6} | {'pages/slug during':>17} {'pages total':>11} | {'pages/slug after':>16} {'clean':>5} | {'trashed (reported)':>18} {'runs wrote':>10} {'exits':>6} {'wall s':>8}")
+    print(
+        f"{'hosts':>5} {'shared db':>9} {'trials':>6} | {'pages/slug during':>17} {'pages total':>11} | {'pages/slug after':>16} {'clean':>5} | {'trashed (reported)':>18} {'runs wrote':>10} {'exits':>6} {'wall s':>8}"
+    )
     for row in rows:
         t = row["trials"]
         span = lambda key: f"{min(x[key] for x in t)}–{max(x[key] for x in t)}"  # noqa: E731
@@ -98,7 +100,9 @@ def main() -> None:
             f"{span('max_pages_per_slug_after_extra_run'):>16} {clean:>5} | {trashed:>18} {span('runs_that_wrote'):>10} {str(exits):>6} {span('wall_s'):>8}"
         )
     print("pages/slug during: the most pages any slug had right after the concurrent runs (min–max over trials);")
-    print("after: after one more plain run; clean: trials whose dry run then planned nothing; trashed: twins in the trash over all trials.")
+    print(
+        "after: after one more plain run; clean: trials whose dry run then planned nothing; trashed: twins in the trash over all trials."
+    )
 
 
 if __name__ == "__main__":

@@ -57,8 +57,15 @@ def fresh(tmp: Path) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     shutil.copytree(ROOT / "content", tmp / "content")
-    os.environ.update({"NOTION_TOKEN": "", "BOT_STATE_DIR": str(tmp / "state"), "BOT_CONTENT_DIR": str(tmp / "content"),
-                       "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml"), "BOT_RATE_LIMIT": "100000"})
+    os.environ.update(
+        {
+            "NOTION_TOKEN": "",
+            "BOT_STATE_DIR": str(tmp / "state"),
+            "BOT_CONTENT_DIR": str(tmp / "content"),
+            "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml"),
+            "BOT_RATE_LIMIT": "100000",
+        }
+    )
     return tmp / "content" / "rec-weekly"
 
 
@@ -66,13 +73,18 @@ def edit_one_word(state: Path, page_id: str) -> None:
     """Replace the first word of the first plain paragraph with 'Edited' as a person would in Notion."""
     ws = LocalWorkspace(state / "local-notion.sqlite3")
     ws.add_user("Ada Editor", "editor-token")
-    api = NotionAPI(auth="editor-token", base_url="http://local", transport=LocalTransport(ws), rate=1e6, clock=VirtualClock())
+    api = NotionAPI(
+        auth="editor-token", base_url="http://local", transport=LocalTransport(ws), rate=1e6, clock=VirtualClock()
+    )
     for block in api.list_children(page_id):
         items = block.get("paragraph", {}).get("rich_text") or []
         if len(items) == 1 and " " in items[0]["plain_text"]:
             text = items[0]["plain_text"]
             new = "Edited " + text.split(" ", 1)[1]
-            api.update_block(block["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": new}}]}})
+            api.update_block(
+                block["id"],
+                {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": new}}]}},
+            )
             return
     raise SystemExit(f"page {page_id}: no plain paragraph to edit")
 
@@ -92,7 +104,15 @@ def measure(tmp: Path) -> list[dict]:
             edit_one_word(tmp / "state", page_id)
             run("pull", slug, "--force")
             one_word = counts(original, path.read_text(encoding="utf-8"))
-            rows.append({"week": week, "lang": lang, "unedited": unedited, "canonical": counts(original, canonical), "one_word": one_word})
+            rows.append(
+                {
+                    "week": week,
+                    "lang": lang,
+                    "unedited": unedited,
+                    "canonical": counts(original, canonical),
+                    "one_word": one_word,
+                }
+            )
     return rows
 
 
@@ -111,7 +131,9 @@ def main_cli() -> None:
     print(f"{'week':<5} {'lang':<4} {'unedited +/-':>13} {'canonical +/-':>14} {'one word +/-':>13}")
     for r in rows:
         cell = lambda pair: f"+{pair[0]}/-{pair[1]}"  # noqa: E731
-        print(f"{r['week']:<5} {r['lang']:<4} {cell(r['unedited']):>13} {cell(r['canonical']):>14} {cell(r['one_word']):>13}")
+        print(
+            f"{r['week']:<5} {r['lang']:<4} {cell(r['unedited']):>13} {cell(r['canonical']):>14} {cell(r['one_word']):>13}"
+        )
 
 
 if __name__ == "__main__":

@@ -36,7 +36,16 @@ class Sent(NamedTuple):
 
 def _too_large(block: dict) -> ContentError:
     # `bot validate` and the publish preflight refuse such a block first (rule `limits`).
-    return ContentError([Problem("content", None, None, f"a {block.get('type')} block is larger than one Notion request can carry (500 KB); nothing more was written")])
+    return ContentError(
+        [
+            Problem(
+                "content",
+                None,
+                None,
+                f"a {block.get('type')} block is larger than one Notion request can carry (500 KB); nothing more was written",
+            )
+        ]
+    )
 
 
 def batches(blocks: list[dict], first: Room | None = None) -> list[list[Sent]]:
@@ -182,7 +191,7 @@ class Writer:
         for live_child, desired, copied in zip(live, kids, sent):
             if _cut_off(copied, desired):
                 self.complete(live_child["id"], _kids(desired), _kids(copied))
-        rest = kids[len(live):]
+        rest = kids[len(live) :]
         if rest:
             self.append_tree(block_id, rest, live[-1]["id"] if live else None, at_end=True)
 

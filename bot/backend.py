@@ -15,7 +15,13 @@ from .runs import Ledger, SqlLedger, log_warning
 from .settings import Settings
 
 
-def open_ledger(settings: Settings, clock: Clock = SYSTEM_CLOCK, *, read_only: bool = False, warn: Callable[[str], None] | None = None) -> SqlLedger:
+def open_ledger(
+    settings: Settings,
+    clock: Clock = SYSTEM_CLOCK,
+    *,
+    read_only: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> SqlLedger:
     """The run ledger. `read_only` (`bot runs`, `bot status`): never creates, migrates or
     writes anything. A writer's damaged SQLite ledger is set aside with a warning (`warn`,
     logged by default) rather than stopping a publish."""
@@ -31,7 +37,9 @@ def open_ledger(settings: Settings, clock: Clock = SYSTEM_CLOCK, *, read_only: b
 
 def lock_scope(settings: Settings) -> str:
     """What one publish lock covers: the Notion workspace and databases being published to."""
-    ids = sorted(filter(None, {settings.notion_database_id, settings.notion_database_id_en, settings.notion_database_id_zh}))
+    ids = sorted(
+        filter(None, {settings.notion_database_id, settings.notion_database_id_en, settings.notion_database_id_zh})
+    )
     return " ".join([settings.notion_base_url, *ids])
 
 

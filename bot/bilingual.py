@@ -43,7 +43,9 @@ def language_link(lang: str, sibling_url: str | None) -> dict:
         "object": "block",
         "type": "callout",
         "callout": {
-            "rich_text": [{"type": "text", "text": {"content": LANG_LINK_TEXT[lang], "link": link}, "annotations": dict(_PLAIN)}],
+            "rich_text": [
+                {"type": "text", "text": {"content": LANG_LINK_TEXT[lang], "link": link}, "annotations": dict(_PLAIN)}
+            ],
             "icon": {"type": "emoji", "emoji": LANG_LINK_ICON},
             "color": LANG_LINK_COLOR,
         },
@@ -57,5 +59,7 @@ def is_language_link(block: dict) -> bool:
     body = block["callout"]
     if (body.get("icon") or {}).get("emoji") != LANG_LINK_ICON:
         return False
-    text = "".join(item.get("plain_text") or item.get("text", {}).get("content", "") for item in body.get("rich_text", []))
+    text = "".join(
+        item.get("plain_text") or item.get("text", {}).get("content", "") for item in body.get("rich_text", [])
+    )
     return text in LANG_LINK_TEXT.values() and not body.get("children")

@@ -33,6 +33,7 @@ from typing import Callable, Iterator
 
 from .clock import Clock
 
+
 class BudgetUnavailable(Exception):
     """The shared store cannot be used (its database is gone): pace in this process instead."""
 
@@ -54,7 +55,9 @@ def backoff(strikes: int, retry_after: float | None, rng) -> float:
     floor = retry_after if retry_after is not None else 0.0
     if strikes <= 1 and retry_after is not None:
         return floor
-    ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** min(max(0, strikes - 1), 16))  # capped exponent: any count of 429s
+    ceiling = min(
+        BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** min(max(0, strikes - 1), 16)
+    )  # capped exponent: any count of 429s
     return max(floor, ceiling / 2 + rng.random() * ceiling / 2)
 
 
@@ -144,7 +147,10 @@ class SqlStore:
         raise NotImplementedError
 
     def _state(self, db) -> tuple[float, float, int]:
-        return db.execute(f"SELECT blocked_until, blocked_since, strikes FROM notion_budget WHERE key = ?{self._for_update}", (self.key,)).fetchone()
+        return db.execute(
+            f"SELECT blocked_until, blocked_since, strikes FROM notion_budget WHERE key = ?{self._for_update}",
+            (self.key,),
+        ).fetchone()
 
     _for_update = ""
 
@@ -152,9 +158,14 @@ class SqlStore:
         with self._tx() as (db, now):
             blocked_until, _, strikes = self._state(db)
             db.execute("DELETE FROM notion_budget_sends WHERE key = ? AND at <= ?", (self.key, now - window_s))
-            row = db.execute("SELECT at FROM notion_budget_sends WHERE key = ? ORDER BY at DESC LIMIT 1 OFFSET ?", (self.key, capacity - 1)).fetchone()
+            row = db.execute(
+                "SELECT at FROM notion_budget_sends WHERE key = ? ORDER BY at DESC LIMIT 1 OFFSET ?",
+                (self.key, capacity - 1),
+            ).fetchone()
             at = max(now, blocked_until, row[0] + window_s if row else now)
-            token = db.execute("INSERT INTO notion_budget_sends(key, at) VALUES (?, ?) RETURNING id", (self.key, at)).fetchone()[0]
+            token = db.execute(
+                "INSERT INTO notion_budget_sends(key, at) VALUES (?, ?) RETURNING id", (self.key, at)
+            ).fetchone()[0]
             return Slot(token, at, at - now, strikes)
 
     def confirm(self, slot: Slot) -> float:
@@ -175,7 +186,10 @@ class SqlStore:
             if sent_at >= blocked_since:
                 strikes += 1
                 blocked_until = max(blocked_until, now + wait_for(strikes))
-                db.execute("UPDATE notion_budget SET blocked_until = ?, blocked_since = ?, strikes = ? WHERE key = ?", (blocked_until, now, strikes, self.key))
+                db.execute(
+                    "UPDATE notion_budget SET blocked_until = ?, blocked_since = ?, strikes = ? WHERE key = ?",
+                    (blocked_until, now, strikes, self.key),
+                )
             return max(0.0, blocked_until - now), strikes
 
     def clear_strikes(self) -> None:
@@ -191,7 +205,9 @@ class SqliteStore(SqlStore):
         super().__init__(key)
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(path), timeout=SQLITE_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        self.conn = sqlite3.connect(
+            str(path), timeout=SQLITE_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         for statement in SQL_SCHEMA:

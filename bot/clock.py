@@ -25,6 +25,7 @@ class Clock(Protocol):
 
 class SystemClock:
     wall = True  # real time: other processes share it (bot.budget keeps shared state in it)
+
     def monotonic(self) -> float:
         return time.monotonic()
 

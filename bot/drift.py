@@ -40,14 +40,32 @@ def keep_unnamed_drift(drifted: list[VariantPlan], blocks: tuple[str, ...], *, s
     the next publish still reports them). Refused, before anything is written, when a
     prefix names no drifted block (`strict`)."""
     prefixes = [p.replace("-", "").lower() for p in blocks]
-    named = {p: [b for plan in drifted for b in plan.drift.blocks if b.block_id.replace("-", "").lower().startswith(p)] for p in prefixes}
+    named = {
+        p: [b for plan in drifted for b in plan.drift.blocks if b.block_id.replace("-", "").lower().startswith(p)]
+        for p in prefixes
+    }
     unknown = [p for p, found in named.items() if not found]
     if unknown and strict:
-        listing = "; ".join(f"{plan.slug}: " + ", ".join(b.short_id for b in plan.drift.blocks) for plan in drifted if plan.drift.blocks) or "none"
-        raise DriftError(f"--block {', '.join(unknown)}: no drifted block has such an id (drifted blocks — {listing}); nothing was written")
+        listing = (
+            "; ".join(
+                f"{plan.slug}: " + ", ".join(b.short_id for b in plan.drift.blocks)
+                for plan in drifted
+                if plan.drift.blocks
+            )
+            or "none"
+        )
+        raise DriftError(
+            f"--block {', '.join(unknown)}: no drifted block has such an id (drifted blocks — {listing}); nothing was written"
+        )
     for plan in drifted:
-        keep = {b.block_id for b in plan.drift.blocks if not any(b.block_id.replace("-", "").lower().startswith(p) for p in prefixes)}
-        plan.block_ops = [op for op in plan.block_ops if not (isinstance(op, (UpdateBlock, DeleteBlock)) and op.block_id in keep)]
+        keep = {
+            b.block_id
+            for b in plan.drift.blocks
+            if not any(b.block_id.replace("-", "").lower().startswith(p) for p in prefixes)
+        }
+        plan.block_ops = [
+            op for op in plan.block_ops if not (isinstance(op, (UpdateBlock, DeleteBlock)) and op.block_id in keep)
+        ]
         for change in plan.drift.properties:
             plan.properties.pop(change.name, None)
             if change.name == "(page icon)":

@@ -42,7 +42,9 @@ def waiting_until(variants: list[Variant], now: datetime, zone: ZoneInfo) -> lis
     return sorted(out, key=lambda pair: (pair[0], pair[1].slug))
 
 
-def became_due(variants: list[Variant], after: datetime, now: datetime, zone: ZoneInfo) -> list[tuple[datetime, Variant]]:
+def became_due(
+    variants: list[Variant], after: datetime, now: datetime, zone: ZoneInfo
+) -> list[tuple[datetime, Variant]]:
     """Variants whose date fell in (after, now]."""
     out = []
     for v in variants:

@@ -61,7 +61,10 @@ def order(candidates: list[Candidate]) -> list[Candidate]:
 STOP_RULES = (
     (lambda keep, extras: [c for c in [keep, *extras] if not c.by_bot], "not every page was created by the bot"),
     (lambda keep, extras: [c for c in extras if c.edited_by], "someone edited a page the bot would trash"),
-    (lambda keep, extras: [] if any(c.matches for c in [keep, *extras]) else [keep, *extras], "none of them holds the content the bot would write"),
+    (
+        lambda keep, extras: [] if any(c.matches for c in [keep, *extras]) else [keep, *extras],
+        "none of them holds the content the bot would write",
+    ),
 )
 
 

@@ -83,9 +83,11 @@ class SecretMatcher:
 
         self.short = sorted((s for s in secrets if len(s) < PARTIAL_RUN), key=len, reverse=True)
         long = [s.casefold() for s in secrets if len(s) >= PARTIAL_RUN]
-        self.windows = {s[i:i + PARTIAL_RUN] for s in long for i in range(len(s) - PARTIAL_RUN + 1)}
+        self.windows = {s[i : i + PARTIAL_RUN] for s in long for i in range(len(s) - PARTIAL_RUN + 1)}
         alphabet = {c for s in long for c in (s + s.upper() + s.lower() + s.swapcase())}
-        self.runs = re.compile(f"[{''.join(re.escape(c) for c in sorted(alphabet))}]{{{PARTIAL_RUN},}}") if alphabet else None
+        self.runs = (
+            re.compile(f"[{''.join(re.escape(c) for c in sorted(alphabet))}]{{{PARTIAL_RUN},}}") if alphabet else None
+        )
 
     @classmethod
     def of(cls, secrets) -> "SecretMatcher":
@@ -107,7 +109,7 @@ class SecretMatcher:
                 word = "".join(c.casefold()[:1] for c in run.group())
             start = end = None
             for i in range(len(word) - PARTIAL_RUN + 1):
-                if word[i:i + PARTIAL_RUN] in self.windows:
+                if word[i : i + PARTIAL_RUN] in self.windows:
                     if end is not None and i <= end:
                         end = i + PARTIAL_RUN
                     else:

@@ -65,12 +65,18 @@ def problem_of(path: Path, err: dict, data: dict[str, Any], lines: dict[str, int
         message = _unknown_field(field or "", fields)
     elif kind == "literal_error":
         allowed = (err.get("ctx") or {}).get("expected", "").replace("'", "")
-        message = f"{_shown(err.get('input'))} is not one of {allowed}; e.g. {EXAMPLES.get(field, '')}".rstrip("; e.g. ")
+        message = f"{_shown(err.get('input'))} is not one of {allowed}; e.g. {EXAMPLES.get(field, '')}".rstrip(
+            "; e.g. "
+        )
     elif kind in EXPECTED:
         item = f"item {loc[1] + 1}: " if len(loc) > 1 and isinstance(loc[1], int) else ""
-        message = f"{item}{EXPECTED[kind]}, got {_shown(err.get('input'))}" + (f"; e.g. {EXAMPLES[field]}" if field in EXAMPLES else "")
+        message = f"{item}{EXPECTED[kind]}, got {_shown(err.get('input'))}" + (
+            f"; e.g. {EXAMPLES[field]}" if field in EXAMPLES else ""
+        )
     elif kind == "too_long" and field == "tags":
-        message = f"at most {(err.get('ctx') or {}).get('max_length', 100)} tags (Notion's limit for a multi-select value)"
+        message = (
+            f"at most {(err.get('ctx') or {}).get('max_length', 100)} tags (Notion's limit for a multi-select value)"
+        )
     if field is None and message.startswith("slug "):  # series-lang-week
         return _slug_problem(path, data, lines, message)
     return Problem(path, lines.get(field, 1) if field else 1, field, message)
@@ -106,9 +112,15 @@ def _slug_problem(path: Path, data: dict[str, Any], lines: dict[str, int], messa
     """The slug is series-lang-week: say which of them is wrong, judged by the file's name."""
     series, lang, week, slug = (str(data.get(k, "")) for k in ("series", "lang", "week", "slug"))
     named = path.stem if path.stem in LANGS else None
-    slug_lang = slug[len(series) + 1 : -len(week) - 1] if slug.startswith(series + "-") and slug.endswith("-" + week) else None
+    slug_lang = (
+        slug[len(series) + 1 : -len(week) - 1] if slug.startswith(series + "-") and slug.endswith("-" + week) else None
+    )
     if named and lang != named and slug_lang == named:
-        return Problem(path, lines.get("lang", 1), "lang",
-                       f"`lang: {lang}` in {path.name}, whose slug says {named} too: set `lang: {named}` "
-                       f"(the {lang} variant of the week is {path.with_name(f'{lang}.md').name}, with its own slug)")
+        return Problem(
+            path,
+            lines.get("lang", 1),
+            "lang",
+            f"`lang: {lang}` in {path.name}, whose slug says {named} too: set `lang: {named}` "
+            f"(the {lang} variant of the week is {path.with_name(f'{lang}.md').name}, with its own slug)",
+        )
     return Problem(path, lines.get("slug", 1), "slug", message)

@@ -31,15 +31,20 @@ class FileLockGuard:
         except OSError:
             ours = False
         if not ours:
-            raise LockLostError(f"lock lost: the lock file {self.path} was removed or replaced while this run held it; stopped before the next write")
+            raise LockLostError(
+                f"lock lost: the lock file {self.path} was removed or replaced while this run held it; stopped before the next write"
+            )
 
 
 @contextmanager
 def publish_lock(state_dir: Path, wait: float = 10.0) -> Iterator[FileLockGuard]:
     from filelock import FileLock, Timeout  # imported when a lock is taken: `bot --help` reads SCHEDULED_LOCK_WAIT
 
-    path = expect_file(_state(state_dir).ensure().lock, "the publish lock",
-                       f"remove it (`rm -r {_state(state_dir).lock}`) when no bot process is running: the next run creates a new lock")
+    path = expect_file(
+        _state(state_dir).ensure().lock,
+        "the publish lock",
+        f"remove it (`rm -r {_state(state_dir).lock}`) when no bot process is running: the next run creates a new lock",
+    )
     lock = FileLock(str(path))
     try:
         lock.acquire(timeout=wait)

@@ -37,8 +37,12 @@ class HideUntilComplete(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     field: str = Field(min_length=1, description="front-matter field of the blog's visibility column (a select)")
-    hidden: str = Field(min_length=1, description="the value a page has while it is being built (the blog does not list it)")
-    applies_to: list[str] = Field(min_length=1, description="values held back until the page is complete (the ones the blog lists)")
+    hidden: str = Field(
+        min_length=1, description="the value a page has while it is being built (the blog does not list it)"
+    )
+    applies_to: list[str] = Field(
+        min_length=1, description="values held back until the page is complete (the ones the blog lists)"
+    )
 
 
 class Mapping(BaseModel):
@@ -62,7 +66,9 @@ class Mapping(BaseModel):
         if self.key not in self.properties:
             raise ValueError(f"key field {self.key!r} is not mapped")
         if self.properties[self.key].type not in ("rich_text", "title"):
-            raise ValueError(f"key field {self.key!r} must map to rich_text or title (Notion can filter those by equality)")
+            raise ValueError(
+                f"key field {self.key!r} must map to rich_text or title (Notion can filter those by equality)"
+            )
         names = [p.property for p in self.properties.values()]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
@@ -70,12 +76,16 @@ class Mapping(BaseModel):
         hide = self.hide_until_complete
         if hide is not None:
             if hide.field not in self.properties or self.properties[hide.field].type != "select":
-                raise ValueError(f"hide_until_complete.field {hide.field!r} must be a field mapped to a select property")
+                raise ValueError(
+                    f"hide_until_complete.field {hide.field!r} must be a field mapped to a select property"
+                )
             if hide.hidden in hide.applies_to:
                 raise ValueError(f"hide_until_complete.hidden {hide.hidden!r} is one of the values it holds back")
             options = self.properties[hide.field].options
             if options and hide.hidden not in options:
-                raise ValueError(f"hide_until_complete.hidden {hide.hidden!r} is not one of {hide.field}'s options ({', '.join(options)})")
+                raise ValueError(
+                    f"hide_until_complete.hidden {hide.hidden!r} is not one of {hide.field}'s options ({', '.join(options)})"
+                )
         return self
 
     def footnotes_title(self, lang: str) -> str:

@@ -119,8 +119,15 @@ class DriftBlock:
         return self.block_id.replace("-", "")[:8]
 
     def to_dict(self) -> dict:
-        return {"block_id": self.block_id, "short_id": self.short_id, "type": self.type, "notion": self.notion, "file": self.file,
-                "edited_by": self.edited_by, "edited_time": self.edited_time}
+        return {
+            "block_id": self.block_id,
+            "short_id": self.short_id,
+            "type": self.type,
+            "notion": self.notion,
+            "file": self.file,
+            "edited_by": self.edited_by,
+            "edited_time": self.edited_time,
+        }
 
 
 @dataclass
@@ -155,12 +162,18 @@ class Drift:
         return "; ".join(parts) + (f" (last edit {when})" if when else "")
 
     def to_dict(self) -> dict:
-        return {"page_edited_by": self.page_edited_by, "block_ids": self.block_ids,
-                "editors": [{"id": i, "name": self.editor_names.get(i)} for i in self.editors],
-                "edited_time": self.edited_time, "edited_local": self.edited_local,
-                "by_content": self.by_content,
-                "blocks": [{**b.to_dict(), "edited_by_name": self.editor_names.get(b.edited_by or "")} for b in self.blocks],
-                "properties": [{"property": c.name, "notion": c.old, "file": c.new} for c in self.properties]}
+        return {
+            "page_edited_by": self.page_edited_by,
+            "block_ids": self.block_ids,
+            "editors": [{"id": i, "name": self.editor_names.get(i)} for i in self.editors],
+            "edited_time": self.edited_time,
+            "edited_local": self.edited_local,
+            "by_content": self.by_content,
+            "blocks": [
+                {**b.to_dict(), "edited_by_name": self.editor_names.get(b.edited_by or "")} for b in self.blocks
+            ],
+            "properties": [{"property": c.name, "notion": c.old, "file": c.new} for c in self.properties],
+        }
 
 
 @dataclass
@@ -198,7 +211,9 @@ class VariantPlan:
 
     @property
     def live_markdown(self) -> str:
-        return self.desired_markdown if self.live_blocks is None else comparable_markdown(self.live_blocks, self._images())
+        return (
+            self.desired_markdown if self.live_blocks is None else comparable_markdown(self.live_blocks, self._images())
+        )
 
     def _images(self) -> dict[str, str]:
         return local_image_names(self.desired_blocks, Path(self.path).parent)
@@ -206,8 +221,13 @@ class VariantPlan:
     @property
     def lacks_only_its_reveal(self) -> bool:
         """An existing page that holds everything but its shown status (hidden until complete)."""
-        return (self.action == "update" and self.reveal is not None and not self.block_ops and not self.icon
-                and set(self.reveal.properties) == {self.reveal.property})
+        return (
+            self.action == "update"
+            and self.reveal is not None
+            and not self.block_ops
+            and not self.icon
+            and set(self.reveal.properties) == {self.reveal.property}
+        )
 
     @property
     def writes_planned(self) -> int:
@@ -223,7 +243,15 @@ class VariantPlan:
             if isinstance(op, UpdateBlock):
                 ops.append({"op": "update_block", "block_id": op.block_id, "type": op.block["type"]})
             elif isinstance(op, InsertBlocks):
-                ops.append({"op": "insert_blocks", "parent_id": op.parent_id, "after_id": op.after_id, "count": len(op.blocks), "types": [b["type"] for b in op.blocks]})
+                ops.append(
+                    {
+                        "op": "insert_blocks",
+                        "parent_id": op.parent_id,
+                        "after_id": op.after_id,
+                        "count": len(op.blocks),
+                        "types": [b["type"] for b in op.blocks],
+                    }
+                )
             else:
                 ops.append({"op": "delete_block", "block_id": op.block_id, "type": op.old.get("type")})
         return {
@@ -258,7 +286,9 @@ def fingerprint(block: dict) -> str:
 def content_fingerprint(block: dict) -> str:
     """The content of ONE block (children excluded), short: what page records keep per block
     so that drift is a difference of content, not of who edited (bot/records.py)."""
-    return hashlib.sha1(json.dumps(normalize_block(block), sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    return hashlib.sha1(json.dumps(normalize_block(block), sort_keys=True, ensure_ascii=False).encode()).hexdigest()[
+        :16
+    ]
 
 
 def content_fingerprints(blocks: list[dict]) -> list[str]:
@@ -293,7 +323,9 @@ def diff_blocks(parent_id: str, live: list[dict], desired: list[dict]) -> list[B
     return ops
 
 
-def _diff_region(parent_id: str, olds: list[dict], news: list[dict], anchor: str | None, ops: list[BlockOp]) -> str | None:
+def _diff_region(
+    parent_id: str, olds: list[dict], news: list[dict], anchor: str | None, ops: list[BlockOp]
+) -> str | None:
     """Pair blocks of the same shape in a changed region; the rest are deletes and inserts."""
     matcher = SequenceMatcher(None, [_shape(b) for b in olds], [_shape(b) for b in news], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -365,9 +397,16 @@ def block_markdown(block: dict) -> str:
     return blocks_to_markdown([{**block, block["type"]: body}]).strip()
 
 
-def detect_drift(page: dict, blocks: list[dict], bot_user_id: str, *, overwritten: dict[str, dict | None] | None = None,
-                 property_changes: list[PropertyChange] | None = None, live_property_shas: dict[str, str] | None = None,
-                 accepted: Accepted | None = None) -> Drift | None:
+def detect_drift(
+    page: dict,
+    blocks: list[dict],
+    bot_user_id: str,
+    *,
+    overwritten: dict[str, dict | None] | None = None,
+    property_changes: list[PropertyChange] | None = None,
+    live_property_shas: dict[str, str] | None = None,
+    accepted: Accepted | None = None,
+) -> Drift | None:
     """Content in Notion that publishing would replace and that the bot never wrote or accepted.
 
     `overwritten`: block id → the block publishing would write instead (None: deleted), the
@@ -378,6 +417,7 @@ def detect_drift(page: dict, blocks: list[dict], bot_user_id: str, *, overwritte
     record (a fresh machine, an older record) the rule is Notion's alone: a block last edited
     by anyone but the bot is drift. A block last edited by the bot's own user is never drift.
     """
+
     def editor(obj: dict) -> str | None:
         return (obj.get("last_edited_by") or {}).get("id")
 
@@ -398,7 +438,16 @@ def detect_drift(page: dict, blocks: list[dict], bot_user_id: str, *, overwritte
             ours = accepted is not None and content_fingerprint(b) in accepted.blocks
             if who and who != bot_user_id and replaced and not ours:
                 new = (overwritten or {}).get(b["id"])
-                drifted.append(DriftBlock(b["id"], b["type"], block_markdown(b), block_markdown(new) if new else None, who, b.get("last_edited_time")))
+                drifted.append(
+                    DriftBlock(
+                        b["id"],
+                        b["type"],
+                        block_markdown(b),
+                        block_markdown(new) if new else None,
+                        who,
+                        b.get("last_edited_time"),
+                    )
+                )
                 note(b, who)
             walk(children_of(b))
 
@@ -414,14 +463,23 @@ def detect_drift(page: dict, blocks: list[dict], bot_user_id: str, *, overwritte
         return None
     if page_drift:
         note(page, page_drift)
-    return Drift(page_drift, [d.block_id for d in drifted], [d.notion for d in drifted], editors=editors,
-                 edited_time=max(times) if times else None, blocks=drifted, properties=changes if page_drift else [],
-                 by_content=accepted is not None)
+    return Drift(
+        page_drift,
+        [d.block_id for d in drifted],
+        [d.notion for d in drifted],
+        editors=editors,
+        edited_time=max(times) if times else None,
+        blocks=drifted,
+        properties=changes if page_drift else [],
+        by_content=accepted is not None,
+    )
 
 
 def _bot_has_written(page: dict, blocks: list[dict], bot_user_id: str) -> bool:
     def mine(obj: dict) -> bool:
-        return (obj.get("created_by") or {}).get("id") == bot_user_id or (obj.get("last_edited_by") or {}).get("id") == bot_user_id
+        return (obj.get("created_by") or {}).get("id") == bot_user_id or (obj.get("last_edited_by") or {}).get(
+            "id"
+        ) == bot_user_id
 
     def any_mine(items: list[dict]) -> bool:
         return any(mine(b) or any_mine(children_of(b)) for b in items)
@@ -438,7 +496,9 @@ class PropertyTarget:
     type: str
 
 
-def diff_properties(desired: dict, live: dict, targets: list[PropertyTarget], normalize) -> tuple[dict, list[PropertyChange]]:
+def diff_properties(
+    desired: dict, live: dict, targets: list[PropertyTarget], normalize
+) -> tuple[dict, list[PropertyChange]]:
     """Changed request values and their display, comparing normalized values."""
     send: dict = {}
     changes: list[PropertyChange] = []
@@ -450,7 +510,11 @@ def diff_properties(desired: dict, live: dict, targets: list[PropertyTarget], no
         old_value = normalize(target.type, raw_live.get(target.type)) if raw_live else None
         if new_value != old_value and not (_empty(new_value) and _empty(old_value)):
             send[target.name] = desired[target.name]
-            changes.append(PropertyChange(target.name, display_value(target.type, old_value), display_value(target.type, new_value)))
+            changes.append(
+                PropertyChange(
+                    target.name, display_value(target.type, old_value), display_value(target.type, new_value)
+                )
+            )
     return send, changes
 
 
@@ -481,14 +545,18 @@ def plan_variant(
     desired = _desired_properties(variant, target)
     icon = desired_icon(variant, target.mapping)
     blocks = desired_blocks(variant.lang, body, has_sibling=has_sibling, sibling_url=sibling_url)
-    plan = VariantPlan(slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_blocks=blocks)
+    plan = VariantPlan(
+        slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_blocks=blocks
+    )
     plan.desired_sha = desired_sha or tree_fingerprint(blocks)
     plan.properties_sha = _sha([desired, icon])
     plan.property_shas = property_fingerprints(desired, icon)
     plan.sibling_pending = has_sibling and not sibling_url
     sibling_lang = other_lang(variant.lang)
     if plan.sibling_pending:
-        plan.notes.append(f"{PENDING_LINK_NOTE} {sibling_lang} page is added once that page exists (in this run when it is published too)")
+        plan.notes.append(
+            f"{PENDING_LINK_NOTE} {sibling_lang} page is added once that page exists (in this run when it is published too)"
+        )
     if not has_sibling:
         plan.notes.append(f"no {sibling_lang} variant of {variant.week}: published without a language link")
     if live is None:
@@ -500,17 +568,35 @@ def plan_variant(
         return plan
     plan.page_id, plan.url = live.id, live.url
     plan.live_blocks = live.blocks
-    targets = [PropertyTarget(name, target.property_types.get(name, "title" if name == target.title_property else "")) for name in desired]
-    plan.properties, plan.property_changes = diff_properties(desired, live.page.get("properties", {}), targets, normalize_value)
+    targets = [
+        PropertyTarget(name, target.property_types.get(name, "title" if name == target.title_property else ""))
+        for name in desired
+    ]
+    plan.properties, plan.property_changes = diff_properties(
+        desired, live.page.get("properties", {}), targets, normalize_value
+    )
     if icon and (live.page.get("icon") or {}).get("emoji") != icon["emoji"]:
         plan.icon = icon
-        plan.property_changes.append(PropertyChange("(page icon)", (live.page.get("icon") or {}).get("emoji") or "(empty)", icon["emoji"]))
+        plan.property_changes.append(
+            PropertyChange("(page icon)", (live.page.get("icon") or {}).get("emoji") or "(empty)", icon["emoji"])
+        )
     if live.blocks is not None:  # None: unchanged since the bot's last write (no ops, no drift)
         plan.block_ops = diff_blocks(live.id, live.blocks, blocks)
-        overwritten = {op.block_id: (op.block if isinstance(op, UpdateBlock) else None) for op in plan.block_ops if isinstance(op, (UpdateBlock, DeleteBlock))}
+        overwritten = {
+            op.block_id: (op.block if isinstance(op, UpdateBlock) else None)
+            for op in plan.block_ops
+            if isinstance(op, (UpdateBlock, DeleteBlock))
+        }
         live_shas = property_fingerprints(live.page.get("properties", {}), live.page.get("icon"), names=[*desired])
-        plan.drift = detect_drift(live.page, live.blocks, bot_user_id, overwritten=overwritten, property_changes=plan.property_changes,
-                                  live_property_shas=live_shas, accepted=accepted)
+        plan.drift = detect_drift(
+            live.page,
+            live.blocks,
+            bot_user_id,
+            overwritten=overwritten,
+            property_changes=plan.property_changes,
+            live_property_shas=live_shas,
+            accepted=accepted,
+        )
         if (live.page.get("created_by") or {}).get("id") not in (None, bot_user_id) and not plan.drift:
             plan.notes.append("page was created by someone else; the bot takes it over and publishes its content")
     _reveal_after_blocks(plan, live, target.mapping, bot_user_id, complete)
@@ -532,7 +618,9 @@ def _reveal_after_blocks(plan: VariantPlan, live: Live, mapping: "Mapping", bot_
         return
     plan.reveal, plan.properties = reveal, {}  # the changes go last, in the reveal
     if left_hidden_by_the_bot(mapping, live.page, bot_user_id):
-        plan.notes.append(f"left {reveal.property}: {reveal.hidden} by a run that stopped before the page was complete: completed first, then {reveal.property}: {reveal.shown}")
+        plan.notes.append(
+            f"left {reveal.property}: {reveal.hidden} by a run that stopped before the page was complete: completed first, then {reveal.property}: {reveal.shown}"
+        )
 
 
 def desired_blocks(lang: str, body: list[dict], *, has_sibling: bool, sibling_url: str | None) -> list[dict]:

@@ -105,7 +105,9 @@ def install_redaction(secrets: Iterable[str] = (), logger: logging.Logger | None
     return found
 
 
-def configure_logging(verbose: int = 0, quiet: bool = False, secrets: Iterable[str] = (), stream: IO | None = None) -> None:
+def configure_logging(
+    verbose: int = 0, quiet: bool = False, secrets: Iterable[str] = (), stream: IO | None = None
+) -> None:
     """Logging on stderr at the level -v/-q ask for, with redaction on every handler.
 
     Works whether or not the CLI already called logging.basicConfig.
@@ -150,7 +152,16 @@ class Progress:
     NO_COLOR keeps the bar but drops its colours.
     """
 
-    def __init__(self, total: int | None, quiet: bool = False, description: str = "working", *, min_total: int = 1, stream: IO | None = None, force: bool | None = None):
+    def __init__(
+        self,
+        total: int | None,
+        quiet: bool = False,
+        description: str = "working",
+        *,
+        min_total: int = 1,
+        stream: IO | None = None,
+        force: bool | None = None,
+    ):
         self.total = total
         self.description = description
         self.stream = stream or sys.stderr
@@ -168,10 +179,20 @@ class Progress:
             from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as RichProgress
 
-            console = Console(file=self.stream, force_terminal=True if self.enabled else None, no_color=bool(os.environ.get("NO_COLOR")) or None)
+            console = Console(
+                file=self.stream,
+                force_terminal=True if self.enabled else None,
+                no_color=bool(os.environ.get("NO_COLOR")) or None,
+            )
             self._progress = RichProgress(
-                SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[label]}"), TimeElapsedColumn(), console=console, transient=True,
+                SpinnerColumn(),
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[label]}"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
             )
             self._progress.__enter__()
             self._task = self._progress.add_task(self.description, total=self.total, label="")

@@ -15,6 +15,7 @@ from .convert.richtext import split_text
 from .mapping import Mapping, PropertyMap
 from .source import Variant
 
+
 def text_items(text: str) -> list[dict]:
     """Plain text as rich-text items within Notion's 2,000-unit limit; the converter's splitter
     never cuts a surrogate pair or a grapheme cluster (emoji, flags, combining marks)."""
@@ -95,7 +96,10 @@ def normalize_value(kind: str, value: dict | list | Any) -> Any:
     if kind == "date":
         if not value or not value.get("start"):
             return None
-        return (_instant(value["start"], value.get("time_zone")), _instant(value["end"], value.get("time_zone")) if value.get("end") else None)
+        return (
+            _instant(value["start"], value.get("time_zone")),
+            _instant(value["end"], value.get("time_zone")) if value.get("end") else None,
+        )
     if kind == "number":
         return None if value is None else float(value)
     return value

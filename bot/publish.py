@@ -19,7 +19,16 @@ from .convert import ConvertOptions, Degradation, convert_markdown
 from .errors import ContentError, DriftError, DuplicatePagesError, Problem
 from .notion import NotionError, OutcomeUnknownError
 from .bilingual import LANGS, is_language_link, language_link, sibling_of
-from .plan import PENDING_LINK_NOTE, Drift, Live, PlanTarget, VariantPlan, desired_blocks, plan_variant, tree_fingerprint
+from .plan import (
+    PENDING_LINK_NOTE,
+    Drift,
+    Live,
+    PlanTarget,
+    VariantPlan,
+    desired_blocks,
+    plan_variant,
+    tree_fingerprint,
+)
 from .drift import drift_lines, keep_unnamed_drift
 from .records import PageRecord, PageRecords, stamp_of
 from .series import SeriesIndex
@@ -72,7 +81,17 @@ class PublishOptions:
 
 
 class Publisher:
-    def __init__(self, session: Session, all_variants: list[Variant], options: PublishOptions, progress: Callable[[str], None] | None = None, advance: Callable[[str], None] | None = None, on_planned: Callable[[list["VariantResult"]], None] | None = None, phase: Callable[[str, int], None] | None = None, on_step: Callable[[Variant, "VariantResult | None"], None] | None = None):
+    def __init__(
+        self,
+        session: Session,
+        all_variants: list[Variant],
+        options: PublishOptions,
+        progress: Callable[[str], None] | None = None,
+        advance: Callable[[str], None] | None = None,
+        on_planned: Callable[[list["VariantResult"]], None] | None = None,
+        phase: Callable[[str, int], None] | None = None,
+        on_step: Callable[[Variant, "VariantResult | None"], None] | None = None,
+    ):
         self.session = session
         self.api = session.api
         self.mapping = session.mapping
@@ -108,14 +127,23 @@ class Publisher:
         if target.data_source_id not in self._indexes:
             key = self.mapping.key_property
             names = self._series or series or {v.front.series for v in self.all_variants}
-            self._indexes[target.data_source_id] = SeriesIndex.load(self.api, target.data_source_id, key.property, key.type, sorted(names), self.session.listed_properties(lang))
+            self._indexes[target.data_source_id] = SeriesIndex.load(
+                self.api,
+                target.data_source_id,
+                key.property,
+                key.type,
+                sorted(names),
+                self.session.listed_properties(lang),
+            )
         return self._indexes[target.data_source_id]
 
     def _pages_with_slug(self, variant: Variant) -> list[dict]:
         """A fresh look at Notion (reconciling an unknown outcome needs the state after it)."""
         target = self.session.target(variant.lang)
         key = self.mapping.key_property
-        return self.api.find_pages(target.data_source_id, key.property, key.type, variant.slug, self.session.listed_properties(variant.lang))
+        return self.api.find_pages(
+            target.data_source_id, key.property, key.type, variant.slug, self.session.listed_properties(variant.lang)
+        )
 
     def _indexed_pages(self, variant: Variant) -> list[dict]:
         index = self.index(variant.lang, {variant.front.series})
@@ -162,14 +190,27 @@ class Publisher:
         candidates = []
         for page in pages:
             # Compared without the language link: twins may link to different sibling twins.
-            plan = self.plan(variant, body, Live(page, [b for b in trees[page["id"]] if not is_language_link(b)]), None, None)
+            plan = self.plan(
+                variant, body, Live(page, [b for b in trees[page["id"]] if not is_language_link(b)]), None, None
+            )
             by_bot = (page.get("created_by") or {}).get("id") == self.session.bot_user_id
             matches = plan.action == "unchanged" or plan.lacks_only_its_reveal  # (a run stopped just before it)
-            candidates.append(Candidate(page["id"], page.get("created_time") or "", page.get("url"), by_bot, plan.drift.describe() if plan.drift else None, matches))
+            candidates.append(
+                Candidate(
+                    page["id"],
+                    page.get("created_time") or "",
+                    page.get("url"),
+                    by_bot,
+                    plan.drift.describe() if plan.drift else None,
+                    matches,
+                )
+            )
         decision = resolve(candidates)
         if decision.problem:
             listing = "; ".join(c.describe() for c in order(candidates))
-            raise DuplicatePagesError(f"{len(pages)} pages have slug {variant.slug!r} and {decision.problem}: {listing}. Trash all but one in Notion, then publish again.")
+            raise DuplicatePagesError(
+                f"{len(pages)} pages have slug {variant.slug!r} and {decision.problem}: {listing}. Trash all but one in Notion, then publish again."
+            )
         for twin in decision.trash:
             if not self.options.dry_run:
                 self.api.update_page(twin.page_id, in_trash=True)
@@ -247,20 +288,44 @@ class Publisher:
     # ------------------------------------------------------------------ planning
     def convert(self, variant: Variant) -> tuple[list[dict], list[Degradation]]:
         self._pending_links.pop(variant.slug, None)
-        options = ConvertOptions(line_offset=variant.body_line - 1, resolve_link=self.link_resolver(variant), base_dir=variant.path.parent, image_roots=self.session.settings.image_roots, footnotes_heading=self.mapping.footnotes_title(variant.lang))
+        options = ConvertOptions(
+            line_offset=variant.body_line - 1,
+            resolve_link=self.link_resolver(variant),
+            base_dir=variant.path.parent,
+            image_roots=self.session.settings.image_roots,
+            footnotes_heading=self.mapping.footnotes_title(variant.lang),
+        )
         result = convert_markdown(variant.body, options, tokens=variant.tokens())
         variant.release_tokens()
         self._bodies[variant.slug] = result.blocks
         return result.blocks, list(result.report)
 
-    def plan(self, variant: Variant, body: list[dict], live: Live | None, sibling: Variant | None, sibling_url: str | None, desired_sha: str | None = None) -> VariantPlan:
+    def plan(
+        self,
+        variant: Variant,
+        body: list[dict],
+        live: Live | None,
+        sibling: Variant | None,
+        sibling_url: str | None,
+        desired_sha: str | None = None,
+    ) -> VariantPlan:
         target = self.session.target(variant.lang)
         plan_target = PlanTarget(self.mapping, self.session.settings.zone, target.property_types, target.title_property)
         # Who the bot is matters only when a tree is compared (drift): not asked otherwise.
         bot_user_id = self.session.bot_user_id if live is not None and live.blocks is not None else ""
         complete = self._complete_after(variant, body, live, sibling, sibling_url)
-        plan = plan_variant(variant, body, live, has_sibling=sibling is not None, sibling_url=sibling_url, bot_user_id=bot_user_id, target=plan_target, desired_sha=desired_sha,
-                            accepted=self._accepted(variant, live), complete=complete)
+        plan = plan_variant(
+            variant,
+            body,
+            live,
+            has_sibling=sibling is not None,
+            sibling_url=sibling_url,
+            bot_user_id=bot_user_id,
+            target=plan_target,
+            desired_sha=desired_sha,
+            accepted=self._accepted(variant, live),
+            complete=complete,
+        )
         self._attach_drift_diff(plan)
         if plan.drift:
             self._name_editors(plan.drift)
@@ -273,7 +338,9 @@ class Publisher:
         record = self.records.get(variant.slug)
         return record.accepted(live.id) if record else None
 
-    def _complete_after(self, variant: Variant, body: list[dict], live: Live | None, sibling: Variant | None, sibling_url: str | None) -> bool:
+    def _complete_after(
+        self, variant: Variant, body: list[dict], live: Live | None, sibling: Variant | None, sibling_url: str | None
+    ) -> bool:
         """Will the plan's writes leave the page complete? Not while its language link waits
         for a sibling this run creates later; not a create whose request cannot carry the whole
         page. Otherwise the page goes up (or stays) hidden until complete (bot/hidden.py)."""
@@ -285,7 +352,9 @@ class Publisher:
             return True
         from .apply import whole_in_one_request
 
-        return whole_in_one_request(desired_blocks(variant.lang, body, has_sibling=sibling is not None, sibling_url=sibling_url))
+        return whole_in_one_request(
+            desired_blocks(variant.lang, body, has_sibling=sibling is not None, sibling_url=sibling_url)
+        )
 
     def _apply_order(self, slugs: list[str], creating: set[str]) -> list[str]:
         from .write_order import apply_order
@@ -309,7 +378,9 @@ class Publisher:
             moment = datetime.fromisoformat(drift.edited_time.replace("Z", "+00:00")).astimezone(zone)
             drift.edited_local = f"{moment:%Y-%m-%d %H:%M} {zone.key}"
 
-    def plan_group(self, variants: list[Variant]) -> tuple[list[VariantPlan], dict[str, Live | None], dict[str, list[Degradation]]]:
+    def plan_group(
+        self, variants: list[Variant]
+    ) -> tuple[list[VariantPlan], dict[str, Live | None], dict[str, list[Degradation]]]:
         converted = {v.slug: self.convert(v) for v in variants}
         self._check_strict(variants, converted)
         pages = {v.slug: self.live_page(v) for v in variants}  # duplicates stop the run here
@@ -318,14 +389,18 @@ class Publisher:
 
         if self.mapping.hide_until_complete is not None:
             self._built_in_parts |= built_in_parts(variants, {slug: c[0] for slug, c in converted.items()}, creating)
-        self._link_after_create |= links_after_create(self._apply_order([v.slug for v in variants], creating), variants, self.all_variants, creating)
+        self._link_after_create |= links_after_create(
+            self._apply_order([v.slug for v in variants], creating), variants, self.all_variants, creating
+        )
         plans, lives = [], {}
         for v in variants:
             # The sibling may exist in content without being published in this run (--lang).
             sibling = sibling_of(v, self.all_variants)
             sibling_url = self.url_of(sibling) if sibling else None
             body = converted[v.slug][0]
-            desired_sha = tree_fingerprint(desired_blocks(v.lang, body, has_sibling=sibling is not None, sibling_url=sibling_url))
+            desired_sha = tree_fingerprint(
+                desired_blocks(v.lang, body, has_sibling=sibling is not None, sibling_url=sibling_url)
+            )
             lives[v.slug] = self._live(v, pages[v.slug], desired_sha)
             plans.append(self.plan(v, body, lives[v.slug], sibling, sibling_url, desired_sha))
             self.advance(v.slug)
@@ -391,16 +466,24 @@ class Publisher:
         for group in groups:
             plans, lives, reports = self.plan_group(group)
             planned.append((group, plans, lives, reports))
-            week = [VariantResult(v, p, "drift" if p.drift else p.action, 0, reports[p.slug]) for v, p in zip(group, plans)]
+            week = [
+                VariantResult(v, p, "drift" if p.drift else p.action, 0, reports[p.slug]) for v, p in zip(group, plans)
+            ]
             as_planned.extend(week)
             self.on_planned(week)  # so a failure from here on can still show the plan (--json)
         drifted = [p for _, plans, _, _ in planned for p in plans if p.drift]
         if drifted and self.options.on_drift == "fail" and not self.options.dry_run:
             names = "; ".join(f"{p.slug}: {p.drift.describe()}" for p in drifted)
             conflicts = "\n".join(line for p in drifted for line in drift_lines(p))
-            error = DriftError(f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits "
-                               f"(--block ID: only that block), or --on-drift skip.\n{conflicts}")
-            error.hint = "to keep those edits instead, take them into the files: " + "; ".join(f"bot pull {p.slug} --edited" for p in drifted) + " (only their lines change), then publish again"
+            error = DriftError(
+                f"edited in Notion since the bot last published it — {names}. Re-run with --on-drift overwrite to replace those edits "
+                f"(--block ID: only that block), or --on-drift skip.\n{conflicts}"
+            )
+            error.hint = (
+                "to keep those edits instead, take them into the files: "
+                + "; ".join(f"bot pull {p.slug} --edited" for p in drifted)
+                + " (only their lines change), then publish again"
+            )
             raise error
         if self.options.on_drift == "overwrite" and self.options.blocks:
             keep_unnamed_drift(drifted, self.options.blocks)
@@ -433,7 +516,9 @@ class Publisher:
         for variant in list(self._healed.values()):
             relink_week(self, variant)
 
-    def _apply_group(self, writer, variants: list[Variant], plans: list[VariantPlan], lives: dict, reports: dict) -> list[VariantResult]:
+    def _apply_group(
+        self, writer, variants: list[Variant], plans: list[VariantPlan], lives: dict, reports: dict
+    ) -> list[VariantResult]:
         """Apply a week's plans. Pages to create go first, so a page that exists can link to
         them in its own update; of two new pages, the first gets its language link right after
         the second exists — one request that puts the callout first, with no read."""
@@ -454,7 +539,13 @@ class Publisher:
             live = lives.get(plan.slug)
             plan, live = self._refresh_links(variant, plan, live)
             # As planned (see _links_after_create): the plan of such a page holds its reveal back.
-            defer = bool(plan.action == "create" and plan.slug in self._link_after_create and plan.sibling_pending and plan.children and is_language_link(plan.children[0]))
+            defer = bool(
+                plan.action == "create"
+                and plan.slug in self._link_after_create
+                and plan.sibling_pending
+                and plan.children
+                and is_language_link(plan.children[0])
+            )
             result, deferred_now = self._apply_one(writer, variant, plan, live, variants, reports, defer_link=defer)
             results[plan.slug] = result
             self.on_step(variant, result)
@@ -464,7 +555,17 @@ class Publisher:
             self._insert_language_link(writer, result, variants)
         return [results[p.slug] for p in plans]
 
-    def _apply_one(self, writer, variant: Variant, plan: VariantPlan, live: Live | None, group: list[Variant], reports: dict, *, defer_link: bool) -> tuple[VariantResult, bool]:
+    def _apply_one(
+        self,
+        writer,
+        variant: Variant,
+        plan: VariantPlan,
+        live: Live | None,
+        group: list[Variant],
+        reports: dict,
+        *,
+        defer_link: bool,
+    ) -> tuple[VariantResult, bool]:
         """Apply one plan; returns its result and whether its language link is still to insert."""
         before = self.api.stats.snapshot()
         self.progress(f"{plan.slug}: {plan.action}")
@@ -495,7 +596,9 @@ class Publisher:
         self.advance(variant.slug)
         return VariantResult(variant, final, action, self.api.stats.since(before).writes, reports[plan.slug]), deferred
 
-    def _create_without_link(self, writer, variant: Variant, plan: VariantPlan, group: list[Variant]) -> tuple[VariantPlan, bool]:
+    def _create_without_link(
+        self, writer, variant: Variant, plan: VariantPlan, group: list[Variant]
+    ) -> tuple[VariantPlan, bool]:
         """Create the page without its (still linkless) language callout; the callout goes in
         first once the sibling exists. After a reconciled outcome the page is whatever Notion
         holds, and the link is completed the ordinary way (see _complete_links)."""
@@ -534,7 +637,9 @@ class Publisher:
         url = self._url_cache.get(sibling.slug) if sibling else None
         if not url:
             if plan.reveal:
-                self.progress(f"{variant.slug}: stays {plan.reveal.property}: {plan.reveal.hidden} until its language link is in (the next publish completes it)")
+                self.progress(
+                    f"{variant.slug}: stays {plan.reveal.property}: {plan.reveal.hidden} until its language link is in (the next publish completes it)"
+                )
             return  # the sibling was not created: the placeholder goes in with the next publish
         before = self.api.stats.snapshot()
         link = language_link(variant.lang, url)
@@ -556,7 +661,9 @@ class Publisher:
                 raise
             # Another publisher healed twins and trashed this page: the twin check at the end
             # of the run brings the page that stays up to date, link included.
-            self.progress(f"{variant.slug}: the page went to the trash meanwhile (a twin); the page that stays is updated instead")
+            self.progress(
+                f"{variant.slug}: the page went to the trash meanwhile (a twin); the page that stays is updated instead"
+            )
             result.writes += self.api.stats.since(before).writes
             return
         plan.sibling_pending = False
@@ -573,17 +680,28 @@ class Publisher:
 
         # Edits kept as Notion has them (--block) leave the tree unlike the desired one: it is
         # read again next time (the blocks_sha cannot match), where they are still drift.
-        self.records.put(plan.slug, PageRecord(
-            page_id=plan.page_id, blocks_sha="" if plan.kept else plan.desired_sha, properties_sha="" if plan.kept else plan.properties_sha,
-            last_edited_time=stamp[0], last_edited_by=stamp[1],
-            block_fingerprints=content_fingerprints(plan.desired_blocks), property_fingerprints=plan.property_shas or None))
+        self.records.put(
+            plan.slug,
+            PageRecord(
+                page_id=plan.page_id,
+                blocks_sha="" if plan.kept else plan.desired_sha,
+                properties_sha="" if plan.kept else plan.properties_sha,
+                last_edited_time=stamp[0],
+                last_edited_by=stamp[1],
+                block_fingerprints=content_fingerprints(plan.desired_blocks),
+                property_fingerprints=plan.property_shas or None,
+            ),
+        )
 
     def _apply_converging(self, writer, variant: Variant, plan: VariantPlan, group: list[Variant]) -> VariantPlan:
         """Apply `plan`; on an unknown write outcome, re-read Notion and apply a fresh plan."""
         for _ in range(MAX_RECONCILE_ROUNDS):
             try:
                 if plan.action == "create":
-                    writer.create_page(plan, {"type": "data_source_id", "data_source_id": self.session.target(variant.lang).data_source_id})
+                    writer.create_page(
+                        plan,
+                        {"type": "data_source_id", "data_source_id": self.session.target(variant.lang).data_source_id},
+                    )
                 elif plan.action == "update":
                     writer.update_page(plan)
                 return plan
@@ -600,7 +718,9 @@ class Publisher:
                 # touches (the same update, applied at the same time): plan again from Notion.
                 self.progress(f"{variant.slug}: changed by another publisher meanwhile; planning again from Notion")
                 plan = self._replan(variant, group)
-        raise NotionError(f"{variant.slug}: Notion kept failing while writing; nothing was duplicated, run publish again to finish")
+        raise NotionError(
+            f"{variant.slug}: Notion kept failing while writing; nothing was duplicated, run publish again to finish"
+        )
 
     def _changed_under_us(self, exc: NotionError, page_id: str | None) -> bool:
         """A write refused because its target is gone: a block already deleted ("Can't edit
@@ -661,7 +781,9 @@ class Publisher:
         path = self._snapshot_path(plan.slug)
         if plan.drift and path.is_file():
             last = path.read_text(encoding="utf-8").splitlines()
-            diff = difflib.unified_diff(last, plan.live_markdown.splitlines(), "last published", "now in Notion", lineterm="", n=1)
+            diff = difflib.unified_diff(
+                last, plan.live_markdown.splitlines(), "last published", "now in Notion", lineterm="", n=1
+            )
             plan.drift.since_last_publish = "\n".join(diff)
 
     def _complete_links(self, writer, results: list[VariantResult], group: list[Variant]) -> None:
@@ -704,4 +826,7 @@ def group_by_week(variants: list[Variant]) -> list[list[Variant]]:
     groups: dict[tuple[str, str], list[Variant]] = {}
     for v in variants:
         groups.setdefault(v.group, []).append(v)
-    return [sorted(g, key=lambda v: LANGS.index(v.lang)) for _, g in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
+    return [
+        sorted(g, key=lambda v: LANGS.index(v.lang))
+        for _, g in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]

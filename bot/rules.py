@@ -31,13 +31,25 @@ RULES: dict[str, Rule] = {
     "slug": Rule("error", False, "one slug per page; one variant per language and week"),
     "week": Rule("error", False, "a week folder (e.g. 2026-W22/) holds files of that `week:` only"),
     "week-date": Rule("error", True, "`date:` is not before the file's `week:` (a copied file keeps last week's date)"),
-    "limits": Rule("error", False, "every block, and the property values together, fit one Notion request (500 KB, 100 rich-text items of 2,000 characters, 100 options); larger content is split over several requests"),
+    "limits": Rule(
+        "error",
+        False,
+        "every block, and the property values together, fit one Notion request (500 KB, 100 rich-text items of 2,000 characters, 100 options); larger content is split over several requests",
+    ),
     "variant": Rule("error", True, "both language variants (en and zh) of a week exist"),
     "image": Rule("error", True, "local images exist (otherwise only the alt text would go out)"),
-    "image-refused": Rule("error", False, "local images are regular image files under BOT_CONTENT_DIR (or BOT_ASSETS_DIR) of a type and size Notion accepts; nothing else is ever read or uploaded"),
+    "image-refused": Rule(
+        "error",
+        False,
+        "local images are regular image files under BOT_CONTENT_DIR (or BOT_ASSETS_DIR) of a type and size Notion accepts; nothing else is ever read or uploaded",
+    ),
     "link": Rule("error", True, "relative links point at a content file; #anchors at a heading"),
     "code-language": Rule("error", True, "fenced code languages are known to Notion (otherwise plain text)"),
-    "dates": Rule("warning", False, "en and zh dates of a week are at most a day apart; a date is at most 7 days after its `week:`"),
+    "dates": Rule(
+        "warning",
+        False,
+        "en and zh dates of a week are at most a day apart; a date is at most 7 days after its `week:`",
+    ),
     "week-title": Rule("warning", False, "the title does not name another week (a copied file)"),
     "empty-directory": Rule("warning", False, "a directory given to validate holds .md files"),
     "degradation": Rule("warning", False, "the converter's report: what Notion cannot show exactly"),
@@ -63,7 +75,9 @@ def markdown_table() -> str:
     rows = ["| rule | `bot validate` | `bot publish` / `run-due` / `schedule` | checks |", "|---|---|---|---|"]
     for name, rule in RULES.items():
         if rule.level == "error":
-            publish = "refuses the week" + (f" (`--allow {name}`: publishes, listed as `degraded:`)" if rule.allowable else "")
+            publish = "refuses the week" + (
+                f" (`--allow {name}`: publishes, listed as `degraded:`)" if rule.allowable else ""
+            )
         else:
             publish = "publishes, listed as `degraded:`"
         rows.append(f"| `{name}` | {rule.level} | {publish} | {rule.meaning} |")

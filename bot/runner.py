@@ -17,7 +17,16 @@ from typing import Callable, ContextManager, Iterator
 from .clock import SYSTEM_CLOCK, Clock, SystemClock
 from .errors import BotError
 from .publish import PublishOptions, Publisher, VariantResult
-from .runs import RunInterrupted, RunRecorder, SqlLedger, VariantEntry, content_hash, entry_for_result, log_warning, record_run
+from .runs import (
+    RunInterrupted,
+    RunRecorder,
+    SqlLedger,
+    VariantEntry,
+    content_hash,
+    entry_for_result,
+    log_warning,
+    record_run,
+)
 from .settings import Settings
 from .source import Variant, read_all
 
@@ -109,19 +118,44 @@ class RunSteps:
             self.current = None
 
     def not_started(self) -> list[Variant]:
-        begun = self.reported | {r.variant.slug for r in self.finished} | ({self.current.slug} if self.current else set())
+        begun = (
+            self.reported | {r.variant.slug for r in self.finished} | ({self.current.slug} if self.current else set())
+        )
         return [v for v in self.selected if v.slug not in begun]
 
 
 def interrupted_entry(v: Variant, phase: str) -> VariantEntry:
-    detail = ("stopped while writing this page; the next run reads Notion again and completes it (never duplicated)"
-              if phase == "applying" else "stopped while planning it; nothing was written")
-    return VariantEntry(v.slug, v.week, v.lang, "interrupted", v.front.status, str(v.front.date), content_sha256=content_hash(v.path), detail=detail)
+    detail = (
+        "stopped while writing this page; the next run reads Notion again and completes it (never duplicated)"
+        if phase == "applying"
+        else "stopped while planning it; nothing was written"
+    )
+    return VariantEntry(
+        v.slug,
+        v.week,
+        v.lang,
+        "interrupted",
+        v.front.status,
+        str(v.front.date),
+        content_sha256=content_hash(v.path),
+        detail=detail,
+    )
 
 
 def not_started_entry(v: Variant, phase: str) -> VariantEntry:
-    detail = "the run stopped before this page" + ("" if phase == "applying" else " (while planning: nothing was written)")
-    return VariantEntry(v.slug, v.week, v.lang, "not-started", v.front.status, str(v.front.date), content_sha256=content_hash(v.path), detail=detail)
+    detail = "the run stopped before this page" + (
+        "" if phase == "applying" else " (while planning: nothing was written)"
+    )
+    return VariantEntry(
+        v.slug,
+        v.week,
+        v.lang,
+        "not-started",
+        v.front.status,
+        str(v.front.date),
+        content_sha256=content_hash(v.path),
+        detail=detail,
+    )
 
 
 @dataclass
@@ -178,7 +212,20 @@ def run_publish(
     warn = warn or log_warning
     run = PublishRun()
     opener = lambda: open_ledger(settings, clock, warn=warn)  # noqa: E731
-    recording = record_run(settings.state_dir, trigger, clock=clock, scheduled_for=scheduled_for, note=note, ledger=ledger, opener=opener, warn=warn) if trigger else _no_record()
+    recording = (
+        record_run(
+            settings.state_dir,
+            trigger,
+            clock=clock,
+            scheduled_for=scheduled_for,
+            note=note,
+            ledger=ledger,
+            opener=opener,
+            warn=warn,
+        )
+        if trigger
+        else _no_record()
+    )
     # The lock is released only after the run's outcome is recorded: whoever takes it next
     # (another process, another host) finds this run finished in the ledger.
     with ExitStack() as held, recording as rec, ExitStack() as stack:
@@ -206,7 +253,16 @@ def run_publish(
             if phase:
                 phase(name, total)
 
-        publisher = Publisher(session, run.variants, options, progress=progress, advance=advance, on_planned=on_planned, phase=phase_seen, on_step=steps.step)
+        publisher = Publisher(
+            session,
+            run.variants,
+            options,
+            progress=progress,
+            advance=advance,
+            on_planned=on_planned,
+            phase=phase_seen,
+            on_step=steps.step,
+        )
         try:
             if isolate:
                 for group in groups:
@@ -238,12 +294,16 @@ def _record_interruption(run: PublishRun, rec: RunRecorder | None, details: dict
     steps = run.steps
     finished = [r for r in steps.finished if r.variant.slug not in steps.reported]
     _collect(run, rec, finished, details)
-    rest = ([interrupted_entry(steps.current, steps.phase)] if steps.current else []) + [not_started_entry(v, steps.phase) for v in steps.not_started()]
+    rest = ([interrupted_entry(steps.current, steps.phase)] if steps.current else []) + [
+        not_started_entry(v, steps.phase) for v in steps.not_started()
+    ]
     if rec and rest:
         rec.add(rest)
 
 
-def _collect(run: PublishRun, rec: RunRecorder | None, results: list[VariantResult], details: dict[str, str] | None = None) -> None:
+def _collect(
+    run: PublishRun, rec: RunRecorder | None, results: list[VariantResult], details: dict[str, str] | None = None
+) -> None:
     run.results.extend(results)
     run.steps.reported |= {r.variant.slug for r in results}
     run.steps.finished = [r for r in run.steps.finished if r.variant.slug not in run.steps.reported]
@@ -256,7 +316,16 @@ def _collect(run: PublishRun, rec: RunRecorder | None, results: list[VariantResu
 
 
 def failed_entry(v: Variant, message: str) -> VariantEntry:
-    return VariantEntry(v.slug, v.week, v.lang, "failed", v.front.status, str(v.front.date), content_sha256=content_hash(v.path), detail=message)
+    return VariantEntry(
+        v.slug,
+        v.week,
+        v.lang,
+        "failed",
+        v.front.status,
+        str(v.front.date),
+        content_sha256=content_hash(v.path),
+        detail=message,
+    )
 
 
 @contextmanager

@@ -174,7 +174,12 @@ class RunRow:
             "duration_s": self.duration,
             "outcome": self.outcome,
             "error": self.error,
-            "requests": {"reads": self.reads, "writes": self.writes, "retries": self.retries, "rate_limited": self.rate_limited},
+            "requests": {
+                "reads": self.reads,
+                "writes": self.writes,
+                "retries": self.retries,
+                "rate_limited": self.rate_limited,
+            },
             "host": self.host,
             "pid": self.pid,
             "note": self.note,
@@ -235,17 +240,35 @@ class SqlLedger:
         return True
 
     # ------------------------------------------------------------------ writing
-    def start(self, trigger: str, *, scheduled_for: datetime | None = None, note: str | None = None, started_at: datetime | None = None) -> int:
+    def start(
+        self,
+        trigger: str,
+        *,
+        scheduled_for: datetime | None = None,
+        note: str | None = None,
+        started_at: datetime | None = None,
+    ) -> int:
         if trigger not in TRIGGERS:
             raise ValueError(f"unknown trigger {trigger!r}; expected one of {TRIGGERS}")
         from .progress import scrub
 
         started = started_at or self.clock.now()
         with self._connect() as db:
-            values = {"trigger": trigger, "scheduled_for": self._ts(scheduled_for), "started_at": self._ts(started), "outcome": "running", "note": scrub(note), **self._new_run_values(db)}
+            values = {
+                "trigger": trigger,
+                "scheduled_for": self._ts(scheduled_for),
+                "started_at": self._ts(started),
+                "outcome": "running",
+                "note": scrub(note),
+                **self._new_run_values(db),
+            }
             names = ", ".join(values)
             marks = ", ".join("?" * len(values))
-            return int(db.execute(f"INSERT INTO runs({names}) VALUES ({marks}) RETURNING id", tuple(values.values())).fetchone()[0])
+            return int(
+                db.execute(
+                    f"INSERT INTO runs({names}) VALUES ({marks}) RETURNING id", tuple(values.values())
+                ).fetchone()[0]
+            )
 
     def add_variants(self, run_id: int, entries: list[VariantEntry]) -> None:
         from .progress import scrub
@@ -256,15 +279,41 @@ class SqlLedger:
             db.executemany(
                 f"INSERT INTO run_variants(run_id, {VARIANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (run_id, e.slug, e.week, e.lang, e.status, e.date, self._ts(e.due_at), e.action, e.page_id, scrub(e.url), e.writes, e.content_sha256, scrub(e.detail))
+                    (
+                        run_id,
+                        e.slug,
+                        e.week,
+                        e.lang,
+                        e.status,
+                        e.date,
+                        self._ts(e.due_at),
+                        e.action,
+                        e.page_id,
+                        scrub(e.url),
+                        e.writes,
+                        e.content_sha256,
+                        scrub(e.detail),
+                    )
                     for e in entries
                 ],
             )
 
-    def finish(self, run_id: int, outcome: str, *, error: str | None = None, stats: dict | None = None, note: str | None = None, ended_at: datetime | None = None) -> None:
+    def finish(
+        self,
+        run_id: int,
+        outcome: str,
+        *,
+        error: str | None = None,
+        stats: dict | None = None,
+        note: str | None = None,
+        ended_at: datetime | None = None,
+    ) -> None:
         from .progress import scrub
 
-        error, note = scrub(error), scrub(note)  # the ledger is cached by CI and shown by `bot runs`: never a secret in it
+        error, note = (
+            scrub(error),
+            scrub(note),
+        )  # the ledger is cached by CI and shown by `bot runs`: never a secret in it
         if outcome not in OUTCOMES or outcome == "running":
             raise ValueError(f"unknown final outcome {outcome!r}")
         stats = stats or {}
@@ -293,7 +342,9 @@ class SqlLedger:
             rows = db.execute("SELECT id, host, pid FROM runs WHERE outcome='running'").fetchall()
             dead = [run_id for run_id, host, pid in rows if self._dead(db, run_id, host, pid)]
             for run_id in dead:
-                db.execute("UPDATE runs SET outcome='interrupted', error=COALESCE(error, ?) WHERE id=?", (DEAD_RUN, run_id))
+                db.execute(
+                    "UPDATE runs SET outcome='interrupted', error=COALESCE(error, ?) WHERE id=?", (DEAD_RUN, run_id)
+                )
         return len(dead)
 
     def _dead(self, db, run_id: int, host: str | None, pid: int | None) -> bool:
@@ -301,7 +352,14 @@ class SqlLedger:
         return host == socket.gethostname() and not _pid_alive(pid)
 
     # ------------------------------------------------------------------ reading
-    def _rows(self, where: str = "", params: tuple = (), limit: int | None = None, with_variants: bool = True, order: str = "id DESC") -> list[RunRow]:
+    def _rows(
+        self,
+        where: str = "",
+        params: tuple = (),
+        limit: int | None = None,
+        with_variants: bool = True,
+        order: str = "id DESC",
+    ) -> list[RunRow]:
         sql = f"SELECT {RUN_COLUMNS} FROM runs"
         if where:
             sql += " WHERE " + where
@@ -312,7 +370,22 @@ class SqlLedger:
             if not self._has_tables(db):
                 return []
             rows = [
-                RunRow(r[0], r[1], _parse(r[2]), _parse(r[3]), _parse(r[4]), r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13])
+                RunRow(
+                    r[0],
+                    r[1],
+                    _parse(r[2]),
+                    _parse(r[3]),
+                    _parse(r[4]),
+                    r[5],
+                    r[6],
+                    r[7],
+                    r[8],
+                    r[9],
+                    r[10],
+                    r[11],
+                    r[12],
+                    r[13],
+                )
                 for r in db.execute(sql, params).fetchall()
             ]
             for row in rows:
@@ -322,9 +395,29 @@ class SqlLedger:
                 ids = [r.id for r in rows]
                 marks = ",".join("?" * len(ids))
                 by_id = {r.id: r for r in rows}
-                for v in db.execute(f"SELECT run_id, {VARIANT_COLUMNS} FROM run_variants WHERE run_id IN ({marks}) ORDER BY {self.variant_order}", tuple(ids)):
+                for v in db.execute(
+                    f"SELECT run_id, {VARIANT_COLUMNS} FROM run_variants WHERE run_id IN ({marks}) ORDER BY {self.variant_order}",
+                    tuple(ids),
+                ):
                     row = by_id[v[0]]
-                    row.variants.append(VariantEntry(v[1], v[2], v[3], v[7], v[4], v[5], _parse(v[6]), v[8], v[9], v[10], v[11], v[12], v[0], row.started_at))
+                    row.variants.append(
+                        VariantEntry(
+                            v[1],
+                            v[2],
+                            v[3],
+                            v[7],
+                            v[4],
+                            v[5],
+                            _parse(v[6]),
+                            v[8],
+                            v[9],
+                            v[10],
+                            v[11],
+                            v[12],
+                            v[0],
+                            row.started_at,
+                        )
+                    )
         return rows
 
     def runs(self, limit: int | None = 20) -> list[RunRow]:
@@ -338,7 +431,9 @@ class SqlLedger:
     def last_due_check(self) -> RunRow | None:
         """The newest run that checked every variant (any outcome but still-running)."""
         marks = ",".join("?" * len(DUE_CHECK_TRIGGERS))
-        rows = self._rows(f"trigger IN ({marks}) AND outcome != 'running'", DUE_CHECK_TRIGGERS, limit=1, with_variants=False)
+        rows = self._rows(
+            f"trigger IN ({marks}) AND outcome != 'running'", DUE_CHECK_TRIGGERS, limit=1, with_variants=False
+        )
         return rows[0] if rows else None
 
     def done_since(self, moment: datetime) -> RunRow | None:
@@ -347,8 +442,11 @@ class SqlLedger:
         content/ held then or later)."""
         marks = ",".join("?" * len(DUE_CHECK_TRIGGERS))
         rows = self._rows(
-            f"trigger IN ({marks}) AND outcome = 'success' AND started_at >= ?", (*DUE_CHECK_TRIGGERS, self._ts(moment)),
-            limit=1, with_variants=False, order="started_at, id",
+            f"trigger IN ({marks}) AND outcome = 'success' AND started_at >= ?",
+            (*DUE_CHECK_TRIGGERS, self._ts(moment)),
+            limit=1,
+            with_variants=False,
+            order="started_at, id",
         )
         return rows[0] if rows else None
 
@@ -356,7 +454,9 @@ class SqlLedger:
         """How many of the newest finished due-check runs in a row did not succeed."""
         marks = ",".join("?" * len(DUE_CHECK_TRIGGERS))
         count = 0
-        for row in self._rows(f"trigger IN ({marks}) AND outcome != 'running'", DUE_CHECK_TRIGGERS, limit=100, with_variants=False):
+        for row in self._rows(
+            f"trigger IN ({marks}) AND outcome != 'running'", DUE_CHECK_TRIGGERS, limit=100, with_variants=False
+        ):
             if row.outcome in SUCCESSFUL:
                 break
             count += 1
@@ -375,7 +475,22 @@ class SqlLedger:
                 f" FROM run_variants rv JOIN runs r ON r.id = rv.run_id WHERE rv.action IN ({marks}) ORDER BY rv.run_id, rv.{self.variant_order}",
                 PUBLISH_ACTIONS,
             ):
-                out[v[1]] = VariantEntry(v[1], v[2], v[3], v[7], v[4], v[5], _parse(v[6]), v[8], v[9], v[10], v[11], v[12], v[0], _parse(v[13]))
+                out[v[1]] = VariantEntry(
+                    v[1],
+                    v[2],
+                    v[3],
+                    v[7],
+                    v[4],
+                    v[5],
+                    _parse(v[6]),
+                    v[8],
+                    v[9],
+                    v[10],
+                    v[11],
+                    v[12],
+                    v[0],
+                    _parse(v[13]),
+                )
         return out
 
 
@@ -405,7 +520,14 @@ class Ledger(SqlLedger):
     a missing ledger reads as empty, and a read-only state dir works.
     """
 
-    def __init__(self, path: Path, clock: Clock = SYSTEM_CLOCK, *, read_only: bool = False, warn: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        path: Path,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        read_only: bool = False,
+        warn: Callable[[str], None] | None = None,
+    ):
         self.path = Path(path)
         self.where = str(self.path)
         self.clock = clock
@@ -416,7 +538,14 @@ class Ledger(SqlLedger):
             self._recovering(self._migrate)
 
     @classmethod
-    def for_state_dir(cls, state_dir: Path, clock: Clock = SYSTEM_CLOCK, *, read_only: bool = False, warn: Callable[[str], None] | None = None) -> "Ledger":
+    def for_state_dir(
+        cls,
+        state_dir: Path,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        read_only: bool = False,
+        warn: Callable[[str], None] | None = None,
+    ) -> "Ledger":
         return cls(_state(state_dir).ledger, clock, read_only=read_only, warn=warn)
 
     def start(self, *args, **kwargs) -> int:
@@ -464,7 +593,11 @@ class Ledger(SqlLedger):
         from .state import expect_file
 
         try:
-            expect_file(self.path, "the run ledger", f"move it away (`mv {self.path} {self.path}.old`): the next run starts a new ledger")
+            expect_file(
+                self.path,
+                "the run ledger",
+                f"move it away (`mv {self.path} {self.path}.old`): the next run starts a new ledger",
+            )
         except StateShapeError as exc:
             error = LedgerError(f"the run ledger cannot be {'read' if self.read_only else 'used'}: {exc}")
             error.hint = exc.hint
@@ -474,7 +607,9 @@ class Ledger(SqlLedger):
         except sqlite3.DatabaseError as exc:
             if getattr(exc, "sqlite_errorcode", None) in SQLITE_CORRUPT_CODES:
                 raise LedgerCorruptError(f"the run ledger {self.path} is damaged ({exc})") from None
-            raise LedgerError(f"the run ledger {self.path} cannot be {'read' if self.read_only else 'used'}: {exc}") from None
+            raise LedgerError(
+                f"the run ledger {self.path} cannot be {'read' if self.read_only else 'used'}: {exc}"
+            ) from None
         except OSError as exc:
             raise LedgerError(f"the run ledger {self.path} cannot be created: {exc.strerror or exc}") from None
 

@@ -124,7 +124,9 @@ def connect(url: str, purpose: str):
     psycopg = _psycopg()
     name = f"bot {purpose} {socket.gethostname()} pid {os.getpid()}"[:63]
     try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S, application_name=name, **KEEPALIVES)
+        return psycopg.connect(
+            url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S, application_name=name, **KEEPALIVES
+        )
     except psycopg.Error as exc:
         raise LedgerError(f"cannot connect to BOT_DATABASE_URL {display_url(url)}: {_detail(exc, url)}") from None
 
@@ -226,7 +228,8 @@ class PostgresLedger(SqlLedger):
             if previous is not None and not self.read_only:
                 # Runs of this process in flight now live in the new session.
                 self._conn.execute(
-                    "UPDATE runs SET session=%s WHERE session=%s AND outcome='running'", (self._conn.info.backend_pid, previous)
+                    "UPDATE runs SET session=%s WHERE session=%s AND outcome='running'",
+                    (self._conn.info.backend_pid, previous),
                 )
         return self._conn
 
@@ -239,7 +242,9 @@ class PostgresLedger(SqlLedger):
                 with conn.transaction():
                     yield _PgDb(conn)
             except psycopg.Error as exc:
-                raise LedgerError(f"the run ledger in {self.where} cannot be {'read' if self.read_only else 'used'}: {_detail(exc, self.url)}") from None
+                raise LedgerError(
+                    f"the run ledger in {self.where} cannot be {'read' if self.read_only else 'used'}: {_detail(exc, self.url)}"
+                ) from None
 
     def close(self) -> None:
         with self._mutex:

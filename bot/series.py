@@ -39,8 +39,15 @@ class SeriesIndex:
             self._by_slug.setdefault(slug_of(page, prop), []).append(page)
 
     @classmethod
-    def load(cls, api: NotionAPI, data_source_id: str, prop: str, prop_type: str, series: Iterable[str],
-             properties: list[str] | None = None) -> "SeriesIndex":
+    def load(
+        cls,
+        api: NotionAPI,
+        data_source_id: str,
+        prop: str,
+        prop_type: str,
+        series: Iterable[str],
+        properties: list[str] | None = None,
+    ) -> "SeriesIndex":
         """`properties`: the ids of the properties the caller reads (`filter_properties`)."""
         prefixes = [f"{name}-" for name in series]
         pages = api.query(data_source_id, {"filter": slug_filter(prop, prop_type, prefixes)}, properties)

@@ -69,7 +69,9 @@ class Session:
         try:
             database = self.api.retrieve_database(database_id)
         except NotionError as exc:
-            raise ConfigError(f"cannot open database {database_id} for '{lang}': {exc}. {exc.hint or ''}".strip()) from None
+            raise ConfigError(
+                f"cannot open database {database_id} for '{lang}': {exc}. {exc.hint or ''}".strip()
+            ) from None
         sources = database.get("data_sources") or []
         if not sources:
             raise ConfigError(f"database {database_id} has no data source (Notion-Version {self.api.notion_version})")
@@ -83,7 +85,9 @@ class Session:
             return self.workspace.ensure_database(self.mapping.database_title, self.mapping.database_schema())[0]
         database_id = self.settings.database_id_for(lang)
         if not database_id:
-            raise ConfigError(f"no database for '{lang}': set NOTION_DATABASE_ID (or NOTION_DATABASE_ID_{lang.upper()})")
+            raise ConfigError(
+                f"no database for '{lang}': set NOTION_DATABASE_ID (or NOTION_DATABASE_ID_{lang.upper()})"
+            )
         return database_id
 
     def _check_schema(self, types: dict[str, str], database_id: str) -> str:
@@ -97,7 +101,9 @@ class Session:
                 continue
             actual = types.get(prop.property)
             if actual is None:
-                message = f"database has no property {prop.property!r} ({prop.type}) for front-matter field {field_name!r}"
+                message = (
+                    f"database has no property {prop.property!r} ({prop.type}) for front-matter field {field_name!r}"
+                )
                 if prop.required:
                     problems.append(message + f"; add the column in Notion or fix {self.settings.bot_mapping}")
                 else:
@@ -135,7 +141,9 @@ def open_local_workspace(path, **kwargs):
     from .local import LocalWorkspace
     from .state import expect_file
 
-    expect_file(Path(path), "the local workspace", DamagedWorkspaceError.hint.replace("starts", "removes it and starts"))
+    expect_file(
+        Path(path), "the local workspace", DamagedWorkspaceError.hint.replace("starts", "removes it and starts")
+    )
     try:
         return LocalWorkspace(path, **kwargs)
     except sqlite3.DatabaseError as exc:
@@ -158,19 +166,36 @@ def open_session(
     """Open the configured workspace. `transport`/`workspace` let tests inject their own."""
     mapping = mapping or load_mapping(settings.bot_mapping)
     retry = RetryPolicy(max_attempts=settings.bot_max_attempts, max_wait=settings.bot_max_retry_wait)
-    common = dict(notion_version=settings.notion_version, budget=settings.rate_budget, retry=retry, timeout=settings.bot_request_timeout, clock=clock)
+    common = dict(
+        notion_version=settings.notion_version,
+        budget=settings.rate_budget,
+        retry=retry,
+        timeout=settings.bot_request_timeout,
+        clock=clock,
+    )
     if settings.uses_local_workspace:
         from .local import FaultPlan, LocalTransport, RateLimit
 
         owns_workspace = workspace is None
         if workspace is None:
-            workspace = open_local_workspace(state_dir(settings.state_dir).ensure().local_workspace, clock=clock, bot_token=settings.bot_local_token,
-                                             rate_limit=RateLimit.of(settings.local_rate_limit))
+            workspace = open_local_workspace(
+                state_dir(settings.state_dir).ensure().local_workspace,
+                clock=clock,
+                bot_token=settings.bot_local_token,
+                rate_limit=RateLimit.of(settings.local_rate_limit),
+            )
             if settings.bot_local_faults:
                 workspace.faults = FaultPlan.from_spec(settings.bot_local_faults)
         if announce:
-            announce(f"No NOTION_TOKEN: using the embedded local workspace in {settings.state_dir}/ (set NOTION_TOKEN to publish to Notion).")
-        api = NotionAPI(auth=settings.bot_local_token, base_url=LOCAL_BASE_URL, transport=transport or LocalTransport(workspace), **common)
+            announce(
+                f"No NOTION_TOKEN: using the embedded local workspace in {settings.state_dir}/ (set NOTION_TOKEN to publish to Notion)."
+            )
+        api = NotionAPI(
+            auth=settings.bot_local_token,
+            base_url=LOCAL_BASE_URL,
+            transport=transport or LocalTransport(workspace),
+            **common,
+        )
         return Session(settings, mapping, api, True, workspace, owns_workspace=owns_workspace)
     token = settings.notion_token.get_secret_value()
     store = shared_budget(settings, clock, token)

@@ -71,7 +71,9 @@ class Settings(BaseModel):
             if text:
                 remember_secret(text)
             if text and not HEADER_SAFE.fullmatch(text):
-                raise ValueError("the token contains spaces or control characters inside it (value not shown); paste it again")
+                raise ValueError(
+                    "the token contains spaces or control characters inside it (value not shown); paste it again"
+                )
         return text
 
     @field_validator("bot_local_token", mode="before")
@@ -89,7 +91,9 @@ class Settings(BaseModel):
     def _known_version(cls, value):
         value = value.strip() if isinstance(value, str) else value
         if value not in NOTION_VERSIONS:
-            raise ValueError(f"unsupported Notion-Version {str(value)[:40]!r}: the bot speaks {', '.join(NOTION_VERSIONS)} (default {DEFAULT_NOTION_VERSION})")
+            raise ValueError(
+                f"unsupported Notion-Version {str(value)[:40]!r}: the bot speaks {', '.join(NOTION_VERSIONS)} (default {DEFAULT_NOTION_VERSION})"
+            )
         return value
 
     @field_validator("notion_base_url")
@@ -99,7 +103,9 @@ class Settings(BaseModel):
 
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"expected an http(s) URL such as {NOTION_API_URL} or http://127.0.0.1:8765 (got {value.strip()[:80]!r})")
+            raise ValueError(
+                f"expected an http(s) URL such as {NOTION_API_URL} or http://127.0.0.1:8765 (got {value.strip()[:80]!r})"
+            )
         return value.strip()
 
     @model_validator(mode="after")
@@ -108,7 +114,9 @@ class Settings(BaseModel):
         # serve` URL) takes whatever bearer token it was started with.
         token = self.notion_token.get_secret_value() if self.notion_token else ""
         if token and self.notion_base_url.rstrip("/") == NOTION_API_URL and not NOTION_TOKEN_SHAPE.fullmatch(token):
-            raise ValueError("NOTION_TOKEN does not look like a Notion integration token (expected secret_… or ntn_…; value not shown)")
+            raise ValueError(
+                "NOTION_TOKEN does not look like a Notion integration token (expected secret_… or ntn_…; value not shown)"
+            )
         return self
 
     @field_validator("bot_state_dir", "bot_content_dir", "bot_assets_dir", "bot_mapping", mode="before")
@@ -124,7 +132,9 @@ class Settings(BaseModel):
     @classmethod
     def _state_dir_is_a_folder(cls, value: Path) -> Path:
         if value.exists() and not value.is_dir():
-            raise ValueError(f"{value} exists and is not a directory: point BOT_STATE_DIR at a folder (it holds the lock, the run ledger and the local workspace)")
+            raise ValueError(
+                f"{value} exists and is not a directory: point BOT_STATE_DIR at a folder (it holds the lock, the run ledger and the local workspace)"
+            )
         return value
 
     @field_validator("bot_timezone")
@@ -195,16 +205,24 @@ class Settings(BaseModel):
         missing = []
         if content and not self.bot_content_dir.is_dir():
             if "bot_content_dir" in self.model_fields_set:
-                missing.append(f"BOT_CONTENT_DIR={self.bot_content_dir}: no such folder — set BOT_CONTENT_DIR to the folder holding <series>/<week>/<lang>.md")
+                missing.append(
+                    f"BOT_CONTENT_DIR={self.bot_content_dir}: no such folder — set BOT_CONTENT_DIR to the folder holding <series>/<week>/<lang>.md"
+                )
             else:
-                missing.append(f"no content here: {Path.cwd()} has no {self.bot_content_dir}/ folder — run bot in the newsletter's folder, or set BOT_CONTENT_DIR to the folder holding <series>/<week>/<lang>.md")
+                missing.append(
+                    f"no content here: {Path.cwd()} has no {self.bot_content_dir}/ folder — run bot in the newsletter's folder, or set BOT_CONTENT_DIR to the folder holding <series>/<week>/<lang>.md"
+                )
         if not self.bot_mapping.is_file():
             if "bot_mapping" in self.model_fields_set:
-                missing.append(f"BOT_MAPPING={self.bot_mapping}: no such file — set BOT_MAPPING to the mapping file (front matter → Notion properties)")
+                missing.append(
+                    f"BOT_MAPPING={self.bot_mapping}: no such file — set BOT_MAPPING to the mapping file (front matter → Notion properties)"
+                )
             else:
-                missing.append(f"no mapping here: {Path.cwd()} has no {self.bot_mapping.parent}/ folder with the mapping (front matter → Notion properties) — run bot in the newsletter's folder, or set BOT_MAPPING to the mapping file"
-                               if not self.bot_mapping.parent.is_dir() else
-                               f"no mapping here: {Path.cwd() / self.bot_mapping.parent} has no {self.bot_mapping.name} — set BOT_MAPPING to the mapping file (front matter → Notion properties)")
+                missing.append(
+                    f"no mapping here: {Path.cwd()} has no {self.bot_mapping.parent}/ folder with the mapping (front matter → Notion properties) — run bot in the newsletter's folder, or set BOT_MAPPING to the mapping file"
+                    if not self.bot_mapping.parent.is_dir()
+                    else f"no mapping here: {Path.cwd() / self.bot_mapping.parent} has no {self.bot_mapping.name} — set BOT_MAPPING to the mapping file (front matter → Notion properties)"
+                )
         return missing
 
     def database_id_for(self, lang: str) -> str | None:
@@ -265,7 +283,7 @@ def setting_values(environ: dict[str, str], dotenv: dict[str, str | None]) -> di
 
 
 def parse_rate_budget(text: str) -> tuple[int, float]:
-    """"180/60" → (180, 60.0); a bare number is requests per second ("3" → (180, 60.0))."""
+    """ "180/60" → (180, 60.0); a bare number is requests per second ("3" → (180, 60.0))."""
     requests, slash, seconds = text.strip().partition("/")
     try:
         if slash:
@@ -275,24 +293,30 @@ def parse_rate_budget(text: str) -> tuple[int, float]:
     except ValueError:
         budget = (0, 0.0)
     if budget[0] < 1 or budget[1] <= 0:
-        raise ValueError(f"expected requests/seconds such as 180/60 (600/60 on Business and Enterprise plans), got {text!r}")
+        raise ValueError(
+            f"expected requests/seconds such as 180/60 (600/60 on Business and Enterprise plans), got {text!r}"
+        )
     return budget
 
 
 def parse_local_rate_limit(text: str) -> tuple[int, float] | None:
-    """"180/60" -> (180, 60.0); "off" -> None (the local workspace's budget per token)."""
+    """ "180/60" -> (180, 60.0); "off" -> None (the local workspace's budget per token)."""
     if text.strip().lower() in ("off", "none", "0"):
         return None
     try:
         return parse_rate_budget(text)
     except ValueError:
-        raise ValueError(f"expected requests/seconds such as 180/60 (600/60 for Business plans) or off, got {text.strip()!r}") from None
+        raise ValueError(
+            f"expected requests/seconds such as 180/60 (600/60 for Business plans) or off, got {text.strip()!r}"
+        ) from None
 
 
 def _not_utf8(exc: UnicodeDecodeError):
     from .errors import ConfigError
 
-    return ConfigError(f".env is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): save it as UTF-8")
+    return ConfigError(
+        f".env is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): save it as UTF-8"
+    )
 
 
 def load_settings(**overrides) -> Settings:

@@ -85,7 +85,9 @@ class FrontMatter(BaseModel):
     def _tags(cls, value: list[str]) -> list[str]:
         for tag in value:
             if not tag or "," in tag:
-                raise ValueError(f"tag {tag!r}: tag names must be non-empty and contain no comma (Notion rejects commas in options)")
+                raise ValueError(
+                    f"tag {tag!r}: tag names must be non-empty and contain no comma (Notion rejects commas in options)"
+                )
         if len(set(value)) != len(value):
             raise ValueError("tags must not repeat")
         return value
@@ -117,14 +119,18 @@ class FrontMatter(BaseModel):
     @classmethod
     def _icon(cls, value: str | None) -> str | None:
         if value and not is_single_emoji(value):  # Notion refuses a word or two emoji as a page icon
-            raise ValueError(f"expected a single emoji such as 📚, got {value!r} (Notion takes only one emoji as a page icon)")
+            raise ValueError(
+                f"expected a single emoji such as 📚, got {value!r} (Notion takes only one emoji as a page icon)"
+            )
         return value or None
 
     @model_validator(mode="after")
     def _slug_matches(self) -> "FrontMatter":
         expected = f"{self.series}-{self.lang}-{self.week}"
         if self.slug != expected:
-            raise ValueError(f"slug {self.slug!r} must be {expected!r} (series-lang-week: from `series:`, `lang:` and `week: {self.week}`)")
+            raise ValueError(
+                f"slug {self.slug!r} must be {expected!r} (series-lang-week: from `series:`, `lang:` and `week: {self.week}`)"
+            )
         return self
 
 
@@ -220,13 +226,33 @@ def _front_matter_node(path: Path, yaml_text: str) -> tuple[yaml.Loader, yaml.Ma
         line = mark.line + 2 if mark else 1  # +1 for 1-based, +1 for the opening '---'
         if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses (DEL, C1 controls)
             line = yaml_text.count("\n", 0, exc.position) + 2
-            raise ContentError([Problem(path, line, None, f"invalid YAML: the control character U+{exc.character:04X} is not allowed; remove it (or write it as \\u{exc.character:04x} inside double quotes)")]) from None
-        raise ContentError([Problem(path, line, None, f"invalid YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+            raise ContentError(
+                [
+                    Problem(
+                        path,
+                        line,
+                        None,
+                        f"invalid YAML: the control character U+{exc.character:04X} is not allowed; remove it (or write it as \\u{exc.character:04x} inside double quotes)",
+                    )
+                ]
+            ) from None
+        raise ContentError(
+            [Problem(path, line, None, f"invalid YAML: {getattr(exc, 'problem', None) or exc}")]
+        ) from None
     except RecursionError:
         lines = yaml_text.splitlines() or [""]
         deepest = max(range(len(lines)), key=lambda i: lines[i].count("[") + lines[i].count("{"))
         field = lines[deepest].split(":", 1)[0].strip() if ":" in lines[deepest] else None
-        raise ContentError([Problem(path, deepest + 2, field or None, "invalid YAML: nested too deeply (front matter fields are plain values and lists)")]) from None
+        raise ContentError(
+            [
+                Problem(
+                    path,
+                    deepest + 2,
+                    field or None,
+                    "invalid YAML: nested too deeply (front matter fields are plain values and lists)",
+                )
+            ]
+        ) from None
     if not isinstance(node, yaml.MappingNode):
         loader.dispose()
         raise ContentError([Problem(path, 2, None, "front matter must be a YAML mapping of field: value")])
@@ -254,16 +280,31 @@ def _front_data(path: Path, loader, node: yaml.MappingNode) -> tuple[dict[str, A
     for key, value in node.value:
         line = key.start_mark.line + 2
         if not isinstance(key, yaml.ScalarNode) or key.tag != "tag:yaml.org,2002:str":
-            problems.append(Problem(path, line, None, "a field name must be a plain word such as `title` (complex or non-text keys are not fields)"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    None,
+                    "a field name must be a plain word such as `title` (complex or non-text keys are not fields)",
+                )
+            )
             continue
         if key.value in first_line:
-            problems.append(Problem(path, line, key.value, f"duplicate field: already set on line {first_line[key.value]}; keep one"))
+            problems.append(
+                Problem(
+                    path, line, key.value, f"duplicate field: already set on line {first_line[key.value]}; keep one"
+                )
+            )
             continue
         first_line[key.value] = line
         try:
             data[key.value] = constructor.construct_object(value, deep=True)
         except yaml.YAMLError as exc:
-            problems.append(Problem(path, value.start_mark.line + 2, key.value, f"invalid value: {getattr(exc, 'problem', None) or exc}"))
+            problems.append(
+                Problem(
+                    path, value.start_mark.line + 2, key.value, f"invalid value: {getattr(exc, 'problem', None) or exc}"
+                )
+            )
         except (ValueError, TypeError, OverflowError) as exc:
             problems.append(Problem(path, value.start_mark.line + 2, key.value, f"invalid value: {exc}"))
         except RecursionError:
@@ -280,13 +321,24 @@ def read_variant(path: Path) -> Variant:
     except FileNotFoundError:
         raise ContentError([Problem(path, None, None, "file not found")]) from None
     if size > MAX_FILE_BYTES:
-        raise ContentError([Problem(path, None, None, f"file is {size:,} bytes; at most {MAX_FILE_BYTES:,} are accepted")])
+        raise ContentError(
+            [Problem(path, None, None, f"file is {size:,} bytes; at most {MAX_FILE_BYTES:,} are accepted")]
+        )
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ContentError([Problem(path, line, None, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8")]) from None
+        raise ContentError(
+            [
+                Problem(
+                    path,
+                    line,
+                    None,
+                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8",
+                )
+            ]
+        ) from None
     if not text.strip():
         raise ContentError([Problem(path, 1, None, "file is empty: expected front matter and a Markdown body")])
     text = text.lstrip("\ufeff")
@@ -301,7 +353,9 @@ def read_variant(path: Path) -> Variant:
     except ValidationError as exc:
         from .front_matter_messages import problem_of
 
-        raise ContentError([problem_of(path, err, data, lines, list(FrontMatter.model_fields)) for err in exc.errors()]) from None
+        raise ContentError(
+            [problem_of(path, err, data, lines, list(FrontMatter.model_fields)) for err in exc.errors()]
+        ) from None
     return Variant(path=path, front=front, body=body, body_line=body_line, field_lines=lines)
 
 
@@ -350,7 +404,12 @@ def slug_conflicts(variants: list[Variant]) -> list[SlugConflict]:
     for v in variants:
         by_slug.setdefault(v.slug, []).append(v)
         by_key.setdefault((v.group, v.lang), []).append(v)
-    conflicts = [SlugConflict(v, "slug", [o for o in same if o is not v]) for same in by_slug.values() if len(same) > 1 for v in same]
+    conflicts = [
+        SlugConflict(v, "slug", [o for o in same if o is not v])
+        for same in by_slug.values()
+        if len(same) > 1
+        for v in same
+    ]
     conflicts += [
         SlugConflict(v, "lang", [o for o in same if o is not v])
         for same in by_key.values()
@@ -362,7 +421,12 @@ def slug_conflicts(variants: list[Variant]) -> list[SlugConflict]:
 
 def check_unique(variants: list[Variant]) -> list[Problem]:
     return [
-        Problem(c.variant.path, c.variant.field_lines.get(c.field), c.field, f"{c.message} {', '.join(str(o.path) for o in c.others)}")
+        Problem(
+            c.variant.path,
+            c.variant.field_lines.get(c.field),
+            c.field,
+            f"{c.message} {', '.join(str(o.path) for o in c.others)}",
+        )
         for c in slug_conflicts(variants)
     ]
 
@@ -378,16 +442,22 @@ def parse_week_spec(spec: str) -> tuple[str | None, int]:
 def select_week(variants: list[Variant], spec: str) -> list[Variant]:
     """Select the variants of one week: `W22`, `w22`, `2026-W22`."""
     year, number = parse_week_spec(spec)
-    candidates = [v for v in variants if v.week.endswith(f"-W{number:02d}") and (year is None or v.week.startswith(year))]
+    candidates = [
+        v for v in variants if v.week.endswith(f"-W{number:02d}") and (year is None or v.week.startswith(year))
+    ]
     if not candidates:
         year_pattern = year or r"\d{4}"
         in_folder = [v for v in variants if re.fullmatch(rf"{year_pattern}-W{number:02d}", v.path.parent.name)]
         if in_folder:
             v = in_folder[0]
-            raise SelectionError(f"--week {spec!r}: {v.path}:{v.field_lines.get('week', 1)} is in folder {v.path.parent.name}/ but says `week: {v.week}`: fix the week or move the file")
+            raise SelectionError(
+                f"--week {spec!r}: {v.path}:{v.field_lines.get('week', 1)} is in folder {v.path.parent.name}/ but says `week: {v.week}`: fix the week or move the file"
+            )
         known = ", ".join(sorted({v.week for v in variants})) or "none"
         raise SelectionError(f"--week {spec!r}: no content for that week (weeks in content: {known})")
     weeks = sorted({v.week for v in candidates})
     if len(weeks) > 1:
-        raise SelectionError(f"--week {spec!r} is ambiguous: {', '.join(weeks)}; name the year, e.g. --week {weeks[-1]}")
+        raise SelectionError(
+            f"--week {spec!r} is ambiguous: {', '.join(weeks)}; name the year, e.g. --week {weeks[-1]}"
+        )
     return sorted(candidates, key=lambda v: LANGS.index(v.lang))

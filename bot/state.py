@@ -1,12 +1,12 @@
 """The state directory (BOT_STATE_DIR, `.bot/` by default): one place that names its files.
 
-    publish.lock            the publish lock (one publisher at a time on this host)
-    runs.sqlite3            the run ledger (`bot runs`, `bot status`, the scheduler's catch-up)
-    published/<slug>.md     what the bot last published per page (detail for drift reports)
-    published/<slug>.json   the page record: what the bot last wrote, to skip unchanged trees
-    local-notion.sqlite3    the embedded local workspace (when NOTION_TOKEN is unset)
-    local-serve.json        where `bot local serve` serves that workspace, while it runs
-    preview/<week>.html     `bot preview` output
+publish.lock            the publish lock (one publisher at a time on this host)
+runs.sqlite3            the run ledger (`bot runs`, `bot status`, the scheduler's catch-up)
+published/<slug>.md     what the bot last published per page (detail for drift reports)
+published/<slug>.json   the page record: what the bot last wrote, to skip unchanged trees
+local-notion.sqlite3    the embedded local workspace (when NOTION_TOKEN is unset)
+local-serve.json        where `bot local serve` serves that workspace, while it runs
+preview/<week>.html     `bot preview` output
 """
 
 from __future__ import annotations

@@ -66,7 +66,9 @@ def relink_week(publisher, variant: Variant) -> int:
                 continue  # no callout (yet): the ordinary publish puts it in
             if _page_key(_link_url(first)) == _page_key(want):
                 continue
-            publisher.progress(f"{pair[lang].slug}: its language link pointed at a page in the trash (a healed twin); linked to {want}")
+            publisher.progress(
+                f"{pair[lang].slug}: its language link pointed at a page in the trash (a healed twin); linked to {want}"
+            )
             publisher.api.update_block(first["id"], language_link(lang, want))
             changed += 1
         for v in pair.values():
@@ -74,5 +76,9 @@ def relink_week(publisher, variant: Variant) -> int:
         writes += changed
         if not changed:
             return writes
-    log.warning("%s: language links still changing after %d looks (other publishers at work); the next run checks again", variant.slug, MAX_LOOKS)
+    log.warning(
+        "%s: language links still changing after %d looks (other publishers at work); the next run checks again",
+        variant.slug,
+        MAX_LOOKS,
+    )
     return writes

@@ -21,13 +21,21 @@ from .source import Variant
 
 def built_in_parts(variants: Iterable[Variant], bodies: dict[str, list[dict]], creating: set[str]) -> set[str]:
     """New pages whose body (with a language link) needs more than their create request."""
-    return {v.slug for v in variants if v.slug in creating and not whole_in_one_request(desired_blocks(v.lang, bodies[v.slug], has_sibling=True, sibling_url=None))}
+    return {
+        v.slug
+        for v in variants
+        if v.slug in creating
+        and not whole_in_one_request(desired_blocks(v.lang, bodies[v.slug], has_sibling=True, sibling_url=None))
+    }
 
 
-def apply_order(slugs: list[str], creating: set[str], pending_links: dict[str, set[str]], in_parts: set[str]) -> list[str]:
+def apply_order(
+    slugs: list[str], creating: set[str], pending_links: dict[str, set[str]], in_parts: set[str]
+) -> list[str]:
     """Creates first; a new page that links to another new page after it (so the link goes out
     with its own create); then a new page built in parts before one that fits its create
     request (the second gets its language link in its create and needs no reveal)."""
+
     def key(slug: str) -> tuple[bool, bool, bool]:
         links_ahead = bool(pending_links.get(slug, set()) & (creating - {slug}))
         return slug not in creating, links_ahead, slug not in in_parts
@@ -35,7 +43,9 @@ def apply_order(slugs: list[str], creating: set[str], pending_links: dict[str, s
     return sorted(slugs, key=key)
 
 
-def links_after_create(order: list[str], variants: list[Variant], all_variants: list[Variant], creating: set[str]) -> set[str]:
+def links_after_create(
+    order: list[str], variants: list[Variant], all_variants: list[Variant], creating: set[str]
+) -> set[str]:
     """New pages written before their new sibling: their language link goes in after it exists."""
     by_slug = {v.slug: v for v in variants}
     done: set[str] = set()

@@ -30,7 +30,13 @@ def env(tmp_path, monkeypatch):
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)
-    for key in ("NOTION_DATABASE_ID", "NOTION_DATABASE_ID_EN", "NOTION_DATABASE_ID_ZH", "BOT_LOCAL_FAULTS", "NOTION_BASE_URL"):
+    for key in (
+        "NOTION_DATABASE_ID",
+        "NOTION_DATABASE_ID_EN",
+        "NOTION_DATABASE_ID_ZH",
+        "BOT_LOCAL_FAULTS",
+        "NOTION_BASE_URL",
+    ):
         monkeypatch.delenv(key, raising=False)
     return tmp_path
 

@@ -45,7 +45,9 @@ def open_test_session(workspace: LocalWorkspace, *, settings=None, clock=None, w
     counting one (faults, kills); settings come from the test's environment (+ overrides)."""
     transport = CountingTransport(LocalTransport(workspace), after)
     outer = wrap(transport) if wrap else transport
-    s = open_session(settings or load_settings(**overrides), transport=outer, workspace=workspace, clock=clock or VirtualClock())
+    s = open_session(
+        settings or load_settings(**overrides), transport=outer, workspace=workspace, clock=clock or VirtualClock()
+    )
     return s, transport
 
 
@@ -84,7 +86,9 @@ def human_api(workspace: LocalWorkspace) -> NotionAPI:
         workspace.add_user("Editor", token)
     except Exception:
         pass  # already added
-    return NotionAPI(auth=token, base_url="http://local", transport=LocalTransport(workspace), rate=1e6, clock=VirtualClock())
+    return NotionAPI(
+        auth=token, base_url="http://local", transport=LocalTransport(workspace), rate=1e6, clock=VirtualClock()
+    )
 
 
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -117,7 +121,9 @@ def live_state(workspace: LocalWorkspace, slug: str):
 ASLEEP_MID_RUN = "rate_limited@3,retry_after=100"
 
 
-def sigterm_mid_run(argv: list[str], cwd: Path, ready, *, env: dict | None = None, settle: float = 0.3, signum: int | None = None):
+def sigterm_mid_run(
+    argv: list[str], cwd: Path, ready, *, env: dict | None = None, settle: float = 0.3, signum: int | None = None
+):
     """Run `python -m bot ARGV` as a real process, wait until `ready()` (it polls another
     process), let it settle, send SIGTERM (or `signum`). Returns (exit code, stdout, stderr,
     seconds from the signal to the exit)."""
@@ -128,8 +134,14 @@ def sigterm_mid_run(argv: list[str], cwd: Path, ready, *, env: dict | None = Non
     import time
 
     environment = {**os.environ, "BOT_LOCAL_FAULTS": ASLEEP_MID_RUN, **(env or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "bot", *argv], cwd=cwd, env=environment,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", *argv],
+        cwd=cwd,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while not ready():

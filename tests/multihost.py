@@ -45,16 +45,18 @@ def base_env(root: Path) -> dict:
     if not content.exists():
         shutil.copytree(ROOT / "content", content)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NOTION_", "BOT_"))}
-    env.update({
-        "BOT_CONTENT_DIR": str(content),
-        "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml"),
-        "BOT_TIMEZONE": "Asia/Shanghai",
-        "BOT_RATE_LIMIT": "1000",
-        "BOT_LOCK_WAIT": "300",
-        "PYTHONPATH": str(ROOT),
-        # The hosts' shared rate budget (bot.budget) lives in the user's cache dir: one per test.
-        "XDG_CACHE_HOME": str(root / "cache"),
-    })
+    env.update(
+        {
+            "BOT_CONTENT_DIR": str(content),
+            "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml"),
+            "BOT_TIMEZONE": "Asia/Shanghai",
+            "BOT_RATE_LIMIT": "1000",
+            "BOT_LOCK_WAIT": "300",
+            "PYTHONPATH": str(ROOT),
+            # The hosts' shared rate budget (bot.budget) lives in the user's cache dir: one per test.
+            "XDG_CACHE_HOME": str(root / "cache"),
+        }
+    )
     return env
 
 
@@ -63,10 +65,21 @@ def serve(root: Path, timeout: float = 60.0, rate_limit: str = "off", retry_afte
     `retry_after`: the Retry-After of every 429 (a strict Notion's short one) instead of the
     time until a slot frees."""
     log = root / "serve.log"
-    env = base_env(root) | {"BOT_STATE_DIR": str(root / "server-state"), "NOTION_TOKEN": "", "BOT_LOCAL_RATE_LIMIT": rate_limit}
+    env = base_env(root) | {
+        "BOT_STATE_DIR": str(root / "server-state"),
+        "NOTION_TOKEN": "",
+        "BOT_LOCAL_RATE_LIMIT": rate_limit,
+    }
     extra = ["--retry-after", str(retry_after)] if retry_after else []
     with log.open("w") as handle:
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "local", "serve", "--port", "0", *extra], cwd=root, env=env, stdout=handle, stderr=handle, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "local", "serve", "--port", "0", *extra],
+            cwd=root,
+            env=env,
+            stdout=handle,
+            stderr=handle,
+            stdin=subprocess.DEVNULL,
+        )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         text = log.read_text(errors="replace")
@@ -102,10 +115,23 @@ class Finished:
     err: str
 
 
-def run_at_once(served: Served, args: list[str], hosts: int, database_url: str | None = None, timeout: float = 300) -> list[Finished]:
+def run_at_once(
+    served: Served, args: list[str], hosts: int, database_url: str | None = None, timeout: float = 300
+) -> list[Finished]:
     """Start `bot ARGS` on `hosts` hosts at the same moment; wait for all of them."""
     procs = [
-        (f"h{i}", subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=served.root, env=host_env(served, f"h{i}", database_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True))
+        (
+            f"h{i}",
+            subprocess.Popen(
+                [sys.executable, "-m", "bot", *args],
+                cwd=served.root,
+                env=host_env(served, f"h{i}", database_url),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            ),
+        )
         for i in range(hosts)
     ]
     done = []
@@ -115,8 +141,18 @@ def run_at_once(served: Served, args: list[str], hosts: int, database_url: str |
     return done
 
 
-def run_one(served: Served, args: list[str], name: str = "extra", database_url: str | None = None, timeout: float = 300) -> Finished:
-    proc = subprocess.run([sys.executable, "-m", "bot", *args], cwd=served.root, env=host_env(served, name, database_url), capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=timeout)
+def run_one(
+    served: Served, args: list[str], name: str = "extra", database_url: str | None = None, timeout: float = 300
+) -> Finished:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=served.root,
+        env=host_env(served, name, database_url),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+    )
     return Finished(name, proc.returncode, proc.stdout, proc.stderr)
 
 

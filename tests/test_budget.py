@@ -30,7 +30,9 @@ def test_a_window_spent_by_one_process_makes_the_other_wait(tmp_path):
     assert all(s.delay == 0 for s in slots)
     late = second.reserve(5, 10.0)
     assert 9.0 < late.delay <= 10.0  # until the first send leaves the window
-    assert second.reserve(5, 10.0).at >= late.at  # first come, first served (send times: delays shrink as the clock moves)
+    assert (
+        second.reserve(5, 10.0).at >= late.at
+    )  # first come, first served (send times: delays shrink as the clock moves)
 
 
 def test_a_429_blocks_every_process_and_repeated_ones_back_off_further(tmp_path):
@@ -104,7 +106,9 @@ def test_a_shared_budget_whose_database_goes_away_falls_back_to_the_process(tmp_
     pacer = Pacer(100, 60.0, store=store)
     pacer.acquire()
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'bot budget %'")
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'bot budget %'"
+        )
     pacer.acquire()  # a new session (whether or not the old one had gone yet)
     assert pacer.store is store
     store.url = "postgresql://nobody@127.0.0.1:1/gone"  # the database cannot be reached any more

@@ -35,8 +35,14 @@ def test_no_parser_accepts_abbreviations(path, parser):
     assert isinstance(parser, BotArgumentParser)
     assert parser.allow_abbrev is False
     # and it holds in practice: every long flag cut short is left unrecognized, never expanded
-    operands = [str(i) for i, a in enumerate(parser._actions) if not a.option_strings and a.required and a.nargs != argparse.PARSER]
-    operands += [word for a in parser._actions if a.option_strings and a.required for word in (a.option_strings[0], "W22")]  # preview --week
+    operands = [
+        str(i)
+        for i, a in enumerate(parser._actions)
+        if not a.option_strings and a.required and a.nargs != argparse.PARSER
+    ]
+    operands += [
+        word for a in parser._actions if a.option_strings and a.required for word in (a.option_strings[0], "W22")
+    ]  # preview --week
     for action in parser._actions:
         for flag in action.option_strings:
             if flag.startswith("--") and len(flag) > 4:
@@ -67,16 +73,19 @@ def test_full_flags_and_short_clusters_still_work(cli):
     assert "Plan:" in out
 
 
-@pytest.mark.parametrize("argv,message", [
-    (("publish",), "say which content to publish"),
-    (("publish", "--dry-run"), "say which content to publish"),
-    (("publish", "--week", "23"), "'23' is not a week"),
-    (("publish", "--week", "W54"), "'W54' is not a week"),
-    (("validate", "--week", "2026-22"), "'2026-22' is not a week"),
-    (("preview", "--week", "22"), "'22' is not a week"),
-    (("pull", "--week", "W22x"), "'W22x' is not a week"),
-    (("pull",), "say what to pull"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (("publish",), "say which content to publish"),
+        (("publish", "--dry-run"), "say which content to publish"),
+        (("publish", "--week", "23"), "'23' is not a week"),
+        (("publish", "--week", "W54"), "'W54' is not a week"),
+        (("validate", "--week", "2026-22"), "'2026-22' is not a week"),
+        (("preview", "--week", "22"), "'22' is not a week"),
+        (("pull", "--week", "W22x"), "'W22x' is not a week"),
+        (("pull",), "say what to pull"),
+    ],
+)
 def test_usage_errors_exit_64_with_the_usage(cli, argv, message):
     code, out, err = cli(*argv)
     assert code == 64, err
@@ -89,13 +98,16 @@ def test_a_well_formed_week_without_content_is_not_a_usage_error(cli):
     assert code == 1 and "no content for that week" in err
 
 
-@pytest.mark.parametrize("argv,message", [
-    (("publish", "--json"), "say which content to publish"),
-    (("publish", "--week", "23", "--json"), "'23' is not a week"),
-    (("publish", "--json", "--week", "W22", "--publish"), "unrecognized argument: --publish"),
-    (("status", "--json", "--runs", "many"), "invalid int value"),
-    (("local", "show", "x", "--json", "--bogus"), "unrecognized argument: --bogus"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (("publish", "--json"), "say which content to publish"),
+        (("publish", "--week", "23", "--json"), "'23' is not a week"),
+        (("publish", "--json", "--week", "W22", "--publish"), "unrecognized argument: --publish"),
+        (("status", "--json", "--runs", "many"), "invalid int value"),
+        (("local", "show", "x", "--json", "--bogus"), "unrecognized argument: --bogus"),
+    ],
+)
 def test_usage_errors_under_json_print_a_json_error(cli, argv, message):
     code, out, err = cli(*argv)
     assert code == 64

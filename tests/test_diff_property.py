@@ -52,8 +52,12 @@ def tree(blocks):
 def test_applying_the_diff_yields_exactly_the_new_document(before, after):
     ws = LocalWorkspace(":memory:")
     _, ds = ws.ensure_database("T", {"Name": {"title": {}}})
-    api = NotionAPI(auth=ws.bot_token, base_url="http://local", transport=LocalTransport(ws), rate=1e9, clock=VirtualClock())
-    page = api.create_page({"type": "data_source_id", "data_source_id": ds}, {"Name": {"title": [{"text": {"content": "p"}}]}})
+    api = NotionAPI(
+        auth=ws.bot_token, base_url="http://local", transport=LocalTransport(ws), rate=1e9, clock=VirtualClock()
+    )
+    page = api.create_page(
+        {"type": "data_source_id", "data_source_id": ds}, {"Name": {"title": [{"text": {"content": "p"}}]}}
+    )
     writer = Writer(api)
     old = convert_markdown(render(before)).blocks
     if old:
@@ -62,7 +66,9 @@ def test_applying_the_diff_yields_exactly_the_new_document(before, after):
 
     live = api.read_tree(page["id"])
     ops = diff_blocks(page["id"], live, new)
-    page_plan = type("P", (), {"page_id": page["id"], "properties": {}, "icon": None, "reveal": None, "block_ops": ops})()
+    page_plan = type(
+        "P", (), {"page_id": page["id"], "properties": {}, "icon": None, "reveal": None, "block_ops": ops}
+    )()
     writes_before = api.stats.writes
     writer.update_page(page_plan)
     # small documents: every operation is exactly one request (no chunking needed)

@@ -125,7 +125,11 @@ def test_a_twin_a_person_edited_stops_the_run_and_is_named(twins, cli):
 
 
 def test_twins_that_all_differ_from_the_content_stop(twins, cli, env):
-    edit(env / "content" / "rec-weekly" / "2026-W22" / "en.md", "Four industrial distillation papers this week", "Five papers")
+    edit(
+        env / "content" / "rec-weekly" / "2026-W22" / "en.md",
+        "Four industrial distillation papers this week",
+        "Five papers",
+    )
     code, _, err = cli("publish", "--week", "W22")
     assert code == 1 and "none of them holds the content the bot would write" in err
     assert len(_pages(twins, EN)) == 2
@@ -143,7 +147,9 @@ class TwinMaker(httpx.BaseTransport):
         response = self.inner.handle_request(request)
         if not self.done and request.method == "POST" and request.url.path.endswith("/pages"):
             self.done = True
-            self.inner.handle_request(httpx.Request(request.method, request.url, headers=request.headers, content=request.content))
+            self.inner.handle_request(
+                httpx.Request(request.method, request.url, headers=request.headers, content=request.content)
+            )
         return response
 
 
@@ -172,7 +178,9 @@ class DoubleAppend(httpx.BaseTransport):
     def handle_request(self, request):
         response = self.inner.handle_request(request)
         if request.method == "PATCH" and request.url.path.endswith("/children"):
-            self.inner.handle_request(httpx.Request(request.method, request.url, headers=request.headers, content=request.content))
+            self.inner.handle_request(
+                httpx.Request(request.method, request.url, headers=request.headers, content=request.content)
+            )
         return response
 
 
@@ -209,7 +217,9 @@ class TrashedMidRun(httpx.BaseTransport):
             self.done = True
             for page_id, flag in ((self.restore, False), (self.trash, True)):
                 body = ('{"in_trash": %s}' % ("true" if flag else "false")).encode()
-                self.inner.handle_request(httpx.Request("PATCH", f"http://local/v1/pages/{page_id}", headers=request.headers, content=body))
+                self.inner.handle_request(
+                    httpx.Request("PATCH", f"http://local/v1/pages/{page_id}", headers=request.headers, content=body)
+                )
         return self.inner.handle_request(request)
 
 
@@ -221,7 +231,11 @@ def test_a_page_trashed_by_another_host_mid_run_is_replaced_by_the_page_that_sta
     stays = _pages(workspace, EN)[0]
     _set_trash(workspace, [stays], True)
     _set_trash(workspace, [planned], False)
-    edit(env / "content" / "rec-weekly" / "2026-W22" / "en.md", "Four industrial distillation papers this week", "Four papers this week")
+    edit(
+        env / "content" / "rec-weekly" / "2026-W22" / "en.md",
+        "Four industrial distillation papers this week",
+        "Four papers this week",
+    )
 
     results, _ = publish(workspace, wrap=lambda inner: TrashedMidRun(inner, planned["id"], stays["id"]))
     assert results[0].action == "updated" and results[0].plan.page_id == stays["id"]

@@ -39,10 +39,17 @@ def test_fresh_week_is_the_floor(workspace):
     its link is in — the one request hidden-until-complete costs a new pair; zh goes up whole,
     link included, in one request, so it needs no reveal."""
     results, transport = publish(workspace)
-    assert kinds(transport) == SETUP + Counter({"POST /v1/pages": 2, "PATCH /v1/blocks/{id}/children": 1, "PATCH /v1/pages/{id}": 1, QUERY: 1})
+    assert kinds(transport) == SETUP + Counter(
+        {"POST /v1/pages": 2, "PATCH /v1/blocks/{id}/children": 1, "PATCH /v1/pages/{id}": 1, QUERY: 1}
+    )
     assert [r.writes for r in results] == [3, 1]
     writes = [f"{m} {ID.sub('{id}', p)}" for m, p in transport.requests if m != "GET" and not p.endswith("/query")]
-    assert writes == ["POST /v1/pages", "POST /v1/pages", "PATCH /v1/blocks/{id}/children", "PATCH /v1/pages/{id}"]  # the reveal last
+    assert writes == [
+        "POST /v1/pages",
+        "POST /v1/pages",
+        "PATCH /v1/blocks/{id}/children",
+        "PATCH /v1/pages/{id}",
+    ]  # the reveal last
     assert live_state(workspace, EN)[1][0] == "中文版" and live_state(workspace, ZH)[1][0] == "English"
     assert {p.name for p in records_dir().glob("*.json")} == {f"{EN}.json", f"{ZH}.json"}
 
@@ -87,7 +94,13 @@ def test_human_block_edit_after_the_last_publish_is_still_drift(published):
     s, _ = session(published)
     page = s.api.find_pages(s.target("en").data_source_id, "slug", "rich_text", EN)[0]
     paragraph = next(b for b in s.api.list_children(page["id"]) if b["type"] == "paragraph")
-    human_api(published).update_block(paragraph["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": "Edited by a person."}}]}})
+    human_api(published).update_block(
+        paragraph["id"],
+        {
+            "type": "paragraph",
+            "paragraph": {"rich_text": [{"type": "text", "text": {"content": "Edited by a person."}}]},
+        },
+    )
     with pytest.raises(DriftError) as err:
         publish(published)
     assert EN in str(err.value) and ZH not in str(err.value)
@@ -101,7 +114,10 @@ def test_human_block_edit_after_the_last_publish_is_still_drift(published):
 def test_human_property_edit_is_drift_with_a_record(published):
     s, _ = session(published)
     page = s.api.find_pages(s.target("en").data_source_id, "slug", "rich_text", EN)[0]
-    human_api(published).update_page(page["id"], properties={"summary": {"rich_text": [{"type": "text", "text": {"content": "A person's summary."}}]}})
+    human_api(published).update_page(
+        page["id"],
+        properties={"summary": {"rich_text": [{"type": "text", "text": {"content": "A person's summary."}}]}},
+    )
     results, transport = publish(published, dry_run=True)
     assert results[0].plan.drift and results[0].plan.drift.page_edited_by
     assert kinds(transport)[TREE] == 1
@@ -115,7 +131,9 @@ def test_page_trashed_in_notion_is_created_again(published):
     assert [r.action for r in results] == ["created", "updated"]
     # en created already linked to zh; zh's callout updated to the new en page in its own
     # update (one block update) — the trashed page's tree is never read
-    assert kinds(transport) == SETUP + Counter({"POST /v1/pages": 1, ME: 1, TREE: 1, "PATCH /v1/blocks/{id}": 1, QUERY: 1})
+    assert kinds(transport) == SETUP + Counter(
+        {"POST /v1/pages": 1, ME: 1, TREE: 1, "PATCH /v1/blocks/{id}": 1, QUERY: 1}
+    )
     new_id = results[0].plan.page_id
     assert new_id != page["id"]
     assert json.loads((records_dir() / f"{EN}.json").read_text(encoding="utf-8"))["page_id"] == new_id
@@ -124,7 +142,11 @@ def test_page_trashed_in_notion_is_created_again(published):
 
 
 def test_one_paragraph_edited_reads_one_tree_writes_once(published, en_path):
-    edit(en_path, "This week's recommendation system research clusters around three technical threads.", "This week's research clusters around three threads.")
+    edit(
+        en_path,
+        "This week's recommendation system research clusters around three technical threads.",
+        "This week's research clusters around three threads.",
+    )
     results, transport = publish(published)
     assert [r.action for r in results] == ["updated", "unchanged"]
     assert kinds(transport) == SETUP + Counter({ME: 1, TREE: 1, "PATCH /v1/blocks/{id}": 1})
@@ -175,7 +197,9 @@ def test_series_index_lists_pages_by_slug(published):
     s, transport = session(published)
     publisher = Publisher(s, read_all(s.settings.bot_content_dir), PublishOptions())
     index = publisher.index("en")
-    assert index.slugs() == [EN, ZH] and len(index.pages_for(EN)) == 1 and index.pages_for("rec-weekly-en-2026-W14") == []
+    assert (
+        index.slugs() == [EN, ZH] and len(index.pages_for(EN)) == 1 and index.pages_for("rec-weekly-en-2026-W14") == []
+    )
     assert index.covers("rec-weekly-en-2030-W01") and not index.covers("other-en-2026-W22")
     assert kinds(transport)[QUERY] == 1
 

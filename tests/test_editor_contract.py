@@ -35,7 +35,12 @@ def _png() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _pages(workspace, slug: str) -> list[dict]:
@@ -119,7 +124,13 @@ def test_unchanged_page_with_a_local_image_shows_no_hunk_and_no_absolute_path(cl
     s, _ = session(workspace)
     page = _pages(workspace, EN)[0]
     paragraph = next(b for b in s.api.list_children(page["id"]) if b["type"] == "paragraph")
-    human_api(workspace).update_block(paragraph["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": "Edited by a person."}}]}})
+    human_api(workspace).update_block(
+        paragraph["id"],
+        {
+            "type": "paragraph",
+            "paragraph": {"rich_text": [{"type": "text", "text": {"content": "Edited by a person."}}]},
+        },
+    )
     code, out, _ = cli("publish", "--week", "W22", "--dry-run")
     assert "+Edited by a person." in out
     assert "![A chart](" not in out.replace("![A chart](img/chart.png)", "") and str(env) not in out
@@ -213,7 +224,13 @@ def test_json_on_drift_gives_the_per_page_plan_with_the_error(cli, env, workspac
     s, _ = session(workspace)
     page = _pages(workspace, EN)[0]
     paragraph = next(b for b in s.api.list_children(page["id"]) if b["type"] == "paragraph")
-    human_api(workspace).update_block(paragraph["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": "Edited by a person."}}]}})
+    human_api(workspace).update_block(
+        paragraph["id"],
+        {
+            "type": "paragraph",
+            "paragraph": {"rich_text": [{"type": "text", "text": {"content": "Edited by a person."}}]},
+        },
+    )
     edit(env / W22 / "zh.md", "status: Published", "status: Draft")
     code, out, _ = cli("publish", "--week", "W22", "--json")
     assert code == 1
@@ -309,7 +326,13 @@ def test_folder_holding_another_week_is_an_error(cli, env):
     folder = env / "content" / "rec-weekly" / "2026-W30"
     (env / W22).rename(folder)
     for lang in ("en", "zh"):
-        _set_front(folder / f"{lang}.md", week="2026-W31", slug=f"rec-weekly-{lang}-2026-W31", date='"2026-07-31 07:00"', title='"Weekly · 2026-W31"')
+        _set_front(
+            folder / f"{lang}.md",
+            week="2026-W31",
+            slug=f"rec-weekly-{lang}-2026-W31",
+            date='"2026-07-31 07:00"',
+            title='"Weekly · 2026-W31"',
+        )
     code, _, err = cli("publish", "--week", "W30", "--dry-run")
     assert code == 1 and "is in folder 2026-W30/ but says `week: 2026-W31`" in err
     code, out, _ = cli("validate")
@@ -355,7 +378,7 @@ def test_status_table_aligns_and_does_not_cut_words(cli, env):
     code, out, _ = cli("status", "--no-remote")
     lines = out.splitlines()
     header = next(i for i, l in enumerate(lines) if l.startswith("WEEK"))
-    table = lines[header: header + 5]
+    table = lines[header : header + 5]
     for column in ("SOURCE", "LAST PUBLISHED"):
         at = table[0].index(column)
         assert all(row[at - 1] == " " and row[at] != " " for row in table[1:]), table
@@ -367,7 +390,15 @@ def test_local_serve_root_lists_the_pages(env, cli):
     import httpx
 
     assert cli("publish", "--week", "W22")[0] == 0
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "local", "serve", "--port", "0"], cwd=env, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=sigint_ignored)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "local", "serve", "--port", "0"],
+        cwd=env,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=sigint_ignored,
+    )
     try:
         first = proc.stderr.readline()
         url = re.search(r"(http://127\.0\.0\.1:\d+)", first).group(1)
@@ -382,7 +413,9 @@ def test_local_serve_root_lists_the_pages(env, cli):
 def test_publish_applies_the_due_rule_without_loading_the_scheduler(env):
     """The due rule lives in bot.due: `bot publish` does not import APScheduler."""
     code = "import sys; from bot.cli import main; rc = main(['publish', '--week', 'W22', '--dry-run', '-q']); print(rc, 'apscheduler' in sys.modules)"
-    run = subprocess.run([sys.executable, "-c", code], cwd=env, env=dict(os.environ), capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=env, env=dict(os.environ), capture_output=True, text=True, timeout=120
+    )
     assert run.stdout.splitlines()[-1] == "0 False", run.stderr
 
 

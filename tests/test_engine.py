@@ -29,7 +29,11 @@ def test_no_change_is_zero_writes(published):
 
 
 def test_one_paragraph_edited_is_one_write(published, en_path):
-    edit(en_path, "This week's recommendation system research clusters around three technical threads.", "This week's research clusters around three threads.")
+    edit(
+        en_path,
+        "This week's recommendation system research clusters around three technical threads.",
+        "This week's research clusters around three threads.",
+    )
     results, transport = publish(published)
     assert [r.action for r in results] == ["updated", "unchanged"]
     assert transport.writes == 1
@@ -107,7 +111,9 @@ def test_dry_run_cli_plan_and_detailed_exitcode(cli, en_path):
     code, out, _ = cli("publish", "--week", "W22", "--dry-run", "--json")
     plan = json.loads(out)
     assert plan["requests"]["writes"] == 0
-    assert plan["variants"][0]["plan"]["property_changes"] == [{"property": "status", "old": "Published", "new": "Draft"}]
+    assert plan["variants"][0]["plan"]["property_changes"] == [
+        {"property": "status", "old": "Published", "new": "Draft"}
+    ]
 
 
 def test_dry_run_all_weeks(cli):
@@ -160,7 +166,13 @@ def _human_edits_first_paragraph(workspace):
     blocks = s.api.list_children(page["id"])
     paragraph = next(b for b in blocks if b["type"] == "paragraph")
     human = human_api(workspace)
-    human.update_block(paragraph["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": "Edited by a person."}}]}})
+    human.update_block(
+        paragraph["id"],
+        {
+            "type": "paragraph",
+            "paragraph": {"rich_text": [{"type": "text", "text": {"content": "Edited by a person."}}]},
+        },
+    )
     return paragraph["id"]
 
 
@@ -319,7 +331,10 @@ def test_second_publisher_waits_then_exits_3(env):
     with lock:
         proc = subprocess.run(
             [sys.executable, "-m", "bot", "publish", "--week", "W22"],
-            env=dict(os.environ, BOT_LOCK_WAIT="0.5"), capture_output=True, text=True, timeout=120,
+            env=dict(os.environ, BOT_LOCK_WAIT="0.5"),
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     assert proc.returncode == 3
     assert "another bot process is publishing" in proc.stderr
@@ -353,7 +368,12 @@ def test_page_made_by_another_tool_is_adopted_not_drift(workspace):
     old = human.create_page(
         {"type": "data_source_id", "data_source_id": target.data_source_id},
         {"title": {"title": [{"text": {"content": "old"}}]}, "slug": {"rich_text": [{"text": {"content": EN}}]}},
-        children=[{"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": "**Old publisher text"}}]}}],
+        children=[
+            {
+                "type": "paragraph",
+                "paragraph": {"rich_text": [{"type": "text", "text": {"content": "**Old publisher text"}}]},
+            }
+        ],
     )
     results, transport = publish(workspace)
     assert results[0].action == "updated" and results[0].plan.page_id == old["id"]

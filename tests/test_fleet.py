@@ -76,14 +76,34 @@ def _budgeted(served, name: str, database_url: str | None = None, budget: str = 
 
 
 def _run(served, args: list[str], name: str, database_url: str | None = None, budget: str = BUDGET) -> Finished:
-    proc = subprocess.run([sys.executable, "-m", "bot", *args], cwd=served.root, env=_budgeted(served, name, database_url, budget),
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=served.root,
+        env=_budgeted(served, name, database_url, budget),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
     return Finished(name, proc.returncode, proc.stdout, proc.stderr)
 
 
 def _at_once(served, args: list[str], hosts: int, database_url: str | None = None) -> list[Finished]:
-    procs = [(f"h{i}", subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=served.root, env=_budgeted(served, f"h{i}", database_url),
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)) for i in range(hosts)]
+    procs = [
+        (
+            f"h{i}",
+            subprocess.Popen(
+                [sys.executable, "-m", "bot", *args],
+                cwd=served.root,
+                env=_budgeted(served, f"h{i}", database_url),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            ),
+        )
+        for i in range(hosts)
+    ]
     done = []
     for name, proc in procs:
         out, err = proc.communicate(timeout=300)
@@ -156,8 +176,15 @@ def test_a_server_that_keeps_its_window_full_makes_the_request_give_up_on_total_
     fresh = _run(strict, ["publish", "--all"], "ci", budget=PATIENT_BUDGET)
     _ok([fresh])
     env = _budgeted(strict, "impatient", budget=PATIENT_BUDGET, BOT_MAX_RETRY_WAIT="2")
-    proc = subprocess.run([sys.executable, "-m", "bot", "publish", "--all", "--dry-run"], cwd=strict.root, env=env,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "publish", "--all", "--dry-run"],
+        cwd=strict.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
     assert proc.returncode == 1 and "BOT_MAX_RETRY_WAIT=2s" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -169,8 +196,15 @@ class Watched:
     def __init__(self, served, name: str, database_url: str | None):
         # 10 requests per 5 s: the run sends a burst, then sleeps seconds for the budget.
         env = host_env(served, name, database_url, BOT_RATE_LIMIT="10/5")
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "publish", "--all", "-v"], cwd=served.root, env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "publish", "--all", "-v"],
+            cwd=served.root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
         self.lines: list[str] = []
         self.waiting = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -194,14 +228,23 @@ class Watched:
         return self.proc.returncode, out, "".join(self.lines)
 
     def writes_after(self, line_count: int) -> list[str]:
-        return [m.group(0) for line in self.lines[line_count:] if (m := WRITE.search(line)) and not m.group(2).endswith("/query")]
+        return [
+            m.group(0)
+            for line in self.lines[line_count:]
+            if (m := WRITE.search(line)) and not m.group(2).endswith("/query")
+        ]
 
 
 def _sessions(database_url: str, purpose: str, pid: int) -> list[int]:
     import psycopg
 
     with psycopg.connect(database_url, autocommit=True) as conn:
-        return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE application_name LIKE %s", (f"bot {purpose} % pid {pid}",))]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name LIKE %s", (f"bot {purpose} % pid {pid}",)
+            )
+        ]
 
 
 def _terminate(database_url: str, purpose: str, pid: int) -> None:
@@ -253,7 +296,9 @@ def test_a_run_whose_ledger_session_is_terminated_finishes_and_is_recorded(serve
     code, out, err = run.finish()
     assert code == 0 and "Traceback" not in err, err
     ledger = json.loads(run_one(served, ["runs", "--json"], database_url=database_url).out)
-    assert ledger[0]["outcome"] == "success" and sorted({v["action"] for v in ledger[0]["variants"]}) == ["created"], ledger[0]
+    assert ledger[0]["outcome"] == "success" and sorted({v["action"] for v in ledger[0]["variants"]}) == ["created"], (
+        ledger[0]
+    )
     assert pages_per_slug(served) == {slug: 1 for slug in slugs(2)}
 
 

@@ -100,11 +100,17 @@ def test_a_400_mid_append_leaves_the_page_hidden_and_says_so(env, cli, monkeypat
     grow(en_path, 130)
     expected = expected_lines(env)
     # Notion refuses the first append after en's create: its second chunk of blocks
-    monkeypatch.setenv("BOT_LOCAL_FAULTS", json.dumps([{"kind": "status", "status": 400, "method": "PATCH", "path": "/children$", "times": 1}]))
+    monkeypatch.setenv(
+        "BOT_LOCAL_FAULTS",
+        json.dumps([{"kind": "status", "status": 400, "method": "PATCH", "path": "/children$", "times": 1}]),
+    )
     code, out, err = cli("publish", "--week", "W22")
     assert code == 1 and "Traceback" not in err and "internal error" not in err
     assert "Notion 400 validation_error" in err
-    assert f"{EN} stays hidden (status: Draft: not shown on the blog) until a publish completes it and sets status: Published" in err
+    assert (
+        f"{EN} stays hidden (status: Draft: not shown on the blog) until a publish completes it and sets status: Published"
+        in err
+    )
     ws = LocalWorkspace(env / "state" / "local-notion.sqlite3")
     assert statuses(ws, EN) == ["Draft"] and statuses(ws, ZH) == []
     monkeypatch.delenv("BOT_LOCAL_FAULTS")
@@ -116,7 +122,10 @@ def test_a_400_mid_append_leaves_the_page_hidden_and_says_so(env, cli, monkeypat
 
 def test_a_400_on_the_language_link_leaves_the_first_page_hidden(env, cli, monkeypatch):
     expected = expected_lines(env)
-    monkeypatch.setenv("BOT_LOCAL_FAULTS", json.dumps([{"kind": "status", "status": 400, "method": "PATCH", "path": "/children$", "times": 1}]))
+    monkeypatch.setenv(
+        "BOT_LOCAL_FAULTS",
+        json.dumps([{"kind": "status", "status": 400, "method": "PATCH", "path": "/children$", "times": 1}]),
+    )
     code, _, err = cli("publish", "--week", "W22")
     assert code == 1 and f"{EN} stays hidden (status: Draft: not shown on the blog)" in err
     ws = LocalWorkspace(env / "state" / "local-notion.sqlite3")
@@ -134,7 +143,12 @@ def test_a_new_pair_costs_one_request_more_and_only_the_first_page_is_held_back(
     assert plans[EN]["hidden_until_complete"] == {"property": "status", "hidden": "Draft", "shown": "Published"}
     assert plans[ZH]["hidden_until_complete"] is None  # created whole, its link included
     code, out, _ = cli("publish", "--week", "W22", "--dry-run")
-    assert out.count("hidden: goes up as status: Draft until its blocks and its language link are in, then status: Published (1 more request)") == 1
+    assert (
+        out.count(
+            "hidden: goes up as status: Draft until its blocks and its language link are in, then status: Published (1 more request)"
+        )
+        == 1
+    )
     results, transport = publish(workspace)
     assert Counter(writes(transport))["PATCH /v1/pages/{id}"] == 1  # one reveal for the pair
     assert [r.writes for r in results] == [3, 1]
@@ -218,17 +232,25 @@ def test_twins_complete_but_for_their_reveal_heal(workspace):
     assert live_state(workspace, EN)[1][0] == "中文版"
 
 
-@pytest.mark.parametrize("rule, message", [
-    ("{field: title, hidden: Draft, applies_to: [Published]}", "must be a field mapped to a select property"),
-    ("{field: status, hidden: Published, applies_to: [Published]}", "is one of the values it holds back"),
-    ("{field: status, hidden: Hidden, applies_to: [Published]}", "is not one of status's options (Published, Draft, Invisible)"),
-])
+@pytest.mark.parametrize(
+    "rule, message",
+    [
+        ("{field: title, hidden: Draft, applies_to: [Published]}", "must be a field mapped to a select property"),
+        ("{field: status, hidden: Published, applies_to: [Published]}", "is one of the values it holds back"),
+        (
+            "{field: status, hidden: Hidden, applies_to: [Published]}",
+            "is not one of status's options (Published, Draft, Invisible)",
+        ),
+    ],
+)
 def test_a_wrong_hide_until_complete_rule_is_named(env, cli, monkeypatch, rule, message):
     from conftest import ROOT
 
     text = (ROOT / "mappings" / "rec-weekly.yaml").read_text(encoding="utf-8")
     mapping = env / "mapping.yaml"
-    mapping.write_text(re.sub(r"^hide_until_complete: .*$", f"hide_until_complete: {rule}", text, flags=re.M), encoding="utf-8")
+    mapping.write_text(
+        re.sub(r"^hide_until_complete: .*$", f"hide_until_complete: {rule}", text, flags=re.M), encoding="utf-8"
+    )
     monkeypatch.setenv("BOT_MAPPING", str(mapping))
     code, _, err = cli("publish", "--week", "W22", "--dry-run")
     assert code == 1 and message in err and "Traceback" not in err
@@ -247,7 +269,14 @@ def _kill_once_a_page_exists(argv: list[str], cwd: Path, db: Path, faults: list[
     """Run `python -m bot ARGV`; SIGKILL it as soon as its first page is in the workspace.
     `faults` hold it there (a 429 with a 100-s Retry-After on the request after)."""
     environment = dict(os.environ, BOT_LOCAL_FAULTS=json.dumps(faults))
-    proc = subprocess.Popen([sys.executable, "-m", "bot", *argv], cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", *argv],
+        cwd=cwd,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while _pages_in(db) == 0:
@@ -265,7 +294,9 @@ def _kill_once_a_page_exists(argv: list[str], cwd: Path, db: Path, faults: list[
 
 def _bot(*argv: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k != "BOT_LOCAL_FAULTS"} | (env or {})
-    return subprocess.run([sys.executable, "-m", "bot", *argv], cwd=cwd, env=environment, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *argv], cwd=cwd, env=environment, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -288,7 +319,9 @@ def test_sigkill_between_chunks_of_a_large_page_then_completed_without_duplicate
     grow(en_path, 130)
     expected = expected_lines(env)
     db = env / "state" / "local-notion.sqlite3"
-    asleep = [{"kind": "rate_limited", "method": "PATCH", "path": "/children$", "retry_after": 100, "times": 1}]  # the second chunk
+    asleep = [
+        {"kind": "rate_limited", "method": "PATCH", "path": "/children$", "retry_after": 100, "times": 1}
+    ]  # the second chunk
     _kill_once_a_page_exists(["publish", "--week", "W22"], env, db, asleep)
     ws = LocalWorkspace(db)
     assert statuses(ws, EN) == ["Draft"] and len(live_state(ws, EN)[1]) < len(expected[EN])
@@ -304,10 +337,21 @@ def _serve(root: Path, faults: list[dict] | None):
     from multihost import base_env
 
     log = root / f"serve-{time.monotonic_ns()}.log"
-    env = base_env(root) | {"BOT_STATE_DIR": str(root / "server-state"), "NOTION_TOKEN": "", "BOT_LOCAL_RATE_LIMIT": "off",
-                            "BOT_LOCAL_FAULTS": json.dumps(faults or [])}
+    env = base_env(root) | {
+        "BOT_STATE_DIR": str(root / "server-state"),
+        "NOTION_TOKEN": "",
+        "BOT_LOCAL_RATE_LIMIT": "off",
+        "BOT_LOCAL_FAULTS": json.dumps(faults or []),
+    }
     with log.open("w") as handle:
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "local", "serve", "--port", "0"], cwd=root, env=env, stdout=handle, stderr=handle, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "local", "serve", "--port", "0"],
+            cwd=root,
+            env=env,
+            stdout=handle,
+            stderr=handle,
+            stdin=subprocess.DEVNULL,
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         found = re.search(r"NOTION_BASE_URL=(\S+) NOTION_DATABASE_ID=(\S+)", log.read_text(errors="replace"))
@@ -329,7 +373,12 @@ def test_a_400_on_the_second_append_over_http_leaves_the_page_hidden_until_a_lat
     expected = expected_lines(env)
     refuse = [{"kind": "status", "status": 400, "method": "PATCH", "path": "/children$", "times": 1}]
     proc, url, database_id = _serve(env, refuse)
-    host = {"NOTION_TOKEN": "local-bot-token", "NOTION_BASE_URL": url, "NOTION_DATABASE_ID": database_id, "BOT_STATE_DIR": str(env / "host")}
+    host = {
+        "NOTION_TOKEN": "local-bot-token",
+        "NOTION_BASE_URL": url,
+        "NOTION_DATABASE_ID": database_id,
+        "BOT_STATE_DIR": str(env / "host"),
+    }
     try:
         failed = _bot("publish", "--week", "W22", cwd=env, env=host)
     finally:

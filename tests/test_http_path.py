@@ -46,7 +46,9 @@ def test_publish_over_http_then_nothing_to_do(served, cli):
 
 def test_publish_over_http_survives_rate_limits_and_5xx(served, cli, monkeypatch):
     monkeypatch.setenv("BOT_MAX_RETRY_WAIT", "5")
-    served.faults = FaultPlan([{"at": 2, "kind": "rate_limited", "retry_after": 1}, {"at": 4, "kind": "status", "status": 502}])
+    served.faults = FaultPlan(
+        [{"at": 2, "kind": "rate_limited", "retry_after": 1}, {"at": 4, "kind": "status", "status": 502}]
+    )
     code, out, err = cli("publish", "--week", "W22", "--json")
     assert code == 0, err
     data = json.loads(out)

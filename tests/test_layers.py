@@ -13,11 +13,27 @@ PACKAGE = Path(__file__).resolve().parent.parent / "bot"
 
 # Lowest first. A module may import modules of its own layer or of layers below it.
 LAYERS: list[tuple[str, list[str]]] = [
-    ("foundation", ["bot", "bot.__main__", "bot.errors", "bot.clock", "bot.state", "bot.bilingual", "bot.settings", "bot.rules", "bot.emoji"]),
+    (
+        "foundation",
+        [
+            "bot",
+            "bot.__main__",
+            "bot.errors",
+            "bot.clock",
+            "bot.state",
+            "bot.bilingual",
+            "bot.settings",
+            "bot.rules",
+            "bot.emoji",
+        ],
+    ),
     ("converter", ["bot.convert"]),
     ("notion double", ["bot.local"]),
     ("notion client", ["bot.notion"]),
-    ("content", ["bot.source", "bot.front_matter_messages", "bot.due", "bot.mapping", "bot.properties", "bot.progress"]),
+    (
+        "content",
+        ["bot.source", "bot.front_matter_messages", "bot.due", "bot.mapping", "bot.properties", "bot.progress"],
+    ),
     ("plan", ["bot.plan", "bot.duplicates", "bot.drift", "bot.hidden"]),
     ("connection", ["bot.session", "bot.lock", "bot.runs", "bot.runs_pg", "bot.backend", "bot.records", "bot.series"]),
     ("engine", ["bot.apply", "bot.publish", "bot.write_order", "bot.twinlinks"]),
@@ -113,7 +129,7 @@ def test_no_import_cycles():
             if _is_parent_package(nxt, node):
                 continue  # a submodule importing its package's __init__ (re-exports) is not a cycle of modules
             if state.get(nxt) == 1:
-                cycles.append(" → ".join(stack[stack.index(nxt):] + [nxt]))
+                cycles.append(" → ".join(stack[stack.index(nxt) :] + [nxt]))
             elif nxt not in state:
                 visit(nxt)
         stack.pop()

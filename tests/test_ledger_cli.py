@@ -92,7 +92,10 @@ def test_a_killed_run_shows_as_interrupted_without_writing(cli, env):
     assert cli("publish", "--week", "W22")[0] == 0
     ledger = Ledger(_ledger(env))
     with ledger._connect() as db:  # a run whose process is gone (pid 0 is never alive)
-        db.execute("INSERT INTO runs(trigger, started_at, outcome, host, pid) VALUES ('schedule', '2026-05-30T00:00:00+00:00', 'running', ?, 0)", (socket.gethostname(),))
+        db.execute(
+            "INSERT INTO runs(trigger, started_at, outcome, host, pid) VALUES ('schedule', '2026-05-30T00:00:00+00:00', 'running', ?, 0)",
+            (socket.gethostname(),),
+        )
     before = _snapshot(env / "state")
     code, out, _ = cli("runs", "--json")
     assert code == 0 and json.loads(out)[0]["outcome"] == "interrupted"
@@ -112,7 +115,8 @@ def test_with_a_database_url_the_ledger_is_shared_and_the_state_dir_holds_none(c
     status = json.loads(out)
     assert code == 0 and status["runs"][0]["id"] == runs[0]["id"]
     assert {v["slug"]: v["last_published"]["action"] for v in status["variants"] if v["last_published"]} == {
-        "rec-weekly-en-2026-W22": "created", "rec-weekly-zh-2026-W22": "created",
+        "rec-weekly-en-2026-W22": "created",
+        "rec-weekly-zh-2026-W22": "created",
     }
 
 

@@ -44,10 +44,24 @@ def store(request, tmp_path):
 def test_a_run_round_trips_with_its_host_and_variants(store):
     ledger = store()
     run_id = ledger.start("schedule", scheduled_for=T0, started_at=T0 + timedelta(seconds=3))
-    ledger.add_variants(run_id, [VariantEntry("s-en", "2026-W22", "en", "created", "Published", "2026-05-30", page_id="p1", url="u1", writes=1)])
+    ledger.add_variants(
+        run_id,
+        [
+            VariantEntry(
+                "s-en", "2026-W22", "en", "created", "Published", "2026-05-30", page_id="p1", url="u1", writes=1
+            )
+        ],
+    )
     ledger.finish(run_id, "success", stats={"reads": 4, "writes": 1}, ended_at=T0 + timedelta(seconds=5))
     row = ledger.get(run_id)
-    assert (row.trigger, row.outcome, row.host, row.pid, row.reads, row.writes) == ("schedule", "success", socket.gethostname(), os.getpid(), 4, 1)
+    assert (row.trigger, row.outcome, row.host, row.pid, row.reads, row.writes) == (
+        "schedule",
+        "success",
+        socket.gethostname(),
+        os.getpid(),
+        4,
+        1,
+    )
     assert row.scheduled_for == T0 and row.duration == 2.0
     assert [(v.slug, v.action, v.page_id) for v in row.variants] == [("s-en", "created", "p1")]
     assert ledger.last_published()["s-en"].run_id == run_id
@@ -133,7 +147,9 @@ def test_postgres_refuses_a_schema_newer_than_it_knows(database_url):
         PostgresLedger(database_url, read_only=True).runs()
 
 
-@pytest.mark.parametrize("url", ["postgresql://bot:s3cret-pw@/bot?host={tmp}&port=1", "postgresql://bot:s3cret-pw@[unclosed/bot"])
+@pytest.mark.parametrize(
+    "url", ["postgresql://bot:s3cret-pw@/bot?host={tmp}&port=1", "postgresql://bot:s3cret-pw@[unclosed/bot"]
+)
 def test_an_unreachable_database_is_a_clear_error_without_the_password(tmp_path, url):
     from bot.runs_pg import PostgresLedger
 
@@ -155,7 +171,9 @@ with advisory_lock(sys.argv[1], "scope", wait=5):
 def test_the_advisory_lock_names_its_holder_and_a_killed_holder_releases_it(database_url):
     from bot.runs_pg import advisory_lock
 
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, database_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, database_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(LockBusyError) as err:

@@ -56,7 +56,12 @@ def test_convert_json_payload(cli, env):
     assert code == 0 and set(data) == {"properties", "icon", "children", "report"}
     assert data["properties"]["slug"]["rich_text"][0]["text"]["content"] == "rec-weekly-zh-2026-W22"
     assert data["report"] == []
-    assert not any("**" in rt["text"]["content"] for b in data["children"] for rt in b[b["type"]].get("rich_text", []) if rt["type"] == "text")
+    assert not any(
+        "**" in rt["text"]["content"]
+        for b in data["children"]
+        for rt in b[b["type"]].get("rich_text", [])
+        if rt["type"] == "text"
+    )
 
 
 def test_link_to_a_page_created_in_the_same_run_is_completed_in_that_run(cli, env, workspace):

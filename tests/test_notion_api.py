@@ -18,7 +18,9 @@ TOKEN = "local-bot-token"
 
 def api_for(ws, *, rate=1e6, clock=None, **kw):
     clock = clock or VirtualClock()
-    return NotionAPI(auth=TOKEN, base_url="http://local", transport=LocalTransport(ws), rate=rate, clock=clock, seed=1, **kw), clock
+    return NotionAPI(
+        auth=TOKEN, base_url="http://local", transport=LocalTransport(ws), rate=rate, clock=clock, seed=1, **kw
+    ), clock
 
 
 def test_pacing_spends_the_budget_at_once_then_waits_for_the_window():
@@ -96,14 +98,19 @@ def test_reads_retry_timeouts():
     assert api.stats.retries == 1
 
 
-@pytest.mark.parametrize("fault", [{"kind": "status", "status": 500}, {"kind": "after_write", "status": 503}, {"kind": "timeout", "apply": True}])
+@pytest.mark.parametrize(
+    "fault",
+    [{"kind": "status", "status": 500}, {"kind": "after_write", "status": 503}, {"kind": "timeout", "apply": True}],
+)
 def test_writes_with_unknown_outcome_are_not_repeated(fault):
     ws = LocalWorkspace(":memory:")
     db, ds = ws.ensure_database("T", {"Name": {"title": {}}})
     api, _ = api_for(ws)
     ws.faults = FaultPlan([dict(fault, at=0)])
     with pytest.raises(OutcomeUnknownError):
-        api.create_page({"type": "data_source_id", "data_source_id": ds}, {"Name": {"title": [{"text": {"content": "x"}}]}})
+        api.create_page(
+            {"type": "data_source_id", "data_source_id": ds}, {"Name": {"title": [{"text": {"content": "x"}}]}}
+        )
     assert len([r for r in ws.request_log if r.method == "POST"]) == 1  # sent once, never blindly again
 
 
@@ -111,8 +118,12 @@ def test_writes_retry_rate_limits_and_529():
     ws = LocalWorkspace(":memory:")
     db, ds = ws.ensure_database("T", {"Name": {"title": {}}})
     api, _ = api_for(ws)
-    ws.faults = FaultPlan([{"at": 0, "kind": "rate_limited", "retry_after": 1}, {"at": 1, "kind": "status", "status": 529}])
-    page = api.create_page({"type": "data_source_id", "data_source_id": ds}, {"Name": {"title": [{"text": {"content": "x"}}]}})
+    ws.faults = FaultPlan(
+        [{"at": 0, "kind": "rate_limited", "retry_after": 1}, {"at": 1, "kind": "status", "status": 529}]
+    )
+    page = api.create_page(
+        {"type": "data_source_id", "data_source_id": ds}, {"Name": {"title": [{"text": {"content": "x"}}]}}
+    )
     assert page["object"] == "page"
     assert api.stats.writes == 1 and api.stats.retries == 2
     assert len(list(api.query(ds, {}))) == 1
@@ -179,7 +190,12 @@ def _png() -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     raw = b"\x00\xff\x00\x00"
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_local_image_is_uploaded_and_stable(env):
@@ -222,13 +238,27 @@ def test_append_falls_back_to_after_when_position_is_refused():
             body = request.read()
             if request.method == "PATCH" and b'"position"' in body:
                 bodies.append("position")
-                error = {"object": "error", "status": 400, "code": "validation_error", "message": "body failed validation: body.position should be not present, instead was `{...}`."}
+                error = {
+                    "object": "error",
+                    "status": 400,
+                    "code": "validation_error",
+                    "message": "body failed validation: body.position should be not present, instead was `{...}`.",
+                }
                 return httpx.Response(400, json=error)
             bodies.append("after" if b'"after"' in body else "plain")
             return inner.handle_request(request)
 
-    api = NotionAPI(auth=TOKEN, base_url="http://local", transport=OldServer(), rate=1e6, clock=VirtualClock(), notion_version="2025-09-03")
-    page = api.create_page({"type": "data_source_id", "data_source_id": ds}, {"Name": {"title": [{"text": {"content": "p"}}]}})
+    api = NotionAPI(
+        auth=TOKEN,
+        base_url="http://local",
+        transport=OldServer(),
+        rate=1e6,
+        clock=VirtualClock(),
+        notion_version="2025-09-03",
+    )
+    page = api.create_page(
+        {"type": "data_source_id", "data_source_id": ds}, {"Name": {"title": [{"text": {"content": "p"}}]}}
+    )
     para = lambda t: {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": t}}]}}
     first = api.append_children(page["id"], [para("a"), para("c")])
     api.append_children(page["id"], [para("b")], after=first[0]["id"])

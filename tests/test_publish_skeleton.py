@@ -96,7 +96,12 @@ def test_chinese_variant_properties_from_its_front_matter(cli, session_factory):
     text = "\n".join(_body_lines(blocks))
     assert "**" not in text
     # CJK bold lead-ins really are bold
-    bold = [rt["plain_text"] for b in blocks for rt in b.get(b["type"], {}).get("rich_text", []) if rt["annotations"]["bold"]]
+    bold = [
+        rt["plain_text"]
+        for b in blocks
+        for rt in b.get(b["type"], {}).get("rich_text", [])
+        if rt["annotations"]["bold"]
+    ]
     assert any(t.startswith("要点") for t in bold)
 
 

@@ -20,4 +20,6 @@ def test_readme_walkthrough_is_current(env):
     script = _script()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     fresh = script.walkthrough()
-    assert script.current_section(readme) == fresh, "README.md walk-through is out of date: run scripts/readme_walkthrough.py to update it"
+    assert script.current_section(readme) == fresh, (
+        "README.md walk-through is out of date: run scripts/readme_walkthrough.py to update it"
+    )

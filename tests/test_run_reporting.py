@@ -92,7 +92,9 @@ def test_a_plain_run_due_says_what_it_will_do_before_doing_it(cli):
     code, out, err = cli("run-due")
     assert code == 0, err
     lines = err.splitlines()
-    announce = next(i for i, l in enumerate(lines) if l.startswith("run-due: publishing to the embedded local workspace"))
+    announce = next(
+        i for i, l in enumerate(lines) if l.startswith("run-due: publishing to the embedded local workspace")
+    )
     due = next(i for i, l in enumerate(lines) if l.startswith("due now: 4 variant(s)"))
     first_write = next(i for i, l in enumerate(lines) if l.endswith(": create"))
     assert announce < due < first_write
@@ -121,7 +123,9 @@ ASLEEP_IN_ZH = {"BOT_LOCAL_FAULTS": "rate_limited@4,retry_after=100"}
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("signum,status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_an_interrupted_publish_lists_what_it_finished_and_where_it_stopped(cli, env, signum, status):
-    code, out, err, _ = sigterm_mid_run(["publish", "--week", "W22"], env, lambda: _pages_exist(env), env=ASLEEP_IN_ZH, settle=0.5, signum=signum)
+    code, out, err, _ = sigterm_mid_run(
+        ["publish", "--week", "W22"], env, lambda: _pages_exist(env), env=ASLEEP_IN_ZH, settle=0.5, signum=signum
+    )
     assert code == status, err
     assert "Traceback" not in err
     name = signal.Signals(signum).name
@@ -140,7 +144,9 @@ def test_an_interrupted_publish_lists_what_it_finished_and_where_it_stopped(cli,
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_an_interrupted_publish_reports_in_json(cli, env):
-    code, out, err, _ = sigterm_mid_run(["publish", "--week", "W22", "--json"], env, lambda: _pages_exist(env), env=ASLEEP_IN_ZH, settle=0.5)
+    code, out, err, _ = sigterm_mid_run(
+        ["publish", "--week", "W22", "--json"], env, lambda: _pages_exist(env), env=ASLEEP_IN_ZH, settle=0.5
+    )
     assert code == 143, err
     data = json.loads(out)
     assert data["error"]["type"] == "RunInterrupted" and data["error"]["exit_code"] == 143

@@ -69,8 +69,12 @@ def test_two_schedule_replicas_publish_each_slot_once_and_one_finishes_when_the_
     for name in ("a", "b"):
         log = (served.root / f"schedule-{name}.log").open("w")
         replicas[name] = subprocess.Popen(
-            [sys.executable, "-m", "bot", "schedule"], cwd=served.root, env=host_env(served, name, database_url, **extra),
-            stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+            [sys.executable, "-m", "bot", "schedule"],
+            cwd=served.root,
+            env=host_env(served, name, database_url, **extra),
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
         )
     by_pid = {proc.pid: name for name, proc in replicas.items()}
     ledger = PostgresLedger(database_url, read_only=True)
@@ -108,7 +112,10 @@ def test_two_schedule_replicas_publish_each_slot_once_and_one_finishes_when_the_
 
         def second_slot_done():
             later = {slot: runs for slot, runs in _scheduled(ledger).items() if slot > slot1}
-            return next(((slot, runs) for slot, runs in sorted(later.items()) if any(r.outcome == "success" for r in runs)), None)
+            return next(
+                ((slot, runs) for slot, runs in sorted(later.items()) if any(r.outcome == "success" for r in runs)),
+                None,
+            )
 
         slot2, rows = _wait("the survivor to finish the second slot", second_slot_done)
         done = [r for r in rows if r.outcome == "success"]
@@ -130,4 +137,6 @@ def test_two_schedule_replicas_publish_each_slot_once_and_one_finishes_when_the_
                 proc.wait(timeout=30)
         ledger.close()
         for name in replicas:
-            sys.stderr.write(f"--- schedule-{name}.log\n" + (served.root / f"schedule-{name}.log").read_text(errors="replace"))
+            sys.stderr.write(
+                f"--- schedule-{name}.log\n" + (served.root / f"schedule-{name}.log").read_text(errors="replace")
+            )

@@ -29,11 +29,14 @@ def loaded_after(action: str) -> list[str]:
     return json.loads(line.removeprefix("MODULES="))
 
 
-@pytest.mark.parametrize("action", [
-    "build_parser().format_help()",
-    "main(['validate'])",
-    "main(['validate', '--json'])",
-])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "build_parser().format_help()",
+        "main(['validate'])",
+        "main(['validate', '--json'])",
+    ],
+)
 def test_help_and_validate_import_nothing_heavy(env, action):
     assert loaded_after(action) == []
 
@@ -43,7 +46,15 @@ def test_the_probe_sees_heavy_imports(env):
     assert "bot.local" in loaded_after("main(['publish', '--week', 'W22', '--dry-run', '-q'])")
 
 
-CONVERT_NEVER = ("sqlite3", "httpx", "notion_client", "pydantic_settings", "bot.runs", "bot.convert.blocks_to_md", "bot.convert.normalize")
+CONVERT_NEVER = (
+    "sqlite3",
+    "httpx",
+    "notion_client",
+    "pydantic_settings",
+    "bot.runs",
+    "bot.convert.blocks_to_md",
+    "bot.convert.normalize",
+)
 
 
 def test_convert_imports_only_what_it_uses(env):

@@ -26,7 +26,17 @@ def empty_folder(env, monkeypatch):
     return folder
 
 
-@pytest.mark.parametrize("argv", [("publish", "--week", "W22"), ("publish", "--week", "W22", "--dry-run"), ("validate",), ("run-due",), ("run-due", "--now", "2026-05-30T08:00"), ("preview", "--week", "W22")])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("publish", "--week", "W22"),
+        ("publish", "--week", "W22", "--dry-run"),
+        ("validate",),
+        ("run-due",),
+        ("run-due", "--now", "2026-05-30T08:00"),
+        ("preview", "--week", "W22"),
+    ],
+)
 def test_a_folder_without_content_says_what_is_missing_and_how_to_fix_it(cli, empty_folder, argv):
     code, out, err = cli(*argv)
     assert code == 1 and "Traceback" not in err
@@ -64,7 +74,13 @@ def test_a_failed_last_run_and_drift_are_not_healthy(cli, env, workspace):
     s, _ = session(workspace)
     page = next(p for p in s.api.find_pages(s.target("en").data_source_id, "slug", "rich_text", EN))
     paragraph = next(b for b in s.api.list_children(page["id"]) if b["type"] == "paragraph")
-    human_api(workspace).update_block(paragraph["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": "Edited by a person."}}]}})
+    human_api(workspace).update_block(
+        paragraph["id"],
+        {
+            "type": "paragraph",
+            "paragraph": {"rich_text": [{"type": "text", "text": {"content": "Edited by a person."}}]},
+        },
+    )
     edit(env / W22 / "en.md", "status: Published", "status: Draft")  # a change that meets the edit
     assert cli("publish", "--week", "W22")[0] == 1  # refused: drift; recorded as a failed run
 

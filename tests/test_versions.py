@@ -37,8 +37,15 @@ class Recorder(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         is_json = body[:1] == b"{"
-        self.sent.append({"method": request.method, "path": request.url.path, "query": list(request.url.params.multi_items()),
-                          "version": request.headers.get("notion-version"), "body": json.loads(body) if is_json else None})
+        self.sent.append(
+            {
+                "method": request.method,
+                "path": request.url.path,
+                "query": list(request.url.params.multi_items()),
+                "version": request.headers.get("notion-version"),
+                "body": json.loads(body) if is_json else None,
+            }
+        )
         return self.inner.handle_request(request)
 
 
@@ -55,6 +62,7 @@ def _publish(workspace, week="W22", **options):
 def at_version(env, monkeypatch):
     def use(version: str) -> None:
         monkeypatch.setenv("NOTION_VERSION", version)
+
     return use
 
 
@@ -103,7 +111,9 @@ def test_fresh_then_no_op_then_one_property(version, at_version, workspace, en_p
 def test_an_edited_paragraph_is_one_write(version, at_version, workspace, en_path):
     at_version(version)
     _publish(workspace)
-    edit(en_path, "This week's recommendation system research clusters around three technical threads.", "Three threads.")
+    edit(
+        en_path, "This week's recommendation system research clusters around three technical threads.", "Three threads."
+    )
     results, counting, _ = _publish(workspace)
     assert [r.action for r in results] == ["updated", "unchanged"] and counting.writes == 1
 
@@ -116,7 +126,13 @@ def test_drift_stops_the_run(version, at_version, workspace):
     s = open_session(load_settings(), transport=LocalTransport(workspace), workspace=workspace)
     page = s.api.find_pages(s.target("en").data_source_id, "slug", "rich_text", EN)[0]
     paragraph = next(b for b in s.api.list_children(page["id"]) if b["type"] == "paragraph")
-    human.update_block(paragraph["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": "Edited by a person."}}]}})
+    human.update_block(
+        paragraph["id"],
+        {
+            "type": "paragraph",
+            "paragraph": {"rich_text": [{"type": "text", "text": {"content": "Edited by a person."}}]},
+        },
+    )
     with pytest.raises(DriftError) as err:
         _publish(workspace)
     assert EN in str(err.value)
@@ -143,7 +159,12 @@ def _png() -> bytes:
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 @VERSIONS
@@ -152,8 +173,10 @@ def test_an_image_is_uploaded_once(version, at_version, workspace, env):
     folder = env / "content" / "rec-weekly" / "2026-W05"
     folder.mkdir(parents=True)
     (folder / "chart.png").write_bytes(_png())
-    front = ("---\ntitle: Charts\nlang: en\nweek: 2026-W05\nseries: rec-weekly\nslug: rec-weekly-en-2026-W05\n"
-             "type: Post\nstatus: Draft\ndate: 2026-01-31 08:00\n---\n\n")
+    front = (
+        "---\ntitle: Charts\nlang: en\nweek: 2026-W05\nseries: rec-weekly\nslug: rec-weekly-en-2026-W05\n"
+        "type: Post\nstatus: Draft\ndate: 2026-01-31 08:00\n---\n\n"
+    )
     (folder / "en.md").write_text(front + "Before.\n\n![A chart](chart.png)\n\nAfter.\n", encoding="utf-8")
     _, _, recorder = _publish(workspace, "2026-W05")
     assert any(r["path"].endswith("/send") for r in recorder.sent)

@@ -53,8 +53,15 @@ def test_a_dry_run_keeps_what_it_shows_of_a_changed_page(workspace, env):
     run_all(workspace)
     path = env / "content/rec-weekly/2026-W14/en.md"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("\n\n", "\n\nA new first paragraph.\n\n", 2).replace("A new first paragraph.\n\n", "", 1), encoding="utf-8")
+    path.write_text(
+        text.replace("\n\n", "\n\nA new first paragraph.\n\n", 2).replace("A new first paragraph.\n\n", "", 1),
+        encoding="utf-8",
+    )
     results, planned, held, _ = run_all(workspace, dry_run=True)
     changed = [r for r in results if r.plan.action != "unchanged"]
     assert [r.variant.slug for r in changed] == ["rec-weekly-en-2026-W14"]
-    assert "+A new first paragraph." in "\n".join(__import__("difflib").unified_diff(changed[0].plan.live_markdown.splitlines(), changed[0].plan.desired_markdown.splitlines(), lineterm=""))
+    assert "+A new first paragraph." in "\n".join(
+        __import__("difflib").unified_diff(
+            changed[0].plan.live_markdown.splitlines(), changed[0].plan.desired_markdown.splitlines(), lineterm=""
+        )
+    )

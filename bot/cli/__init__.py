@@ -24,14 +24,31 @@ COMMAND_GROUPS = (publish, local, editor, schedule)  # the order `bot --help` li
 # parsers: argparse makes every subparser with a dozen gettext look-ups on disk, and all of
 # them cost more than the rest of `bot convert`'s own start-up work. (A name not here builds
 # them all, so a missing entry only costs time; tests check the table.)
-COMMAND_GROUP = {"publish": publish, "convert": publish, "local": local, "validate": editor, "pull": editor, "preview": editor,
-                 "schedule": schedule, "run-due": schedule, "runs": schedule, "status": schedule}
-CONTENT_ERROR_OUTCOME = {"publish": "nothing was published", "run-due": "nothing was published", "preview": "no preview was written"}
+COMMAND_GROUP = {
+    "publish": publish,
+    "convert": publish,
+    "local": local,
+    "validate": editor,
+    "pull": editor,
+    "preview": editor,
+    "schedule": schedule,
+    "run-due": schedule,
+    "runs": schedule,
+    "status": schedule,
+}
+CONTENT_ERROR_OUTCOME = {
+    "publish": "nothing was published",
+    "run-due": "nothing was published",
+    "preview": "no preview was written",
+}
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or (`command` given) the parsers of the group registering it."""
-    parser = BotArgumentParser(prog="bot", description="Publish the weekly Markdown newsletter into Notion (or the embedded local workspace when NOTION_TOKEN is unset).")
+    parser = BotArgumentParser(
+        prog="bot",
+        description="Publish the weekly Markdown newsletter into Notion (or the embedded local workspace when NOTION_TOKEN is unset).",
+    )
     parser.add_argument("--version", action="version", version=f"bot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in (COMMAND_GROUP[command],) if command in COMMAND_GROUP else COMMAND_GROUPS:
@@ -51,7 +68,12 @@ def _json_error(args, exc: BotError, problems: list[dict] | None = None) -> None
     from ..progress import scrub
 
     if getattr(args, "json", False):
-        error = {"type": type(exc).__name__, "message": str(exc), "exit_code": int(exc.exit_code), "hint": getattr(exc, "hint", None)}
+        error = {
+            "type": type(exc).__name__,
+            "message": str(exc),
+            "exit_code": int(exc.exit_code),
+            "hint": getattr(exc, "hint", None),
+        }
         if problems is not None:
             error["problems"] = problems
         if isinstance(exc, UsageError) and exc.usage:
@@ -97,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     except ContentError as exc:
         for problem in exc.problems:
             stderr(f"{problem}")
-        stderr(f"error: {len(exc.problems)} problem(s) in content; {CONTENT_ERROR_OUTCOME.get(args.command, 'fix them and run the command again')}")
+        stderr(
+            f"error: {len(exc.problems)} problem(s) in content; {CONTENT_ERROR_OUTCOME.get(args.command, 'fix them and run the command again')}"
+        )
         _json_error(args, exc, [p.to_dict() for p in exc.problems])
         return int(exc.exit_code)
     except UsageError as exc:  # found by the command (e.g. no --week): nothing was run either
@@ -129,7 +153,9 @@ def _internal_error(args, exc: Exception) -> int:
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     at = f" at {os.path.basename(where.filename)}:{where.lineno}" if where else ""
     error = BotError(f"internal error{at}: {type(exc).__name__}: {exc}")
-    error.hint = "this is a bug in the bot: please report it with the command you ran (the message above has no secrets)"
+    error.hint = (
+        "this is a bug in the bot: please report it with the command you ran (the message above has no secrets)"
+    )
     stderr(f"error: {error}")
     stderr(f"hint: {error.hint}")
     _json_error(args, error)

@@ -56,10 +56,18 @@ def require_sources(settings, *, content: bool = True) -> None:
 
 
 # --------------------------------------------------------------------------- flags
-def add_output_flags(p: argparse.ArgumentParser, *, verbose: bool = True, quiet_help: str = "no progress on stderr") -> None:
+def add_output_flags(
+    p: argparse.ArgumentParser, *, verbose: bool = True, quiet_help: str = "no progress on stderr"
+) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help=quiet_help)
     if verbose:
-        p.add_argument("-v", "--verbose", action="count", default=0, help="request-level logs on stderr (-vv for HTTP details); the token is never logged")
+        p.add_argument(
+            "-v",
+            "--verbose",
+            action="count",
+            default=0,
+            help="request-level logs on stderr (-vv for HTTP details); the token is never logged",
+        )
 
 
 def add_json_flag(p: argparse.ArgumentParser, help: str = "machine-readable output on stdout") -> None:
@@ -81,11 +89,17 @@ def week_arg(text: str) -> str:
     except SelectionError:
         number = 0
     if not 1 <= number <= 53:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a week: expected W22 or 2026-W22 (ISO week 1-53, the year optional)")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a week: expected W22 or 2026-W22 (ISO week 1-53, the year optional)"
+        )
     return text
 
 
-def add_selection_flags(p: argparse.ArgumentParser, week_help: str = "W22 or 2026-W22 (the year is inferred when only one year has that week)", all_help: str = "every week in the content directory") -> None:
+def add_selection_flags(
+    p: argparse.ArgumentParser,
+    week_help: str = "W22 or 2026-W22 (the year is inferred when only one year has that week)",
+    all_help: str = "every week in the content directory",
+) -> None:
     """--week and --all, which exclude each other (giving both is a usage error, exit 64;
     giving neither too, where the command needs one: see `require_selection`)."""
     group = p.add_mutually_exclusive_group()
@@ -96,8 +110,14 @@ def add_selection_flags(p: argparse.ArgumentParser, week_help: str = "W22 or 202
 def add_allow_flag(p: argparse.ArgumentParser) -> None:
     from ..rules import ALLOWABLE
 
-    p.add_argument("--allow", action="append", default=[], choices=ALLOWABLE, metavar="RULE",
-                   help=f"accept content breaking this rule (repeatable; one of {', '.join(ALLOWABLE)}): it becomes a warning, listed as `degraded:` (README → The rule table)")
+    p.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        choices=ALLOWABLE,
+        metavar="RULE",
+        help=f"accept content breaking this rule (repeatable; one of {', '.join(ALLOWABLE)}): it becomes a warning, listed as `degraded:` (README → The rule table)",
+    )
 
 
 def add_lang_flag(p: argparse.ArgumentParser, help: str = "only this language variant (default: both)") -> None:
@@ -108,7 +128,9 @@ def configure_logging(args, settings=None) -> None:
     """Logs to stderr with the token (and every other secret setting) redacted."""
     from ..progress import configure_logging as configure, settings_secrets
 
-    configure(getattr(args, "verbose", 0), getattr(args, "quiet", False), settings_secrets(settings) if settings else ())
+    configure(
+        getattr(args, "verbose", 0), getattr(args, "quiet", False), settings_secrets(settings) if settings else ()
+    )
 
 
 # --------------------------------------------------------------------------- content

@@ -12,7 +12,19 @@ import sys
 from pathlib import Path
 
 from ..errors import BotError, ExitStatus, SelectionError, UsageError, contains_secret, without_secrets
-from .common import add_allow_flag, add_json_flag, add_lang_flag, add_output_flags, configure_logging, load_settings, require_sources, select_variants, stderr, week_arg, with_diagnostics
+from .common import (
+    add_allow_flag,
+    add_json_flag,
+    add_lang_flag,
+    add_output_flags,
+    configure_logging,
+    load_settings,
+    require_sources,
+    select_variants,
+    stderr,
+    week_arg,
+    with_diagnostics,
+)
 
 EPILOG_VALIDATE = """\
 output: one line per problem, `file:line:col: level: message` (level: error or warning).
@@ -48,51 +60,76 @@ def register(subparsers) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
 
     v = subparsers.add_parser(
-        "validate", help="check content and mapping offline (no Notion access)", formatter_class=fmt, epilog=EPILOG_VALIDATE,
+        "validate",
+        help="check content and mapping offline (no Notion access)",
+        formatter_class=fmt,
+        epilog=EPILOG_VALIDATE,
         description="Check content files and the mapping without touching Notion or the local workspace: front matter, "
         "slugs, language variants, relative links and anchors, local images, code languages, Notion limits, and "
         "conversion degradations.",
     )
-    v.add_argument("paths", nargs="*", metavar="PATH", help="content files or directories (default: all of BOT_CONTENT_DIR)")
+    v.add_argument(
+        "paths", nargs="*", metavar="PATH", help="content files or directories (default: all of BOT_CONTENT_DIR)"
+    )
     v.add_argument("--week", type=week_arg, help="only this week: W22 or 2026-W22 (checked against all content)")
     add_json_flag(v, "machine-readable report on stdout")
-    v.add_argument("--strict", action="store_true", help="treat warnings (degradations) as errors, like `bot publish --strict`")
+    v.add_argument(
+        "--strict", action="store_true", help="treat warnings (degradations) as errors, like `bot publish --strict`"
+    )
     add_allow_flag(v)
     add_output_flags(v, verbose=False, quiet_help="no notes or progress on stderr")
     v.set_defaults(func=cmd_validate)
 
     p = subparsers.add_parser(
-        "pull", help="write a Notion page back as a Markdown content file", formatter_class=fmt, epilog=EPILOG_PULL,
+        "pull",
+        help="write a Notion page back as a Markdown content file",
+        formatter_class=fmt,
+        epilog=EPILOG_PULL,
         description="Fetch pages from Notion (or the local workspace) and write them as content files: properties "
         "become front matter (dates in BOT_TIMEZONE), the body becomes Markdown. For importing existing pages.",
     )
     p.add_argument("slug", nargs="?", metavar="SLUG", help="the page's slug, e.g. rec-weekly-en-2026-W22")
     p.add_argument("--week", type=week_arg, help="pull every language of a week: W22 or 2026-W22")
     add_lang_flag(p, "only this language")
-    p.add_argument("--out", metavar="PATH", help="file to write (SLUG), or directory (--week); `-` prints to stdout. "
-                   "Default: BOT_CONTENT_DIR/<series>/<week>/<lang>.md")
+    p.add_argument(
+        "--out",
+        metavar="PATH",
+        help="file to write (SLUG), or directory (--week); `-` prints to stdout. "
+        "Default: BOT_CONTENT_DIR/<series>/<week>/<lang>.md",
+    )
     p.add_argument("--force", action="store_true", help="overwrite files that exist and differ")
-    p.add_argument("--edited", action="store_true", help="keep Notion's version of exactly the blocks people edited in Notion: "
-                   "write those into the existing files, every other line stays (then `bot publish` finds no drift to fight)")
-    p.add_argument("--series", help="for pages whose slug is not series-lang-week: the series to file them under (default rec-weekly)")
+    p.add_argument(
+        "--edited",
+        action="store_true",
+        help="keep Notion's version of exactly the blocks people edited in Notion: "
+        "write those into the existing files, every other line stays (then `bot publish` finds no drift to fight)",
+    )
+    p.add_argument(
+        "--series",
+        help="for pages whose slug is not series-lang-week: the series to file them under (default rec-weekly)",
+    )
     add_json_flag(p, "machine-readable result on stdout")
     add_output_flags(p, quiet_help="no notes or progress on stderr")
     p.set_defaults(func=cmd_pull)
 
     r = subparsers.add_parser(
-        "preview", help="render a week as a standalone HTML page, as Notion would show it", formatter_class=fmt, epilog=EPILOG_PREVIEW,
+        "preview",
+        help="render a week as a standalone HTML page, as Notion would show it",
+        formatter_class=fmt,
+        epilog=EPILOG_PREVIEW,
         description="Render the blocks `bot publish` would send (headings, callouts, toggles, tables, code, equations, "
         "images, the language link, the properties) as one self-contained HTML page.",
     )
     r.add_argument("--week", type=week_arg, required=True, help="W22 or 2026-W22")
     add_lang_flag(r, "only this language (default: both, one after the other)")
     where = r.add_mutually_exclusive_group()
-    where.add_argument("--out", metavar="FILE", help="write the HTML here (`-` for stdout); default .bot/preview/<week>.html")
+    where.add_argument(
+        "--out", metavar="FILE", help="write the HTML here (`-` for stdout); default .bot/preview/<week>.html"
+    )
     where.add_argument("--serve", action="store_true", help="serve the preview on http://127.0.0.1:PORT/ until Ctrl-C")
     r.add_argument("--port", type=int, default=8000, help="port for --serve (default 8000; 0 picks a free one)")
     add_output_flags(r, verbose=False, quiet_help="no notes or progress on stderr")
     r.set_defaults(func=cmd_preview)
-
 
 
 # --------------------------------------------------------------------------- validate
@@ -115,7 +152,9 @@ def cmd_validate(args) -> int:
     if not args.quiet:
         stderr(result.summary())
         if result.errors:
-            stderr("fix the errors above, then run `bot validate` again; `bot publish` refuses content with errors (README → The rule table)")
+            stderr(
+                "fix the errors above, then run `bot validate` again; `bot publish` refuses content with errors (README → The rule table)"
+            )
     return ExitStatus.ERROR if result.errors else ExitStatus.SUCCESS
 
 
@@ -165,17 +204,24 @@ def cmd_pull(args) -> int:
             _contained(path.parent, path.name)
             for rel in item.assets:
                 _contained(path.parent, rel)
-    conflicts = [path for item, path in targets if path is not None and path.exists() and not equivalent(path, item.text)]
+    conflicts = [
+        path for item, path in targets if path is not None and path.exists() and not equivalent(path, item.text)
+    ]
     conflicts += [
         path.parent / rel
-        for item, path in targets if path is not None
+        for item, path in targets
+        if path is not None
         for rel, data in item.assets.items()
         if (path.parent / rel).exists() and (path.parent / rel).read_bytes() != data
     ]
     if conflicts and not args.force:
         listing = ", ".join(str(p) for p in conflicts)
-        err = BotError(f"{listing} already exist{'s' if len(conflicts) == 1 else ''} and differ{'s' if len(conflicts) == 1 else ''} from Notion; nothing was written")
-        err.hint = "use --force to overwrite, or --out - to print the pulled Markdown instead (git diff shows what changes)"
+        err = BotError(
+            f"{listing} already exist{'s' if len(conflicts) == 1 else ''} and differ{'s' if len(conflicts) == 1 else ''} from Notion; nothing was written"
+        )
+        err.hint = (
+            "use --force to overwrite, or --out - to print the pulled Markdown instead (git diff shows what changes)"
+        )
         raise err
 
     results = []
@@ -185,14 +231,24 @@ def cmd_pull(args) -> int:
                 stderr(f"note: {item.slug}: {note}")
         holds_token = contains_secret(item.text)
         if holds_token:
-            stderr(f"warning: {item.slug}: the page's content contains the Notion token (or 8+ characters of it)"
-                   + (f"; it is in {path} as Notion has it: remove it there and in Notion" if path is not None else ": printed as [REDACTED]"))
+            stderr(
+                f"warning: {item.slug}: the page's content contains the Notion token (or 8+ characters of it)"
+                + (
+                    f"; it is in {path} as Notion has it: remove it there and in Notion"
+                    if path is not None
+                    else ": printed as [REDACTED]"
+                )
+            )
         if path is None:
             if not args.json:
                 sys.stdout.write(without_secrets(item.text) if holds_token else item.text)
             action = "printed"
         else:
-            action = "unchanged" if path.exists() and equivalent(path, item.text) else ("updated" if path.exists() else "created")
+            action = (
+                "unchanged"
+                if path.exists() and equivalent(path, item.text)
+                else ("updated" if path.exists() else "created")
+            )
             if action != "unchanged":
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text_for(path, item), encoding="utf-8")
@@ -201,8 +257,18 @@ def cmd_pull(args) -> int:
                 if not (asset.exists() and asset.read_bytes() == data):
                     asset.parent.mkdir(parents=True, exist_ok=True)
                     asset.write_bytes(data)
-        results.append({"slug": item.slug, "lang": item.lang, "page_id": item.page_id, "url": item.url, "path": str(path) if path else None, "action": action, "notes": item.notes}
-                       | ({"text": without_secrets(item.text)} if path is None else {}))
+        results.append(
+            {
+                "slug": item.slug,
+                "lang": item.lang,
+                "page_id": item.page_id,
+                "url": item.url,
+                "path": str(path) if path else None,
+                "action": action,
+                "notes": item.notes,
+            }
+            | ({"text": without_secrets(item.text)} if path is None else {})
+        )
     if args.json:
         print(json.dumps({"pulled": results}, ensure_ascii=False, indent=2))
     elif not to_stdout:
@@ -219,13 +285,22 @@ def _pull_edited(args, targets, session) -> int:
 
     missing = [str(path) for _, path in targets if path is not None and not path.is_file()]
     if missing:
-        raise SelectionError(f"--edited takes edits into existing files, and {', '.join(missing)} does not exist; pull without --edited to create it")
+        raise SelectionError(
+            f"--edited takes edits into existing files, and {', '.join(missing)} does not exist; pull without --edited to create it"
+        )
     for _, path in targets:
         if path is not None:
             _contained(path.parent, path.name)
     # Every file's new text first: an edit that cannot be placed stops the pull before any file is written.
-    planned = [(item, path, path.read_text(encoding="utf-8") if path is not None else "",
-                text_for(path, item, edited_only=True) if path is not None else item.text) for item, path in targets]
+    planned = [
+        (
+            item,
+            path,
+            path.read_text(encoding="utf-8") if path is not None else "",
+            text_for(path, item, edited_only=True) if path is not None else item.text,
+        )
+        for item, path in targets
+    ]
     results = []
     for item, path, source, text in planned:
         if path is None:
@@ -238,20 +313,35 @@ def _pull_edited(args, targets, session) -> int:
             action = "unchanged"  # no edit, or every edit is in the file already
         if path is not None and (item.edited or item.edited_fields):
             accept_pulled(session, item)  # in the file now: no conflict, even if the file changes it again
-        results.append({"slug": item.slug, "lang": item.lang, "page_id": item.page_id, "path": str(path) if path else None,
-                        "action": action, "edited_blocks": sorted(item.edited), "edited_fields": sorted(item.edited_fields)})
+        results.append(
+            {
+                "slug": item.slug,
+                "lang": item.lang,
+                "page_id": item.page_id,
+                "path": str(path) if path else None,
+                "action": action,
+                "edited_blocks": sorted(item.edited),
+                "edited_fields": sorted(item.edited_fields),
+            }
+        )
     if args.json:
         print(json.dumps({"pulled": results}, ensure_ascii=False, indent=2))
     elif args.out != "-":
         for r in results:
-            edits = f"{len(r['edited_blocks'])} block(s) edited in Notion" if r["edited_blocks"] else "no block edited in Notion"
+            edits = (
+                f"{len(r['edited_blocks'])} block(s) edited in Notion"
+                if r["edited_blocks"]
+                else "no block edited in Notion"
+            )
             if r["edited_fields"]:
                 edits += f", {', '.join(r['edited_fields'])} edited in Notion"
             if (r["edited_blocks"] or r["edited_fields"]) and r["action"] == "unchanged":
                 edits += ", already in the file"
             print(f"{r['action']:<9} {r['path']}  ({r['slug']}: {edits})")
     if not args.quiet and args.out != "-" and not args.json:
-        stderr("next: review with `git diff`, then `bot publish --week <week> --dry-run` (the kept edits are no longer drift)")
+        stderr(
+            "next: review with `git diff`, then `bot publish --week <week> --dry-run` (the kept edits are no longer drift)"
+        )
     return ExitStatus.SUCCESS
 
 
@@ -261,7 +351,9 @@ def _contained(folder: Path, rel: str) -> Path:
 
     target = Path(os.path.realpath(folder / rel))
     if Path(os.path.realpath(folder)) not in target.parents:
-        raise BotError(f"refusing to write {folder / rel}: it resolves outside {folder} (a symlink?); nothing was written")
+        raise BotError(
+            f"refusing to write {folder / rel}: it resolves outside {folder} (a symlink?); nothing was written"
+        )
     return target
 
 
@@ -276,7 +368,9 @@ def cmd_preview(args) -> int:
         from ..mapping import load_mapping
 
         all_variants, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
-        return preview_html(chosen, all_variants, load_mapping(settings.bot_mapping), settings.zone, settings.image_roots)
+        return preview_html(
+            chosen, all_variants, load_mapping(settings.bot_mapping), settings.zone, settings.image_roots
+        )
 
     document, pages = render()  # fail early (and clearly) before writing or serving anything
     week = pages[0].variant.week if pages else args.week
@@ -292,12 +386,17 @@ def cmd_preview(args) -> int:
         out.write_text(document, encoding="utf-8")
     except OSError as exc:  # e.g. .bot/preview is a file, or the target a directory
         error = BotError(f"cannot write the preview to {out}: {exc.strerror or exc}")
-        error.hint = f"write it elsewhere with --out, or remove what is in the way ({out.parent} must be a folder, {out} a file)"
+        error.hint = (
+            f"write it elsewhere with --out, or remove what is in the way ({out.parent} must be a folder, {out} a file)"
+        )
         raise error from None
     print(out)
     if not args.quiet:
         slugs = ", ".join(p.variant.slug for p in pages)
-        stderr(f"preview of {slugs}: open {out.resolve().as_uri()} in a browser" + (f" ({degradations} degradation(s) listed on the page)" if degradations else ""))
+        stderr(
+            f"preview of {slugs}: open {out.resolve().as_uri()} in a browser"
+            + (f" ({degradations} degradation(s) listed on the page)" if degradations else "")
+        )
     return ExitStatus.SUCCESS
 
 
@@ -322,7 +421,9 @@ def _serve(render, port: int, quiet: bool, degradations: int) -> int:
                 status = 200
             except Exception as exc:  # noqa: BLE001 - the page shows it; the server keeps serving
                 text = str(exc) if isinstance(exc, BotError) else f"internal error: {type(exc).__name__}: {exc}"
-                body = f"<!DOCTYPE html><meta charset=utf-8><title>preview error</title><pre>{html.escape(scrub(text))}</pre>".encode("utf-8")
+                body = f"<!DOCTYPE html><meta charset=utf-8><title>preview error</title><pre>{html.escape(scrub(text))}</pre>".encode(
+                    "utf-8"
+                )
                 status = 500
             self.send_response(status)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -338,7 +439,9 @@ def _serve(render, port: int, quiet: bool, degradations: int) -> int:
         try:
             server = QuietThreadingHTTPServer(("127.0.0.1", port), Handler)
         except OSError as exc:
-            raise BotError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; pick another port with --port (0 = any free port)") from None
+            raise BotError(
+                f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; pick another port with --port (0 = any free port)"
+            ) from None
         url = f"http://127.0.0.1:{server.server_address[1]}/"
         thread = threading.Thread(target=server.serve_forever, name="preview-serve", daemon=True)
         thread.start()

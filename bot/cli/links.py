@@ -80,5 +80,7 @@ class PageLinks:
         if not self.embedded or self.served or f"{LOCAL_PUBLIC_BASE_URL}/p/" not in text:
             return None
         port = LOCAL_PUBLIC_BASE_URL.rsplit(":", 1)[1]
-        return (f"note: the page links open in a browser while `bot local serve --port {port}` runs (no server is running now); "
-                "or read a page here: bot local show SLUG")
+        return (
+            f"note: the page links open in a browser while `bot local serve --port {port}` runs (no server is running now); "
+            "or read a page here: bot local show SLUG"
+        )

@@ -29,22 +29,45 @@ def register(sub) -> None:
     show = local_sub.add_parser("show", help="print a page's properties and body (Markdown) from the workspace")
     show.add_argument("slug")
     show.add_argument("--json", action="store_true", help="the page and its blocks as the API returns them")
-    show.add_argument("--format", choices=["md", "json"], default=None, help=argparse.SUPPRESS)  # deprecated alias of --json
+    show.add_argument(
+        "--format", choices=["md", "json"], default=None, help=argparse.SUPPRESS
+    )  # deprecated alias of --json
     show.set_defaults(func=cmd_show)
 
-    s = local_sub.add_parser("serve", help="serve the local workspace over HTTP (Notion's REST API on 127.0.0.1)",
-                             description="Serve the embedded local workspace as a Notion-compatible HTTP API until Ctrl-C.")
-    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; anything else exposes the workspace to the network — never do that)")
+    s = local_sub.add_parser(
+        "serve",
+        help="serve the local workspace over HTTP (Notion's REST API on 127.0.0.1)",
+        description="Serve the embedded local workspace as a Notion-compatible HTTP API until Ctrl-C.",
+    )
+    s.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; anything else exposes the workspace to the network — never do that)",
+    )
     s.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     s.add_argument("--faults", default=None, help="fault plan (JSON or compact form); default: $BOT_LOCAL_FAULTS")
-    s.add_argument("--rate-limit", default=None, metavar="N/SECONDS|off",
-                   help="answer 429 past N requests per SECONDS per token, as Notion does: 180/60 (most plans), "
-                        "600/60 (Business), off; default: $BOT_LOCAL_RATE_LIMIT or 180/60")
-    s.add_argument("--idle-timeout", type=float, default=30.0, metavar="SECONDS",
-                   help="close a connection silent this long; a request left half-sent gets 408 (default 30)")
-    s.add_argument("--retry-after", type=int, default=None, metavar="SECONDS",
-                   help="answer every 429 with this Retry-After (e.g. 1) instead of the time until a slot frees, "
-                        "as a strict Notion may while its window stays full")
+    s.add_argument(
+        "--rate-limit",
+        default=None,
+        metavar="N/SECONDS|off",
+        help="answer 429 past N requests per SECONDS per token, as Notion does: 180/60 (most plans), "
+        "600/60 (Business), off; default: $BOT_LOCAL_RATE_LIMIT or 180/60",
+    )
+    s.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="close a connection silent this long; a request left half-sent gets 408 (default 30)",
+    )
+    s.add_argument(
+        "--retry-after",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="answer every 429 with this Retry-After (e.g. 1) instead of the time until a slot frees, "
+        "as a strict Notion may while its window stays full",
+    )
     s.set_defaults(func=cmd_serve)
 
     user = local_sub.add_parser("user", help="people in the local workspace (to try editor drift without Python)")
@@ -74,7 +97,9 @@ def cmd_show(args) -> int:
         lang = next((lang for lang in LANGS if f"-{lang}-" in args.slug), "en")
         target = session.target(lang)
         key = session.mapping.key_property
-        pages = session.api.find_pages(target.data_source_id, key.property, key.type, args.slug, session.listed_properties(lang))
+        pages = session.api.find_pages(
+            target.data_source_id, key.property, key.type, args.slug, session.listed_properties(lang)
+        )
         if not pages:
             raise BotError(f"no page with slug {args.slug!r} in the workspace (publish it first)")
         page = pages[0]
@@ -108,7 +133,10 @@ def _shown(kind: str, value: dict, zone) -> str:
 
     if kind == "date" and value.get("date"):
         moments = [value["date"].get(k) for k in ("start", "end")]
-        local = [datetime.fromisoformat(m).astimezone(zone).strftime("%Y-%m-%d %H:%M") if m and "T" in m else m for m in moments]
+        local = [
+            datetime.fromisoformat(m).astimezone(zone).strftime("%Y-%m-%d %H:%M") if m and "T" in m else m
+            for m in moments
+        ]
         return local[0] + (f" → {local[1]}" if local[1] else "") + f" ({zone.key})"
     return display_value(kind, normalize_value(kind, value.get(kind)), width=None)
 
@@ -148,7 +176,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..session import open_local_workspace
 
     settings = load_settings()
-    spec = args.faults if args.faults is not None else (getattr(settings, "bot_local_faults", None) or os.environ.get("BOT_LOCAL_FAULTS"))
+    spec = (
+        args.faults
+        if args.faults is not None
+        else (getattr(settings, "bot_local_faults", None) or os.environ.get("BOT_LOCAL_FAULTS"))
+    )
     try:
         plan = FaultPlan.from_spec(spec)
     except (ValueError, TypeError) as exc:
@@ -194,10 +226,18 @@ def _announce(handle, ws, plan, limit, settings) -> None:
     database_id = _blog_database(ws, settings)
     if database_id:
         print("Publish to it through the real-Notion code path with:", file=sys.stderr)
-        print(f"  NOTION_TOKEN={ws.bot_token} NOTION_BASE_URL={handle.url} NOTION_DATABASE_ID={database_id} bot publish --week W22", file=sys.stderr)
+        print(
+            f"  NOTION_TOKEN={ws.bot_token} NOTION_BASE_URL={handle.url} NOTION_DATABASE_ID={database_id} bot publish --week W22",
+            file=sys.stderr,
+        )
     if plan:
         print(f"Fault plan: {plan.to_spec()}", file=sys.stderr)
-    said = f"{limit.requests} requests per {limit.window_s:g} s per token" + (f", Retry-After always {limit.retry_after} s" if limit.retry_after else "") if limit else "off"
+    said = (
+        f"{limit.requests} requests per {limit.window_s:g} s per token"
+        + (f", Retry-After always {limit.retry_after} s" if limit.retry_after else "")
+        if limit
+        else "off"
+    )
     print(f"Rate limit: {said}", file=sys.stderr)
     print("Press Ctrl-C to stop (or send SIGTERM).", file=sys.stderr, flush=True)
 
@@ -224,7 +264,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     settings = load_settings()
     name = args.name.strip()
     if not name:
-        raise BotError("a user needs a name, e.g. bot local user add \"Alice Editor\"")
+        raise BotError('a user needs a name, e.g. bot local user add "Alice Editor"')
     path = _db_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     ws = open_local_workspace(path, bot_token=_token(settings))
@@ -234,8 +274,11 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     finally:
         ws.close()
     print(token)
-    print(f"added {name} ({user_id}) to {path}; use the token above as a Notion token, e.g. "
-          f"NOTION_TOKEN=<token> NOTION_BASE_URL=<bot local serve URL>", file=sys.stderr)
+    print(
+        f"added {name} ({user_id}) to {path}; use the token above as a Notion token, e.g. "
+        f"NOTION_TOKEN=<token> NOTION_BASE_URL=<bot local serve URL>",
+        file=sys.stderr,
+    )
     return ExitStatus.SUCCESS
 
 

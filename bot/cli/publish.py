@@ -7,26 +7,62 @@ import sys
 from pathlib import Path
 
 from ..errors import BotError, ExitStatus, RunInterrupted, SelectionError
-from .common import StopOnSignal, add_allow_flag, add_json_flag, add_lang_flag, add_on_drift_flag, add_output_flags, add_selection_flags, configure_logging, load_settings, require_sources, select_variants, stderr, with_diagnostics
+from .common import (
+    StopOnSignal,
+    add_allow_flag,
+    add_json_flag,
+    add_lang_flag,
+    add_on_drift_flag,
+    add_output_flags,
+    add_selection_flags,
+    configure_logging,
+    load_settings,
+    require_sources,
+    select_variants,
+    stderr,
+    with_diagnostics,
+)
 
 
 def register(sub) -> None:
-    p = sub.add_parser("publish", help="create or update the pages of a week (upsert by slug)", description="Create or update the Notion pages of a week: only what differs is written; a second run writes nothing. A `status: Published` variant dated in the future waits for its date (see --publish-early).")
+    p = sub.add_parser(
+        "publish",
+        help="create or update the pages of a week (upsert by slug)",
+        description="Create or update the Notion pages of a week: only what differs is written; a second run writes nothing. A `status: Published` variant dated in the future waits for its date (see --publish-early).",
+    )
     add_selection_flags(p)
     add_lang_flag(p)
     p.add_argument("--dry-run", action="store_true", help="show the plan; write nothing")
-    p.add_argument("--detailed-exitcode", action="store_true", help="with --dry-run: exit 0 when nothing would change, 2 when changes are pending, 1 on error")
+    p.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="with --dry-run: exit 0 when nothing would change, 2 when changes are pending, 1 on error",
+    )
     add_on_drift_flag(p, "when a page was edited in Notion since the bot last wrote it (default: fail)")
-    p.add_argument("--block", action="append", default=[], metavar="ID", help="with --on-drift overwrite: overwrite only this drifted block "
-                   "(the id or its first characters, as the dry run shows them; repeatable); the other drifted blocks keep Notion's version")
+    p.add_argument(
+        "--block",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="with --on-drift overwrite: overwrite only this drifted block "
+        "(the id or its first characters, as the dry run shows them; repeatable); the other drifted blocks keep Notion's version",
+    )
     p.add_argument("--strict", action="store_true", help="treat any conversion degradation as an error")
     add_allow_flag(p)
-    p.add_argument("--publish-early", action="store_true", help="also create/update `status: Published` variants whose date is still in the future (they go live at once)")
+    p.add_argument(
+        "--publish-early",
+        action="store_true",
+        help="also create/update `status: Published` variants whose date is still in the future (they go live at once)",
+    )
     add_json_flag(p)
     add_output_flags(p)
     p.set_defaults(func=cmd_publish)
 
-    c = sub.add_parser("convert", help="show the Notion payload for a content file", description="Convert a content file to the Notion payload the bot would send.")
+    c = sub.add_parser(
+        "convert",
+        help="show the Notion payload for a content file",
+        description="Convert a content file to the Notion payload the bot would send.",
+    )
     c.add_argument("file")
     add_json_flag(c, 'print {"properties", "icon", "children", "report"}')
     c.set_defaults(func=cmd_convert)
@@ -42,7 +78,11 @@ def cmd_publish(args) -> int:
     try:
         return _publish(args, so_far)
     except BotError as exc:
-        exc.payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in so_far["planned"]], "waiting": waiting_json(so_far["waiting"])}
+        exc.payload = {
+            "dry_run": args.dry_run,
+            "variants": [r.to_dict() for r in so_far["planned"]],
+            "waiting": waiting_json(so_far["waiting"]),
+        }
         raise
 
 
@@ -60,14 +100,19 @@ def _publish(args, so_far: dict) -> int:
     if args.block and args.on_drift != "overwrite":
         from ..errors import UsageError
 
-        raise UsageError("--block names the drifted blocks to overwrite: use it with --on-drift overwrite", hint=f"bot publish --week <week> --on-drift overwrite --block {args.block[0]}")
+        raise UsageError(
+            "--block names the drifted blocks to overwrite: use it with --on-drift overwrite",
+            hint=f"bot publish --week <week> --on-drift overwrite --block {args.block[0]}",
+        )
     settings = load_settings()
     configure_logging(args, settings)
     all_variants, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
     # Nothing is written when content is invalid. A dry run also shows the weeks' bilingual
     # parity, outlined from the same conversion of each file (issue 27: convert once per run).
     parity: list | None = [] if args.dry_run else None
-    accepted = preflight(settings, chosen, strict=args.strict, allow=frozenset(args.allow), known=all_variants, parity=parity)
+    accepted = preflight(
+        settings, chosen, strict=args.strict, allow=frozenset(args.allow), known=all_variants, parity=parity
+    )
     # The due rule (bot.due) holds for manual runs too: a Published issue dated in the future
     # is not created or updated before its date unless --publish-early says so.
     held_back = waiting_until(chosen, SYSTEM_CLOCK.now(), settings.zone)
@@ -93,17 +138,30 @@ def _publish(args, so_far: dict) -> int:
         # run ledger (`bot runs`), including lock-busy and interrupted ones.
         try:
             run = run_publish(
-                settings, options, lambda variants, rec: group_by_week(due),
+                settings,
+                options,
+                lambda variants, rec: group_by_week(due),
                 variants=all_variants,
-                trigger=None if args.dry_run else "manual", note=note,
+                trigger=None if args.dry_run else "manual",
+                note=note,
                 lock=None if args.dry_run else (lambda: publish_lock(settings, settings.bot_lock_wait)),
-                clock=clock, session_factory=open_announced, on_session=stop_between_requests(clock),
-                progress=progress.note, advance=progress.advance, phase=progress.phase, on_planned=so_far["planned"].extend,
-                warn=lambda message: stderr(f"warning: {message}"), details=early,
+                clock=clock,
+                session_factory=open_announced,
+                on_session=stop_between_requests(clock),
+                progress=progress.note,
+                advance=progress.advance,
+                phase=progress.phase,
+                on_planned=so_far["planned"].extend,
+                warn=lambda message: stderr(f"warning: {message}"),
+                details=early,
             )
         except RunInterrupted as exc:
-            stderr(f"{stop.name}: stopped after the request in flight; the run is recorded as interrupted (`bot runs`); publish again to finish")
-            _report_interrupted(args, getattr(exc, "run", None), stop, waiting, early, PageLinks(settings, quiet=args.quiet))
+            stderr(
+                f"{stop.name}: stopped after the request in flight; the run is recorded as interrupted (`bot runs`); publish again to finish"
+            )
+            _report_interrupted(
+                args, getattr(exc, "run", None), stop, waiting, early, PageLinks(settings, quiet=args.quiet)
+            )
             return stop.exit_status
     return _report(args, run, waiting, accepted, parity or [], early, PageLinks(settings, quiet=args.quiet))
 
@@ -120,8 +178,14 @@ def _report(args, run, waiting, accepted, parity, early, links) -> int:
         stderr(f"warning: {warning}")
     results, stats = run.results, run.stats
     if args.json:
-        payload = {"dry_run": args.dry_run, "variants": [r.to_dict() for r in results], "waiting": waiting_json(waiting), "published_early": early_json(early or {}, results),
-                   "degraded": [d.to_dict() for d in accepted], "requests": stats}
+        payload = {
+            "dry_run": args.dry_run,
+            "variants": [r.to_dict() for r in results],
+            "waiting": waiting_json(waiting),
+            "published_early": early_json(early or {}, results),
+            "degraded": [d.to_dict() for d in accepted],
+            "requests": stats,
+        }
         if args.dry_run:
             payload["parity"] = [f.to_dict() for f in parity]
         show(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -136,7 +200,9 @@ def _report(args, run, waiting, accepted, parity, early, links) -> int:
         if waiting:
             show(waiting_text(waiting))
         _print_accepted(accepted)
-        show(f"Requests: {stats.get('reads', 0)} reads, {stats.get('writes', 0)} writes, {stats.get('retries', 0)} retries.")
+        show(
+            f"Requests: {stats.get('reads', 0)} reads, {stats.get('writes', 0)} writes, {stats.get('retries', 0)} retries."
+        )
     pending = any(r.plan.action != "unchanged" or r.plan.drift for r in results)
     return ExitStatus.CHANGES_PENDING if args.detailed_exitcode and args.dry_run and pending else ExitStatus.SUCCESS
 
@@ -156,14 +222,28 @@ def _report_interrupted(args, run, stop, waiting, early, links) -> None:
     if args.json:
         message = f"{stop.name}: stopped after the request in flight"
         step = lambda v, **more: {"slug": v.slug, "lang": v.lang, "week": v.week, "path": str(v.path), **more}  # noqa: E731
-        print(json.dumps({
-            "error": {"type": "RunInterrupted", "message": message, "exit_code": stop.exit_status, "hint": "publish again to finish: the next run reads Notion again and completes the pages"},
-            "dry_run": args.dry_run, "interrupted": True, "phase": phase,
-            "variants": [r.to_dict() for r in finished],
-            "in_progress": step(current, action="interrupted") if current else None,
-            "not_started": [step(v, action="not-started") for v in not_started],
-            "waiting": waiting_json(waiting), "published_early": early_json(early or {}, finished),
-        }, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "error": {
+                        "type": "RunInterrupted",
+                        "message": message,
+                        "exit_code": stop.exit_status,
+                        "hint": "publish again to finish: the next run reads Notion again and completes the pages",
+                    },
+                    "dry_run": args.dry_run,
+                    "interrupted": True,
+                    "phase": phase,
+                    "variants": [r.to_dict() for r in finished],
+                    "in_progress": step(current, action="interrupted") if current else None,
+                    "not_started": [step(v, action="not-started") for v in not_started],
+                    "waiting": waiting_json(waiting),
+                    "published_early": early_json(early or {}, finished),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         print(interrupted_text(stop.name, phase, finished, current, not_started, early))
 
@@ -175,7 +255,9 @@ def _print_without_secrets(text: str, out) -> None:
 
     text = str(text)
     if contains_secret(text):
-        stderr("warning: page content contains the Notion token (or 8+ characters of it): shown as [REDACTED]; remove it from the page and the content")
+        stderr(
+            "warning: page content contains the Notion token (or 8+ characters of it): shown as [REDACTED]; remove it from the page and the content"
+        )
         text = without_secrets(text)
     out(text)
 
@@ -199,13 +281,23 @@ def cmd_convert(args) -> int:
     require_sources(settings, content=False)
     path = Path(args.file)
     if not path.is_file():
-        raise SelectionError(f"{path}: no such file (content lives under BOT_CONTENT_DIR, e.g. content/rec-weekly/2026-W22/en.md)")
+        raise SelectionError(
+            f"{path}: no such file (content lives under BOT_CONTENT_DIR, e.g. content/rec-weekly/2026-W22/en.md)"
+        )
     variant = read_variant(path)
     mapping = load_mapping(settings.bot_mapping)
     properties = desired_properties(variant, mapping, settings.zone)
     # Blocks are written (or counted) as they are converted and then dropped: memory stays
     # near the source's size, not the payload's (~40 MiB of dicts per MB of Markdown).
-    blocks = BlockStream(variant.body, ConvertOptions(line_offset=variant.body_line - 1, base_dir=variant.path.parent, image_roots=settings.image_roots, footnotes_heading=mapping.footnotes_title(variant.lang)))
+    blocks = BlockStream(
+        variant.body,
+        ConvertOptions(
+            line_offset=variant.body_line - 1,
+            base_dir=variant.path.parent,
+            image_roots=settings.image_roots,
+            footnotes_heading=mapping.footnotes_title(variant.lang),
+        ),
+    )
     # The cyclic GC stays paused for the whole stream, not block by block: every block is
     # dropped once written, so nothing accumulates for it to find (and re-enabling it
     # between blocks cost a collection per block: 3-10% of the run).
@@ -213,8 +305,14 @@ def cmd_convert(args) -> int:
         from ..convert.json_output import write_json
 
         with gc_paused():
-            write_json({"properties": properties, "icon": desired_icon(variant, mapping), "children": iter(blocks),
-                        "report": lambda: [d.to_dict() for d in blocks.report]})
+            write_json(
+                {
+                    "properties": properties,
+                    "icon": desired_icon(variant, mapping),
+                    "children": iter(blocks),
+                    "report": lambda: [d.to_dict() for d in blocks.report],
+                }
+            )
         return ExitStatus.SUCCESS
     counts: dict[str, int] = {}
 
@@ -225,7 +323,9 @@ def cmd_convert(args) -> int:
 
     with gc_paused():
         walk(blocks)
-    print(f"{variant.path}: {variant.slug} ({variant.lang}), {len(properties)} properties, {sum(counts.values())} blocks")
+    print(
+        f"{variant.path}: {variant.slug} ({variant.lang}), {len(properties)} properties, {sum(counts.values())} blocks"
+    )
     for kind, n in sorted(counts.items(), key=lambda kv: -kv[1]):
         print(f"  {n:5d} {kind}")
     if blocks.report:

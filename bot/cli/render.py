@@ -27,7 +27,9 @@ def parity_text(findings) -> str:
     """The dry run's bilingual parity section."""
     if not findings:
         return ""
-    lines = [f"Parity: {len(findings)} difference(s) between the language variants (advisory; `bot validate` lists them too):"]
+    lines = [
+        f"Parity: {len(findings)} difference(s) between the language variants (advisory; `bot validate` lists them too):"
+    ]
     lines += [f"    {finding}" for finding in findings]
     return "\n".join(lines)
 
@@ -56,17 +58,38 @@ def early_note(moment, variant) -> str:
 
 def early_json(early: dict, results) -> list[dict]:
     """The variants an early publish wrote (or, in a dry run, would write) before their date."""
-    return [{"slug": r.variant.slug, "lang": r.variant.lang, "week": r.variant.week, "date": str(r.variant.front.date), "message": early[r.variant.slug]}
-            for r in results if r.variant.slug in early and went_out(r)]
+    return [
+        {
+            "slug": r.variant.slug,
+            "lang": r.variant.lang,
+            "week": r.variant.week,
+            "date": str(r.variant.front.date),
+            "message": early[r.variant.slug],
+        }
+        for r in results
+        if r.variant.slug in early and went_out(r)
+    ]
 
 
 def went_out(result) -> bool:
     """Whether the run wrote (or its plan would write) the variant's page."""
-    return result.action in ("created", "updated", "create", "update") or (result.action == "drift" and result.plan.action != "unchanged")
+    return result.action in ("created", "updated", "create", "update") or (
+        result.action == "drift" and result.plan.action != "unchanged"
+    )
 
 
 def waiting_json(waiting) -> list[dict]:
-    return [{"slug": v.slug, "lang": v.lang, "week": v.week, "path": str(v.path), "action": "waiting", "due_at": moment.isoformat()} for moment, v in waiting]
+    return [
+        {
+            "slug": v.slug,
+            "lang": v.lang,
+            "week": v.week,
+            "path": str(v.path),
+            "action": "waiting",
+            "due_at": moment.isoformat(),
+        }
+        for moment, v in waiting
+    ]
 
 
 def plan_text(results: list[VariantResult], color: bool = False, waiting=(), early: dict | None = None) -> str:
@@ -92,13 +115,17 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=(), ear
             out.extend(_color(line, color) for line in drift_lines(p))
             out.append(f"    keep Notion's version of the edited blocks instead: bot pull {p.slug} --edited")
             if p.drift.blocks:
-                out.append(f"    or overwrite one block: --on-drift overwrite --block {p.drift.blocks[0].short_id} (the others keep Notion's version)")
+                out.append(
+                    f"    or overwrite one block: --on-drift overwrite --block {p.drift.blocks[0].short_id} (the others keep Notion's version)"
+                )
             if p.drift.since_last_publish:
                 out.append("    edited in Notion since the last publish:")
                 out.extend("    " + _color(line, color) for line in p.drift.since_last_publish.splitlines())
             out.append("    the bot's changes (they replace those edits with --on-drift overwrite):")
         if p.kept:
-            out.append(f"    kept as Notion has them (not overwritten): {', '.join(k.replace('-', '')[:8] if len(k) > 30 else k for k in p.kept)}")
+            out.append(
+                f"    kept as Notion has them (not overwritten): {', '.join(k.replace('-', '')[:8] if len(k) > 30 else k for k in p.kept)}"
+            )
         if p.action == "create":
             out.append(f"    + {len(p.children)} blocks, {len(p.properties)} properties")
         for change in p.property_changes:
@@ -110,7 +137,9 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=(), ear
         # Without a live tree (a page the records show unchanged) there is nothing to diff:
         # rendering the tree twice to find that out was a third of a no-op dry run.
         if p.action != "create" and p.live_blocks is not None:
-            diff = difflib.unified_diff(p.live_markdown.splitlines(), p.desired_markdown.splitlines(), "notion", "content", lineterm="", n=1)
+            diff = difflib.unified_diff(
+                p.live_markdown.splitlines(), p.desired_markdown.splitlines(), "notion", "content", lineterm="", n=1
+            )
             out.extend("    " + _color(line, color) for line in diff)
         for note in p.notes:
             out.append(f"    note: {note}")
@@ -118,8 +147,12 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=(), ear
             out.append(f"    degraded: line {d.line}: {d.construct}: {d.message}")
     if waiting:
         out.append(waiting_text(waiting))
-    out.append(f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['unchanged']} unchanged"
-               + (f", {counts['drift']} drifted" if counts["drift"] else "") + (f", {len(waiting)} waiting" if waiting else "") + ".")
+    out.append(
+        f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['unchanged']} unchanged"
+        + (f", {counts['drift']} drifted" if counts["drift"] else "")
+        + (f", {len(waiting)} waiting" if waiting else "")
+        + "."
+    )
     return "\n".join(out)
 
 
@@ -128,8 +161,12 @@ def _reveal_text(p) -> str:
     r = p.reveal
     if p.action == "create":
         until = "its blocks and its language link are in" if p.sibling_pending else "all its blocks are in"
-        return f"hidden: goes up as {r.property}: {r.hidden} until {until}, then {r.property}: {r.shown} (1 more request)"
-    return f"{r.property}: {r.hidden} → {r.shown} goes last, once the blocks are in (the page is shown only when complete)"
+        return (
+            f"hidden: goes up as {r.property}: {r.hidden} until {until}, then {r.property}: {r.shown} (1 more request)"
+        )
+    return (
+        f"{r.property}: {r.hidden} → {r.shown} goes last, once the blocks are in (the page is shown only when complete)"
+    )
 
 
 def _op_summary(p) -> str:
@@ -157,13 +194,22 @@ def summary_text(results: Iterable[VariantResult], early: dict | None = None) ->
 
 def interrupted_text(signal_name: str, phase: str, finished, current, not_started, early: dict | None = None) -> str:
     """What an interrupted publish did: the pages finished, the one it was in, the rest."""
-    where = f"in {current.slug}" if current else ("while planning" if phase != "applying" else "while completing the links between pages")
-    lines = [f"Interrupted ({signal_name}) {where}: {len(finished)} page(s) finished, {1 if current else 0} in progress, {len(not_started)} not started."]
+    where = (
+        f"in {current.slug}"
+        if current
+        else ("while planning" if phase != "applying" else "while completing the links between pages")
+    )
+    lines = [
+        f"Interrupted ({signal_name}) {where}: {len(finished)} page(s) finished, {1 if current else 0} in progress, {len(not_started)} not started."
+    ]
     if finished:
         lines.append(summary_text(finished, early))
     if current:
-        lines.append(f"… {current.slug:<28} interrupted  (stopped while writing this page; publish again: the next run reads Notion and completes it, never duplicating it)"
-                     if phase == "applying" else f"… {current.slug:<28} interrupted  (stopped while planning it; nothing was written)")
+        lines.append(
+            f"… {current.slug:<28} interrupted  (stopped while writing this page; publish again: the next run reads Notion and completes it, never duplicating it)"
+            if phase == "applying"
+            else f"… {current.slug:<28} interrupted  (stopped while planning it; nothing was written)"
+        )
     for v in not_started:
         lines.append(f"- {v.slug:<28} not started")
     return "\n".join(lines)

@@ -6,7 +6,15 @@ import json
 from datetime import datetime
 
 from ..errors import ExitStatus, UsageError
-from .common import StopOnSignal, add_json_flag, add_on_drift_flag, add_output_flags, load_settings, require_sources, stderr as _stderr
+from .common import (
+    StopOnSignal,
+    add_json_flag,
+    add_on_drift_flag,
+    add_output_flags,
+    load_settings,
+    require_sources,
+    stderr as _stderr,
+)
 
 
 def _clock(args, settings):
@@ -19,7 +27,9 @@ def _clock(args, settings):
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"--now {text!r}: expected an ISO date-time such as 2026-05-30T07:01 (BOT_TIMEZONE unless an offset is given)") from None
+        raise UsageError(
+            f"--now {text!r}: expected an ISO date-time such as 2026-05-30T07:01 (BOT_TIMEZONE unless an offset is given)"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=settings.zone)
     return VirtualClock(start=moment)
@@ -58,8 +68,10 @@ def cmd_run_due(args) -> int:
         return _rehearse(args, settings, clock)
     progress = (lambda message: None) if args.quiet else _stderr
     target = f"the embedded local workspace in {settings.state_dir}/" if settings.uses_local_workspace else "Notion"
-    progress(f"run-due: publishing to {target} every variant due now ({clock.now().astimezone(settings.zone).isoformat(timespec='minutes')}); "
-             "`bot run-due --dry-run` shows the plan without writing")
+    progress(
+        f"run-due: publishing to {target} every variant due now ({clock.now().astimezone(settings.zone).isoformat(timespec='minutes')}); "
+        "`bot run-due --dry-run` shows the plan without writing"
+    )
     runner = DueRunner(settings, clock=clock, lock_wait=args.lock_wait, on_drift=args.on_drift, progress=progress)
     stop = StopOnSignal(runner.stop)
     with stop.installed():
@@ -69,12 +81,22 @@ def cmd_run_due(args) -> int:
     print = PageLinks(settings, quiet=args.quiet).print  # noqa: A001 - page links where they open
     if args.json:
         row = runner.ledger.get(result.run_id)
-        print(json.dumps(row.to_dict() if row else {"outcome": result.outcome, "error": result.error}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                row.to_dict() if row else {"outcome": result.outcome, "error": result.error},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         print(f"run #{result.run_id} {result.outcome}: {result.summary()}")
         for entry in result.entries:
             where = f"  {entry.url}" if entry.url else ""
-            detail = f"  ({entry.detail})" if entry.detail and entry.action in ("waiting", "failed", "interrupted", "not-started") else ""
+            detail = (
+                f"  ({entry.detail})"
+                if entry.detail and entry.action in ("waiting", "failed", "interrupted", "not-started")
+                else ""
+            )
             print(f"  {entry.action:9} {entry.slug}{where}{detail}")
         if result.error:
             _stderr(f"error: {result.error}")
@@ -101,9 +123,21 @@ def _rehearse(args, settings, clock) -> int:
     preflight(settings, due)  # a scheduled run would not publish a week with errors
     progress = (lambda message: None) if args.quiet else _stderr
     progress(f"rehearsal at {now.isoformat(timespec='minutes')}: nothing is written to Notion or the run ledger")
-    run = run_publish(settings, PublishOptions(dry_run=True, on_drift=args.on_drift), lambda _variants, _rec: group_by_week(due), variants=variants, progress=progress)
+    run = run_publish(
+        settings,
+        PublishOptions(dry_run=True, on_drift=args.on_drift),
+        lambda _variants, _rec: group_by_week(due),
+        variants=variants,
+        progress=progress,
+    )
     if args.json:
-        payload = {"rehearsal": True, "now": now.isoformat(), "variants": [r.to_dict() for r in run.results], "waiting": waiting_json(waiting), "requests": run.stats}
+        payload = {
+            "rehearsal": True,
+            "now": now.isoformat(),
+            "variants": [r.to_dict() for r in run.results],
+            "waiting": waiting_json(waiting),
+            "requests": run.stats,
+        }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(plan_text(run.results, waiting=waiting))
@@ -130,7 +164,9 @@ def cmd_status(args) -> int:
     data = collect_status(settings, clock=_clock(args, settings), remote=not args.no_remote, runs=args.runs)
     from .links import PageLinks
 
-    PageLinks(settings, quiet=args.quiet).print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else status_text(data))
+    PageLinks(settings, quiet=args.quiet).print(
+        json.dumps(data, ensure_ascii=False, indent=2) if args.json else status_text(data)
+    )
     return ExitStatus.SUCCESS
 
 
@@ -138,31 +174,63 @@ def register(subparsers) -> None:
     from ..lock import SCHEDULED_LOCK_WAIT as DEFAULT_LOCK_WAIT
 
     def run_options(p):
-        p.add_argument("--lock-wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="S", help=f"seconds to wait for a manual publish to finish before recording skipped-locked (default {DEFAULT_LOCK_WAIT:.0f})")
-        add_on_drift_flag(p, "a page edited in Notion since the bot wrote it (default: fail that week, publish the others)")
+        p.add_argument(
+            "--lock-wait",
+            type=float,
+            default=DEFAULT_LOCK_WAIT,
+            metavar="S",
+            help=f"seconds to wait for a manual publish to finish before recording skipped-locked (default {DEFAULT_LOCK_WAIT:.0f})",
+        )
+        add_on_drift_flag(
+            p, "a page edited in Notion since the bot wrote it (default: fail that week, publish the others)"
+        )
 
     quiet_help = "no progress on stderr"
-    p = subparsers.add_parser("schedule", help="run the publishing schedule in the foreground (BOT_SCHEDULE, BOT_TIMEZONE)", description="Foreground service: publishes what is due at every BOT_SCHEDULE slot, catches up missed slots from the run ledger, retries failed runs; SIGTERM/SIGINT stop it cleanly.")
+    p = subparsers.add_parser(
+        "schedule",
+        help="run the publishing schedule in the foreground (BOT_SCHEDULE, BOT_TIMEZONE)",
+        description="Foreground service: publishes what is due at every BOT_SCHEDULE slot, catches up missed slots from the run ledger, retries failed runs; SIGTERM/SIGINT stop it cleanly.",
+    )
     run_options(p)
     p.add_argument("--no-catch-up", action="store_true", help="do not run at start even if a slot was missed")
     add_output_flags(p, quiet_help=quiet_help)
     p.set_defaults(func=cmd_schedule)
 
-    p = subparsers.add_parser("run-due", help="publish what is due now, once, and exit (for cron, systemd timers, CI)", description="One due-check run: every Published variant whose date has come, and every Draft/Invisible one, is created or updated; future-dated ones wait; it says on stderr what it will do first (--dry-run shows the plan without writing). Exit 0 success, 1 failed, 3 lock busy, 64 usage error, 130/143 interrupted.")
+    p = subparsers.add_parser(
+        "run-due",
+        help="publish what is due now, once, and exit (for cron, systemd timers, CI)",
+        description="One due-check run: every Published variant whose date has come, and every Draft/Invisible one, is created or updated; future-dated ones wait; it says on stderr what it will do first (--dry-run shows the plan without writing). Exit 0 success, 1 failed, 3 lock busy, 64 usage error, 130/143 interrupted.",
+    )
     run_options(p)
     add_json_flag(p, "the ledger entry of this run on stdout")
-    p.add_argument("--now", metavar="ISO", help="rehearsal: show the plan of what would go out at this time (BOT_TIMEZONE unless an offset is given); writes nothing to Notion or the ledger")
-    p.add_argument("--dry-run", action="store_true", help="rehearsal now: the plan of what a run would publish at this moment (as --now with the present time); writes nothing")
+    p.add_argument(
+        "--now",
+        metavar="ISO",
+        help="rehearsal: show the plan of what would go out at this time (BOT_TIMEZONE unless an offset is given); writes nothing to Notion or the ledger",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="rehearsal now: the plan of what a run would publish at this moment (as --now with the present time); writes nothing",
+    )
     add_output_flags(p, quiet_help=quiet_help)
     p.set_defaults(func=cmd_run_due)
 
-    p = subparsers.add_parser("runs", help="list recorded publishing runs (the run ledger)", description="The run ledger in BOT_STATE_DIR/runs.sqlite3, newest first.")
+    p = subparsers.add_parser(
+        "runs",
+        help="list recorded publishing runs (the run ledger)",
+        description="The run ledger in BOT_STATE_DIR/runs.sqlite3, newest first.",
+    )
     add_json_flag(p)
     p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N runs (default 20)")
     add_output_flags(p, quiet_help=quiet_help)
     p.set_defaults(func=cmd_runs)
 
-    p = subparsers.add_parser("status", help="per week and language: source, last published, Notion, next run, last runs", description="What is due or waiting, what was last published (ledger), what Notion holds (a dry-run plan: reads only), the next scheduled run and the last runs' outcomes.")
+    p = subparsers.add_parser(
+        "status",
+        help="per week and language: source, last published, Notion, next run, last runs",
+        description="What is due or waiting, what was last published (ledger), what Notion holds (a dry-run plan: reads only), the next scheduled run and the last runs' outcomes.",
+    )
     add_json_flag(p)
     p.add_argument("--no-remote", action="store_true", help="do not ask Notion (ledger and content only)")
     p.add_argument("--runs", type=int, default=5, metavar="N", help="how many recent runs to show (default 5)")

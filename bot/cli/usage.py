@@ -45,7 +45,11 @@ class BotArgumentParser(argparse.ArgumentParser):
         flags = [e for e in extras if e.startswith("-")]
         first = (flags or extras)[0].split("=", 1)[0]
         hint = did_you_mean_flag(first, self.option_strings()) if first.startswith("-") else None
-        return UsageError(f"unrecognized argument{'s' if len(extras) > 1 else ''}: {' '.join(extras)}", usage=self.format_usage(), hint=hint)
+        return UsageError(
+            f"unrecognized argument{'s' if len(extras) > 1 else ''}: {' '.join(extras)}",
+            usage=self.format_usage(),
+            hint=hint,
+        )
 
 
 def did_you_mean_flag(word: str, known: list[str]) -> str | None:

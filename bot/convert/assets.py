@@ -74,7 +74,9 @@ class ImageRefusal:
         return self.kind != "missing"
 
 
-def resolve_local_image(src: str, base_dir: Path, roots: tuple[Path, ...] | list[Path] = (), *, hash_content: bool = True) -> LocalImage | ImageRefusal:
+def resolve_local_image(
+    src: str, base_dir: Path, roots: tuple[Path, ...] | list[Path] = (), *, hash_content: bool = True
+) -> LocalImage | ImageRefusal:
     """Resolve the image path `src` (as written in Markdown, maybe percent-encoded) of a file
     in `base_dir`. `roots` are the folders images may come from (default: `base_dir`). With
     `hash_content`, the file is read (from the checked descriptor) and its sha256 returned."""
@@ -82,7 +84,10 @@ def resolve_local_image(src: str, base_dir: Path, roots: tuple[Path, ...] | list
     if not text or "\x00" in text:
         return ImageRefusal("outside", "not a usable file path")
     if Path(text).is_absolute():
-        return ImageRefusal("outside", "absolute paths are refused: local images must be relative paths to files under the content folder")
+        return ImageRefusal(
+            "outside",
+            "absolute paths are refused: local images must be relative paths to files under the content folder",
+        )
     candidate = Path(base_dir) / text
     try:
         real = Path(os.path.realpath(candidate))
@@ -90,7 +95,10 @@ def resolve_local_image(src: str, base_dir: Path, roots: tuple[Path, ...] | list
         return ImageRefusal("outside", "the path cannot be resolved")
     allowed = [Path(os.path.realpath(r)) for r in (roots or (base_dir,))]
     if not _inside(real, allowed):
-        return ImageRefusal("outside", f"resolves outside the content folder ({_where(allowed)}); only files under BOT_CONTENT_DIR (or BOT_ASSETS_DIR) are uploaded")
+        return ImageRefusal(
+            "outside",
+            f"resolves outside the content folder ({_where(allowed)}); only files under BOT_CONTENT_DIR (or BOT_ASSETS_DIR) are uploaded",
+        )
     opened = _open_checked(real)
     if isinstance(opened, ImageRefusal):
         return opened
@@ -98,16 +106,26 @@ def resolve_local_image(src: str, base_dir: Path, roots: tuple[Path, ...] | list
     try:
         content_type = IMAGE_CONTENT_TYPES.get(real.suffix.lower())
         if content_type is None:
-            return ImageRefusal("type", f"{real.suffix or 'no extension'} is not an image type Notion accepts ({', '.join(sorted(IMAGE_CONTENT_TYPES))})")
+            return ImageRefusal(
+                "type",
+                f"{real.suffix or 'no extension'} is not an image type Notion accepts ({', '.join(sorted(IMAGE_CONTENT_TYPES))})",
+            )
         if info.st_size > MAX_IMAGE_BYTES:
-            return ImageRefusal("too-large", f"is {info.st_size:,} bytes; Notion's single-part upload limit is {MAX_IMAGE_BYTES:,}")
+            return ImageRefusal(
+                "too-large", f"is {info.st_size:,} bytes; Notion's single-part upload limit is {MAX_IMAGE_BYTES:,}"
+            )
         if not _descriptor_is(fd, info, real) or not _inside(real, allowed):
-            return ImageRefusal("outside", f"changed while it was checked: it no longer resolves to {real} inside {_where(allowed)}")
+            return ImageRefusal(
+                "outside", f"changed while it was checked: it no longer resolves to {real} inside {_where(allowed)}"
+            )
         if not hash_content:
             return LocalImage(real, info.st_size, content_type)
         data = _read(fd)
         if data is None:
-            return ImageRefusal("too-large", f"grew over Notion's single-part upload limit of {MAX_IMAGE_BYTES:,} bytes while it was read")
+            return ImageRefusal(
+                "too-large",
+                f"grew over Notion's single-part upload limit of {MAX_IMAGE_BYTES:,} bytes while it was read",
+            )
         return LocalImage(real, len(data), content_type, hashlib.sha256(data).hexdigest())
     finally:
         os.close(fd)
@@ -119,11 +137,15 @@ def read_checked_image(real: Path, sha256: str) -> bytes:
     with that hash. Anything else is an ImageChangedError, and nothing is uploaded."""
     opened = _open_checked(Path(real))
     if isinstance(opened, ImageRefusal):
-        raise ImageChangedError(f"image {real} {opened.reason}, but it was a regular file when it was checked; not uploaded")
+        raise ImageChangedError(
+            f"image {real} {opened.reason}, but it was a regular file when it was checked; not uploaded"
+        )
     fd, info = opened
     try:
         if not _descriptor_is(fd, info, Path(real)):
-            raise ImageChangedError(f"image {real} is not the file that was checked any more (a symlink or folder on its path changed); not uploaded")
+            raise ImageChangedError(
+                f"image {real} is not the file that was checked any more (a symlink or folder on its path changed); not uploaded"
+            )
         data = _read(fd)
     finally:
         os.close(fd)
@@ -135,7 +157,13 @@ def read_checked_image(real: Path, sha256: str) -> bytes:
 def _open_checked(real: Path) -> tuple[int, os.stat_result] | ImageRefusal:
     """An open descriptor on `real` and its fstat, for a regular file only. O_NOFOLLOW: a
     symlink swapped in is refused, not followed; O_NONBLOCK: a FIFO does not wait for a writer."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_CLOEXEC", 0)
+        | getattr(os, "O_NOCTTY", 0)
+    )
     try:
         fd = os.open(real, flags)
     except FileNotFoundError:

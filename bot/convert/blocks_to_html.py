@@ -22,16 +22,27 @@ from .richtext import BOLD, CODE, HIGHLIGHT, ITALIC, STRIKE, UNDERLINE, flags_of
 PREVIEW_URL = "https://preview.invalid/"  # stands in for a page URL; rewritten to in-document anchors
 
 NOTION_COLORS = {
-    "gray": "#787774", "brown": "#9f6b53", "orange": "#d9730d", "yellow": "#cb912f", "green": "#448361",
-    "blue": "#337ea9", "purple": "#9065b0", "pink": "#c14c8a", "red": "#d44c47",
+    "gray": "#787774",
+    "brown": "#9f6b53",
+    "orange": "#d9730d",
+    "yellow": "#cb912f",
+    "green": "#448361",
+    "blue": "#337ea9",
+    "purple": "#9065b0",
+    "pink": "#c14c8a",
+    "red": "#d44c47",
 }
 NOTION_BACKGROUNDS = {
-    "gray": "#f1f1ef", "brown": "#f4eeee", "orange": "#fbecdd", "yellow": "#fbf3db", "green": "#edf3ec",
-    "blue": "#e7f3f8", "purple": "#f6f3f9", "pink": "#faf1f5", "red": "#fdebec",
+    "gray": "#f1f1ef",
+    "brown": "#f4eeee",
+    "orange": "#fbecdd",
+    "yellow": "#fbf3db",
+    "green": "#edf3ec",
+    "blue": "#e7f3f8",
+    "purple": "#f6f3f9",
+    "pink": "#faf1f5",
+    "red": "#fdebec",
 }
-
-
-
 
 
 def render_blocks(blocks: list[dict]) -> str:
@@ -85,7 +96,9 @@ BlockRender = Callable[[dict, dict, str], str]
 
 
 def html_paragraph(block: dict, body: dict, color: str) -> str:
-    children = f'<div class="children" style="padding-left:24px">{_children(body)}</div>' if body.get("children") else ""
+    children = (
+        f'<div class="children" style="padding-left:24px">{_children(body)}</div>' if body.get("children") else ""
+    )
     return f'<p class="block"{color}>{rich_text(body.get("rich_text", []))}</p>' + children
 
 
@@ -105,8 +118,10 @@ def html_callout(block: dict, body: dict, color: str) -> str:
     if bg and bg.endswith("_background"):
         style = f' style="background:{NOTION_BACKGROUNDS.get(bg.removesuffix("_background"), "#f1f1ef")}"'
     language = " language-link" if glyph == LANG_LINK_ICON else ""
-    return (f'<div class="block callout{language}"{style}><div class="callout-icon">{html.escape(glyph)}</div>'
-            f'<div class="callout-body">{rich_text(body.get("rich_text", []))}{_children(body)}</div></div>')
+    return (
+        f'<div class="block callout{language}"{style}><div class="callout-icon">{html.escape(glyph)}</div>'
+        f'<div class="callout-body">{rich_text(body.get("rich_text", []))}{_children(body)}</div></div>'
+    )
 
 
 def html_quote(block: dict, body: dict, color: str) -> str:
@@ -121,9 +136,12 @@ def html_code(block: dict, body: dict, color: str) -> str:
     language = body.get("language", "plain text")
     code = items_plain_text(body.get("rich_text", []))
     caption = rich_text(body.get("caption", []))
-    return (f'<figure class="block code" data-language="{html.escape(language)}"><span class="language">{html.escape(language.title() if language != "plain text" else "Plain Text")}</span>'
-            f'<pre><code class="language-{html.escape(language.replace(" ", "-"))}">{html.escape(code)}</code></pre>'
-            + (f"<figcaption>{caption}</figcaption>" if caption else "") + "</figure>")
+    return (
+        f'<figure class="block code" data-language="{html.escape(language)}"><span class="language">{html.escape(language.title() if language != "plain text" else "Plain Text")}</span>'
+        f'<pre><code class="language-{html.escape(language.replace(" ", "-"))}">{html.escape(code)}</code></pre>'
+        + (f"<figcaption>{caption}</figcaption>" if caption else "")
+        + "</figure>"
+    )
 
 
 def html_equation(block: dict, body: dict, color: str) -> str:
@@ -152,7 +170,11 @@ def html_image(block: dict, body: dict, color: str) -> str:
     src = _image_src(block, body)
     caption = rich_text(body.get("caption", []))
     alt = html.escape(items_plain_text(body.get("caption", [])))
-    return f'<figure class="block image"><img src="{html.escape(src)}" alt="{alt}">' + (f"<figcaption>{caption}</figcaption>" if caption else "") + "</figure>"
+    return (
+        f'<figure class="block image"><img src="{html.escape(src)}" alt="{alt}">'
+        + (f"<figcaption>{caption}</figcaption>" if caption else "")
+        + "</figure>"
+    )
 
 
 def html_link_block(block: dict, body: dict, color: str) -> str:
@@ -232,21 +254,42 @@ class RichHtmlStyle(NamedTuple):
 
 
 def _preview_href(link: str) -> str | None:
-    return "#" + link[len(PREVIEW_URL):] if link.startswith(PREVIEW_URL) else safe_url(link, LINK_SCHEMES)
+    return "#" + link[len(PREVIEW_URL) :] if link.startswith(PREVIEW_URL) else safe_url(link, LINK_SCHEMES)
 
 
 # The preview's: Notion's look (<strong>, colours), links checked against LINK_SCHEMES.
 PREVIEW_STYLE = RichHtmlStyle(
-    marks=((CODE, '<code class="inline">', "</code>"), (BOLD, "<strong>", "</strong>"), (ITALIC, "<em>", "</em>"),
-           (STRIKE, "<s>", "</s>"), (UNDERLINE, "<u>", "</u>")),
+    marks=(
+        (CODE, '<code class="inline">', "</code>"),
+        (BOLD, "<strong>", "</strong>"),
+        (ITALIC, "<em>", "</em>"),
+        (STRIKE, "<s>", "</s>"),
+        (UNDERLINE, "<u>", "</u>"),
+    ),
     equation=lambda expression: f'<span class="equation-inline">{html.escape(expression)}</span>',
-    href=_preview_href, colors=True, merge=False, quote=True, code_on_equations=False)
+    href=_preview_href,
+    colors=True,
+    merge=False,
+    quote=True,
+    code_on_equations=False,
+)
 # The one pulled Markdown embeds (HTML tables): tags the converter reads back, math as `$…$` text.
 MARKDOWN_STYLE = RichHtmlStyle(
-    marks=((CODE, "<code>", "</code>"), (ITALIC, "<i>", "</i>"), (BOLD, "<b>", "</b>"), (STRIKE, "<s>", "</s>"),
-           (UNDERLINE, "<u>", "</u>"), (HIGHLIGHT, "<mark>", "</mark>")),
+    marks=(
+        (CODE, "<code>", "</code>"),
+        (ITALIC, "<i>", "</i>"),
+        (BOLD, "<b>", "</b>"),
+        (STRIKE, "<s>", "</s>"),
+        (UNDERLINE, "<u>", "</u>"),
+        (HIGHLIGHT, "<mark>", "</mark>"),
+    ),
     equation=lambda expression: html.escape(f"${expression}$", quote=False),
-    href=lambda url: url, colors=False, merge=True, quote=False, code_on_equations=True)
+    href=lambda url: url,
+    colors=False,
+    merge=True,
+    quote=False,
+    code_on_equations=True,
+)
 
 
 def rich_text_html(items: list[dict], style: RichHtmlStyle = PREVIEW_STYLE) -> str:

@@ -26,15 +26,32 @@ _AUTOLINK_BREAK = re.compile(
     r"|(?i:(?<=http)(:)(?=//)|(?<=https)(:)(?=//)|(?<=www)(\.))"  # a bare URL
 )
 
-KIND_BY_EMOJI = {"\u2139\ufe0f": "NOTE", "\u2139": "NOTE", "\U0001f4a1": "TIP", "\u2757": "IMPORTANT",
-                 "\u26a0\ufe0f": "WARNING", "\u26a0": "WARNING", "\U0001f6d1": "CAUTION"}
-KIND_BY_COLOR = {"blue_background": "NOTE", "green_background": "TIP", "purple_background": "IMPORTANT",
-                 "yellow_background": "WARNING", "red_background": "CAUTION"}
+KIND_BY_EMOJI = {
+    "\u2139\ufe0f": "NOTE",
+    "\u2139": "NOTE",
+    "\U0001f4a1": "TIP",
+    "\u2757": "IMPORTANT",
+    "\u26a0\ufe0f": "WARNING",
+    "\u26a0": "WARNING",
+    "\U0001f6d1": "CAUTION",
+}
+KIND_BY_COLOR = {
+    "blue_background": "NOTE",
+    "green_background": "TIP",
+    "purple_background": "IMPORTANT",
+    "yellow_background": "WARNING",
+    "red_background": "CAUTION",
+}
 
 # Emphasis markers (flag, opening, closing), opened in this order (outermost first).
 # Underline and highlight have no Markdown syntax: the HTML tags the converter reads back.
-_MARKS = ((HIGHLIGHT, "<mark>", "</mark>"), (UNDERLINE, "<u>", "</u>"), (STRIKE, "~~", "~~"),
-          (BOLD, "**", "**"), (ITALIC, "*", "*"))
+_MARKS = (
+    (HIGHLIGHT, "<mark>", "</mark>"),
+    (UNDERLINE, "<u>", "</u>"),
+    (STRIKE, "~~", "~~"),
+    (BOLD, "**", "**"),
+    (ITALIC, "*", "*"),
+)
 
 
 class MdRenderer(Protocol):
@@ -84,7 +101,7 @@ def render_rich_text(items: list[dict], ctx: str = "block") -> str:
             while out and out[-1] and out[-1][-1] in " \t" and not out[-1].endswith("\\ "):
                 last = out.pop()
                 stripped = last.rstrip(" \t")
-                ws = last[len(stripped):] + ws
+                ws = last[len(stripped) :] + ws
                 if stripped:
                     out.append(stripped)
                     break
@@ -125,7 +142,7 @@ def render_rich_text(items: list[dict], ctx: str = "block") -> str:
                 lead = body[: len(body) - len(stripped)]
                 body = stripped
             out.append(lead)
-            for e in want[len(stack):]:
+            for e in want[len(stack) :]:
                 out.append(e[2] if e[0] == "m" else "[")
                 stack.append(e)
         out.append(body)
@@ -164,7 +181,7 @@ def _fix_lines(s: str, ctx: str) -> str:
     if ctx == "block" and "\n" in s:
         lead_nl = len(s) - len(s.lstrip("\n"))
         trail_nl = len(s) - len(s.rstrip("\n"))
-        core = s[lead_nl: len(s) - trail_nl] if trail_nl else s[lead_nl:]
+        core = s[lead_nl : len(s) - trail_nl] if trail_nl else s[lead_nl:]
         lines = core.split("\n")
         lines = [_protect_edges(line) for line in lines]
         core = "\\\n".join(lines)
@@ -181,7 +198,7 @@ def _protect_edges(line: str) -> str:
         line = "".join("&#32;" if c == " " else "&#9;" for c in line[: len(line) - len(stripped)]) + stripped
     if line[-1:] in (" ", "\t"):
         stripped = line.rstrip(" \t")
-        line = stripped + "".join("&#32;" if c == " " else "&#9;" for c in line[len(stripped):])
+        line = stripped + "".join("&#32;" if c == " " else "&#9;" for c in line[len(stripped) :])
     return line
 
 
@@ -189,10 +206,11 @@ def _line_start(s: str) -> str:
     def fix(line: str) -> str:
         m = re.match(r"(\d+)([.)])", line)
         if m:
-            return m.group(1) + "\\" + line[len(m.group(1)):]
+            return m.group(1) + "\\" + line[len(m.group(1)) :]
         if line[:1] in ("#", "+", "=", ">", "-"):
             return "\\" + line
         return line
+
     return "\n".join(fix(x) for x in s.split("\n"))
 
 
@@ -223,6 +241,7 @@ def _heading(level):
     def fn(b):
         text = render_rich_text(_body(b).get("rich_text", []), "line")
         return ("#" * level + " " + text).rstrip()
+
     return fn
 
 
@@ -333,18 +352,20 @@ def _html_table(grid, column_header: bool, row_header: bool) -> str:
     """A Markdown table always has a header row: other tables are written as HTML."""
     lines = ["<table>"]
     for i, cells in enumerate(grid):
-        tags = ["th" if (i == 0 and column_header) or (j == 0 and i > 0 and row_header) else "td"
-                for j in range(len(cells))]
-        lines.append("<tr>" + "".join(f"<{tag}>{render_rich_html(c)}</{tag}>" for tag, c in zip(tags, cells))
-                     + "</tr>")
+        tags = [
+            "th" if (i == 0 and column_header) or (j == 0 and i > 0 and row_header) else "td" for j in range(len(cells))
+        ]
+        lines.append("<tr>" + "".join(f"<{tag}>{render_rich_html(c)}</{tag}>" for tag, c in zip(tags, cells)) + "</tr>")
     lines.append("</table>")
     return "\n".join(lines)
 
 
 def _caption_link(items: list[dict]) -> str | None:
     """The link of a caption that is linked as a whole (how a link around an image is kept)."""
-    urls = {(it.get("text") or {}).get("link", {}) and it["text"]["link"].get("url") if it.get("type") == "text"
-            else None for it in items}
+    urls = {
+        (it.get("text") or {}).get("link", {}) and it["text"]["link"].get("url") if it.get("type") == "text" else None
+        for it in items
+    }
     return urls.pop() if len(urls) == 1 and None not in urls else None
 
 

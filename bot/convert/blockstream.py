@@ -202,9 +202,24 @@ def _pack(tokens: list[Token]) -> list[tuple]:
             packed.append(_SHARED.setdefault(kind, kind))
         else:
             lines = t.map
-            packed.append((t.type, t.tag, t.nesting, t.level, t.markup, t.block, t.hidden,
-                           t.attrs or None, lines[0] if lines else None, lines[1] if lines else None,
-                           t.children is not None, t.content, t.info, t.meta or None))
+            packed.append(
+                (
+                    t.type,
+                    t.tag,
+                    t.nesting,
+                    t.level,
+                    t.markup,
+                    t.block,
+                    t.hidden,
+                    t.attrs or None,
+                    lines[0] if lines else None,
+                    lines[1] if lines else None,
+                    t.children is not None,
+                    t.content,
+                    t.info,
+                    t.meta or None,
+                )
+            )
     return packed
 
 
@@ -266,7 +281,7 @@ def iter_block_tokens(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
             tokens = _set_aside_footnotes(tokens, footnotes)
         if tokens:
             yield tokens
-    tail = after_block[next((i for i, n in enumerate(after_block) if n in _DOCUMENT_TAIL_RULES), len(after_block)):]
+    tail = after_block[next((i for i, n in enumerate(after_block) if n in _DOCUMENT_TAIL_RULES), len(after_block)) :]
     if not tail:
         return
     state.tokens = footnotes

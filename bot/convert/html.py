@@ -47,8 +47,10 @@ VOID = frozenset("area base br col embed hr img input link meta param source tra
 # Elements whose end tag may be omitted: left open at the end of a run without a report.
 OPTIONAL_END = frozenset("p li dt dd tr td th thead tbody tfoot caption colgroup option".split())
 # Start tags that close an open <p> (HTML's implied end of a paragraph).
-CLOSES_P = frozenset("address article aside blockquote center details div dl fieldset figcaption figure "
-                     "footer form h1 h2 h3 h4 h5 h6 header hr main nav ol p pre section table ul".split())
+CLOSES_P = frozenset(
+    "address article aside blockquote center details div dl fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hr main nav ol p pre section table ul".split()
+)
 # tag -> (tags it closes when open, tags that stop the search): <li> ends an open <li> of the same list...
 IMPLIED_END = {
     "li": (frozenset({"li"}), frozenset({"ul", "ol"})),
@@ -64,13 +66,24 @@ IMPLIED_END = {
 
 # Inline elements -> annotation flag (0: the text stays plain).
 INLINE_FLAGS = {
-    "b": BOLD, "strong": BOLD,
-    "i": ITALIC, "em": ITALIC,
-    "u": UNDERLINE, "ins": UNDERLINE,
-    "s": STRIKE, "del": STRIKE, "strike": STRIKE,
-    "code": CODE, "tt": CODE, "kbd": CODE, "samp": CODE,
+    "b": BOLD,
+    "strong": BOLD,
+    "i": ITALIC,
+    "em": ITALIC,
+    "u": UNDERLINE,
+    "ins": UNDERLINE,
+    "s": STRIKE,
+    "del": STRIKE,
+    "strike": STRIKE,
+    "code": CODE,
+    "tt": CODE,
+    "kbd": CODE,
+    "samp": CODE,
     "mark": HIGHLIGHT,
-    "span": 0, "sup": 0, "sub": 0, "wbr": 0,
+    "span": 0,
+    "sup": 0,
+    "sub": 0,
+    "wbr": 0,
 }
 # ... and the ones that are only approximated (reported).
 INLINE_REPORTS = {
@@ -160,8 +173,9 @@ def open_inline(ctx, st, ev: Event, construct: str) -> None:
         if tag in INLINE_REPORTS:
             ctx.degrade(line, construct, INLINE_REPORTS[tag], tag_as_written(ev))
     elif tag in BLOCK_TAGS or tag in TABLE_PARTS:
-        ctx.degrade(line, construct, f"block element <{tag}> inside a paragraph: tag dropped, text kept",
-                    tag_as_written(ev))
+        ctx.degrade(
+            line, construct, f"block element <{tag}> inside a paragraph: tag dropped, text kept", tag_as_written(ev)
+        )
     else:
         written = tag_as_written(ev)
         ctx.degrade(line, construct, f"{written}> has no Notion equivalent: tag dropped, text kept", written)
@@ -347,11 +361,16 @@ class TreeBuilder:
     def finish(self) -> None:
         for el in self.stack[1:]:
             if el.tag == "details":
-                self.ctx.degrade(el.line, "details",
-                                 "<details> without </details>: toggle runs to the end of its container")
+                self.ctx.degrade(
+                    el.line, "details", "<details> without </details>: toggle runs to the end of its container"
+                )
             elif el.tag not in OPTIONAL_END:
-                self.ctx.degrade(el.line, "html_block",
-                                 f"<{el.tag}> without </{el.tag}>: runs to the end of its container", el.written)
+                self.ctx.degrade(
+                    el.line,
+                    "html_block",
+                    f"<{el.tag}> without </{el.tag}>: runs to the end of its container",
+                    el.written,
+                )
         self._close_from(1)
 
 
@@ -450,7 +469,11 @@ class Flow:
 
     def flattened(self, el: Element) -> None:
         """Deeper than MAX_HTML_DEPTH: the element's words as text at this level (no recursion)."""
-        self.ctx.degrade(el.line, "nesting", f"HTML nested deeper than {MAX_HTML_DEPTH} elements: the rest kept as text at the deepest level")
+        self.ctx.degrade(
+            el.line,
+            "nesting",
+            f"HTML nested deeper than {MAX_HTML_DEPTH} elements: the rest kept as text at the deepest level",
+        )
         for item in iter_leaves(el):
             if isinstance(item, Text):
                 self.text(item)
@@ -548,8 +571,9 @@ def flatten(ctx, blocks: list[dict], line, where: str) -> list[dict]:
 def _report_align(flow: Flow, el: Element) -> None:
     align = el.attrs.get("align")
     if align:
-        flow.ctx.degrade(el.line, "html_block",
-                         f"<{el.tag} align={align!r}>: Notion blocks have no alignment (dropped)", el.written)
+        flow.ctx.degrade(
+            el.line, "html_block", f"<{el.tag} align={align!r}>: Notion blocks have no alignment (dropped)", el.written
+        )
 
 
 def _wrapper(flow: Flow, el: Element) -> None:
@@ -574,8 +598,9 @@ def _list(flow: Flow, el: Element) -> None:
     ordered = el.tag == "ol"
     start = el.attrs.get("start", "1").strip()
     if ordered and start not in ("", "1"):
-        flow.ctx.degrade(el.line, "numbered_list_start",
-                         f"list starts at {start}: Notion numbers from 1 (start number lost)")
+        flow.ctx.degrade(
+            el.line, "numbered_list_start", f"list starts at {start}: Notion numbers from 1 (start number lost)"
+        )
     sub = flow.sub(el.line)
     sub.list_kind = "numbered_list_item" if ordered else "bulleted_list_item"
     sub.walk(el.children)
@@ -636,8 +661,7 @@ def _pre(flow: Flow, el: Element) -> None:
 
 
 def _dropped(flow: Flow, el: Element) -> None:
-    flow.ctx.degrade(el.line, "html_block", f"<{el.tag}> is not visible content: dropped with its content",
-                     el.written)
+    flow.ctx.degrade(el.line, "html_block", f"<{el.tag}> is not visible content: dropped with its content", el.written)
 
 
 def _table(flow: Flow, el: Element) -> None:
@@ -681,8 +705,12 @@ def _table_block(flow: Flow, el: Element, rows: list[list[Element]]) -> dict:
             row.append(ctx.clip_cell(flow.inline_items(cell, "a table cell"), line))
             span = cell.attrs.get("colspan", "1").strip()
             if cell.attrs.get("rowspan", "1").strip() not in ("", "1") or span not in ("", "1"):
-                ctx.degrade(line, "html_block", "table cell spans (colspan/rowspan) cannot be represented: "
-                            "the cell fills one column", cell.written)
+                ctx.degrade(
+                    line,
+                    "html_block",
+                    "table cell spans (colspan/rowspan) cannot be represented: the cell fills one column",
+                    cell.written,
+                )
         grid.append(row)
     width = max(len(r) for r in grid)
     children = []
@@ -691,9 +719,16 @@ def _table_block(flow: Flow, el: Element, rows: list[list[Element]]) -> dict:
         children.append({"object": "block", "type": "table_row", "table_row": {"cells": row}})
     column_header = bool(rows[0]) and all(c.tag == "th" for c in rows[0])
     row_header = len(rows) > 1 and all(r and r[0].tag == "th" for r in rows[1:])
-    return {"object": "block", "type": "table", "table": {
-        "table_width": width, "has_column_header": column_header, "has_row_header": row_header,
-        "children": children}}
+    return {
+        "object": "block",
+        "type": "table",
+        "table": {
+            "table_width": width,
+            "has_column_header": column_header,
+            "has_row_header": row_header,
+            "children": children,
+        },
+    }
 
 
 def _table_part(flow: Flow, el: Element) -> None:
@@ -702,16 +737,20 @@ def _table_part(flow: Flow, el: Element) -> None:
     flow.flush()
 
 
-WRAPPERS = ("p div center section article header footer main nav aside figure figcaption address "
-            "hgroup summary noscript dl dt dd").split()
+WRAPPERS = (
+    "p div center section article header footer main nav aside figure figcaption address "
+    "hgroup summary noscript dl dt dd"
+).split()
 # tag -> renderer: the block kinds' HTML readers (their records in bot/convert/kinds name the
 # functions above: h1-h6, blockquote, ul/ol/li, table and its parts, details, hr, pre) plus the
 # structural tags below, which make no block kind of their own.
 BLOCK_TAGS: dict[str, Callable[[Flow, Element], None]] = HTML_TAGS
-BLOCK_TAGS.update({
-    **{tag: _wrapper for tag in WRAPPERS},
-    **{tag: _dropped for tag in ("script", "style", "template", "head", "title", "meta", "link")},
-})
+BLOCK_TAGS.update(
+    {
+        **{tag: _wrapper for tag in WRAPPERS},
+        **{tag: _dropped for tag in ("script", "style", "template", "head", "title", "meta", "link")},
+    }
+)
 TABLE_PARTS: dict[str, Callable[[Flow, Element], None]] = {
     tag: _table_part for tag in ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 }

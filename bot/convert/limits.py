@@ -102,6 +102,7 @@ def check_limits(blocks: list[dict], path: str = "blocks") -> list[str]:
     """
     resolve(CHECKS)
     from .request_size import BLOCK_BYTES, json_size, own_copy, sendable_alone
+
     out: list[str] = []
     for bi, block in enumerate(blocks):
         t = block.get("type")
@@ -118,8 +119,10 @@ def check_limits(blocks: list[dict], path: str = "blocks") -> list[str]:
             check(block, body, where, out)
         if not sendable_alone(block):
             with_row = " with its first row" if t == "table" else ""
-            out.append(f"{where}: {json_size(own_copy(block)):,} bytes{with_row}, more than the {BLOCK_BYTES:,} a request carries in "
-                       "blocks (Notion takes 500 KB per request, envelope included) even on its own; split it into smaller blocks")
+            out.append(
+                f"{where}: {json_size(own_copy(block)):,} bytes{with_row}, more than the {BLOCK_BYTES:,} a request carries in "
+                "blocks (Notion takes 500 KB per request, envelope included) even on its own; split it into smaller blocks"
+            )
         children = body.get("children")
         if children:
             out.extend(check_limits(children, f"{where}.children"))
@@ -138,14 +141,24 @@ def check_property_limits(properties: dict) -> list[tuple[str | None, str]]:
         for kind, v in value.items():
             if kind in ("title", "rich_text") and len(v or []) > MAX_ITEMS:
                 units = sum(utf16_len(item.get("text", {}).get("content", "")) for item in v)
-                out.append((name, f"{units:,} characters take {len(v)} rich-text items of at most {MAX_TEXT:,}; "
-                                  f"Notion takes at most {MAX_ITEMS} in one request (about {MAX_ITEMS * MAX_TEXT:,} characters): shorten it"))
+                out.append(
+                    (
+                        name,
+                        f"{units:,} characters take {len(v)} rich-text items of at most {MAX_TEXT:,}; "
+                        f"Notion takes at most {MAX_ITEMS} in one request (about {MAX_ITEMS * MAX_TEXT:,} characters): shorten it",
+                    )
+                )
             elif kind == "multi_select" and len(v or []) > MAX_OPTIONS:
                 out.append((name, f"{len(v)} options; Notion takes at most {MAX_OPTIONS} in one request"))
             elif kind == "url" and v and utf16_len(v) > MAX_URL:
                 out.append((name, f"a URL of {utf16_len(v):,} characters; Notion takes at most {MAX_URL:,}"))
     size = json_size({"properties": properties})
     if size > BLOCK_BYTES:
-        out.append((None, f"the properties take {size:,} bytes together; a Notion request carries at most 500 KB "
-                          f"(the bot keeps {BLOCK_BYTES:,} for them): shorten the longest fields"))
+        out.append(
+            (
+                None,
+                f"the properties take {size:,} bytes together; a Notion request carries at most 500 KB "
+                f"(the bot keeps {BLOCK_BYTES:,} for them): shorten the longest fields",
+            )
+        )
     return out

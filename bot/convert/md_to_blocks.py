@@ -131,7 +131,11 @@ class Ctx:
 
     def report_flattened(self, tokens: list) -> list:
         for line in flattened_lines(tokens):
-            self.degrade(line + 1 + self.offset, "nesting", f"nested deeper than {MAX_LEVEL // 2}-{MAX_LEVEL} levels: the rest kept as text at the deepest level")
+            self.degrade(
+                line + 1 + self.offset,
+                "nesting",
+                f"nested deeper than {MAX_LEVEL // 2}-{MAX_LEVEL} levels: the rest kept as text at the deepest level",
+            )
         return tokens
 
     def degrade(self, line: int | None, construct: str, message: str, subject: str | None = None) -> None:
@@ -157,7 +161,11 @@ class Ctx:
         if node.type == "html_block":
             details = _DETAILS_OPEN.match(node.content)
             if details and self._toggle_depth >= MAX_TOGGLES:
-                self.degrade(self.line_of(node), "nesting", f"<details> nested deeper than {MAX_TOGGLES} toggles: kept as text in the deepest toggle")
+                self.degrade(
+                    self.line_of(node),
+                    "nesting",
+                    f"<details> nested deeper than {MAX_TOGGLES} toggles: kept as text in the deepest toggle",
+                )
                 details = None
             render_run = self.render_details if details else self.render_html
             return render_run(nodes, i)
@@ -172,9 +180,12 @@ class Ctx:
             return self.mark([{"object": "block", "type": btype, btype: body}], line)
         chunks = chunk_items(items)
         if len(chunks) > 1:
-            self.degrade(line, "rich_text_items",
-                         f"{len(items)} rich text items > {MAX_ITEMS}: continued in "
-                         f"{len(chunks) - 1} following {btype} block(s)")
+            self.degrade(
+                line,
+                "rich_text_items",
+                f"{len(items)} rich text items > {MAX_ITEMS}: continued in "
+                f"{len(chunks) - 1} following {btype} block(s)",
+            )
         out = []
         for ch in chunks:
             body = {"rich_text": ch}
@@ -198,8 +209,12 @@ class Ctx:
         for s in segs:
             if s.kind == IMAGE:
                 alt = s.content.alt
-                self.degrade(s.content.line or line, "image",
-                             f"image in {where} cannot be a block: kept its alt text {alt!r}", alt)
+                self.degrade(
+                    s.content.line or line,
+                    "image",
+                    f"image in {where} cannot be a block: kept its alt text {alt!r}",
+                    alt,
+                )
                 out.append(Segment(TEXT, self.caption_text(s.content, s.content.line or line), s.flags, s.link))
             else:
                 out.append(s)
@@ -260,7 +275,7 @@ class Ctx:
         close = re.search(r"</details\s*>", rest, re.IGNORECASE)
         j = i + 1
         if close:  # whole toggle inside one html block
-            inner, trailing = rest[: close.start()], rest[close.end():]
+            inner, trailing = rest[: close.start()], rest[close.end() :]
             if inner.strip():
                 children.extend(self.sub_convert(inner, node))
         else:
@@ -310,11 +325,20 @@ class Ctx:
 
     def local_image(self, src: str, line, caption: list[dict], alt_paragraph: dict) -> dict:
         base = self.opt.base_dir
-        found = resolve_local_image(src, Path(base), self.opt.image_roots) if base is not None else ImageRefusal("missing", "not found")
+        found = (
+            resolve_local_image(src, Path(base), self.opt.image_roots)
+            if base is not None
+            else ImageRefusal("missing", "not found")
+        )
         if isinstance(found, ImageRefusal):
             # A refused path is never read, and publish refuses the file (see bot.convert.assets).
             if found.refused:
-                self.degrade(line, "image_refused", f"local image {src!r} refused: {found.reason}: kept its alt text as a paragraph", src)
+                self.degrade(
+                    line,
+                    "image_refused",
+                    f"local image {src!r} refused: {found.reason}: kept its alt text as a paragraph",
+                    src,
+                )
             else:
                 self.degrade(line, "image", f"local image {src!r} not found: kept its alt text as a paragraph", src)
             return alt_paragraph
@@ -328,8 +352,9 @@ class Ctx:
         title = ref.title.strip()
         if not title or title == ref.alt.strip():
             return ref.alt
-        self.degrade(line, "image", f"image title {title!r} appended to the caption (Notion has no image titles)",
-                     title)
+        self.degrade(
+            line, "image", f"image title {title!r} appended to the caption (Notion has no image titles)", title
+        )
         return f"{ref.alt} — {title}" if ref.alt.strip() else title
 
     def image_block(self, ref: ImageRef, line, link: str | None = None) -> dict:
@@ -341,16 +366,21 @@ class Ctx:
         line = ref.line or line
         cap_text = self.caption_text(ref, line)
         if link:
-            self.degrade(line, "image", f"link around an image ({link[:80]!r}) kept as a linked caption "
-                         "(Notion image blocks cannot link)", link)
+            self.degrade(
+                line,
+                "image",
+                f"link around an image ({link[:80]!r}) kept as a linked caption (Notion image blocks cannot link)",
+                link,
+            )
             cap_text = cap_text or link
         caption = to_items([Segment(TEXT, cap_text, 0, link)]) if cap_text else []
         if len(caption) > MAX_ITEMS:
             caption = caption[:MAX_ITEMS]
             self.degrade(line, "image", "caption truncated to 100 items")
         # when the image cannot be shown: its alt text (linked, if it was) as a paragraph
-        alt_paragraph = block("paragraph", {"rich_text": to_items([Segment(TEXT, ref.alt, 0, link)]),
-                                            "color": "default"})
+        alt_paragraph = block(
+            "paragraph", {"rich_text": to_items([Segment(TEXT, ref.alt, 0, link)]), "color": "default"}
+        )
         if _HTTP.match(src):
             if is_valid_link_url(src):
                 return block("image", {"type": "external", "external": {"url": src}, "caption": caption})
@@ -473,8 +503,9 @@ def resolve_href(ctx: Ctx, href: str, line) -> str | None:
         ctx.degrade(line, "link", f"link URL over {MAX_TEXT} units or invalid: kept as plain text", href[:80])
         return None
     if _SCHEME.match(href):
-        ctx.degrade(line, "link", f"{href.split(':', 1)[0]}: links are not accepted by Notion: kept as plain text",
-                    href)
+        ctx.degrade(
+            line, "link", f"{href.split(':', 1)[0]}: links are not accepted by Notion: kept as plain text", href
+        )
         return None
     written = ctx.md.normalizeLinkText(href)
     resolver = ctx.opt.resolve_link
@@ -483,8 +514,9 @@ def resolve_href(ctx: Ctx, href: str, line) -> str | None:
         ctx.degrade(line, "link", f"relative link {written!r} could not be resolved: kept as plain text", written)
         return None
     if not is_valid_link_url(url):
-        ctx.degrade(line, "link", f"resolved link {url[:80]!r} is not an absolute http(s) URL: kept as plain text",
-                    written)
+        ctx.degrade(
+            line, "link", f"resolved link {url[:80]!r} is not an absolute http(s) URL: kept as plain text", written
+        )
         return None
     return url
 
@@ -592,8 +624,12 @@ def render_paragraph(ctx: Ctx, node) -> list[dict]:
     line = ctx.line_of(node)
     inline = node.children[0].token
     if inline is not None and inline.meta and CUT in inline.meta:
-        ctx.degrade(line, "paragraph_pieces", f"paragraph of {inline.meta[CUT]:,} characters parsed in pieces of {PIECE:,} cut at spaces "
-                    "(bounded memory): emphasis, a link or a code span across a cut stays literal text")
+        ctx.degrade(
+            line,
+            "paragraph_pieces",
+            f"paragraph of {inline.meta[CUT]:,} characters parsed in pieces of {PIECE:,} cut at spaces "
+            "(bounded memory): emphasis, a link or a code span across a cut stays literal text",
+        )
     return paragraph_blocks(ctx, ctx.inline_segments(node.children[0], line), line)
 
 
@@ -644,8 +680,11 @@ def render_list(ctx: Ctx, node) -> list[dict]:
     if ordered:
         start = int(node.attrs.get("start", 1) or 1)
         if start != 1:
-            ctx.degrade(ctx.line_of(node), "numbered_list_start",
-                        f"list starts at {start}: Notion numbers from 1 (start number lost)")
+            ctx.degrade(
+                ctx.line_of(node),
+                "numbered_list_start",
+                f"list starts at {start}: Notion numbers from 1 (start number lost)",
+            )
     out: list[dict] = []
     for item in node.children:
         line = ctx.line_of(item)
@@ -672,8 +711,9 @@ def render_fence(ctx: Ctx, node) -> list[dict]:
     info = node.info or ""
     lang, exact = map_language(info)
     if not exact:
-        ctx.degrade(line, "code_language", f"unknown code language {info.split()[0]!r}: using 'plain text'",
-                    info.split()[0])
+        ctx.degrade(
+            line, "code_language", f"unknown code language {info.split()[0]!r}: using 'plain text'", info.split()[0]
+        )
     text = node.content[:-1] if node.content.endswith("\n") else node.content
     return code_blocks(ctx, text, lang, line)
 
@@ -712,8 +752,9 @@ def clip_cell(ctx: Ctx, items: list[dict], line) -> list[dict]:
     if len(items) > MAX_ITEMS:
         ctx.degrade(line, "rich_text_items", f"table cell with {len(items)} items: formatting of the tail dropped")
         head = items[: MAX_ITEMS - 1]
-        tail = "".join(i["text"]["content"] if i["type"] == "text" else i["equation"]["expression"]
-                       for i in items[MAX_ITEMS - 1:])
+        tail = "".join(
+            i["text"]["content"] if i["type"] == "text" else i["equation"]["expression"] for i in items[MAX_ITEMS - 1 :]
+        )
         pieces = split_text(tail)
         room = MAX_ITEMS - len(head)
         if len(pieces) > room:
@@ -744,28 +785,41 @@ def render_table(ctx: Ctx, node) -> list[dict]:
     for cells in rows:
         cells = (cells + [[] for _ in range(width)])[:width]
         children.append(block("table_row", {"cells": cells}))
-    return ctx.mark([block("table", {"table_width": width, "has_column_header": True,
-                                     "has_row_header": False, "children": children})], line)
+    return ctx.mark(
+        [
+            block(
+                "table",
+                {"table_width": width, "has_column_header": True, "has_row_header": False, "children": children},
+            )
+        ],
+        line,
+    )
 
 
 def render_footnote_block(ctx: Ctx, node) -> list[dict]:
     # Order definitions like the references ("[n]"), unreferenced ones last.
     foots = [c for c in node.children if c.type == "footnote"]
+
     def key(f):
         fid = f.meta.get("id", 0)
         return ctx.footnote_numbers.get(fid, 10**9 + fid)
+
     foots.sort(key=key)
     title = ctx.opt.footnotes_heading
-    out = [block("heading_3", {"rich_text": to_items([Segment(TEXT, title, 0, None)]),
-                               "color": "default", "is_toggleable": False})]
+    out = [
+        block(
+            "heading_3",
+            {"rich_text": to_items([Segment(TEXT, title, 0, None)]), "color": "default", "is_toggleable": False},
+        )
+    ]
+
     def line_of(f):
         return ctx.line_of(f) or (ctx.line_of(f.children[0]) if f.children else None)
 
     ctx.mark(out, line_of(foots[0]) if foots else None)
     for f in foots:
         line = line_of(f)
-        ctx.degrade(line, "footnote",
-                    f"footnote [^{f.meta.get('label', '')}] moved to a final {title!r} section")
+        ctx.degrade(line, "footnote", f"footnote [^{f.meta.get('label', '')}] moved to a final {title!r} section")
         items, children = _lead_split(ctx.render_nodes(f.children))
         out.extend(ctx.text_blocks("numbered_list_item", items, line, {"color": "default"}, children))
     return out
@@ -786,11 +840,13 @@ def render_unknown(ctx: Ctx, node) -> list[dict]:
 # markdown-it node type -> renderer: the block kinds' readers (bot/convert/kinds fills the registry's
 # table) plus the structural nodes below, which make no block kind of their own.
 BLOCK_RENDERERS: dict[str, BlockRenderer] = MARKDOWN_NODES
-BLOCK_RENDERERS.update({
-    "html_block": render_html_block,
-    "footnote_block": render_footnote_block,
-    "front_matter": render_front_matter,
-})
+BLOCK_RENDERERS.update(
+    {
+        "html_block": render_html_block,
+        "footnote_block": render_footnote_block,
+        "front_matter": render_front_matter,
+    }
+)
 
 
 class gc_paused:  # noqa: N801 - used as a function: `with gc_paused():`
@@ -891,7 +947,9 @@ class BlockStream:
         if tokens is not None:
             nodes = iter(build_tree(ctx.report_flattened(tokens)))
         else:
-            nodes = (node for toks in iter_block_tokens(ctx.md, text) for node in build_tree(ctx.report_flattened(toks)))
+            nodes = (
+                node for toks in iter_block_tokens(ctx.md, text) for node in build_tree(ctx.report_flattened(toks))
+            )
         del text, tokens
         # HTML runs (<details>, <div> ...) consume the siblings their elements enclose:
         # the siblings are read ahead only as far as the renderer asks.

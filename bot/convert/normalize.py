@@ -7,8 +7,14 @@ import re
 from .registry import FIELDS, NORMALIZERS, RICH_FIELDS, resolve
 from .richtext import items_plain_text
 
-_ANN_DEFAULT = {"bold": False, "italic": False, "strikethrough": False, "underline": False,
-                "code": False, "color": "default"}
+_ANN_DEFAULT = {
+    "bold": False,
+    "italic": False,
+    "strikethrough": False,
+    "underline": False,
+    "code": False,
+    "color": "default",
+}
 _SHA16_IN_URL = re.compile(r"/([0-9a-f]{16})-")
 
 # Per block type, from the block kinds' records (bot/convert/kinds): the (field, default) pairs kept
@@ -16,8 +22,21 @@ _SHA16_IN_URL = re.compile(r"/([0-9a-f]{16})-")
 # fields (RICH_FIELDS; default: rich_text) and whole replacements (NORMALIZERS: image, table_row ...).
 _FIELDS = FIELDS
 _RICH_FIELDS = RICH_FIELDS
-_DROP = {"children", "plain_text", "href", "id", "created_time", "last_edited_time",
-         "created_by", "last_edited_by", "has_children", "archived", "in_trash", "parent", "object"}
+_DROP = {
+    "children",
+    "plain_text",
+    "href",
+    "id",
+    "created_time",
+    "last_edited_time",
+    "created_by",
+    "last_edited_by",
+    "has_children",
+    "archived",
+    "in_trash",
+    "parent",
+    "object",
+}
 
 
 def _annotations(ann: dict | None) -> dict:
@@ -40,15 +59,29 @@ def normalize_rich_text(items: list[dict] | None) -> list[dict]:
             content = it["text"].get("content", "")
             if not content:
                 continue
-            if out and out[-1]["type"] == "text" and out[-1]["annotations"] == ann and \
-                    out[-1]["text"]["link"] == ({"url": url} if url is not None else None):
+            if (
+                out
+                and out[-1]["type"] == "text"
+                and out[-1]["annotations"] == ann
+                and out[-1]["text"]["link"] == ({"url": url} if url is not None else None)
+            ):
                 out[-1]["text"]["content"] += content
                 continue
-            out.append({"type": "text", "text": {"content": content, "link": {"url": url} if url is not None else None},
-                        "annotations": ann})
+            out.append(
+                {
+                    "type": "text",
+                    "text": {"content": content, "link": {"url": url} if url is not None else None},
+                    "annotations": ann,
+                }
+            )
         elif t == "equation":
-            out.append({"type": "equation", "equation": {"expression": it["equation"].get("expression", "")},
-                        "annotations": ann})
+            out.append(
+                {
+                    "type": "equation",
+                    "equation": {"expression": it["equation"].get("expression", "")},
+                    "annotations": ann,
+                }
+            )
         else:
             out.append({"type": t, t: it.get(t), "annotations": ann})
     return out

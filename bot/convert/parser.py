@@ -166,12 +166,10 @@ class CJKStateInline(StateInline):
         nextNonCJKPunct = isNextPunctChar and not isNextCJK
 
         left_flanking = not (
-            isNextWhiteSpace
-            or (nextNonCJKPunct and not (isLastWhiteSpace or lastNonCJKPunct or isLastCJK))
+            isNextWhiteSpace or (nextNonCJKPunct and not (isLastWhiteSpace or lastNonCJKPunct or isLastCJK))
         )
         right_flanking = not (
-            isLastWhiteSpace
-            or (lastNonCJKPunct and not (isNextWhiteSpace or nextNonCJKPunct or isNextCJK))
+            isLastWhiteSpace or (lastNonCJKPunct and not (isNextWhiteSpace or nextNonCJKPunct or isNextCJK))
         )
         can_open = left_flanking and (canSplitWord or (not right_flanking) or isLastPunctChar)
         can_close = right_flanking and (canSplitWord or (not left_flanking) or isNextPunctChar)
@@ -431,7 +429,9 @@ def _without_debug_log(fn):
     globals_ = getattr(fn, "__globals__", None)
     if not isinstance(fn, FunctionType) or not isinstance(globals_, dict) or "LOGGER" not in globals_:
         return fn
-    quiet = FunctionType(fn.__code__, {**globals_, "LOGGER": _SILENT_LOGGER}, fn.__name__, fn.__defaults__, fn.__closure__)
+    quiet = FunctionType(
+        fn.__code__, {**globals_, "LOGGER": _SILENT_LOGGER}, fn.__name__, fn.__defaults__, fn.__closure__
+    )
     quiet.__kwdefaults__ = fn.__kwdefaults__
     quiet.__qualname__ = fn.__qualname__
     return quiet

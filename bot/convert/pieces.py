@@ -36,8 +36,12 @@ def _cut_points(text: str) -> Iterator[tuple[int, int]]:
 
 
 def is_huge_paragraph(tokens: list[Token], i: int) -> bool:
-    return (tokens[i].type == "paragraph_open" and i + 2 < len(tokens) and tokens[i + 1].type == "inline"
-            and len(tokens[i + 1].content) > PIECE)
+    return (
+        tokens[i].type == "paragraph_open"
+        and i + 2 < len(tokens)
+        and tokens[i + 1].type == "inline"
+        and len(tokens[i + 1].content) > PIECE
+    )
 
 
 def cut_paragraph(tokens: list[Token], i: int) -> Iterator[list[Token]]:
@@ -49,8 +53,17 @@ def cut_paragraph(tokens: list[Token], i: int) -> Iterator[list[Token]]:
         span = [line, line + text.count("\n", start, end) + 1]
         parts = []
         for tok, content in ((opening, ""), (inline, text[start:end]), (closing, "")):
-            piece = Token(tok.type, tok.tag, tok.nesting, map=span if tok is not closing else None, level=tok.level,
-                          content=content, markup=tok.markup, block=tok.block, hidden=tok.hidden)
+            piece = Token(
+                tok.type,
+                tok.tag,
+                tok.nesting,
+                map=span if tok is not closing else None,
+                level=tok.level,
+                content=content,
+                markup=tok.markup,
+                block=tok.block,
+                hidden=tok.hidden,
+            )
             if tok is inline:
                 piece.children = []
                 if k == 0:

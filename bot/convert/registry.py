@@ -90,9 +90,14 @@ def register(kind: BlockKind) -> BlockKind:
     _claim(MARKDOWN_NODES, kind.markdown, "markdown node")
     _claim(HTML_TAGS, kind.html, "HTML tag")
     _claim(HTML_CLASSES, kind.html_classes, "HTML class")
-    per_type: list[tuple[dict, Any]] = [(TO_MARKDOWN, kind.to_markdown), (TO_HTML, kind.to_html),
-                                        (FIELDS, kind.fields), (NORMALIZERS, kind.normalize), (CHECKS, kind.check),
-                                        (NESTED, kind.nested)]
+    per_type: list[tuple[dict, Any]] = [
+        (TO_MARKDOWN, kind.to_markdown),
+        (TO_HTML, kind.to_html),
+        (FIELDS, kind.fields),
+        (NORMALIZERS, kind.normalize),
+        (CHECKS, kind.check),
+        (NESTED, kind.nested),
+    ]
     for t in kind.types:
         for table, value in per_type:
             if value is not None:

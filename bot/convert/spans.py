@@ -44,8 +44,10 @@ def source_spans(body: str, footnotes_heading: str = "Footnotes") -> SourceSpans
         blocks, j = ctx.render_at(nodes, i)
         if node.type == "footnote_block":
             out.footnotes = blocks
-            foots = sorted((c for c in node.children if c.type == "footnote"),
-                           key=lambda f: ctx.footnote_numbers.get(f.meta.get("id", 0), 10**9 + f.meta.get("id", 0)))
+            foots = sorted(
+                (c for c in node.children if c.type == "footnote"),
+                key=lambda f: ctx.footnote_numbers.get(f.meta.get("id", 0), 10**9 + f.meta.get("id", 0)),
+            )
             out.footnote_labels = [str(f.meta.get("label", "")) for f in foots]
         elif node.type in LISTS and len(blocks) == len(node.children) and all(item.map for item in node.children):
             out.spans.extend(Span(item.map[0], item.map[1], [b]) for item, b in zip(node.children, blocks))

@@ -143,7 +143,12 @@ def _same_list(a: str | None, b: str | None) -> bool:
     return bool(a and b and LIST_MARKER.get(a) and LIST_MARKER.get(a) == LIST_MARKER.get(b))
 
 
-def merge_body(body: str, blocks: list[dict], take: Callable[[list[dict]], bool] | None = None, footnotes_heading: str = "Footnotes") -> str | None:
+def merge_body(
+    body: str,
+    blocks: list[dict],
+    take: Callable[[list[dict]], bool] | None = None,
+    footnotes_heading: str = "Footnotes",
+) -> str | None:
     """`body` rewritten to hold `blocks` (Notion's top-level blocks), keeping every unit's lines
     that Notion holds unchanged. `take(blocks_of_a_stretch)` decides, for each stretch that
     differs, whether Notion's version wins (default: always); otherwise the file's lines stay.
@@ -182,12 +187,12 @@ def merge_body(body: str, blocks: list[dict], take: Callable[[list[dict]], bool]
             # one and keeps the other.
             cursor = line_pos
             for u, t in pairs:
-                out += lines[cursor:u.start]
+                out += lines[cursor : u.start]
                 if take is None or take([t.block]):
                     out += doc.render([t.block]).strip("\n").split("\n")
                     expected += t.keys
                 else:
-                    out += lines[u.start:u.end]
+                    out += lines[u.start : u.end]
                     expected += u.keys
                 cursor = u.end
             out += lines[cursor:gap_end]
@@ -196,10 +201,14 @@ def merge_body(body: str, blocks: list[dict], take: Callable[[list[dict]], bool]
         else:
             take_theirs = (stretch or gap_units) and (take is None or take([t.block for t in stretch]))
         table = _table_rows_merged(lines, gap_units, stretch) if take_theirs else None
-        table = table if table is not None else (_inside_html_wrapper(lines, gap_units, stretch, doc.render) if take_theirs else None)
+        table = (
+            table
+            if table is not None
+            else (_inside_html_wrapper(lines, gap_units, stretch, doc.render) if take_theirs else None)
+        )
         if table is not None:
             (only,) = gap_units
-            out += lines[line_pos:only.start] + table + lines[only.end:gap_end]
+            out += lines[line_pos : only.start] + table + lines[only.end : gap_end]
             expected += [k for t in stretch for k in t.keys]
         elif take_theirs:
             gap = lines[line_pos:gap_end]
@@ -214,7 +223,7 @@ def merge_body(body: str, blocks: list[dict], take: Callable[[list[dict]], bool]
             expected += [k for u in gap_units for k in u.keys]
         if unit is None:
             break
-        out += lines[unit.start:unit.end]
+        out += lines[unit.start : unit.end]
         expected += unit.keys
         prev_kind = unit.blocks[-1]["type"]
         line_pos, theirs_pos = unit.end, tb
@@ -266,7 +275,9 @@ def _document(body: str, footnotes_heading: str) -> _Document | None:
     if any(a.end > b.start for a, b in zip(units, units[1:])):
         return None
     tail = normalize_tree(spans.footnotes)
-    if [k for u in units for k in u.keys] + [block_key(b) for b in tail] != [block_key(b) for b in _convert(body, footnotes_heading)]:
+    if [k for u in units for k in u.keys] + [block_key(b) for b in tail] != [
+        block_key(b) for b in _convert(body, footnotes_heading)
+    ]:
         return None
     covered = {i for u in units for i in range(u.start, u.end)}
     references = {}
@@ -284,7 +295,7 @@ def _split_tail(theirs: list[_Theirs], doc: _Document) -> tuple[list[_Theirs], l
     heading = [block_key(doc.tail[0])]
     for h in range(len(theirs) - 1, -1, -1):
         if theirs[h].keys == heading:
-            if all(t.kind == "numbered_list_item" for t in theirs[h + 1:]):
+            if all(t.kind == "numbered_list_item" for t in theirs[h + 1 :]):
                 return theirs[:h], theirs[h:]
             break
     return theirs, []
@@ -312,7 +323,7 @@ def _merge_tail(lines: list[str], doc: _Document, their_tail: list[_Theirs], tak
             return None
         start, end = span
         lines[start] = f"[^{doc.labels[number - 1]}]: {rendered[3:]}"
-        lines[start + 1:end] = [_DROPPED] * (end - start - 1)
+        lines[start + 1 : end] = [_DROPPED] * (end - start - 1)
         expected += t.keys
     return expected
 
@@ -340,7 +351,9 @@ def _definitions_in(gap: list[str], first_line: int, gap_units: list[Unit], next
     """The lines of a replaced gap that give no block (reference and footnote definitions):
     they stay, after Notion's version of the gap."""
     covered = {i for u in gap_units for i in range(u.start, u.end)}
-    keep = [line for i, line in enumerate(gap, first_line) if i not in covered and line.strip() and line is not _DROPPED]
+    keep = [
+        line for i, line in enumerate(gap, first_line) if i not in covered and line.strip() and line is not _DROPPED
+    ]
     if not keep:
         return []
     return keep + ([""] if next_kind is not None else [])
@@ -386,7 +399,7 @@ def _table_rows_merged(lines: list[str], gap_units: list[Unit], stretch: list[_T
     width = ours.blocks[0]["table"].get("table_width")
     if width != (theirs.get("table") or {}).get("table_width") or ours.end - ours.start < 2:
         return None
-    file_rows = [lines[ours.start]] + lines[ours.start + 2:ours.end]  # without the alignment row
+    file_rows = [lines[ours.start]] + lines[ours.start + 2 : ours.end]  # without the alignment row
     delimiter = lines[ours.start + 1]
     canonical = blocks_to_markdown([theirs]).strip("\n").split("\n")
     notion_rows = [canonical[0]] + canonical[2:]
@@ -405,12 +418,19 @@ def _table_rows_merged(lines: list[str], gap_units: list[Unit], stretch: list[_T
     merged = [file_rows[0], delimiter]
     matcher = difflib.SequenceMatcher(None, ours_keys[1:], theirs_keys[1:], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        merged += file_rows[1 + i1:1 + i2] if tag == "equal" else notion_rows[1 + j1:1 + j2]
+        merged += file_rows[1 + i1 : 1 + i2] if tag == "equal" else notion_rows[1 + j1 : 1 + j2]
     return merged
 
 
-def _replace_gap(gap: list[str], stretch: list[_Theirs], prev_kind: str | None, next_kind: str | None, *, at_start: bool,
-                 render: Callable[[list[dict]], str] = blocks_to_markdown) -> list[str]:
+def _replace_gap(
+    gap: list[str],
+    stretch: list[_Theirs],
+    prev_kind: str | None,
+    next_kind: str | None,
+    *,
+    at_start: bool,
+    render: Callable[[list[dict]], str] = blocks_to_markdown,
+) -> list[str]:
     """The lines between two kept units, holding Notion's `stretch` instead."""
     rendered = render([t.block for t in stretch]).strip("\n")
     pieces = rendered.split("\n") if rendered else []
@@ -485,13 +505,23 @@ def _field_spans(text: str) -> dict[str, tuple[int, int]] | None:
     spans = {}
     pairs = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)]
     for index, (key, value) in enumerate(pairs):
-        end = pairs[index + 1][0].start_mark.line if index + 1 < len(pairs) else value.end_mark.line + (1 if value.end_mark.column else 0)
+        end = (
+            pairs[index + 1][0].start_mark.line
+            if index + 1 < len(pairs)
+            else value.end_mark.line + (1 if value.end_mark.column else 0)
+        )
         spans[key.value] = (key.start_mark.line, max(end, key.start_mark.line + 1))
     return spans
 
 
-def keep_file_lines(old_text: str, new_text: str, blocks: list[dict], take: Callable[[list[dict]], bool] | None = None,
-                    fields: set[str] | None = None, footnotes_heading: str = "Footnotes") -> str | None:
+def keep_file_lines(
+    old_text: str,
+    new_text: str,
+    blocks: list[dict],
+    take: Callable[[list[dict]], bool] | None = None,
+    fields: set[str] | None = None,
+    footnotes_heading: str = "Footnotes",
+) -> str | None:
     """`new_text` (a pulled file: front matter + canonical body) written into `old_text` so that
     only what differs changes. Falls back to `new_text` when no such merge exists — or, with
     `take` (a partial pull), None: the caller says which edit it could not place."""
@@ -518,12 +548,15 @@ def _split(text: str) -> tuple[str, str] | None:
     end = text.find("\n---\n", 3)
     if end < 0:
         return None
-    return text[4:end + 1], text[end + 5:]
+    return text[4 : end + 1], text[end + 5 :]
 
 
 def changed_line_count(before: str, after: str) -> int:
-    return sum(1 for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
-               if line[:1] in "+-" and not line.startswith(("+++", "---")))
+    return sum(
+        1
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    )
 
 
 __all__: Iterable[str] = ("Unit", "units_of", "merge_body", "keep_file_lines", "merge_front_matter")

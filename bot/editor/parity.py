@@ -94,14 +94,20 @@ def _merged(maps: Iterable[dict[str, int]]) -> dict[str, int]:
     return out
 
 
-
-
 def _rich_text(block: dict) -> list[dict]:
     return (block.get(block["type"]) or {}).get("rich_text") or []
 
 
-def outline(path: Path, lang: str, blocks: list[dict], block_lines: dict[int, tuple[dict, int]], body_line: int, *, ignore_url: str | None = None,
-            link_lines: dict[str, list[int]] | None = None) -> Outline:
+def outline(
+    path: Path,
+    lang: str,
+    blocks: list[dict],
+    block_lines: dict[int, tuple[dict, int]],
+    body_line: int,
+    *,
+    ignore_url: str | None = None,
+    link_lines: dict[str, list[int]] | None = None,
+) -> Outline:
     """The structure of one variant from its one conversion: `blocks` converted with
     ConvertOptions(block_lines=block_lines, line_offset=body_line - 1), so every block's file
     line is known (after `<details>`, HTML blocks and footnotes too). `ignore_url`: the prefix
@@ -131,13 +137,29 @@ def outline(path: Path, lang: str, blocks: list[dict], block_lines: dict[int, tu
     return out
 
 
-def outline_of_text(path: Path, lang: str, body: str, body_line: int, *, tokens: list | None = None, footnotes_heading: str = "Footnotes") -> Outline:
+def outline_of_text(
+    path: Path,
+    lang: str,
+    body: str,
+    body_line: int,
+    *,
+    tokens: list | None = None,
+    footnotes_heading: str = "Footnotes",
+) -> Outline:
     """Convert a body once (links unresolved) and outline it: for callers without a conversion."""
     block_lines: dict[int, tuple[dict, int]] = {}
     link_lines: dict[str, list[int]] = {}
-    options = ConvertOptions(line_offset=body_line - 1, base_dir=path.parent, resolve_link=lambda href: None, block_lines=block_lines,
-                             link_lines=link_lines, footnotes_heading=footnotes_heading)
-    return outline(path, lang, convert_markdown(body, options, tokens=tokens).blocks, block_lines, body_line, link_lines=link_lines)
+    options = ConvertOptions(
+        line_offset=body_line - 1,
+        base_dir=path.parent,
+        resolve_link=lambda href: None,
+        block_lines=block_lines,
+        link_lines=link_lines,
+        footnotes_heading=footnotes_heading,
+    )
+    return outline(
+        path, lang, convert_markdown(body, options, tokens=tokens).blocks, block_lines, body_line, link_lines=link_lines
+    )
 
 
 @dataclass
@@ -219,7 +241,10 @@ class _Missing:
 
     def of(self, sa: Section, sb: Section) -> str:
         parts = []
-        for lang, have, lack in ((self.b.lang, {**sa.urls, **sa.names}, self.in_b), (self.a.lang, {**sb.urls, **sb.names}, self.in_a)):
+        for lang, have, lack in (
+            (self.b.lang, {**sa.urls, **sa.names}, self.in_b),
+            (self.a.lang, {**sb.urls, **sb.names}, self.in_a),
+        ):
             keys = [key for key in have if key not in lack]
             self.reported.update(keys)
             if keys:
@@ -238,15 +263,31 @@ class _Missing:
 
     def remaining(self) -> list[ParityFinding]:
         out = []
-        for source, other, have, lack in ((self.a, self.b, self.in_a, self.in_b), (self.b, self.a, self.in_b, self.in_a)):
+        for source, other, have, lack in (
+            (self.a, self.b, self.in_a, self.in_b),
+            (self.b, self.a, self.in_b, self.in_a),
+        ):
             for key, line in have.items():
                 if key in lack or key in self.reported:
                     continue
                 what = "link" if key in source.urls() else "paper"
-                section = next(s for s in source.sections if key in s.urls or key in s.names)  # by key: the footnotes section's line is its first note's
+                section = next(
+                    s for s in source.sections if key in s.urls or key in s.names
+                )  # by key: the footnotes section's line is its first note's
                 twin = self.counterpart.get(id(section))
-                at = twin.line if twin is not None and source is self.a else (line if source is self.b else self.b.sections[0].line)
-                out.append(ParityFinding(self.b.path, at, f"{what} {key} ({_where(source, line)}) is missing in {other.lang}", "links" if what == "link" else "papers"))
+                at = (
+                    twin.line
+                    if twin is not None and source is self.a
+                    else (line if source is self.b else self.b.sections[0].line)
+                )
+                out.append(
+                    ParityFinding(
+                        self.b.path,
+                        at,
+                        f"{what} {key} ({_where(source, line)}) is missing in {other.lang}",
+                        "links" if what == "link" else "papers",
+                    )
+                )
         return out
 
 
@@ -321,7 +362,9 @@ def _heading(o: Outline, index: int) -> str:
     return f"h{level} {text!r}"
 
 
-def _heading_findings(a: Outline, b: Outline, pairs, alone_a: list[int], alone_b: list[int], missing: "_Missing") -> list[ParityFinding]:
+def _heading_findings(
+    a: Outline, b: Outline, pairs, alone_a: list[int], alone_b: list[int], missing: "_Missing"
+) -> list[ParityFinding]:
     """A paired heading of another level; a section only one variant has, named by its heading
     and placed after the heading it follows in the other variant."""
     counts = f"headings differ: {b.lang} has {len(b.headings)}, {a.lang} has {len(a.headings)}; "
@@ -337,16 +380,32 @@ def _heading_findings(a: Outline, b: Outline, pairs, alone_a: list[int], alone_b
     for i in alone_a:  # a section the translation lacks: where it would go in b
         before = max((j for k, j in twin_in_b.items() if k < i), default=None)
         after = min((j for k, j in twin_in_b.items() if k > i), default=None)
-        line = b.headings[after][0] if after is not None else (b.headings[before][0] if before is not None else b.sections[0].line)
-        place = f"after {_where(b, b.headings[before][0])} {_heading(b, before)}" if before is not None else f"before {_where(b, line)}"
-        message = (f"{counts}section {_heading(a, i)} ({_where(a, a.headings[i][0])}) is missing in {b.lang}: expected {place}"
-                   + missing.of_section(a.sections[i + 1], b))
+        line = (
+            b.headings[after][0]
+            if after is not None
+            else (b.headings[before][0] if before is not None else b.sections[0].line)
+        )
+        place = (
+            f"after {_where(b, b.headings[before][0])} {_heading(b, before)}"
+            if before is not None
+            else f"before {_where(b, line)}"
+        )
+        message = (
+            f"{counts}section {_heading(a, i)} ({_where(a, a.headings[i][0])}) is missing in {b.lang}: expected {place}"
+            + missing.of_section(a.sections[i + 1], b)
+        )
         out.append(ParityFinding(b.path, line, message, "headings"))
     for j in alone_b:  # a section only the translation has
         before = max((i for k, i in twin_in_a.items() if k < j), default=None)
-        place = f"after {_where(a, a.headings[before][0])} {_heading(a, before)}" if before is not None else f"before {_where(a, a.sections[0].line)}"
-        message = (f"{counts}section {_heading(b, j)} has no counterpart in {a.lang} (expected {place})"
-                   + missing.of_section(b.sections[j + 1], a))
+        place = (
+            f"after {_where(a, a.headings[before][0])} {_heading(a, before)}"
+            if before is not None
+            else f"before {_where(a, a.sections[0].line)}"
+        )
+        message = (
+            f"{counts}section {_heading(b, j)} has no counterpart in {a.lang} (expected {place})"
+            + missing.of_section(b.sections[j + 1], a)
+        )
         out.append(ParityFinding(b.path, b.headings[j][0], message, "headings"))
     return sorted(out, key=lambda f: f.line)
 
@@ -371,15 +430,16 @@ def _compare_section(a: Outline, sa: Section, b: Outline, sb: Section, missing: 
             continue
         line_a = getattr(sa, attr)[0] if na else sa.line
         line_b = getattr(sb, attr)[0] if nb else sb.line
-        message = (f"section {_title(sb)} has {nb} {what}; {_where(a, line_a)} {_title(sa)} has {na}"
-                   + (missing.of(sa, sb) if kind == "list-items" else ""))
+        message = f"section {_title(sb)} has {nb} {what}; {_where(a, line_a)} {_title(sa)} has {na}" + (
+            missing.of(sa, sb) if kind == "list-items" else ""
+        )
         out.append(ParityFinding(b.path, line_b, message, kind))
     shapes_a = [shape for _, shape in sa.tables]
     shapes_b = [shape for _, shape in sb.tables]
     if shapes_a != shapes_b:
         line_a = sa.tables[0][0] if sa.tables else sa.line
         line_b = sb.tables[0][0] if sb.tables else sb.line
-        message = (f"section {_title(sb)} has tables {_shapes(shapes_b)}; {_where(a, line_a)} {_title(sa)} has {_shapes(shapes_a)}")
+        message = f"section {_title(sb)} has tables {_shapes(shapes_b)}; {_where(a, line_a)} {_title(sa)} has {_shapes(shapes_a)}"
         out.append(ParityFinding(b.path, line_b, message, "tables"))
     return out
 

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from ..bilingual import LANGS, language_link, sibling_of
 from ..convert import ConvertOptions, Degradation, convert_markdown
+
 # Block and rich text rendering live with the block kinds (bot/convert/blocks_to_html.py); re-exported here.
 from ..convert.blocks_to_html import (  # noqa: F401
     LINK_SCHEMES,
@@ -97,34 +98,57 @@ class PreviewPage:
         return self.variant.slug
 
 
-def build_pages(variants: list[Variant], all_variants: list[Variant], mapping: Mapping, zone, image_roots: tuple[Path, ...] = ()) -> list[PreviewPage]:
+def build_pages(
+    variants: list[Variant], all_variants: list[Variant], mapping: Mapping, zone, image_roots: tuple[Path, ...] = ()
+) -> list[PreviewPage]:
     """The blocks `bot publish` would send for each variant, with in-preview links."""
     by_path = {v.path.resolve(): v for v in all_variants}
     shown = {v.slug for v in variants}
     pages = []
     for v in variants:
+
         def resolve(href: str, v=v) -> str | None:
             linked = by_path.get((v.path.parent / href.split("#", 1)[0]).resolve()) if href.split("#", 1)[0] else None
             return PREVIEW_URL + quote(linked.slug) if linked else None
 
-        result = convert_markdown(v.body, ConvertOptions(line_offset=v.body_line - 1, resolve_link=resolve, base_dir=v.path.parent, image_roots=image_roots, footnotes_heading=mapping.footnotes_title(v.lang)))
+        result = convert_markdown(
+            v.body,
+            ConvertOptions(
+                line_offset=v.body_line - 1,
+                resolve_link=resolve,
+                base_dir=v.path.parent,
+                image_roots=image_roots,
+                footnotes_heading=mapping.footnotes_title(v.lang),
+            ),
+        )
         sibling = sibling_of(v, all_variants)
         blocks = list(result.blocks)
         if sibling is not None:
             target = PREVIEW_URL + quote(sibling.slug) if sibling.slug in shown else None
             blocks.insert(0, language_link(v.lang, target))
-        pages.append(PreviewPage(v, desired_properties(v, mapping, zone), desired_icon(v, mapping), blocks, list(result.report)))
+        pages.append(
+            PreviewPage(v, desired_properties(v, mapping, zone), desired_icon(v, mapping), blocks, list(result.report))
+        )
     return pages
 
 
 def render_document(pages: list[PreviewPage], mapping: Mapping, title: str | None = None) -> str:
-    title = title or " / ".join(_plain(p.properties.get(mapping.properties[mapping.title_field].property, {}).get("title", [])) for p in pages)
+    title = title or " / ".join(
+        _plain(p.properties.get(mapping.properties[mapping.title_field].property, {}).get("title", [])) for p in pages
+    )
     nav = ""
     if len(pages) > 1:
-        nav = '<nav class="variants">' + "".join(f'<a href="#{html.escape(p.anchor)}">{html.escape(p.variant.lang)} · {html.escape(p.variant.slug)}</a>' for p in pages) + "</nav>"
+        nav = (
+            '<nav class="variants">'
+            + "".join(
+                f'<a href="#{html.escape(p.anchor)}">{html.escape(p.variant.lang)} · {html.escape(p.variant.slug)}</a>'
+                for p in pages
+            )
+            + "</nav>"
+        )
     body = "\n".join(render_page(p, mapping) for p in pages)
     return (
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="generator" content="bot preview">\n'
         f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{nav}\n{body}\n</body>\n</html>\n"
@@ -133,10 +157,14 @@ def render_document(pages: list[PreviewPage], mapping: Mapping, title: str | Non
 
 def render_page(page: PreviewPage, mapping: Mapping) -> str:
     title_prop = mapping.properties[mapping.title_field].property
-    out = [f'<article class="page" id="{html.escape(page.anchor)}" lang="{html.escape(page.variant.lang)}" data-slug="{html.escape(page.variant.slug)}">']
+    out = [
+        f'<article class="page" id="{html.escape(page.anchor)}" lang="{html.escape(page.variant.lang)}" data-slug="{html.escape(page.variant.slug)}">'
+    ]
     if page.icon:
         out.append(f'<div class="page-icon">{html.escape(page.icon.get("emoji", ""))}</div>')
-    out.append(f'<h1 class="page-title">{html.escape(_plain(page.properties.get(title_prop, {}).get("title", [])))}</h1>')
+    out.append(
+        f'<h1 class="page-title">{html.escape(_plain(page.properties.get(title_prop, {}).get("title", [])))}</h1>'
+    )
     out.append('<table class="properties">')
     for field_name, prop in mapping.properties.items():
         if prop.type == "title":
@@ -148,21 +176,33 @@ def render_page(page: PreviewPage, mapping: Mapping) -> str:
         elif prop.type == "select" and normalized:
             shown = f'<span class="tag">{html.escape(normalized)}</span>'
         elif prop.type == "date" and value:
-            shown = html.escape(value["start"].replace("T", " ") + (f" ({value['time_zone']})" if value.get("time_zone") else ""))
+            shown = html.escape(
+                value["start"].replace("T", " ") + (f" ({value['time_zone']})" if value.get("time_zone") else "")
+            )
         else:
-            shown = html.escape(display_value(prop.type, normalized, width=None))  # the whole summary, as Notion shows it
-        out.append(f'<tr data-property="{html.escape(prop.property)}"><th>{html.escape(prop.property)}</th><td>{shown}</td></tr>')
+            shown = html.escape(
+                display_value(prop.type, normalized, width=None)
+            )  # the whole summary, as Notion shows it
+        out.append(
+            f'<tr data-property="{html.escape(prop.property)}"><th>{html.escape(prop.property)}</th><td>{shown}</td></tr>'
+        )
     out.append("</table>")
     if page.report:
-        items = "".join(f"<li>line {d.line}: {html.escape(d.construct)}: {html.escape(d.message)}</li>" for d in page.report)
-        out.append(f'<div class="degradations"><strong>{len(page.report)} degradation(s)</strong> — shown as Notion will show them:<ul>{items}</ul></div>')
+        items = "".join(
+            f"<li>line {d.line}: {html.escape(d.construct)}: {html.escape(d.message)}</li>" for d in page.report
+        )
+        out.append(
+            f'<div class="degradations"><strong>{len(page.report)} degradation(s)</strong> — shown as Notion will show them:<ul>{items}</ul></div>'
+        )
     out.append('<hr class="header-rule">')
     out.append(render_blocks(page.blocks))
     out.append("</article>")
     return "\n".join(out)
 
 
-def preview_html(variants: list[Variant], all_variants: list[Variant], mapping: Mapping, zone, image_roots: tuple[Path, ...] = ()) -> tuple[str, list[PreviewPage]]:
+def preview_html(
+    variants: list[Variant], all_variants: list[Variant], mapping: Mapping, zone, image_roots: tuple[Path, ...] = ()
+) -> tuple[str, list[PreviewPage]]:
     ordered = sorted(variants, key=lambda v: (v.week, LANGS.index(v.lang)))
     pages = build_pages(ordered, all_variants, mapping, zone, image_roots)
     return render_document(pages, mapping), pages
@@ -187,7 +227,10 @@ def render_live_page(page: dict, blocks: list[dict]) -> str:
             shown = f'<span class="tag">{html.escape(normalized)}</span>'
         elif kind == "date" and value.get("date"):
             date = value["date"]  # as Notion returns it: local time with its offset
-            shown = html.escape(date["start"].replace("T", " ").replace(".000", "") + (f" ({date['time_zone']})" if date.get("time_zone") else ""))
+            shown = html.escape(
+                date["start"].replace("T", " ").replace(".000", "")
+                + (f" ({date['time_zone']})" if date.get("time_zone") else "")
+            )
         else:
             shown = html.escape(display_value(kind, normalized, width=None))
         rows.append(f'<tr data-property="{html.escape(name)}"><th>{html.escape(name)}</th><td>{shown}</td></tr>')

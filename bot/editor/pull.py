@@ -42,8 +42,12 @@ class Pulled:
     notes: list[str]
     assets: dict[str, bytes] = field(default_factory=dict)  # path relative to the file -> bytes (uploaded images)
     blocks: list[dict] = field(default_factory=list)  # the page's top-level blocks, without the language link
-    edited: set[str] = field(default_factory=set)  # ids of top-level blocks holding an edit by someone other than the bot
-    edited_fields: set[str] = field(default_factory=set)  # front-matter fields whose property Notion holds with a value the bot never wrote
+    edited: set[str] = field(
+        default_factory=set
+    )  # ids of top-level blocks holding an edit by someone other than the bot
+    edited_fields: set[str] = field(
+        default_factory=set
+    )  # front-matter fields whose property Notion holds with a value the bot never wrote
     page: dict | None = field(default=None, repr=False)  # the page as Notion returned it
     footnotes_heading: str = "Footnotes"  # the mapping's heading of the final footnote section in this language
 
@@ -64,7 +68,9 @@ class Pulled:
 
 
 # --------------------------------------------------------------------------- page → source
-def page_front_matter(page: dict, mapping: Mapping, zone: ZoneInfo, *, lang: str | None = None, series: str | None = None) -> tuple[dict, list[str]]:
+def page_front_matter(
+    page: dict, mapping: Mapping, zone: ZoneInfo, *, lang: str | None = None, series: str | None = None
+) -> tuple[dict, list[str]]:
     """Front-matter fields (in FrontMatter order) from a page's properties and icon; and notes."""
     props = page.get("properties", {})
     notes: list[str] = []
@@ -91,13 +97,17 @@ def page_front_matter(page: dict, mapping: Mapping, zone: ZoneInfo, *, lang: str
         if isinstance(when, str):
             when = datetime.fromisoformat(when.replace(" ", "T"))
         if not isinstance(when, (date, datetime)):
-            raise BotError(f"page {page.get('id')}: slug {slug!r} is not series-lang-week and the page has no date to derive the week from; set the slug in Notion first")
+            raise BotError(
+                f"page {page.get('id')}: slug {slug!r} is not series-lang-week and the page has no date to derive the week from; set the slug in Notion first"
+            )
         iso = when.isocalendar()
         values.setdefault("series", series or "rec-weekly")
         values.setdefault("lang", lang or "en")
         values.setdefault("week", f"{iso[0]}-W{iso[1]:02d}")
         expected = f"{values['series']}-{values['lang']}-{values['week']}"
-        notes.append(f"page slug {slug!r} is not series-lang-week: the file uses {expected!r}; publishing it creates a new page unless you set that slug in Notion")
+        notes.append(
+            f"page slug {slug!r} is not series-lang-week: the file uses {expected!r}; publishing it creates a new page unless you set that slug in Notion"
+        )
         values[mapping.key] = expected
     for name in ("icon", "category"):  # the front matter treats "" as unset for these
         if values.get(name) == "":
@@ -194,7 +204,15 @@ def render_source(front: dict, body_markdown: str) -> str:
     return "\n".join(lines) + "\n\n" + (body + "\n" if body else "")
 
 
-def page_to_source(page: dict, blocks: list[dict], mapping: Mapping, zone: ZoneInfo, *, lang: str | None = None, series: str | None = None) -> tuple[str, list[str]]:
+def page_to_source(
+    page: dict,
+    blocks: list[dict],
+    mapping: Mapping,
+    zone: ZoneInfo,
+    *,
+    lang: str | None = None,
+    series: str | None = None,
+) -> tuple[str, list[str]]:
     """The content-file text for a page and its block tree; and notes for the user."""
     front, notes = page_front_matter(page, mapping, zone, lang=lang, series=series)
     if blocks and is_language_link(blocks[0]):
@@ -248,13 +266,22 @@ def pull_slug(session, slug: str, *, lang: str | None = None, series: str | None
         if target.data_source_id in seen_db:
             continue
         seen_db.add(target.data_source_id)
-        found.extend((candidate, p) for p in session.api.find_pages(target.data_source_id, key.property, key.type, slug, session.listed_properties(candidate)))
+        found.extend(
+            (candidate, p)
+            for p in session.api.find_pages(
+                target.data_source_id, key.property, key.type, slug, session.listed_properties(candidate)
+            )
+        )
     if not found:
         where = "the local workspace" if session.is_local else "the Notion database"
-        raise SelectionError(f"no page with slug {slug!r} in {where}: check the slug (bot local show / Notion's {key.property} column)")
+        raise SelectionError(
+            f"no page with slug {slug!r} in {where}: check the slug (bot local show / Notion's {key.property} column)"
+        )
     if len(found) > 1:
         listing = ", ".join(f"{p['id']} ({p.get('url')})" for _, p in found)
-        raise DuplicatePagesError(f"{len(found)} pages have slug {slug!r}: {listing}. Trash all but one in Notion, then pull again.")
+        raise DuplicatePagesError(
+            f"{len(found)} pages have slug {slug!r}: {listing}. Trash all but one in Notion, then pull again."
+        )
     page_lang, page = found[0]
     return _pull_page(session, page, lang=lang or (parts["lang"] if parts else page_lang), series=series)
 
@@ -267,8 +294,20 @@ def _pull_page(session, page: dict, *, lang: str | None, series: str | None) -> 
     body_blocks = blocks[1:] if blocks and is_language_link(blocks[0]) else blocks
     accepted = _accepted(session, front[session.mapping.key], page["id"])
     edited = {b["id"] for b in body_blocks if _edited_by_others(b, session.bot_user_id, accepted)}
-    return Pulled(front[session.mapping.key], front["lang"], page["id"], page.get("url"), text, notes, assets, body_blocks, edited,
-                  _edited_fields(page, session.mapping, accepted), page, session.mapping.footnotes_title(front["lang"]))
+    return Pulled(
+        front[session.mapping.key],
+        front["lang"],
+        page["id"],
+        page.get("url"),
+        text,
+        notes,
+        assets,
+        body_blocks,
+        edited,
+        _edited_fields(page, session.mapping, accepted),
+        page,
+        session.mapping.footnotes_title(front["lang"]),
+    )
 
 
 def _edited_fields(page: dict, mapping: Mapping, accepted) -> set[str]:
@@ -280,7 +319,9 @@ def _edited_fields(page: dict, mapping: Mapping, accepted) -> set[str]:
         return set()
     names = {name: prop.property for name, prop in mapping.properties.items()}
     live = property_fingerprints(page.get("properties", {}), page.get("icon"), names=list(names.values()))
-    fields = {name for name, prop in names.items() if prop in accepted.properties and live[prop] != accepted.properties[prop]}
+    fields = {
+        name for name, prop in names.items() if prop in accepted.properties and live[prop] != accepted.properties[prop]
+    }
     if mapping.page_icon and ICON_KEY in accepted.properties and live[ICON_KEY] != accepted.properties[ICON_KEY]:
         fields.add(mapping.page_icon)
     return fields
@@ -339,17 +380,34 @@ def edited_only_text(path: Path, item: Pulled) -> str:
     def taking(ids: set[str]):
         return lambda stretch: any(b.get("id") in ids for b in stretch)
 
-    merged = keep_file_lines(old, item.text, item.blocks, take=taking(item.edited), fields=item.edited_fields,
-                             footnotes_heading=item.footnotes_heading)
+    merged = keep_file_lines(
+        old,
+        item.text,
+        item.blocks,
+        take=taking(item.edited),
+        fields=item.edited_fields,
+        footnotes_heading=item.footnotes_heading,
+    )
     if merged is not None:
         return merged
-    alone = [b for b in item.blocks if b["id"] in item.edited and keep_file_lines(old, item.text, item.blocks, take=taking({b["id"]}),
-                                                                                     footnotes_heading=item.footnotes_heading) is None]
+    alone = [
+        b
+        for b in item.blocks
+        if b["id"] in item.edited
+        and keep_file_lines(
+            old, item.text, item.blocks, take=taking({b["id"]}), footnotes_heading=item.footnotes_heading
+        )
+        is None
+    ]
     named = alone or [b for b in item.blocks if b["id"] in item.edited]
     listing = "; ".join(_named_block(b) for b in named)
-    error = UnplaceableEdit(f"{path}: cannot place {len(named)} block(s) edited in Notion into the file — {listing}; nothing was written")
-    error.hint = (f"take the text into {path.name} by hand (`bot pull {item.slug} --out -` prints Notion's version), "
-                  f"or replace the whole file with Notion's version: `bot pull {item.slug} --force`")
+    error = UnplaceableEdit(
+        f"{path}: cannot place {len(named)} block(s) edited in Notion into the file — {listing}; nothing was written"
+    )
+    error.hint = (
+        f"take the text into {path.name} by hand (`bot pull {item.slug} --out -` prints Notion's version), "
+        f"or replace the whole file with Notion's version: `bot pull {item.slug} --force`"
+    )
     raise error
 
 
@@ -357,7 +415,9 @@ def _named_block(block: dict) -> str:
     from ..plan import block_markdown
 
     text = " ".join(block_markdown(block).split())
-    return f"block {block['id'].replace('-', '')[:8]} ({block['type']}: {text[:80] + '…' if len(text) > 80 else text!r})"
+    return (
+        f"block {block['id'].replace('-', '')[:8]} ({block['type']}: {text[:80] + '…' if len(text) > 80 else text!r})"
+    )
 
 
 def text_for(path: Path | None, item: Pulled, *, edited_only: bool = False) -> str:
@@ -436,22 +496,33 @@ def find_week_pages(session, spec: str, langs: list[str]) -> list[tuple[str, dic
             if page.get("in_trash"):
                 continue
             parts = SLUG_PARTS.match(_slug_of(page, mapping))
-            if parts and parts["lang"] in langs and parts["week"].endswith(f"W{number:02d}") and (year is None or parts["week"].startswith(year)):
+            if (
+                parts
+                and parts["lang"] in langs
+                and parts["week"].endswith(f"W{number:02d}")
+                and (year is None or parts["week"].startswith(year))
+            ):
                 pages[page["id"]] = (parts["lang"], page)
     chosen = list(pages.values())
     if not chosen:
         where = "the local workspace" if session.is_local else "the Notion database"
-        raise SelectionError(f"--week {spec!r}: no page of that week in {where} (slugs must look like rec-weekly-en-2026-W22); pull a page by its slug instead: bot pull SLUG")
+        raise SelectionError(
+            f"--week {spec!r}: no page of that week in {where} (slugs must look like rec-weekly-en-2026-W22); pull a page by its slug instead: bot pull SLUG"
+        )
     weeks = sorted({SLUG_PARTS.match(_slug_of(p, mapping))["week"] for _, p in chosen})
     if len(weeks) > 1:
-        raise SelectionError(f"--week {spec!r} is ambiguous: {', '.join(weeks)}; name the year, e.g. --week {weeks[-1]}")
+        raise SelectionError(
+            f"--week {spec!r} is ambiguous: {', '.join(weeks)}; name the year, e.g. --week {weeks[-1]}"
+        )
     by_slug: dict[str, list[dict]] = {}
     for _, page in chosen:
         by_slug.setdefault(_slug_of(page, mapping), []).append(page)
     for slug, group in by_slug.items():
         if len(group) > 1:
             listing = ", ".join(f"{p['id']} ({p.get('url')})" for p in group)
-            raise DuplicatePagesError(f"{len(group)} pages have slug {slug!r}: {listing}. Trash all but one in Notion, then pull again.")
+            raise DuplicatePagesError(
+                f"{len(group)} pages have slug {slug!r}: {listing}. Trash all but one in Notion, then pull again."
+            )
     return sorted(chosen, key=lambda lp: LANGS.index(lp[0]))
 
 

@@ -70,7 +70,15 @@ class ValidationResult:
 
 
 # --------------------------------------------------------------------------- entry points
-def validate(settings, paths: list[Path] | None = None, *, strict: bool = False, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None, parity: bool = True) -> ValidationResult:
+def validate(
+    settings,
+    paths: list[Path] | None = None,
+    *,
+    strict: bool = False,
+    allow: frozenset[str] = frozenset(),
+    known: list[Variant] | None = None,
+    parity: bool = True,
+) -> ValidationResult:
     """Validate `paths` (files or directories; default: all content) against all content.
 
     Cross-file rules (slug uniqueness, language variants, relative links) always look at every
@@ -80,13 +88,23 @@ def validate(settings, paths: list[Path] | None = None, *, strict: bool = False,
     return _Validator(settings, strict, frozenset(allow), known, parity).run(paths)
 
 
-def _validate_for_publish(settings, variants: list[Variant], *, strict: bool, allow: frozenset[str], known: list[Variant], parity: bool) -> ValidationResult:
+def _validate_for_publish(
+    settings, variants: list[Variant], *, strict: bool, allow: frozenset[str], known: list[Variant], parity: bool
+) -> ValidationResult:
     validator = _Validator(settings, strict, frozenset(allow), known, parity)
     validator.keep_parsed = len({v.group for v in variants}) <= 1
     return validator.run([v.path for v in variants])
 
 
-def preflight(settings, variants: list[Variant], *, strict: bool = False, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None, parity: list | None = None) -> list[Diagnostic]:
+def preflight(
+    settings,
+    variants: list[Variant],
+    *,
+    strict: bool = False,
+    allow: frozenset[str] = frozenset(),
+    known: list[Variant] | None = None,
+    parity: list | None = None,
+) -> list[Diagnostic]:
     """Raise ContentError when the content about to be published has validation errors.
 
     The same rules, at the same levels (bot.rules), as `bot validate` for exactly the
@@ -95,12 +113,21 @@ def preflight(settings, variants: list[Variant], *, strict: bool = False, allow:
     `parity`: a list to receive the bilingual parity findings of the weeks of `variants` (the dry
     run shows them), outlined from the same conversion; None: parity is not checked.
     """
-    result = _validate_for_publish(settings, variants, strict=strict, allow=allow, known=known if known is not None else variants, parity=parity is not None)
+    result = _validate_for_publish(
+        settings,
+        variants,
+        strict=strict,
+        allow=allow,
+        known=known if known is not None else variants,
+        parity=parity is not None,
+    )
     if parity is not None:
         parity.extend(result.parity)
     if result.errors:
         raise ContentError([d.to_problem() for d in result.errors])
-    return [d for d in result.warnings if d.rule not in REPORTED_BY_CONVERTER and d.rule != "parity"]  # parity: shown on its own
+    return [
+        d for d in result.warnings if d.rule not in REPORTED_BY_CONVERTER and d.rule != "parity"
+    ]  # parity: shown on its own
 
 
 def week_paths(content_dir: Path, spec: str) -> list[Path]:
@@ -127,7 +154,14 @@ def week_paths(content_dir: Path, spec: str) -> list[Path]:
 
 # --------------------------------------------------------------------------- the validator
 class _Validator:
-    def __init__(self, settings, strict: bool, allow: frozenset[str] = frozenset(), known: list[Variant] | None = None, parity: bool = True):
+    def __init__(
+        self,
+        settings,
+        strict: bool,
+        allow: frozenset[str] = frozenset(),
+        known: list[Variant] | None = None,
+        parity: bool = True,
+    ):
         self.settings = settings
         self.strict = strict
         self.allow = allow
@@ -144,7 +178,16 @@ class _Validator:
         self.mapping = None
 
     # -- reporting ------------------------------------------------------------
-    def report(self, path: Path | str, line: int | None, column: int | None, message: str, *, field: str | None = None, rule: str) -> None:
+    def report(
+        self,
+        path: Path | str,
+        line: int | None,
+        column: int | None,
+        message: str,
+        *,
+        field: str | None = None,
+        rule: str,
+    ) -> None:
         level = level_of(rule, allow=self.allow, strict=self.strict)  # the rule table decides, for every command
         # The file as the user named it (BOT_CONTENT_DIR / a PATH argument); other files in messages relative to cwd.
         self.out.append(Diagnostic(os.fspath(path), line or 1, column or 1, level, message, field, rule))
@@ -172,7 +215,13 @@ class _Validator:
             selected = self.expand(paths)
         else:
             if not content_dir.is_dir():
-                self.report(content_dir, None, None, "content directory not found: create it or set BOT_CONTENT_DIR", rule="file")
+                self.report(
+                    content_dir,
+                    None,
+                    None,
+                    "content directory not found: create it or set BOT_CONTENT_DIR",
+                    rule="file",
+                )
             selected = all_files
         self.content_files = {p.resolve() for p in all_files} | {p.resolve() for p in selected}
         selected_set = {p.resolve() for p in selected}
@@ -231,7 +280,9 @@ class _Validator:
             elif p.exists():
                 out.append(p)
             else:
-                self.report(p, None, None, "file not found: check the path (content lives under BOT_CONTENT_DIR)", rule="file")
+                self.report(
+                    p, None, None, "file not found: check the path (content lives under BOT_CONTENT_DIR)", rule="file"
+                )
         return out
 
     # -- mapping --------------------------------------------------------------
@@ -247,22 +298,46 @@ class _Validator:
                     self.report(path, None, None, missing, rule="mapping")
                 return
             for problem in exc.problems:
-                self.report(path, problem.line, None, f"{problem.message}; fix {path} (see the comments in mappings/rec-weekly.yaml)", field=problem.field, rule="mapping")
+                self.report(
+                    path,
+                    problem.line,
+                    None,
+                    f"{problem.message}; fix {path} (see the comments in mappings/rec-weekly.yaml)",
+                    field=problem.field,
+                    rule="mapping",
+                )
             return
         known = set(FrontMatter.model_fields)
         lines = self.lines_of(path)
         for name in mapping.properties:
             if name not in known:
                 line = next((i for i, text in enumerate(lines, 1) if text.strip().startswith(f"{name}:")), None)
-                self.report(path, line, column_of(line_text(lines, line or 0), name),
-                            f"maps front-matter field {name!r}, which content cannot have (fields: {', '.join(known)})", field="properties", rule="mapping")
+                self.report(
+                    path,
+                    line,
+                    column_of(line_text(lines, line or 0), name),
+                    f"maps front-matter field {name!r}, which content cannot have (fields: {', '.join(known)})",
+                    field="properties",
+                    rule="mapping",
+                )
         if mapping.page_icon and mapping.page_icon not in known:
-            self.report(path, None, None, f"page_icon names unknown front-matter field {mapping.page_icon!r}", field="page_icon", rule="mapping")
+            self.report(
+                path,
+                None,
+                None,
+                f"page_icon names unknown front-matter field {mapping.page_icon!r}",
+                field="page_icon",
+                rule="mapping",
+            )
 
     # -- per-file problems from bot.source ---------------------------------------
     def source_problem(self, path: Path, problem: Problem) -> None:
         message, line, column = problem.message, problem.line, problem.column
-        rule = "front-matter" if problem.field or message.startswith(("invalid YAML", "front matter", "expected YAML")) else "file"
+        rule = (
+            "front-matter"
+            if problem.field or message.startswith(("invalid YAML", "front matter", "expected YAML"))
+            else "file"
+        )
         if message.startswith("not valid UTF-8"):
             column = _utf8_error_column(path)
         elif message.startswith("invalid YAML"):
@@ -270,7 +345,9 @@ class _Validator:
         elif problem.field and line:
             column = value_column(line_text(self.lines_of(path), line), problem.field)
         if message.startswith("required field is missing") and problem.field:
-            message = f"required field is missing: add `{problem.field}: …` to the front matter" + message.removeprefix("required field is missing")
+            message = f"required field is missing: add `{problem.field}: …` to the front matter" + message.removeprefix(
+                "required field is missing"
+            )
         elif message.startswith("file is") and "bytes" in message:
             message += "; content files are Markdown text — link large media instead of embedding it"
         self.report(path, line, column, message, field=problem.field, rule=rule)
@@ -293,7 +370,14 @@ class _Validator:
                 continue
             others = ", ".join(display_path(o.path) for o in conflict.others)
             line, col = self.field_position(v, conflict.field)
-            self.report(v.path, line, col, f"{conflict.message} {others}: {advice[conflict.field]}", field=conflict.field, rule="slug")
+            self.report(
+                v.path,
+                line,
+                col,
+                f"{conflict.message} {others}: {advice[conflict.field]}",
+                field=conflict.field,
+                rule="slug",
+            )
 
     def check_variants(self, variants: list[Variant], selected: set[Path]) -> None:
         groups: dict[tuple[str, str], list[Variant]] = {}
@@ -311,9 +395,15 @@ class _Validator:
                     if expected.resolve() in self.unreadable:
                         continue  # it exists but has its own errors (reported for that file)
                     line, col = self.field_position(v, "lang")
-                    self.report(v.path, line, col,
-                                f"no {lang} variant of {series} {week}: add {display_path(expected)} with `lang: {lang}`, `week: {week}`, `series: {series}` "
-                                "(the two variants link to each other)", field="lang", rule="variant")
+                    self.report(
+                        v.path,
+                        line,
+                        col,
+                        f"no {lang} variant of {series} {week}: add {display_path(expected)} with `lang: {lang}`, `week: {week}`, `series: {series}` "
+                        "(the two variants link to each other)",
+                        field="lang",
+                        rule="variant",
+                    )
 
     def check_week(self, variant: Variant) -> None:
         """A file copied from last week keeps last week's folder, date or title by mistake."""
@@ -321,18 +411,39 @@ class _Validator:
         folder = variant.path.parent.name
         if WEEK_RE.match(folder) and folder != week:
             line, col = self.field_position(variant, "week")
-            self.report(variant.path, line, col, f"week {week} is in folder {folder}/: move the file to {folder[:5]}{week[5:]}/ or set `week: {folder}`"
-                        f" (`--week {folder[5:]}` looks for {folder})", field="week", rule="week")
+            self.report(
+                variant.path,
+                line,
+                col,
+                f"week {week} is in folder {folder}/: move the file to {folder[:5]}{week[5:]}/ or set `week: {folder}`"
+                f" (`--week {folder[5:]}` looks for {folder})",
+                field="week",
+                rule="week",
+            )
         dated = variant.front.date
         year, number, _ = dated.isocalendar()
         date_week = f"{year}-W{number:02d}"
         if date_week < week:  # later is fine: an issue can be postponed; earlier goes out too soon
             line, col = self.field_position(variant, "date")
-            self.report(variant.path, line, col, f"date {dated:%Y-%m-%d %H:%M} is in {date_week}, before {week}: set the date of this issue (a copied file keeps last week's)", field="date", rule="week-date")
+            self.report(
+                variant.path,
+                line,
+                col,
+                f"date {dated:%Y-%m-%d %H:%M} is in {date_week}, before {week}: set the date of this issue (a copied file keeps last week's)",
+                field="date",
+                rule="week-date",
+            )
         other = next((w for w in _WEEK_IN_TEXT.findall(variant.front.title) if w != week), None)
         if other:
             line, col = self.field_position(variant, "title")
-            self.report(variant.path, line, col, f"title names {other} but the file is {week}: update the title", field="title", rule="week-title")
+            self.report(
+                variant.path,
+                line,
+                col,
+                f"title names {other} but the file is {week}: update the title",
+                field="title",
+                rule="week-title",
+            )
 
     def check_dates(self, variants: list[Variant], selected: set[Path]) -> None:
         """The languages of a week go out together, in that week: a date far after its week, or
@@ -346,8 +457,15 @@ class _Validator:
             late = (moment.date() - sunday).days
             if late > DATE_SLACK_DAYS:
                 line, col = self.field_position(variant, "date")
-                self.report(variant.path, line, col, f"date {_shown(variant.front.date)} is {late} days after the end of {variant.week} "
-                            f"({date.fromisocalendar(year, number, 1):%Y-%m-%d} – {sunday:%Y-%m-%d}): set the date of this issue or its `week:`", field="date", rule="dates")
+                self.report(
+                    variant.path,
+                    line,
+                    col,
+                    f"date {_shown(variant.front.date)} is {late} days after the end of {variant.week} "
+                    f"({date.fromisocalendar(year, number, 1):%Y-%m-%d} – {sunday:%Y-%m-%d}): set the date of this issue or its `week:`",
+                    field="date",
+                    rule="dates",
+                )
         groups: dict[tuple, dict[str, Variant]] = {}
         for v in variants:
             groups.setdefault(v.group, {}).setdefault(v.lang, v)
@@ -358,14 +476,23 @@ class _Validator:
             apart = abs(_as_datetime(first.front.date) - _as_datetime(second.front.date))
             if apart <= timedelta(days=1):
                 continue
-            on = second if second.path.resolve() in selected else first  # reported once, on the translation when selected
+            on = (
+                second if second.path.resolve() in selected else first
+            )  # reported once, on the translation when selected
             if on.path.resolve() not in selected:
                 continue
             other = first if on is second else second
             line, col = self.field_position(on, "date")
             where = f"{display_path(other.path)}:{other.field_lines.get('date', 1)}"
-            self.report(on.path, line, col, f"date {_shown(on.front.date)} and {other.lang}'s {_shown(other.front.date)} ({where}) are {_span(apart)} apart: "
-                        f"the languages of {on.week} go out together — give both files the same date", field="date", rule="dates")
+            self.report(
+                on.path,
+                line,
+                col,
+                f"date {_shown(on.front.date)} and {other.lang}'s {_shown(other.front.date)} ({where}) are {_span(apart)} apart: "
+                f"the languages of {on.week} go out together — give both files the same date",
+                field="date",
+                rule="dates",
+            )
 
     def check_parity(self, variants: list[Variant], selected: set[Path]) -> None:
         """Warnings where the two variants of a selected week diverge in structure (bot/editor/parity.py).
@@ -376,7 +503,11 @@ class _Validator:
         findings = week_parity([v for v in variants if v.group in weeks], self.outline_for)
         self.parity_findings += findings
         for finding in findings:
-            self.out.append(Diagnostic(os.fspath(finding.path), finding.line, 1, "warning", f"parity: {finding.message}", None, "parity"))
+            self.out.append(
+                Diagnostic(
+                    os.fspath(finding.path), finding.line, 1, "warning", f"parity: {finding.message}", None, "parity"
+                )
+            )
 
     def outline_for(self, variant: Variant):
         """The variant's parity outline: from check_body's conversion when it ran, else from one
@@ -385,7 +516,13 @@ class _Validator:
 
         found = self._outlines.get(variant.path.resolve())
         if found is None:
-            found = outline_of_text(variant.path, variant.lang, variant.body, variant.body_line, footnotes_heading=self.footnotes_title(variant))
+            found = outline_of_text(
+                variant.path,
+                variant.lang,
+                variant.body,
+                variant.body_line,
+                footnotes_heading=self.footnotes_title(variant),
+            )
         return found
 
     def footnotes_title(self, variant: Variant) -> str:
@@ -398,8 +535,15 @@ class _Validator:
         offset = variant.body_line - 1
         link_errors = self.check_links(variant)
         block_lines, link_lines = ({}, {}) if self.parity else (None, None)  # parity outlines this same conversion
-        options = ConvertOptions(line_offset=offset, resolve_link=lambda href: _PLACEHOLDER, base_dir=path.parent, image_roots=self.settings.image_roots,
-                                 block_lines=block_lines, link_lines=link_lines, footnotes_heading=self.footnotes_title(variant))
+        options = ConvertOptions(
+            line_offset=offset,
+            resolve_link=lambda href: _PLACEHOLDER,
+            base_dir=path.parent,
+            image_roots=self.settings.image_roots,
+            block_lines=block_lines,
+            link_lines=link_lines,
+            footnotes_heading=self.footnotes_title(variant),
+        )
         # The blocks are checked one top-level block at a time; only parity keeps them, until
         # this variant's outline is built (validate needs the converter's report and the
         # limits, not the blocks).
@@ -407,30 +551,42 @@ class _Validator:
         kept: list[dict] | None = [] if block_lines is not None else None
         for line, block in stream.with_lines():
             for violation in check_limits([block], ""):
-                self.report(path, line or variant.body_line, None, f"exceeds a Notion limit: {violation}", rule="limits")
+                self.report(
+                    path, line or variant.body_line, None, f"exceeds a Notion limit: {violation}", rule="limits"
+                )
             if kept is not None:
                 kept.append(block)
         if kept is not None:
             from .parity import outline
 
-            self._outlines[path.resolve()] = outline(path, variant.lang, kept, block_lines, variant.body_line, ignore_url=_PLACEHOLDER, link_lines=link_lines)
+            self._outlines[path.resolve()] = outline(
+                path, variant.lang, kept, block_lines, variant.body_line, ignore_url=_PLACEHOLDER, link_lines=link_lines
+            )
             del kept
         for d in stream.report:
             text = line_text(lines, d.line or 0)
             if d.construct == "code_language":
                 lang = d.subject
-                self.report(path, d.line, column_of(text, lang) if lang else None,
-                            f"unknown code language {lang!r}: Notion would show it as plain text — use a language Notion knows "
-                            "(python, bash, json, yaml, sql, …; see bot/convert/languages.py) or `text`", rule="code-language")
+                self.report(
+                    path,
+                    d.line,
+                    column_of(text, lang) if lang else None,
+                    f"unknown code language {lang!r}: Notion would show it as plain text — use a language Notion knows "
+                    "(python, bash, json, yaml, sql, …; see bot/convert/languages.py) or `text`",
+                    rule="code-language",
+                )
             elif d.construct in ("image", "link") and (d.line, d.subject) in link_errors:
                 continue  # a missing image or broken link: reported as an error with its column already
             elif d.construct == "image_refused":
-                self.report(path, d.line, column_of(text, d.subject),
-                            f"{d.message.removesuffix(': kept its alt text as a paragraph')} — nothing outside the content folder is ever uploaded",
-                            rule="image-refused")
+                self.report(
+                    path,
+                    d.line,
+                    column_of(text, d.subject),
+                    f"{d.message.removesuffix(': kept its alt text as a paragraph')} — nothing outside the content folder is ever uploaded",
+                    rule="image-refused",
+                )
             else:
-                self.report(path, d.line, column_of(text, d.subject),
-                            f"{d.construct}: {d.message}", rule="degradation")
+                self.report(path, d.line, column_of(text, d.subject), f"{d.construct}: {d.message}", rule="degradation")
         self.check_properties(variant)
 
     def check_properties(self, variant: Variant) -> None:
@@ -444,7 +600,14 @@ class _Validator:
         for prop, violation in check_property_limits(values):
             name = fields.get(prop) if prop else None
             line, col = self.field_position(variant, name) if name else (variant.body_line - 1, None)
-            self.report(variant.path, line, col, f"exceeds a Notion limit: {violation}" if name else f"front matter exceeds a Notion limit: {violation}", field=name, rule="limits")
+            self.report(
+                variant.path,
+                line,
+                col,
+                f"exceeds a Notion limit: {violation}" if name else f"front matter exceeds a Notion limit: {violation}",
+                field=name,
+                rule="limits",
+            )
 
     def check_links(self, variant: Variant) -> set[tuple[int, str]]:
         """Relative links, anchors and local images; returns (line, href) of reported errors."""
@@ -455,20 +618,36 @@ class _Validator:
             line += offset
             target = unquote(href)  # markdown-it percent-encodes hrefs; show and find what the author wrote
             text = line_text(lines, line)
-            column = column_of(text, f"({target}") + 1 if f"({target}" in text else column_of(text, target if target in text else href)
+            column = (
+                column_of(text, f"({target}") + 1
+                if f"({target}" in text
+                else column_of(text, target if target in text else href)
+            )
             if kind == "image":
                 if _SCHEME.match(target) or target.startswith("//"):
                     continue
                 local = variant.path.parent / target.split("#", 1)[0].split("?", 1)[0]
                 found = resolve_local_image(href, variant.path.parent, self.settings.image_roots, hash_content=False)
                 if isinstance(found, ImageRefusal) and found.kind == "missing":
-                    self.report(variant.path, line, column, f"image {target!r} not found (looked for {display_path(local)}): add the file or fix the path", rule="image")
+                    self.report(
+                        variant.path,
+                        line,
+                        column,
+                        f"image {target!r} not found (looked for {display_path(local)}): add the file or fix the path",
+                        rule="image",
+                    )
                     errors.update({(line, target), (line, href)})
                 continue
             if target.startswith("#"):
                 anchor = target[1:]
                 if anchor and anchor not in self.headings(variant.path):
-                    self.report(variant.path, line, column, f"anchor {target!r} matches no heading in this file{_known(self.headings(variant.path), anchor)}", rule="link")
+                    self.report(
+                        variant.path,
+                        line,
+                        column,
+                        f"anchor {target!r} matches no heading in this file{_known(self.headings(variant.path), anchor)}",
+                        rule="link",
+                    )
                     errors.update({(line, target), (line, href)})
                 continue
             if _SCHEME.match(target) or target.startswith("//"):
@@ -476,15 +655,31 @@ class _Validator:
             path_part, _, anchor = target.partition("#")
             linked = (variant.path.parent / path_part).resolve()
             if not linked.exists():
-                self.report(variant.path, line, column,
-                            f"broken relative link {target!r}: {display_path(linked)} does not exist — fix the path or link an https:// URL", rule="link")
+                self.report(
+                    variant.path,
+                    line,
+                    column,
+                    f"broken relative link {target!r}: {display_path(linked)} does not exist — fix the path or link an https:// URL",
+                    rule="link",
+                )
                 errors.update({(line, target), (line, href)})
             elif linked not in self.content_files:
-                self.report(variant.path, line, column,
-                            f"relative link {target!r} is not a content file: relative links must point at another newsletter file (.md under BOT_CONTENT_DIR); use an https:// URL for anything else", rule="link")
+                self.report(
+                    variant.path,
+                    line,
+                    column,
+                    f"relative link {target!r} is not a content file: relative links must point at another newsletter file (.md under BOT_CONTENT_DIR); use an https:// URL for anything else",
+                    rule="link",
+                )
                 errors.update({(line, target), (line, href)})
             elif anchor and anchor not in self.headings(linked):
-                self.report(variant.path, line, column, f"anchor #{anchor} matches no heading in {display_path(linked)}{_known(self.headings(linked), anchor)}", rule="link")
+                self.report(
+                    variant.path,
+                    line,
+                    column,
+                    f"anchor #{anchor} matches no heading in {display_path(linked)}{_known(self.headings(linked), anchor)}",
+                    rule="link",
+                )
                 errors.update({(line, target), (line, href)})
         return errors
 
@@ -535,7 +730,9 @@ def _known(anchors: list[str], wanted: str) -> str:
     more = ", …" if len(others) > len(shown) else ""
     listed = ", ".join(f"#{a}" for a in shown) + more
     if close:
-        return f": did you mean {' or '.join('#' + a for a in close)}?" + (f" (other headings, in order: {listed})" if shown else "")
+        return f": did you mean {' or '.join('#' + a for a in close)}?" + (
+            f" (other headings, in order: {listed})" if shown else ""
+        )
     return " (headings, in order: " + ", ".join(f"#{a}" for a in shown) + more + ")"
 
 

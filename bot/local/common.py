@@ -121,5 +121,7 @@ def cursor(raw: Any, kind: str, path: str, *, from_query: bool) -> dict | None:
         raise validation(f"{where}: {path} should be a string, instead was `{shown(raw)}`.")
     data = unb64(raw)
     if not data or data.get("k") != kind:
-        raise validation(f"{where}: {path} should be a valid cursor returned by a previous response, instead was `{shown(raw)}`.")
+        raise validation(
+            f"{where}: {path} should be a valid cursor returned by a previous response, instead was `{shown(raw)}`."
+        )
     return data

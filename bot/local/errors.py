@@ -60,7 +60,9 @@ def validation(message: str) -> LocalAPIError:
     return LocalAPIError(400, "validation_error", message)
 
 
-def body_failed(path: str, rule: str, value: Any = None, *, with_value: bool = True, part: str = "body") -> LocalAPIError:
+def body_failed(
+    path: str, rule: str, value: Any = None, *, with_value: bool = True, part: str = "body"
+) -> LocalAPIError:
     """`body failed validation: body.x.y should be ≤ `100`, instead was `101`.` (``part``: body, query, path)"""
     msg = f"{part} failed validation: {path} {rule}"
     if with_value:
@@ -70,9 +72,7 @@ def body_failed(path: str, rule: str, value: Any = None, *, with_value: bool = T
 
 def too_long(path: str, limit: int, actual: int) -> LocalAPIError:
     # Verbatim shape of a recorded Notion response (see MESSAGES.md #1).
-    return validation(
-        f"body failed validation: {path}.length should be ≤ `{limit}`, instead was `{actual}`."
-    )
+    return validation(f"body failed validation: {path}.length should be ≤ `{limit}`, instead was `{actual}`.")
 
 
 def not_present(path: str, value: Any, *, part: str = "body") -> LocalAPIError:

@@ -20,7 +20,10 @@ AFTER_WRITE_STATUSES = (500, 503, 504)
 STATUS_CODES: dict[int, tuple[str, str]] = {
     500: ("internal_server_error", "Unexpected error occurred."),
     502: ("bad_gateway", "Notion encountered an issue while attempting to complete this request. Please try again."),
-    503: ("service_unavailable", "Notion is unavailable. This can occur when the time to respond to a request takes longer than 60 seconds, the maximum request timeout. Please try again later."),
+    503: (
+        "service_unavailable",
+        "Notion is unavailable. This can occur when the time to respond to a request takes longer than 60 seconds, the maximum request timeout. Please try again later.",
+    ),
     504: ("gateway_timeout", "Notion timed out while attempting to complete this request. Please try again later."),
     529: ("service_overload", "Notion is temporarily overloaded. Please try again later."),
     400: ("validation_error", "body failed validation: the request was refused (an injected fault)."),
@@ -182,7 +185,9 @@ class RateLimit:
     the per-connection Retry-After is at most 60 seconds).
     """
 
-    def __init__(self, requests: int = 180, window_s: float = 60.0, *, sliding: bool = True, retry_after: int | None = None) -> None:
+    def __init__(
+        self, requests: int = 180, window_s: float = 60.0, *, sliding: bool = True, retry_after: int | None = None
+    ) -> None:
         if requests < 1 or window_s <= 0:
             raise ValueError("requests must be >= 1 and window_s > 0")
         self.requests = requests

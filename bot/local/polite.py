@@ -81,7 +81,11 @@ class PoliteHandler(BaseHTTPRequestHandler):
             method()
             self.wfile.flush()
         except TimeoutError:
-            self.refuse(RequestRefused(408, "request_timeout", f"The request was not completed within {self.timeout:g} seconds."))
+            self.refuse(
+                RequestRefused(
+                    408, "request_timeout", f"The request was not completed within {self.timeout:g} seconds."
+                )
+            )
         except RequestRefused as refused:
             self.refuse(refused)
         except (ConnectionError, BrokenPipeError):
@@ -98,7 +102,9 @@ class PoliteHandler(BaseHTTPRequestHandler):
             raise RequestRefused(400, "invalid_request", "Both Content-Length and Transfer-Encoding were sent.")
         if coding:
             if coding != "chunked":
-                raise RequestRefused(501, "invalid_request", f"Transfer-Encoding {coding[:40]!r} is not supported (only chunked).")
+                raise RequestRefused(
+                    501, "invalid_request", f"Transfer-Encoding {coding[:40]!r} is not supported (only chunked)."
+                )
             return self._read_chunked(limit)
         if not lengths:
             return b""
@@ -107,7 +113,11 @@ class PoliteHandler(BaseHTTPRequestHandler):
             raise RequestRefused(400, "invalid_request", "Content-Length must be one non-negative decimal number.")
         length = int(values.pop())
         if length > limit:
-            raise RequestRefused(413, "request_too_large", f"Request body of {length:,} bytes is over this server's limit of {limit:,} bytes.")
+            raise RequestRefused(
+                413,
+                "request_too_large",
+                f"Request body of {length:,} bytes is over this server's limit of {limit:,} bytes.",
+            )
         body = self.rfile.read(length) if length else b""
         if len(body) < length:
             raise ConnectionResetError("the client closed the connection mid-body")
@@ -127,7 +137,9 @@ class PoliteHandler(BaseHTTPRequestHandler):
                 break
             total += size
             if total > limit:
-                raise RequestRefused(413, "request_too_large", f"Chunked request body is over this server's limit of {limit:,} bytes.")
+                raise RequestRefused(
+                    413, "request_too_large", f"Chunked request body is over this server's limit of {limit:,} bytes."
+                )
             data = self.rfile.read(size)
             if len(data) < size or self.rfile.read(2) != b"\r\n":
                 raise RequestRefused(400, "invalid_request", "Malformed chunked body.")
@@ -142,9 +154,13 @@ class PoliteHandler(BaseHTTPRequestHandler):
 
     def refuse(self, refused: RequestRefused) -> None:
         """Answer with a Notion-shaped JSON error and close the connection."""
-        body = json.dumps({"object": "error", "status": refused.status, "code": refused.code, "message": refused.message}).encode()
-        head = (f"HTTP/1.1 {refused.status} {self.responses.get(refused.status, ('Error',))[0]}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode("latin-1")
+        body = json.dumps(
+            {"object": "error", "status": refused.status, "code": refused.code, "message": refused.message}
+        ).encode()
+        head = (
+            f"HTTP/1.1 {refused.status} {self.responses.get(refused.status, ('Error',))[0]}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode("latin-1")
         self.close_connection = True
         try:
             self.wfile.write(head + body)

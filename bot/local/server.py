@@ -72,7 +72,11 @@ def page_index(workspace: LocalWorkspace) -> bytes:
     headers = {"Authorization": f"Bearer {workspace.bot_token}", "Notion-Version": "2025-09-03"}
     pages, cursor = [], None
     while True:
-        body = {"filter": {"property": "object", "value": "page"}, "page_size": 100, **({"start_cursor": cursor} if cursor else {})}
+        body = {
+            "filter": {"property": "object", "value": "page"},
+            "page_size": 100,
+            **({"start_cursor": cursor} if cursor else {}),
+        }
         status, _, content = workspace.dispatch("POST", "/v1/search", {}, headers, json.dumps(body).encode())
         result = json.loads(content) if status == 200 else {}
         pages.extend(result.get("results", []))
@@ -84,9 +88,14 @@ def page_index(workspace: LocalWorkspace) -> bytes:
         prop = next((v for v in page.get("properties", {}).values() if v.get("type") == "title"), {})
         return "".join(t.get("plain_text", "") for t in prop.get("title", [])) or page["id"]
 
-    items = "".join(f'<li><a href="/p/{html.escape(p["id"].replace("-", ""))}">{html.escape(title(p))}</a></li>' for p in sorted(pages, key=title))
-    return (f"<!DOCTYPE html><html><head><meta charset=utf-8><title>Local Notion workspace</title></head><body>"
-            f"<h1>Local Notion workspace</h1><p>{len(pages)} page(s)</p><ul>{items}</ul></body></html>").encode("utf-8")
+    items = "".join(
+        f'<li><a href="/p/{html.escape(p["id"].replace("-", ""))}">{html.escape(title(p))}</a></li>'
+        for p in sorted(pages, key=title)
+    )
+    return (
+        f"<!DOCTYPE html><html><head><meta charset=utf-8><title>Local Notion workspace</title></head><body>"
+        f"<h1>Local Notion workspace</h1><p>{len(pages)} page(s)</p><ul>{items}</ul></body></html>"
+    ).encode("utf-8")
 
 
 def is_loopback(host: str) -> bool:
@@ -127,10 +136,14 @@ def refuse_host(handler: BaseHTTPRequestHandler) -> None:
 
 
 # Served HTML (`/p/<id>`, `bot preview --serve`) runs no script and loads nothing but images.
-PAGE_CSP = "default-src 'none'; img-src data: http: https:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+PAGE_CSP = (
+    "default-src 'none'; img-src data: http: https:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+)
 
 
-def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=None, idle_timeout: float = IDLE_TIMEOUT_S):
+def _handler(
+    workspace: LocalWorkspace, stop: threading.Event, page_renderer=None, idle_timeout: float = IDLE_TIMEOUT_S
+):
     class Handler(PoliteHandler):
         server_version = "bot-local-notion/1"
         timeout = idle_timeout
@@ -152,7 +165,9 @@ def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=Non
                 return self._html(200, page_index(workspace))
             query = query_params(parse_qsl(parts.query, keep_blank_values=True))
             try:
-                status, headers, content = workspace.dispatch(self.command, parts.path, query, dict(self.headers.items()), body)
+                status, headers, content = workspace.dispatch(
+                    self.command, parts.path, query, dict(self.headers.items()), body
+                )
             except SimulatedTimeout as exc:
                 # Stall past the client's timeout, then drop the connection unanswered.
                 stop.wait(exc.delay_s)
@@ -189,7 +204,13 @@ def _handler(workspace: LocalWorkspace, stop: threading.Event, page_renderer=Non
     return Handler
 
 
-def serve(workspace: LocalWorkspace, host: str = "127.0.0.1", port: int = 8765, page_renderer=None, idle_timeout: float = IDLE_TIMEOUT_S) -> ServerHandle:
+def serve(
+    workspace: LocalWorkspace,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    page_renderer=None,
+    idle_timeout: float = IDLE_TIMEOUT_S,
+) -> ServerHandle:
     """Start serving in a background thread; ``port=0`` picks a free port.
 
     With ``page_renderer(page, blocks) -> html``, ``GET /p/<id>`` (the ``url`` the workspace

@@ -78,7 +78,10 @@ class Store:
         return row[0] if row else None
 
     def meta_set(self, key: str, value: str) -> None:
-        self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
 
     def next_seq(self, name: str) -> int:
         cur = int(self.meta_get(f"seq:{name}") or 0) + 1
@@ -95,20 +98,30 @@ class Store:
 
     # -- databases
     def database_by_title(self, title: str) -> dict[str, Any] | None:
-        row = self.conn.execute("SELECT data FROM databases WHERE title = ? ORDER BY rowid LIMIT 1", (title,)).fetchone()
+        row = self.conn.execute(
+            "SELECT data FROM databases WHERE title = ? ORDER BY rowid LIMIT 1", (title,)
+        ).fetchone()
         return json.loads(row[0]) if row else None
 
     def databases(self) -> list[dict[str, Any]]:
         return [json.loads(r[0]) for r in self.conn.execute("SELECT data FROM databases ORDER BY rowid")]
 
     def data_sources_of(self, database_id: str) -> list[dict[str, Any]]:
-        return [json.loads(r[0]) for r in self.conn.execute(
-            "SELECT data FROM data_sources WHERE database_id = ? ORDER BY rowid", (database_id,))]
+        return [
+            json.loads(r[0])
+            for r in self.conn.execute(
+                "SELECT data FROM data_sources WHERE database_id = ? ORDER BY rowid", (database_id,)
+            )
+        ]
 
     # -- pages
     def pages_of(self, data_source_id: str) -> list[dict[str, Any]]:
-        return [json.loads(r[0]) for r in self.conn.execute(
-            "SELECT data FROM pages WHERE data_source_id = ? ORDER BY seq", (data_source_id,))]
+        return [
+            json.loads(r[0])
+            for r in self.conn.execute(
+                "SELECT data FROM pages WHERE data_source_id = ? ORDER BY seq", (data_source_id,)
+            )
+        ]
 
     def all_pages(self) -> Iterator[dict[str, Any]]:
         for r in self.conn.execute("SELECT data FROM pages ORDER BY seq"):
@@ -116,7 +129,9 @@ class Store:
 
     # -- blocks
     def block_row(self, id_: str) -> tuple[dict[str, Any], str, str, int, bool] | None:
-        row = self.conn.execute("SELECT data, parent_id, page_id, pos, in_trash FROM blocks WHERE id = ?", (id_,)).fetchone()
+        row = self.conn.execute(
+            "SELECT data, parent_id, page_id, pos, in_trash FROM blocks WHERE id = ?", (id_,)
+        ).fetchone()
         if not row:
             return None
         return json.loads(row[0]), row[1], row[2], row[3], bool(row[4])
@@ -130,7 +145,9 @@ class Store:
     def set_block_trash(self, id_: str, in_trash: bool) -> None:
         self.conn.execute("UPDATE blocks SET in_trash = ? WHERE id = ?", (int(in_trash), id_))
 
-    def children(self, parent_id: str, *, after_pos: int | None = None, limit: int | None = None) -> list[tuple[dict[str, Any], int]]:
+    def children(
+        self, parent_id: str, *, after_pos: int | None = None, limit: int | None = None
+    ) -> list[tuple[dict[str, Any], int]]:
         sql = "SELECT data, pos FROM blocks WHERE parent_id = ? AND in_trash = 0"
         args: list[Any] = [parent_id]
         if after_pos is not None:
@@ -143,18 +160,26 @@ class Store:
         return [(json.loads(r[0]), r[1]) for r in self.conn.execute(sql, args)]
 
     def has_children(self, parent_id: str) -> bool:
-        return self.conn.execute(
-            "SELECT 1 FROM blocks WHERE parent_id = ? AND in_trash = 0 LIMIT 1", (parent_id,)).fetchone() is not None
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM blocks WHERE parent_id = ? AND in_trash = 0 LIMIT 1", (parent_id,)
+            ).fetchone()
+            is not None
+        )
 
     def children_flags(self, parent_ids: list[str]) -> set[str]:
         if not parent_ids:
             return set()
         out: set[str] = set()
         for i in range(0, len(parent_ids), 500):
-            chunk = parent_ids[i:i + 500]
+            chunk = parent_ids[i : i + 500]
             q = ",".join("?" * len(chunk))
-            out.update(r[0] for r in self.conn.execute(
-                f"SELECT DISTINCT parent_id FROM blocks WHERE in_trash = 0 AND parent_id IN ({q})", chunk))
+            out.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT DISTINCT parent_id FROM blocks WHERE in_trash = 0 AND parent_id IN ({q})", chunk
+                )
+            )
         return out
 
     def pos_bounds(self, parent_id: str) -> tuple[int | None, int | None]:

@@ -24,7 +24,8 @@ class LocalTransport(httpx.BaseTransport):
         query = query_params(request.url.params.multi_items())
         try:
             status, headers, content = self.workspace.dispatch(
-                request.method, request.url.path, query, dict(request.headers), body)
+                request.method, request.url.path, query, dict(request.headers), body
+            )
         except SimulatedTimeout as exc:
             raise httpx.ReadTimeout(str(exc), request=request) from None
         return httpx.Response(status, headers=headers, content=content, request=request)

@@ -105,8 +105,9 @@ class LocalWorkspace:
         with self._lock:
             self.store.close()
 
-    def add_user(self, name: str, token: str, *, kind: str = "person", email: str | None = None,
-                 avatar_url: str | None = None) -> str:
+    def add_user(
+        self, name: str, token: str, *, kind: str = "person", email: str | None = None, avatar_url: str | None = None
+    ) -> str:
         if kind not in ("person", "bot"):
             raise ValueError("kind must be 'person' or 'bot'")
         with self._lock:
@@ -154,17 +155,25 @@ class LocalWorkspace:
         self, method: str, path: str, query: dict[str, str], headers: Mapping[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         with self._lock:
-            return self._dispatch(method.upper(), path, dict(query or {}), {k.lower(): v for k, v in headers.items()}, body or b"")
+            return self._dispatch(
+                method.upper(), path, dict(query or {}), {k.lower(): v for k, v in headers.items()}, body or b""
+            )
 
-    def _respond(self, status: int, obj: dict, rid: str, extra: dict | None = None) -> tuple[int, dict[str, str], bytes]:
+    def _respond(
+        self, status: int, obj: dict, rid: str, extra: dict | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         h = dict(JSON_HEADERS)
         h["x-notion-request-id"] = rid
         if extra:
             h.update(extra)
         return status, h, json.dumps(obj, ensure_ascii=False).encode()
 
-    def _log(self, index: int, method: str, path: str, status: int, fault: str | None, user_id: str | None, rid: str) -> None:
-        self.request_log.append(RequestRecord(index, method, path, status, fault, user_id, self.iso(self.clock.now(), exact=True), rid))
+    def _log(
+        self, index: int, method: str, path: str, status: int, fault: str | None, user_id: str | None, rid: str
+    ) -> None:
+        self.request_log.append(
+            RequestRecord(index, method, path, status, fault, user_id, self.iso(self.clock.now(), exact=True), rid)
+        )
 
     def _dispatch(self, method: str, path: str, query: dict, headers: dict, body: bytes):
         if path.startswith("/files/"):
@@ -173,7 +182,9 @@ class LocalWorkspace:
         self._index += 1
         rid = new_id()
         rule = self._faults.match(index, method, path) if self._faults else None
-        if rule is not None and (rule.kind in ("rate_limited", "status") or (rule.kind == "timeout" and not rule.apply)):
+        if rule is not None and (
+            rule.kind in ("rate_limited", "status") or (rule.kind == "timeout" and not rule.apply)
+        ):
             if rule.kind == "timeout":
                 self._log(index, method, path, 0, "timeout", None, rid)
                 raise SimulatedTimeout(False, rule.delay_s)
@@ -227,14 +238,18 @@ class LocalWorkspace:
             if rule.status == 503 and ctx.committed:
                 extra = {"retry_guidance": "check_state_before_retry", **ctx.committed}
             self._log(index, method, path, rule.status, f"after_write:{rule.status}", user_id, rid)
-            return self._respond(rule.status, LocalAPIError(rule.status, code, msg, additional_data=extra).body(rid), rid)
+            return self._respond(
+                rule.status, LocalAPIError(rule.status, code, msg, additional_data=extra).body(rid), rid
+            )
         self._log(index, method, path, status, None, user_id, rid)
         return self._respond(status, obj, rid)
 
     def _rate_limited(self, rid: str, wait: int):
         wait = max(0, int(wait))
         err = LocalAPIError(
-            429, "rate_limited", "You have been rate limited. Please try again in a few minutes.",
+            429,
+            "rate_limited",
+            "You have been rate limited. Please try again in a few minutes.",
             additional_data={"rate_limit_reason": "public_api_request_rate_limit", "retry_after": str(wait)},
         )
         return self._respond(429, err.body(rid), rid, {"retry-after": str(wait)})
@@ -242,12 +257,18 @@ class LocalWorkspace:
     def _authenticate(self, headers: dict, rid: str) -> Ctx:
         version = headers.get("notion-version")
         if not version:
-            raise LocalAPIError(400, "missing_version",
-                              "Notion-Version header failed validation: Notion-Version header should be defined, instead was `undefined`.")
+            raise LocalAPIError(
+                400,
+                "missing_version",
+                "Notion-Version header failed validation: Notion-Version header should be defined, instead was `undefined`.",
+            )
         if version not in VERSIONS:
-            raise LocalAPIError(400, "validation_error",
-                              f"Notion-Version header failed validation: Notion-Version header should be one of "
-                              f"{', '.join(f'`{shown(v)}`' for v in VERSIONS)}, instead was `{shown(version)}`.")
+            raise LocalAPIError(
+                400,
+                "validation_error",
+                f"Notion-Version header failed validation: Notion-Version header should be one of "
+                f"{', '.join(f'`{shown(v)}`' for v in VERSIONS)}, instead was `{shown(version)}`.",
+            )
         auth = headers.get("authorization", "")
         token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
         user = self.store.user_by_token(token) if token else None
@@ -269,7 +290,9 @@ class LocalWorkspace:
             raw = unquote(params["id"])
             nid = norm_id(raw)
             if nid is None:
-                raise validation(f"path failed validation: path.{route.id_kind} should be a valid uuid, instead was `{shown(raw)}`.")
+                raise validation(
+                    f"path failed validation: path.{route.id_kind} should be a valid uuid, instead was `{shown(raw)}`."
+                )
             params["id"] = nid
 
     def _parse_body(self, method: str, body: bytes, route: Route) -> Any:
@@ -309,7 +332,12 @@ class LocalWorkspace:
 
     def stamp_new(self, ctx: Ctx) -> dict:
         t = self.iso(ctx.now)
-        return {"created_time": t, "last_edited_time": t, "created_by": ctx.user["id"], "last_edited_by": ctx.user["id"]}
+        return {
+            "created_time": t,
+            "last_edited_time": t,
+            "created_by": ctx.user["id"],
+            "last_edited_by": ctx.user["id"],
+        }
 
     def touch(self, data: dict, ctx: Ctx) -> None:
         data["last_edited_time"] = self.iso(ctx.now)

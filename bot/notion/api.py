@@ -86,7 +86,14 @@ class Pacer:
 
     ANNOUNCE_S = 2.0  # waits at least this long are said on stderr (shorter ones are pacing)
 
-    def __init__(self, requests: int = 180, window_s: float = 60.0, clock: Clock = SYSTEM_CLOCK, store=None, seed: int | None = None):
+    def __init__(
+        self,
+        requests: int = 180,
+        window_s: float = 60.0,
+        clock: Clock = SYSTEM_CLOCK,
+        store=None,
+        seed: int | None = None,
+    ):
         from ..budget import MemoryStore
 
         if requests < 1 or window_s <= 0:
@@ -118,7 +125,9 @@ class Pacer:
                 self._shared(lambda: self.store.cancel(slot))
                 raise WaitTooLong(waited + slot.delay)
             if slot.delay >= self.ANNOUNCE_S:
-                log.warning("waiting %.1f s for Notion's rate budget (shared by every process using this token)", slot.delay)
+                log.warning(
+                    "waiting %.1f s for Notion's rate budget (shared by every process using this token)", slot.delay
+                )
             else:
                 log.debug("paced %.3f s", slot.delay)
             self.clock.sleep(slot.delay)
@@ -137,7 +146,12 @@ class Pacer:
         wait, strikes = self._shared(lambda: self.store.penalize(sent_at, lambda n: backoff(n, retry_after, self._rng)))
         self._saw_strikes = True
         told = f"Retry-After {retry_after:.0f} s" if retry_after is not None else "no Retry-After"
-        log.warning("Notion answered 429 rate_limited (%s; %d in a row): every process using this token waits %.1f s", told, strikes, wait)
+        log.warning(
+            "Notion answered 429 rate_limited (%s; %d in a row): every process using this token waits %.1f s",
+            told,
+            strikes,
+            wait,
+        )
         return wait
 
     def succeeded(self) -> None:
@@ -193,7 +207,9 @@ def _check_shape(path: str, result: Any) -> None:
         raise _NotAnObject(f"{type(result).__name__}, not an object")
     if path.endswith(("/children", "/query")) or path == "search":
         results = result.get("results")
-        if not isinstance(results, list) or not all(isinstance(r, dict) and isinstance(r.get("id"), str) for r in results):
+        if not isinstance(results, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("id"), str) for r in results
+        ):
             raise _NotAnObject("object whose `results` is not a list of objects with ids")
     elif not isinstance(result.get("id"), str):
         raise _NotAnObject("object without a string `id`")
@@ -259,7 +275,11 @@ class NotionAPI:
         self.stats = RequestStats()
         # `budget` is (requests, window seconds), e.g. Notion's (180, 60); `rate` (requests per
         # second) is the older shorthand, kept for callers that only want "fast enough".
-        self.pacer = Pacer.per_second(rate, clock, budget_store) if rate is not None else Pacer(*budget, clock=clock, store=budget_store, seed=seed)
+        self.pacer = (
+            Pacer.per_second(rate, clock, budget_store)
+            if rate is not None
+            else Pacer(*budget, clock=clock, store=budget_store, seed=seed)
+        )
         self.retry = retry or RetryPolicy()
         self.clock = clock
         self._rng = random.Random(seed)
@@ -267,7 +287,16 @@ class NotionAPI:
         self.before_write: Callable[[], None] | None = None  # e.g. "is the publish lock still ours?"
 
     # ------------------------------------------------------------------ core
-    def request(self, method: str, path: str, *, query: dict | None = None, body: dict | None = None, form: dict | None = None, write: bool | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict | None = None,
+        body: dict | None = None,
+        form: dict | None = None,
+        write: bool | None = None,
+    ) -> Any:
         """Send one logical request, retrying what is safe to retry.
 
         Reads (GET, and POST queries) retry on 429/529/5xx/timeouts. Writes retry only on
@@ -286,7 +315,10 @@ class NotionAPI:
                 raise RateLimitedError(
                     f"Notion's rate budget: this request would wait {waited + too_long.needed:.0f}s in total, more than {self.retry.max_wait_setting}={self.retry.max_wait:.0f}s "
                     f"({self.stats.rate_limited} 429s so far); try again later, or raise {self.retry.max_wait_setting}",
-                    status=429, code="rate_limited", method=method, path=path,
+                    status=429,
+                    code="rate_limited",
+                    method=method,
+                    path=path,
                 ) from None
             if is_write and self.before_write is not None:
                 self.before_write()
@@ -305,7 +337,14 @@ class NotionAPI:
                 return result
             except MALFORMED_BODY as error:
                 # A 2xx whose body is not a JSON object: a proxy's HTML page, an empty or cut body.
-                self._unreliable(f"answered with a body that is not a JSON object ({_malformed(error)})", "malformed_response", is_write, failures, method, path)
+                self._unreliable(
+                    f"answered with a body that is not a JSON object ({_malformed(error)})",
+                    "malformed_response",
+                    is_write,
+                    failures,
+                    method,
+                    path,
+                )
                 attempt += 1
                 failures += 1
             except HTTPResponseError as error:
@@ -317,12 +356,18 @@ class NotionAPI:
                 if error.status in NOT_APPLIED:
                     self.stats.rate_limited += error.status == 429
                     if data.get("rate_limit_reason") == "public_api_request_blocked":
-                        raise RateLimitedError(message, status=error.status, code=code, method=method, path=path, data=data)
+                        raise RateLimitedError(
+                            message, status=error.status, code=code, method=method, path=path, data=data
+                        )
                     retry_after = _retry_after(error, body_json)
                     if retry_after is not None and waited + retry_after > self.retry.max_wait:
                         raise RateLimitedError(
                             f"{message} Notion asks to wait {retry_after:.0f}s, more than {self.retry.max_wait_setting}={self.retry.max_wait:.0f}s allows",
-                            status=error.status, code=code, method=method, path=path, data=data,
+                            status=error.status,
+                            code=code,
+                            method=method,
+                            path=path,
+                            data=data,
                         )
                     # Not a failure of this request: the budget is spent. Every process waits
                     # (the next acquire), and the request gives up only on its total wait.
@@ -331,7 +376,9 @@ class NotionAPI:
                     continue
                 if error.status >= 500 or error.status == 409:
                     if is_write:
-                        raise OutcomeUnknownError(message, status=error.status, code=code, method=method, path=path, data=data)
+                        raise OutcomeUnknownError(
+                            message, status=error.status, code=code, method=method, path=path, data=data
+                        )
                     self._give_up_if_exhausted(failures, error.status, code, message, method, path)
                     self.clock.sleep(self.retry.backoff(failures, self._rng))
                     attempt += 1
@@ -342,7 +389,9 @@ class NotionAPI:
             except (RequestTimeoutError, httpx.TimeoutException):
                 self._trace(method, path, "timeout")
                 if is_write:
-                    raise OutcomeUnknownError("no answer before the timeout; the write may have been applied", method=method, path=path) from None
+                    raise OutcomeUnknownError(
+                        "no answer before the timeout; the write may have been applied", method=method, path=path
+                    ) from None
                 self._give_up_if_exhausted(failures, None, "timeout", "no answer before the timeout", method, path)
                 self.clock.sleep(self.retry.backoff(failures, self._rng))
                 attempt += 1
@@ -356,11 +405,23 @@ class NotionAPI:
                 failures += 1
             except NOT_SENDABLE as error:
                 # The request cannot be sent as configured (URL, header): retrying cannot help.
-                raise NotionError(f"cannot send the request ({type(error).__name__}: {error}); check NOTION_BASE_URL and NOTION_TOKEN", code="invalid_request", method=method, path=path) from None
+                raise NotionError(
+                    f"cannot send the request ({type(error).__name__}: {error}); check NOTION_BASE_URL and NOTION_TOKEN",
+                    code="invalid_request",
+                    method=method,
+                    path=path,
+                ) from None
             except httpx.TransportError as error:
                 # The connection broke while the request was in flight (reset, closed early,
                 # protocol garbage): whether Notion applied it is unknown.
-                self._unreliable(f"the connection broke ({type(error).__name__}: {error or 'no detail'})", "connection_error", is_write, failures, method, path)
+                self._unreliable(
+                    f"the connection broke ({type(error).__name__}: {error or 'no detail'})",
+                    "connection_error",
+                    is_write,
+                    failures,
+                    method,
+                    path,
+                )
                 attempt += 1
                 failures += 1
 
@@ -369,13 +430,19 @@ class NotionAPI:
         repeated blindly); a read is retried with backoff until the attempts run out."""
         self._trace(method, path, code)
         if is_write:
-            raise OutcomeUnknownError(f"{what}; the write may have been applied", code=code, method=method, path=path) from None
+            raise OutcomeUnknownError(
+                f"{what}; the write may have been applied", code=code, method=method, path=path
+            ) from None
         self._give_up_if_exhausted(attempt, None, code, what, method, path)
         self.clock.sleep(self.retry.backoff(attempt, self._rng))
 
-    def _give_up_if_exhausted(self, attempt: int, status: int | None, code: str, message: str, method: str, path: str) -> None:
+    def _give_up_if_exhausted(
+        self, attempt: int, status: int | None, code: str, message: str, method: str, path: str
+    ) -> None:
         if attempt + 1 >= self.retry.max_attempts:
-            raise RetriesExhaustedError(f"{message} (gave up after {attempt + 1} attempts)", status=status, code=code, method=method, path=path)
+            raise RetriesExhaustedError(
+                f"{message} (gave up after {attempt + 1} attempts)", status=status, code=code, method=method, path=path
+            )
 
     def _trace(self, method: str, path: str, status: int | str) -> None:
         log.debug("%s /v1/%s -> %s", method, path, status)
@@ -421,7 +488,9 @@ class NotionAPI:
             if not result.get("has_more") or not cursor:
                 return
 
-    def find_pages(self, data_source_id: str, prop: str, prop_type: str, value: str, properties: list[str] | None = None) -> list[dict]:
+    def find_pages(
+        self, data_source_id: str, prop: str, prop_type: str, value: str, properties: list[str] | None = None
+    ) -> list[dict]:
         """Pages whose text property equals `value` exactly (the upsert key lookup)."""
         body = {"filter": {"property": prop, prop_type: {"equals": value}}}
         return [p for p in self.query(data_source_id, body, properties) if not p.get("in_trash")]
@@ -448,7 +517,9 @@ class NotionAPI:
         return blocks
 
     # ------------------------------------------------------------ writes
-    def create_page(self, parent: dict, properties: dict, icon: dict | None = None, children: list[dict] | None = None) -> dict:
+    def create_page(
+        self, parent: dict, properties: dict, icon: dict | None = None, children: list[dict] | None = None
+    ) -> dict:
         body: dict = {"parent": parent, "properties": properties}
         if icon:
             body["icon"] = icon
@@ -482,7 +553,13 @@ class NotionAPI:
             # `position` is documented for every version since early 2026, `after` only up to
             # 2025-09-03. Should a server of the older version refuse `position`, fall back to
             # `after` once and remember it (nothing was written: it was a validation error).
-            if after and "position" in body and exc.status == 400 and "position" in str(exc) and self.notion_version < "2026-03-11":
+            if (
+                after
+                and "position" in body
+                and exc.status == 400
+                and "position" in str(exc)
+                and self.notion_version < "2026-03-11"
+            ):
                 self._use_after_param = True
                 return self.append_children(parent_id, children, after)
             raise
@@ -501,12 +578,18 @@ class NotionAPI:
         self.stats.reads += 1
         self.stats.by_endpoint["GET file"] += 1
         try:
-            with httpx.Client(transport=self.transport, timeout=self.client.options.timeout_ms / 1000, follow_redirects=True) as http:
+            with httpx.Client(
+                transport=self.transport, timeout=self.client.options.timeout_ms / 1000, follow_redirects=True
+            ) as http:
                 response = http.get(url)
         except httpx.HTTPError as error:
-            raise NotionError(f"cannot download {url.split('?')[0]}: {type(error).__name__}: {error}", code="connection_error") from None
+            raise NotionError(
+                f"cannot download {url.split('?')[0]}: {type(error).__name__}: {error}", code="connection_error"
+            ) from None
         if response.status_code != 200:
-            raise NotionError(f"cannot download {url.split('?')[0]}: HTTP {response.status_code}", status=response.status_code)
+            raise NotionError(
+                f"cannot download {url.split('?')[0]}: HTTP {response.status_code}", status=response.status_code
+            )
         return response.content
 
     def upload_file(self, data: bytes, filename: str, content_type: str | None = None) -> str:
@@ -517,7 +600,9 @@ class NotionAPI:
         content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
         if len(data) > MAX_IMAGE_BYTES:
             raise NotionError(f"{filename} is over {MAX_IMAGE_BYTES:,} bytes; not uploaded")
-        created = self.request("POST", "file_uploads", body={"mode": "single_part", "filename": filename, "content_type": content_type})
+        created = self.request(
+            "POST", "file_uploads", body={"mode": "single_part", "filename": filename, "content_type": content_type}
+        )
         upload_id = created["id"]
         self.request("POST", f"file_uploads/{upload_id}/send", form={"file": (filename, data, content_type)})
         return upload_id
@@ -527,5 +612,7 @@ def _template(path: str) -> str:
     """`blocks/<uuid>/children` -> `blocks/{id}/children` for per-endpoint counts."""
     parts = []
     for part in path.split("/"):
-        parts.append("{id}" if len(part.replace("-", "")) == 32 and all(c in "0123456789abcdef-" for c in part.lower()) else part)
+        parts.append(
+            "{id}" if len(part.replace("-", "")) == 32 and all(c in "0123456789abcdef-" for c in part.lower()) else part
+        )
     return "/".join(parts)

@@ -19,7 +19,16 @@ HINTS = {
 class NotionError(BotError):
     """Notion answered with an error (or not at all)."""
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None, method: str = "", path: str = "", data: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        method: str = "",
+        path: str = "",
+        data: dict | None = None,
+    ):
         self.status = status
         self.code = code
         self.method = method

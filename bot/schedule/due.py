@@ -55,7 +55,9 @@ class RunResult:
             counts[e.action] = counts.get(e.action, 0) + 1
         if self.outcome == "already-done":
             return self.note or "already done by another run"
-        parts = [f"{n} {action}" for action, n in sorted(counts.items())] or ["nothing to do" if self.outcome == "success" else "no variant finished"]
+        parts = [f"{n} {action}" for action, n in sorted(counts.items())] or [
+            "nothing to do" if self.outcome == "success" else "no variant finished"
+        ]
         req = self.stats
         text = f"{', '.join(parts)}; {req.get('reads', 0)} reads, {req.get('writes', 0)} writes, {req.get('retries', 0)} retries"
         return text
@@ -64,7 +66,13 @@ class RunResult:
     def exit_code(self) -> int:
         if self.lock_lost:
             return ExitStatus.LOCK_BUSY
-        return {"success": ExitStatus.SUCCESS, "already-done": ExitStatus.SUCCESS, "failed": ExitStatus.ERROR, "skipped-locked": ExitStatus.LOCK_BUSY, "interrupted": ExitStatus.INTERRUPTED}[self.outcome]
+        return {
+            "success": ExitStatus.SUCCESS,
+            "already-done": ExitStatus.SUCCESS,
+            "failed": ExitStatus.ERROR,
+            "skipped-locked": ExitStatus.LOCK_BUSY,
+            "interrupted": ExitStatus.INTERRUPTED,
+        }[self.outcome]
 
 
 class DueRunner:
@@ -180,7 +188,11 @@ class DueRunner:
             waiting = waiting_until(variants, now, self.zone)
             result.next_due = waiting[0][0] if waiting else None
             due = [v for v in variants if is_due(v, now, self.zone)]
-            self.progress(f"due now: {len(due)} variant(s)" + (f" ({', '.join(v.slug for v in due)})" if due else "") + f"; waiting: {len(waiting)}")
+            self.progress(
+                f"due now: {len(due)} variant(s)"
+                + (f" ({', '.join(v.slug for v in due)})" if due else "")
+                + f"; waiting: {len(waiting)}"
+            )
             if waiting:
                 rec.add([_waiting_entry(v, moment) for moment, v in waiting])
                 for moment, v in waiting:
@@ -194,13 +206,27 @@ class DueRunner:
             # No one waits at a terminal for a scheduled run: it may wait longer for Notion's budget.
             retry = session.api.retry
             if self.settings.bot_scheduled_max_retry_wait > retry.max_wait:
-                retry.max_wait, retry.max_wait_setting = self.settings.bot_scheduled_max_retry_wait, "BOT_SCHEDULED_MAX_RETRY_WAIT"
+                retry.max_wait, retry.max_wait_setting = (
+                    self.settings.bot_scheduled_max_retry_wait,
+                    "BOT_SCHEDULED_MAX_RETRY_WAIT",
+                )
 
         return run_publish(
-            self.settings, PublishOptions(on_drift=self.on_drift), select,
-            trigger=trigger, scheduled_for=scheduled_for, note=note, ledger=self.ledger, on_start=started,
-            lock=self._lock, clock=clock, session_factory=self.session_factory, on_session=on_session,
-            isolate=(DriftError, DuplicatePagesError, ContentError), progress=self.progress, warn=self._warn,
+            self.settings,
+            PublishOptions(on_drift=self.on_drift),
+            select,
+            trigger=trigger,
+            scheduled_for=scheduled_for,
+            note=note,
+            ledger=self.ledger,
+            on_start=started,
+            lock=self._lock,
+            clock=clock,
+            session_factory=self.session_factory,
+            on_session=on_session,
+            isolate=(DriftError, DuplicatePagesError, ContentError),
+            progress=self.progress,
+            warn=self._warn,
         )
 
     def _valid_weeks(self, groups: list[list[Variant]], rec: RunRecorder) -> list[list[Variant]]:
@@ -222,7 +248,6 @@ class DueRunner:
             ready.append(group)
         return ready
 
-
     def _done_by(self, trigger: str, scheduled_for: datetime | None):
         """The run that already did what this one was started for, if any: for a slot (or a
         date that arrived) at `scheduled_for`, any due-check run that started at or after it
@@ -241,7 +266,17 @@ def _slot(trigger: str) -> str:
 
 
 def _waiting_entry(v: Variant, moment: datetime) -> VariantEntry:
-    return VariantEntry(v.slug, v.week, v.lang, "waiting", v.front.status, str(v.front.date), moment, content_sha256=content_hash(v.path), detail=f"waiting until {moment.isoformat()}")
+    return VariantEntry(
+        v.slug,
+        v.week,
+        v.lang,
+        "waiting",
+        v.front.status,
+        str(v.front.date),
+        moment,
+        content_sha256=content_hash(v.path),
+        detail=f"waiting until {moment.isoformat()}",
+    )
 
 
 def utc(dt: datetime) -> datetime:

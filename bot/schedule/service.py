@@ -52,7 +52,9 @@ def cron_trigger(expr: str, zone) -> CronTrigger:
     try:
         return CronTrigger.from_crontab(expr, timezone=zone)
     except ValueError as exc:
-        raise ConfigError(f"setting BOT_SCHEDULE: {expr!r} is not a cron expression ({exc}); expected e.g. '0 7 * * sat'") from None
+        raise ConfigError(
+            f"setting BOT_SCHEDULE: {expr!r} is not a cron expression ({exc}); expected e.g. '0 7 * * sat'"
+        ) from None
 
 
 def _fire_times(trigger: CronTrigger, after: datetime):
@@ -192,7 +194,9 @@ class ScheduleService:
                     return None
                 scheduled_for = pending[-1][0]  # the date that arrived: another replica may have published it
             if trigger == "schedule" and scheduled_for is None:
-                _, scheduled_for = slots_between(self.expr, self.zone, self.clock.now() - timedelta(days=1), self.clock.now())
+                _, scheduled_for = slots_between(
+                    self.expr, self.zone, self.clock.now() - timedelta(days=1), self.clock.now()
+                )
             result = self.runner.run(trigger, scheduled_for=scheduled_for)
             self._report(result)
             self._after_run(result)
@@ -224,8 +228,15 @@ class ScheduleService:
         if self.scheduler.get_job(job_id):
             self.scheduler.remove_job(job_id)
         self.scheduler.add_job(
-            self.run_job, DateTrigger(run_date=when, timezone=self.zone), args=args, id=job_id, name=job_id,
-            replace_existing=True, misfire_grace_time=MISFIRE_GRACE_TIME, coalesce=COALESCE, max_instances=1,
+            self.run_job,
+            DateTrigger(run_date=when, timezone=self.zone),
+            args=args,
+            id=job_id,
+            name=job_id,
+            replace_existing=True,
+            misfire_grace_time=MISFIRE_GRACE_TIME,
+            coalesce=COALESCE,
+            max_instances=1,
         )
 
     def build_scheduler(self, scheduler_class=None):
@@ -239,8 +250,17 @@ class ScheduleService:
             job_defaults={"misfire_grace_time": MISFIRE_GRACE_TIME, "coalesce": COALESCE, "max_instances": 1},
         )
         explicit = {"misfire_grace_time": MISFIRE_GRACE_TIME, "coalesce": COALESCE, "max_instances": 1}
-        scheduler.add_job(self.run_job, self.trigger, args=("schedule",), id="schedule", name=f"publish ({self.expr})", **explicit)
-        scheduler.add_job(self.run_job, CronTrigger(second=0, timezone=self.zone), args=("due",), id="due-watch", name="due-watch", **explicit)
+        scheduler.add_job(
+            self.run_job, self.trigger, args=("schedule",), id="schedule", name=f"publish ({self.expr})", **explicit
+        )
+        scheduler.add_job(
+            self.run_job,
+            CronTrigger(second=0, timezone=self.zone),
+            args=("due",),
+            id="due-watch",
+            name="due-watch",
+            **explicit,
+        )
         self.scheduler = scheduler
         return scheduler
 
@@ -249,7 +269,9 @@ class ScheduleService:
         now = self.clock.now()
         self._watch_from = now
         scheduler = self.build_scheduler()
-        self.say(f"bot schedule: '{self.expr}' in {self.zone.key}; state in {self.settings.state_dir}/ (ledger {self.ledger.where})")
+        self.say(
+            f"bot schedule: '{self.expr}' in {self.zone.key}; state in {self.settings.state_dir}/ (ledger {self.ledger.where})"
+        )
         catch_up = self.catch_up_needed(now) if self.catch_up_enabled else None
         if catch_up:
             self.say(f"catch-up: {catch_up.reason}; running once now")
@@ -288,6 +310,8 @@ class ScheduleService:
             return
         self.stop.set()
         busy = self._run_mutex.locked()
-        self.say(f"{name}: stopping" + (" after the request in flight (the run is recorded as interrupted)" if busy else ""))
+        self.say(
+            f"{name}: stopping" + (" after the request in flight (the run is recorded as interrupted)" if busy else "")
+        )
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)

@@ -79,7 +79,9 @@ def collect_status(
             if last:
                 row["last_published"] = {
                     "run_id": last.run_id,
-                    "at": last.run_started_at.astimezone(zone).isoformat(timespec="seconds") if last.run_started_at else None,
+                    "at": last.run_started_at.astimezone(zone).isoformat(timespec="seconds")
+                    if last.run_started_at
+                    else None,
                     "action": last.action,
                     "page_id": last.page_id,
                     "url": last.url,
@@ -101,9 +103,15 @@ def with_health_verdict(out: dict) -> dict:
     if health.get("consecutive_failures"):
         issues.append(f"the last {health['consecutive_failures']} scheduled run(s) did not succeed")
     newest = (out.get("runs") or [None])[0]
-    if newest and newest["outcome"] not in ("success", "already-done", "running") and not health.get("consecutive_failures"):
-        issues.append(f"the last run (#{newest['id']}, {newest['trigger']}) ended {newest['outcome']}"
-                      + (f": {_first_line(newest['error'])}" if newest.get("error") else ""))
+    if (
+        newest
+        and newest["outcome"] not in ("success", "already-done", "running")
+        and not health.get("consecutive_failures")
+    ):
+        issues.append(
+            f"the last run (#{newest['id']}, {newest['trigger']}) ended {newest['outcome']}"
+            + (f": {_first_line(newest['error'])}" if newest.get("error") else "")
+        )
     for v in out.get("variants", []):
         remote = v.get("remote") or {}
         if remote.get("error"):
@@ -132,8 +140,17 @@ def translation_lag(rows: list[dict]) -> list[dict]:
             continue
         behind = next(lang for lang in by_lang if lang != changed[0])
         ahead, lagging = by_lang[changed[0]], by_lang[behind]
-        out.append({"week": ahead["week"], "changed": changed[0], "changed_path": ahead["path"], "changed_since_run": ahead["last_published"]["run_id"],
-                    "unchanged": behind, "unchanged_path": lagging["path"], "unchanged_since_run": lagging["last_published"]["run_id"]})
+        out.append(
+            {
+                "week": ahead["week"],
+                "changed": changed[0],
+                "changed_path": ahead["path"],
+                "changed_since_run": ahead["last_published"]["run_id"],
+                "unchanged": behind,
+                "unchanged_path": lagging["path"],
+                "unchanged_since_run": lagging["last_published"]["run_id"],
+            }
+        )
     return out
 
 
@@ -154,7 +171,9 @@ def _ledger_view(settings, clock, runs: int, out: dict) -> dict:
         return {}
     out["health"] = {
         "consecutive_failures": failures,
-        "last_success": last_success.started_at.astimezone(settings.zone).isoformat(timespec="seconds") if last_success else None,
+        "last_success": last_success.started_at.astimezone(settings.zone).isoformat(timespec="seconds")
+        if last_success
+        else None,
         "last_error": next((r.error for r in recent if r.outcome != "success" and r.error), None) if failures else None,
     }
     out["runs"] = [_run_brief(r, settings.zone) for r in recent]
@@ -170,8 +189,13 @@ def _remote(settings, clock, variants, session_factory, problems: list[str]) -> 
     plans: dict[str, dict] = {}
     try:
         run = run_publish(
-            settings, PublishOptions(dry_run=True), lambda content, rec: group_by_week(variants),
-            variants=variants, clock=clock, session_factory=session_factory, isolate=(BotError,),
+            settings,
+            PublishOptions(dry_run=True),
+            lambda content, rec: group_by_week(variants),
+            variants=variants,
+            clock=clock,
+            session_factory=session_factory,
+            isolate=(BotError,),
         )
     except BotError as exc:
         problems.append(f"Notion: {exc}")
@@ -223,13 +247,17 @@ def status_text(data: dict) -> str:
     if health.get("ledger_error"):
         lines.append("Health: unknown (the run ledger cannot be read: see the problem below)")
     elif health["consecutive_failures"]:
-        lines.append(f"ATTENTION: the last {health['consecutive_failures']} run(s) did not succeed (last success: {_short(health['last_success'])})")
+        lines.append(
+            f"ATTENTION: the last {health['consecutive_failures']} run(s) did not succeed (last success: {_short(health['last_success'])})"
+        )
         if health.get("last_error"):
             lines.append(f"  last error: {health['last_error'].splitlines()[0]}")
     elif health.get("ok", True):
         lines.append(f"Health: ok (last success: {_short(health['last_success'])})")
     else:
-        lines.append(f"Health: ATTENTION — {len(health['issues'])} issue(s) (last success: {_short(health['last_success'])})")
+        lines.append(
+            f"Health: ATTENTION — {len(health['issues'])} issue(s) (last success: {_short(health['last_success'])})"
+        )
         lines.extend(f"  {issue}" for issue in health["issues"] if issue not in data.get("problems", []))
     for problem in data.get("problems", []):
         lines.append(f"problem: {problem}")
@@ -250,7 +278,11 @@ def status_text(data: dict) -> str:
         elif "error" in remote:
             notion = f"error: {_first_line(remote['error'])}"
         else:
-            state = {"create": "no page yet", "update": f"{remote['changes']} change(s) pending", "unchanged": "up to date"}[remote["plan"]]
+            state = {
+                "create": "no page yet",
+                "update": f"{remote['changes']} change(s) pending",
+                "unchanged": "up to date",
+            }[remote["plan"]]
             if remote.get("drift"):
                 state += f", DRIFT: {remote['drift']}"
             notion = state + (f"  {remote['url']}" if remote.get("url") else "")
@@ -259,8 +291,10 @@ def status_text(data: dict) -> str:
     if any(v["last_published"] and v["last_published"]["source_changed_since"] for v in data["variants"]):
         lines.append("* the source file changed since it was last published")
     for lag in data.get("translations", []):
-        lines.append(f"! {lag['week']}: {lag['changed']} changed since it was last published (run #{lag['changed_since_run']}), "
-                     f"{lag['unchanged']} did not (published in run #{lag['unchanged_since_run']}): does {lag['unchanged_path']} need the same change?")
+        lines.append(
+            f"! {lag['week']}: {lag['changed']} changed since it was last published (run #{lag['changed_since_run']}), "
+            f"{lag['unchanged']} did not (published in run #{lag['unchanged_since_run']}): does {lag['unchanged_path']} need the same change?"
+        )
     lines.append("")
     lines.append("Last runs:")
     if not data["runs"]:
@@ -295,7 +329,9 @@ def runs_text(rows, zone) -> str:
         took = f"{r.duration:.1f}s" if r.duration is not None else "-"
         actions = ", ".join(f"{n} {a}" for a, n in sorted(r.actions().items())) or "-"
         started = r.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
-        lines.append(f"{r.id:>4}  {r.trigger:9} {started:19} {took:>6}  {r.outcome:14} {f'{r.reads}r {r.writes}w':14} {actions}")
+        lines.append(
+            f"{r.id:>4}  {r.trigger:9} {started:19} {took:>6}  {r.outcome:14} {f'{r.reads}r {r.writes}w':14} {actions}"
+        )
         if r.error and r.outcome != "success":
             for err_line in r.error.splitlines()[:3]:
                 lines.append(f"      error: {err_line}")

@@ -43,8 +43,11 @@ ROWS = [
     (("bulleted_list_item",), "- a\n- b\n", '<ul class="block bulleted_list_item"><li>a</li><li>b</li></ul>'),
     (("numbered_list_item",), "1. one\n1. two\n", '<ol class="block numbered_list_item"><li>one</li>'),
     (("to_do",), "- [x] done\n- [ ] open\n", '<li class="todo checked">'),
-    (("toggle",), "<details>\n<summary>More</summary>\n\ninside\n\n</details>\n",
-     '<details class="block toggle" open><summary>More</summary>'),
+    (
+        ("toggle",),
+        "<details>\n<summary>More</summary>\n\ninside\n\n</details>\n",
+        '<details class="block toggle" open><summary>More</summary>',
+    ),
     (("code",), "```python\nx = 1\n```\n", '<code class="language-python">x = 1</code>'),
     (("equation",), "$$\nE = mc^2\n$$\n", 'data-expression="E = mc^2"'),
     (("divider",), "***\n", '<hr class="block divider">'),
@@ -54,14 +57,30 @@ ROWS = [
 ]
 # Kinds that are only read from Notion (pull, preview): the block, its Markdown, its HTML.
 PULL_ONLY = [
-    (("heading_4",), {"type": "heading_4", "heading_4": {"rich_text": [_text("Four")]}}, "#### Four\n",
-     '<h3 class="block heading_4">Four</h3>'),
-    (("bookmark",), {"type": "bookmark", "bookmark": {"url": "https://example.com/b"}}, "<https://example.com/b>\n",
-     '<a href="https://example.com/b">'),
-    (("embed",), {"type": "embed", "embed": {"url": "https://example.com/e"}}, "<https://example.com/e>\n",
-     '<p class="block embed">'),
-    (("link_preview",), {"type": "link_preview", "link_preview": {"url": "https://example.com/l"}},
-     "<https://example.com/l>\n", '<p class="block link_preview">'),
+    (
+        ("heading_4",),
+        {"type": "heading_4", "heading_4": {"rich_text": [_text("Four")]}},
+        "#### Four\n",
+        '<h3 class="block heading_4">Four</h3>',
+    ),
+    (
+        ("bookmark",),
+        {"type": "bookmark", "bookmark": {"url": "https://example.com/b"}},
+        "<https://example.com/b>\n",
+        '<a href="https://example.com/b">',
+    ),
+    (
+        ("embed",),
+        {"type": "embed", "embed": {"url": "https://example.com/e"}},
+        "<https://example.com/e>\n",
+        '<p class="block embed">',
+    ),
+    (
+        ("link_preview",),
+        {"type": "link_preview", "link_preview": {"url": "https://example.com/l"}},
+        "<https://example.com/l>\n",
+        '<p class="block link_preview">',
+    ),
 ]
 
 
@@ -76,8 +95,16 @@ def _types(blocks: list[dict]) -> set[str]:
 def test_every_function_a_record_names_exists():
     from bot.convert import registry
 
-    tables = (registry.MARKDOWN_NODES, registry.HTML_TAGS, registry.HTML_CLASSES, registry.TO_MARKDOWN,
-              registry.TO_HTML, registry.NORMALIZERS, registry.CHECKS, registry.NESTED)
+    tables = (
+        registry.MARKDOWN_NODES,
+        registry.HTML_TAGS,
+        registry.HTML_CLASSES,
+        registry.TO_MARKDOWN,
+        registry.TO_HTML,
+        registry.NORMALIZERS,
+        registry.CHECKS,
+        registry.NESTED,
+    )
     registry.resolve(*tables)  # "module:function" names -> functions
     assert all(callable(f) for table in tables for f in table.values())
 
@@ -115,7 +142,9 @@ def test_columns_make_a_column_list_with_the_content_of_each_column():
     columns = blocks[1]["column_list"]["children"]
     assert [c["type"] for c in columns] == ["column", "column"]
     assert [[k["type"] for k in c["column"]["children"]] for c in columns] == [
-        ["paragraph", "bulleted_list_item", "bulleted_list_item"], ["paragraph"]]
+        ["paragraph", "bulleted_list_item", "bulleted_list_item"],
+        ["paragraph"],
+    ]
     assert plain_text(blocks) == ["Before", "", "", "Left bold", "a", "b", "", "Right", "After"]
 
 
@@ -134,19 +163,24 @@ def test_an_empty_column_is_dropped_and_reported():
 
 
 def test_content_between_columns_is_kept_after_them():
-    md = ('<div class="columns">\n<div class="column">\n\nA\n\n</div>\n\nStray\n\n'
-          '<div class="column">\n\nB\n\n</div>\n</div>\n')
+    md = (
+        '<div class="columns">\n<div class="column">\n\nA\n\n</div>\n\nStray\n\n'
+        '<div class="column">\n\nB\n\n</div>\n</div>\n'
+    )
     result = convert_markdown(md)
     assert [b["type"] for b in result.blocks] == ["column_list", "paragraph"]
     assert plain_text(result.blocks[1:]) == ["Stray"]
     assert [d.construct for d in result.report] == ["columns"]
 
 
-@pytest.mark.parametrize("outer", [
-    "> " + _columns("A", "B").replace("\n", "\n> ").rstrip("> "),  # inside a quote
-    "<details>\n<summary>S</summary>\n\n" + _columns("A", "B") + "\n</details>\n",  # inside a toggle
-    _columns("Outer", _columns("A", "B")),  # inside a column
-])
+@pytest.mark.parametrize(
+    "outer",
+    [
+        "> " + _columns("A", "B").replace("\n", "\n> ").rstrip("> "),  # inside a quote
+        "<details>\n<summary>S</summary>\n\n" + _columns("A", "B") + "\n</details>\n",  # inside a toggle
+        _columns("Outer", _columns("A", "B")),  # inside a column
+    ],
+)
 def test_columns_below_the_top_level_keep_their_content_without_columns(outer):
     result = convert_markdown(outer)
     types = _types(result.blocks)
@@ -157,10 +191,20 @@ def test_columns_below_the_top_level_keep_their_content_without_columns(outer):
 
 
 def test_pulled_columns_with_width_ratios_render_and_normalize():
-    column = {"type": "column", "column": {"width_ratio": 0.25, "children": [
-        {"type": "paragraph", "paragraph": {"rich_text": [_text("narrow")]}}]}}
-    wide = {"type": "column", "column": {"width_ratio": 0.75, "children": [
-        {"type": "paragraph", "paragraph": {"rich_text": [_text("wide")]}}]}}
+    column = {
+        "type": "column",
+        "column": {
+            "width_ratio": 0.25,
+            "children": [{"type": "paragraph", "paragraph": {"rich_text": [_text("narrow")]}}],
+        },
+    }
+    wide = {
+        "type": "column",
+        "column": {
+            "width_ratio": 0.75,
+            "children": [{"type": "paragraph", "paragraph": {"rich_text": [_text("wide")]}}],
+        },
+    }
     block = {"type": "column_list", "column_list": {"children": [column, wide]}}
     html = render_blocks([block])
     assert 'style="flex:0.25;min-width:0"><p class="block">narrow</p>' in html
@@ -171,13 +215,20 @@ def test_pulled_columns_with_width_ratios_render_and_normalize():
 
 
 def test_limits_of_columns():
-    one = {"type": "column_list", "column_list": {"children": [{"type": "column", "column": {"children": [
-        {"type": "paragraph", "paragraph": {"rich_text": []}}]}}]}}
+    one = {
+        "type": "column_list",
+        "column_list": {
+            "children": [
+                {"type": "column", "column": {"children": [{"type": "paragraph", "paragraph": {"rich_text": []}}]}}
+            ]
+        },
+    }
     assert "blocks[0].column_list: 1 column(s) < 2" in check_limits([one])
     empty = {"type": "column_list", "column_list": {"children": [{"type": "column", "column": {}}] * 2}}
     problems = check_limits([empty])
     assert [f"blocks[0].column_list.children[{i}].column: a column holds at least one block" for i in (0, 1)] == [
-        p for p in problems if "a column holds" in p]
+        p for p in problems if "a column holds" in p
+    ]
 
 
 def test_a_request_carries_a_column_list_with_two_columns_and_a_block_in_each_or_not_at_all():

@@ -17,13 +17,22 @@ from bot.convert import (
 
 
 def ann(b=False, i=False, s=False, c=False, u=False, hl=False):
-    return {"bold": b, "italic": i, "strikethrough": s, "underline": u, "code": c,
-            "color": "yellow_background" if hl else "default"}
+    return {
+        "bold": b,
+        "italic": i,
+        "strikethrough": s,
+        "underline": u,
+        "code": c,
+        "color": "yellow_background" if hl else "default",
+    }
 
 
 def t(content, link=None, **kw):
-    return {"type": "text", "text": {"content": content, "link": {"url": link} if link else None},
-            "annotations": ann(**kw)}
+    return {
+        "type": "text",
+        "text": {"content": content, "link": {"url": link} if link else None},
+        "annotations": ann(**kw),
+    }
 
 
 def eq(expr, **kw):
@@ -69,8 +78,7 @@ def CODE(text, lang):
 
 
 def CALLOUT(emoji, color, *rt, children=None):
-    return blk("callout", {"rich_text": list(rt), "icon": {"type": "emoji", "emoji": emoji}, "color": color},
-               children)
+    return blk("callout", {"rich_text": list(rt), "icon": {"type": "emoji", "emoji": emoji}, "color": color}, children)
 
 
 def TOGGLE(*rt, children=None):
@@ -82,8 +90,9 @@ def ROW(*cells):
 
 
 def TABLE(width, *rows):
-    return blk("table", {"table_width": width, "has_column_header": True, "has_row_header": False,
-                         "children": list(rows)})
+    return blk(
+        "table", {"table_width": width, "has_column_header": True, "has_row_header": False, "children": list(rows)}
+    )
 
 
 DIV = blk("divider", {})
@@ -111,8 +120,7 @@ CASES = [
     ("gfm autolink www", "see www.e.com", [P(t("see "), t("www.e.com", "http://www.e.com"))]),
     ("inline math", "x $a^2$ y", [P(t("x "), eq("a^2"), t(" y"))]),
     ("merge adjacent", "a*b*c", [P(t("a"), t("b", i=True), t("c"))]),
-    ("footnote", "T[^a].\n\n[^a]: Note.",
-     [P(t("T[1].")), H(3, t("Footnotes")), OL(t("Note."))]),
+    ("footnote", "T[^a].\n\n[^a]: Note.", [P(t("T[1].")), H(3, t("Footnotes")), OL(t("Note."))]),
     # CJK emphasis
     ("cjk colon", "**注意：**正文", [P(t("注意：", b=True), t("正文"))]),
     ("cjk dash", "**名称**——说明", [P(t("名称", b=True), t("——说明"))]),
@@ -127,7 +135,7 @@ CASES = [
     ("cjk plain between", "中文**粗体**中文", [P(t("中文"), t("粗体", b=True), t("中文"))]),
     ("cjk two pairs", "**甲：**乙，**丙：**丁", [P(t("甲：", b=True), t("乙，"), t("丙：", b=True), t("丁"))]),
     ("english unchanged", "**foo.**bar", [P(t("**foo.**bar"))]),
-    ("english unchanged 2", "a**\"b\"**c", [P(t("a**\"b\"**c"))]),
+    ("english unchanged 2", 'a**"b"**c', [P(t('a**"b"**c'))]),
     # headings
     ("h1", "# A", [H(1, t("A"))]),
     ("h2 setext", "A\n---", [H(2, t("A"))]),
@@ -136,15 +144,13 @@ CASES = [
     ("h5 -> h3", "##### A", [H(3, t("A"))]),
     # lists
     ("bullets", "- a\n- b", [UL(t("a")), UL(t("b"))]),
-    ("nested bullets", "- a\n  - b\n    - c",
-     [UL(t("a"), children=[UL(t("b"), children=[UL(t("c"))])])]),
+    ("nested bullets", "- a\n  - b\n    - c", [UL(t("a"), children=[UL(t("b"), children=[UL(t("c"))])])]),
     ("ordered", "1. a\n2. b", [OL(t("a")), OL(t("b"))]),
     ("ordered start", "3. a\n4. b", [OL(t("a")), OL(t("b"))]),
     ("task list", "- [ ] a\n- [x] b", [TODO(False, t("a")), TODO(True, t("b"))]),
     ("list item paragraphs", "- a\n\n  b", [UL(t("a"), children=[P(t("b"))])]),
     ("list item code first", "- ```\n  x\n  ```", [UL(children=[CODE("x", "plain text")])]),
-    ("mixed nesting", "1. a\n   - [ ] b\n     > q",
-     [OL(t("a"), children=[TODO(False, t("b"), children=[Q(t("q"))])])]),
+    ("mixed nesting", "1. a\n   - [ ] b\n     > q", [OL(t("a"), children=[TODO(False, t("b"), children=[Q(t("q"))])])]),
     # quotes / callouts
     ("quote", "> a\n> b", [Q(t("a b"))]),
     ("quote children", "> a\n>\n> b\n>\n> - c", [Q(t("a"), children=[P(t("b")), UL(t("c"))])]),
@@ -152,16 +158,28 @@ CASES = [
     ("alert note", "> [!NOTE]\n> Hi", [CALLOUT("\u2139\ufe0f", "blue_background", t("Hi"))]),
     ("alert tip", "> [!TIP]\n> Hi", [CALLOUT("\U0001f4a1", "green_background", t("Hi"))]),
     ("alert important", "> [!IMPORTANT]\n> Hi", [CALLOUT("\u2757", "purple_background", t("Hi"))]),
-    ("alert warning", "> [!WARNING]\n> Hi\n>\n> more",
-     [CALLOUT("\u26a0\ufe0f", "yellow_background", t("Hi"), children=[P(t("more"))])]),
+    (
+        "alert warning",
+        "> [!WARNING]\n> Hi\n>\n> more",
+        [CALLOUT("\u26a0\ufe0f", "yellow_background", t("Hi"), children=[P(t("more"))])],
+    ),
     ("alert caution", "> [!CAUTION]\n> Hi", [CALLOUT("\U0001f6d1", "red_background", t("Hi"))]),
     # details
-    ("details", "<details><summary>S *i*</summary>\n\nInner\n\n- x\n\n</details>",
-     [TOGGLE(t("S "), t("i", i=True), children=[P(t("Inner")), UL(t("x"))])]),
-    ("details one block", "<details>\n<summary>S</summary>\nInner **b**\n</details>",
-     [TOGGLE(t("S"), children=[P(t("Inner "), t("b", b=True))])]),
-    ("details nested", "<details><summary>A</summary>\n\n<details><summary>B</summary>\n\nx\n\n</details>\n\n</details>",
-     [TOGGLE(t("A"), children=[TOGGLE(t("B"), children=[P(t("x"))])])]),
+    (
+        "details",
+        "<details><summary>S *i*</summary>\n\nInner\n\n- x\n\n</details>",
+        [TOGGLE(t("S "), t("i", i=True), children=[P(t("Inner")), UL(t("x"))])],
+    ),
+    (
+        "details one block",
+        "<details>\n<summary>S</summary>\nInner **b**\n</details>",
+        [TOGGLE(t("S"), children=[P(t("Inner "), t("b", b=True))])],
+    ),
+    (
+        "details nested",
+        "<details><summary>A</summary>\n\n<details><summary>B</summary>\n\nx\n\n</details>\n\n</details>",
+        [TOGGLE(t("A"), children=[TOGGLE(t("B"), children=[P(t("x"))])])],
+    ),
     # code / math / hr
     ("fence py", "```py\nprint(1)\n```", [CODE("print(1)", "python")]),
     ("fence alias ts", "```ts\nx\n```", [CODE("x", "typescript")]),
@@ -176,20 +194,38 @@ CASES = [
     ("hr", "a\n\n---\n\nb", [P(t("a")), DIV, P(t("b"))]),
     ("hr stars", "***", [DIV]),
     # tables
-    ("table", "| a | b |\n|---|---|\n| 1 | **2** |",
-     [TABLE(2, ROW([t("a")], [t("b")]), ROW([t("1")], [t("2", b=True)]))]),
-    ("table short row", "| a | b |\n|---|---|\n| 1 |",
-     [TABLE(2, ROW([t("a")], [t("b")]), ROW([t("1")], []))]),
+    (
+        "table",
+        "| a | b |\n|---|---|\n| 1 | **2** |",
+        [TABLE(2, ROW([t("a")], [t("b")]), ROW([t("1")], [t("2", b=True)]))],
+    ),
+    ("table short row", "| a | b |\n|---|---|\n| 1 |", [TABLE(2, ROW([t("a")], [t("b")]), ROW([t("1")], []))]),
     ("table pipe escape", "| a |\n|---|\n| `x\\|y` |", [TABLE(1, ROW([t("a")]), ROW([t("x|y", c=True)]))]),
     # images
-    ("image external", "![alt](https://e.com/i.png)",
-     [blk("image", {"type": "external", "external": {"url": "https://e.com/i.png"}, "caption": [t("alt")]})]),
-    ("image title appended to caption", "![alt](https://e.com/i.png \"Title\")",
-     [blk("image", {"type": "external", "external": {"url": "https://e.com/i.png"},
-                    "caption": [t("alt \u2014 Title")]})]),
-    ("image splits paragraph", "before ![a](https://e.com/i.png) after",
-     [P(t("before")), blk("image", {"type": "external", "external": {"url": "https://e.com/i.png"},
-                                    "caption": [t("a")]}), P(t("after"))]),
+    (
+        "image external",
+        "![alt](https://e.com/i.png)",
+        [blk("image", {"type": "external", "external": {"url": "https://e.com/i.png"}, "caption": [t("alt")]})],
+    ),
+    (
+        "image title appended to caption",
+        '![alt](https://e.com/i.png "Title")',
+        [
+            blk(
+                "image",
+                {"type": "external", "external": {"url": "https://e.com/i.png"}, "caption": [t("alt \u2014 Title")]},
+            )
+        ],
+    ),
+    (
+        "image splits paragraph",
+        "before ![a](https://e.com/i.png) after",
+        [
+            P(t("before")),
+            blk("image", {"type": "external", "external": {"url": "https://e.com/i.png"}, "caption": [t("a")]}),
+            P(t("after")),
+        ],
+    ),
     ("front matter skipped", "---\ntitle: x\n---\n# H", [H(1, t("H"))]),
     ("empty", "", []),
 ]
@@ -286,15 +322,31 @@ def test_local_image(tmp_path):
     (tmp_path / "img" / "x.png").write_bytes(data)
     conv = convert_markdown("![Alt text](img/x.png)", ConvertOptions(base_dir=tmp_path))
     sha = hashlib.sha256(data).hexdigest()
-    assert conv.blocks == [{
-        "object": "block", "type": "image",
-        "image": {"type": "file_upload", "file_upload": {"id": ""}, "caption": [t("Alt text")]},
-        "bot_local_file": {"path": str((tmp_path / "img" / "x.png").resolve()), "sha256": sha, "name": "x.png", "content_type": "image/png"},
-    }]
+    assert conv.blocks == [
+        {
+            "object": "block",
+            "type": "image",
+            "image": {"type": "file_upload", "file_upload": {"id": ""}, "caption": [t("Alt text")]},
+            "bot_local_file": {
+                "path": str((tmp_path / "img" / "x.png").resolve()),
+                "sha256": sha,
+                "name": "x.png",
+                "content_type": "image/png",
+            },
+        }
+    ]
     assert conv.report == []
-    live = {"object": "block", "id": "1", "type": "image", "has_children": False,
-            "image": {"type": "file", "caption": [dict(t("Alt text"), plain_text="Alt text", href=None)],
-                      "file": {"url": f"https://s3.aws/abc/{sha[:16]}-x.png?X-Amz=1", "expiry_time": "z"}}}
+    live = {
+        "object": "block",
+        "id": "1",
+        "type": "image",
+        "has_children": False,
+        "image": {
+            "type": "file",
+            "caption": [dict(t("Alt text"), plain_text="Alt text", href=None)],
+            "file": {"url": f"https://s3.aws/abc/{sha[:16]}-x.png?X-Amz=1", "expiry_time": "z"},
+        },
+    }
     assert normalize_block(live) == normalize_block(conv.blocks[0])
 
 
@@ -363,10 +415,21 @@ def test_deep_nesting_full_tree():
 
 
 def test_plain_text_simple_document():
-    md = ("# Title\n\nHello **bold** and [link](https://e.com).\n\n- one\n  - two\n\n"
-          "| a | b |\n|---|---|\n| 1 | 2 |\n\n---\n\n$$\nx\n$$\n")
+    md = (
+        "# Title\n\nHello **bold** and [link](https://e.com).\n\n- one\n  - two\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n---\n\n$$\nx\n$$\n"
+    )
     assert plain_text(convert_markdown(md).blocks) == [
-        "Title", "Hello bold and link.", "one", "two", "", "a | b", "1 | 2", "", "x"]
+        "Title",
+        "Hello bold and link.",
+        "one",
+        "two",
+        "",
+        "a | b",
+        "1 | 2",
+        "",
+        "x",
+    ]
 
 
 def test_real_newsletters_have_no_stray_markers_and_respect_limits():

@@ -24,8 +24,12 @@ from bot.errors import ContentError
 from bot.source import MAX_FILE_BYTES, read_variant
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = settings(derandomize=True, max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    derandomize=True,
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def whole_document(text: str):
@@ -85,14 +89,30 @@ def content_bodies() -> list[str]:
 # definitions anywhere, some unused, one inside a quote), reference definitions, <details>
 # toggles spanning several top-level blocks (nested, unclosed, closed in one block).
 PIECES = [
-    "Text with a note[^1] and *emphasis*.", "[^1]: The note, which cites[^2].",
-    "[^2]: Second note\n\n    with a second paragraph.", "[^unused]: Never referenced.",
-    "- item citing [^2]\n- [a reference link][ref]", "[ref]: https://example.com/ref",
-    "> quoted[^3]\n>\n> [^3]: defined inside the quote", "Later use of [^3] and [^1].",
-    "<details><summary>Open</summary>", "</details>", "<details>\n\nbody right away",
-    "<details><summary>One block</summary>inside</details>after", "text</details>",
-    "# Heading [^1]", "```python\nx = 1\n```", "| a | b |\n|---|---|\n| [^2] | [ref] |",
-    "<!-- comment -->", "<div>raw</div>", '<div align="center">', "</div>", "<p>para <b>bold", "$$\nE = mc^2\n$$", "1. one\n2. two [^1]", "---",
+    "Text with a note[^1] and *emphasis*.",
+    "[^1]: The note, which cites[^2].",
+    "[^2]: Second note\n\n    with a second paragraph.",
+    "[^unused]: Never referenced.",
+    "- item citing [^2]\n- [a reference link][ref]",
+    "[ref]: https://example.com/ref",
+    "> quoted[^3]\n>\n> [^3]: defined inside the quote",
+    "Later use of [^3] and [^1].",
+    "<details><summary>Open</summary>",
+    "</details>",
+    "<details>\n\nbody right away",
+    "<details><summary>One block</summary>inside</details>after",
+    "text</details>",
+    "# Heading [^1]",
+    "```python\nx = 1\n```",
+    "| a | b |\n|---|---|\n| [^2] | [ref] |",
+    "<!-- comment -->",
+    "<div>raw</div>",
+    '<div align="center">',
+    "</div>",
+    "<p>para <b>bold",
+    "$$\nE = mc^2\n$$",
+    "1. one\n2. two [^1]",
+    "---",
 ]
 documents = st.lists(st.sampled_from(PIECES), min_size=1, max_size=16).map("\n\n".join)
 
@@ -124,16 +144,52 @@ def test_a_toggle_spanning_top_level_blocks_keeps_its_children():
 # -- the inline parser patch ---------------------------------------------------------------
 
 MARKDOWN_CHARS = list("ab c w.:@/\n*_~`$[]()!<>&#^-|\\'\"") + [
-    "http://", "https://x.io/p", "www.e.com", "mailto:a@b.co", "x@y.org", "<br>", "<!--", "-->",
-    "[^1]", "\n\n[^1]: n\n\n", "\n\n[r]: https://e.com\n\n", "![i](x.png)", "$$", "注意", "：", "**",
-    "<details>", "\n- ", "\n> ", "\n1. ", "\n| a | b |\n|---|---|\n", "&amp;", "\\[",
+    "http://",
+    "https://x.io/p",
+    "www.e.com",
+    "mailto:a@b.co",
+    "x@y.org",
+    "<br>",
+    "<!--",
+    "-->",
+    "[^1]",
+    "\n\n[^1]: n\n\n",
+    "\n\n[r]: https://e.com\n\n",
+    "![i](x.png)",
+    "$$",
+    "注意",
+    "：",
+    "**",
+    "<details>",
+    "\n- ",
+    "\n> ",
+    "\n1. ",
+    "\n| a | b |\n|---|---|\n",
+    "&amp;",
+    "\\[",
 ]
 markdown_soup = st.lists(st.sampled_from(MARKDOWN_CHARS), max_size=80).map("".join)
 
 
 def token_dump(tokens) -> list:
-    return [(t.type, t.tag, t.nesting, t.content, t.markup, t.info, t.attrs, t.meta, t.map, t.level, t.block, t.hidden,
-             token_dump(t.children) if t.children is not None else None) for t in tokens]
+    return [
+        (
+            t.type,
+            t.tag,
+            t.nesting,
+            t.content,
+            t.markup,
+            t.info,
+            t.attrs,
+            t.meta,
+            t.map,
+            t.level,
+            t.block,
+            t.hidden,
+            token_dump(t.children) if t.children is not None else None,
+        )
+        for t in tokens
+    ]
 
 
 @SETTINGS
@@ -249,12 +305,15 @@ def test_pathological_inputs_convert_and_keep_their_text(name):
     assert check_limits(conv.blocks) == []
 
 
-@pytest.mark.parametrize("source", [
-    "> " * 500 + "a",  # nesting beyond the block limit: cut off there, as markdown-it does
-    "".join("  " * x + "* a\n" for x in range(300)),
-    "aaa\rbbb\n-\v\n" * 200,
-    "".join(f"[x{i}]: /url\n\n[x0]\n\n" for i in range(1, 500)),
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "> " * 500 + "a",  # nesting beyond the block limit: cut off there, as markdown-it does
+        "".join("  " * x + "* a\n" for x in range(300)),
+        "aaa\rbbb\n-\v\n" * 200,
+        "".join(f"[x{i}]: /url\n\n[x0]\n\n" for i in range(1, 500)),
+    ],
+)
 def test_pathological_block_inputs_convert_within_limits(source):
     assert check_limits(convert_markdown(source).blocks) == []
 
@@ -291,8 +350,10 @@ def _split_by_splitlines(text: str):
 
 
 @SETTINGS
-@given(st.lists(st.sampled_from(["---", "...", "a: 1", "", "x", "--- ", "\u2028"]), max_size=8),
-       st.lists(st.sampled_from(["\n", "\r\n", "\r", "\x0b", "\x1c", "\x85", "\u2028", ""]), min_size=8, max_size=8))
+@given(
+    st.lists(st.sampled_from(["---", "...", "a: 1", "", "x", "--- ", "\u2028"]), max_size=8),
+    st.lists(st.sampled_from(["\n", "\r\n", "\r", "\x0b", "\x1c", "\x85", "\u2028", ""]), min_size=8, max_size=8),
+)
 def test_front_matter_split_reads_lines_as_splitlines_does(parts, breaks):
     from bot.source import split_front_matter
 
@@ -320,7 +381,9 @@ def test_json_is_compact_when_piped_and_indented_on_a_terminal():
 
 
 @pytest.mark.parametrize("stream", [io.StringIO, _Terminal], ids=["piped", "terminal"])
-@pytest.mark.parametrize("children", [[], [{"a": [1, {"b": "中\n文"}]}], [{"x": 1}, [2, 3], "s", None]], ids=["none", "one", "many"])
+@pytest.mark.parametrize(
+    "children", [[], [{"a": [1, {"b": "中\n文"}]}], [{"x": 1}, [2, 3], "s", None]], ids=["none", "one", "many"]
+)
 def test_streamed_json_is_byte_for_byte_the_finished_document(stream, children):
     report = []
     finished = {"properties": {"title": {"title": []}}, "icon": None, "children": children, "report": [{"line": 3}]}
@@ -346,7 +409,9 @@ def test_a_block_stream_holds_no_block_it_has_yielded():
     """Reading a stream block by block needs a fraction of the memory of the whole result."""
     import tracemalloc
 
-    text = "\n\n".join(f"Para **{i}** with [a link](https://e.com/{i}) and `code` and *more* words." for i in range(3000))
+    text = "\n\n".join(
+        f"Para **{i}** with [a link](https://e.com/{i}) and `code` and *more* words." for i in range(3000)
+    )
     tracemalloc.start()
     try:
         for _ in BlockStream(text):

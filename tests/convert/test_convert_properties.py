@@ -17,13 +17,36 @@ from bot.convert import blocks_to_markdown, check_limits, convert_markdown, norm
 
 from test_convert_blocks import CASES
 
-SETTINGS = settings(derandomize=True, max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    derandomize=True,
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
 FLAG = "\U0001f1ef\U0001f1f5"
-ATOMS = ["a", "b", "Z", "7", "é", "e\u0301", "中", "文", "字", "か", "な", "한", "글", "😀", FAMILY, FLAG,
-         "\u00e9\u0327", "Ω", "ß"]
+ATOMS = [
+    "a",
+    "b",
+    "Z",
+    "7",
+    "é",
+    "e\u0301",
+    "中",
+    "文",
+    "字",
+    "か",
+    "な",
+    "한",
+    "글",
+    "😀",
+    FAMILY,
+    FLAG,
+    "\u00e9\u0327",
+    "Ω",
+    "ß",
+]
 CJK = ["中", "文", "字", "节", "跳", "动", "推", "荐"]
 CJK_PUNCT = ["：", "。", "，", "「", "」", "（", "）", "——"]
 
@@ -35,8 +58,9 @@ long_word = st.tuples(word, st.integers(260, 700)).map(lambda t: (t[0] * t[1])[:
 def piece(draw):
     """(markdown, visible) for one inline piece."""
     w = draw(st.one_of(word, word, word, long_word))
-    kind = draw(st.sampled_from(["plain", "plain", "bold", "italic", "code", "link", "strike", "cjk", "boldlink",
-                                 "html"]))
+    kind = draw(
+        st.sampled_from(["plain", "plain", "bold", "italic", "code", "link", "strike", "cjk", "boldlink", "html"])
+    )
     n = draw(st.integers(0, 999))
     if kind == "html":  # inline HTML that Notion expresses exactly (not reported)
         tag = draw(st.sampled_from(["b", "strong", "i", "em", "u", "ins", "s", "del", "code", "mark", "span", "a"]))
@@ -90,8 +114,7 @@ def list_block(draw, depth=0):
 
 @st.composite
 def block_md(draw):
-    kind = draw(st.sampled_from(["para", "para", "heading", "list", "quote", "code", "table", "hr", "math",
-                                 "html"]))
+    kind = draw(st.sampled_from(["para", "para", "heading", "list", "quote", "code", "table", "hr", "math", "html"]))
     if kind == "html":
         return draw(html_block_md())
     if kind == "para":
@@ -169,9 +192,12 @@ def test_arbitrary_text_never_violates_limits(text):
 
 
 @SETTINGS
-@given(st.tuples(st.lists(st.sampled_from(["a", "中", FAMILY, FLAG, "e\u0301\u0301", "😀", " ", "*"]),
-                          min_size=1, max_size=30), st.integers(100, 600))
-       .map(lambda t: "".join(t[0]) * t[1]))
+@given(
+    st.tuples(
+        st.lists(st.sampled_from(["a", "中", FAMILY, FLAG, "e\u0301\u0301", "😀", " ", "*"]), min_size=1, max_size=30),
+        st.integers(100, 600),
+    ).map(lambda t: "".join(t[0]) * t[1])
+)
 def test_long_runs_split_without_loss(text):
     conv = convert_markdown(f"```\n{text}\n```")
     assert check_limits(conv.blocks) == []
@@ -186,8 +212,29 @@ def test_roundtrip_table_cases():
         assert normalize_tree(again) == normalize_tree(conv.blocks), (name, md2)
 
 
-INLINE_TAGS = ["b", "strong", "i", "em", "u", "ins", "s", "del", "strike", "code", "kbd", "samp", "tt", "sup", "sub",
-               "mark", "span", "abbr", "dfn", "ImagePreview", "a"]
+INLINE_TAGS = [
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "del",
+    "strike",
+    "code",
+    "kbd",
+    "samp",
+    "tt",
+    "sup",
+    "sub",
+    "mark",
+    "span",
+    "abbr",
+    "dfn",
+    "ImagePreview",
+    "a",
+]
 BLOCK_TAGS = ["p", "div", "center", "blockquote", "h1", "h2", "h4", "h6", "ul", "ol", "table", "details", "pre"]
 
 
@@ -235,11 +282,51 @@ def test_html_documents_keep_their_words_and_limits(doc):
 
 
 @SETTINGS
-@given(st.lists(st.sampled_from(["<", ">", "</", "/>", "<b>", "</b>", "<a href='https://e.com'>", "</a>", "<div>",
-                                 "</div>", "<img src='x.png' alt='a'>", "<!--", "-->", "<table><tr><td>", "</td>",
-                                 "<details>", "<summary>", "\n", "\n\n", "x", "中", "&amp;", "&", "**", "[", "](",
-                                 "<pre>", "</pre>", "<h7>", "<br>", "<li>", "<ul>", "'", '"', "=", "javascript:"]),
-                max_size=60).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<",
+                ">",
+                "</",
+                "/>",
+                "<b>",
+                "</b>",
+                "<a href='https://e.com'>",
+                "</a>",
+                "<div>",
+                "</div>",
+                "<img src='x.png' alt='a'>",
+                "<!--",
+                "-->",
+                "<table><tr><td>",
+                "</td>",
+                "<details>",
+                "<summary>",
+                "\n",
+                "\n\n",
+                "x",
+                "中",
+                "&amp;",
+                "&",
+                "**",
+                "[",
+                "](",
+                "<pre>",
+                "</pre>",
+                "<h7>",
+                "<br>",
+                "<li>",
+                "<ul>",
+                "'",
+                '"',
+                "=",
+                "javascript:",
+            ]
+        ),
+        max_size=60,
+    ).map("".join)
+)
 def test_html_soup_never_violates_limits(text):
     conv = convert_markdown(text)
     assert check_limits(conv.blocks) == []

@@ -17,8 +17,15 @@ def response(block: dict) -> dict:
     for key in ("rich_text", "caption"):
         if key in body:
             body[key] = [dict(i, plain_text=i.get("text", {}).get("content", ""), href=None) for i in body[key]]
-    out = {"object": "block", "id": "x", "created_time": "2026-01-01T00:00:00.000Z", "has_children": False,
-           "in_trash": False, "type": t_, t_: body}
+    out = {
+        "object": "block",
+        "id": "x",
+        "created_time": "2026-01-01T00:00:00.000Z",
+        "has_children": False,
+        "in_trash": False,
+        "type": t_,
+        t_: body,
+    }
     kids = block[t_].get("children")
     if kids:
         out["has_children"] = True
@@ -76,9 +83,12 @@ def test_leading_dividers_are_not_read_back_as_front_matter():
 
 def test_header_less_table_and_linked_image_are_written_back_readably():
     blocks = convert_markdown(
-        "<table><tr><td><b>a</b> &amp; <u>u</u></td><td><a href=\"https://e.com\">l</a></td></tr></table>\n\n"
-        "[![badge](https://e.com/b.svg)](https://ci.com)\n").blocks
+        '<table><tr><td><b>a</b> &amp; <u>u</u></td><td><a href="https://e.com">l</a></td></tr></table>\n\n'
+        "[![badge](https://e.com/b.svg)](https://ci.com)\n"
+    ).blocks
     md = blocks_to_markdown(blocks)
-    assert md == ("<table>\n<tr><td><b>a</b> &amp; <u>u</u></td><td><a href=\"https://e.com\">l</a></td></tr>\n"
-                  "</table>\n\n[![badge](https://e.com/b.svg)](https://ci.com)\n")
+    assert md == (
+        '<table>\n<tr><td><b>a</b> &amp; <u>u</u></td><td><a href="https://e.com">l</a></td></tr>\n'
+        "</table>\n\n[![badge](https://e.com/b.svg)](https://ci.com)\n"
+    )
     assert convert_markdown(md).blocks == blocks

@@ -14,12 +14,17 @@ CODA = "**Coda:** All four papers report explicit transfer rates"
 
 
 def paragraph_starting(api, pid: str, start: str) -> dict:
-    return next(b for b in api.list_children(pid) if b["type"] == "paragraph"
-                and "".join(t["plain_text"] for t in b["paragraph"]["rich_text"]).startswith(start))
+    return next(
+        b
+        for b in api.list_children(pid)
+        if b["type"] == "paragraph" and "".join(t["plain_text"] for t in b["paragraph"]["rich_text"]).startswith(start)
+    )
 
 
 def set_text(api, block: dict, text: str) -> dict:
-    return api.update_block(block["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]}})
+    return api.update_block(
+        block["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]}}
+    )
 
 
 def short(block: dict) -> str:
@@ -34,7 +39,9 @@ def adopted(cli, workspace, content):
     block = set_text(ada, paragraph_starting(ada, page_id(cli), FIRST), "Ada's better first sentence.")
     path = content / "2026-W22" / "en.md"
     edit(path, FIRST, "Ada's better first sentence.")
-    edit(path, "Four industrial distillation papers this week", "Four industrial distillation papers (adopted) this week")
+    edit(
+        path, "Four industrial distillation papers this week", "Four industrial distillation papers (adopted) this week"
+    )
     code, out, err = cli("publish", "--week", "W22")
     assert code == 0, err
     assert "updated     1 writes" in out  # only the file's own change; Ada's paragraph is left as she wrote it
@@ -138,11 +145,13 @@ def test_block_needs_overwrite_and_must_name_a_drifted_block(cli, workspace, con
 def test_an_adopted_property_edit_is_no_drift(cli, workspace, content):
     assert cli("publish", "--week", "W22")[0] == 0
     ada = person(workspace)
-    ada.update_page(page_id(cli), properties={"summary": {"rich_text": [{"type": "text", "text": {"content": "Ada's summary."}}]}})
+    ada.update_page(
+        page_id(cli), properties={"summary": {"rich_text": [{"type": "text", "text": {"content": "Ada's summary."}}]}}
+    )
     path = content / "2026-W22" / "en.md"
     text = path.read_text(encoding="utf-8")
     start = text.index("summary: ")
-    path.write_text(text[:start] + 'summary: "Ada\'s summary."' + text[text.index("\n", start):], encoding="utf-8")
+    path.write_text(text[:start] + 'summary: "Ada\'s summary."' + text[text.index("\n", start) :], encoding="utf-8")
     code, out, err = cli("publish", "--week", "W22")
     assert code == 0, err
     assert "unchanged   0 writes" in out  # the file took her value: nothing to write
@@ -208,7 +217,9 @@ def test_pull_edited_takes_a_property_edited_in_notion(cli, workspace, content):
     the property, pull --edited writes her value into the front matter (that line only)."""
     assert cli("publish", "--week", "W22")[0] == 0
     ada = person(workspace)
-    ada.update_page(page_id(cli), properties={"summary": {"rich_text": [{"type": "text", "text": {"content": "Ada's summary."}}]}})
+    ada.update_page(
+        page_id(cli), properties={"summary": {"rich_text": [{"type": "text", "text": {"content": "Ada's summary."}}]}}
+    )
     path = content / "2026-W22" / "en.md"
     edit(path, FIRST, "The editor's first sentence.")
     code, out, err = cli("publish", "--week", "W22", "--dry-run")

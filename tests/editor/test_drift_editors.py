@@ -20,7 +20,9 @@ EN = "rec-weekly-en-2026-W22"
 
 def person(workspace, name="Ada Editor", token="ada-token") -> NotionAPI:
     workspace.add_user(name, token)
-    return NotionAPI(auth=token, base_url="http://local", transport=LocalTransport(workspace), rate=1e6, clock=VirtualClock())
+    return NotionAPI(
+        auth=token, base_url="http://local", transport=LocalTransport(workspace), rate=1e6, clock=VirtualClock()
+    )
 
 
 def page_id(cli, slug=EN) -> str:
@@ -28,12 +30,20 @@ def page_id(cli, slug=EN) -> str:
 
 
 def edit_first_paragraph(api, pid: str, text: str) -> dict:
-    block = next(b for b in api.list_children(pid) if b["type"] == "paragraph" and len(b["paragraph"]["rich_text"]) == 1)
-    return api.update_block(block["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]}})
+    block = next(
+        b for b in api.list_children(pid) if b["type"] == "paragraph" and len(b["paragraph"]["rich_text"]) == 1
+    )
+    return api.update_block(
+        block["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]}}
+    )
 
 
 def shanghai(iso: str) -> str:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    return (
+        datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        .astimezone(ZoneInfo("Asia/Shanghai"))
+        .strftime("%Y-%m-%d %H:%M")
+    )
 
 
 @pytest.fixture
@@ -68,14 +78,19 @@ def test_editors_are_looked_up_once_per_run(cli, workspace, counted):
     counted["transport"].reset()
     code, out, _ = cli("publish", "--week", "W22", "--dry-run")
     assert out.count("edited by Ada Editor") == 2
-    user_reads = [path for method, path in counted["transport"].requests if re.fullmatch(r"/v1/users/[0-9a-f-]{36}", path)]
+    user_reads = [
+        path for method, path in counted["transport"].requests if re.fullmatch(r"/v1/users/[0-9a-f-]{36}", path)
+    ]
     assert len(user_reads) == 1
 
 
 def test_an_editor_the_integration_may_not_read_is_named_by_id(cli, drifted, monkeypatch):
     # Notion answers 403 restricted_resource without the "read user information" capability;
     # any refusal of the users API leaves the id.
-    monkeypatch.setenv("BOT_LOCAL_FAULTS", json.dumps([{"kind": "status", "status": 503, "method": "GET", "path": "/v1/users/[0-9a-f]{8}-"}]))
+    monkeypatch.setenv(
+        "BOT_LOCAL_FAULTS",
+        json.dumps([{"kind": "status", "status": 503, "method": "GET", "path": "/v1/users/[0-9a-f]{8}-"}]),
+    )
     monkeypatch.setenv("BOT_MAX_ATTEMPTS", "1")
     code, out, err = cli("publish", "--week", "W22", "--dry-run")
     assert code == 0, err
@@ -85,7 +100,11 @@ def test_an_editor_the_integration_may_not_read_is_named_by_id(cli, drifted, mon
 
 def test_pull_edited_takes_exactly_the_edited_blocks_then_publish_has_no_drift(cli, content, drifted, counted):
     path = content / "2026-W22" / "en.md"
-    edit(path, "Four industrial distillation papers this week", "Four industrial distillation papers (edited locally) this week")
+    edit(
+        path,
+        "Four industrial distillation papers this week",
+        "Four industrial distillation papers (edited locally) this week",
+    )
     before = path.read_text(encoding="utf-8")
     zh_before = (content / "2026-W22" / "zh.md").read_text(encoding="utf-8")
 
@@ -93,7 +112,11 @@ def test_pull_edited_takes_exactly_the_edited_blocks_then_publish_has_no_drift(c
     assert code == 0, err
     assert f"updated   {path}  ({EN}: 1 block(s) edited in Notion)" in out
     after = path.read_text(encoding="utf-8")
-    diff = [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0) if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    diff = [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
     assert len(diff) == 2 and diff[1] == "+A sentence Ada wrote in Notion.", diff
     assert "(edited locally)" in after  # the file's own pending change stays
     assert (content / "2026-W22" / "zh.md").read_text(encoding="utf-8") == zh_before

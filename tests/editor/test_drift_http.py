@@ -37,11 +37,18 @@ def test_an_edit_pulled_over_http_is_no_drift_and_a_new_one_is(served, cli, cont
     pid = json.loads(cli("pull", EN, "--out", "-", "--json")[1])["pulled"][0]["page_id"]
 
     def paragraph(start: str) -> dict:
-        return next(b for b in ada.list_children(pid) if b["type"] == "paragraph"
-                    and "".join(t["plain_text"] for t in b["paragraph"]["rich_text"]).startswith(start))
+        return next(
+            b
+            for b in ada.list_children(pid)
+            if b["type"] == "paragraph"
+            and "".join(t["plain_text"] for t in b["paragraph"]["rich_text"]).startswith(start)
+        )
 
     def rewrite(start: str, text: str) -> dict:
-        return ada.update_block(paragraph(start)["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]}})
+        return ada.update_block(
+            paragraph(start)["id"],
+            {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]}},
+        )
 
     rewrite(FIRST, "Ada's first sentence, over HTTP.")
     code, out, err = cli("pull", EN, "--edited")

@@ -106,7 +106,9 @@ def real_notion_over_http(env):
 
 
 def _bot(env_vars, *args):
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env_vars, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env_vars, timeout=120
+    )
 
 
 def test_token_never_appears_even_at_vv(real_notion_over_http, env):

@@ -52,7 +52,12 @@ def png_bytes(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def png_pixels(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
@@ -147,11 +152,23 @@ def check_document(dom: Elements) -> None:
     assert seen["table.simple-table"] == 1 and seen["th"] >= 2
     assert len(dom.find("figure", class_="block code", **{"data-language": "python"})) == 1
     assert seen["div.equation"] == 1
-    assert seen["figure.image"] == 1 and any(a.get("src", "").startswith("data:image/png;base64,") for t, a in dom.attrs if t == "img")
+    assert seen["figure.image"] == 1 and any(
+        a.get("src", "").startswith("data:image/png;base64,") for t, a in dom.attrs if t == "img"
+    )
     assert seen["h2.heading_2"] >= 12  # the issue's sections, both languages
     text = "".join(dom.text)
-    for needle in ("Rec Tech Weekly · 2026-W22", "推荐技术周报 · 2026-W22", "Preview callout from a GitHub alert.", "Toggle summary",
-                   "Hidden toggle paragraph.", "AKT-Rec", 'print("hello, preview")', "E = mc^2", "中文版", "English"):
+    for needle in (
+        "Rec Tech Weekly · 2026-W22",
+        "推荐技术周报 · 2026-W22",
+        "Preview callout from a GitHub alert.",
+        "Toggle summary",
+        "Hidden toggle paragraph.",
+        "AKT-Rec",
+        'print("hello, preview")',
+        "E = mc^2",
+        "中文版",
+        "English",
+    ):
         assert needle in text, needle
 
 
@@ -174,20 +191,30 @@ def test_preview_default_location_and_single_language(cli, env):
     assert path == env / "state" / "preview" / "2026-W22.html"
     dom = Elements(path.read_text(encoding="utf-8"))
     assert dom.seen["article.page"] == 1
-    assert not [a for t, a in dom.attrs if t == "a" and a.get("href", "").startswith("#rec-weekly-")]  # sibling not in this preview
+    assert not [
+        a for t, a in dom.attrs if t == "a" and a.get("href", "").startswith("#rec-weekly-")
+    ]  # sibling not in this preview
 
 
 def test_preview_of_invalid_content_fails_clearly(cli, content):
     (content / "2026-W22" / "en.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
     code, _, err = cli("preview", "--week", "W22")
     assert code == 1
-    assert "content/rec-weekly/2026-W22/en.md:1:1: lang: required field is missing: add `lang: …` to the front matter" in err
+    assert (
+        "content/rec-weekly/2026-W22/en.md:1:1: lang: required field is missing: add `lang: …` to the front matter"
+        in err
+    )
 
 
 def test_preview_serve(env, tmp_path):
     """`--serve` listens on 127.0.0.1 and re-renders on each request."""
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "preview", "--week", "W22", "--serve", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "preview", "--week", "W22", "--serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
     try:
         url = proc.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:"), proc.stderr.read() if proc.poll() is not None else url
@@ -195,7 +222,9 @@ def test_preview_serve(env, tmp_path):
         assert first.status_code == 200 and "text/html" in first.headers["content-type"]
         assert "Rec Tech Weekly · 2026-W22" in first.text
         en = env / "content" / "rec-weekly" / "2026-W22" / "en.md"
-        en.write_text(en.read_text(encoding="utf-8").replace("## Weekly Overview", "## Weekly Overview, edited"), encoding="utf-8")
+        en.write_text(
+            en.read_text(encoding="utf-8").replace("## Weekly Overview", "## Weekly Overview, edited"), encoding="utf-8"
+        )
         assert "Weekly Overview, edited" in httpx.get(url, timeout=30).text
         assert httpx.get(url + "other", timeout=30).status_code == 404
     finally:
@@ -216,9 +245,20 @@ def chromium() -> str:
 
 
 def run_chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-               "--disable-dev-shm-usage", f"--user-data-dir={profile}", *args]
+    command = [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=180)
 
 
@@ -234,7 +274,9 @@ def test_preview_renders_in_headless_chromium(cli, env, rich_week, tmp_path):
     check_document(Elements(dom.stdout))  # what the browser built, not just what we wrote
 
     shot = tmp_path / "preview.png"
-    result = run_chromium(binary, tmp_path / "profile-shot", f"--screenshot={shot}", "--window-size=1280,1600", page.as_uri())
+    result = run_chromium(
+        binary, tmp_path / "profile-shot", f"--screenshot={shot}", "--window-size=1280,1600", page.as_uri()
+    )
     assert result.returncode == 0 and shot.is_file(), result.stderr[-2000:]
     width, height, pixels = png_pixels(shot.read_bytes())
     assert (width, height) == (1280, 1600)

@@ -23,10 +23,14 @@ def test_a_publish_plans_everything_then_applies_each_variant(cli):
     code, _, err = cli("publish", "--all")
     assert code == 0, err
     assert progress_lines(err) == [
-        "planning 1/4 rec-weekly-en-2026-W14", "planning 2/4 rec-weekly-zh-2026-W14",
-        "planning 3/4 rec-weekly-en-2026-W22", "planning 4/4 rec-weekly-zh-2026-W22",
-        "applying 1/4 rec-weekly-en-2026-W14", "applying 2/4 rec-weekly-zh-2026-W14",
-        "applying 3/4 rec-weekly-en-2026-W22", "applying 4/4 rec-weekly-zh-2026-W22",
+        "planning 1/4 rec-weekly-en-2026-W14",
+        "planning 2/4 rec-weekly-zh-2026-W14",
+        "planning 3/4 rec-weekly-en-2026-W22",
+        "planning 4/4 rec-weekly-zh-2026-W22",
+        "applying 1/4 rec-weekly-en-2026-W14",
+        "applying 2/4 rec-weekly-zh-2026-W14",
+        "applying 3/4 rec-weekly-en-2026-W22",
+        "applying 4/4 rec-weekly-zh-2026-W22",
     ]
 
 
@@ -46,16 +50,26 @@ def test_term_dumb_gets_plain_lines_not_a_bar(cli, monkeypatch):
 @pytest.fixture
 def pending_update(cli, content):
     assert cli("publish", "--week", "W22")[0] == 0
-    edit(content / "2026-W22" / "en.md", "This week's recommendation system research clusters", "This week's research clusters")
+    edit(
+        content / "2026-W22" / "en.md",
+        "This week's recommendation system research clusters",
+        "This week's research clusters",
+    )
 
 
-@pytest.mark.parametrize("environment, tty, colored", [
-    ({}, True, True),
-    ({"NO_COLOR": "1"}, True, False),
-    ({"TERM": "dumb"}, True, False),
-    ({}, False, False),
-], ids=["terminal", "NO_COLOR", "TERM=dumb", "pipe"])
-def test_the_plan_diff_is_coloured_only_for_a_terminal_that_wants_it(cli, pending_update, monkeypatch, environment, tty, colored):
+@pytest.mark.parametrize(
+    "environment, tty, colored",
+    [
+        ({}, True, True),
+        ({"NO_COLOR": "1"}, True, False),
+        ({"TERM": "dumb"}, True, False),
+        ({}, False, False),
+    ],
+    ids=["terminal", "NO_COLOR", "TERM=dumb", "pipe"],
+)
+def test_the_plan_diff_is_coloured_only_for_a_terminal_that_wants_it(
+    cli, pending_update, monkeypatch, environment, tty, colored
+):
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("TERM", "xterm-256color")
     for key, value in environment.items():

@@ -72,11 +72,15 @@ def test_pulled_front_matter_reads_like_hand_written(cli, content):
 def test_pull_refuses_to_overwrite_a_different_file(cli, content):
     assert cli("publish", "--week", "W22")[0] == 0
     path = content / "2026-W22" / "en.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("## Weekly Overview", "## Overview (edited)"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("## Weekly Overview", "## Overview (edited)"), encoding="utf-8"
+    )
     before = path.read_text(encoding="utf-8")
     code, out, err = cli("pull", "--week", "W22")
     assert code == 1
-    assert f"{path} already exists and differs from Notion; nothing was written" in err  # zh.md is equivalent: left alone
+    assert (
+        f"{path} already exists and differs from Notion; nothing was written" in err
+    )  # zh.md is equivalent: left alone
     assert "hint: use --force to overwrite" in err
     assert path.read_text(encoding="utf-8") == before
     code, out, err = cli("pull", "rec-weekly-en-2026-W22", "--force", "--out", str(path))
@@ -123,7 +127,10 @@ def test_page_to_source_reverses_the_mapping():
         "id": "p1",
         "icon": {"type": "emoji", "emoji": "🧪"},
         "properties": {
-            "Name": {"type": "title", "title": text('He said "hi": yes')},  # the database's title column has another name
+            "Name": {
+                "type": "title",
+                "title": text('He said "hi": yes'),
+            },  # the database's title column has another name
             "slug": {"type": "rich_text", "rich_text": text("rec-weekly-en-2026-W01")},
             "type": {"type": "select", "select": {"name": "Post"}},
             "status": {"type": "select", "select": {"name": "Draft"}},
@@ -134,7 +141,10 @@ def test_page_to_source_reverses_the_mapping():
             "priority": {"type": "number", "number": 2.5},
         },
     }
-    blocks = [language_link("en", "https://example.com/zh"), {"object": "block", "type": "paragraph", "paragraph": {"rich_text": text("Body.")}}]
+    blocks = [
+        language_link("en", "https://example.com/zh"),
+        {"object": "block", "type": "paragraph", "paragraph": {"rich_text": text("Body.")}},
+    ]
     source, notes = page_to_source(page, blocks, mapping, ZoneInfo("Asia/Shanghai"))
     assert notes == []
     front = yaml.safe_load(source.split("---\n", 2)[1])
@@ -152,11 +162,21 @@ def test_page_with_foreign_slug_gets_a_note():
     from conftest import ROOT
 
     mapping = load_mapping(ROOT / "mappings" / "rec-weekly.yaml")
-    page = {"id": "p2", "icon": None, "properties": {
-        "title": {"type": "title", "title": [{"type": "text", "text": {"content": "Old post"}, "plain_text": "Old post"}]},
-        "slug": {"type": "rich_text", "rich_text": [{"type": "text", "text": {"content": "old-post"}, "plain_text": "old-post"}]},
-        "date": {"type": "date", "date": {"start": "2024-03-01", "end": None, "time_zone": None}},
-    }}
+    page = {
+        "id": "p2",
+        "icon": None,
+        "properties": {
+            "title": {
+                "type": "title",
+                "title": [{"type": "text", "text": {"content": "Old post"}, "plain_text": "Old post"}],
+            },
+            "slug": {
+                "type": "rich_text",
+                "rich_text": [{"type": "text", "text": {"content": "old-post"}, "plain_text": "old-post"}],
+            },
+            "date": {"type": "date", "date": {"start": "2024-03-01", "end": None, "time_zone": None}},
+        },
+    }
     source, notes = page_to_source(page, [], mapping, ZoneInfo("Asia/Shanghai"), lang="zh", series="archive")
     front = yaml.safe_load(source.split("---\n", 2)[1])
     assert front["slug"] == "archive-zh-2024-W09" and str(front["date"]) == "2024-03-01"
@@ -173,13 +193,23 @@ def test_pull_restores_uploaded_images_and_round_trips(cli, env):
         def chunk(kind, data):
             return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(b"\x00\x00\xff\x00")) + chunk(b"IEND", b"")
+        return (
+            b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\x00\xff\x00"))
+            + chunk(b"IEND", b"")
+        )
 
     week = env / "content" / "rec-weekly" / "2026-W22"
     (week / "img").mkdir()
     (week / "img" / "chart.png").write_bytes(png())
     en = week / "en.md"
-    en.write_text(en.read_text(encoding="utf-8").replace("## Weekly Overview\n", "## Weekly Overview\n\n![A chart](img/chart.png)\n", 1), encoding="utf-8")
+    en.write_text(
+        en.read_text(encoding="utf-8").replace(
+            "## Weekly Overview\n", "## Weekly Overview\n\n![A chart](img/chart.png)\n", 1
+        ),
+        encoding="utf-8",
+    )
     assert cli("publish", "--week", "W22")[0] == 0
     en.unlink()
     (week / "img" / "chart.png").unlink()

@@ -26,8 +26,10 @@ Right side
 def test_columns_publish_pull_and_publish_again_writes_nothing(cli, env):
     week = env / "content" / "rec-weekly" / "2026-W22"
     en = week / "en.md"
-    en.write_text(en.read_text(encoding="utf-8").replace("## Weekly Overview\n", "## Weekly Overview\n\n" + COLUMNS, 1),
-                  encoding="utf-8")
+    en.write_text(
+        en.read_text(encoding="utf-8").replace("## Weekly Overview\n", "## Weekly Overview\n\n" + COLUMNS, 1),
+        encoding="utf-8",
+    )
     code, out, err = cli("publish", "--week", "W22", "--json")
     assert code == 0, err
     assert [v["action"] for v in json.loads(out)["variants"]] == ["created", "created"]

@@ -56,38 +56,76 @@ def find(api, parent: str, kind: str, start: str = "") -> dict:
 
 def footnote_paragraph(api, pid):
     block = find(api, pid, "paragraph", "Distillation recovers")
-    return api.update_block(block["id"], {"type": "paragraph", "paragraph": {"rich_text": [text_item("Distillation recovers 98% of the teacher's accuracy[1] at a fraction of the cost.")]}})
+    return api.update_block(
+        block["id"],
+        {
+            "type": "paragraph",
+            "paragraph": {
+                "rich_text": [
+                    text_item("Distillation recovers 98% of the teacher's accuracy[1] at a fraction of the cost.")
+                ]
+            },
+        },
+    )
 
 
 def footnote_text(api, pid):
     block = find(api, pid, "numbered_list_item", "Knowledge distillation transfers")
-    return api.update_block(block["id"], {"type": "numbered_list_item", "numbered_list_item": {"rich_text": [text_item("Knowledge distillation, as Hinton et al. named it.")]}})
+    return api.update_block(
+        block["id"],
+        {
+            "type": "numbered_list_item",
+            "numbered_list_item": {"rich_text": [text_item("Knowledge distillation, as Hinton et al. named it.")]},
+        },
+    )
 
 
 def reference_link(api, pid):
     block = find(api, pid, "paragraph", "See the ")
-    return api.update_block(block["id"], {"type": "paragraph", "paragraph": {"rich_text": [text_item("See the "), text_item("LoopFM write-up", "https://example.com/loopfm"), text_item(" for the whole approach.")]}})
+    return api.update_block(
+        block["id"],
+        {
+            "type": "paragraph",
+            "paragraph": {
+                "rich_text": [
+                    text_item("See the "),
+                    text_item("LoopFM write-up", "https://example.com/loopfm"),
+                    text_item(" for the whole approach."),
+                ]
+            },
+        },
+    )
 
 
 def inside_details(api, pid):
     toggle = find(api, pid, "toggle", "How we pick papers")
     inner = find(api, toggle["id"], "paragraph", "Papers must")
-    return api.update_block(inner["id"], {"type": "paragraph", "paragraph": {"rich_text": [text_item("Papers must report online A/B results.")]}})
+    return api.update_block(
+        inner["id"],
+        {"type": "paragraph", "paragraph": {"rich_text": [text_item("Papers must report online A/B results.")]}},
+    )
 
 
 def table_cell(api, pid):
     table = next(b for b in api.list_children(pid) if b["type"] == "table" and b["table"]["table_width"] == 2)
     row = api.list_children(table["id"])[2]
-    return api.update_block(row["id"], {"type": "table_row", "table_row": {"cells": [[text_item("Meta")], [text_item("3")]]}})
+    return api.update_block(
+        row["id"], {"type": "table_row", "table_row": {"cells": [[text_item("Meta")], [text_item("3")]]}}
+    )
 
 
 def html_paragraph(api, pid):
     block = find(api, pid, "paragraph", "HTML kept")
-    return api.update_block(block["id"], {"type": "paragraph", "paragraph": {"rich_text": [text_item("HTML kept as Ada wrote it.")]}})
+    return api.update_block(
+        block["id"], {"type": "paragraph", "paragraph": {"rich_text": [text_item("HTML kept as Ada wrote it.")]}}
+    )
 
 
 EDITS = {
-    "footnote reference": (footnote_paragraph, "Distillation recovers 98% of the teacher's accuracy[^kd] at a fraction of the cost."),
+    "footnote reference": (
+        footnote_paragraph,
+        "Distillation recovers 98% of the teacher's accuracy[^kd] at a fraction of the cost.",
+    ),
     "footnote text": (footnote_text, "[^kd]: Knowledge distillation, as Hinton et al. named it."),
     "reference link": (reference_link, "See the [LoopFM write-up][loopfm] for the whole approach."),
     "details": (inside_details, "Papers must report online A/B results."),
@@ -130,11 +168,17 @@ def test_an_edit_that_cannot_be_placed_exits_1_naming_the_block(cli, workspace, 
     # nothing in the Markdown to hang from, so no file converts to what Notion holds.
     ada = person(workspace)
     block = find(ada, page_id(cli), "paragraph", "Distillation recovers")
-    ada.update_block(block["id"], {"type": "paragraph", "paragraph": {"rich_text": [text_item("Distillation recovers most of the accuracy.")]}})
+    ada.update_block(
+        block["id"],
+        {"type": "paragraph", "paragraph": {"rich_text": [text_item("Distillation recovers most of the accuracy.")]}},
+    )
     before = extended.read_text(encoding="utf-8")
     code, out, err = cli("pull", "--week", "W22", "--edited")
     assert code == 1
-    assert f"cannot place 1 block(s) edited in Notion into the file — block {block['id'].replace('-', '')[:8]} (paragraph: 'Distillation recovers most of the accuracy.')" in err
+    assert (
+        f"cannot place 1 block(s) edited in Notion into the file — block {block['id'].replace('-', '')[:8]} (paragraph: 'Distillation recovers most of the accuracy.')"
+        in err
+    )
     assert "nothing was written" in err and "unchanged" not in out
     assert extended.read_text(encoding="utf-8") == before
 
@@ -183,7 +227,13 @@ def test_pull_edited_places_a_footnote_edit_under_the_localized_heading(cli, wor
     ada, pid = person(workspace), page_id(cli, zh)
     assert any(b["type"] == "heading_3" and plain(b) == "脚注" for b in ada.list_children(pid))
     item = find(ada, pid, "numbered_list_item", "知识蒸馏")
-    ada.update_block(item["id"], {"type": "numbered_list_item", "numbered_list_item": {"rich_text": [text_item("知识蒸馏：Hinton 等人提出的名称。")]}})
+    ada.update_block(
+        item["id"],
+        {
+            "type": "numbered_list_item",
+            "numbered_list_item": {"rich_text": [text_item("知识蒸馏：Hinton 等人提出的名称。")]},
+        },
+    )
 
     code, out, err = cli("pull", zh, "--edited")
     assert code == 0, err

@@ -11,8 +11,11 @@ from helpers import human_api
 
 
 def changed(before: str, after: str) -> list[str]:
-    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    return [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
 
 
 def page_id_of(cli, slug: str) -> str:
@@ -30,7 +33,9 @@ def first_plain_paragraph(api, page_id: str) -> dict:
 
 
 def set_paragraph(api, block: dict, text: str) -> None:
-    api.update_block(block["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]}})
+    api.update_block(
+        block["id"], {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]}}
+    )
 
 
 @pytest.mark.parametrize("week", ["W14", "W22"])
@@ -79,17 +84,37 @@ def test_structural_edits_in_notion_change_only_their_lines(cli, content, worksp
     bullets = [b for b in api.list_children(page_id) if b["type"] == "bulleted_list_item"]
     api.delete_block(bullets[3]["id"])  # one item out of a tight list
     paragraph = first_plain_paragraph(api, page_id)
-    api.append_children(page_id, [{"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": "A new paragraph."}}]}}], after=paragraph["id"])
-    api.update_page(page_id, properties={"title": {"title": [{"type": "text", "text": {"content": "Rec Tech Weekly · 2026-W22 (edited)"}}]}})
+    api.append_children(
+        page_id,
+        [
+            {
+                "type": "paragraph",
+                "paragraph": {"rich_text": [{"type": "text", "text": {"content": "A new paragraph."}}]},
+            }
+        ],
+        after=paragraph["id"],
+    )
+    api.update_page(
+        page_id,
+        properties={"title": {"title": [{"type": "text", "text": {"content": "Rec Tech Weekly · 2026-W22 (edited)"}}]}},
+    )
 
     code, _, err = cli("pull", "rec-weekly-en-2026-W22", "--force")
     assert code == 0, err
     diff = changed(original, path.read_text(encoding="utf-8"))
     deleted_item = [line for line in diff if line.startswith("-- ")]
-    assert len(deleted_item) == 1 and bullets[3]["bulleted_list_item"]["rich_text"][-1]["plain_text"][-20:] in deleted_item[0]
-    assert sorted(set(diff) - set(deleted_item)) == sorted([
-        '-title: "Rec Tech Weekly · 2026-W22"', '+title: "Rec Tech Weekly · 2026-W22 (edited)"', "+A new paragraph.", "+",
-    ]), diff
+    assert (
+        len(deleted_item) == 1
+        and bullets[3]["bulleted_list_item"]["rich_text"][-1]["plain_text"][-20:] in deleted_item[0]
+    )
+    assert sorted(set(diff) - set(deleted_item)) == sorted(
+        [
+            '-title: "Rec Tech Weekly · 2026-W22"',
+            '+title: "Rec Tech Weekly · 2026-W22 (edited)"',
+            "+A new paragraph.",
+            "+",
+        ]
+    ), diff
     assert len(diff) == 5
     # publishing the pulled file writes nothing: it says what Notion says
     code, out, err = cli("publish", "--week", "W22", "--lang", "en", "--dry-run", "--json", "--on-drift", "overwrite")
@@ -124,7 +149,10 @@ def test_a_table_cell_edited_in_notion_changes_its_row_only(cli, content, worksp
     table_block = next(b for b in api.list_children(page_id_of(cli, "rec-weekly-en-2026-W22")) if b["type"] == "table")
     row = api.list_children(table_block["id"])[2]  # AKT-Rec
     cells = row["table_row"]["cells"]
-    api.update_block(row["id"], {"type": "table_row", "table_row": {"cells": [cells[0], [{"type": "text", "text": {"content": "2.80%"}}]]}})
+    api.update_block(
+        row["id"],
+        {"type": "table_row", "table_row": {"cells": [cells[0], [{"type": "text", "text": {"content": "2.80%"}}]]}},
+    )
     assert cli("pull", "rec-weekly-en-2026-W22", "--force")[0] == 0
     diff = changed(text, path.read_text(encoding="utf-8"))
     assert diff == ["-| AKT-Rec | 2.76% |", "+| AKT-Rec | 2.80% |"], diff

@@ -88,7 +88,12 @@ def link_outside_content(c):
 
 def broken_anchor(c):
     _append(c / EN, "\nJump to [the overview](#weekly-overveiw).\n")
-    return EN, BODY_END + 1, 24, r"anchor '#weekly-overveiw' matches no heading in this file: did you mean #weekly-overview\? \(other headings, in order: #knowledge-distillation"
+    return (
+        EN,
+        BODY_END + 1,
+        24,
+        r"anchor '#weekly-overveiw' matches no heading in this file: did you mean #weekly-overview\? \(other headings, in order: #knowledge-distillation",
+    )
 
 
 def broken_cross_file_anchor(c):
@@ -117,12 +122,35 @@ def missing_html_image(c):
 
 
 CASES = [
-    malformed_yaml, missing_field, wrong_type, bad_slug_pattern, non_utf8, empty_file, huge_file,
-    duplicate_slug, missing_variant, broken_relative_link, link_outside_content, broken_anchor,
-    broken_cross_file_anchor, unknown_code_language, missing_image, broken_html_link, missing_html_image,
+    malformed_yaml,
+    missing_field,
+    wrong_type,
+    bad_slug_pattern,
+    non_utf8,
+    empty_file,
+    huge_file,
+    duplicate_slug,
+    missing_variant,
+    broken_relative_link,
+    link_outside_content,
+    broken_anchor,
+    broken_cross_file_anchor,
+    unknown_code_language,
+    missing_image,
+    broken_html_link,
+    missing_html_image,
 ]
-PUBLISH_TOLERATED = {"missing_variant", "broken_relative_link", "link_outside_content", "broken_anchor", "broken_cross_file_anchor", "unknown_code_language", "missing_image",
-                     "broken_html_link", "missing_html_image"}
+PUBLISH_TOLERATED = {
+    "missing_variant",
+    "broken_relative_link",
+    "link_outside_content",
+    "broken_anchor",
+    "broken_cross_file_anchor",
+    "unknown_code_language",
+    "missing_image",
+    "broken_html_link",
+    "missing_html_image",
+}
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<level>error|warning): (?P<message>.+)$")
 
 
@@ -163,18 +191,23 @@ def test_seed_content_is_valid(cli, env, counted):
 def test_valid_links_anchors_images_and_languages_pass(cli, content):
     (content / "2026-W22" / "img").mkdir()
     (content / "2026-W22" / "img" / "arch.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    _append(content / EN, "\n".join([
-        "",
-        "See [last week](../2026-W14/en.md), [its overview](../2026-W14/en.md#weekly-overview),",
-        "[this overview](#weekly-overview) and [the Chinese edition](zh.md#本周概览).",
-        "",
-        "![Architecture](img/arch.png)",
-        "",
-        "```py",
-        "print('ok')",
-        "```",
-        "",
-    ]))
+    _append(
+        content / EN,
+        "\n".join(
+            [
+                "",
+                "See [last week](../2026-W14/en.md), [its overview](../2026-W14/en.md#weekly-overview),",
+                "[this overview](#weekly-overview) and [the Chinese edition](zh.md#本周概览).",
+                "",
+                "![Architecture](img/arch.png)",
+                "",
+                "```py",
+                "print('ok')",
+                "```",
+                "",
+            ]
+        ),
+    )
     code, out, err = cli("validate", "content/rec-weekly/2026-W22")
     assert code == 0, out + err
     # The in-page anchor exists, but Notion cannot link it: a warning, not an error. (Only en.md
@@ -218,7 +251,10 @@ def test_json_report(cli, content):
 
 def test_mapping_problems(cli, env, monkeypatch):
     bad = env / "mapping.yaml"
-    bad.write_text("database_title: X\nproperties:\n  title: {property: title, type: title}\n  slug: {property: slug, type: rich_text}\n  mood: {property: mood, type: select}\n", encoding="utf-8")
+    bad.write_text(
+        "database_title: X\nproperties:\n  title: {property: title, type: title}\n  slug: {property: slug, type: rich_text}\n  mood: {property: mood, type: select}\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("BOT_MAPPING", str(bad))
     code, out, _ = cli("validate")
     assert code == 1
@@ -243,9 +279,14 @@ def test_non_ascii_anchor_is_shown_as_written(cli, content):
     assert code == 1
     lines = out.splitlines()
     assert len(lines) == 2, out  # one error each, no duplicate degradation warning
-    assert lines[0].endswith(f"en.md:{BODY_END + 1}:27: error: anchor #本周概要 matches no heading in content/rec-weekly/2026-W22/zh.md: did you mean #本周概览? "
-                             "(other headings, in order: #知识蒸馏与模型压缩, #生成式推荐与排序, #推荐系统的扩展与优化, #值得关注的方向, #论文速览, …)")
-    assert f"en.md:{BODY_END + 1}:50: error: anchor '#本周' matches no heading in this file (headings, in order: #weekly-overview, " in lines[1]
+    assert lines[0].endswith(
+        f"en.md:{BODY_END + 1}:27: error: anchor #本周概要 matches no heading in content/rec-weekly/2026-W22/zh.md: did you mean #本周概览? "
+        "(other headings, in order: #知识蒸馏与模型压缩, #生成式推荐与排序, #推荐系统的扩展与优化, #值得关注的方向, #论文速览, …)"
+    )
+    assert (
+        f"en.md:{BODY_END + 1}:50: error: anchor '#本周' matches no heading in this file (headings, in order: #weekly-overview, "
+        in lines[1]
+    )
 
 
 def test_publish_accepts_an_allowed_rule_with_a_degraded_line(cli, env, content):

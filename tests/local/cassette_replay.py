@@ -41,8 +41,16 @@ BAD_TOKEN = "replay-invalid-token"
 # Fields Notion added to every version after the 2022-06-28 folder was recorded (2024-12-30):
 # the 2025-09-03 recordings (2025-10 … 2026-07) carry them. Against the old folder, an *extra*
 # one of these in our answer is not a difference in the 2022-06-28 version, so it is tolerated.
-ADDED_SINCE_2024 = (".is_archived", ".is_locked", ".paragraph.icon", ".in_trash", ".bot.workspace_id",
-                    ".bot.workspace_limits", ".person.email_verified", ".request_id")
+ADDED_SINCE_2024 = (
+    ".is_archived",
+    ".is_locked",
+    ".paragraph.icon",
+    ".in_trash",
+    ".bot.workspace_id",
+    ".bot.workspace_limits",
+    ".person.email_verified",
+    ".request_id",
+)
 
 
 def cassette_root() -> Path | None:
@@ -55,6 +63,7 @@ def dashed(raw: str) -> str:
 
 
 # ---------------------------------------------------------------- shape
+
 
 def _type(v: Any) -> str:
     if v is None:
@@ -94,6 +103,7 @@ def shape_diff(recorded: Any, local: Any, limit: int = 4) -> str:
 
 # ---------------------------------------------------------------- cassettes
 
+
 @dataclass
 class Interaction:
     cassette: str
@@ -130,13 +140,25 @@ def load(folder: str) -> dict[str, list[Interaction]]:
                 resp = json.loads(raw) if raw else None
             except ValueError:
                 resp = raw
-            items.append(Interaction(f.stem, i, rq["method"], url.path, parse_qsl(url.query), headers,
-                                     rq.get("body") or "", rs["status"]["code"] if "status" in rs else rs["status_code"], resp))
+            items.append(
+                Interaction(
+                    f.stem,
+                    i,
+                    rq["method"],
+                    url.path,
+                    parse_qsl(url.query),
+                    headers,
+                    rq.get("body") or "",
+                    rs["status"]["code"] if "status" in rs else rs["status_code"],
+                    resp,
+                )
+            )
         out[f.stem] = items
     return out
 
 
 # ---------------------------------------------------------------- replay
+
 
 @dataclass
 class Outcome:
@@ -154,8 +176,8 @@ class Replayer:
 
     items: list[Interaction]
     ws: Any = None
-    ids: dict[str, str] = field(default_factory=dict)        # recorded id (dashed) -> local id
-    cursors: dict[str, str] = field(default_factory=dict)    # recorded next_cursor -> local one
+    ids: dict[str, str] = field(default_factory=dict)  # recorded id (dashed) -> local id
+    cursors: dict[str, str] = field(default_factory=dict)  # recorded next_cursor -> local one
 
     http: bool = False  # over 127.0.0.1 through `serve` (what `bot local serve` runs) instead of in-process
 
@@ -188,7 +210,11 @@ class Replayer:
 
         def walk(v: Any) -> None:
             if isinstance(v, dict):
-                if isinstance(v.get("id"), str) and v.get("object") in ("page", "block", "database", "data_source", "user") and len(v) > 2:
+                if (
+                    isinstance(v.get("id"), str)
+                    and v.get("object") in ("page", "block", "database", "data_source", "user")
+                    and len(v) > 2
+                ):
                     found.setdefault(dashed(v["id"]) if ID_RE.fullmatch(v["id"]) else v["id"], v)
                 for x in v.values():
                     walk(x)
@@ -204,13 +230,26 @@ class Replayer:
         for obj in self._objects().values():
             if obj.get("object") == "user" and obj.get("type") == "person":
                 person = obj.get("person") or {}
-                uid = self.ws.add_user(obj.get("name") or "Person", f"replay-person-{obj['id']}",
-                                       email=person.get("email"), avatar_url=obj.get("avatar_url"))
+                uid = self.ws.add_user(
+                    obj.get("name") or "Person",
+                    f"replay-person-{obj['id']}",
+                    email=person.get("email"),
+                    avatar_url=obj.get("avatar_url"),
+                )
                 self.ids[dashed(obj["id"])] = uid
 
-    def _call(self, method: str, path: str, body: Any = None, *, version: str = "2025-09-03",
-              token: str | None = None, query: dict | None = None, headers: dict | None = None,
-              raw: bytes | None = None) -> tuple[int, Any]:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        version: str = "2025-09-03",
+        token: str | None = None,
+        query: dict | None = None,
+        headers: dict | None = None,
+        raw: bytes | None = None,
+    ) -> tuple[int, Any]:
         h = {"authorization": f"Bearer {token or self.ws.bot_token}", "notion-version": version}
         if body is not None:
             h["content-type"] = "application/json"
@@ -235,11 +274,22 @@ class Replayer:
             local_parent = {ptype: self.ids.get(pid)}
         kind = (obj or {}).get("type") if (obj or {}).get("object") == "block" else (obj or {}).get("object", "page")
         if kind in ("page", "child_page"):
-            status, created = self._call("POST", "/v1/pages", {"parent": local_parent, "properties": {
-                "title": {"title": [{"text": {"content": t}} for t in self._title_of(obj)]}}}, version=version)
+            status, created = self._call(
+                "POST",
+                "/v1/pages",
+                {
+                    "parent": local_parent,
+                    "properties": {"title": {"title": [{"text": {"content": t}} for t in self._title_of(obj)]}},
+                },
+                version=version,
+            )
         elif kind in ("database", "child_database"):
-            status, created = self._call("POST", "/v1/databases", {"parent": local_parent, "title": [
-                {"text": {"content": "Seeded database"}}]}, version=version)
+            status, created = self._call(
+                "POST",
+                "/v1/databases",
+                {"parent": local_parent, "title": [{"text": {"content": "Seeded database"}}]},
+                version=version,
+            )
         else:
             return
         if status == 200:
@@ -310,9 +360,16 @@ class Replayer:
                     body_text = body_text.replace(f'"{recorded}"', f'"{local}"')
                 body_text = self._map_text(body_text, version)
             extra = {} if is_json else {"content-type": it.headers.get("content-type", "")}
-            status, resp = self._call(it.method, path, None, version=version, token=token, query=query,
-                                      headers={**extra, **({"content-type": "application/json"} if is_json and body_text else {})},
-                                      raw=body_text.encode())
+            status, resp = self._call(
+                it.method,
+                path,
+                None,
+                version=version,
+                token=token,
+                query=query,
+                headers={**extra, **({"content-type": "application/json"} if is_json and body_text else {})},
+                raw=body_text.encode(),
+            )
             if status == 200 and it.status == 200:
                 self._learn(it.response, resp)
             yield self._judge(it, status, resp)
@@ -331,7 +388,6 @@ class Replayer:
             return Outcome(it, status, resp, True, False, "shape: " + shape_diff(it.response, resp))
         return Outcome(it, status, resp, True, True)
 
-
     def _tolerated(self, path: str, it: Interaction) -> bool:
         if it.endpoint.endswith("/v1/invalid") is False and path.endswith(".request_id"):
             return False  # only error bodies lacked request_id then
@@ -342,10 +398,12 @@ class Replayer:
 
 def implemented_by(routes) -> Any:
     """An interaction counts when a route answers its method and path, or Notion refused the URL."""
+
     def check(it: Interaction) -> bool:
         if isinstance(it.response, dict) and it.response.get("code") == "invalid_request_url":
             return True
         return any(r.method == it.method and r.match(it.path.rstrip("/")) is not None for r in routes)
+
     return check
 
 
@@ -380,7 +438,11 @@ def table(outcomes: list[Outcome]) -> str:
 
 
 def misses(outcomes: list[Outcome]) -> list[str]:
-    return [f"{o.interaction.cassette}#{o.interaction.index} {o.interaction.endpoint}: {o.reason}" for o in outcomes if not o.ok]
+    return [
+        f"{o.interaction.cassette}#{o.interaction.index} {o.interaction.endpoint}: {o.reason}"
+        for o in outcomes
+        if not o.ok
+    ]
 
 
 if __name__ == "__main__":  # pragma: no cover - a report, not a test

@@ -41,8 +41,11 @@ def ids(ws) -> tuple[str, str]:
 def make_client(ws: LocalWorkspace, token: str | None = None, **kw) -> notion_client.Client:
     kw.setdefault("retry", False)
     return notion_client.Client(
-        auth=token or ws.bot_token, base_url="http://local",
-        client=httpx.Client(transport=LocalTransport(ws)), log_level=logging.CRITICAL, **kw,
+        auth=token or ws.bot_token,
+        base_url="http://local",
+        client=httpx.Client(transport=LocalTransport(ws)),
+        log_level=logging.CRITICAL,
+        **kw,
     )
 
 
@@ -51,8 +54,18 @@ def notion(ws) -> notion_client.Client:
     return make_client(ws)
 
 
-def raw(ws: LocalWorkspace, method: str, path: str, body=None, *, token: str | None = "default",
-        version: str | None = "2025-09-03", query=None, data: bytes | None = None, headers=None):
+def raw(
+    ws: LocalWorkspace,
+    method: str,
+    path: str,
+    body=None,
+    *,
+    token: str | None = "default",
+    version: str | None = "2025-09-03",
+    query=None,
+    data: bytes | None = None,
+    headers=None,
+):
     """Call dispatch directly; returns (status, json body)."""
     import json
 
@@ -69,7 +82,11 @@ def raw(ws: LocalWorkspace, method: str, path: str, body=None, *, token: str | N
 
 
 def para(text: str = "x") -> dict:
-    return {"object": "block", "type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]}}
+    return {
+        "object": "block",
+        "type": "paragraph",
+        "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]},
+    }
 
 
 def title_props(title: str, slug: str | None = None) -> dict:

@@ -15,14 +15,18 @@ def rt(text):
 
 
 def new_page(notion, ds, title="Page", slug=None, **props):
-    return notion.pages.create(parent={"data_source_id": ds}, properties={**title_props(title, slug or title.lower()), **props})
+    return notion.pages.create(
+        parent={"data_source_id": ds}, properties={**title_props(title, slug or title.lower()), **props}
+    )
 
 
 def test_1200_block_page_round_trip(ws, ids, notion):
     _, ds = ids
     page = new_page(notion, ds, "Big")
     for start in range(0, 1200, 100):
-        res = notion.blocks.children.append(page["id"], children=[para(f"block {i}") for i in range(start, start + 100)])
+        res = notion.blocks.children.append(
+            page["id"], children=[para(f"block {i}") for i in range(start, start + 100)]
+        )
         assert len(res["results"]) == 100
     blocks = collect_paginated_api(notion.blocks.children.list, block_id=page["id"])
     assert [b["paragraph"]["rich_text"][0]["plain_text"] for b in blocks] == [f"block {i}" for i in range(1200)]
@@ -33,10 +37,15 @@ def test_150_row_table_round_trip(ws, ids, notion):
     _, ds = ids
     page = new_page(notion, ds, "Table")
     rows = [{"table_row": {"cells": [rt(f"r{i}c{j}") for j in range(3)]}} for i in range(150)]
-    res = notion.blocks.children.append(page["id"], children=[
-        {"table": {"table_width": 3, "has_column_header": True, "children": rows[:100]}}])
+    res = notion.blocks.children.append(
+        page["id"], children=[{"table": {"table_width": 3, "has_column_header": True, "children": rows[:100]}}]
+    )
     table = res["results"][0]
-    assert table["has_children"] is True and table["table"] == {"table_width": 3, "has_column_header": True, "has_row_header": False}
+    assert table["has_children"] is True and table["table"] == {
+        "table_width": 3,
+        "has_column_header": True,
+        "has_row_header": False,
+    }
     notion.blocks.children.append(table["id"], children=rows[100:])
     got = collect_paginated_api(notion.blocks.children.list, block_id=table["id"])
     cells = [[c[0]["plain_text"] for c in r["table_row"]["cells"]] for r in got]
@@ -47,8 +56,9 @@ def test_append_returns_new_first_level_children_only(ws, ids, notion):
     _, ds = ids
     page = new_page(notion, ds)
     notion.blocks.children.append(page["id"], children=[para("old")])
-    res = notion.blocks.children.append(page["id"], children=[
-        {"toggle": {"rich_text": rt("t"), "children": [para("inner")]}}, para("new")])
+    res = notion.blocks.children.append(
+        page["id"], children=[{"toggle": {"rich_text": rt("t"), "children": [para("inner")]}}, para("new")]
+    )
     assert [b["type"] for b in res["results"]] == ["toggle", "paragraph"]
     assert res["results"][0]["has_children"] is True and res["results"][1]["has_children"] is False
     assert res["has_more"] is False and res["next_cursor"] is None and res["type"] == "block"
@@ -58,7 +68,9 @@ def test_positions_start_end_after(ws, ids, notion):
     _, ds = ids
     page = new_page(notion, ds)
     a = notion.blocks.children.append(page["id"], children=[para("a"), para("c")])["results"]
-    notion.blocks.children.append(page["id"], children=[para("b")], position={"type": "after_block", "after_block": {"id": a[0]["id"]}})
+    notion.blocks.children.append(
+        page["id"], children=[para("b")], position={"type": "after_block", "after_block": {"id": a[0]["id"]}}
+    )
     notion.blocks.children.append(page["id"], children=[para("0")], position={"type": "start"})
     notion.blocks.children.append(page["id"], children=[para("d")], position={"type": "end"})
     notion.blocks.children.append(page["id"], children=[para("a2")], after=a[0]["id"])
@@ -88,17 +100,27 @@ def test_human_edit_is_attributed_and_touches_page(ws, ids, notion, clock):
 def test_block_update_replaces_only_given_fields(ws, ids, notion):
     _, ds = ids
     page = new_page(notion, ds)
-    b = notion.blocks.children.append(page["id"], children=[{"to_do": {"rich_text": rt("task"), "checked": False, "color": "red"}}])["results"][0]
+    b = notion.blocks.children.append(
+        page["id"], children=[{"to_do": {"rich_text": rt("task"), "checked": False, "color": "red"}}]
+    )["results"][0]
     u = notion.blocks.update(b["id"], to_do={"checked": True})
-    assert u["to_do"]["checked"] is True and u["to_do"]["color"] == "red" and u["to_do"]["rich_text"][0]["plain_text"] == "task"
-    c = notion.blocks.children.append(page["id"], children=[{"code": {"rich_text": rt("x"), "language": "python"}}])["results"][0]
+    assert (
+        u["to_do"]["checked"] is True
+        and u["to_do"]["color"] == "red"
+        and u["to_do"]["rich_text"][0]["plain_text"] == "task"
+    )
+    c = notion.blocks.children.append(page["id"], children=[{"code": {"rich_text": rt("x"), "language": "python"}}])[
+        "results"
+    ][0]
     assert notion.blocks.update(c["id"], code={"language": "rust"})["code"]["rich_text"][0]["plain_text"] == "x"
 
 
 def test_delete_hides_block_and_updates_has_children(ws, ids, notion):
     _, ds = ids
     page = new_page(notion, ds)
-    t = notion.blocks.children.append(page["id"], children=[{"toggle": {"rich_text": rt("t"), "children": [para("x")]}}])["results"][0]
+    t = notion.blocks.children.append(
+        page["id"], children=[{"toggle": {"rich_text": rt("t"), "children": [para("x")]}}]
+    )["results"][0]
     child = notion.blocks.children.list(t["id"])["results"][0]
     deleted = notion.blocks.delete(child["id"])
     assert deleted["in_trash"] is True and deleted["archived"] is True
@@ -109,18 +131,30 @@ def test_delete_hides_block_and_updates_has_children(ws, ids, notion):
 
 def test_new_select_option_is_added_to_schema(ws, ids, notion):
     _, ds = ids
-    new_page(notion, ds, status={"select": {"name": "Invisible"}}, tags={"multi_select": [{"name": "a"}, {"name": "b"}]})
+    new_page(
+        notion, ds, status={"select": {"name": "Invisible"}}, tags={"multi_select": [{"name": "a"}, {"name": "b"}]}
+    )
     schema = notion.data_sources.retrieve(ds)["properties"]
     assert [o["name"] for o in schema["status"]["select"]["options"]] == ["Published", "Draft", "Invisible"]
     assert {o["name"] for o in schema["tags"]["multi_select"]["options"]} == {"a", "b"}
-    assert all(o["color"] in ("default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red")
-               for o in schema["status"]["select"]["options"])
+    assert all(
+        o["color"] in ("default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red")
+        for o in schema["status"]["select"]["options"]
+    )
 
 
 def test_date_time_zone_is_converted_on_read(ws, ids, notion):
     _, ds = ids
-    p = new_page(notion, ds, date={"date": {"start": "2026-07-01T09:30:00", "end": "2026-07-01T10:00:00", "time_zone": "Europe/Berlin"}})
-    assert p["properties"]["date"]["date"] == {"start": "2026-07-01T09:30:00.000+02:00", "end": "2026-07-01T10:00:00.000+02:00", "time_zone": None}
+    p = new_page(
+        notion,
+        ds,
+        date={"date": {"start": "2026-07-01T09:30:00", "end": "2026-07-01T10:00:00", "time_zone": "Europe/Berlin"}},
+    )
+    assert p["properties"]["date"]["date"] == {
+        "start": "2026-07-01T09:30:00.000+02:00",
+        "end": "2026-07-01T10:00:00.000+02:00",
+        "time_zone": None,
+    }
     p2 = new_page(notion, ds, "D", date={"date": {"start": "2026-07-01"}})
     assert p2["properties"]["date"]["date"] == {"start": "2026-07-01", "end": None, "time_zone": None}
 
@@ -128,23 +162,55 @@ def test_date_time_zone_is_converted_on_read(ws, ids, notion):
 def test_query_filters_sorts_and_pagination(ws, ids, notion):
     _, ds = ids
     for i in range(5):
-        new_page(notion, ds, f"Post {i}", f"post-{i}", priority={"number": i},
-                 status={"select": {"name": "Published" if i % 2 else "Draft"}},
-                 tags={"multi_select": [{"name": "even" if i % 2 == 0 else "odd"}]},
-                 date={"date": {"start": f"2026-06-0{i + 1}"}}, done={"checkbox": i == 3})
+        new_page(
+            notion,
+            ds,
+            f"Post {i}",
+            f"post-{i}",
+            priority={"number": i},
+            status={"select": {"name": "Published" if i % 2 else "Draft"}},
+            tags={"multi_select": [{"name": "even" if i % 2 == 0 else "odd"}]},
+            date={"date": {"start": f"2026-06-0{i + 1}"}},
+            done={"checkbox": i == 3},
+        )
 
     def titles(**kw):
         res = collect_paginated_api(notion.data_sources.query, data_source_id=ds, **kw)
         return [p["properties"]["title"]["title"][0]["plain_text"] for p in res]
 
     assert titles(filter={"property": "slug", "rich_text": {"equals": "post-2"}}) == ["Post 2"]
-    assert titles(filter={"property": "title", "title": {"starts_with": "post"}}, sorts=[{"property": "priority", "direction": "descending"}]) == [f"Post {i}" for i in (4, 3, 2, 1, 0)]
-    assert titles(filter={"and": [{"property": "status", "select": {"equals": "Published"}}, {"property": "priority", "number": {"greater_than": 1}}]}) == ["Post 3"]
+    assert titles(
+        filter={"property": "title", "title": {"starts_with": "post"}},
+        sorts=[{"property": "priority", "direction": "descending"}],
+    ) == [f"Post {i}" for i in (4, 3, 2, 1, 0)]
+    assert titles(
+        filter={
+            "and": [
+                {"property": "status", "select": {"equals": "Published"}},
+                {"property": "priority", "number": {"greater_than": 1}},
+            ]
+        }
+    ) == ["Post 3"]
     # without sorts, newest first (recorded, ultimate-notion 2026-03-11)
-    assert titles(filter={"or": [{"property": "tags", "multi_select": {"contains": "odd"}}, {"property": "done", "checkbox": {"equals": True}}]}) == ["Post 3", "Post 1"]
+    assert titles(
+        filter={
+            "or": [
+                {"property": "tags", "multi_select": {"contains": "odd"}},
+                {"property": "done", "checkbox": {"equals": True}},
+            ]
+        }
+    ) == ["Post 3", "Post 1"]
     assert titles(filter={"property": "date", "date": {"on_or_after": "2026-06-04"}}) == ["Post 4", "Post 3"]
-    assert titles(filter={"property": "link", "url": {"is_empty": True}}, page_size=2) == [f"Post {i}" for i in range(4, -1, -1)]
-    assert titles(filter={"timestamp": "created_time", "created_time": {"on_or_before": "2030-01-01"}}, sorts=[{"timestamp": "created_time", "direction": "ascending"}])[0] == "Post 0"
+    assert titles(filter={"property": "link", "url": {"is_empty": True}}, page_size=2) == [
+        f"Post {i}" for i in range(4, -1, -1)
+    ]
+    assert (
+        titles(
+            filter={"timestamp": "created_time", "created_time": {"on_or_before": "2030-01-01"}},
+            sorts=[{"timestamp": "created_time", "direction": "ascending"}],
+        )[0]
+        == "Post 0"
+    )
     first = notion.data_sources.query(ds, page_size=2)
     assert first["has_more"] is True and len(first["results"]) == 2 and isinstance(first["next_cursor"], str)
 
@@ -162,7 +228,9 @@ def test_trashed_pages_excluded_from_query_and_restorable(ws, ids, notion):
 def test_page_update_icon_and_partial_properties(ws, ids, notion):
     _, ds = ids
     p = new_page(notion, ds, "Icon", priority={"number": 5})
-    u = notion.pages.update(p["id"], icon={"type": "emoji", "emoji": "✅"}, properties={"slug": {"rich_text": rt("new-slug")}})
+    u = notion.pages.update(
+        p["id"], icon={"type": "emoji", "emoji": "✅"}, properties={"slug": {"rich_text": rt("new-slug")}}
+    )
     assert u["icon"] == {"type": "emoji", "emoji": "✅"}
     assert u["properties"]["priority"]["number"] == 5
     assert u["properties"]["slug"]["rich_text"][0]["plain_text"] == "new-slug"
@@ -183,7 +251,13 @@ def test_database_and_data_source_shapes(ws, ids, notion):
     assert d["object"] == "database" and d["data_sources"] == [{"id": ds, "name": "Newsletter"}]
     s = notion.data_sources.retrieve(ds)
     assert s["object"] == "data_source" and s["parent"] == {"type": "database_id", "database_id": db}
-    assert s["properties"]["title"] == {"id": "title", "name": "title", "description": None, "type": "title", "title": {}}
+    assert s["properties"]["title"] == {
+        "id": "title",
+        "name": "title",
+        "description": None,
+        "type": "title",
+        "title": {},
+    }
     assert s["properties"]["status"]["select"]["options"][0]["name"] == "Published"
 
 
@@ -200,15 +274,21 @@ def test_file_upload_attach_and_download(ws, ids, notion):
     assert up["status"] == "pending" and up["upload_url"].endswith(f"/v1/file_uploads/{up['id']}/send")
     sent = notion.file_uploads.send(up["id"], file=("pic.png", b"\x89PNG-bytes", "image/png"))
     assert sent["status"] == "uploaded" and sent["content_length"] == 10
-    img = notion.blocks.children.append(page["id"], children=[
-        {"type": "image", "image": {"type": "file_upload", "file_upload": {"id": up["id"]}, "caption": rt("cap")}}])["results"][0]
+    img = notion.blocks.children.append(
+        page["id"],
+        children=[
+            {"type": "image", "image": {"type": "file_upload", "file_upload": {"id": up["id"]}, "caption": rt("cap")}}
+        ],
+    )["results"][0]
     assert img["image"]["type"] == "file"
     assert img["image"]["file"]["url"] == f"{ws.public_base_url}/files/{up['id']}/pic.png"
     assert img["image"]["caption"][0]["plain_text"] == "cap"
     assert "expiry_time" in img["image"]["file"]
     assert ws.file_bytes(up["id"]) == b"\x89PNG-bytes"
     # reusable once attached ("upload once, attach many times")
-    notion.blocks.children.append(page["id"], children=[{"type": "file", "file": {"type": "file_upload", "file_upload": {"id": up["id"]}}}])
+    notion.blocks.children.append(
+        page["id"], children=[{"type": "file", "file": {"type": "file_upload", "file_upload": {"id": up["id"]}}}]
+    )
     with serve(ws, port=0) as handle:
         assert httpx.get(f"{handle.url}/files/{up['id']}/pic.png").content == b"\x89PNG-bytes"
 
@@ -246,6 +326,7 @@ def test_request_log_records_method_path_status(ws, ids, notion):
 
 def test_thread_safety_concurrent_appends(ws, ids, notion):
     import threading
+
     _, ds = ids
     page = new_page(notion, ds)
     errors = []

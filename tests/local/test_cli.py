@@ -30,11 +30,22 @@ def test_reset_requires_yes_and_wipes(cli, env, monkeypatch):
 
 
 def test_serve_subprocess_prints_url_and_token(tmp_path):
-    environment = {**os.environ, "BOT_STATE_DIR": str(tmp_path), "BOT_LOCAL_TOKEN": "tok", "NOTION_TOKEN": "",
-                   "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml")}
+    environment = {
+        **os.environ,
+        "BOT_STATE_DIR": str(tmp_path),
+        "BOT_LOCAL_TOKEN": "tok",
+        "NOTION_TOKEN": "",
+        "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml"),
+    }
     environment.pop("BOT_LOCAL_FAULTS", None)
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "local", "serve", "--port", "0", "--faults", "status:503@0"],
-                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=environment, preexec_fn=sigint_ignored)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "local", "serve", "--port", "0", "--faults", "status:503@0"],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        preexec_fn=sigint_ignored,
+    )
     try:
         first = proc.stderr.readline()
         url = first.split()[3]
@@ -64,7 +75,9 @@ def test_user_add_prints_a_token_whose_edits_show_the_name(cli, env):
         assert status == 200 and me["type"] == "person" and me["name"] == "Alice Editor"
         ds = ws.store.data_sources_of(ws.store.databases()[0]["id"])[0]["id"]
         find = {"filter": {"property": "slug", "rich_text": {"equals": "rec-weekly-en-2026-W22"}}}
-        page = json.loads(ws.dispatch("POST", f"/v1/data_sources/{ds}/query", {}, h, json.dumps(find).encode())[2])["results"][0]
+        page = json.loads(ws.dispatch("POST", f"/v1/data_sources/{ds}/query", {}, h, json.dumps(find).encode())[2])[
+            "results"
+        ][0]
         children = json.loads(ws.dispatch("GET", f"/v1/blocks/{page['id']}/children", {}, h, b"")[2])["results"]
         first = next(b for b in children if b["type"] == "paragraph")
         edit = json.dumps({"paragraph": {"rich_text": [{"text": {"content": "Alice was here."}}]}}).encode()
@@ -74,7 +87,7 @@ def test_user_add_prints_a_token_whose_edits_show_the_name(cli, env):
         ws.close()
     code, out, err = cli("local", "show", "rec-weekly-en-2026-W22")
     assert code == 0, err
-    editors = out[out.index("## last edited by"):].splitlines()[1:]
+    editors = out[out.index("## last edited by") :].splitlines()[1:]
     assert editors.count("- paragraph: Alice Editor") == 1, editors
     assert sum(line.endswith(": Local bot") for line in editors) == len(editors) - 1, editors
 
@@ -86,11 +99,23 @@ def test_user_add_needs_a_name(cli):
 
 def test_serve_rate_limit_flag_and_setting(tmp_path):
     """--rate-limit wins over BOT_LOCAL_RATE_LIMIT; the served workspace answers 429 past it."""
-    environment = {**os.environ, "BOT_STATE_DIR": str(tmp_path), "BOT_LOCAL_TOKEN": "tok", "NOTION_TOKEN": "",
-                   "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml"), "BOT_LOCAL_RATE_LIMIT": "off"}
+    environment = {
+        **os.environ,
+        "BOT_STATE_DIR": str(tmp_path),
+        "BOT_LOCAL_TOKEN": "tok",
+        "NOTION_TOKEN": "",
+        "BOT_MAPPING": str(ROOT / "mappings" / "rec-weekly.yaml"),
+        "BOT_LOCAL_RATE_LIMIT": "off",
+    }
     environment.pop("BOT_LOCAL_FAULTS", None)
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "local", "serve", "--port", "0", "--rate-limit", "2/60"],
-                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=environment, preexec_fn=sigint_ignored)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "local", "serve", "--port", "0", "--rate-limit", "2/60"],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        preexec_fn=sigint_ignored,
+    )
     try:
         url = proc.stderr.readline().split()[3]
         lines = [proc.stderr.readline() for _ in range(5)]

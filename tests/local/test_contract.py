@@ -25,6 +25,7 @@ def normalize(obj, mapping=None):
             key = m.group(0).replace("-", "")
             mapping.setdefault(key, f"<id{len(mapping)}>")
             return mapping[key]
+
         return _UUID.sub(repl, s)
 
     if isinstance(obj, dict):
@@ -41,13 +42,22 @@ def scenario(notion: notion_client.Client, ds_id: str) -> list:
     out.append(notion.users.me())
     page = notion.pages.create(
         parent={"type": "data_source_id", "data_source_id": ds_id},
-        properties={**title_props("Issue 1", "issue-1"), "status": {"select": {"name": "Draft"}}, "tags": {"multi_select": [{"name": "news"}]}},
+        properties={
+            **title_props("Issue 1", "issue-1"),
+            "status": {"select": {"name": "Draft"}},
+            "tags": {"multi_select": [{"name": "news"}]},
+        },
         icon={"type": "emoji", "emoji": "📰"},
         children=[
             {"heading_2": {"rich_text": [{"text": {"content": "Intro"}}]}},
-            {"toggle": {"rich_text": [{"text": {"content": "More"}}], "children": [
-                {"bulleted_list_item": {"rich_text": [{"text": {"content": "a"}}], "children": [para("deep")]}},
-            ]}},
+            {
+                "toggle": {
+                    "rich_text": [{"text": {"content": "More"}}],
+                    "children": [
+                        {"bulleted_list_item": {"rich_text": [{"text": {"content": "a"}}], "children": [para("deep")]}},
+                    ],
+                }
+            },
             {"code": {"rich_text": [{"text": {"content": "print(1)"}}], "language": "python"}},
         ],
     )
@@ -60,11 +70,17 @@ def scenario(notion: notion_client.Client, ds_id: str) -> list:
     out.append(notion.blocks.children.append(page["id"], children=[para("at start")], position={"type": "start"}))
     out.append(notion.blocks.update(head_id, heading_2={"rich_text": [{"text": {"content": "Intro!"}}]}))
     out.append(notion.blocks.delete(first["results"][2]["id"]))
-    out.append(notion.pages.update(page["id"], properties={"status": {"select": {"name": "Published"}}, "priority": {"number": 2}}))
+    out.append(
+        notion.pages.update(
+            page["id"], properties={"status": {"select": {"name": "Published"}}, "priority": {"number": 2}}
+        )
+    )
     out.append(notion.blocks.children.list(page["id"]))
     long_page = notion.pages.create(parent={"data_source_id": ds_id}, properties=title_props("Long", "long"))
     for start in range(0, 250, 100):
-        notion.blocks.children.append(long_page["id"], children=[para(f"p{i}") for i in range(start, min(start + 100, 250))])
+        notion.blocks.children.append(
+            long_page["id"], children=[para(f"p{i}") for i in range(start, min(start + 100, 250))]
+        )
     blocks = collect_paginated_api(notion.blocks.children.list, block_id=long_page["id"], page_size=100)
     out.append([b["paragraph"]["rich_text"][0]["plain_text"] for b in blocks])
     out.append(notion.data_sources.query(ds_id, sorts=[{"property": "title", "direction": "ascending"}]))
@@ -77,8 +93,13 @@ def _run_in_process() -> list:
     ws = LocalWorkspace(":memory:", clock=VirtualClock())
     _, ds_id = ws.ensure_database("Newsletter", SCHEMA)
     import httpx
-    notion = notion_client.Client(auth=ws.bot_token, base_url="http://local", log_level=logging.CRITICAL,
-                                  client=httpx.Client(transport=LocalTransport(ws)))
+
+    notion = notion_client.Client(
+        auth=ws.bot_token,
+        base_url="http://local",
+        log_level=logging.CRITICAL,
+        client=httpx.Client(transport=LocalTransport(ws)),
+    )
     return scenario(notion, ds_id)
 
 
@@ -107,7 +128,10 @@ def test_in_process_and_http_give_identical_results():
 
 def _prop_ids_removed(obj):
     if isinstance(obj, dict):
-        return {k: (None if k == "id" and isinstance(v, str) and not v.startswith("<id") else _prop_ids_removed(v)) for k, v in obj.items()}
+        return {
+            k: (None if k == "id" and isinstance(v, str) and not v.startswith("<id") else _prop_ids_removed(v))
+            for k, v in obj.items()
+        }
     if isinstance(obj, list):
         return [_prop_ids_removed(v) for v in obj]
     return obj

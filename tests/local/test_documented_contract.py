@@ -24,8 +24,16 @@ class Client:
     def __init__(self, http: httpx.Client, token: str) -> None:
         self.http, self.token = http, token
 
-    def send(self, method: str, path: str, body, *, version: str | None = V2025, auth: str | None = "Bearer {token}",
-             raw_body: bytes | None = None) -> httpx.Response:
+    def send(
+        self,
+        method: str,
+        path: str,
+        body,
+        *,
+        version: str | None = V2025,
+        auth: str | None = "Bearer {token}",
+        raw_body: bytes | None = None,
+    ) -> httpx.Response:
         headers = {}
         if version is not None:
             headers["Notion-Version"] = version
@@ -65,8 +73,17 @@ def _row_ids(ws: LocalWorkspace, client: Client) -> Ids:
     db = ws.store.database_by_title("Newsletter")
     ds = ws.store.data_sources_of(db["id"])[0]
     slug = f"row-{len(ws.store.pages_of(ds['id']))}"
-    page = client.call("POST", "/v1/pages", {"parent": {"data_source_id": ds["id"]}, "properties": {
-        "title": {"title": [{"text": {"content": "row"}}]}, "slug": {"rich_text": [{"text": {"content": slug}}]}}})
+    page = client.call(
+        "POST",
+        "/v1/pages",
+        {
+            "parent": {"data_source_id": ds["id"]},
+            "properties": {
+                "title": {"title": [{"text": {"content": "row"}}]},
+                "slug": {"rich_text": [{"text": {"content": slug}}]},
+            },
+        },
+    )
     return Ids(db=db["id"], ds=ds["id"], page=page["id"], slug=slug)
 
 

@@ -24,8 +24,16 @@ def create(notion, ds, title="T"):
     return notion.pages.create(parent={"data_source_id": ds}, properties=title_props(title, title.lower()))
 
 
-@pytest.mark.parametrize("status,code", [(500, "internal_server_error"), (502, "bad_gateway"), (503, "service_unavailable"),
-                                         (504, "gateway_timeout"), (529, "service_overload")])
+@pytest.mark.parametrize(
+    "status,code",
+    [
+        (500, "internal_server_error"),
+        (502, "bad_gateway"),
+        (503, "service_unavailable"),
+        (504, "gateway_timeout"),
+        (529, "service_overload"),
+    ],
+)
 def test_status_fault_answers_before_applying(ws, ids, notion, status, code):
     _, ds = ids
     ws.faults = FaultPlan([{"at": 0, "kind": "status", "status": status}])
@@ -93,14 +101,18 @@ def test_timeout_after_apply(ws, ids, notion):
     assert page_count(ws, ds) == 1
     with pytest.raises(httpx.ReadTimeout):
         ws.faults = FaultPlan([{"at": 0, "kind": "timeout"}])
-        httpx.Client(transport=__import__("bot.local", fromlist=["LocalTransport"]).LocalTransport(ws)).get("http://local/v1/users/me")
+        httpx.Client(transport=__import__("bot.local", fromlist=["LocalTransport"]).LocalTransport(ws)).get(
+            "http://local/v1/users/me"
+        )
 
 
 def test_timeout_over_http_stalls_past_client_timeout(ws, ids):
     _, ds = ids
     ws.faults = FaultPlan([{"at": 0, "kind": "timeout", "delay_s": 1.0}])
     with serve(ws, port=0) as handle:
-        notion = notion_client.Client(auth=ws.bot_token, base_url=handle.url, timeout_ms=200, retry=False, log_level=logging.CRITICAL)
+        notion = notion_client.Client(
+            auth=ws.bot_token, base_url=handle.url, timeout_ms=200, retry=False, log_level=logging.CRITICAL
+        )
         with pytest.raises(RequestTimeoutError):
             create(notion, ds)
         assert page_count(ws, ds) == 0
@@ -141,7 +153,9 @@ def test_method_and_path_selectors_and_times(ws, ids, notion):
 
 
 def test_compact_spec_form():
-    plan = FaultPlan.from_spec("status:503@3; rate_limited@rate=0.5,seed=1,retry_after=2; after_write:504@path=/pages,method=POST")
+    plan = FaultPlan.from_spec(
+        "status:503@3; rate_limited@rate=0.5,seed=1,retry_after=2; after_write:504@path=/pages,method=POST"
+    )
     kinds = [(r.kind, r.status, r.at, r.rate, r.retry_after, r.path, r.method) for r in plan.rules]
     assert kinds[0] == ("status", 503, 3, None, 1, None, None)
     assert kinds[1][0] == "rate_limited" and kinds[1][3] == 0.5 and kinds[1][4] == 2

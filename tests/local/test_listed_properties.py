@@ -13,8 +13,12 @@ from .conftest import raw, title_props
 @pytest.fixture
 def page(ws, ids):
     _, ds = ids
-    st, body, _ = raw(ws, "POST", "/v1/pages", {"parent": {"data_source_id": ds}, "properties": {
-        **title_props("Hello", "hello"), "priority": {"number": 3}}})
+    st, body, _ = raw(
+        ws,
+        "POST",
+        "/v1/pages",
+        {"parent": {"data_source_id": ds}, "properties": {**title_props("Hello", "hello"), "priority": {"number": 3}}},
+    )
     assert st == 200
     return body
 
@@ -37,15 +41,24 @@ def test_on_2026_12_01_a_listed_page_carries_only_its_title(ws, ids, page):
 @pytest.mark.parametrize("version", ["2025-09-03", "2026-03-11", "2026-12-01"])
 def test_filter_properties_names_them_by_id(ws, ids, page, version):
     slug_id = page["properties"]["slug"]["id"]
-    st, body, _ = raw(ws, "POST", f"/v1/data_sources/{ids[1]}/query", {}, version=version,
-                      query={"filter_properties": ["title", slug_id]})
+    st, body, _ = raw(
+        ws,
+        "POST",
+        f"/v1/data_sources/{ids[1]}/query",
+        {},
+        version=version,
+        query={"filter_properties": ["title", slug_id]},
+    )
     assert st == 200 and sorted(body["results"][0]["properties"]) == ["slug", "title"]
 
 
 def test_filter_properties_repeated_in_the_url_over_http(ws, ids, page):
     slug_id = page["properties"]["slug"]["id"]
     with serve(ws, port=0) as handle:
-        r = httpx.post(f"{handle.url}/v1/data_sources/{ids[1]}/query", json={},
-                       params=[("filter_properties", "title"), ("filter_properties", slug_id)],
-                       headers={"Authorization": f"Bearer {ws.bot_token}", "Notion-Version": "2026-12-01"})
+        r = httpx.post(
+            f"{handle.url}/v1/data_sources/{ids[1]}/query",
+            json={},
+            params=[("filter_properties", "title"), ("filter_properties", slug_id)],
+            headers={"Authorization": f"Bearer {ws.bot_token}", "Notion-Version": "2026-12-01"},
+        )
     assert r.status_code == 200 and sorted(r.json()["results"][0]["properties"]) == ["slug", "title"]

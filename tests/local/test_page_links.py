@@ -21,8 +21,14 @@ LINK = re.compile(r"http://127\.0\.0\.1:(\d+)/p/[0-9a-f]{32}")
 @pytest.fixture
 def server(env):
     """`bot local serve --port 0` (any free port) as a real process on the test's state dir."""
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "local", "serve", "--port", "0"], cwd=env, env=dict(os.environ),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "local", "serve", "--port", "0"],
+        cwd=env,
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     record = env / "state" / "local-serve.json"
     deadline = time.monotonic() + 30
     while not record.exists():
@@ -68,9 +74,13 @@ def test_without_a_server_the_output_says_how_to_open_the_links(cli, env, server
 
 
 def test_a_server_that_died_without_cleaning_up_is_not_trusted(cli, env):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     (env / "state").mkdir(exist_ok=True)
-    (env / "state" / "local-serve.json").write_text(json.dumps({"url": "http://127.0.0.1:9", "pid": int(dead)}), encoding="utf-8")
+    (env / "state" / "local-serve.json").write_text(
+        json.dumps({"url": "http://127.0.0.1:9", "pid": int(dead)}), encoding="utf-8"
+    )
     code, out, err = cli("publish", "--week", "W22")
     assert code == 0, err
     assert set(LINK.findall(out)) == {"8765"} and "bot local serve --port 8765" in err

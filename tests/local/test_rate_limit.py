@@ -25,7 +25,11 @@ def _weeks(content: Path, weeks: int) -> Path:
         folder = content / "rec-weekly" / week
         folder.mkdir(parents=True)
         for lang in ("en", "zh"):
-            text = (ROOT / "content/rec-weekly/2026-W22" / f"{lang}.md").read_text(encoding="utf-8").replace("2026-W22", week)
+            text = (
+                (ROOT / "content/rec-weekly/2026-W22" / f"{lang}.md")
+                .read_text(encoding="utf-8")
+                .replace("2026-W22", week)
+            )
             text = re.sub(r"date: .*", f"date: 2025-01-{(n % 28) + 1:02d} 07:01", text, count=1)
             (folder / f"{lang}.md").write_text(text, encoding="utf-8")
     return content

@@ -8,7 +8,9 @@ V = "2026-03-11"
 
 
 def _db(ws, body):
-    st, db, _ = raw(ws, "POST", "/v1/databases", {"parent": {"type": "workspace", "workspace": True}, **body}, version=V)
+    st, db, _ = raw(
+        ws, "POST", "/v1/databases", {"parent": {"type": "workspace", "workspace": True}, **body}, version=V
+    )
     assert st == 200, db
     return db
 
@@ -36,8 +38,18 @@ def test_a_database_can_be_locked(ws):
 def test_a_two_way_relation_has_a_named_twin_listing_the_related_pages(ws):
     items = _db(ws, {"title": [{"text": {"content": "Items"}}]})
     items_ds = items["data_sources"][0]["id"]
-    customers = _db(ws, {"title": [{"text": {"content": "Customers"}}], "initial_data_source": {"properties": {
-        "Name": {"title": {}}, "Bought": {"relation": {"data_source_id": items_ds, "type": "dual_property", "dual_property": {}}}}}})
+    customers = _db(
+        ws,
+        {
+            "title": [{"text": {"content": "Customers"}}],
+            "initial_data_source": {
+                "properties": {
+                    "Name": {"title": {}},
+                    "Bought": {"relation": {"data_source_id": items_ds, "type": "dual_property", "dual_property": {}}},
+                }
+            },
+        },
+    )
     cust_ds = customers["data_sources"][0]["id"]
     st, cs, _ = raw(ws, "GET", f"/v1/data_sources/{cust_ds}", version=V)
     rel = cs["properties"]["Bought"]["relation"]
@@ -46,11 +58,27 @@ def test_a_two_way_relation_has_a_named_twin_listing_the_related_pages(ws):
     st, its, _ = raw(ws, "GET", f"/v1/data_sources/{items_ds}", version=V)
     twin = its["properties"][rel["dual_property"]["synced_property_name"]]
     assert twin["id"] == twin_id and twin["name"] == "Related to Customers (Bought)"
-    st, _, _ = raw(ws, "PATCH", f"/v1/data_sources/{items_ds}", {"properties": {twin_id: {"name": "Bought by"}}}, version=V)
+    st, _, _ = raw(
+        ws, "PATCH", f"/v1/data_sources/{items_ds}", {"properties": {twin_id: {"name": "Bought by"}}}, version=V
+    )
     assert st == 200
-    st, item, _ = raw(ws, "POST", "/v1/pages", {"parent": {"data_source_id": items_ds}, "properties": {"Name": {"title": [{"text": {"content": "Item"}}]}}}, version=V)
-    st, customer, _ = raw(ws, "POST", "/v1/pages", {"parent": {"data_source_id": cust_ds}, "properties": {
-        "Bought": {"relation": [{"id": item["id"]}], "has_more": False}}}, version=V)  # has_more as read back: accepted
+    st, item, _ = raw(
+        ws,
+        "POST",
+        "/v1/pages",
+        {"parent": {"data_source_id": items_ds}, "properties": {"Name": {"title": [{"text": {"content": "Item"}}]}}},
+        version=V,
+    )
+    st, customer, _ = raw(
+        ws,
+        "POST",
+        "/v1/pages",
+        {
+            "parent": {"data_source_id": cust_ds},
+            "properties": {"Bought": {"relation": [{"id": item["id"]}], "has_more": False}},
+        },
+        version=V,
+    )  # has_more as read back: accepted
     assert st == 200, customer
     st, back, _ = raw(ws, "GET", f"/v1/pages/{item['id']}", version=V)
     assert back["properties"]["Bought by"]["relation"] == [{"id": customer["id"]}]
@@ -59,59 +87,154 @@ def test_a_two_way_relation_has_a_named_twin_listing_the_related_pages(ws):
 def test_search_matches_words_of_titles(ws):
     for title in ("Formula DB", "Task DB", "Tests"):
         _db(ws, {"title": [{"text": {"content": title}}]})
-    st, found, _ = raw(ws, "POST", "/v1/search", {"query": "Contacts DB", "filter": {"property": "object", "value": "data_source"}}, version=V)
+    st, found, _ = raw(
+        ws,
+        "POST",
+        "/v1/search",
+        {"query": "Contacts DB", "filter": {"property": "object", "value": "data_source"}},
+        version=V,
+    )
     assert sorted(r["title"][0]["plain_text"] for r in found["results"]) == ["Formula DB", "Task DB"]
-    st, found, _ = raw(ws, "POST", "/v1/search", {"query": "Test", "filter": {"property": "object", "value": "data_source"}}, version=V)
+    st, found, _ = raw(
+        ws, "POST", "/v1/search", {"query": "Test", "filter": {"property": "object", "value": "data_source"}}, version=V
+    )
     assert [r["title"][0]["plain_text"] for r in found["results"]] == ["Tests"]
 
 
 def _page(ws):
-    st, page, _ = raw(ws, "POST", "/v1/pages", {"parent": {"workspace": True}, "properties": {"title": [{"text": {"content": "P"}}]}}, version=V)
+    st, page, _ = raw(
+        ws,
+        "POST",
+        "/v1/pages",
+        {"parent": {"workspace": True}, "properties": {"title": [{"text": {"content": "P"}}]}},
+        version=V,
+    )
     return page
 
 
 def test_blocks_notion_accepts(ws):
     page = _page(ws)
-    st, body, _ = raw(ws, "PATCH", f"/v1/blocks/{page['id']}/children", {"position": {"type": "start"}, "children": [
-        {"type": "paragraph", "paragraph": {"rich_text": [{"text": {"content": "hi"}}], "icon": {"type": "emoji", "emoji": "👍"}}},
-        {"type": "column_list", "column_list": {"children": [{"type": "column", "column": {"children": []}},
-                                                              {"type": "column", "column": {"children": [{"type": "paragraph", "paragraph": {"rich_text": []}}]}}]}},
-        {"type": "callout", "callout": {"rich_text": [{"text": {"content": "c"}}]}}]}, version=V)
+    st, body, _ = raw(
+        ws,
+        "PATCH",
+        f"/v1/blocks/{page['id']}/children",
+        {
+            "position": {"type": "start"},
+            "children": [
+                {
+                    "type": "paragraph",
+                    "paragraph": {"rich_text": [{"text": {"content": "hi"}}], "icon": {"type": "emoji", "emoji": "👍"}},
+                },
+                {
+                    "type": "column_list",
+                    "column_list": {
+                        "children": [
+                            {"type": "column", "column": {"children": []}},
+                            {
+                                "type": "column",
+                                "column": {"children": [{"type": "paragraph", "paragraph": {"rich_text": []}}]},
+                            },
+                        ]
+                    },
+                },
+                {"type": "callout", "callout": {"rich_text": [{"text": {"content": "c"}}]}},
+            ],
+        },
+        version=V,
+    )
     assert st == 200, body
     assert body["results"][0]["paragraph"]["icon"] == {"type": "emoji", "emoji": "👍"}
     callout = body["results"][2]
-    st, updated, _ = raw(ws, "PATCH", f"/v1/blocks/{callout['id']}", {"callout": {"rich_text": [{"text": {"content": "d"}}], "children": []}}, version=V)
+    st, updated, _ = raw(
+        ws,
+        "PATCH",
+        f"/v1/blocks/{callout['id']}",
+        {"callout": {"rich_text": [{"text": {"content": "d"}}], "children": []}},
+        version=V,
+    )
     assert st == 200 and updated["callout"]["rich_text"][0]["plain_text"] == "d"
 
 
 def test_user_mentions_and_people_values_are_full_users(ws):
     uid = ws.add_user("Adam", "adam-token", email="adam@example.com")
-    st, page, _ = raw(ws, "POST", "/v1/pages", {"parent": {"workspace": True}, "properties": {"title": [
-        {"type": "mention", "mention": {"type": "user", "user": {"id": uid}}}]}}, version=V)
+    st, page, _ = raw(
+        ws,
+        "POST",
+        "/v1/pages",
+        {
+            "parent": {"workspace": True},
+            "properties": {"title": [{"type": "mention", "mention": {"type": "user", "user": {"id": uid}}}]},
+        },
+        version=V,
+    )
     user = page["properties"]["title"]["title"][0]["mention"]["user"]
-    assert user == {"object": "user", "id": uid, "name": "Adam", "avatar_url": None, "type": "person", "person": {"email": "adam@example.com"}}
+    assert user == {
+        "object": "user",
+        "id": uid,
+        "name": "Adam",
+        "avatar_url": None,
+        "type": "person",
+        "person": {"email": "adam@example.com"},
+    }
 
 
 def test_date_values_are_kept_to_the_minute(ws, ids):
-    st, page, _ = raw(ws, "POST", "/v1/pages", {"parent": {"data_source_id": ids[1]}, "properties": {
-        "title": {"title": [{"text": {"content": "d"}}]}, "date": {"date": {"start": "2026-06-27T17:57:32.424Z"}}}}, version=V)
+    st, page, _ = raw(
+        ws,
+        "POST",
+        "/v1/pages",
+        {
+            "parent": {"data_source_id": ids[1]},
+            "properties": {
+                "title": {"title": [{"text": {"content": "d"}}]},
+                "date": {"date": {"start": "2026-06-27T17:57:32.424Z"}},
+            },
+        },
+        version=V,
+    )
     assert page["properties"]["date"]["date"]["start"] == "2026-06-27T17:57:00.000+00:00"
-    st, found, _ = raw(ws, "POST", f"/v1/data_sources/{ids[1]}/query", {"filter": {"property": "date", "date": {"equals": "2026-06-27T17:57:00Z"}}}, version=V)
+    st, found, _ = raw(
+        ws,
+        "POST",
+        f"/v1/data_sources/{ids[1]}/query",
+        {"filter": {"property": "date", "date": {"equals": "2026-06-27T17:57:00Z"}}},
+        version=V,
+    )
     assert len(found["results"]) == 1
 
 
 def test_an_append_after_a_block_answers_the_new_blocks_then_those_after_them(ws):
     page = _page(ws)
     para = lambda t: {"type": "paragraph", "paragraph": {"rich_text": [{"text": {"content": t}}]}}
-    st, first, _ = raw(ws, "PATCH", f"/v1/blocks/{page['id']}/children", {"children": [para("a"), para("c"), para("d")]}, version=V)
-    st, body, _ = raw(ws, "PATCH", f"/v1/blocks/{page['id']}/children", {"children": [para("b")],
-                      "position": {"type": "after_block", "after_block": {"id": first["results"][0]["id"]}}}, version=V)
+    st, first, _ = raw(
+        ws, "PATCH", f"/v1/blocks/{page['id']}/children", {"children": [para("a"), para("c"), para("d")]}, version=V
+    )
+    st, body, _ = raw(
+        ws,
+        "PATCH",
+        f"/v1/blocks/{page['id']}/children",
+        {
+            "children": [para("b")],
+            "position": {"type": "after_block", "after_block": {"id": first["results"][0]["id"]}},
+        },
+        version=V,
+    )
     assert [r["paragraph"]["rich_text"][0]["plain_text"] for r in body["results"]] == ["b", "c", "d"]
 
 
 def test_schema_options_without_a_color_are_default_and_2026_users_carry_no_email_verified(ws):
-    db = _db(ws, {"title": [{"text": {"content": "S"}}], "initial_data_source": {"properties": {
-        "Name": {"title": {}}, "Select": {"select": {"options": [{"name": "Option1"}, {"name": "Option2", "color": "red"}]}}}}})
+    db = _db(
+        ws,
+        {
+            "title": [{"text": {"content": "S"}}],
+            "initial_data_source": {
+                "properties": {
+                    "Name": {"title": {}},
+                    "Select": {"select": {"options": [{"name": "Option1"}, {"name": "Option2", "color": "red"}]}},
+                }
+            },
+        },
+    )
     st, ds, _ = raw(ws, "GET", f"/v1/data_sources/{db['data_sources'][0]['id']}", version=V)
     assert [o["color"] for o in ds["properties"]["Select"]["select"]["options"]] == ["default", "red"]
     ws.add_user("Adam", "adam-token", email="adam@example.com")
@@ -122,6 +245,12 @@ def test_schema_options_without_a_color_are_default_and_2026_users_carry_no_emai
 
 
 def test_numbers_in_a_title_do_not_match_pieces_of_an_id(ws):
-    st, page, _ = raw(ws, "POST", "/v1/pages", {"parent": {"workspace": True}, "properties": {"title": [{"text": {"content": "Test 2024-12-30 18:21"}}]}}, version=V)
+    st, page, _ = raw(
+        ws,
+        "POST",
+        "/v1/pages",
+        {"parent": {"workspace": True}, "properties": {"title": [{"text": {"content": "Test 2024-12-30 18:21"}}]}},
+        version=V,
+    )
     st, found, _ = raw(ws, "POST", "/v1/search", {"query": "12345678-1234-4123-8123-123456789abc"}, version=V)
     assert found["results"] == []

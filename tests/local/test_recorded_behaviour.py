@@ -18,7 +18,9 @@ def test_page_under_a_page_is_a_child_page_block_of_it(notion):
     root = top_page(notion)
     child = notion.pages.create(parent={"page_id": root["id"]}, properties={"title": TITLE}, children=[])
     assert child["parent"] == {"type": "page_id", "page_id": root["id"]}
-    assert child["properties"] == {"title": {"id": "title", "type": "title", "title": child["properties"]["title"]["title"]}}
+    assert child["properties"] == {
+        "title": {"id": "title", "type": "title", "title": child["properties"]["title"]["title"]}
+    }
     assert child["properties"]["title"]["title"][0]["plain_text"] == "Child"
     listed = notion.blocks.children.list(root["id"])["results"]
     assert [(b["type"], b["id"], b["child_page"]["title"]) for b in listed] == [("child_page", child["id"], "Child")]
@@ -48,18 +50,29 @@ def test_database_created_under_a_page_and_trashed_through_the_blocks_endpoint(n
     assert "created_by" not in db and len(db["data_sources"]) == 1
     ds = notion.data_sources.retrieve(db["data_sources"][0]["id"])
     assert ds["database_parent"] == {"type": "page_id", "page_id": root["id"]}
-    assert ds["properties"]["Name"] == {"id": "title", "name": "Name", "description": None, "type": "title", "title": {}}
+    assert ds["properties"]["Name"] == {
+        "id": "title",
+        "name": "Name",
+        "description": None,
+        "type": "title",
+        "title": {},
+    }
 
-    second = notion.data_sources.create(parent={"type": "database_id", "database_id": db["id"]},
-                                        properties={"Name": {"title": {}}}, title=[{"text": {"content": "Two"}}],
-                                        icon={"type": "emoji", "emoji": "⚙️"})
+    second = notion.data_sources.create(
+        parent={"type": "database_id", "database_id": db["id"]},
+        properties={"Name": {"title": {}}},
+        title=[{"text": {"content": "Two"}}],
+        icon={"type": "emoji", "emoji": "⚙️"},
+    )
     assert second["icon"] == {"type": "emoji", "emoji": "⚙️"}
     assert len(notion.databases.retrieve(db["id"])["data_sources"]) == 2
     archived = notion.data_sources.update(second["id"], archived=True)
     assert archived["in_trash"] is True and archived["archived"] is True
 
     block = notion.blocks.delete(db["id"])
-    assert block["type"] == "child_database" and block["child_database"] == {"title": "DB"} and block["in_trash"] is True
+    assert (
+        block["type"] == "child_database" and block["child_database"] == {"title": "DB"} and block["in_trash"] is True
+    )
     assert notion.databases.retrieve(db["id"])["in_trash"] is True
     assert notion.blocks.children.list(root["id"])["results"] == []
     restored = notion.blocks.update(db["id"], archived=False)
@@ -69,7 +82,9 @@ def test_database_created_under_a_page_and_trashed_through_the_blocks_endpoint(n
 
 def test_paragraphs_carry_a_null_icon(notion):
     root = top_page(notion)
-    out = notion.blocks.children.append(root["id"], children=[{"paragraph": {"rich_text": [{"text": {"content": "p"}}]}}])
+    out = notion.blocks.children.append(
+        root["id"], children=[{"paragraph": {"rich_text": [{"text": {"content": "p"}}]}}]
+    )
     assert list(out["results"][0]["paragraph"]) == ["rich_text", "icon", "color"]
     assert out["results"][0]["paragraph"]["icon"] is None
 
@@ -113,9 +128,13 @@ def test_relative_date_filters(ws, ids, notion, clock):
 
 def test_page_property_items(notion, ids):
     _, ds = ids
-    page = notion.pages.create(parent={"data_source_id": ds}, properties={
-        "title": {"title": [{"text": {"content": "a"}}, {"text": {"content": "b"}}, {"text": {"content": "c"}}]},
-        "priority": {"number": 3}})
+    page = notion.pages.create(
+        parent={"data_source_id": ds},
+        properties={
+            "title": {"title": [{"text": {"content": "a"}}, {"text": {"content": "b"}}, {"text": {"content": "c"}}]},
+            "priority": {"number": 3},
+        },
+    )
     first = notion.pages.properties.retrieve(page["id"], "title", page_size=2)
     assert [r["title"]["plain_text"] for r in first["results"]] == ["a", "b"] and first["has_more"] is True
     assert first["property_item"] == {"id": "title", "next_url": None, "type": "title", "title": {}}
@@ -133,12 +152,21 @@ def test_2022_06_28_answers_with_that_version_shapes(ws, ids):
     status, database, _ = raw(ws, "GET", f"/v1/databases/{db}", version=old)
     assert status == 200 and "data_sources" not in database and "created_by" in database
     assert database["properties"]["title"] == {"id": "title", "name": "title", "type": "title", "title": {}}
-    status, page, _ = raw(ws, "POST", "/v1/pages", {"parent": {"database_id": db}, "properties": {
-        "title": {"title": [{"text": {"content": "x"}}]}}}, version=old)
+    status, page, _ = raw(
+        ws,
+        "POST",
+        "/v1/pages",
+        {"parent": {"database_id": db}, "properties": {"title": {"title": [{"text": {"content": "x"}}]}}},
+        version=old,
+    )
     assert status == 200 and page["parent"] == {"type": "database_id", "database_id": db}
     status, listed, _ = raw(ws, "POST", f"/v1/databases/{db}/query", {}, version=old)
-    assert status == 200 and listed["type"] == "page_or_database" and [p["id"] for p in listed["results"]] == [page["id"]]
-    status, found, _ = raw(ws, "POST", "/v1/search", {"filter": {"property": "object", "value": "database"}}, version=old)
+    assert (
+        status == 200 and listed["type"] == "page_or_database" and [p["id"] for p in listed["results"]] == [page["id"]]
+    )
+    status, found, _ = raw(
+        ws, "POST", "/v1/search", {"filter": {"property": "object", "value": "database"}}, version=old
+    )
     assert [r["object"] for r in found["results"]] == ["database"] and found["type"] == "page_or_database"
     status, body, _ = raw(ws, "GET", f"/v1/data_sources/{ds}", version=old)
     assert (status, body["code"]) == (400, "invalid_request_url")

@@ -31,7 +31,9 @@ def test_recorded_answers_match_on_implemented_endpoints(outcomes_2025, record_p
     report = R.table(outcomes_2025) + "\n" + "\n".join(R.misses(outcomes_2025))
     print(report)
     assert len(outcomes_2025) >= 240, report
-    assert ok == len(outcomes_2025), f"{ok}/{len(outcomes_2025)} = {ratio:.1%}: every recorded 2025-09-03 answer matches\n{report}"
+    assert ok == len(outcomes_2025), (
+        f"{ok}/{len(outcomes_2025)} = {ratio:.1%}: every recorded 2025-09-03 answer matches\n{report}"
+    )
 
 
 def test_pages_under_pages_match_every_recorded_create(outcomes_2025):
@@ -64,9 +66,18 @@ def test_2022_06_28_recordings_match_apart_from_fields_added_since(record_proper
     assert len(outcomes) >= 150, report
     assert ok / len(outcomes) >= MIN_RATIO, report
     # the version-specific answers all match: databases with their schema, page_or_database lists
-    specific = [o for o in outcomes if o.interaction.endpoint in
-                ("POST /v1/databases", "GET /v1/databases/{id}", "PATCH /v1/databases/{id}",
-                 "POST /v1/databases/{id}/query", "POST /v1/search")]
+    specific = [
+        o
+        for o in outcomes
+        if o.interaction.endpoint
+        in (
+            "POST /v1/databases",
+            "GET /v1/databases/{id}",
+            "PATCH /v1/databases/{id}",
+            "POST /v1/databases/{id}/query",
+            "POST /v1/search",
+        )
+    ]
     assert len(specific) >= 20 and all(o.ok for o in specific), R.misses(specific)
 
 

@@ -13,7 +13,9 @@ from . import cassette_replay as R
 from . import un_replay as U
 
 pytestmark = pytest.mark.skipif(
-    not U.load_un(), reason="no ultimate-notion recordings: expected ../shared/cassettes/ultimate-notion beside the repository")
+    not U.load_un(),
+    reason="no ultimate-notion recordings: expected ../shared/cassettes/ultimate-notion beside the repository",
+)
 
 # Measured agreement (share of comparable answers that are the same); the goal is 0.95.
 FLOOR = 0.865
@@ -40,8 +42,12 @@ def test_values_count_not_only_shapes():
     try:
         r.ids["11111111-1111-4111-8111-111111111111"] = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
         r.ids["22222222-2222-4222-8222-222222222222"] = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"
-        rec = {"results": [{"id": "11111111-1111-4111-8111-111111111111"}, {"id": "22222222-2222-4222-8222-222222222222"}]}
-        same = {"results": [{"id": "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"}, {"id": "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"}]}
+        rec = {
+            "results": [{"id": "11111111-1111-4111-8111-111111111111"}, {"id": "22222222-2222-4222-8222-222222222222"}]
+        }
+        same = {
+            "results": [{"id": "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"}, {"id": "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"}]
+        }
         swapped = {"results": same["results"][::-1]}
         assert r._value_diff(rec, same, "$") == ""
         assert "another object" in r._value_diff(rec, swapped, "$")

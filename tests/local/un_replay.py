@@ -42,11 +42,46 @@ UN = "ultimate-notion"
 PLACEHOLDER = "00000000-0000-4000-8000-0000000000"
 BOT_PLACEHOLDER = "00000000-0000-4000-8000-0000000000f1"
 # answer values that never follow from a request (times, urls, request ids, cursors)
-VOLATILE = {"request_id", "created_time", "last_edited_time", "url", "public_url", "next_cursor", "expiry_time",
-            "avatar_url", "href", "download_url", "upload_url", "workspace_name", "email"}
-CREATABLE_SCHEMA = {"button", "place", "verification", "relation", "title", "rich_text", "number", "select", "multi_select", "status", "date", "people", "files",
-                    "checkbox", "url", "email", "phone_number", "formula", "created_time", "created_by",
-                    "last_edited_time", "last_edited_by", "unique_id"}
+VOLATILE = {
+    "request_id",
+    "created_time",
+    "last_edited_time",
+    "url",
+    "public_url",
+    "next_cursor",
+    "expiry_time",
+    "avatar_url",
+    "href",
+    "download_url",
+    "upload_url",
+    "workspace_name",
+    "email",
+}
+CREATABLE_SCHEMA = {
+    "button",
+    "place",
+    "verification",
+    "relation",
+    "title",
+    "rich_text",
+    "number",
+    "select",
+    "multi_select",
+    "status",
+    "date",
+    "people",
+    "files",
+    "checkbox",
+    "url",
+    "email",
+    "phone_number",
+    "formula",
+    "created_time",
+    "created_by",
+    "last_edited_time",
+    "last_edited_by",
+    "unique_id",
+}
 
 
 def load_un() -> dict[str, list[R.Interaction]]:
@@ -76,8 +111,17 @@ def _interactions(name: str, data: dict) -> Iterator[R.Interaction]:
             resp = json.loads(raw) if raw else None
         except ValueError:
             resp = raw
-        yield R.Interaction(name, i, rq["method"], url.path, parse_qsl(url.query), headers,
-                            rq.get("body") or "", rs["status_code"], resp)
+        yield R.Interaction(
+            name,
+            i,
+            rq["method"],
+            url.path,
+            parse_qsl(url.query),
+            headers,
+            rq.get("body") or "",
+            rs["status_code"],
+            resp,
+        )
 
 
 @lru_cache(maxsize=1)
@@ -88,8 +132,12 @@ def catalog() -> dict[str, dict]:
 
     def walk(v: Any) -> None:
         if isinstance(v, dict):
-            if isinstance(v.get("id"), str) and R.ID_RE.fullmatch(v["id"]) and \
-                    v.get("object") in ("page", "block", "database", "data_source", "user") and len(v) > 2:
+            if (
+                isinstance(v.get("id"), str)
+                and R.ID_RE.fullmatch(v["id"])
+                and v.get("object") in ("page", "block", "database", "data_source", "user")
+                and len(v) > 2
+            ):
                 key = R.dashed(v["id"])
                 if len(v) > len(found.get(key, {})):  # first seen, unless a fuller kind of object
                     found[key] = v
@@ -125,8 +173,13 @@ def _schema_request(props: dict, ids) -> dict:
         elif kind == "formula":
             # Notion stores prop("X") as {{notion:block_property:<id>:…}}: back to names, as a client writes it
             names = {q.get("id"): n for n, q in props.items()}
-            cfg = {"expression": re.sub(r"\{\{notion:block_property:([^:}]+)[^}]*\}\}",
-                                        lambda m: f'prop("{names.get(m.group(1), m.group(1))}")', cfg.get("expression", ""))}
+            cfg = {
+                "expression": re.sub(
+                    r"\{\{notion:block_property:([^:}]+)[^}]*\}\}",
+                    lambda m: f'prop("{names.get(m.group(1), m.group(1))}")',
+                    cfg.get("expression", ""),
+                )
+            }
         elif kind == "unique_id":
             cfg = {"prefix": cfg.get("prefix")}
         elif kind == "number":
@@ -139,8 +192,17 @@ def _schema_request(props: dict, ids) -> dict:
 
 def _rollups_request(props: dict) -> dict:
     """The rollups of a recorded schema, added once their relations exist."""
-    return {name: {"rollup": {k: p["rollup"][k] for k in ("relation_property_name", "rollup_property_name", "function") if k in p["rollup"]}}
-            for name, p in props.items() if p.get("type") == "rollup" and isinstance(p.get("rollup"), dict)}
+    return {
+        name: {
+            "rollup": {
+                k: p["rollup"][k]
+                for k in ("relation_property_name", "rollup_property_name", "function")
+                if k in p["rollup"]
+            }
+        }
+        for name, p in props.items()
+        if p.get("type") == "rollup" and isinstance(p.get("rollup"), dict)
+    }
 
 
 def _icon_request(obj: dict) -> dict:
@@ -211,8 +273,16 @@ class UNReplayer(R.Replayer):
         if kind == "block" and obj.get("type") not in ("child_page", "child_database"):
             return
         if kind == "page":
-            status, created = self._call("POST", "/v1/pages", {"parent": self._local_parent(obj, version), **_icon_request(obj),
-                "properties": {"title": {"title": [{"text": {"content": t}} for t in self._title_of(obj)]}}}, version="2026-03-11")
+            status, created = self._call(
+                "POST",
+                "/v1/pages",
+                {
+                    "parent": self._local_parent(obj, version),
+                    **_icon_request(obj),
+                    "properties": {"title": {"title": [{"text": {"content": t}} for t in self._title_of(obj)]}},
+                },
+                version="2026-03-11",
+            )
             if status == 200:
                 self.ids[rec_id] = created["id"]
             return
@@ -229,24 +299,53 @@ class UNReplayer(R.Replayer):
                 return {"page_id": self.ids[pid]}
         return {"workspace": True}
 
-    def _seed_database(self, rec_id: str, obj: dict | None, version: str, relations: bool = True,
-                       source: dict | None = None) -> None:
+    def _seed_database(
+        self, rec_id: str, obj: dict | None, version: str, relations: bool = True, source: dict | None = None
+    ) -> None:
         """A database from its recorded object or, for the static ones only their data source
         describes (search answers data sources), from that data source — `source`, the version
         this cassette recorded, else the first one seen."""
-        sources = [source] if source else [s for s in catalog().values() if s.get("object") == "data_source"
-                                           and R.dashed((s.get("parent") or {}).get("database_id") or "0" * 32) == rec_id]
+        sources = (
+            [source]
+            if source
+            else [
+                s
+                for s in catalog().values()
+                if s.get("object") == "data_source"
+                and R.dashed((s.get("parent") or {}).get("database_id") or "0" * 32) == rec_id
+            ]
+        )
         if obj is None and not sources:
             return
-        obj = obj or {"title": sources[0].get("title"), "parent": sources[0].get("database_parent"), "icon": sources[0].get("icon")}
+        obj = obj or {
+            "title": sources[0].get("title"),
+            "parent": sources[0].get("database_parent"),
+            "icon": sources[0].get("icon"),
+        }
         self.seeding.add(rec_id)  # a relation back to this database must not seed it twice
-        props = _schema_request(sources[0].get("properties") or {}, self._seeded_source if relations else lambda _: None) if sources else {}
+        props = (
+            _schema_request(sources[0].get("properties") or {}, self._seeded_source if relations else lambda _: None)
+            if sources
+            else {}
+        )
         title = [{"text": {"content": t.get("plain_text", "")}} for t in obj.get("title") or []]
         described = next((x.get("description") for x in [obj, *sources] if x.get("description")), None)
-        status, created = self._call("POST", "/v1/databases", {
-            "parent": self._local_parent(obj, version), "title": title, **_icon_request(obj),
-            **({"description": [{"text": {"content": t.get("plain_text", "")}} for t in described]} if described else {}),
-            "initial_data_source": {"properties": props}}, version="2026-03-11")
+        status, created = self._call(
+            "POST",
+            "/v1/databases",
+            {
+                "parent": self._local_parent(obj, version),
+                "title": title,
+                **_icon_request(obj),
+                **(
+                    {"description": [{"text": {"content": t.get("plain_text", "")}} for t in described]}
+                    if described
+                    else {}
+                ),
+                "initial_data_source": {"properties": props},
+            },
+            version="2026-03-11",
+        )
         if status != 200:
             return
         self.ids[rec_id] = created["id"]
@@ -267,8 +366,9 @@ class UNReplayer(R.Replayer):
         if ds not in self.ids:
             return
         props = {n: v for n, p in (obj.get("properties") or {}).items() if (v := _value_request(p)) is not None}
-        status, created = self._call("POST", "/v1/pages", {"parent": {"data_source_id": self.ids[ds]},
-                                                           "properties": props}, version="2026-03-11")
+        status, created = self._call(
+            "POST", "/v1/pages", {"parent": {"data_source_id": self.ids[ds]}, "properties": props}, version="2026-03-11"
+        )
         if status == 200:
             self.ids[rec_id] = created["id"]
 
@@ -280,7 +380,9 @@ class UNReplayer(R.Replayer):
                 if rid not in self.ids:
                     self._seed(rid, version)
         if it.path == "/v1/search" and isinstance(it.response, dict):
-            self._seed_sources_together([o for o in it.response.get("results") or [] if o.get("object") == "data_source"])
+            self._seed_sources_together(
+                [o for o in it.response.get("results") or [] if o.get("object") == "data_source"]
+            )
         super()._seed_results(it, version)
 
     def _add_rollups(self, source: dict) -> None:
@@ -308,14 +410,23 @@ class UNReplayer(R.Replayer):
                     continue
                 dual = cfg.get("type") == "dual_property"
                 config = {"data_source_id": target, "type": cfg.get("type"), cfg.get("type"): {}}
-                st, answer = self._call("PATCH", f"/v1/data_sources/{local}", {"properties": {name: {"relation": config}}}, version="2026-03-11")
+                st, answer = self._call(
+                    "PATCH",
+                    f"/v1/data_sources/{local}",
+                    {"properties": {name: {"relation": config}}},
+                    version="2026-03-11",
+                )
                 if st != 200 or not dual:
                     continue
                 synced = cfg.get("dual_property") or {}
                 twin = ((answer.get("properties") or {}).get(name) or {}).get("relation", {}).get("dual_property", {})
                 if twin.get("synced_property_id") and synced.get("synced_property_name"):
-                    self._call("PATCH", f"/v1/data_sources/{target}", {"properties": {
-                        twin["synced_property_id"]: {"name": synced["synced_property_name"]}}}, version="2026-03-11")
+                    self._call(
+                        "PATCH",
+                        f"/v1/data_sources/{target}",
+                        {"properties": {twin["synced_property_id"]: {"name": synced["synced_property_name"]}}},
+                        version="2026-03-11",
+                    )
                     paired.add((R.dashed(cfg["data_source_id"]), synced["synced_property_name"]))
         for s in fresh:
             self._add_rollups(s)
@@ -325,7 +436,12 @@ class UNReplayer(R.Replayer):
         if key == "properties" and isinstance(recorded, dict) and isinstance(local, dict):
             for name, p in recorded.items():
                 q = local.get(name)
-                if isinstance(p, dict) and isinstance(q, dict) and isinstance(p.get("id"), str) and isinstance(q.get("id"), str):
+                if (
+                    isinstance(p, dict)
+                    and isinstance(q, dict)
+                    and isinstance(p.get("id"), str)
+                    and isinstance(q.get("id"), str)
+                ):
                     self.prop_ids.setdefault(p["id"], q["id"])
         super()._learn(recorded, local, key)
 
@@ -359,7 +475,10 @@ class UNReplayer(R.Replayer):
             if "/properties/" in path:
                 head, _, pid = path.rpartition("/")
                 path = f"{head}/{self.prop_ids.get(pid, pid)}"
-            query = [(k, self.cursors.get(v) or self.prop_ids.get(v) or self._map_text(v, version, seed=False)) for k, v in it.query]
+            query = [
+                (k, self.cursors.get(v) or self.prop_ids.get(v) or self._map_text(v, version, seed=False))
+                for k, v in it.query
+            ]
             body_text = it.body
             if body_text:
                 for recorded, local in self.cursors.items():
@@ -369,9 +488,16 @@ class UNReplayer(R.Replayer):
                     self._remember_sent(json.loads(it.body))
                 except ValueError:
                     pass
-            status, resp = self._call(it.method, path, None, version=version, token=token, query=query,
-                                      headers={"content-type": "application/json"} if body_text else {},
-                                      raw=body_text.encode())
+            status, resp = self._call(
+                it.method,
+                path,
+                None,
+                version=version,
+                token=token,
+                query=query,
+                headers={"content-type": "application/json"} if body_text else {},
+                raw=body_text.encode(),
+            )
             outcome = self._judge(it, status, resp)
             if outcome.ok and status == 200:
                 outcome = self._judge_values(it, resp) or outcome
@@ -383,7 +509,7 @@ class UNReplayer(R.Replayer):
     def _send(self, method: str, path: str, query, headers: dict, payload: bytes) -> tuple[int, bytes]:
         if self.server is None:
             q: dict = {}
-            for k, v in (query.items() if isinstance(query, dict) else query):
+            for k, v in query.items() if isinstance(query, dict) else query:
                 q.setdefault(k, []).append(v) if k.endswith("[]") else q.__setitem__(k, v)
             status, _, content = self.ws.dispatch(method, path, q, headers, payload)
             return status, content
@@ -424,13 +550,28 @@ class UNReplayer(R.Replayer):
             return ""  # a property id: mapped, not compared
         if isinstance(rec, str) and R.ID_RE.fullmatch(rec):
             mapped = self.ids.get(R.dashed(rec))
-            if mapped and isinstance(loc, str) and R.ID_RE.fullmatch(loc) and R.dashed(loc) != R.dashed(mapped) \
-                    and key not in ("workspace_id",):
+            if (
+                mapped
+                and isinstance(loc, str)
+                and R.ID_RE.fullmatch(loc)
+                and R.dashed(loc) != R.dashed(mapped)
+                and key not in ("workspace_id",)
+            ):
                 return f"{path}: another object than Notion's"
             return ""
-        if isinstance(rec, (str, int, float)) and not isinstance(rec, bool) and json.dumps(rec) in self.sent and rec != loc:
+        if (
+            isinstance(rec, (str, int, float))
+            and not isinstance(rec, bool)
+            and json.dumps(rec) in self.sent
+            and rec != loc
+        ):
             return f"{path}: {json.dumps(loc)[:60]} (Notion {json.dumps(rec)[:60]})"
-        if isinstance(rec, bool) and isinstance(loc, bool) and rec != loc and key in ("in_trash", "is_locked", "is_archived", "checkbox"):
+        if (
+            isinstance(rec, bool)
+            and isinstance(loc, bool)
+            and rec != loc
+            and key in ("in_trash", "is_locked", "is_archived", "checkbox")
+        ):
             return f"{path}: {loc} (Notion {rec})"
         return ""
 

@@ -225,7 +225,12 @@ def test_two_processes_never_publish_at_the_same_time(env):
     """Two `bot run-due` processes started together: their runs do not overlap and every page
     exists exactly once."""
     command = [sys.executable, "-m", "bot", "run-due", "--json", "--lock-wait", "60"]
-    procs = [subprocess.Popen(command, cwd=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy()) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            command, cwd=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy()
+        )
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=120) for p in procs]
     for p, (out, err) in zip(procs, outputs):
         assert p.returncode == 0, err
@@ -253,7 +258,10 @@ def test_run_due_runs_and_status_commands(cli, env):
     # a rehearsal at 07:00: W22 (dated 07:01) waits; nothing is written (see test_rehearsal.py)
     code, out, err = cli("run-due", "--now", "2026-05-30T07:00")
     assert code == 0, err
-    assert "… rec-weekly-en-2026-W22 (en)  waiting until 2026-05-30T07:01+08:00" in out and "+ rec-weekly-en-2026-W14 (en)  create" in out
+    assert (
+        "… rec-weekly-en-2026-W22 (en)  waiting until 2026-05-30T07:01+08:00" in out
+        and "+ rec-weekly-en-2026-W14 (en)  create" in out
+    )
     code, out, err = cli("run-due", "--json")  # the real run: every seed week is due by now
     run = json.loads(out)
     assert run["trigger"] == "run-due" and run["outcome"] == "success"

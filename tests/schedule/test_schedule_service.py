@@ -165,7 +165,10 @@ def test_due_watch_publishes_on_the_date_not_before(rig):
     service._watch_from = rig.clock.now()
     rig.set_time(at("2026-05-30 07:00"))
     slot = service.run_job("schedule")
-    assert {e.slug for e in slot.entries if e.action == "waiting"} == {"rec-weekly-en-2026-W22", "rec-weekly-zh-2026-W22"}
+    assert {e.slug for e in slot.entries if e.action == "waiting"} == {
+        "rec-weekly-en-2026-W22",
+        "rec-weekly-zh-2026-W22",
+    }
     assert slot.next_due == at("2026-05-30 07:01")
     assert rig.pages("rec-weekly-en-2026-W22") == []
 
@@ -174,7 +177,10 @@ def test_due_watch_publishes_on_the_date_not_before(rig):
     rig.set_time(at("2026-05-30 07:01"))
     result = service.run_job("due")
     assert result is not None and result.outcome == "success"
-    assert {e.slug: e.action for e in result.entries if "W22" in e.slug} == {"rec-weekly-en-2026-W22": "created", "rec-weekly-zh-2026-W22": "created"}
+    assert {e.slug: e.action for e in result.entries if "W22" in e.slug} == {
+        "rec-weekly-en-2026-W22": "created",
+        "rec-weekly-zh-2026-W22": "created",
+    }
     assert len(rig.pages("rec-weekly-en-2026-W22")) == 1
     rig.set_time(at("2026-05-30 07:02"))
     assert service.run_job("due") is None  # handled: no second run

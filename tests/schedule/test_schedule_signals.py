@@ -26,8 +26,12 @@ def test_sigterm_during_a_catch_up_run_records_interrupted_and_the_next_run_conv
     ledger = Ledger.for_state_dir(state)
     # Notion answers 429 "retry after 100 s" on the 4th request: the run is mid-way, sleeping,
     # when SIGTERM arrives (and must not sit out those 100 s).
-    code, out, err, stopping = sigterm_mid_run(["schedule"], env, lambda: any(r.trigger == "catch-up" for r in ledger.runs(5)),
-                                               env={"BOT_SCHEDULE": "0 7 * * sat"})
+    code, out, err, stopping = sigterm_mid_run(
+        ["schedule"],
+        env,
+        lambda: any(r.trigger == "catch-up" for r in ledger.runs(5)),
+        env={"BOT_SCHEDULE": "0 7 * * sat"},
+    )
     assert code == 0, err
     assert stopping < 20  # the 100 s back-off was cut short
     assert "catch-up: missed 1 scheduled run(s)" in err
@@ -53,7 +57,9 @@ def test_sigterm_during_run_due_stops_after_the_request_in_flight_with_128_plus_
     from bot.runs import Ledger
 
     ledger = Ledger.for_state_dir(env / "state")
-    code, out, err, stopping = sigterm_mid_run(["run-due"], env, lambda: (env / "state").exists() and any(r.trigger == "run-due" for r in ledger.runs(5)))
+    code, out, err, stopping = sigterm_mid_run(
+        ["run-due"], env, lambda: (env / "state").exists() and any(r.trigger == "run-due" for r in ledger.runs(5))
+    )
     assert code == 128 + signal.SIGTERM, err
     assert stopping < 20  # the 100 s back-off was cut short
     assert "SIGTERM: stopping after the request in flight" in err

@@ -23,10 +23,14 @@ tags: [Weekly]
 """
 
 
-def write_week(content: Path, en_body: str = "Hello.\n", zh_body: str = "你好。\n", *, en_front: str | None = None) -> Path:
+def write_week(
+    content: Path, en_body: str = "Hello.\n", zh_body: str = "你好。\n", *, en_front: str | None = None
+) -> Path:
     week = content / "rec-weekly" / "2026-W22"
     week.mkdir(parents=True, exist_ok=True)
-    (week / "en.md").write_text((en_front if en_front is not None else FRONT.format(lang="en")) + en_body, encoding="utf-8")
+    (week / "en.md").write_text(
+        (en_front if en_front is not None else FRONT.format(lang="en")) + en_body, encoding="utf-8"
+    )
     (week / "zh.md").write_text(FRONT.format(lang="zh") + zh_body, encoding="utf-8")
     return week
 

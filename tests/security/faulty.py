@@ -66,15 +66,23 @@ class FaultyProxy:
                     fault = next((f for f in proxy.faults if f.take(self.command, self.path)), None)
                 if fault and fault.kind == "reset_before":
                     return self.reset()
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length", "connection")}
+                headers = {
+                    k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length", "connection")
+                }
                 answer = proxy.http.request(self.command, proxy.upstream + self.path, headers=headers, content=body)
                 if fault is None:
-                    return self.write(answer.status_code, [(k, v) for k, v in answer.headers.items() if k.lower() in ("content-type", "retry-after")], answer.content)
+                    return self.write(
+                        answer.status_code,
+                        [(k, v) for k, v in answer.headers.items() if k.lower() in ("content-type", "retry-after")],
+                        answer.content,
+                    )
                 if fault.kind == "reset_after":
                     return self.reset()
                 if fault.kind == "rewrite":  # body = b"old|new": the workspace's answer, edited
                     old, new = fault.body.split(b"|", 1)
-                    return self.write(answer.status_code, [("Content-Type", "application/json")], answer.content.replace(old, new))
+                    return self.write(
+                        answer.status_code, [("Content-Type", "application/json")], answer.content.replace(old, new)
+                    )
                 self.write(fault.status, list(fault.headers), fault.body)
 
             do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = handle_any

@@ -63,7 +63,9 @@ def _bot_lines_executed(fn) -> int:
 def _linear(make, n: int) -> tuple[int, int]:
     from bot.convert import convert_markdown
 
-    return _bot_lines_executed(lambda: convert_markdown(make(n))), _bot_lines_executed(lambda: convert_markdown(make(2 * n)))
+    return _bot_lines_executed(lambda: convert_markdown(make(n))), _bot_lines_executed(
+        lambda: convert_markdown(make(2 * n))
+    )
 
 
 def test_stray_end_tags_cost_the_same_per_tag_at_any_depth():
@@ -91,7 +93,12 @@ def test_pre_nested_a_thousand_deep_is_one_code_block_in_every_command(env, mini
     assert code == 0
     (block,) = [b for b in json.loads(out)["children"] if b["type"] == "code"]
     assert "deep code" in block["code"]["rich_text"][0]["text"]["content"]
-    for args in (("validate",), ("publish", "--week", "W22", "--dry-run"), ("publish", "--week", "W22"), ("preview", "--week", "W22")):
+    for args in (
+        ("validate",),
+        ("publish", "--week", "W22", "--dry-run"),
+        ("publish", "--week", "W22"),
+        ("preview", "--week", "W22"),
+    ):
         code, out, err = cli(*args)
         _no_internal_error(out, err)
         assert code == 0, (args, err)
@@ -115,7 +122,9 @@ def _weeks(content, count: int) -> None:
         date = datetime.date.fromisocalendar(year, week, 6).isoformat()
         for lang in ("en", "zh"):
             text = (source / f"{lang}.md").read_text(encoding="utf-8")
-            (folder / f"{lang}.md").write_text(text.replace("2026-W22", name).replace("2026-05-30", date), encoding="utf-8")
+            (folder / f"{lang}.md").write_text(
+                text.replace("2026-W22", name).replace("2026-05-30", date), encoding="utf-8"
+            )
 
 
 def test_validate_holds_one_week_at_a_time(env, mini, cli):

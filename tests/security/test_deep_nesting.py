@@ -13,11 +13,19 @@ CASES = {
     "quote-10000": ("> " * 10000 + "deep words here\n", ["deep words here"]),
     "list-1000": ("".join("  " * i + f"- item{i}\n" for i in range(1000)), [f"item{i}" for i in range(1000)]),
     "details-3000": (
-        "".join(f"<details><summary>s{i}</summary>\n\n" for i in range(3000)) + "inner text\n\n" + "</details>\n\n" * 3000,
+        "".join(f"<details><summary>s{i}</summary>\n\n" for i in range(3000))
+        + "inner text\n\n"
+        + "</details>\n\n" * 3000,
         ["inner text"] + [f"s{i}" for i in range(0, 3000, 97)],
     ),
-    "details-3000-one-block": ("<details><summary>sum</summary>" * 3000 + "inner text" + "</details>" * 3000 + "\n", ["inner text", "sum"]),
-    "quote-then-list": ("> " * 60 + "- a\n" + "> " * 60 + "  - b\n" + "> " * 60 + "    - c words\n", ["a", "b", "c words"]),
+    "details-3000-one-block": (
+        "<details><summary>sum</summary>" * 3000 + "inner text" + "</details>" * 3000 + "\n",
+        ["inner text", "sum"],
+    ),
+    "quote-then-list": (
+        "> " * 60 + "- a\n" + "> " * 60 + "  - b\n" + "> " * 60 + "    - c words\n",
+        ["a", "b", "c words"],
+    ),
 }
 
 

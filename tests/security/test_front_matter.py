@@ -37,12 +37,20 @@ def test_front_matter_problem_is_a_located_error(case, env, mini, cli):
     replaces, line, field, words = CASES[case]
     write_week(mini, en_front=_front(line, replaces))
     en = mini / "rec-weekly" / "2026-W22" / "en.md"
-    expected_line = next(i for i, text in enumerate(en.read_text(encoding="utf-8").splitlines(), 1) if text.startswith(line[:6]))
+    expected_line = next(
+        i for i, text in enumerate(en.read_text(encoding="utf-8").splitlines(), 1) if text.startswith(line[:6])
+    )
     code, out, err = cli("validate", "--json")
     assert_clean(out, err)
     assert code == 1
     errors = [d for d in json.loads(out)["diagnostics"] if d["level"] == "error"]
-    assert any(d["file"] == str(en) and words in d["message"] and d["line"] >= expected_line and (field is None or d["field"] == field) for d in errors), errors
+    assert any(
+        d["file"] == str(en)
+        and words in d["message"]
+        and d["line"] >= expected_line
+        and (field is None or d["field"] == field)
+        for d in errors
+    ), errors
     for flags in ([], ["--dry-run"]):
         code, out, err = cli("publish", "--week", "W22", *flags)
         assert_clean(out, err)
@@ -59,7 +67,11 @@ def test_a_pulled_title_with_control_characters_is_written_as_escapes(env, mini,
     ws = LocalWorkspace(env / "state" / "local-notion.sqlite3")
     from bot.local.server import read_page  # noqa: F401  (the REST surface, below)
 
-    headers = {"Authorization": f"Bearer {ws.bot_token}", "Notion-Version": "2025-09-03", "Content-Type": "application/json"}
+    headers = {
+        "Authorization": f"Bearer {ws.bot_token}",
+        "Notion-Version": "2025-09-03",
+        "Content-Type": "application/json",
+    }
     status, _, body = ws.dispatch("POST", "/v1/search", {}, headers, json.dumps({"query": "Tiny en"}).encode())
     page = next(r for r in json.loads(body)["results"] if r["object"] == "page")
     title = next(name for name, p in page["properties"].items() if p["type"] == "title")
@@ -76,13 +88,37 @@ def test_a_pulled_title_with_control_characters_is_written_as_escapes(env, mini,
 
 FIELDS = ["title", "lang", "week", "series", "slug", "status", "date", "tags", "priority", "icon", "summary", "x"]
 yaml_scalar = st.one_of(
-    st.text(max_size=20), st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none(),
-    st.sampled_from([".nan", "-.inf", "1e400", "!!python/object/apply:os.system [x]", "2026-05-30T07:01:00+25:00",
-                     "[" * 300, "{a: [b, {c: d}]}", "*alias", "&a x", "? [a]", "|\n  x", '"\\x7f"', "'", '"', "\x85", "2026-02-30"]),
+    st.text(max_size=20),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(
+        [
+            ".nan",
+            "-.inf",
+            "1e400",
+            "!!python/object/apply:os.system [x]",
+            "2026-05-30T07:01:00+25:00",
+            "[" * 300,
+            "{a: [b, {c: d}]}",
+            "*alias",
+            "&a x",
+            "? [a]",
+            "|\n  x",
+            '"\\x7f"',
+            "'",
+            '"',
+            "\x85",
+            "2026-02-30",
+        ]
+    ),
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(st.lists(st.tuples(st.sampled_from(FIELDS), yaml_scalar), max_size=6), st.booleans())
 def test_fuzzed_front_matter_never_crashes(env, mini, cli, pairs, publish):
     """Random fields and values (YAML tricks included): exit 0 or 1, no traceback, no token."""

@@ -42,7 +42,9 @@ CASES = {
     "dotdot": lambda env, mini: f"![x]({up(env, mini)})",
     "dotenv": lambda env, mini: (env / ".env").write_text("NOTION_TOKEN=x\n") and "![x](../../../../.env)",
     "symlink-out": lambda env, mini: os.symlink(_outside(env), _week(mini) / "link.png") or "![x](link.png)",
-    "symlinked-dir-out": lambda env, mini: os.symlink(_outside(env).parent, _week(mini) / "assets") or "![x](assets/secret.png)",
+    "symlinked-dir-out": lambda env, mini: (
+        os.symlink(_outside(env).parent, _week(mini) / "assets") or "![x](assets/secret.png)"
+    ),
     "percent-absolute": lambda env, mini: "![x](" + str(_outside(env)).replace("/", "%2F") + ")",
     "percent-dotdot": lambda env, mini: f"![x]({up(env, mini).replace('/', '%2F')})",
     "proc-environ": lambda env, mini: "![x](/proc/self/environ)",
@@ -77,7 +79,11 @@ def test_refused_image_is_a_validation_error_and_never_uploaded(case, env, mini,
     assert_clean(out, err)
     assert code == 1, (out, err)
     en = str(_week(mini) / "en.md")
-    refused = [line for line in out.splitlines() if line.startswith(en + ":") and ": error: local image" in line and "refused:" in line]
+    refused = [
+        line
+        for line in out.splitlines()
+        if line.startswith(en + ":") and ": error: local image" in line and "refused:" in line
+    ]
     assert refused, out
     line_no = int(refused[0].split(":")[1])
     assert IMAGE_LINE <= line_no <= IMAGE_LINE + 4, refused  # the line of the image (or its reference)

@@ -63,13 +63,21 @@ def test_an_image_swapped_between_plan_and_upload_is_not_uploaded(case, faulty, 
     image = _week_with_zh_image(mini)
     done = _swap_at_first_create(faulty, SWAPS[case], image, env)
     # A real process: should anything block on the FIFO, the timeout fails the test (no hang).
-    run = subprocess.run([sys.executable, "-m", "bot", "publish", "--week", "W22", "--json"], cwd=env, env=dict(os.environ),
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "publish", "--week", "W22", "--json"],
+        cwd=env,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done, "the swap hook never ran"
     assert_clean(run.stdout, run.stderr)
     assert "internal error" not in run.stderr
     assert run.returncode == 1, run.stderr
-    assert "changed since it was checked" in run.stderr or "but it was a regular file when it was checked" in run.stderr, run.stderr
+    assert (
+        "changed since it was checked" in run.stderr or "but it was a regular file when it was checked" in run.stderr
+    ), run.stderr
     assert json.loads(run.stdout)["error"]["type"] == "ImageChangedError"
     assert ws.store.conn.execute("SELECT count(*) FROM file_uploads").fetchone()[0] == 0
     assert SECRET not in (env / "remote.sqlite3").read_bytes()

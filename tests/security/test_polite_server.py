@@ -25,8 +25,15 @@ HEAD = "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer loc
 def server(env):
     """`bot local serve` in a real process (SIGINT ignored, as a background job); yields
     (host, port); afterwards, its stderr must hold no traceback."""
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "local", "serve", "--port", "0", "--idle-timeout", "1", "--rate-limit", "off"],
-                            cwd=env, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=sigint_ignored)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "local", "serve", "--port", "0", "--idle-timeout", "1", "--rate-limit", "off"],
+        cwd=env,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=sigint_ignored,
+    )
     first = proc.stderr.readline()
     port = int(re.search(r"http://127\.0\.0\.1:(\d+)", first).group(1))
     yield "127.0.0.1", port
@@ -64,7 +71,10 @@ def _error(status, body, code=None):
     return answer
 
 
-@pytest.mark.parametrize("value, status", [("-1", 400), ("abc", 400), ("1e3", 400), ("10, 12", 400), (str(10**12), 413), (str(2 * 1024**2), 413)])
+@pytest.mark.parametrize(
+    "value, status",
+    [("-1", 400), ("abc", 400), ("1e3", 400), ("10, 12", 400), (str(10**12), 413), (str(2 * 1024**2), 413)],
+)
 def test_a_bad_or_huge_content_length_is_answered(value, status, server):
     code, headers, body = exchange(server, (HEAD + f"Content-Length: {value}\r\n\r\n").encode())
     assert code == status
@@ -88,25 +98,32 @@ def test_a_body_between_notions_limit_and_the_servers_is_notions_400(server):
 
 def test_a_chunked_body_is_read(server):
     payload = json.dumps({"filter": {"property": "object", "value": "page"}}).encode()
-    chunked = b"".join(f"{len(part):x}\r\n".encode() + part + b"\r\n" for part in (payload[:10], payload[10:])) + b"0\r\n\r\n"
-    code, _, body = exchange(server, (HEAD + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode() + chunked)
+    chunked = (
+        b"".join(f"{len(part):x}\r\n".encode() + part + b"\r\n" for part in (payload[:10], payload[10:])) + b"0\r\n\r\n"
+    )
+    code, _, body = exchange(
+        server, (HEAD + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode() + chunked
+    )
     assert code == 200, body
     assert json.loads(body)["object"] == "list"
 
 
-@pytest.mark.parametrize("extra, status", [
-    ("Transfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
-    ("Transfer-Encoding: chunked\r\n\r\n" + f"{2 * 1024**2:x}\r\n", 413),
-    ("Transfer-Encoding: gzip\r\n\r\n", 501),
-    ("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400),
-])
+@pytest.mark.parametrize(
+    "extra, status",
+    [
+        ("Transfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+        ("Transfer-Encoding: chunked\r\n\r\n" + f"{2 * 1024**2:x}\r\n", 413),
+        ("Transfer-Encoding: gzip\r\n\r\n", 501),
+        ("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400),
+    ],
+)
 def test_a_bad_chunked_body_is_refused(extra, status, server):
     code, _, body = exchange(server, (HEAD + extra).encode())
     assert code == status
     _error(status, body)
 
 
-@pytest.mark.parametrize("sent", [HEAD, HEAD + "Content-Length: 100\r\n\r\n{\"query\":"], ids=["headers", "body"])
+@pytest.mark.parametrize("sent", [HEAD, HEAD + 'Content-Length: 100\r\n\r\n{"query":'], ids=["headers", "body"])
 def test_a_half_sent_request_gets_408_and_frees_the_thread(sent, server):
     code, headers, body = exchange(server, sent.encode())  # and then nothing: the server times out
     assert code == 408 and headers["Connection"] == "close"
@@ -122,19 +139,34 @@ def test_an_idle_connection_is_closed_silently(server):
 
 @pytest.mark.parametrize("depth", [100_000, 1_000, 65])
 def test_deep_json_is_a_400(depth, server):
-    payload = ("[" * depth + "]" * depth).encode() if depth > 1000 else (('{"query":' + '{"a":' * depth + "1" + "}" * depth + "}").encode())
-    code, _, body = exchange(server, (HEAD + f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n").encode() + payload)
+    payload = (
+        ("[" * depth + "]" * depth).encode()
+        if depth > 1000
+        else (('{"query":' + '{"a":' * depth + "1" + "}" * depth + "}").encode())
+    )
+    code, _, body = exchange(
+        server, (HEAD + f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n").encode() + payload
+    )
     assert code == 400
     _error(400, body)
 
 
 def test_preview_serve_answers_a_bad_content_length(env):
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "preview", "--week", "W22", "--serve", "--port", "0", "-q"], cwd=env, env=dict(os.environ),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=sigint_ignored)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "preview", "--week", "W22", "--serve", "--port", "0", "-q"],
+        cwd=env,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=sigint_ignored,
+    )
     try:
         port = int(re.search(r":(\d+)/", proc.stdout.readline()).group(1))
         for value, status in (("-5", 400), (str(10**12), 413)):
-            code, _, body = exchange(("127.0.0.1", port), f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {value}\r\n\r\n".encode())
+            code, _, body = exchange(
+                ("127.0.0.1", port), f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {value}\r\n\r\n".encode()
+            )
             assert code == status
             _error(status, body)
         code, _, body = exchange(("127.0.0.1", port), b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")

@@ -14,7 +14,15 @@ def test_pull_writes_a_hostile_image_name_as_a_safe_basename(faulty, cli, env, m
     assert cli("publish", "--week", "W22")[0] == 0
     (week / "en.md").unlink()
     # The page's image URL, as Notion hands it out, now ends in an encoded path traversal.
-    faulty.faults = [Fault("rewrite", method="GET", path=r"/v1/blocks/.*/children", body=b"-chart.png|-..%2F..%2F..%2FPWNED.txt", times=None)]
+    faulty.faults = [
+        Fault(
+            "rewrite",
+            method="GET",
+            path=r"/v1/blocks/.*/children",
+            body=b"-chart.png|-..%2F..%2F..%2FPWNED.txt",
+            times=None,
+        )
+    ]
     code, out, err = cli("pull", "rec-weekly-en-2026-W22")
     assert_clean(out, err)
     assert code == 0, err

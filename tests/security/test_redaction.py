@@ -11,7 +11,7 @@ import pytest
 from .conftest import TOKEN, assert_clean, state_bytes, write_week
 from .faulty import Fault
 
-WINDOWS = {TOKEN[i:i + 8].casefold() for i in range(len(TOKEN) - 7)}
+WINDOWS = {TOKEN[i : i + 8].casefold() for i in range(len(TOKEN) - 7)}
 
 
 def assert_no_token_run(*texts) -> None:
@@ -35,8 +35,17 @@ ECHOES = {
 def test_a_server_echoing_the_token_changed_gets_it_nowhere(echo, faulty, cli, env):
     message = f"Could not find database with ID: {ECHOES[echo]}."
     body = json.dumps({"object": "error", "status": 400, "code": "validation_error", "message": message}).encode()
-    faulty.faults = [Fault("respond", method="GET|POST", path=r"/v1/(databases|data_sources)/", status=400,
-                           headers=(("Content-Type", "application/json"),), body=body, times=None)]
+    faulty.faults = [
+        Fault(
+            "respond",
+            method="GET|POST",
+            path=r"/v1/(databases|data_sources)/",
+            status=400,
+            headers=(("Content-Type", "application/json"),),
+            body=body,
+            times=None,
+        )
+    ]
     code, out, err = cli("publish", "--week", "W22", "--json", "-v")
     assert code == 1, err
     assert_clean(out, err)
@@ -87,7 +96,7 @@ def test_the_matcher_is_linear(monkeypatch):
             return super().__contains__(item)
 
     monkeypatch.setattr(matcher, "windows", Counting(matcher.windows))
-    text = ("page 0f3c1a2b4d5e6f708192a3b4c5d6e7f8 says hello world; " * 200)
+    text = "page 0f3c1a2b4d5e6f708192a3b4c5d6e7f8 says hello world; " * 200
     matcher.redact(text)
     once = len(lookups)
     lookups.clear()

@@ -63,7 +63,10 @@ def test_a_60_by_60_table_of_816_kb_is_sent_over_several_requests(env, mini, cli
 
 def test_one_list_item_with_a_wide_and_deep_subtree_is_sent_whole(env, mini, cli):
     # One top-level block with 600 KB and 1,241 blocks below it: more than one request carries.
-    body = "- top\n" + "".join(f"  - child {i} " + "y" * 5000 + "\n" + "".join(f"    - grandchild {i}.{j}\n" for j in range(30)) for i in range(40))
+    body = "- top\n" + "".join(
+        f"  - child {i} " + "y" * 5000 + "\n" + "".join(f"    - grandchild {i}.{j}\n" for j in range(30))
+        for i in range(40)
+    )
     write_week(mini, en_body="Intro.\n\n" + body)
     _publish_round_trip(cli)
     code, out, err = cli("local", "show", "rec-weekly-en-2026-W22")

@@ -17,18 +17,33 @@ from bot.editor.preview import render_live_page
 from .conftest import assert_clean
 
 HOSTILE = [
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
-    "\x01javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    " javascript:alert(1)",
+    "java\tscript:alert(1)",
+    "\x01javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
 ]
 
 
 def _page(blocks):
-    page = {"id": "p1", "properties": {"Name": {"type": "title", "title": [{"type": "text", "text": {"content": "T"}, "plain_text": "T"}]}}}
+    page = {
+        "id": "p1",
+        "properties": {
+            "Name": {"type": "title", "title": [{"type": "text", "text": {"content": "T"}, "plain_text": "T"}]}
+        },
+    }
     return render_live_page(page, blocks)
 
 
 def _text(content, url):
-    return {"type": "text", "text": {"content": content, "link": {"url": url}}, "plain_text": content, "annotations": {}}
+    return {
+        "type": "text",
+        "text": {"content": content, "link": {"url": url}},
+        "plain_text": content,
+        "annotations": {},
+    }
 
 
 @pytest.mark.parametrize("url", HOSTILE)
@@ -43,16 +58,23 @@ def test_no_hostile_url_becomes_a_live_link_or_image(url):
     lowered = html.lower().replace("\t", "").replace("\x01", "")
     for attr in ('href="', 'src="'):
         for start in [i for i in range(len(lowered)) if lowered.startswith(attr, i)]:
-            value = lowered[start + len(attr):].lstrip()
+            value = lowered[start + len(attr) :].lstrip()
             assert not value.startswith(("javascript:", "data:text", "vbscript:")), html
     assert "<script>" not in html
 
 
 def test_allowed_links_stay_links():
-    html = _page([
-        {"type": "paragraph", "paragraph": {"rich_text": [_text("web", "https://example.com/a?b=1&c=2"), _text("mail", "mailto:a@example.com")]}},
-        {"type": "bookmark", "bookmark": {"url": "https://example.com/x"}},
-    ])
+    html = _page(
+        [
+            {
+                "type": "paragraph",
+                "paragraph": {
+                    "rich_text": [_text("web", "https://example.com/a?b=1&c=2"), _text("mail", "mailto:a@example.com")]
+                },
+            },
+            {"type": "bookmark", "bookmark": {"url": "https://example.com/x"}},
+        ]
+    )
     assert 'href="https://example.com/a?b=1&amp;c=2"' in html and 'href="mailto:a@example.com"' in html
     assert 'href="https://example.com/x"' in html
 
@@ -63,9 +85,15 @@ def test_local_server_checks_the_host_header_and_sends_a_csp(served):
     ws, _ = served
     handle = serve(ws, port=0, page_renderer=render_live_page)  # as `bot local serve` runs it
     with handle, httpx.Client() as http:
-        ok = http.get(f"{handle.url}/v1/users/me", headers={"Authorization": f"Bearer {ws.bot_token}", "Notion-Version": "2025-09-03"})
+        ok = http.get(
+            f"{handle.url}/v1/users/me",
+            headers={"Authorization": f"Bearer {ws.bot_token}", "Notion-Version": "2025-09-03"},
+        )
         assert ok.status_code == 200
-        rebound = http.get(f"{handle.url}/v1/users/me", headers={"Host": "evil.example", "Authorization": f"Bearer {ws.bot_token}", "Notion-Version": "2025-09-03"})
+        rebound = http.get(
+            f"{handle.url}/v1/users/me",
+            headers={"Host": "evil.example", "Authorization": f"Bearer {ws.bot_token}", "Notion-Version": "2025-09-03"},
+        )
         assert rebound.status_code == 421
         assert http.get(f"{handle.url}/p/nope", headers={"Host": "evil.example:80"}).status_code == 421
         page = http.get(f"{handle.url}/p/nope", headers={"Host": "localhost"})
@@ -94,8 +122,13 @@ def test_only_loopback_hosts_are_quiet(capsys):
 
 
 def test_preview_serve_escapes_its_error_page_and_checks_the_host(env, mini):
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "preview", "--week", "W22", "--serve", "--port", "0", "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "preview", "--week", "W22", "--serve", "--port", "0", "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
     try:
         url = proc.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:"), proc.stderr.read() if proc.poll() is not None else url
@@ -104,7 +137,12 @@ def test_preview_serve_escapes_its_error_page_and_checks_the_host(env, mini):
             assert http.get(url, headers={"Host": "attacker.example"}).status_code == 421
             # break the content so the page shows the error: the error quotes the author's text
             en = mini / "rec-weekly" / "2026-W22" / "en.md"
-            en.write_text(en.read_text(encoding="utf-8").replace("tags: [Weekly]", "tags: [Weekly]\n<script>alert(1)</script>: x"), encoding="utf-8")
+            en.write_text(
+                en.read_text(encoding="utf-8").replace(
+                    "tags: [Weekly]", "tags: [Weekly]\n<script>alert(1)</script>: x"
+                ),
+                encoding="utf-8",
+            )
             page = http.get(url)
         assert page.status_code == 500
         assert "<script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text

@@ -18,8 +18,15 @@ from .conftest import assert_clean
 
 
 def _start(argv: list[str], cwd) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "bot", *argv], cwd=cwd, env=dict(os.environ), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=sigint_ignored)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", *argv],
+        cwd=cwd,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=sigint_ignored,
+    )
     stream = proc.stdout if argv[0] == "preview" else proc.stderr
     first = stream.readline()
     match = re.search(r"http://127\.0\.0\.1:\d+", first)
@@ -28,8 +35,11 @@ def _start(argv: list[str], cwd) -> tuple[subprocess.Popen, str]:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-@pytest.mark.parametrize("command", [["local", "serve", "--port", "0"], ["preview", "--week", "W22", "--serve", "--port", "0"]],
-                         ids=["local-serve", "preview-serve"])
+@pytest.mark.parametrize(
+    "command",
+    [["local", "serve", "--port", "0"], ["preview", "--week", "W22", "--serve", "--port", "0"]],
+    ids=["local-serve", "preview-serve"],
+)
 def test_server_started_with_sigint_ignored_stops_on_the_signal_and_says_so(command, signum, env):
     proc, url = _start(command, env)
     try:

@@ -38,7 +38,11 @@ def test_a_damaged_local_workspace_is_a_clear_error_and_reset_recovers(damage, e
         (db.parent / (db.name + extra)).unlink(missing_ok=True)
     gc.collect()  # close the connections earlier in-process runs left for the collector
     damage(db)
-    for command in (("publish", "--week", "W22"), ("local", "show", "rec-weekly-en-2026-W22"), ("publish", "--week", "W22", "--json")):
+    for command in (
+        ("publish", "--week", "W22"),
+        ("local", "show", "rec-weekly-en-2026-W22"),
+        ("publish", "--week", "W22", "--json"),
+    ):
         code, out, err = cli(*command)
         assert_clean(out, err)
         assert code == 1, (command, err)
@@ -60,7 +64,9 @@ SETTINGS = {
 
 
 @pytest.mark.parametrize("case", sorted(SETTINGS))
-@pytest.mark.parametrize("command", [("publish", "--week", "W22"), ("runs",), ("status",), ("local", "reset", "--yes"), ("validate",)])
+@pytest.mark.parametrize(
+    "command", [("publish", "--week", "W22"), ("runs",), ("status",), ("local", "reset", "--yes"), ("validate",)]
+)
 def test_unusable_settings_are_clear_errors(case, command, env, mini, cli, monkeypatch):
     name, value, where, words = SETTINGS[case]
     if value == "file":

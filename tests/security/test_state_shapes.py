@@ -46,7 +46,11 @@ def test_local_workspace_of_another_shape_is_a_clear_error_and_reset_removes_it(
     else:
         db.parent.mkdir(parents=True)
         os.symlink(env / "nowhere", db)
-    for command in (("publish", "--week", "W22"), ("publish", "--week", "W22", "--dry-run"), ("local", "show", "rec-weekly-en-2026-W22")):
+    for command in (
+        ("publish", "--week", "W22"),
+        ("publish", "--week", "W22", "--dry-run"),
+        ("local", "show", "rec-weekly-en-2026-W22"),
+    ):
         code, out, err = cli(*command)
         _no_internal_error(out, err)
         assert code == 1, (command, err)

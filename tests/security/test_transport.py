@@ -29,7 +29,10 @@ BODIES = {
     "reset-after": Fault("reset_after"),
     "html-200-after-apply": Fault("respond_after", headers=HTML, body=b"<html>cached</html>"),
 }
-READ = dict(method="GET|POST", path=r"/v1/(data_sources/[^/]+/query|blocks/[^/]+/children|databases/|data_sources/[^/]+$|users/me)")
+READ = dict(
+    method="GET|POST",
+    path=r"/v1/(data_sources/[^/]+/query|blocks/[^/]+/children|databases/|data_sources/[^/]+$|users/me)",
+)
 WRITE = dict(method="PATCH|DELETE", path=r"/v1/(pages|blocks)/")  # the language-link update of the first page
 CREATE = dict(method="POST", path=r"/v1/pages$")
 
@@ -48,7 +51,9 @@ def _publish(cli, *flags):
 @pytest.mark.parametrize("name", sorted(BODIES))
 @pytest.mark.parametrize("where", ["read", "write"])
 def test_one_bad_exchange_is_survived_and_nothing_is_duplicated(name, where, faulty, served, cli, env):
-    _survives(_fault(name, **(READ if where == "read" else WRITE), skip=1 if where == "read" else 0), where, faulty, cli, env)
+    _survives(
+        _fault(name, **(READ if where == "read" else WRITE), skip=1 if where == "read" else 0), where, faulty, cli, env
+    )
 
 
 @pytest.mark.parametrize("name", ["reset-after", "reset-before", "html-200-after-apply"])

@@ -97,7 +97,9 @@ def test_a_healing_rerun_relinks_a_page_that_links_to_the_trashed_twin(frozen, c
 
     # Every host's rerun: nothing to do; no live page links into the trash.
     for name in ("A", f"B{attempt}", "C"):
-        code, out, err = _host(cli, monkeypatch, env, name, "publish", "--week", "W22", "--dry-run", "--detailed-exitcode")
+        code, out, err = _host(
+            cli, monkeypatch, env, name, "publish", "--week", "W22", "--dry-run", "--detailed-exitcode"
+        )
         assert code == 0, (name, out, err)
     assert _stale_links(api, ds) == []
 
@@ -118,8 +120,16 @@ def test_a_stale_link_is_found_by_the_healing_hosts_next_run(frozen, cli, monkey
     gone = twin if kept["id"] == zh["id"] else zh
     # A late write of a host that had not seen the healing: the en page links to the trashed twin.
     callout = api.list_children(en["id"])[0]
-    api.update_block(callout["id"], {"type": "callout", "callout": {**callout["callout"], "rich_text": [
-        {"type": "text", "text": {"content": "中文版", "link": {"url": gone["url"]}}}]}})
+    api.update_block(
+        callout["id"],
+        {
+            "type": "callout",
+            "callout": {
+                **callout["callout"],
+                "rich_text": [{"type": "text", "text": {"content": "中文版", "link": {"url": gone["url"]}}}],
+            },
+        },
+    )
     assert _stale_links(api, ds)
     code, out, err = _host(cli, monkeypatch, env, "A", "publish", "--week", "W22", "--json")
     assert code == 0, err

@@ -48,8 +48,11 @@ def children_of(block: dict) -> list[dict]:
 
 
 def _column_list(columns: list[list[dict]]) -> dict:
-    return {"object": "block", "type": LIST, LIST: {"children": [
-        {"object": "block", "type": COLUMN, COLUMN: {"children": kids}} for kids in columns]}}
+    return {
+        "object": "block",
+        "type": LIST,
+        LIST: {"children": [{"object": "block", "type": COLUMN, COLUMN: {"children": kids}} for kids in columns]},
+    }
 
 
 # --------------------------------------------------------------------------- Markdown -> blocks
@@ -67,14 +70,18 @@ def read_columns(flow, el) -> None:
             if kids:
                 columns.append(kids)
             else:
-                ctx.degrade(child.line or el.line, "columns",
-                            "empty column dropped (a Notion column holds at least one block)")
+                ctx.degrade(
+                    child.line or el.line, "columns", "empty column dropped (a Notion column holds at least one block)"
+                )
         elif not (isinstance(child, Text) and not child.data.strip()):
             ctx.degrade(el.line, "columns", 'content outside a <div class="column"> kept after the columns')
             outside.extend(_rendered(flow, el.line, [child]))
     if len(columns) < 2:
-        ctx.degrade(el.line, "columns",
-                    f"{len(columns)} column(s): a column list needs at least 2, content kept without columns")
+        ctx.degrade(
+            el.line,
+            "columns",
+            f"{len(columns)} column(s): a column list needs at least 2, content kept without columns",
+        )
         for kids in columns:
             flow.out.extend(kids)
     else:
@@ -96,8 +103,11 @@ def _rendered(flow, line, children: list) -> list[dict]:
 def unnest(ctx, block: dict) -> list[dict]:
     """A column list below the top level: its columns' content in sequence (reported)."""
     line = ctx.__dict__.get("column_lines", {}).get(id(block))
-    ctx.degrade(line, "columns",
-                "columns inside another block cannot be sent to Notion in one piece: content kept without columns")
+    ctx.degrade(
+        line,
+        "columns",
+        "columns inside another block cannot be sent to Notion in one piece: content kept without columns",
+    )
     return [kid for column in children_of(block) for kid in children_of(column)]
 
 
@@ -151,10 +161,26 @@ def check_column(block: dict, body: dict, where: str, out: list[str]) -> None:
 
 
 KINDS = [
-    BlockKind((LIST,), html_classes={("div", "columns"): read_columns}, to_markdown=md_column_list,
-              to_html=html_column_list, fields=(), rich_fields=(), check=check_column_list, nested=unnest,
-              min_children=2,
-              doc='`<div class="columns">` holding `<div class="column">`s (top level only)'),
-    BlockKind((COLUMN,), to_markdown=md_column, to_html=html_column, fields=(), rich_fields=(),
-              check=check_column, min_children=1, doc="the columns of a column_list (made by its reader)"),
+    BlockKind(
+        (LIST,),
+        html_classes={("div", "columns"): read_columns},
+        to_markdown=md_column_list,
+        to_html=html_column_list,
+        fields=(),
+        rich_fields=(),
+        check=check_column_list,
+        nested=unnest,
+        min_children=2,
+        doc='`<div class="columns">` holding `<div class="column">`s (top level only)',
+    ),
+    BlockKind(
+        (COLUMN,),
+        to_markdown=md_column,
+        to_html=html_column,
+        fields=(),
+        rich_fields=(),
+        check=check_column,
+        min_children=1,
+        doc="the columns of a column_list (made by its reader)",
+    ),
 ]

@@ -11,4 +11,3 @@ from .dates import *  # noqa: F401,F403
 from .filters import *  # noqa: F401,F403
 from .richtext import *  # noqa: F401,F403
 from .schema import *  # noqa: F401,F403
-

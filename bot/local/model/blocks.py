@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..errors import body_failed, not_defined, not_present, shown, validation
-from .checks import MAX_EXPRESSION, MAX_URL, check_array, check_bool, check_color, check_obj, check_str, check_text, is_link_url, allowed_keys
+from .checks import (
+    MAX_EXPRESSION,
+    MAX_URL,
+    check_array,
+    check_bool,
+    check_color,
+    check_obj,
+    check_str,
+    check_text,
+    is_link_url,
+    allowed_keys,
+)
 from .richtext import icon, rich_text
 
 LANGUAGES = (
@@ -23,15 +34,35 @@ TEXT_BLOCKS = ("paragraph", "bulleted_list_item", "numbered_list_item", "quote",
 HEADINGS = ("heading_1", "heading_2", "heading_3", "heading_4")
 MEDIA = ("image", "video", "pdf", "audio", "file")
 CREATABLE = (
-    TEXT_BLOCKS + HEADINGS + MEDIA
-    + ("to_do", "callout", "code", "equation", "divider", "breadcrumb", "table_of_contents",
-       "table", "table_row", "column_list", "column", "synced_block", "link_to_page", "embed",
-       "bookmark", "tab", "template")
+    TEXT_BLOCKS
+    + HEADINGS
+    + MEDIA
+    + (
+        "to_do",
+        "callout",
+        "code",
+        "equation",
+        "divider",
+        "breadcrumb",
+        "table_of_contents",
+        "table",
+        "table_row",
+        "column_list",
+        "column",
+        "synced_block",
+        "link_to_page",
+        "embed",
+        "bookmark",
+        "tab",
+        "template",
+    )
 )
 NOT_CREATABLE = ("child_page", "child_database", "link_preview", "unsupported", "meeting_notes", "transcription")
 ALL_TYPES = CREATABLE + NOT_CREATABLE
 # Block types whose request payload may carry `children`.
-CONTAINERS = frozenset(TEXT_BLOCKS + HEADINGS + ("to_do", "callout", "table", "column_list", "column", "synced_block", "tab", "template"))
+CONTAINERS = frozenset(
+    TEXT_BLOCKS + HEADINGS + ("to_do", "callout", "table", "column_list", "column", "synced_block", "tab", "template")
+)
 
 MAX_BLOCKS_PER_REQUEST = 1000
 MAX_DEPTH = 3  # top level + two levels of nesting
@@ -58,7 +89,9 @@ def block_type_of(block: dict, path: str) -> str:
                 f"body failed validation: {path}.link_preview is not supported: link_preview blocks can only be "
                 "returned as part of a response; the API does not support creating or appending them."
             )
-        raise validation(f"body failed validation: {path}.type `{shown(kind)}` is not a block type that can be created through the API.")
+        raise validation(
+            f"body failed validation: {path}.type `{shown(kind)}` is not a block type that can be created through the API."
+        )
     if kind not in CREATABLE:
         raise validation(f"body failed validation: {path}.{kind} is not a supported block type.")
     if kind not in block:
@@ -96,7 +129,9 @@ class BlockContext:
         return dict(m), "", None
 
 
-def normalize_local_block(block: Any, path: str, depth: int, ctx: BlockContext, *, parent_table_width: int | None = None) -> tuple[str, dict, list]:
+def normalize_local_block(
+    block: Any, path: str, depth: int, ctx: BlockContext, *, parent_table_width: int | None = None
+) -> tuple[str, dict, list]:
     """Validate one request block; return (type, response payload without children, children requests).
 
     ``depth`` is 1 for blocks directly in the request's ``children``.
@@ -123,7 +158,9 @@ def normalize_local_block(block: Any, path: str, depth: int, ctx: BlockContext, 
         check_row_width(out, parent_table_width)
     if kind == "column_list":
         if len(children) < 2:
-            raise validation(f"body failed validation: {p}.children should have at least 2 columns, instead was `{len(children)}`.")
+            raise validation(
+                f"body failed validation: {p}.children should have at least 2 columns, instead was `{len(children)}`."
+            )
         for i, col in enumerate(children):
             if not (isinstance(col, dict) and (col.get("type") == "column" or "column" in col)):
                 raise validation(f"body failed validation: {p}.children[{i}] should be a column block.")
@@ -143,7 +180,9 @@ def check_row_width(row_payload: dict, width: int) -> None:
 class PayloadInput:
     """One block payload being normalised: the request part, the stored part (on update), and where it is."""
 
-    def __init__(self, kind: str, payload: dict, path: str, ctx: BlockContext, creating: bool, existing: dict | None) -> None:
+    def __init__(
+        self, kind: str, payload: dict, path: str, ctx: BlockContext, creating: bool, existing: dict | None
+    ) -> None:
         self.kind, self.payload, self.path, self.ctx = kind, payload, path, ctx
         self.creating = creating
         self.existing = existing or {}
@@ -174,19 +213,30 @@ def _paragraph(b: PayloadInput) -> dict:
     # Notion answers paragraphs with `icon: null` between rich_text and color (recorded answers).
     # An icon may be set (recorded 2026-03-11: an emoji icon on a paragraph appended with `position`).
     out = _text_block(b)
-    ic = icon(b.payload["icon"], f"{b.path}.icon", lambda r, p: b.ctx.file_ref(r, p, for_block=False)) if "icon" in b.payload else b.existing.get("icon")
+    ic = (
+        icon(b.payload["icon"], f"{b.path}.icon", lambda r, p: b.ctx.file_ref(r, p, for_block=False))
+        if "icon" in b.payload
+        else b.existing.get("icon")
+    )
     return {"rich_text": out["rich_text"], "icon": ic, "color": out["color"]}
 
 
 def _heading(b: PayloadInput) -> dict:
     out = _text_block(b)
-    return {"rich_text": out["rich_text"], "is_toggleable": check_bool(b.get("is_toggleable", False), f"{b.path}.is_toggleable"),
-            "color": out["color"]}
+    return {
+        "rich_text": out["rich_text"],
+        "is_toggleable": check_bool(b.get("is_toggleable", False), f"{b.path}.is_toggleable"),
+        "color": out["color"],
+    }
 
 
 def _to_do(b: PayloadInput) -> dict:
     out = _text_block(b)
-    return {"rich_text": out["rich_text"], "checked": check_bool(b.get("checked", False), f"{b.path}.checked"), "color": out["color"]}
+    return {
+        "rich_text": out["rich_text"],
+        "checked": check_bool(b.get("checked", False), f"{b.path}.checked"),
+        "color": out["color"],
+    }
 
 
 def _callout(b: PayloadInput) -> dict:
@@ -289,7 +339,9 @@ def _media(b: PayloadInput) -> dict:
         out.update({k: b.existing[k] for k in ("type", "external", "file") if k in b.existing})
     elif src == "external":
         ext = check_obj(p.get("external"), f"{b.path}.external")
-        out.update({"type": "external", "external": {"url": _checked_url(ext.get("url"), f"{b.path}.external.url", b.kind)}})
+        out.update(
+            {"type": "external", "external": {"url": _checked_url(ext.get("url"), f"{b.path}.external.url", b.kind)}}
+        )
     elif src == "file_upload":
         ref = check_obj(p.get("file_upload"), f"{b.path}.file_upload")
         out.update(b.ctx.file_ref(ref, f"{b.path}.file_upload", for_block=True))
@@ -342,7 +394,9 @@ PAYLOAD_RULES: dict[str, tuple[Callable[[PayloadInput], dict], frozenset[str]]] 
 }
 
 
-def normalize_payload(kind: str, payload: dict, path: str, ctx: BlockContext, *, creating: bool, existing: dict | None = None) -> dict:
+def normalize_payload(
+    kind: str, payload: dict, path: str, ctx: BlockContext, *, creating: bool, existing: dict | None = None
+) -> dict:
     """Normalise a type payload. With ``existing`` (update), omitted fields keep their value."""
     rule = PAYLOAD_RULES.get(kind)
     if rule is None:  # pragma: no cover - guarded by block_type_of

@@ -78,8 +78,10 @@ def normalize_date(value: Any, path: str) -> dict | None:
                 parsed = parsed.replace(tzinfo=timezone.utc)
             return fmt_dt(parsed)
         if tz is not None:
-            raise validation(f"{_property_label(path)} has an invalid date. If time zone is explicitly provided, "
-                             "start and end must contain date and time")
+            raise validation(
+                f"{_property_label(path)} has an invalid date. If time zone is explicitly provided, "
+                "start and end must contain date and time"
+            )
         return parsed.isoformat()
 
     out_start = conv(start, f"{path}.start")
@@ -94,7 +96,7 @@ def normalize_date(value: Any, path: str) -> dict | None:
 def _property_label(path: str) -> str:
     """The property a date value belongs to (`body.properties.Date.date` -> `Date`), else the path."""
     prefix = "body.properties."
-    return path[len(prefix):].rsplit(".", 1)[0] if path.startswith(prefix) else path
+    return path[len(prefix) :].rsplit(".", 1)[0] if path.startswith(prefix) else path
 
 
 def _instant(s: str) -> datetime:

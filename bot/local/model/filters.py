@@ -9,8 +9,26 @@ from ..errors import body_failed, validation
 from .checks import check_bool, check_str
 from .dates import _instant, parse_iso
 
-TEXT_OPS = ("equals", "does_not_equal", "contains", "does_not_contain", "starts_with", "ends_with", "is_empty", "is_not_empty")
-NUMBER_OPS = ("equals", "does_not_equal", "greater_than", "less_than", "greater_than_or_equal_to", "less_than_or_equal_to", "is_empty", "is_not_empty")
+TEXT_OPS = (
+    "equals",
+    "does_not_equal",
+    "contains",
+    "does_not_contain",
+    "starts_with",
+    "ends_with",
+    "is_empty",
+    "is_not_empty",
+)
+NUMBER_OPS = (
+    "equals",
+    "does_not_equal",
+    "greater_than",
+    "less_than",
+    "greater_than_or_equal_to",
+    "less_than_or_equal_to",
+    "is_empty",
+    "is_not_empty",
+)
 SELECT_OPS = ("equals", "does_not_equal", "is_empty", "is_not_empty")
 MULTI_OPS = ("contains", "does_not_contain", "is_empty", "is_not_empty")
 # Relative date conditions take an empty object: {"past_week": {}} (docs: Filter data source entries, date).
@@ -46,9 +64,19 @@ FILTER_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "rollup": (("rollup",), ("any", "every", "none", "number", "date")),
 }
 # what a formula / rollup condition type compares like
-COMPUTED_AS = {"string": "rich_text", "number": "number", "checkbox": "checkbox", "date": "date",
-               "rich_text": "rich_text", "title": "rich_text", "select": "select", "multi_select": "multi_select",
-               "status": "status", "people": "people", "relation": "relation"}
+COMPUTED_AS = {
+    "string": "rich_text",
+    "number": "number",
+    "checkbox": "checkbox",
+    "date": "date",
+    "rich_text": "rich_text",
+    "title": "rich_text",
+    "select": "select",
+    "multi_select": "multi_select",
+    "status": "status",
+    "people": "people",
+    "relation": "relation",
+}
 
 
 def _cmp_date(a: str, b: str) -> tuple[Any, Any]:
@@ -108,8 +136,12 @@ def eval_condition(ftype: str, op: str, arg: Any, value: Any, path: str, now: da
         if value is None:
             return op == "does_not_equal"
         return {
-            "equals": value == arg, "does_not_equal": value != arg, "greater_than": value > arg,
-            "less_than": value < arg, "greater_than_or_equal_to": value >= arg, "less_than_or_equal_to": value <= arg,
+            "equals": value == arg,
+            "does_not_equal": value != arg,
+            "greater_than": value > arg,
+            "less_than": value < arg,
+            "greater_than_or_equal_to": value >= arg,
+            "less_than_or_equal_to": value <= arg,
         }[op]
     if ftype in ("select", "status"):
         arg = check_str(arg, f"{path}.{op}")

@@ -16,8 +16,10 @@ import re
 from typing import Any, Callable
 
 REF = re.compile(r"\{\{notion:block_property:([^:}]+)(?::[^}]*)?\}\}")
-TOKEN = re.compile(r"""\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<str>"(?:[^"\\]|\\.)*")|(?P<ref>\{\{[^}]*\}\})|"""
-                   r"""(?P<op>==|!=|>=|<=|&&|\|\||[-+*/%^()<>,.?:!])|(?P<name>[A-Za-z_][A-Za-z_0-9]*))""")
+TOKEN = re.compile(
+    r"""\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<str>"(?:[^"\\]|\\.)*")|(?P<ref>\{\{[^}]*\}\})|"""
+    r"""(?P<op>==|!=|>=|<=|&&|\|\||[-+*/%^()<>,.?:!])|(?P<name>[A-Za-z_][A-Za-z_0-9]*))"""
+)
 
 
 class FormulaError(ValueError):
@@ -57,14 +59,27 @@ def _includes(v: Any, part: Any) -> bool:
 
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "format": _text, "length": _length, "includes": _includes, "contains": _includes,
-    "concat": lambda *a: [x for v in a for x in (v if isinstance(v, list) else [v])] if any(isinstance(v, list) for v in a) else "".join(_text(v) for v in a),
-    "lower": lambda v: _text(v).lower(), "upper": lambda v: _text(v).upper(),
-    "empty": lambda v: v in (None, "", [], 0, False), "not": lambda v: not v,
-    "if": lambda c, a, b: a if c else b, "ifs": None,  # replaced below
-    "abs": lambda v: abs(_number(v)), "round": lambda v, n=0: round(_number(v), int(n)),
-    "floor": lambda v: math.floor(_number(v)), "ceil": lambda v: math.ceil(_number(v)),
-    "min": lambda *a: min(_number(x) for x in a), "max": lambda *a: max(_number(x) for x in a),
+    "format": _text,
+    "length": _length,
+    "includes": _includes,
+    "contains": _includes,
+    "concat": lambda *a: (
+        [x for v in a for x in (v if isinstance(v, list) else [v])]
+        if any(isinstance(v, list) for v in a)
+        else "".join(_text(v) for v in a)
+    ),
+    "lower": lambda v: _text(v).lower(),
+    "upper": lambda v: _text(v).upper(),
+    "empty": lambda v: v in (None, "", [], 0, False),
+    "not": lambda v: not v,
+    "if": lambda c, a, b: a if c else b,
+    "ifs": None,  # replaced below
+    "abs": lambda v: abs(_number(v)),
+    "round": lambda v, n=0: round(_number(v), int(n)),
+    "floor": lambda v: math.floor(_number(v)),
+    "ceil": lambda v: math.ceil(_number(v)),
+    "min": lambda *a: min(_number(x) for x in a),
+    "max": lambda *a: max(_number(x) for x in a),
     "toNumber": lambda v: float(_text(v)) if re.fullmatch(r"-?\d+(\.\d+)?", _text(v)) else None,
     "replace": lambda v, a, b: _text(v).replace(_text(a), _text(b), 1),
     "replaceAll": lambda v, a, b: _text(v).replace(_text(a), _text(b)),
@@ -83,7 +98,7 @@ class _Parser:
             if not m or m.end() == pos:
                 if text[pos:].strip() == "":
                     break
-                raise FormulaError(f"cannot read the formula at {text[pos:pos + 10]!r}")
+                raise FormulaError(f"cannot read the formula at {text[pos : pos + 10]!r}")
             kind = m.lastgroup or ""
             self.tokens.append((kind, m.group(kind)))
             pos = m.end()
@@ -209,8 +224,18 @@ def _apply(op: str, a: Any, b: Any) -> Any:
     x, y = _number(a), _number(b)
     if op in ("/", "%") and y == 0:
         raise FormulaError("division by zero")
-    return {"+": x + y, "-": x - y, "*": x * y, "/": x / y, "%": x % y, "^": x ** y,
-            ">": x > y, "<": x < y, ">=": x >= y, "<=": x <= y}[op]
+    return {
+        "+": x + y,
+        "-": x - y,
+        "*": x * y,
+        "/": x / y,
+        "%": x % y,
+        "^": x**y,
+        ">": x > y,
+        "<": x < y,
+        ">=": x >= y,
+        "<=": x <= y,
+    }[op]
 
 
 def evaluate(expression: str, resolve: Callable[[str], Any]) -> Any:
@@ -225,7 +250,10 @@ def result(value: Any) -> dict:
     if isinstance(value, (int, float)):
         return {"type": "number", "number": int(value) if isinstance(value, float) and value.is_integer() else value}
     if isinstance(value, dict) and "start" in value:
-        return {"type": "date", "date": {"start": value["start"], "end": value.get("end"), "time_zone": value.get("time_zone")}}
+        return {
+            "type": "date",
+            "date": {"start": value["start"], "end": value.get("end"), "time_zone": value.get("time_zone")},
+        }
     if value is None:
         return {"type": "string", "string": None}
     return {"type": "string", "string": _text(value)}

@@ -7,7 +7,18 @@ from typing import Any, Callable
 from bot.emoji import is_single_emoji
 
 from ..errors import body_failed, not_defined, not_present, shown, validation
-from .checks import MAX_EXPRESSION, MAX_TEXT, MAX_URL, check_array, check_bool, check_color, check_obj, check_str, check_text, is_link_url
+from .checks import (
+    MAX_EXPRESSION,
+    MAX_TEXT,
+    MAX_URL,
+    check_array,
+    check_bool,
+    check_color,
+    check_obj,
+    check_str,
+    check_text,
+    is_link_url,
+)
 
 ANNOTATION_KEYS = ("bold", "italic", "strikethrough", "underline", "code")
 ITEM_TYPES = ("text", "mention", "equation")
@@ -20,7 +31,14 @@ MentionResolver = Callable[[dict, str], tuple[dict, str, str | None]]
 
 
 def default_annotations() -> dict:
-    return {"bold": False, "italic": False, "strikethrough": False, "underline": False, "code": False, "color": "default"}
+    return {
+        "bold": False,
+        "italic": False,
+        "strikethrough": False,
+        "underline": False,
+        "code": False,
+        "color": "default",
+    }
 
 
 def rich_text(items: Any, path: str, mention: MentionResolver | None = None) -> list[dict]:
@@ -79,7 +97,13 @@ def rich_text_item(item: Any, path: str, mention: MentionResolver | None = None)
         if "expression" not in eq:
             raise not_defined(f"{path}.equation.expression")
         expr = check_text(eq["expression"], f"{path}.equation.expression", MAX_EXPRESSION)
-        return {"type": "equation", "equation": {"expression": expr}, "annotations": ann, "plain_text": expr, "href": None}
+        return {
+            "type": "equation",
+            "equation": {"expression": expr},
+            "annotations": ann,
+            "plain_text": expr,
+            "href": None,
+        }
     m = check_obj(item.get("mention"), f"{path}.mention")
     if mention is None:
         body, plain, href = dict(m), "", None
@@ -111,11 +135,14 @@ def rich_text_plain(items: list[dict]) -> str:
 
 # ---------------------------------------------------------------- icons / files
 
+
 def icon(value: Any, path: str, file_ref: Callable[[dict, str], dict] | None) -> dict | None:
     if value is None:
         return None
     check_obj(value, path)
-    kind = value.get("type") or next((k for k in ("emoji", "external", "file_upload", "custom_emoji", "icon") if k in value), None)
+    kind = value.get("type") or next(
+        (k for k in ("emoji", "external", "file_upload", "custom_emoji", "icon") if k in value), None
+    )
     if kind == "emoji":
         emoji = check_str(value.get("emoji"), f"{path}.emoji")
         if not is_single_emoji(emoji):  # "books", "📚📚": Notion takes one emoji (MESSAGES.md)
@@ -131,8 +158,16 @@ def icon(value: Any, path: str, file_ref: Callable[[dict, str], dict] | None) ->
         return file_ref(check_obj(value.get("file_upload"), f"{path}.file_upload"), f"{path}.file_upload")
     if kind == "custom_emoji":
         ce = check_obj(value.get("custom_emoji"), f"{path}.custom_emoji")
-        return {"type": "custom_emoji", "custom_emoji": {"id": ce.get("id"), "name": ce.get("name", ""), "url": ce.get("url", "")}}
+        return {
+            "type": "custom_emoji",
+            "custom_emoji": {"id": ce.get("id"), "name": ce.get("name", ""), "url": ce.get("url", "")},
+        }
     if kind == "icon":
         ic = check_obj(value.get("icon"), f"{path}.icon")
-        return {"type": "icon", "icon": {"name": check_str(ic.get("name"), f"{path}.icon.name"), "color": ic.get("color", "gray")}}
-    raise body_failed(f"{path}.type", 'should be `"emoji"`, `"external"`, `"file_upload"`, `"custom_emoji"`, or `"icon"`', kind)
+        return {
+            "type": "icon",
+            "icon": {"name": check_str(ic.get("name"), f"{path}.icon.name"), "color": ic.get("color", "gray")},
+        }
+    raise body_failed(
+        f"{path}.type", 'should be `"emoji"`, `"external"`, `"file_upload"`, `"custom_emoji"`, or `"icon"`', kind
+    )

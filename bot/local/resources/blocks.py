@@ -6,7 +6,16 @@ from typing import Any
 
 from .. import model as M
 from ..common import Ctx, b64, new_id, norm_id
-from ..errors import ARCHIVED_ANCESTOR, ARCHIVED_EDIT, body_failed, not_defined, not_found, not_present, shown, validation
+from ..errors import (
+    ARCHIVED_ANCESTOR,
+    ARCHIVED_EDIT,
+    body_failed,
+    not_defined,
+    not_found,
+    not_present,
+    shown,
+    validation,
+)
 from .. import common
 from . import file_uploads, mentions, rows
 
@@ -15,7 +24,9 @@ def check_children_request(ws, children: Any, path: str) -> None:
     M.check_array(children, path)
     n = M.count_blocks(children)
     if n > M.MAX_BLOCKS_PER_REQUEST:
-        raise validation(f"body failed validation: the request contains {n} blocks; payloads have a maximum size of 1000 block elements.")
+        raise validation(
+            f"body failed validation: the request contains {n} blocks; payloads have a maximum size of 1000 block elements."
+        )
 
 
 class _StoreBlockContext(M.BlockContext):
@@ -35,8 +46,17 @@ def block_context(ws, ctx: Ctx) -> M.BlockContext:
     return _StoreBlockContext(ws, ctx)
 
 
-def insert_children(ws, ctx: Ctx, parent_id: str, page_id: str, parent_block: dict | None,
-                     children: list, path: str, depth: int, position: dict) -> list[str]:
+def insert_children(
+    ws,
+    ctx: Ctx,
+    parent_id: str,
+    page_id: str,
+    parent_block: dict | None,
+    children: list,
+    path: str,
+    depth: int,
+    position: dict,
+) -> list[str]:
     bctx = block_context(ws, ctx)
     n = len(children)
     lo, hi = ws.store.pos_bounds(parent_id)
@@ -47,7 +67,9 @@ def insert_children(ws, ctx: Ctx, parent_id: str, page_id: str, parent_block: di
         after_id = position["after_block"]["id"]
         row = ws.store.block_row(after_id)
         if row is None or row[1] != parent_id or row[4]:
-            raise validation(f"body failed validation: the block {after_id} to insert after is not a child of {parent_id}.")
+            raise validation(
+                f"body failed validation: the block {after_id} to insert after is not a child of {parent_id}."
+            )
         ws.store.shift_after(parent_id, row[3], n)
         base = row[3] + 1
     else:
@@ -58,16 +80,26 @@ def insert_children(ws, ctx: Ctx, parent_id: str, page_id: str, parent_block: di
         p = f"{path}[{i}]"
         btype, payload, grand = M.normalize_local_block(req, p, depth, bctx, parent_table_width=width)
         if width is not None and btype != "table_row":
-            raise validation(f"body failed validation: {p} should be a table_row block: tables can only contain table rows.")
+            raise validation(
+                f"body failed validation: {p} should be a table_row block: tables can only contain table rows."
+            )
         if btype == "table_row" and width is None:
             raise validation(f"body failed validation: {p}: table_row blocks can only be children of a table block.")
         if btype == "table":
             for j, row in enumerate(grand):
-                _, rp, _ = M.normalize_local_block(row, f"{p}.table.children[{j}]", depth + 1, bctx, parent_table_width=payload["table_width"])
+                _, rp, _ = M.normalize_local_block(
+                    row, f"{p}.table.children[{j}]", depth + 1, bctx, parent_table_width=payload["table_width"]
+                )
         bid = new_id()
-        data = {"id": bid, "type": btype, "payload": payload,
-                "parent": {"type": "page_id", "page_id": parent_id} if parent_id == page_id else {"type": "block_id", "block_id": parent_id},
-                **ws.stamp_new(ctx)}
+        data = {
+            "id": bid,
+            "type": btype,
+            "payload": payload,
+            "parent": {"type": "page_id", "page_id": parent_id}
+            if parent_id == page_id
+            else {"type": "block_id", "block_id": parent_id},
+            **ws.stamp_new(ctx),
+        }
         ws.store.put_block(data, parent_id, page_id, base + i)
         if grand:
             insert_children(ws, ctx, bid, page_id, data, grand, f"{p}.{btype}.children", depth + 1, {"type": "end"})
@@ -86,11 +118,17 @@ def render_block(ws, ctx: Ctx, data: dict, has_children: bool, in_trash: bool) -
     if data["type"] == "callout" and payload.get("icon", {}) and payload["icon"].get("type") == "file":
         payload = dict(payload, icon=file_uploads.render_file_ref(ws, payload["icon"]))
     return {
-        "object": "block", "id": data["id"], "parent": data["parent"],
-        "created_time": data["created_time"], "last_edited_time": data["last_edited_time"],
-        "created_by": common.uref(data["created_by"]), "last_edited_by": common.uref(data["last_edited_by"]),
-        "has_children": has_children, **common.trash_fields(ctx, in_trash),
-        "type": data["type"], data["type"]: payload,
+        "object": "block",
+        "id": data["id"],
+        "parent": data["parent"],
+        "created_time": data["created_time"],
+        "last_edited_time": data["last_edited_time"],
+        "created_by": common.uref(data["created_by"]),
+        "last_edited_by": common.uref(data["last_edited_by"]),
+        "has_children": has_children,
+        **common.trash_fields(ctx, in_trash),
+        "type": data["type"],
+        data["type"]: payload,
     }
 
 
@@ -99,12 +137,17 @@ def page_as_block(ws, ctx: Ctx, page: dict) -> dict:
     if parent["type"] == "data_source_id":  # a block's parent names the database (recorded answers)
         parent = {"type": "database_id", "database_id": parent["database_id"]}
     return {
-        "object": "block", "id": page["id"],
+        "object": "block",
+        "id": page["id"],
         "parent": parent,
-        "created_time": page["created_time"], "last_edited_time": page["last_edited_time"],
-        "created_by": common.uref(page["created_by"]), "last_edited_by": common.uref(page["last_edited_by"]),
-        "has_children": ws.store.has_children(page["id"]), **common.trash_fields(ctx, page["in_trash"]),
-        "type": "child_page", "child_page": {"title": rows.page_title(ws, page)},
+        "created_time": page["created_time"],
+        "last_edited_time": page["last_edited_time"],
+        "created_by": common.uref(page["created_by"]),
+        "last_edited_by": common.uref(page["last_edited_by"]),
+        "has_children": ws.store.has_children(page["id"]),
+        **common.trash_fields(ctx, page["in_trash"]),
+        "type": "child_page",
+        "child_page": {"title": rows.page_title(ws, page)},
     }
 
 
@@ -156,12 +199,16 @@ def retrieve_block(ws, ctx, params, query, body):
 def update_block(ws, ctx, params, query, body):
     if ws.store.get("pages", params["id"]) is not None:
         if any(k not in ("in_trash", "archived") for k in body):
-            raise validation("body failed validation: child_page blocks can only be updated with the Update page endpoint.")
+            raise validation(
+                "body failed validation: child_page blocks can only be updated with the Update page endpoint."
+            )
         return trash_page_via_block(ws, ctx, params["id"], rows.trash_flag(ws, ctx, body))
     db = ws.store.get("databases", params["id"])
     if db is not None:
         if any(k not in ("in_trash", "archived") for k in body):
-            raise validation("body failed validation: child_database blocks can only be updated with the Update database endpoint.")
+            raise validation(
+                "body failed validation: child_database blocks can only be updated with the Update database endpoint."
+            )
         flag = rows.trash_flag(ws, ctx, body)
         return 200, trash_database(ws, ctx, db, flag) if flag is not None else database_as_block(ws, ctx, db)
     row = ws.store.block_row(params["id"])
@@ -184,7 +231,9 @@ def update_block(ws, ctx, params, query, body):
             raise not_present(f"body.{kind}.children", payload["children"])
         # `children: []` (what a client read back) is accepted and changes nothing (recorded 2026-03-11)
         payload = {k: v for k, v in payload.items() if k != "children"}
-        new_payload = M.normalize_payload(kind, payload, f"body.{kind}", block_context(ws, ctx), creating=False, existing=data["payload"])
+        new_payload = M.normalize_payload(
+            kind, payload, f"body.{kind}", block_context(ws, ctx), creating=False, existing=data["payload"]
+        )
         if kind == "table_row":
             parent = ws.store.block_row(parent_id)
             if parent is not None and parent[0]["type"] == "table":
@@ -244,7 +293,9 @@ def list_children(ws, ctx, params, query, body):
     if cur is not None:
         row = ws.store.block_row(str(cur.get("id")))
         if row is None or row[1] != params["id"]:
-            raise validation(f"query failed validation: query.start_cursor should be a valid cursor returned by a previous response, instead was `{shown(query['start_cursor'])}`.")
+            raise validation(
+                f"query failed validation: query.start_cursor should be a valid cursor returned by a previous response, instead was `{shown(query['start_cursor'])}`."
+            )
         after_pos = row[3]
     rows = ws.store.children(params["id"], after_pos=after_pos, limit=size + 1)
     more = len(rows) > size
@@ -255,7 +306,14 @@ def list_children(ws, ctx, params, query, body):
     if more:
         nxt_row = ws.store.children(params["id"], after_pos=rows[-1][1] + 1, limit=1)
         nxt = b64({"k": "blocks", "id": nxt_row[0][0]["id"]}) if nxt_row else None
-    return 200, {"object": "list", "results": results, "next_cursor": nxt, "has_more": nxt is not None, "type": "block", "block": {}}
+    return 200, {
+        "object": "list",
+        "results": results,
+        "next_cursor": nxt,
+        "has_more": nxt is not None,
+        "type": "block",
+        "block": {},
+    }
 
 
 def append_children(ws, ctx, params, query, body):
@@ -307,16 +365,29 @@ def append_children(ws, ctx, params, query, body):
         last = ws.store.block_row(ids[-1])[3]
         for data, _ in ws.store.children(params["id"], after_pos=last + 1, limit=max(0, 100 - len(results))):
             results.append(render_block(ws, ctx, data, ws.store.has_children(data["id"]), False))
-    return 200, {"object": "list", "results": results, "next_cursor": None, "has_more": False, "type": "block", "block": {}}
+    return 200, {
+        "object": "list",
+        "results": results,
+        "next_cursor": None,
+        "has_more": False,
+        "type": "block",
+        "block": {},
+    }
 
 
 def database_as_block(ws, ctx: Ctx, db: dict) -> dict:
     return {
-        "object": "block", "id": db["id"], "parent": db.get("parent", rows.WORKSPACE_PARENT),
-        "created_time": db["created_time"], "last_edited_time": db["last_edited_time"],
-        "created_by": common.uref(db["created_by"]), "last_edited_by": common.uref(db["last_edited_by"]),
-        "has_children": False, **common.trash_fields(ctx, db["in_trash"]),
-        "type": "child_database", "child_database": {"title": M.rich_text_plain(db["title"])},
+        "object": "block",
+        "id": db["id"],
+        "parent": db.get("parent", rows.WORKSPACE_PARENT),
+        "created_time": db["created_time"],
+        "last_edited_time": db["last_edited_time"],
+        "created_by": common.uref(db["created_by"]),
+        "last_edited_by": common.uref(db["last_edited_by"]),
+        "has_children": False,
+        **common.trash_fields(ctx, db["in_trash"]),
+        "type": "child_database",
+        "child_database": {"title": M.rich_text_plain(db["title"])},
     }
 
 

@@ -76,12 +76,18 @@ def rollup_items(ws, ds: dict, prop: dict, page: dict) -> tuple[dict | None, dic
     tid = relation["config"].get("data_source_id")
     target = ds if tid == ds["id"] else ws.store.get("data_sources", tid or "")
     rolled = (target or {}).get("props", {}).get(cfg.get("rollup_property_id") or "")
-    related = [p for p in (ws.store.get("pages", r) for r in page["props"].get(relation["id"]) or []) if p and not p["in_trash"]]
+    related = [
+        p
+        for p in (ws.store.get("pages", r) for r in page["props"].get(relation["id"]) or [])
+        if p and not p["in_trash"]
+    ]
     return target, rolled, related
 
 
 NUMBER_FUNCTIONS = {
-    "count": len, "count_all": len, "count_values": lambda xs: len([x for x in xs if x not in (None, "", [])]),
+    "count": len,
+    "count_all": len,
+    "count_values": lambda xs: len([x for x in xs if x not in (None, "", [])]),
     "sum": lambda xs: sum(x for x in xs if isinstance(x, (int, float))),
     "average": lambda xs: (lambda n: sum(n) / len(n) if n else None)([x for x in xs if isinstance(x, (int, float))]),
     "min": lambda xs: min((x for x in xs if isinstance(x, (int, float))), default=None),
@@ -109,5 +115,9 @@ def rollup_value(ws, ds: dict, prop: dict, page: dict, render) -> dict:
     if function in ("earliest_date", "latest_date"):
         starts = sorted(v["start"] for v in values if isinstance(v, dict) and v.get("start"))
         pick = (starts[0] if function == "earliest_date" else starts[-1]) if starts else None
-        return {"type": "date", "date": {"start": pick, "end": None, "time_zone": None} if pick else None, "function": function}
+        return {
+            "type": "date",
+            "date": {"start": pick, "end": None, "time_zone": None} if pick else None,
+            "function": function,
+        }
     return {"type": "unsupported", "unsupported": {}, "function": function}

@@ -18,21 +18,51 @@ from .rows import WORKSPACE_PARENT
 UNTITLED_DATABASE = "New database"
 
 
-def create_database(ws, ctx: Ctx, title: str, properties: dict, *, title_rt: list | None = None,
-                    parent: dict | None = None, icon: dict | None = None, path: str = "properties") -> tuple[str, str]:
+def create_database(
+    ws,
+    ctx: Ctx,
+    title: str,
+    properties: dict,
+    *,
+    title_rt: list | None = None,
+    parent: dict | None = None,
+    icon: dict | None = None,
+    path: str = "properties",
+) -> tuple[str, str]:
     db_id = new_id()
-    title_rt = title_rt if title_rt is not None else M.rich_text([{"type": "text", "text": {"content": title}}], "title")
-    db = {"id": db_id, "title": title_rt, "description": [], "icon": icon, "cover": None, "in_trash": False,
-          "parent": parent or WORKSPACE_PARENT, **ws.stamp_new(ctx)}
+    title_rt = (
+        title_rt if title_rt is not None else M.rich_text([{"type": "text", "text": {"content": title}}], "title")
+    )
+    db = {
+        "id": db_id,
+        "title": title_rt,
+        "description": [],
+        "icon": icon,
+        "cover": None,
+        "in_trash": False,
+        "parent": parent or WORKSPACE_PARENT,
+        **ws.stamp_new(ctx),
+    }
     ws.store.put("databases", db_id, db, title=title)
     ds_id = add_data_source(ws, ctx, db_id, title_rt, properties, path=path)
     return db_id, ds_id
 
 
-def add_data_source(ws, ctx: Ctx, db_id: str, title_rt: list, properties: dict, *, icon: dict | None = None,
-                    path: str = "properties") -> str:
-    ds = {"id": new_id(), "database_id": db_id, "title": title_rt, "description": [], "props": {}, "order": [],
-          "in_trash": False, "icon": icon, "color_seq": 0, **ws.stamp_new(ctx)}
+def add_data_source(
+    ws, ctx: Ctx, db_id: str, title_rt: list, properties: dict, *, icon: dict | None = None, path: str = "properties"
+) -> str:
+    ds = {
+        "id": new_id(),
+        "database_id": db_id,
+        "title": title_rt,
+        "description": [],
+        "props": {},
+        "order": [],
+        "in_trash": False,
+        "icon": icon,
+        "color_seq": 0,
+        **ws.stamp_new(ctx),
+    }
     for name, cfg in properties.items():
         add_property(ws, ds, name, cfg, f"{path}.{name}")
     if not any(p["type"] == "title" for p in ds["props"].values()):
@@ -66,28 +96,46 @@ def parse_options(ws, ds: dict, raw: Any, path: str, existing: list | None = Non
         if color is not None:
             M.check_color(color, f"{path}[{i}].color", M.OPTION_COLORS)
         prev = by_name.get(name)
-        out.append({"id": prev["id"] if prev else new_id(), "name": name,
-                    # a schema option without a color is "default" (recorded 2026-03-11)
-                    "color": color or (prev["color"] if prev else "default"),
-                    "description": o.get("description")})
+        out.append(
+            {
+                "id": prev["id"] if prev else new_id(),
+                "name": name,
+                # a schema option without a color is "default" (recorded 2026-03-11)
+                "color": color or (prev["color"] if prev else "default"),
+                "description": o.get("description"),
+            }
+        )
     return out
 
 
 def property_config(ws, ds: dict, kind: str, cfg: Any, path: str, existing: dict | None) -> dict:
     cfg = {} if cfg is None else M.check_obj(cfg, f"{path}.{kind}")
     if kind in ("select", "multi_select"):
-        return {"options": parse_options(ws, ds, cfg.get("options", []), f"{path}.{kind}.options",
-                                         (existing or {}).get("options"))}
+        return {
+            "options": parse_options(
+                ws, ds, cfg.get("options", []), f"{path}.{kind}.options", (existing or {}).get("options")
+            )
+        }
     if kind == "status":
         if "options" in cfg:
             opts = parse_options(ws, ds, cfg["options"], f"{path}.status.options", (existing or {}).get("options"))
         elif existing:
             return existing
         else:
-            opts = [{"id": new_id(), "name": n, "color": c, "description": None} for n, c, _ in M.STATUS_DEFAULT_OPTIONS]
+            opts = [
+                {"id": new_id(), "name": n, "color": c, "description": None} for n, c, _ in M.STATUS_DEFAULT_OPTIONS
+            ]
         groups = []
-        for gname, gcolor, gid in (("To-do", "gray", "to_do"), ("In progress", "blue", "in_progress"), ("Complete", "green", "complete")):
-            members = [o["id"] for o, (_, _, g) in zip(opts, M.STATUS_DEFAULT_OPTIONS + [("", "", "to_do")] * len(opts)) if g == gid]
+        for gname, gcolor, gid in (
+            ("To-do", "gray", "to_do"),
+            ("In progress", "blue", "in_progress"),
+            ("Complete", "green", "complete"),
+        ):
+            members = [
+                o["id"]
+                for o, (_, _, g) in zip(opts, M.STATUS_DEFAULT_OPTIONS + [("", "", "to_do")] * len(opts))
+                if g == gid
+            ]
             groups.append({"id": new_id(), "name": gname, "color": gcolor, "option_ids": members})
         return {"options": opts, "groups": groups}
     if kind == "number":
@@ -117,17 +165,30 @@ def rollup_config(ws, ds: dict, cfg: dict, path: str) -> dict:
     id, and a function; the answer names both ways (recorded 2026-03-11 configs)."""
     relation = find_property(ws, ds, str(cfg.get("relation_property_id") or cfg.get("relation_property_name") or ""))
     if relation is None or relation["type"] != "relation":
-        raise validation(f"body failed validation: {path}.relation_property_name should name a relation property of this data source.")
+        raise validation(
+            f"body failed validation: {path}.relation_property_name should name a relation property of this data source."
+        )
     tid = relation["config"].get("data_source_id")
     target = ds if tid == ds["id"] else ws.store.get("data_sources", tid or "")
-    rolled = find_property(ws, target, str(cfg.get("rollup_property_id") or cfg.get("rollup_property_name") or "")) if target else None
+    rolled = (
+        find_property(ws, target, str(cfg.get("rollup_property_id") or cfg.get("rollup_property_name") or ""))
+        if target
+        else None
+    )
     if rolled is None:
-        raise validation(f"body failed validation: {path}.rollup_property_name should name a property of the related data source.")
+        raise validation(
+            f"body failed validation: {path}.rollup_property_name should name a property of the related data source."
+        )
     function = cfg.get("function", "show_original")
     if not isinstance(function, str):
         raise body_failed(f"{path}.function", "should be a string", function)
-    return {"function": function, "relation_property_id": relation["id"], "relation_property_name": relation["name"],
-            "rollup_property_id": rolled["id"], "rollup_property_name": rolled["name"]}
+    return {
+        "function": function,
+        "relation_property_id": relation["id"],
+        "relation_property_name": relation["name"],
+        "rollup_property_id": rolled["id"],
+        "rollup_property_name": rolled["name"],
+    }
 
 
 def add_property(ws, ds: dict, name: str, cfg: Any, path: str) -> None:
@@ -136,8 +197,13 @@ def add_property(ws, ds: dict, name: str, cfg: Any, path: str) -> None:
     if kind == "title" and any(p["type"] == "title" for p in ds["props"].values()):
         raise validation("Cannot create new title property. A data source can only have one title property.")
     pid = "title" if kind == "title" else new_property_id(ws, ds)
-    prop = {"id": pid, "name": cfg.get("name", name), "type": kind, "config": property_config(ws, ds, kind, cfg.get(kind), path, None),
-            "description": _description(cfg, path)}
+    prop = {
+        "id": pid,
+        "name": cfg.get("name", name),
+        "type": kind,
+        "config": property_config(ws, ds, kind, cfg.get(kind), path, None),
+        "description": _description(cfg, path),
+    }
     ds["props"][pid] = prop
     ds["order"].append(pid)
     if kind == "relation":
@@ -165,7 +231,13 @@ def render_schema(ws, ds: dict) -> dict:
         if p["type"] in ("select", "multi_select", "status"):
             cfg = dict(cfg)
             cfg["options"] = [dict(o) for o in cfg["options"]]
-        out[p["name"]] = {"id": p["id"], "name": p["name"], "description": p.get("description"), "type": p["type"], p["type"]: cfg}
+        out[p["name"]] = {
+            "id": p["id"],
+            "name": p["name"],
+            "description": p.get("description"),
+            "type": p["type"],
+            p["type"]: cfg,
+        }
     return out
 
 
@@ -182,14 +254,24 @@ def render_database(ws, ctx: Ctx, db: dict) -> dict:
     if ctx.legacy:
         return _render_legacy_database(ws, ctx, db, sources[0])
     return {
-        "object": "database", "id": db["id"],
-        "title": db["title"], "description": db["description"], "parent": db.get("parent", WORKSPACE_PARENT),
-        "is_inline": False, **common.trash_fields(ctx, db["in_trash"]), "is_locked": db.get("is_locked", False),
-        "created_time": db["created_time"], "last_edited_time": db["last_edited_time"],
+        "object": "database",
+        "id": db["id"],
+        "title": db["title"],
+        "description": db["description"],
+        "parent": db.get("parent", WORKSPACE_PARENT),
+        "is_inline": False,
+        **common.trash_fields(ctx, db["in_trash"]),
+        "is_locked": db.get("is_locked", False),
+        "created_time": db["created_time"],
+        "last_edited_time": db["last_edited_time"],
         # an untitled data source is listed under its database's title (recorded: "New database")
-        "data_sources": [{"id": s["id"], "name": M.rich_text_plain(s["title"]) or M.rich_text_plain(db["title"])} for s in sources],
-        "icon": file_uploads.render_icon(ws, db["icon"]), "cover": file_uploads.render_icon(ws, db["cover"]),
-        "url": f"{ws.public_base_url}/{db['id'].replace('-', '')}", "public_url": None,
+        "data_sources": [
+            {"id": s["id"], "name": M.rich_text_plain(s["title"]) or M.rich_text_plain(db["title"])} for s in sources
+        ],
+        "icon": file_uploads.render_icon(ws, db["icon"]),
+        "cover": file_uploads.render_icon(ws, db["cover"]),
+        "url": f"{ws.public_base_url}/{db['id'].replace('-', '')}",
+        "public_url": None,
     }
 
 
@@ -198,13 +280,21 @@ def _render_legacy_database(ws, ctx: Ctx, db: dict, ds: dict) -> dict:
     property configs without `description` (recorded 2022-06-28 answers)."""
     schema = {name: {k: v for k, v in cfg.items() if k != "description"} for name, cfg in render_schema(ws, ds).items()}
     return {
-        "object": "database", "id": db["id"], "cover": file_uploads.render_icon(ws, db["cover"]),
+        "object": "database",
+        "id": db["id"],
+        "cover": file_uploads.render_icon(ws, db["cover"]),
         "icon": file_uploads.render_icon(ws, db["icon"]),
-        "created_time": db["created_time"], "created_by": common.uref(db["created_by"]),
-        "last_edited_by": common.uref(db["last_edited_by"]), "last_edited_time": db["last_edited_time"],
-        "title": db["title"], "description": db["description"], "is_inline": False, "properties": schema,
+        "created_time": db["created_time"],
+        "created_by": common.uref(db["created_by"]),
+        "last_edited_by": common.uref(db["last_edited_by"]),
+        "last_edited_time": db["last_edited_time"],
+        "title": db["title"],
+        "description": db["description"],
+        "is_inline": False,
+        "properties": schema,
         "parent": db.get("parent", WORKSPACE_PARENT),
-        "url": f"{ws.public_base_url}/{db['id'].replace('-', '')}", "public_url": None,
+        "url": f"{ws.public_base_url}/{db['id'].replace('-', '')}",
+        "public_url": None,
         **common.trash_fields(ctx, db["in_trash"]),
     }
 
@@ -213,16 +303,24 @@ def render_data_source(ws, ctx: Ctx, ds: dict) -> dict:
     db = ws.store.get("databases", ds["database_id"]) or {}
     return {
         # a data source without an icon of its own shows its database's (recorded search answers)
-        "object": "data_source", "id": ds["id"], "cover": None, "icon": file_uploads.render_icon(ws, ds.get("icon") or db.get("icon")),
-        "created_time": ds["created_time"], "last_edited_time": ds["last_edited_time"],
-        "created_by": common.uref(ds["created_by"]), "last_edited_by": common.uref(ds["last_edited_by"]),
+        "object": "data_source",
+        "id": ds["id"],
+        "cover": None,
+        "icon": file_uploads.render_icon(ws, ds.get("icon") or db.get("icon")),
+        "created_time": ds["created_time"],
+        "last_edited_time": ds["last_edited_time"],
+        "created_by": common.uref(ds["created_by"]),
+        "last_edited_by": common.uref(ds["last_edited_by"]),
         # the database's description shows on its data source (recorded: PATCH /v1/databases
         # {"description"} then GET /v1/data_sources) unless the data source has its own
-        "title": ds["title"], "description": ds["description"] or db.get("description") or [], "is_inline": False,
+        "title": ds["title"],
+        "description": ds["description"] or db.get("description") or [],
+        "is_inline": False,
         "properties": render_schema(ws, ds),
         "parent": {"type": "database_id", "database_id": ds["database_id"]},
         "database_parent": db.get("parent", WORKSPACE_PARENT),
-        "url": f"{ws.public_base_url}/{ds['database_id'].replace('-', '')}", "public_url": None,
+        "url": f"{ws.public_base_url}/{ds['database_id'].replace('-', '')}",
+        "public_url": None,
         **common.trash_fields(ctx, ds["in_trash"]),
     }
 
@@ -244,7 +342,9 @@ def _parent_page(ws, parent: Any, path: str) -> tuple[dict, str | None]:
 
 
 def create_database_endpoint(ws, ctx, params, query, body):
-    M.allowed_keys(body, ("parent", "title", "description", "icon", "cover", "is_inline", "initial_data_source", "properties"))
+    M.allowed_keys(
+        body, ("parent", "title", "description", "icon", "cover", "is_inline", "initial_data_source", "properties")
+    )
     if "parent" not in body:
         raise not_defined("body.parent")
     parent, page_id = _parent_page(ws, body["parent"], "body.parent")
@@ -257,8 +357,9 @@ def create_database_endpoint(ws, ctx, params, query, body):
     props_path = "body.initial_data_source.properties" if "properties" in initial else "body.properties"
     props = M.check_obj(initial.get("properties", body.get("properties")) or {}, props_path)
     icon = M.icon(body.get("icon"), "body.icon", lambda r, p: file_uploads.attach_upload(ws, r, p))
-    db_id, ds_id = create_database(ws, ctx, M.rich_text_plain(title_rt), props, title_rt=title_rt, parent=parent,
-                                   icon=icon, path=props_path)
+    db_id, ds_id = create_database(
+        ws, ctx, M.rich_text_plain(title_rt), props, title_rt=title_rt, parent=parent, icon=icon, path=props_path
+    )
     if ds_title is not title_rt:
         ds = ws.store.get("data_sources", ds_id)
         ds["title"] = ds_title
@@ -325,7 +426,9 @@ def update_schema(ws, ds: dict, props: Any) -> None:
             new_name = M.check_str(cfg["name"], f"{path}.name")
             clash = find_property(ws, ds, new_name)
             if clash is not None and clash is not prop and clash["name"] == new_name:
-                raise validation(f"Cannot update property name to {new_name}: a property with that name already exists.")
+                raise validation(
+                    f"Cannot update property name to {new_name}: a property with that name already exists."
+                )
             prop["name"] = new_name
             relations.renamed(ws, ds, prop)
         kinds = [k for k in cfg if k in M.PROPERTY_TYPES]

@@ -18,7 +18,6 @@ UPLOAD_TTL = timedelta(hours=1)
 FILE_URL_TTL = timedelta(hours=1)
 
 
-
 def upload_status(ws, up: dict) -> str:
     if up["status"] in ("pending", "uploaded") and not up.get("attached"):
         if ws.now() > datetime.fromisoformat(up["expiry_time"].replace("Z", "+00:00")):
@@ -29,11 +28,16 @@ def upload_status(ws, up: dict) -> str:
 def render_upload(ws, ctx: Ctx, up: dict) -> dict:
     status = upload_status(ws, up)
     out = {
-        "object": "file_upload", "id": up["id"],
-        "created_time": up["created_time"], "created_by": {"id": up["created_by"], "type": "bot"},
-        "last_edited_time": up["last_edited_time"], **common.trash_fields(ctx, False),
+        "object": "file_upload",
+        "id": up["id"],
+        "created_time": up["created_time"],
+        "created_by": {"id": up["created_by"], "type": "bot"},
+        "last_edited_time": up["last_edited_time"],
+        **common.trash_fields(ctx, False),
         "expiry_time": None if up.get("attached") else up["expiry_time"],
-        "status": status, "filename": up.get("filename"), "content_type": up.get("content_type"),
+        "status": status,
+        "filename": up.get("filename"),
+        "content_type": up.get("content_type"),
         "content_length": up.get("content_length"),
     }
     if status == "pending":
@@ -47,7 +51,9 @@ def create_upload(ws, ctx, params, query, body):
     if mode not in ("single_part", "multi_part", "external_url"):
         raise body_failed("body.mode", 'should be `"single_part"`, `"multi_part"`, or `"external_url"`', mode)
     if mode == "multi_part":
-        raise validation("The local workspace only supports single_part and external_url file uploads (mode `multi_part`).")
+        raise validation(
+            "The local workspace only supports single_part and external_url file uploads (mode `multi_part`)."
+        )
     external_url = None
     if mode == "external_url":
         # Notion answers `status: "pending"` and imports the file in the background (recorded
@@ -71,9 +77,18 @@ def create_upload(ws, ctx, params, query, body):
         ct = mimetypes.guess_type(filename)[0]
     up_id = new_id()
     stamp = ws.stamp_new(ctx)
-    up = {"id": up_id, "status": "pending", "filename": filename, "content_type": ct, "content_length": None,
-          "expiry_time": ws.iso(ctx.now + UPLOAD_TTL, exact=True), "attached": False, "mode": mode,
-          "external_url": external_url, **stamp}
+    up = {
+        "id": up_id,
+        "status": "pending",
+        "filename": filename,
+        "content_type": ct,
+        "content_length": None,
+        "expiry_time": ws.iso(ctx.now + UPLOAD_TTL, exact=True),
+        "attached": False,
+        "mode": mode,
+        "external_url": external_url,
+        **stamp,
+    }
     ws.store.put("file_uploads", up_id, up)
     ctx.committed = {"committed_resource_id": up_id}
     return 200, render_upload(ws, ctx, up)
@@ -96,12 +111,15 @@ def send_upload(ws, ctx, params, query, raw: bytes):
     if status != "pending":
         raise validation(f"File upload {up['id']} is in status `{status}`; only pending uploads can receive data.")
     if up.get("mode") == "external_url":
-        raise validation(f"File upload {up['id']} was created with mode `external_url`; its file is imported from the URL, not sent.")
+        raise validation(
+            f"File upload {up['id']} was created with mode `external_url`; its file is imported from the URL, not sent."
+        )
     ctype = ctx.content_type
     if not ctype.lower().startswith("multipart/form-data"):
         raise validation("The request must be sent as multipart/form-data with a `file` field.")
     msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + ctype.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + raw)
+        b"Content-Type: " + ctype.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + raw
+    )
     part = None
     for p in msg.iter_parts() if msg.is_multipart() else []:
         if p.get_param("name", header="content-disposition") == "file":
@@ -113,7 +131,12 @@ def send_upload(ws, ctx, params, query, raw: bytes):
     if len(data) > MAX_SINGLE_PART_BYTES:
         raise validation("The file exceeds the 20MB limit for single-part uploads; use multi_part mode.")
     fname = up.get("filename") or part.get_filename() or "file"
-    ct = up.get("content_type") or part.get_content_type() or mimetypes.guess_type(fname)[0] or "application/octet-stream"
+    ct = (
+        up.get("content_type")
+        or part.get_content_type()
+        or mimetypes.guess_type(fname)[0]
+        or "application/octet-stream"
+    )
     up.update({"status": "uploaded", "filename": fname, "content_type": ct, "content_length": len(data)})
     ws.touch(up, ctx)
     ws.store.update_data("file_uploads", up["id"], up)
@@ -131,7 +154,9 @@ def attach_upload(ws, ref: dict, path: str) -> dict:
         raise validation(f"Could not find file upload with ID: {raw}.")
     status = upload_status(ws, up)
     if status != "uploaded":
-        raise validation(f"File upload {up['id']} is in status `{status}`; it must be `uploaded` before it can be attached.")
+        raise validation(
+            f"File upload {up['id']} is in status `{status}`; it must be `uploaded` before it can be attached."
+        )
     if not up.get("attached"):
         up["attached"] = True
         ws.store.update_data("file_uploads", up["id"], up)
@@ -158,8 +183,11 @@ def serve_file(ws, path: str):
     up = ws.store.get("file_uploads", up_id) if up_id else None
     if content is None or up is None:
         return 404, {"content-type": "text/plain"}, b"Not found"
-    return 200, {"content-type": up.get("content_type") or "application/octet-stream",
-                 "content-length": str(len(content))}, content
+    return (
+        200,
+        {"content-type": up.get("content_type") or "application/octet-stream", "content-length": str(len(content))},
+        content,
+    )
 
 
 def render_icon(ws, ic: dict | None) -> dict | None:

@@ -10,19 +10,34 @@ from . import rows, users
 
 def mention_resolver(ws, ctx: Ctx):
     def resolve(m: dict, path: str):
-        kind = m.get("type") or next((k for k in ("user", "page", "database", "date", "link_preview", "template_mention", "custom_emoji") if k in m), None)
+        kind = m.get("type") or next(
+            (
+                k
+                for k in ("user", "page", "database", "date", "link_preview", "template_mention", "custom_emoji")
+                if k in m
+            ),
+            None,
+        )
         if kind == "page":
             pid = norm_id(str(M.check_obj(m.get("page"), f"{path}.page").get("id")))
             page = ws.store.get("pages", pid) if pid else None
             if page is None:
                 raise not_found("page", str(m["page"].get("id")))
-            return {"type": "page", "page": {"id": pid}}, rows.page_title(ws, page) or "Untitled", rows.page_url(ws, pid)
+            return (
+                {"type": "page", "page": {"id": pid}},
+                rows.page_title(ws, page) or "Untitled",
+                rows.page_url(ws, pid),
+            )
         if kind == "database":
             did = norm_id(str(M.check_obj(m.get("database"), f"{path}.database").get("id")))
             db = ws.store.get("databases", did) if did else None
             if db is None:
                 raise not_found("database", str(m["database"].get("id")))
-            return {"type": "database", "database": {"id": did}}, M.rich_text_plain(db["title"]), f"{ws.public_base_url}/{did.replace('-', '')}"
+            return (
+                {"type": "database", "database": {"id": did}},
+                M.rich_text_plain(db["title"]),
+                f"{ws.public_base_url}/{did.replace('-', '')}",
+            )
         if kind == "user":
             uid = norm_id(str(M.check_obj(m.get("user"), f"{path}.user").get("id")))
             u = ws.store.get("users", uid) if uid else None
@@ -33,8 +48,11 @@ def mention_resolver(ws, ctx: Ctx):
             d = M.normalize_date(m.get("date"), f"{path}.date")
             return {"type": "date", "date": d}, d["start"] + (f" → {d['end']}" if d["end"] else ""), None
         if kind == "link_preview":
-            raise validation(f"body failed validation: {path}.link_preview should be not present: link preview mentions cannot be created.")
+            raise validation(
+                f"body failed validation: {path}.link_preview should be not present: link preview mentions cannot be created."
+            )
         if kind in ("template_mention", "custom_emoji"):
             return {"type": kind, kind: m.get(kind)}, "", None
         raise body_failed(f"{path}.type", "should be a supported mention type", kind)
+
     return resolve

@@ -59,8 +59,15 @@ def property_value(ws, ctx: Ctx, ds: dict, prop: dict, value: Any, path: str, la
     if kind == "checkbox":
         return M.check_bool(v, p)
     if kind == "people":
-        return _referenced_ids(ws, v, p, "users", lambda i, ref: validation(
-            f"body failed validation: {p}[{i}].id should be the id of a user in this workspace."))
+        return _referenced_ids(
+            ws,
+            v,
+            p,
+            "users",
+            lambda i, ref: validation(
+                f"body failed validation: {p}[{i}].id should be the id of a user in this workspace."
+            ),
+        )
     if kind == "relation":
         return _referenced_ids(ws, v, p, "pages", lambda i, ref: not_found("page", str(ref.get("id"))))
     if kind == "files":
@@ -70,7 +77,10 @@ def property_value(ws, ctx: Ctx, ds: dict, prop: dict, value: Any, path: str, la
             M.check_obj(f, f"{p}[{i}]")
             name = f.get("name")
             if "external" in f:
-                ref = {"type": "external", "external": {"url": M.check_str(f["external"].get("url"), f"{p}[{i}].external.url")}}
+                ref = {
+                    "type": "external",
+                    "external": {"url": M.check_str(f["external"].get("url"), f"{p}[{i}].external.url")},
+                }
             elif "file_upload" in f:
                 ref = file_uploads.attach_upload(ws, f["file_upload"], f"{p}[{i}].file_upload")
                 name = name or ref.pop("_filename", None)
@@ -101,7 +111,9 @@ def option_for(ws, ds: dict, prop: dict, v: dict, path: str, *, create: bool) ->
         for o in opts:
             if o["id"] == v["id"]:
                 return o["id"]
-        raise validation(f"body failed validation: {path}.id does not match an option of property {prop['name']}, instead was `{shown(v['id'])}`.")
+        raise validation(
+            f"body failed validation: {path}.id does not match an option of property {prop['name']}, instead was `{shown(v['id'])}`."
+        )
     if "name" not in v:
         raise not_defined(f"{path}.name")
     name = M.check_option_name(v["name"], f"{path}.name")
@@ -109,7 +121,7 @@ def option_for(ws, ds: dict, prop: dict, v: dict, path: str, *, create: bool) ->
         if o["name"] == name:
             return o["id"]
     if not create:
-        raise validation(f"Invalid status option. Status option \"{name}\" does not exist\".")
+        raise validation(f'Invalid status option. Status option "{name}" does not exist".')
     if v.get("color") is not None:
         M.check_color(v["color"], f"{path}.color", M.OPTION_COLORS)
     o = {"id": new_id(), "name": name, "color": v.get("color") or databases.next_color(ws, ds), "description": None}
@@ -181,13 +193,21 @@ def render_page(ws, ctx: Ctx, page: dict, only: set[str] | None = None) -> dict:
             continue
         props[prop["name"]] = render_property(ws, ds, prop, page)
     return {
-        "object": "page", "id": page["id"],
-        "created_time": page["created_time"], "last_edited_time": page["last_edited_time"],
-        "created_by": common.uref(page["created_by"]), "last_edited_by": common.uref(page["last_edited_by"]),
-        "cover": render_icon(ws, page.get("cover")), "icon": render_icon(ws, page.get("icon")),
+        "object": "page",
+        "id": page["id"],
+        "created_time": page["created_time"],
+        "last_edited_time": page["last_edited_time"],
+        "created_by": common.uref(page["created_by"]),
+        "last_edited_by": common.uref(page["last_edited_by"]),
+        "cover": render_icon(ws, page.get("cover")),
+        "icon": render_icon(ws, page.get("icon")),
         "parent": render_parent(ws, page, ctx.legacy),
-        **common.trash_fields(ctx, page["in_trash"]), "is_archived": page.get("is_archived", False), "is_locked": page.get("is_locked", False),
-        "properties": props, "url": page_url(ws, page["id"]), "public_url": None,
+        **common.trash_fields(ctx, page["in_trash"]),
+        "is_archived": page.get("is_archived", False),
+        "is_locked": page.get("is_locked", False),
+        "properties": props,
+        "url": page_url(ws, page["id"]),
+        "public_url": None,
     }
 
 
@@ -205,17 +225,33 @@ def create_page(ws, ctx, params, query, body):
     if children is not None:
         blocks.check_children_request(ws, children, "body.children")
     page_id = new_id()
-    page = {"id": page_id, "data_source_id": ds["id"] if ds else None, "props": {}, "icon": None, "cover": None,
-            "in_trash": False, "is_locked": False, "seq": ws.store.next_seq("pages"), **ws.stamp_new(ctx)}
+    page = {
+        "id": page_id,
+        "data_source_id": ds["id"] if ds else None,
+        "props": {},
+        "icon": None,
+        "cover": None,
+        "in_trash": False,
+        "is_locked": False,
+        "seq": ws.store.next_seq("pages"),
+        **ws.stamp_new(ctx),
+    }
     if ds is None:
-        page["parent"] = ({"type": "page_id", "page_id": parent_page["id"]} if parent_page
-                          else {"type": "workspace", "workspace": True})
+        page["parent"] = (
+            {"type": "page_id", "page_id": parent_page["id"]}
+            if parent_page
+            else {"type": "workspace", "workspace": True}
+        )
     if body.get("properties") is not None:
         set_properties(ws, ctx, ds or schema_of(ws, page), page, body["properties"])
     if "icon" in body:
         page["icon"] = M.icon(body["icon"], "body.icon", lambda r, p: file_uploads.attach_upload(ws, r, p))
     if "cover" in body:
-        page["cover"] = M.icon(body["cover"], "body.cover", lambda r, p: file_uploads.attach_upload(ws, r, p)) if body["cover"] is not None else None
+        page["cover"] = (
+            M.icon(body["cover"], "body.cover", lambda r, p: file_uploads.attach_upload(ws, r, p))
+            if body["cover"] is not None
+            else None
+        )
     save_page(ws, page)
     if parent_page is not None:
         rows.add_child_object(ws, ctx, "child_page", page_id, parent_page["id"])
@@ -227,7 +263,9 @@ def create_page(ws, ctx, params, query, body):
 
 def _creation_parent(ws, parent: dict) -> tuple[dict | None, dict | None]:
     """(data source, parent page) a new page goes under; both None for a workspace-level page."""
-    kind = parent.get("type") or next((k for k in ("data_source_id", "database_id", "page_id", "workspace") if k in parent), None)
+    kind = parent.get("type") or next(
+        (k for k in ("data_source_id", "database_id", "page_id", "workspace") if k in parent), None
+    )
     if kind == "workspace":
         if parent.get("workspace") is not True:
             raise body_failed("body.parent.workspace", "should be `true`", parent.get("workspace"))
@@ -268,13 +306,15 @@ def retrieve_page_property(ws, ctx, params, query, body):
     size = common.page_size(query.get("page_size"), "query.page_size", from_query=True)
     cur = common.cursor(query.get("start_cursor"), "property", "query.start_cursor", from_query=True)
     start = int(cur.get("o", 0)) if cur else 0
-    chunk = value[start:start + size]
+    chunk = value[start : start + size]
     more = start + size < len(value)
     return 200, {
         "object": "list",
         "results": [{"object": "property_item", "type": kind, "id": pid, kind: item} for item in chunk],
-        "next_cursor": b64({"k": "property", "o": start + size}) if more else None, "has_more": more,
-        "type": "property_item", "property_item": {"id": pid, "next_url": None, "type": kind, kind: {}},
+        "next_cursor": b64({"k": "property", "o": start + size}) if more else None,
+        "has_more": more,
+        "type": "property_item",
+        "property_item": {"id": pid, "next_url": None, "type": kind, kind: {}},
     }
 
 
@@ -284,7 +324,20 @@ def retrieve_page(ws, ctx, params, query, body):
 
 def update_page(ws, ctx, params, query, body):
     page = get_page(ws, params["id"])
-    M.allowed_keys(body, ("properties", "icon", "cover", "in_trash", "archived", "is_locked", "is_archived", "erase_content", "template"))
+    M.allowed_keys(
+        body,
+        (
+            "properties",
+            "icon",
+            "cover",
+            "in_trash",
+            "archived",
+            "is_locked",
+            "is_archived",
+            "erase_content",
+            "template",
+        ),
+    )
     flag = trash_flag(ws, ctx, body)
     edits = [k for k in body if k not in ("in_trash", "archived")]
     if page["in_trash"] and flag is not False and edits:
@@ -297,7 +350,11 @@ def update_page(ws, ctx, params, query, body):
     if "icon" in body:
         page["icon"] = M.icon(body["icon"], "body.icon", lambda r, p: file_uploads.attach_upload(ws, r, p))
     if "cover" in body:
-        page["cover"] = M.icon(body["cover"], "body.cover", lambda r, p: file_uploads.attach_upload(ws, r, p)) if body["cover"] is not None else None
+        page["cover"] = (
+            M.icon(body["cover"], "body.cover", lambda r, p: file_uploads.attach_upload(ws, r, p))
+            if body["cover"] is not None
+            else None
+        )
     if "is_locked" in body:
         page["is_locked"] = M.check_bool(body["is_locked"], "body.is_locked")
     if "is_archived" in body:  # a page state apart from the trash (notion-api.md §1.6)

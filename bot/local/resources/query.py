@@ -127,7 +127,9 @@ def _listed(page: dict, body: dict) -> bool:
 def apply_operators(ws, ftype: str, cond: dict, value: Any, path: str) -> bool:
     _, ops = M.FILTER_KINDS[ftype]
     if len(cond) != 1:
-        raise validation(f"body failed validation: {path} should have exactly one condition, instead was `{shown(cond)}`.")
+        raise validation(
+            f"body failed validation: {path} should have exactly one condition, instead was `{shown(cond)}`."
+        )
     op, arg = next(iter(cond.items()))
     if op not in ops:
         raise body_failed(f"{path}", "should use one of " + ", ".join(f"`{o}`" for o in ops), cond)
@@ -159,7 +161,20 @@ def sort_keys(ws, ds: dict, sorts: list, path: str) -> Callable[[dict], Any]:
 
 def query_data_source(ws, ctx, params, query, body):
     ds = databases.get_data_source(ws, params["id"])
-    M.allowed_keys(body, ("filter", "sorts", "start_cursor", "page_size", "archived", "in_trash", "is_archived", "result_type", "filter_properties"))
+    M.allowed_keys(
+        body,
+        (
+            "filter",
+            "sorts",
+            "start_cursor",
+            "page_size",
+            "archived",
+            "in_trash",
+            "is_archived",
+            "result_type",
+            "filter_properties",
+        ),
+    )
     size = common.page_size(body.get("page_size"), "body.page_size", from_query=False)
     cur = common.cursor(body.get("start_cursor"), "query", "body.start_cursor", from_query=False)
     M.check_bool(body.get("is_archived", False), "body.is_archived")
@@ -169,8 +184,13 @@ def query_data_source(ws, ctx, params, query, body):
     found = [p for p in ws.store.pages_of(ds["id"]) if _listed(p, body)]
     if body.get("filter") is not None:
         # Validate the whole filter once, even when no page would reach a clause.
-        probe = {"props": {}, "created_time": ws.iso(ctx.now), "last_edited_time": ws.iso(ctx.now),
-                 "created_by": ctx.user["id"], "last_edited_by": ctx.user["id"]}
+        probe = {
+            "props": {},
+            "created_time": ws.iso(ctx.now),
+            "last_edited_time": ws.iso(ctx.now),
+            "created_by": ctx.user["id"],
+            "last_edited_by": ctx.user["id"],
+        }
         match_filter(ws, ds, body["filter"], probe, "body.filter")
         found = [p for p in found if match_filter(ws, ds, body["filter"], p, "body.filter")]
     sorts = body.get("sorts")
@@ -186,12 +206,17 @@ def query_data_source(ws, ctx, params, query, body):
     start = 0
     if cur is not None:
         start = int(cur.get("o", 0))
-    chunk = found[start:start + size]
+    chunk = found[start : start + size]
     more = start + size < len(found)
     nxt = b64({"k": "query", "o": start + size}) if more else None
     only = common.listed_properties(ctx, query)
-    return 200, {"object": "list", "results": [pages.render_page(ws, ctx, p, only) for p in chunk], "next_cursor": nxt,
-                 "has_more": more, **list_type(ctx)}
+    return 200, {
+        "object": "list",
+        "results": [pages.render_page(ws, ctx, p, only) for p in chunk],
+        "next_cursor": nxt,
+        "has_more": more,
+        **list_type(ctx),
+    }
 
 
 def search(ws, ctx, params, query, body):
@@ -217,10 +242,15 @@ def search(ws, ctx, params, query, body):
             if p["in_trash"] == trashed and title_matches(q, pages.page_title(ws, p)):
                 results.append(pages.render_page(ws, ctx, p, only))
     start = int(cur.get("o", 0)) if cur else 0
-    chunk = results[start:start + size]
+    chunk = results[start : start + size]
     more = start + size < len(results)
-    return 200, {"object": "list", "results": chunk, "next_cursor": b64({"k": "search", "o": start + size}) if more else None,
-                 "has_more": more, **list_type(ctx)}
+    return 200, {
+        "object": "list",
+        "results": chunk,
+        "next_cursor": b64({"k": "search", "o": start + size}) if more else None,
+        "has_more": more,
+        **list_type(ctx),
+    }
 
 
 WORD = re.compile(r"\w+")
@@ -237,7 +267,8 @@ def title_matches(query: str, title: str) -> bool:
     # a title word as a stem of a query word only when it is a word (≥ 4 letters, "test" of "tests"),
     # so that numbers in a title never match pieces of an id searched for
     return query.lower() in title.lower() or any(
-        t.startswith(w) or (len(t) >= 4 and t.isalpha() and w.startswith(t)) for w in words for t in title_words)
+        t.startswith(w) or (len(t) >= 4 and t.isalpha() and w.startswith(t)) for w in words for t in title_words
+    )
 
 
 def _search_object(flt: Any, allowed: tuple[str, str]) -> str | None:
@@ -253,7 +284,11 @@ def _search_object(flt: Any, allowed: tuple[str, str]) -> str | None:
     if flt.get("property") != "object":
         raise body_failed("body.filter.property", 'should be `"object"`', flt.get("property"))
     if flt.get("value") not in allowed:
-        raise body_failed("body.filter.value", " or ".join(f"`{shown(v)}`" for v in allowed).join(("should be ", "")), flt.get("value"))
+        raise body_failed(
+            "body.filter.value",
+            " or ".join(f"`{shown(v)}`" for v in allowed).join(("should be ", "")),
+            flt.get("value"),
+        )
     return flt["value"]
 
 

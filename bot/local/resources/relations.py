@@ -50,9 +50,17 @@ def link_twin(ws, ds: dict, prop: dict, new_property_id) -> None:
     target = ds if cfg["data_source_id"] == ds["id"] else ws.store.get("data_sources", cfg["data_source_id"])
     twin_id = new_property_id(ws, target)
     name = f"Related to {_title(ws, ds)} ({prop['name']})"
-    target["props"][twin_id] = {"id": twin_id, "name": name, "type": "relation", "config": {
-        "database_id": ds["database_id"], "data_source_id": ds["id"], "type": "dual_property",
-        "dual_property": {"synced_property_id": prop["id"], "synced_property_name": prop["name"]}}}
+    target["props"][twin_id] = {
+        "id": twin_id,
+        "name": name,
+        "type": "relation",
+        "config": {
+            "database_id": ds["database_id"],
+            "data_source_id": ds["id"],
+            "type": "dual_property",
+            "dual_property": {"synced_property_id": prop["id"], "synced_property_name": prop["name"]},
+        },
+    }
     target["order"].append(twin_id)
     cfg["dual_property"] = {"synced_property_id": twin_id, "synced_property_name": name}
     if target is not ds:
@@ -64,7 +72,9 @@ def renamed(ws, ds: dict, prop: dict) -> None:
     cfg = prop["config"]
     if prop["type"] != "relation" or cfg.get("type") != "dual_property":
         return
-    target = ds if cfg.get("data_source_id") == ds["id"] else ws.store.get("data_sources", cfg.get("data_source_id") or "")
+    target = (
+        ds if cfg.get("data_source_id") == ds["id"] else ws.store.get("data_sources", cfg.get("data_source_id") or "")
+    )
     twin = (target or {}).get("props", {}).get(cfg["dual_property"].get("synced_property_id"))
     if twin is not None:
         twin["config"]["dual_property"]["synced_property_name"] = prop["name"]

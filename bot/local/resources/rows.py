@@ -38,14 +38,19 @@ def trash_flag(ws, ctx: Ctx, body: dict) -> bool | None:
     if "in_trash" in body:
         t = M.check_bool(body["in_trash"], "body.in_trash")
         if flag is not None and flag != t:
-            raise validation("body failed validation: body.archived and body.in_trash must match when both are provided.")
+            raise validation(
+                "body failed validation: body.archived and body.in_trash must match when both are provided."
+            )
         flag = t
     return flag
 
 
 # A page outside a database has one property, its title, keyed "title" (recorded answers).
-STANDALONE_SCHEMA = {"id": None, "props": {"title": {"id": "title", "name": "title", "type": "title", "config": {}}},
-                     "order": ["title"]}
+STANDALONE_SCHEMA = {
+    "id": None,
+    "props": {"title": {"id": "title", "name": "title", "type": "title", "config": {}}},
+    "order": ["title"],
+}
 
 
 def schema_of(ws, page: dict) -> dict:
@@ -65,8 +70,14 @@ def render_parent(ws, page: dict, legacy: bool = False) -> dict:
 
 
 def save_page(ws, page: dict) -> None:
-    ws.store.put("pages", page["id"], page, data_source_id=page.get("data_source_id") or "", seq=page["seq"],
-                 in_trash=int(page["in_trash"]))
+    ws.store.put(
+        "pages",
+        page["id"],
+        page,
+        data_source_id=page.get("data_source_id") or "",
+        seq=page["seq"],
+        in_trash=int(page["in_trash"]),
+    )
     # a page under a page is also a child_page block of its parent: keep that row's trash flag in step
     ws.store.set_block_trash(page["id"], bool(page["in_trash"]))
 
@@ -74,6 +85,11 @@ def save_page(ws, page: dict) -> None:
 def add_child_object(ws, ctx: Ctx, kind: str, object_id: str, parent_page_id: str) -> None:
     """A page or database under a page is also a `child_page`/`child_database` block of that page."""
     _, hi = ws.store.pos_bounds(parent_page_id)
-    data = {"id": object_id, "type": kind, "payload": {}, "parent": {"type": "page_id", "page_id": parent_page_id},
-            **ws.stamp_new(ctx)}
+    data = {
+        "id": object_id,
+        "type": kind,
+        "payload": {},
+        "parent": {"type": "page_id", "page_id": parent_page_id},
+        **ws.stamp_new(ctx),
+    }
     ws.store.put_block(data, parent_page_id, parent_page_id, (hi + 1) if hi is not None else 0)

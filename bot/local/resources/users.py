@@ -12,7 +12,7 @@ def render_user(ws, u: dict, ctx=None) -> dict:
             "owner": {"type": "workspace", "workspace": True},
             "workspace_name": ws.workspace_name,
             "workspace_id": ws.store.meta_get("workspace_id"),
-            "workspace_limits": {"max_file_upload_size_in_bytes": 5 * 1024 ** 3},
+            "workspace_limits": {"max_file_upload_size_in_bytes": 5 * 1024**3},
         }
     else:
         out["person"] = {"email": u.get("email")}
