@@ -336,7 +336,8 @@ def advisory_lock(url: str, scope: str, wait: float) -> Iterator[AdvisoryLockGua
 def _holder(conn, key: tuple[int, int]) -> str:
     row = conn.execute(
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-        " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s::oid AND l.objid = %s::oid AND l.objsubid = 2",
+        " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s::oid AND l.objid = %s::oid AND l.objsubid = 2"
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",  # locks are per database
         key,
     ).fetchone()
     return f"'{row[0]}'" if row and row[0] else "another session"

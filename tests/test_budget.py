@@ -108,6 +108,7 @@ def test_a_shared_budget_whose_database_goes_away_falls_back_to_the_process(tmp_
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'bot budget %'"
+            " AND datname = current_database()"  # not other tests' sessions on the same server
         )
     pacer.acquire()  # a new session (whether or not the old one had gone yet)
     assert pacer.store is store

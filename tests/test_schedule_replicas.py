@@ -47,6 +47,8 @@ def _lock_holder_pid(database_url: str) -> int | None:
         row = conn.execute(
             "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
             " WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'bot publish %'"
+            # pg_locks is the whole server's: other tests' hosts publish in databases of their own
+            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         ).fetchone()
     found = re.search(r"pid (\d+)$", row[0]) if row else None
     return int(found.group(1)) if found else None
