@@ -204,6 +204,13 @@ RUN_COLUMNS = "id, trigger, scheduled_for, started_at, ended_at, outcome, error,
 VARIANT_COLUMNS = "slug, week, lang, status, date, due_at, action, page_id, url, writes, content_sha256, detail"
 
 
+def _variant_entry(v, started_at) -> "VariantEntry":
+    """A `run_id, VARIANT_COLUMNS…` row as the entry the ledger reads back."""
+    return VariantEntry(
+        v[1], v[2], v[3], v[7], v[4], v[5], _parse(v[6]), v[8], v[9], v[10], v[11], v[12], v[0], started_at
+    )
+
+
 class LedgerError(BotError):
     """The run ledger cannot be read or written (the message says where and why)."""
 
@@ -400,24 +407,7 @@ class SqlLedger:
                     tuple(ids),
                 ):
                     row = by_id[v[0]]
-                    row.variants.append(
-                        VariantEntry(
-                            v[1],
-                            v[2],
-                            v[3],
-                            v[7],
-                            v[4],
-                            v[5],
-                            _parse(v[6]),
-                            v[8],
-                            v[9],
-                            v[10],
-                            v[11],
-                            v[12],
-                            v[0],
-                            row.started_at,
-                        )
-                    )
+                    row.variants.append(_variant_entry(v, row.started_at))
         return rows
 
     def runs(self, limit: int | None = 20) -> list[RunRow]:
@@ -475,22 +465,7 @@ class SqlLedger:
                 f" FROM run_variants rv JOIN runs r ON r.id = rv.run_id WHERE rv.action IN ({marks}) ORDER BY rv.run_id, rv.{self.variant_order}",
                 PUBLISH_ACTIONS,
             ):
-                out[v[1]] = VariantEntry(
-                    v[1],
-                    v[2],
-                    v[3],
-                    v[7],
-                    v[4],
-                    v[5],
-                    _parse(v[6]),
-                    v[8],
-                    v[9],
-                    v[10],
-                    v[11],
-                    v[12],
-                    v[0],
-                    _parse(v[13]),
-                )
+                out[v[1]] = _variant_entry(v, _parse(v[13]))
         return out
 
 
