@@ -130,32 +130,14 @@ def interrupted_entry(v: Variant, phase: str) -> VariantEntry:
         if phase == "applying"
         else "stopped while planning it; nothing was written"
     )
-    return VariantEntry(
-        v.slug,
-        v.week,
-        v.lang,
-        "interrupted",
-        v.front.status,
-        str(v.front.date),
-        content_sha256=content_hash(v.path),
-        detail=detail,
-    )
+    return entry_without_page(v, "interrupted", detail)
 
 
 def not_started_entry(v: Variant, phase: str) -> VariantEntry:
     detail = "the run stopped before this page" + (
         "" if phase == "applying" else " (while planning: nothing was written)"
     )
-    return VariantEntry(
-        v.slug,
-        v.week,
-        v.lang,
-        "not-started",
-        v.front.status,
-        str(v.front.date),
-        content_sha256=content_hash(v.path),
-        detail=detail,
-    )
+    return entry_without_page(v, "not-started", detail)
 
 
 @dataclass
@@ -315,17 +297,22 @@ def _collect(
         rec.add(entries)
 
 
-def failed_entry(v: Variant, message: str) -> VariantEntry:
+def entry_without_page(v: Variant, action: str, detail: str) -> VariantEntry:
+    """The ledger entry of a variant the run did not finish (failed, interrupted, not started)."""
     return VariantEntry(
         v.slug,
         v.week,
         v.lang,
-        "failed",
+        action,
         v.front.status,
         str(v.front.date),
         content_sha256=content_hash(v.path),
-        detail=message,
+        detail=detail,
     )
+
+
+def failed_entry(v: Variant, message: str) -> VariantEntry:
+    return entry_without_page(v, "failed", message)
 
 
 @contextmanager
