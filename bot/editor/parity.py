@@ -291,6 +291,13 @@ class _Missing:
         return out
 
 
+def _place(outline, before: int | None, line: int) -> str:
+    """Where a missing section belongs in `outline`: after its heading `before`, else before `line`."""
+    if before is None:
+        return f"before {_where(outline, line)}"
+    return f"after {_where(outline, outline.headings[before][0])} {_heading(outline, before)}"
+
+
 def _where(o: Outline, line: int) -> str:
     return f"{o.path.name}:{line}"
 
@@ -385,11 +392,7 @@ def _heading_findings(
             if after is not None
             else (b.headings[before][0] if before is not None else b.sections[0].line)
         )
-        place = (
-            f"after {_where(b, b.headings[before][0])} {_heading(b, before)}"
-            if before is not None
-            else f"before {_where(b, line)}"
-        )
+        place = _place(b, before, line)
         message = (
             f"{counts}section {_heading(a, i)} ({_where(a, a.headings[i][0])}) is missing in {b.lang}: expected {place}"
             + missing.of_section(a.sections[i + 1], b)
@@ -397,11 +400,7 @@ def _heading_findings(
         out.append(ParityFinding(b.path, line, message, "headings"))
     for j in alone_b:  # a section only the translation has
         before = max((i for k, i in twin_in_a.items() if k < j), default=None)
-        place = (
-            f"after {_where(a, a.headings[before][0])} {_heading(a, before)}"
-            if before is not None
-            else f"before {_where(a, a.sections[0].line)}"
-        )
+        place = _place(a, before, a.sections[0].line)
         message = (
             f"{counts}section {_heading(b, j)} has no counterpart in {a.lang} (expected {place})"
             + missing.of_section(b.sections[j + 1], a)
