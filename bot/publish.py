@@ -29,6 +29,7 @@ from .plan import (
     plan_variant,
     tree_fingerprint,
 )
+from .engine.observer import Observer
 from .drift import drift_lines, keep_unnamed_drift
 from .records import PageRecord, PageRecords, stamp_of
 from .series import SeriesIndex
@@ -86,11 +87,7 @@ class Publisher:
         session: Session,
         all_variants: list[Variant],
         options: PublishOptions,
-        progress: Callable[[str], None] | None = None,
-        advance: Callable[[str], None] | None = None,
-        on_planned: Callable[[list["VariantResult"]], None] | None = None,
-        phase: Callable[[str, int], None] | None = None,
-        on_step: Callable[[Variant, "VariantResult | None"], None] | None = None,
+        observer: Observer | None = None,
     ):
         self.session = session
         self.api = session.api
@@ -98,13 +95,7 @@ class Publisher:
         self.by_path = {v.path.resolve(): v for v in all_variants}
         self.all_variants = all_variants
         self.options = options
-        self.progress = progress or (lambda message: None)
-        self.advance = advance or (lambda slug: None)  # called once per variant planned, and once per variant applied
-        self.phase = phase or (lambda name, total: None)  # "planning" / "applying", with how many variants
-        self.on_planned = on_planned or (lambda results: None)  # the plan, before anything is written
-        # (variant, None) as a variant starts being applied, (variant, result) once it is: what
-        # an interrupted run reports as finished and as the one it was in
-        self.on_step = on_step or (lambda variant, result: None)
+        self.observer = observer or Observer()  # progress, the plan, each page (bot.engine.observer)
         self.records = PageRecords(session.settings.state_dir)
         self._series: set[str] = set()  # the series being published (what the index reads)
         self._indexes: dict[str, SeriesIndex] = {}  # data source id -> its index
@@ -220,7 +211,7 @@ class Publisher:
         verb = "would move" if self.options.dry_run else "moved"
         message = f"{variant.slug}: {len(pages)} pages had this slug (concurrent publishers); kept the oldest {decision.keep.page_id} ({decision.keep.url}), {verb} to the trash: {twins}"
         self.session.warnings.append(message)
-        self.progress(message)
+        self.observer.on_progress(message)
         page = next(p for p in pages if p["id"] == decision.keep.page_id)
         self._url_cache[variant.slug] = page.get("url")
         return Live(page, trees[page["id"]])
@@ -403,7 +394,7 @@ class Publisher:
             )
             lives[v.slug] = self._live(v, pages[v.slug], desired_sha)
             plans.append(self.plan(v, body, lives[v.slug], sibling, sibling_url, desired_sha))
-            self.advance(v.slug)
+            self.observer.on_variant_done(v.slug)
         for plan in plans:
             lives[plan.slug] = self._settle_unchanged(plan, lives[plan.slug])
             if lives[plan.slug] is None and self._weeks_planned_ahead and not self.options.dry_run:
@@ -457,7 +448,7 @@ class Publisher:
     def publish_groups(self, groups: list[list[Variant]]) -> list[VariantResult]:
         """Plan every variant of every group first — duplicates and drift stop the run before
         anything is written — then apply group by group (unless dry run)."""
-        self.phase("planning", sum(len(group) for group in groups))
+        self.observer.on_phase("planning", sum(len(group) for group in groups))
         self._series = self._series or {v.front.series for group in groups for v in group}
         # One week at a time (see _settle_unchanged): what stays planned is what will be written.
         planned = []
@@ -470,7 +461,7 @@ class Publisher:
                 VariantResult(v, p, "drift" if p.drift else p.action, 0, reports[p.slug]) for v, p in zip(group, plans)
             ]
             as_planned.extend(week)
-            self.on_planned(week)  # so a failure from here on can still show the plan (--json)
+            self.observer.on_planned(week)  # so a failure from here on can still show the plan (--json)
         drifted = [p for _, plans, _, _ in planned for p in plans if p.drift]
         if drifted and self.options.on_drift == "fail" and not self.options.dry_run:
             names = "; ".join(f"{p.slug}: {p.drift.describe()}" for p in drifted)
@@ -492,7 +483,7 @@ class Publisher:
         from .apply import Writer
 
         writer = Writer(self.api)
-        self.phase("applying", sum(len(group) for group in groups))
+        self.observer.on_phase("applying", sum(len(group) for group in groups))
         results: list[VariantResult] = []
         while planned:
             group, plans, lives, reports = planned.pop(0)
@@ -530,11 +521,11 @@ class Publisher:
 
         for slug in self._apply_order([p.slug for p in plans], creating):
             plan, variant = by_plan[slug], by_slug[slug]
-            self.on_step(variant, None)
+            self.observer.on_variant_start(variant)
             if plan.drift and self.options.on_drift == "skip":
                 results[plan.slug] = VariantResult(variant, plan, "skipped", 0, reports[plan.slug])
-                self.on_step(variant, results[plan.slug])
-                self.advance(variant.slug)
+                self.observer.on_variant_applied(results[plan.slug])
+                self.observer.on_variant_done(variant.slug)
                 continue
             live = lives.get(plan.slug)
             plan, live = self._refresh_links(variant, plan, live)
@@ -548,7 +539,7 @@ class Publisher:
             )
             result, deferred_now = self._apply_one(writer, variant, plan, live, variants, reports, defer_link=defer)
             results[plan.slug] = result
-            self.on_step(variant, result)
+            self.observer.on_variant_applied(result)
             if deferred_now:
                 deferred.append(result)
         for result in deferred:
@@ -568,7 +559,7 @@ class Publisher:
     ) -> tuple[VariantResult, bool]:
         """Apply one plan; returns its result and whether its language link is still to insert."""
         before = self.api.stats.snapshot()
-        self.progress(f"{plan.slug}: {plan.action}")
+        self.observer.on_progress(f"{plan.slug}: {plan.action}")
         deferred = False
         if plan.action == "unchanged":
             final = plan
@@ -593,7 +584,7 @@ class Publisher:
         if final is not plan or live is None or live.blocks is not None:
             self._save_snapshot(final)  # (a page not read is as last published: its snapshot stands)
         action = {"create": "created", "update": "updated", "unchanged": "unchanged"}[plan.action]
-        self.advance(variant.slug)
+        self.observer.on_variant_done(variant.slug)
         return VariantResult(variant, final, action, self.api.stats.since(before).writes, reports[plan.slug]), deferred
 
     def _create_without_link(
@@ -637,7 +628,7 @@ class Publisher:
         url = self._url_cache.get(sibling.slug) if sibling else None
         if not url:
             if plan.reveal:
-                self.progress(
+                self.observer.on_progress(
                     f"{variant.slug}: stays {plan.reveal.property}: {plan.reveal.hidden} until its language link is in (the next publish completes it)"
                 )
             return  # the sibling was not created: the placeholder goes in with the next publish
@@ -661,7 +652,7 @@ class Publisher:
                 raise
             # Another publisher healed twins and trashed this page: the twin check at the end
             # of the run brings the page that stays up to date, link included.
-            self.progress(
+            self.observer.on_progress(
                 f"{variant.slug}: the page went to the trash meanwhile (a twin); the page that stays is updated instead"
             )
             result.writes += self.api.stats.since(before).writes
@@ -707,7 +698,7 @@ class Publisher:
                 return plan
             except OutcomeUnknownError as exc:
                 log.warning("%s: %s — reading Notion again before continuing", variant.slug, exc)
-                self.progress(f"{variant.slug}: outcome unknown, reconciling")
+                self.observer.on_progress(f"{variant.slug}: outcome unknown, reconciling")
                 if plan.action == "create":
                     self._await_created_page(variant, exc)
                 plan = self._replan(variant, group)
@@ -716,7 +707,9 @@ class Publisher:
                     raise
                 # Another publisher trashed this page (healing twins) or removed a block this plan
                 # touches (the same update, applied at the same time): plan again from Notion.
-                self.progress(f"{variant.slug}: changed by another publisher meanwhile; planning again from Notion")
+                self.observer.on_progress(
+                    f"{variant.slug}: changed by another publisher meanwhile; planning again from Notion"
+                )
                 plan = self._replan(variant, group)
         raise NotionError(
             f"{variant.slug}: Notion kept failing while writing; nothing was duplicated, run publish again to finish"

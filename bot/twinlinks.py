@@ -66,7 +66,7 @@ def relink_week(publisher, variant: Variant) -> int:
                 continue  # no callout (yet): the ordinary publish puts it in
             if _page_key(_link_url(first)) == _page_key(want):
                 continue
-            publisher.progress(
+            publisher.observer.on_progress(
                 f"{pair[lang].slug}: its language link pointed at a page in the trash (a healed twin); linked to {want}"
             )
             publisher.api.update_block(first["id"], language_link(lang, want))

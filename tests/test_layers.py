@@ -36,7 +36,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ),
     ("plan", ["bot.plan", "bot.duplicates", "bot.drift", "bot.hidden"]),
     ("connection", ["bot.session", "bot.lock", "bot.runs", "bot.runs_pg", "bot.backend", "bot.records", "bot.series"]),
-    ("engine", ["bot.apply", "bot.publish", "bot.write_order", "bot.twinlinks"]),
+    ("engine", ["bot.engine", "bot.apply", "bot.publish", "bot.write_order", "bot.twinlinks"]),
     ("runs", ["bot.runner"]),
     ("tools", ["bot.editor", "bot.schedule"]),
     ("command line", ["bot.cli"]),

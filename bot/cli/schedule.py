@@ -111,7 +111,8 @@ def _rehearse(args, settings, clock) -> int:
     from ..due import is_due, waiting_until
     from ..editor.validate import preflight
     from ..publish import PublishOptions, group_by_week
-    from ..runner import run_publish
+    from ..engine.observer import Observer
+    from ..runner import PublishRequest, run_publish
     from .common import with_diagnostics
     from ..source import read_all
     from .render import plan_text, waiting_json
@@ -123,12 +124,16 @@ def _rehearse(args, settings, clock) -> int:
     preflight(settings, due)  # a scheduled run would not publish a week with errors
     progress = (lambda message: None) if args.quiet else _stderr
     progress(f"rehearsal at {now.isoformat(timespec='minutes')}: nothing is written to Notion or the run ledger")
+
+    class Rehearsing(Observer):
+        def on_progress(self, message: str) -> None:
+            progress(message)
+
     run = run_publish(
         settings,
+        PublishRequest(lambda _variants, _rec: group_by_week(due), variants=variants),
         PublishOptions(dry_run=True, on_drift=args.on_drift),
-        lambda _variants, _rec: group_by_week(due),
-        variants=variants,
-        progress=progress,
+        Rehearsing(),
     )
     if args.json:
         payload = {

@@ -184,18 +184,20 @@ def _remote(settings, clock, variants, session_factory, problems: list[str]) -> 
     """A dry-run plan per variant (reads only, no lock, not recorded): page id/url and
     pending/unchanged; a week that cannot be planned shows its error."""
     from ..publish import PublishOptions, group_by_week
-    from ..runner import run_publish
+    from ..runner import PublishRequest, run_publish
 
     plans: dict[str, dict] = {}
     try:
         run = run_publish(
             settings,
+            PublishRequest(
+                lambda content, rec: group_by_week(variants),
+                variants=variants,
+                clock=clock,
+                session_factory=session_factory,
+                isolate=(BotError,),
+            ),
             PublishOptions(dry_run=True),
-            lambda content, rec: group_by_week(variants),
-            variants=variants,
-            clock=clock,
-            session_factory=session_factory,
-            isolate=(BotError,),
         )
     except BotError as exc:
         problems.append(f"Notion: {exc}")
