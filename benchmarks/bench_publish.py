@@ -302,12 +302,12 @@ def bench_import(python: str, cwd: Path, runs: int = 5) -> dict:
 # ----------------------------------------------------------------------------- minimal diff
 def bench_edits() -> list[dict]:
     sys.path.insert(0, str(ROOT))
-    from bot.apply import Writer
+    from bot.engine.apply import Writer
     from bot.bilingual import language_link
     from bot.clock import VirtualClock
     from bot.local import LocalTransport, LocalWorkspace
     from bot.properties import desired_properties
-    from bot.publish import PublishOptions, Publisher
+    from bot.engine.publish import PublishOptions, Publisher
     from bot.session import open_session
     from bot.settings import load_settings
     from bot.source import read_all, select_week

@@ -191,7 +191,7 @@ def test_duplicates_are_found_in_the_series_query(published):
 
 def test_series_index_lists_pages_by_slug(published):
     """The index issue-17's duplicate healing builds on: every page of the series, by slug."""
-    from bot.publish import Publisher, PublishOptions
+    from bot.engine.publish import Publisher, PublishOptions
     from bot.source import read_all
 
     s, transport = session(published)

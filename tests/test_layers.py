@@ -32,12 +32,12 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("notion client", ["bot.notion"]),
     (
         "content",
-        ["bot.source", "bot.front_matter_messages", "bot.due", "bot.mapping", "bot.properties", "bot.progress"],
+        ["bot.source", "bot.front_matter_messages", "bot.due_rule", "bot.mapping", "bot.properties", "bot.progress"],
     ),
-    ("plan", ["bot.plan", "bot.duplicates", "bot.drift", "bot.hidden"]),
-    ("connection", ["bot.session", "bot.lock", "bot.runs", "bot.runs_pg", "bot.backend", "bot.records", "bot.series"]),
-    ("engine", ["bot.engine", "bot.apply", "bot.publish", "bot.write_order", "bot.twinlinks"]),
-    ("runs", ["bot.runner"]),
+    ("plan", ["bot.engine.plan", "bot.engine.duplicates", "bot.engine.drift", "bot.engine.hidden"]),
+    ("connection", ["bot.session", "bot.ledger", "bot.series"]),
+    ("engine", ["bot.engine"]),
+    ("runs", ["bot.engine.run"]),
     ("tools", ["bot.editor", "bot.schedule"]),
     ("command line", ["bot.cli"]),
 ]
@@ -145,6 +145,6 @@ def _is_parent_package(candidate: str, module: str) -> bool:
     return module.startswith(candidate + ".")
 
 
-@pytest.mark.parametrize("name", ["bot.cli", "bot.plan", "bot.bilingual"])
+@pytest.mark.parametrize("name", ["bot.cli", "bot.engine.plan", "bot.bilingual"])
 def test_layers_name_real_modules(name):
     assert _exists(name)

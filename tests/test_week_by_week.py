@@ -5,7 +5,7 @@ gets its blocks again when its week is applied — with the same requests as bef
 from __future__ import annotations
 
 from bot.engine.observer import Observer
-from bot.publish import Publisher, PublishOptions, group_by_week
+from bot.engine.publish import Publisher, PublishOptions, group_by_week
 from bot.source import read_all
 from helpers import session
 

@@ -89,12 +89,12 @@ def cmd_publish(args) -> int:
 
 def _publish(args, so_far: dict) -> int:
     from ..clock import SYSTEM_CLOCK
-    from ..due import waiting_until
+    from ..due_rule import waiting_until
     from ..editor import preflight
-    from ..backend import publish_lock
+    from ..ledger.backend import publish_lock
     from ..progress import Progress
-    from ..publish import PublishOptions, group_by_week
-    from ..runner import PublishRequest, StoppableClock, run_publish, stop_between_requests
+    from ..engine.publish import PublishOptions, group_by_week
+    from ..engine.run import PublishRequest, StoppableClock, run_publish, stop_between_requests
     from .links import PageLinks
     from .render import early_note
 

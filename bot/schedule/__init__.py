@@ -6,8 +6,8 @@
 * ``status``  — ``collect_status`` for `bot status`.
 """
 
-from .due import DueRunner, RunResult, due_at, is_due
-from ..runs import Ledger, RunInterrupted, record_run  # Ledger: the SQLite store (bot.backend picks one)
+from .due_check import DueRunner, RunResult, due_at, is_due
+from ..ledger.runs import Ledger, RunInterrupted, record_run  # Ledger: the SQLite store (bot.backend picks one)
 from .service import MISFIRE_GRACE_TIME, ScheduleService, next_fire_times
 
 __all__ = [

@@ -18,16 +18,16 @@ from datetime import datetime, timezone
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from ..due import became_due, due_at, is_due, waiting_until  # noqa: F401 - re-exported
+from ..due_rule import became_due, due_at, is_due, waiting_until  # noqa: F401 - re-exported
 from ..clock import SYSTEM_CLOCK, Clock
 from ..engine.observer import Observer
 from ..errors import BotError, ContentError, DriftError, DuplicatePagesError, ExitStatus, LockBusyError, LockLostError
-from ..lock import SCHEDULED_LOCK_WAIT
+from ..ledger.lock import SCHEDULED_LOCK_WAIT
 from ..settings import Settings
 from ..source import Variant
-from ..backend import open_ledger
-from ..runner import StoppableClock, failed_entry, stop_between_requests
-from ..runs import SqlLedger, RunInterrupted, RunRecorder, VariantEntry, content_hash
+from ..ledger.backend import open_ledger
+from ..engine.run import StoppableClock, failed_entry, stop_between_requests
+from ..ledger.runs import SqlLedger, RunInterrupted, RunRecorder, VariantEntry, content_hash
 
 log = logging.getLogger("bot.schedule")
 
@@ -152,7 +152,7 @@ class DueRunner:
     @contextmanager
     def _lock(self) -> Iterator[object]:
         """The publish lock, polled in short slices so a stop request is not held up."""
-        from ..backend import publish_lock
+        from ..ledger.backend import publish_lock
 
         waited = 0.0
         while True:
@@ -172,8 +172,8 @@ class DueRunner:
             held.__exit__(None, None, None)
 
     def _publish_due(self, trigger, scheduled_for, note, started, result: RunResult):
-        from ..publish import PublishOptions, group_by_week
-        from ..runner import PublishRequest, run_publish
+        from ..engine.publish import PublishOptions, group_by_week
+        from ..engine.run import PublishRequest, run_publish
 
         clock = StoppableClock(self.clock, self.stop)
 

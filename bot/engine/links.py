@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import logging
 
-from .bilingual import is_language_link, language_link, other_lang, sibling_of
-from .source import Variant
+from ..bilingual import is_language_link, language_link, other_lang, sibling_of
+from ..source import Variant
 
 log = logging.getLogger("bot")
 MAX_LOOKS = 4  # each look after the first follows another host's concurrent change

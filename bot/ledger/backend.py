@@ -10,9 +10,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from .clock import SYSTEM_CLOCK, Clock
+from ..clock import SYSTEM_CLOCK, Clock
 from .runs import Ledger, SqlLedger, log_warning
-from .settings import Settings
+from ..settings import Settings
 
 
 def open_ledger(
@@ -27,7 +27,7 @@ def open_ledger(
     logged by default) rather than stopping a publish."""
     url = settings.database_url
     if url:
-        from .runs_pg import PostgresLedger
+        from .postgres import PostgresLedger
 
         return PostgresLedger(url, clock, read_only=read_only)
     if read_only:
@@ -50,7 +50,7 @@ def publish_lock(settings: Settings, wait: float) -> Iterator[object]:
     no longer held (the run calls it before each write)."""
     url = settings.database_url
     if url:
-        from .runs_pg import advisory_lock
+        from .postgres import advisory_lock
 
         with advisory_lock(url, lock_scope(settings), wait) as guard:
             yield guard

@@ -14,11 +14,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, ContextManager, Iterator
 
-from .clock import SYSTEM_CLOCK, Clock, SystemClock
-from .errors import BotError
-from .engine.observer import Observer, Relay
+from ..clock import SYSTEM_CLOCK, Clock, SystemClock
+from ..errors import BotError
+from .observer import Observer, Relay
 from .publish import PublishOptions, Publisher, VariantResult
-from .runs import (
+from ..ledger.runs import (
     RunInterrupted,
     RunRecorder,
     SqlLedger,
@@ -27,8 +27,8 @@ from .runs import (
     entry_for_result,
     record_run,
 )
-from .settings import Settings
-from .source import Variant, read_all
+from ..settings import Settings
+from ..source import Variant, read_all
 
 # select(all variants read from content, the run's recorder or None) -> the weeks to publish
 Select = Callable[[list[Variant], "RunRecorder | None"], list[list[Variant]]]
@@ -36,7 +36,7 @@ SessionFactory = Callable[[Settings, Clock], object]
 
 
 def default_session(settings: Settings, clock: Clock):
-    from .session import open_session
+    from ..session import open_session
 
     return open_session(settings, clock=clock)
 
@@ -201,7 +201,7 @@ def run_publish(
     settings: Settings, request: PublishRequest, options: PublishOptions, observer: Observer | None = None
 ) -> PublishRun:
     """Publish the weeks `request.select` picks, telling `observer` what happens."""
-    from .backend import open_ledger
+    from ..ledger.backend import open_ledger
 
     req, observer_ = request, observer or Observer()
     clock = req.clock

@@ -24,10 +24,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
-from .clock import SYSTEM_CLOCK, Clock
-from .errors import BotError, LockBusyError, LockLostError
-from .errors import RunInterrupted  # noqa: F401  (defined with the other errors; re-exported: a CLI imports it without sqlite3)
-from .state import state_dir as _state
+from ..clock import SYSTEM_CLOCK, Clock
+from ..errors import BotError, LockBusyError, LockLostError
+from ..errors import RunInterrupted  # noqa: F401  (defined with the other errors; re-exported: a CLI imports it without sqlite3)
+from ..state import state_dir as _state
 
 log = logging.getLogger("bot.runs")
 T = TypeVar("T")
@@ -257,7 +257,7 @@ class SqlLedger:
     ) -> int:
         if trigger not in TRIGGERS:
             raise ValueError(f"unknown trigger {trigger!r}; expected one of {TRIGGERS}")
-        from .progress import scrub
+        from ..progress import scrub
 
         started = started_at or self.clock.now()
         with self._connect() as db:
@@ -278,7 +278,7 @@ class SqlLedger:
             )
 
     def add_variants(self, run_id: int, entries: list[VariantEntry]) -> None:
-        from .progress import scrub
+        from ..progress import scrub
 
         if not entries:
             return
@@ -315,7 +315,7 @@ class SqlLedger:
         note: str | None = None,
         ended_at: datetime | None = None,
     ) -> None:
-        from .progress import scrub
+        from ..progress import scrub
 
         error, note = (
             scrub(error),
@@ -564,8 +564,8 @@ class Ledger(SqlLedger):
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
-        from .errors import StateShapeError
-        from .state import expect_file
+        from ..errors import StateShapeError
+        from ..state import expect_file
 
         try:
             expect_file(

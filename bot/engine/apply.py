@@ -14,10 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from .convert.assets import read_checked_image
-from .convert.request_size import MAX_CHILDREN, NESTING, Room, request_copy
-from .errors import ContentError, Problem
-from .notion.api import NotionAPI
+from ..convert.assets import read_checked_image
+from ..convert.request_size import MAX_CHILDREN, NESTING, Room, request_copy
+from ..errors import ContentError, Problem
+from ..notion.api import NotionAPI
 from .plan import DeleteBlock, InsertBlocks, UpdateBlock, VariantPlan, children_of
 from .records import stamp_of
 

@@ -25,9 +25,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
 
-from .clock import SYSTEM_CLOCK, Clock
-from .budget import BudgetUnavailable, SqlStore
-from .errors import ConfigError, LockBusyError, LockLostError
+from ..clock import SYSTEM_CLOCK, Clock
+from ..budget import BudgetUnavailable, SqlStore
+from ..errors import ConfigError, LockBusyError, LockLostError
 from .runs import LedgerError, SqlLedger
 
 CONNECT_TIMEOUT_S = 10

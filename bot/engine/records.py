@@ -39,7 +39,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from .state import state_dir
+from ..state import state_dir
 
 log = logging.getLogger("bot")
 

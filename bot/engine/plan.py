@@ -21,16 +21,16 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Union
 
-from .bilingual import language_link, other_lang
-from .convert import blocks_to_markdown, normalize_block
+from ..bilingual import language_link, other_lang
+from ..convert import blocks_to_markdown, normalize_block
 from .hidden import Reveal, hold_back, left_hidden_by_the_bot, reveal_last
-from .properties import desired_icon, desired_properties, display_value, normalize_value
+from ..properties import desired_icon, desired_properties, display_value, normalize_value
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from .mapping import Mapping
-    from .source import Variant
+    from ..mapping import Mapping
+    from ..source import Variant
 
 PENDING_LINK_NOTE = "the link to the"
 UNTOUCHABLE = {"child_page", "child_database", "unsupported", "link_preview", "meeting_notes", "transcription"}

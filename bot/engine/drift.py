@@ -8,7 +8,7 @@ to the blocks named with `--block`.
 
 from __future__ import annotations
 
-from .errors import DriftError
+from ..errors import DriftError
 from .plan import DeleteBlock, UpdateBlock, VariantPlan
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Iterable
 
 from .apply import whole_in_one_request
-from .bilingual import sibling_of
+from ..bilingual import sibling_of
 from .plan import desired_blocks
-from .source import Variant
+from ..source import Variant
 
 
 def built_in_parts(variants: Iterable[Variant], bodies: dict[str, list[dict]], creating: set[str]) -> set[str]:

@@ -15,10 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Literal
 
-from .convert import ConvertOptions, Degradation, convert_markdown
-from .errors import ContentError, DriftError, DuplicatePagesError, Problem
-from .notion import NotionError, OutcomeUnknownError
-from .bilingual import LANGS, is_language_link, language_link, sibling_of
+from ..convert import ConvertOptions, Degradation, convert_markdown
+from ..errors import ContentError, DriftError, DuplicatePagesError, Problem
+from ..notion import NotionError, OutcomeUnknownError
+from ..bilingual import LANGS, is_language_link, language_link, sibling_of
 from .plan import (
     PENDING_LINK_NOTE,
     Drift,
@@ -29,13 +29,13 @@ from .plan import (
     plan_variant,
     tree_fingerprint,
 )
-from .engine.observer import Observer
+from .observer import Observer
 from .drift import drift_lines, keep_unnamed_drift
 from .records import PageRecord, PageRecords, stamp_of
-from .series import SeriesIndex
-from .session import Session
-from .source import Variant
-from .state import state_dir
+from ..series import SeriesIndex
+from ..session import Session
+from ..source import Variant
+from ..state import state_dir
 
 log = logging.getLogger("bot")
 
@@ -173,7 +173,7 @@ class Publisher:
     def _heal_duplicates(self, variant: Variant, pages: list[dict]) -> Live:
         """Twins from concurrent creates go to the trash (bot.duplicates decides which, the
         same way on every host); anything else stops with the pages named."""
-        from .bilingual import is_language_link
+        from ..bilingual import is_language_link
         from .duplicates import Candidate, order, resolve
 
         body, _ = self.convert(variant)
@@ -502,7 +502,7 @@ class Publisher:
 
     def _relink_healed_weeks(self) -> None:
         """Weeks whose twins were healed: no live page may keep a link to a trashed twin (bot.twinlinks)."""
-        from .twinlinks import relink_week
+        from .links import relink_week
 
         for variant in list(self._healed.values()):
             relink_week(self, variant)
