@@ -333,7 +333,7 @@ def bench_edits() -> list[dict]:
         page = session.api.find_pages(target.data_source_id, "slug", "rich_text", variant.slug)[0]
         for block in session.api.list_children(page["id"]):
             session.api.delete_block(block["id"])
-        body, _ = Publisher(session, [variant], PublishOptions()).convert(variant)
+        body, _ = Publisher(session, [variant], PublishOptions()).planner.convert(variant)
         session.api.update_page(
             page["id"],
             properties=desired_properties(variant, session.mapping, session.settings.zone, set(target.property_types)),

@@ -196,7 +196,7 @@ def test_series_index_lists_pages_by_slug(published):
 
     s, transport = session(published)
     publisher = Publisher(s, read_all(s.settings.bot_content_dir), PublishOptions())
-    index = publisher.index("en")
+    index = publisher.reader.index("en")
     assert (
         index.slugs() == [EN, ZH] and len(index.pages_for(EN)) == 1 and index.pages_for("rec-weekly-en-2026-W14") == []
     )

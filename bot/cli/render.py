@@ -7,7 +7,7 @@ import os
 from typing import IO, Iterable
 
 from ..engine.drift import drift_lines
-from ..engine.publish import VariantResult
+from ..engine.results import VariantResult
 
 SYMBOL = {"create": "+", "update": "~", "unchanged": "=", "drift": "!", "created": "+", "updated": "~", "skipped": "-"}
 COLORS = {"+": "\033[32m", "-": "\033[31m", "~": "\033[33m", "!": "\033[35m", "@": "\033[36m"}
