@@ -9,7 +9,8 @@ from bot.clock import VirtualClock
 from bot.convert import convert_markdown, normalize_block
 from bot.local import LocalTransport, LocalWorkspace
 from bot.notion import NotionAPI
-from bot.engine.plan import children_of, diff_blocks
+from bot.engine.fingerprints import children_of
+from bot.engine.plan import diff_blocks
 from bot.engine.apply import Writer
 
 WORDS = st.sampled_from(["alpha", "beta", "gamma", "delta", "**bold**", "*it*", "`code`", "注意", "emoji 🎉"])

@@ -34,7 +34,16 @@ LAYERS: list[tuple[str, list[str]]] = [
         "content",
         ["bot.source", "bot.front_matter_messages", "bot.due_rule", "bot.mapping", "bot.properties", "bot.progress"],
     ),
-    ("plan", ["bot.engine.plan", "bot.engine.duplicates", "bot.engine.drift", "bot.engine.hidden"]),
+    (
+        "plan",
+        [
+            "bot.engine.plan",
+            "bot.engine.fingerprints",
+            "bot.engine.duplicates",
+            "bot.engine.drift",
+            "bot.engine.hidden",
+        ],
+    ),
     ("connection", ["bot.session", "bot.ledger", "bot.series"]),
     ("engine", ["bot.engine"]),
     ("runs", ["bot.engine.run"]),

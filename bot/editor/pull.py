@@ -313,7 +313,7 @@ def _pull_page(session, page: dict, *, lang: str | None, series: str | None) -> 
 def _edited_fields(page: dict, mapping: Mapping, accepted) -> set[str]:
     """Front-matter fields whose property (or page icon) Notion holds with a value the bot never
     wrote or accepted (known only from a page record with property fingerprints)."""
-    from ..engine.plan import ICON_KEY, property_fingerprints
+    from ..engine.fingerprints import ICON_KEY, property_fingerprints
 
     if accepted is None or not accepted.properties:
         return set()
@@ -338,7 +338,7 @@ def _accepted(session, slug: str, page_id: str):
 def _edited_by_others(block: dict, bot_user_id: str, accepted=None) -> bool:
     """Whether a person (anyone but the bot) last edited this block or one inside it, to
     content the bot never wrote or accepted (the same rule as drift: bot.plan.detect_drift)."""
-    from ..engine.plan import content_fingerprint
+    from ..engine.fingerprints import content_fingerprint
 
     who = (block.get("last_edited_by") or {}).get("id")
     if who and who != bot_user_id and (accepted is None or content_fingerprint(block) not in accepted.blocks):
@@ -350,7 +350,7 @@ def _edited_by_others(block: dict, bot_user_id: str, accepted=None) -> bool:
 def accept_pulled(session, item: Pulled) -> None:
     """The edits `pull --edited` wrote into the file are the editor's choice: the page record
     counts their content as accepted (bot.records), so they are not drift any more."""
-    from ..engine.plan import ICON_KEY, content_fingerprints, property_fingerprints
+    from ..engine.fingerprints import ICON_KEY, content_fingerprints, property_fingerprints
     from ..engine.records import PageRecords
 
     blocks = content_fingerprints([b for b in item.blocks if b["id"] in item.edited])

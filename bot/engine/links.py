@@ -25,7 +25,8 @@ from ..bilingual import is_language_link, language_link, other_lang, sibling_of
 from ..errors import DuplicatePagesError
 from ..notion import NotionError, OutcomeUnknownError
 from ..source import Variant
-from .plan import PENDING_LINK_NOTE, Live, tree_fingerprint
+from .fingerprints import tree_fingerprint
+from .plan import PENDING_LINK_NOTE, Live
 
 log = logging.getLogger("bot")
 MAX_LOOKS = 4  # each look after the first follows another host's concurrent change

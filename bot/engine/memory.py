@@ -13,7 +13,8 @@ import logging
 from pathlib import Path
 
 from ..state import state_dir
-from .plan import VariantPlan, content_fingerprints
+from .fingerprints import content_fingerprints
+from .plan import VariantPlan
 from .records import PageRecord
 
 log = logging.getLogger("bot")

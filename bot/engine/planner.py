@@ -16,7 +16,8 @@ from ..convert import ConvertOptions, Degradation, convert_markdown
 from ..errors import ContentError, Problem
 from ..source import Variant
 from .drift import keep_unnamed_drift
-from .plan import Live, PlanTarget, VariantPlan, desired_blocks, plan_variant, tree_fingerprint
+from .fingerprints import tree_fingerprint
+from .plan import Live, PlanTarget, VariantPlan, desired_blocks, plan_variant
 from .records import stamp_of
 
 ALWAYS_REFUSED = {"image_refused"}  # degradations publish never tolerates (bot.convert.assets)
