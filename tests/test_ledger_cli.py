@@ -87,7 +87,7 @@ def test_runs_and_status_write_nothing_to_the_state_dir(cli, env):
 
 
 def test_a_killed_run_shows_as_interrupted_without_writing(cli, env):
-    from bot.ledger.runs import Ledger
+    from bot.ledger.sqlite import Ledger
 
     assert cli("publish", "--week", "W22")[0] == 0
     ledger = Ledger(_ledger(env))

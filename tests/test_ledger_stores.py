@@ -15,7 +15,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.errors import LockBusyError
-from bot.ledger.runs import Ledger, LedgerError, VariantEntry
+from bot.ledger.runs import LedgerError, VariantEntry
+from bot.ledger.sqlite import Ledger
 
 T0 = datetime(2026, 5, 30, 7, 0, tzinfo=timezone.utc)
 
@@ -97,7 +98,7 @@ def test_opening_twice_migrates_once(store):
 RECORD_AND_DIE = """
 import os, socket, sys
 socket.gethostname = lambda: {host!r}
-from bot.ledger.runs import Ledger
+from bot.ledger.sqlite import Ledger
 from bot.ledger.postgres import PostgresLedger
 ledger = PostgresLedger(sys.argv[1]) if sys.argv[1].startswith("postgresql") else Ledger(sys.argv[1])
 print(ledger.start("schedule"), flush=True)

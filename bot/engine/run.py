@@ -18,15 +18,8 @@ from ..clock import SYSTEM_CLOCK, Clock, SystemClock
 from ..errors import BotError
 from .observer import Observer, Relay
 from .publish import PublishOptions, Publisher, VariantResult
-from ..ledger.runs import (
-    RunInterrupted,
-    RunRecorder,
-    SqlLedger,
-    VariantEntry,
-    content_hash,
-    entry_for_result,
-    record_run,
-)
+from ..ledger.recorder import RunRecorder, entry_for_result, record_run
+from ..ledger.runs import RunInterrupted, SqlLedger, VariantEntry, content_hash
 from ..settings import Settings
 from ..source import Variant, read_all
 

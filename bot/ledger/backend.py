@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from ..clock import SYSTEM_CLOCK, Clock
-from .runs import Ledger, SqlLedger, log_warning
+from .runs import SqlLedger, log_warning
+from .sqlite import Ledger
 from ..settings import Settings
 
 

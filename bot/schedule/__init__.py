@@ -7,7 +7,9 @@
 """
 
 from .due_check import DueRunner, RunResult, due_at, is_due
-from ..ledger.runs import Ledger, RunInterrupted, record_run  # Ledger: the SQLite store (bot.backend picks one)
+from ..ledger.recorder import record_run
+from ..ledger.runs import RunInterrupted
+from ..ledger.sqlite import Ledger  # Ledger: the SQLite store (bot.backend picks one)
 from .service import MISFIRE_GRACE_TIME, ScheduleService, next_fire_times
 
 __all__ = [

@@ -27,7 +27,8 @@ from ..settings import Settings
 from ..source import Variant
 from ..ledger.backend import open_ledger
 from ..engine.run import StoppableClock, failed_entry, stop_between_requests
-from ..ledger.runs import SqlLedger, RunInterrupted, RunRecorder, VariantEntry, content_hash
+from ..ledger.recorder import RunRecorder
+from ..ledger.runs import SqlLedger, RunInterrupted, VariantEntry, content_hash
 
 log = logging.getLogger("bot.schedule")
 

@@ -56,7 +56,7 @@ class Rig:
         return ScheduleService(settings, clock=self.clock, runner=runner, **kwargs)
 
     def ledger(self):
-        from bot.ledger.runs import Ledger
+        from bot.ledger.sqlite import Ledger
 
         return Ledger.for_state_dir(self.settings.state_dir, self.clock)
 

@@ -301,7 +301,8 @@ def test_manual_publish_can_be_recorded_with_record_run(env, session_factory):
     from bot.errors import LockBusyError
     from bot.ledger.lock import publish_lock
     from bot.engine.publish import PublishOptions, Publisher, group_by_week
-    from bot.ledger.runs import Ledger, record_run
+    from bot.ledger.recorder import record_run
+    from bot.ledger.sqlite import Ledger
     from bot.source import read_all, select_week
 
     session, _ = session_factory()
