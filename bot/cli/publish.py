@@ -114,7 +114,7 @@ def _publish(args, so_far: dict) -> int:
     accepted = preflight(
         settings, chosen, strict=args.strict, allow=frozenset(args.allow), known=all_variants, parity=parity
     )
-    # The due rule (bot.due) holds for manual runs too: a Published issue dated in the future
+    # The due rule (bot.due_rule) holds for manual runs too: a Published issue dated in the future
     # is not created or updated before its date unless --publish-early says so.
     held_back = waiting_until(chosen, SYSTEM_CLOCK.now(), settings.zone)
     waiting = so_far["waiting"] = [] if args.publish_early else held_back

@@ -157,7 +157,7 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=(), ear
 
 
 def _reveal_text(p) -> str:
-    """Hidden until complete (bot/hidden.py), as the plan will apply it."""
+    """Hidden until complete (bot/engine/hidden.py), as the plan will apply it."""
     r = p.reveal
     if p.action == "create":
         until = "its blocks and its language link are in" if p.sibling_pending else "all its blocks are in"

@@ -337,7 +337,7 @@ def _accepted(session, slug: str, page_id: str):
 
 def _edited_by_others(block: dict, bot_user_id: str, accepted=None) -> bool:
     """Whether a person (anyone but the bot) last edited this block or one inside it, to
-    content the bot never wrote or accepted (the same rule as drift: bot.plan.detect_drift)."""
+    content the bot never wrote or accepted (the same rule as drift: bot.engine.plan.detect_drift)."""
     from ..engine.fingerprints import content_fingerprint
 
     who = (block.get("last_edited_by") or {}).get("id")
@@ -349,7 +349,7 @@ def _edited_by_others(block: dict, bot_user_id: str, accepted=None) -> bool:
 
 def accept_pulled(session, item: Pulled) -> None:
     """The edits `pull --edited` wrote into the file are the editor's choice: the page record
-    counts their content as accepted (bot.records), so they are not drift any more."""
+    counts their content as accepted (bot.engine.records), so they are not drift any more."""
     from ..engine.fingerprints import ICON_KEY, content_fingerprints, property_fingerprints
     from ..engine.records import PageRecords
 

@@ -49,7 +49,7 @@ class Live:
     """What Notion holds for one slug: the page and its block tree.
 
     `blocks` is None when the tree was not read because it cannot have changed since the
-    bot's last write (the page record matches: see bot/records.py); the plan then takes the
+    bot's last write (the page record matches: see bot/engine/records.py); the plan then takes the
     tree to be exactly the desired one."""
 
     page: dict
@@ -205,7 +205,7 @@ class VariantPlan:
     properties_sha: str = ""  # fingerprint of the desired properties and icon
     kept: list[str] = field(default_factory=list)  # drifted block ids left as Notion has them (--block)
     property_shas: dict[str, str] = field(default_factory=dict)  # fingerprint per desired property value
-    # Hidden until complete (bot/hidden.py): the final page update that makes the page visible,
+    # Hidden until complete (bot/engine/hidden.py): the final page update that makes the page visible,
     # sent after all its blocks and its language link. On create `properties` then carry the
     # hidden value; on update the property changes are the reveal's, not `properties`.
     reveal: Reveal | None = None
@@ -483,7 +483,7 @@ def plan_variant(
     desired tree's fingerprint when the caller computed it already. `complete`: this plan's writes
     leave the page complete — a create request carries the whole page, language link included,
     and no link waits for a sibling still to be created — otherwise a new page goes up hidden
-    and a hidden one stays hidden (bot/hidden.py)."""
+    and a hidden one stays hidden (bot/engine/hidden.py)."""
     desired = _desired_properties(variant, target)
     icon = desired_icon(variant, target.mapping)
     blocks = desired_blocks(variant.lang, body, has_sibling=has_sibling, sibling_url=sibling_url)
@@ -549,7 +549,7 @@ def plan_variant(
 
 def _reveal_after_blocks(plan: VariantPlan, live: Live, mapping: "Mapping", bot_user_id: str, complete: bool) -> None:
     """An update that shows a hidden page sends its property changes last, once the blocks are
-    in; while the page cannot be complete yet it stays hidden (bot/hidden.py)."""
+    in; while the page cannot be complete yet it stays hidden (bot/engine/hidden.py)."""
     reveal = reveal_last(mapping, plan.properties, live.page.get("properties", {})) if plan.properties else None
     if reveal is None:
         return

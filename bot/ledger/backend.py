@@ -2,7 +2,7 @@
 
 Without BOT_DATABASE_URL (one host): a file lock and runs.sqlite3 in BOT_STATE_DIR. With it
 (several hosts publishing one newsletter): an advisory lock and the ledger tables in that
-PostgreSQL database (bot.runs_pg). Callers ask here and do not care which.
+PostgreSQL database (bot.ledger.postgres). Callers ask here and do not care which.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """One due-check run: publish every due variant with the usual engine.
 
-The due rule itself lives in `bot.due` (shared with `bot publish`); the scheduler looks at
+The due rule itself lives in `bot.due_rule` (shared with `bot publish`); the scheduler looks at
 every minute boundary, so a page goes live within the minute of its date.
 
 A due variant whose page is already up to date costs only reads: the engine writes nothing
