@@ -302,12 +302,12 @@ def bench_import(python: str, cwd: Path, runs: int = 5) -> dict:
 # ----------------------------------------------------------------------------- minimal diff
 def bench_edits() -> list[dict]:
     sys.path.insert(0, str(ROOT))
-    from bot.apply import Writer
+    from bot.engine.apply import Writer
     from bot.bilingual import language_link
     from bot.clock import VirtualClock
     from bot.local import LocalTransport, LocalWorkspace
     from bot.properties import desired_properties
-    from bot.publish import PublishOptions, Publisher
+    from bot.engine.publish import PublishOptions, Publisher
     from bot.session import open_session
     from bot.settings import load_settings
     from bot.source import read_all, select_week
@@ -333,7 +333,7 @@ def bench_edits() -> list[dict]:
         page = session.api.find_pages(target.data_source_id, "slug", "rich_text", variant.slug)[0]
         for block in session.api.list_children(page["id"]):
             session.api.delete_block(block["id"])
-        body, _ = Publisher(session, [variant], PublishOptions()).convert(variant)
+        body, _ = Publisher(session, [variant], PublishOptions()).planner.convert(variant)
         session.api.update_page(
             page["id"],
             properties=desired_properties(variant, session.mapping, session.settings.zone, set(target.property_types)),

@@ -123,7 +123,7 @@ class MemoryStore:
         pass
 
 
-# SQLite's tables; PostgreSQL's are created by bot.runs_pg's migrations (the same columns).
+# SQLite's tables; PostgreSQL's are created by bot.ledger.postgres's migrations (the same columns).
 SQL_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS notion_budget (key TEXT PRIMARY KEY, blocked_until DOUBLE PRECISION NOT NULL DEFAULT 0,"
     " blocked_since DOUBLE PRECISION NOT NULL DEFAULT 0, strikes INTEGER NOT NULL DEFAULT 0)",

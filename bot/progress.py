@@ -3,7 +3,7 @@
 Progress::
 
     with Progress(total=len(variants), quiet=args.quiet, description="publishing") as progress:
-        publisher = Publisher(session, all_variants, options, progress=progress.note)
+        publisher = Publisher(session, all_variants, options, observer)
         for group in group_by_week(chosen):
             results.extend(publisher.publish_group(group))
             progress.advance(len(group), label=group[0].week)
@@ -11,7 +11,7 @@ Progress::
 A rich progress bar on stderr when stderr is a terminal; completely silent when it is not (CI,
 pipes, log files) or with ``quiet=True``. ``note(message)`` prints a line above the bar (and
 nothing when silent), so it can be passed wherever a ``Callable[[str], None]`` progress hook is
-expected (e.g. ``Publisher(progress=...)``).
+expected.
 
 Logging::
 

@@ -213,7 +213,7 @@ def shared_budget(settings: Settings, clock: Clock, token: str):
 
     key = budget_key(settings.notion_base_url, token)
     if settings.database_url:
-        from .runs_pg import PostgresBudgetStore
+        from .ledger.postgres import PostgresBudgetStore
 
         try:
             return PostgresBudgetStore(settings.database_url, key)

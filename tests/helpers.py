@@ -10,7 +10,7 @@ import httpx
 from bot.clock import VirtualClock
 from bot.local import LocalTransport, LocalWorkspace
 from bot.notion import NotionAPI
-from bot.publish import PublishOptions, Publisher
+from bot.engine.publish import PublishOptions, Publisher
 from bot.session import open_session
 from bot.settings import load_settings
 from bot.source import read_all, select_week

@@ -100,7 +100,7 @@ def test_a_shared_budget_whose_database_goes_away_falls_back_to_the_process(tmp_
     import psycopg
 
     from bot.notion.api import Pacer
-    from bot.runs_pg import PostgresBudgetStore
+    from bot.ledger.postgres import PostgresBudgetStore
 
     store = PostgresBudgetStore(database_url, budget_key("https://api.notion.com", TOKEN))
     pacer = Pacer(100, 60.0, store=store)

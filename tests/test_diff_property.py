@@ -9,8 +9,9 @@ from bot.clock import VirtualClock
 from bot.convert import convert_markdown, normalize_block
 from bot.local import LocalTransport, LocalWorkspace
 from bot.notion import NotionAPI
-from bot.plan import children_of, diff_blocks
-from bot.apply import Writer
+from bot.engine.fingerprints import children_of
+from bot.engine.plan import diff_blocks
+from bot.engine.apply import Writer
 
 WORDS = st.sampled_from(["alpha", "beta", "gamma", "delta", "**bold**", "*it*", "`code`", "注意", "emoji 🎉"])
 TEXT = st.lists(WORDS, min_size=1, max_size=4).map(" ".join)

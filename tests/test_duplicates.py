@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.duplicates import Candidate, resolve
+from bot.engine.duplicates import Candidate, resolve
 from bot.errors import DuplicatePagesError
 from helpers import edit, human_api, live_state, publish, session
 
@@ -154,7 +154,7 @@ class TwinMaker(httpx.BaseTransport):
 
 
 def test_after_a_create_the_bot_looks_once_for_a_concurrent_twin(workspace):
-    from bot.publish import PublishOptions, Publisher
+    from bot.engine.publish import PublishOptions, Publisher
     from bot.source import read_all, select_week
 
     s, _ = session(workspace, wrap=TwinMaker)

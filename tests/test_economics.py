@@ -191,12 +191,12 @@ def test_duplicates_are_found_in_the_series_query(published):
 
 def test_series_index_lists_pages_by_slug(published):
     """The index issue-17's duplicate healing builds on: every page of the series, by slug."""
-    from bot.publish import Publisher, PublishOptions
+    from bot.engine.publish import Publisher, PublishOptions
     from bot.source import read_all
 
     s, transport = session(published)
     publisher = Publisher(s, read_all(s.settings.bot_content_dir), PublishOptions())
-    index = publisher.index("en")
+    index = publisher.reader.index("en")
     assert (
         index.slugs() == [EN, ZH] and len(index.pages_for(EN)) == 1 and index.pages_for("rec-weekly-en-2026-W14") == []
     )

@@ -275,8 +275,8 @@ def test_run_due_into_a_closed_pipe_is_not_a_failed_run(env, monkeypatch, cli):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigterm_during_publish_stops_cleanly_and_is_recorded(env, cli):
-    from bot.lock import publish_lock
-    from bot.runs import Ledger
+    from bot.ledger.lock import publish_lock
+    from bot.ledger.sqlite import Ledger
 
     ledger = Ledger.for_state_dir(env / "state")
     code, out, err, _ = sigterm_mid_run(["publish", "--week", "W22"], env, lambda: ledger.runs(1), settle=0.5)
@@ -369,7 +369,7 @@ def test_convert_a_missing_file_says_so(cli):
 
 
 def test_status_table_aligns_and_does_not_cut_words(cli, env):
-    from bot.runs import Ledger
+    from bot.ledger.sqlite import Ledger
 
     ledger = Ledger.for_state_dir(env / "state")
     long_error = "Notion answered 503 service_unavailable " + " ".join(["repeatedly"] * 30) + " endword"

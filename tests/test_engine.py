@@ -398,7 +398,7 @@ def test_random_faults_on_every_kind_converge(env, seed):
     applying, timeouts, 429s); reruns converge: one page per slug and nothing left to write."""
     import random
 
-    from bot.publish import PublishOptions, Publisher, group_by_week
+    from bot.engine.publish import PublishOptions, Publisher, group_by_week
     from bot.source import read_all
 
     ws = LocalWorkspace(":memory:")

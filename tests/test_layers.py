@@ -5,13 +5,18 @@ functions (they are how commands import what they use only when they run)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "bot"
+README = PACKAGE.parent / "README.md"
 
-# Lowest first. A module may import modules of its own layer or of layers below it.
+# Lowest first. A module may import modules of its own layer or of layers below it. Every
+# module is named here, itself or by its package (the longest name wins: bot.engine.plan is in
+# "plan", the rest of bot.engine in "engine"); "bot" is the package's __init__ alone. The
+# README's Layout table lists exactly these, layer by layer (test_readme_layout_lists_the_layers).
 LAYERS: list[tuple[str, list[str]]] = [
     (
         "foundation",
@@ -20,6 +25,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "bot.__main__",
             "bot.errors",
             "bot.clock",
+            "bot.budget",
             "bot.state",
             "bot.bilingual",
             "bot.settings",
@@ -32,12 +38,21 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("notion client", ["bot.notion"]),
     (
         "content",
-        ["bot.source", "bot.front_matter_messages", "bot.due", "bot.mapping", "bot.properties", "bot.progress"],
+        ["bot.source", "bot.front_matter_messages", "bot.due_rule", "bot.mapping", "bot.properties", "bot.progress"],
     ),
-    ("plan", ["bot.plan", "bot.duplicates", "bot.drift", "bot.hidden"]),
-    ("connection", ["bot.session", "bot.lock", "bot.runs", "bot.runs_pg", "bot.backend", "bot.records", "bot.series"]),
-    ("engine", ["bot.apply", "bot.publish", "bot.write_order", "bot.twinlinks"]),
-    ("runs", ["bot.runner"]),
+    (
+        "plan",
+        [
+            "bot.engine.plan",
+            "bot.engine.fingerprints",
+            "bot.engine.duplicates",
+            "bot.engine.drift",
+            "bot.engine.hidden",
+        ],
+    ),
+    ("connection", ["bot.session", "bot.series", "bot.ledger"]),
+    ("engine", ["bot.engine"]),
+    ("runs", ["bot.engine.run"]),
     ("tools", ["bot.editor", "bot.schedule"]),
     ("command line", ["bot.cli"]),
 ]
@@ -58,7 +73,8 @@ def layer_of(name: str) -> int:
     best, index = -1, None
     for i, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
-            if (name == prefix or name.startswith(prefix + ".")) and len(prefix) > best:
+            covers = name == prefix or (prefix != "bot" and name.startswith(prefix + "."))
+            if covers and len(prefix) > best:
                 best, index = len(prefix), i
     assert index is not None, f"{name} is in no layer: add it to LAYERS (and to the README's layout)"
     return index
@@ -145,6 +161,76 @@ def _is_parent_package(candidate: str, module: str) -> bool:
     return module.startswith(candidate + ".")
 
 
-@pytest.mark.parametrize("name", ["bot.cli", "bot.plan", "bot.bilingual"])
+@pytest.mark.parametrize("name", ["bot.cli", "bot.engine.plan", "bot.bilingual"])
 def test_layers_name_real_modules(name):
     assert _exists(name)
+
+
+# ---------------------------------------------------------------------------- README → Layout
+def readme_layers(text: str) -> list[tuple[str, set[str]]]:
+    """The Layout table of a README: (layer, the modules its row names). A module is a name in
+    backticks outside parentheses (those explain it): `source` is bot.source, `convert/` the
+    package bot.convert, `engine/plan` bot.engine.plan."""
+    section = text.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 2 or cells[0] in ("layer", "") or set(cells[0]) <= set("-: "):
+            continue
+        names = re.findall(r"`([^`]+)`", _outside_parentheses(cells[1]))
+        rows.append((cells[0].lower(), {"bot." + n.strip("/").replace("/", ".") for n in names}))
+    return rows
+
+
+def _outside_parentheses(text: str) -> str:
+    out, depth = [], 0
+    for char in text:
+        depth += char == "("
+        if depth == 0:
+            out.append(char)
+        depth -= char == ")" and depth > 0
+    return "".join(out)
+
+
+def layout_problems(documented: list[tuple[str, set[str]]], layers: list[tuple[str, list[str]]]) -> list[str]:
+    known = [(layer, set(names) - {"bot"}) for layer, names in layers]
+    if [layer for layer, _ in documented] != [layer for layer, _ in known]:
+        return [f"README's layers {[n for n, _ in documented]} are not LAYERS' {[n for n, _ in known]}"]
+    problems = []
+    for (layer, listed), (_, names) in zip(documented, known):
+        problems += [f"{layer}: README lists {n}, LAYERS does not" for n in sorted(listed - names)]
+        problems += [f"{layer}: README does not list {n}" for n in sorted(names - listed)]
+    return problems
+
+
+def test_readme_layout_lists_the_layers():
+    """The README's Layout table and LAYERS agree: the same layers in the same order, and in
+    each exactly the same modules and packages (the package's own __init__, "bot", aside)."""
+    problems = layout_problems(readme_layers(README.read_text(encoding="utf-8")), LAYERS)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_layout_check_sees_a_missing_and_an_extra_module():
+    table = (
+        "intro\n## Layout\n\n| layer | modules |\n|---|---|\n"
+        "| foundation | `errors` (error types, `ExitStatus`), `clock` |\n"
+        "| converter | `convert/`, `engine/plan` (the plan) |\n\n## Next\n| a | `b` |\n"
+    )
+    documented = readme_layers(table)
+    assert documented == [
+        ("foundation", {"bot.errors", "bot.clock"}),
+        ("converter", {"bot.convert", "bot.engine.plan"}),
+    ]
+    layers = [("foundation", ["bot", "bot.errors", "bot.clock", "bot.state"]), ("converter", ["bot.convert"])]
+    assert layout_problems(documented, layers) == [
+        "foundation: README does not list bot.state",
+        "converter: README lists bot.engine.plan, LAYERS does not",
+    ]
+    assert layout_problems(documented[:1], layers) != []  # a layer missing
+
+
+def test_every_module_is_in_a_layer_by_name():
+    """A new top-level module is not in "foundation" by default: it must be placed (and documented)."""
+    with pytest.raises(AssertionError, match="in no layer"):
+        layer_of("bot.some_new_module")
+    assert layer_of("bot.engine.plan") < layer_of("bot.engine.publish") < layer_of("bot.engine.run")

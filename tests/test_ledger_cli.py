@@ -87,7 +87,7 @@ def test_runs_and_status_write_nothing_to_the_state_dir(cli, env):
 
 
 def test_a_killed_run_shows_as_interrupted_without_writing(cli, env):
-    from bot.runs import Ledger
+    from bot.ledger.sqlite import Ledger
 
     assert cli("publish", "--week", "W22")[0] == 0
     ledger = Ledger(_ledger(env))
@@ -121,7 +121,7 @@ def test_with_a_database_url_the_ledger_is_shared_and_the_state_dir_holds_none(c
 
 
 def test_runs_shows_every_hosts_runs(cli, shared_env, database_url):
-    from bot.runs_pg import PostgresLedger
+    from bot.ledger.postgres import PostgresLedger
 
     other = PostgresLedger(database_url)
     run_id = other.start("run-due")

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.errors import LockBusyError
-from bot.runs import Ledger, LedgerError, VariantEntry
+from bot.ledger.runs import LedgerError, VariantEntry
+from bot.ledger.sqlite import Ledger
 
 T0 = datetime(2026, 5, 30, 7, 0, tzinfo=timezone.utc)
 
@@ -27,7 +28,7 @@ def store(request, tmp_path):
         path = tmp_path / "runs.sqlite3"
         yield lambda read_only=False: Ledger(path, read_only=read_only)
         return
-    from bot.runs_pg import PostgresLedger
+    from bot.ledger.postgres import PostgresLedger
 
     url = request.getfixturevalue("database_url")
     opened = []
@@ -97,8 +98,8 @@ def test_opening_twice_migrates_once(store):
 RECORD_AND_DIE = """
 import os, socket, sys
 socket.gethostname = lambda: {host!r}
-from bot.runs import Ledger
-from bot.runs_pg import PostgresLedger
+from bot.ledger.sqlite import Ledger
+from bot.ledger.postgres import PostgresLedger
 ledger = PostgresLedger(sys.argv[1]) if sys.argv[1].startswith("postgresql") else Ledger(sys.argv[1])
 print(ledger.start("schedule"), flush=True)
 os.kill(os.getpid(), 9)  # no outcome recorded
@@ -121,7 +122,7 @@ def test_sqlite_reaps_a_killed_run_of_this_host(tmp_path):
 
 def test_postgres_reaps_a_killed_run_of_another_host(database_url):
     """The dead process ran elsewhere: its pid means nothing here, its database session does."""
-    from bot.runs_pg import PostgresLedger
+    from bot.ledger.postgres import PostgresLedger
 
     ledger = PostgresLedger(database_url)
     run_id = _record_and_die(database_url, "some-other-host")
@@ -136,7 +137,7 @@ def test_postgres_reaps_a_killed_run_of_another_host(database_url):
 def test_postgres_refuses_a_schema_newer_than_it_knows(database_url):
     import psycopg
 
-    from bot.runs_pg import PostgresLedger
+    from bot.ledger.postgres import PostgresLedger
 
     PostgresLedger(database_url).close()
     with psycopg.connect(database_url, autocommit=True) as conn:
@@ -151,7 +152,7 @@ def test_postgres_refuses_a_schema_newer_than_it_knows(database_url):
     "url", ["postgresql://bot:s3cret-pw@/bot?host={tmp}&port=1", "postgresql://bot:s3cret-pw@[unclosed/bot"]
 )
 def test_an_unreachable_database_is_a_clear_error_without_the_password(tmp_path, url):
-    from bot.runs_pg import PostgresLedger
+    from bot.ledger.postgres import PostgresLedger
 
     with pytest.raises(LedgerError) as err:
         PostgresLedger(url.format(tmp=tmp_path))
@@ -161,7 +162,7 @@ def test_an_unreachable_database_is_a_clear_error_without_the_password(tmp_path,
 
 HOLD_LOCK = """
 import sys, time
-from bot.runs_pg import advisory_lock
+from bot.ledger.postgres import advisory_lock
 with advisory_lock(sys.argv[1], "scope", wait=5):
     print("held", flush=True)
     time.sleep(120)
@@ -169,7 +170,7 @@ with advisory_lock(sys.argv[1], "scope", wait=5):
 
 
 def test_the_advisory_lock_names_its_holder_and_a_killed_holder_releases_it(database_url):
-    from bot.runs_pg import advisory_lock
+    from bot.ledger.postgres import advisory_lock
 
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_LOCK, database_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -106,7 +106,7 @@ def test_chinese_variant_properties_from_its_front_matter(cli, session_factory):
 
 
 def test_second_publish_writes_nothing(env, session_factory):
-    from bot.publish import PublishOptions, Publisher
+    from bot.engine.publish import PublishOptions, Publisher
     from bot.source import read_all, select_week
 
     session, transport = session_factory()

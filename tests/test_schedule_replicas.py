@@ -62,7 +62,7 @@ def served(tmp_path):
 
 
 def test_two_schedule_replicas_publish_each_slot_once_and_one_finishes_when_the_other_is_killed(served, database_url):
-    from bot.runs_pg import PostgresLedger
+    from bot.ledger.postgres import PostgresLedger
 
     # One request per second (a sliding window of 1 request, so no burst): a run lasts several
     # seconds, long enough to be killed in the middle.

@@ -51,7 +51,7 @@ CONVERT_NEVER = (
     "httpx",
     "notion_client",
     "pydantic_settings",
-    "bot.runs",
+    "bot.ledger.runs",
     "bot.convert.blocks_to_md",
     "bot.convert.normalize",
 )

@@ -17,7 +17,7 @@ import pytest
 
 from bot.errors import DriftError
 from bot.local import LocalTransport
-from bot.publish import PublishOptions, Publisher
+from bot.engine.publish import PublishOptions, Publisher
 from bot.session import open_session
 from bot.settings import DEFAULT_NOTION_VERSION, NOTION_VERSIONS, load_settings
 from bot.source import read_all, select_week

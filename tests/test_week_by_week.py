@@ -4,7 +4,8 @@ gets its blocks again when its week is applied — with the same requests as bef
 
 from __future__ import annotations
 
-from bot.publish import Publisher, PublishOptions, group_by_week
+from bot.engine.observer import Observer
+from bot.engine.publish import Publisher, PublishOptions, group_by_week
 from bot.source import read_all
 from helpers import session
 
@@ -21,12 +22,13 @@ def run_all(workspace, **options):
     planned: list[list] = []
     held_when_next_planned: list[bool] = []
 
-    def on_planned(week):
-        if planned:
-            held_when_next_planned.append(any(holds_trees(r.plan) for r in planned[-1]))
-        planned.append(week)
+    class Watch(Observer):
+        def on_planned(self, week):
+            if planned:
+                held_when_next_planned.append(any(holds_trees(r.plan) for r in planned[-1]))
+            planned.append(week)
 
-    results = Publisher(s, variants, PublishOptions(**options), on_planned=on_planned).publish_groups(weeks)
+    results = Publisher(s, variants, PublishOptions(**options), Watch()).publish_groups(weeks)
     return results, planned, held_when_next_planned, transport
 
 

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..engine.observer import Observer
 from ..errors import BotError, ExitStatus, RunInterrupted, SelectionError
 from .common import (
     StopOnSignal,
@@ -88,12 +89,12 @@ def cmd_publish(args) -> int:
 
 def _publish(args, so_far: dict) -> int:
     from ..clock import SYSTEM_CLOCK
-    from ..due import waiting_until
+    from ..due_rule import waiting_until
     from ..editor import preflight
-    from ..backend import publish_lock
+    from ..ledger.backend import publish_lock
     from ..progress import Progress
-    from ..publish import PublishOptions, group_by_week
-    from ..runner import StoppableClock, run_publish, stop_between_requests
+    from ..engine.publish import PublishOptions, group_by_week
+    from ..engine.run import PublishRequest, StoppableClock, run_publish, stop_between_requests
     from .links import PageLinks
     from .render import early_note
 
@@ -113,7 +114,7 @@ def _publish(args, so_far: dict) -> int:
     accepted = preflight(
         settings, chosen, strict=args.strict, allow=frozenset(args.allow), known=all_variants, parity=parity
     )
-    # The due rule (bot.due) holds for manual runs too: a Published issue dated in the future
+    # The due rule (bot.due_rule) holds for manual runs too: a Published issue dated in the future
     # is not created or updated before its date unless --publish-early says so.
     held_back = waiting_until(chosen, SYSTEM_CLOCK.now(), settings.zone)
     waiting = so_far["waiting"] = [] if args.publish_early else held_back
@@ -139,21 +140,18 @@ def _publish(args, so_far: dict) -> int:
         try:
             run = run_publish(
                 settings,
+                PublishRequest(
+                    lambda variants, rec: group_by_week(due),
+                    variants=all_variants,
+                    trigger=None if args.dry_run else "manual",
+                    note=note,
+                    lock=None if args.dry_run else (lambda: publish_lock(settings, settings.bot_lock_wait)),
+                    clock=clock,
+                    session_factory=open_announced,
+                    details=early,
+                ),
                 options,
-                lambda variants, rec: group_by_week(due),
-                variants=all_variants,
-                trigger=None if args.dry_run else "manual",
-                note=note,
-                lock=None if args.dry_run else (lambda: publish_lock(settings, settings.bot_lock_wait)),
-                clock=clock,
-                session_factory=open_announced,
-                on_session=stop_between_requests(clock),
-                progress=progress.note,
-                advance=progress.advance,
-                phase=progress.phase,
-                on_planned=so_far["planned"].extend,
-                warn=lambda message: stderr(f"warning: {message}"),
-                details=early,
+                _Watching(progress, stop_between_requests(clock), so_far["planned"]),
             )
         except RunInterrupted as exc:
             stderr(
@@ -164,6 +162,32 @@ def _publish(args, so_far: dict) -> int:
             )
             return stop.exit_status
     return _report(args, run, waiting, accepted, parity or [], early, PageLinks(settings, quiet=args.quiet))
+
+
+class _Watching(Observer):
+    """What `bot publish` shows while it runs: the progress bar, the plan kept for --json
+    should the run fail, ledger trouble on stderr; and no request after a stop was asked for."""
+
+    def __init__(self, progress, on_session, planned: list):
+        self.progress, self.hook, self.planned = progress, on_session, planned
+
+    def on_session(self, session) -> None:
+        self.hook(session)
+
+    def on_warning(self, message: str) -> None:
+        stderr(f"warning: {message}")
+
+    def on_phase(self, name: str, total: int) -> None:
+        self.progress.phase(name, total)
+
+    def on_progress(self, message: str) -> None:
+        self.progress.note(message)
+
+    def on_variant_done(self, slug: str) -> None:
+        self.progress.advance(slug)
+
+    def on_planned(self, results: list) -> None:
+        self.planned.extend(results)
 
 
 def _report(args, run, waiting, accepted, parity, early, links) -> int:

@@ -6,8 +6,8 @@ import difflib
 import os
 from typing import IO, Iterable
 
-from ..drift import drift_lines
-from ..publish import VariantResult
+from ..engine.drift import drift_lines
+from ..engine.results import VariantResult
 
 SYMBOL = {"create": "+", "update": "~", "unchanged": "=", "drift": "!", "created": "+", "updated": "~", "skipped": "-"}
 COLORS = {"+": "\033[32m", "-": "\033[31m", "~": "\033[33m", "!": "\033[35m", "@": "\033[36m"}
@@ -157,7 +157,7 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=(), ear
 
 
 def _reveal_text(p) -> str:
-    """Hidden until complete (bot/hidden.py), as the plan will apply it."""
+    """Hidden until complete (bot/engine/hidden.py), as the plan will apply it."""
     r = p.reveal
     if p.action == "create":
         until = "its blocks and its language link are in" if p.sibling_pending else "all its blocks are in"

@@ -45,7 +45,7 @@ def _stamped(zone):
 
 
 def cmd_schedule(args) -> int:
-    from ..schedule.due import DueRunner
+    from ..schedule.due_check import DueRunner
     from ..schedule.service import ScheduleService
 
     settings = load_settings()
@@ -59,7 +59,7 @@ def cmd_schedule(args) -> int:
 
 
 def cmd_run_due(args) -> int:
-    from ..schedule.due import DueRunner
+    from ..schedule.due_check import DueRunner
 
     settings = load_settings()
     clock = _clock(args, settings)
@@ -108,10 +108,11 @@ def cmd_run_due(args) -> int:
 def _rehearse(args, settings, clock) -> int:
     """`run-due --now T`: what would go out at T — a dry-run plan of every variant due then,
     and the ones still waiting. Nothing is written: not to Notion, not to the ledger."""
-    from ..due import is_due, waiting_until
+    from ..due_rule import is_due, waiting_until
     from ..editor.validate import preflight
-    from ..publish import PublishOptions, group_by_week
-    from ..runner import run_publish
+    from ..engine.publish import PublishOptions, group_by_week
+    from ..engine.observer import Observer
+    from ..engine.run import PublishRequest, run_publish
     from .common import with_diagnostics
     from ..source import read_all
     from .render import plan_text, waiting_json
@@ -123,12 +124,16 @@ def _rehearse(args, settings, clock) -> int:
     preflight(settings, due)  # a scheduled run would not publish a week with errors
     progress = (lambda message: None) if args.quiet else _stderr
     progress(f"rehearsal at {now.isoformat(timespec='minutes')}: nothing is written to Notion or the run ledger")
+
+    class Rehearsing(Observer):
+        def on_progress(self, message: str) -> None:
+            progress(message)
+
     run = run_publish(
         settings,
+        PublishRequest(lambda _variants, _rec: group_by_week(due), variants=variants),
         PublishOptions(dry_run=True, on_drift=args.on_drift),
-        lambda _variants, _rec: group_by_week(due),
-        variants=variants,
-        progress=progress,
+        Rehearsing(),
     )
     if args.json:
         payload = {
@@ -145,8 +150,8 @@ def _rehearse(args, settings, clock) -> int:
 
 
 def cmd_runs(args) -> int:
-    from ..backend import open_ledger
-    from ..runs import dumps
+    from ..ledger.backend import open_ledger
+    from ..ledger.runs import dumps
     from ..schedule.status import runs_text
 
     settings = load_settings()
@@ -171,7 +176,7 @@ def cmd_status(args) -> int:
 
 
 def register(subparsers) -> None:
-    from ..lock import SCHEDULED_LOCK_WAIT as DEFAULT_LOCK_WAIT
+    from ..ledger.lock import SCHEDULED_LOCK_WAIT as DEFAULT_LOCK_WAIT
 
     def run_options(p):
         p.add_argument(

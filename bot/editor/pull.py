@@ -313,7 +313,7 @@ def _pull_page(session, page: dict, *, lang: str | None, series: str | None) -> 
 def _edited_fields(page: dict, mapping: Mapping, accepted) -> set[str]:
     """Front-matter fields whose property (or page icon) Notion holds with a value the bot never
     wrote or accepted (known only from a page record with property fingerprints)."""
-    from ..plan import ICON_KEY, property_fingerprints
+    from ..engine.fingerprints import ICON_KEY, property_fingerprints
 
     if accepted is None or not accepted.properties:
         return set()
@@ -329,7 +329,7 @@ def _edited_fields(page: dict, mapping: Mapping, accepted) -> set[str]:
 
 def _accepted(session, slug: str, page_id: str):
     """What the bot last wrote or accepted on the page (its page record), when known."""
-    from ..records import PageRecords
+    from ..engine.records import PageRecords
 
     record = PageRecords(session.settings.state_dir).get(slug)
     return record.accepted(page_id) if record else None
@@ -337,8 +337,8 @@ def _accepted(session, slug: str, page_id: str):
 
 def _edited_by_others(block: dict, bot_user_id: str, accepted=None) -> bool:
     """Whether a person (anyone but the bot) last edited this block or one inside it, to
-    content the bot never wrote or accepted (the same rule as drift: bot.plan.detect_drift)."""
-    from ..plan import content_fingerprint
+    content the bot never wrote or accepted (the same rule as drift: bot.engine.plan.detect_drift)."""
+    from ..engine.fingerprints import content_fingerprint
 
     who = (block.get("last_edited_by") or {}).get("id")
     if who and who != bot_user_id and (accepted is None or content_fingerprint(block) not in accepted.blocks):
@@ -349,9 +349,9 @@ def _edited_by_others(block: dict, bot_user_id: str, accepted=None) -> bool:
 
 def accept_pulled(session, item: Pulled) -> None:
     """The edits `pull --edited` wrote into the file are the editor's choice: the page record
-    counts their content as accepted (bot.records), so they are not drift any more."""
-    from ..plan import ICON_KEY, content_fingerprints, property_fingerprints
-    from ..records import PageRecords
+    counts their content as accepted (bot.engine.records), so they are not drift any more."""
+    from ..engine.fingerprints import ICON_KEY, content_fingerprints, property_fingerprints
+    from ..engine.records import PageRecords
 
     blocks = content_fingerprints([b for b in item.blocks if b["id"] in item.edited])
     page = item.page or {}
@@ -412,7 +412,7 @@ def edited_only_text(path: Path, item: Pulled) -> str:
 
 
 def _named_block(block: dict) -> str:
-    from ..plan import block_markdown
+    from ..engine.plan import block_markdown
 
     text = " ".join(block_markdown(block).split())
     return (

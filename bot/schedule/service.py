@@ -30,9 +30,9 @@ from apscheduler.triggers.cron import CronTrigger
 from ..clock import SYSTEM_CLOCK, Clock
 from ..errors import ConfigError, ContentError
 from ..settings import Settings
-from ..due import became_due, waiting_until
-from .due import DueRunner, RunResult
-from ..runs import SUCCESSFUL, SqlLedger
+from ..due_rule import became_due, waiting_until
+from .due_check import DueRunner, RunResult
+from ..ledger.runs import SUCCESSFUL, SqlLedger
 
 log = logging.getLogger("bot.schedule")
 

@@ -8,9 +8,9 @@ from typing import Callable
 from ..clock import SYSTEM_CLOCK, Clock
 from ..errors import BotError
 from ..settings import Settings
-from ..backend import open_ledger
-from ..due import due_at, is_due, waiting_until
-from ..runs import LedgerError, content_hash
+from ..ledger.backend import open_ledger
+from ..due_rule import due_at, is_due, waiting_until
+from ..ledger.runs import LedgerError, content_hash
 from .service import next_fire_times
 
 
@@ -22,7 +22,7 @@ def collect_status(
     runs: int = 5,
     session_factory: Callable | None = None,
 ) -> dict:
-    from ..publish import group_by_week
+    from ..engine.publish import group_by_week
     from ..source import read_all
 
     zone = settings.zone
@@ -183,19 +183,21 @@ def _ledger_view(settings, clock, runs: int, out: dict) -> dict:
 def _remote(settings, clock, variants, session_factory, problems: list[str]) -> dict[str, dict]:
     """A dry-run plan per variant (reads only, no lock, not recorded): page id/url and
     pending/unchanged; a week that cannot be planned shows its error."""
-    from ..publish import PublishOptions, group_by_week
-    from ..runner import run_publish
+    from ..engine.publish import PublishOptions, group_by_week
+    from ..engine.run import PublishRequest, run_publish
 
     plans: dict[str, dict] = {}
     try:
         run = run_publish(
             settings,
+            PublishRequest(
+                lambda content, rec: group_by_week(variants),
+                variants=variants,
+                clock=clock,
+                session_factory=session_factory,
+                isolate=(BotError,),
+            ),
             PublishOptions(dry_run=True),
-            lambda content, rec: group_by_week(variants),
-            variants=variants,
-            clock=clock,
-            session_factory=session_factory,
-            isolate=(BotError,),
         )
     except BotError as exc:
         problems.append(f"Notion: {exc}")

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from bot.clock import VirtualClock
-from bot.publish import PublishOptions, Publisher, group_by_week
+from bot.engine.publish import PublishOptions, Publisher, group_by_week
 from bot.session import open_session
 from bot.settings import Settings, load_settings
 from bot.source import read_all

@@ -56,7 +56,7 @@ class Rig:
         return ScheduleService(settings, clock=self.clock, runner=runner, **kwargs)
 
     def ledger(self):
-        from bot.runs import Ledger
+        from bot.ledger.sqlite import Ledger
 
         return Ledger.for_state_dir(self.settings.state_dir, self.clock)
 
@@ -92,7 +92,7 @@ def hold_lock(state_dir: str, ready, release) -> None:
     """In another process: hold the publish lock until told to release it."""
     from pathlib import Path
 
-    from bot.lock import publish_lock
+    from bot.ledger.lock import publish_lock
 
     with publish_lock(Path(state_dir), wait=5):
         ready.set()

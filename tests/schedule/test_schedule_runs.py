@@ -156,7 +156,7 @@ def test_one_drifted_week_fails_the_run_but_the_other_week_goes_out(rig, env):
 
 # --------------------------------------------------------------------------- interruption
 def test_interrupted_run_is_recorded_releases_the_lock_and_the_next_run_converges(rig):
-    from bot.lock import publish_lock
+    from bot.ledger.lock import publish_lock
 
     runner = rig.runner()
     rig.set_time(at("2026-05-30 07:30"))
@@ -299,9 +299,10 @@ def test_status_before_anything_ran(cli):
 def test_manual_publish_can_be_recorded_with_record_run(env, session_factory):
     """How cli.cmd_publish records a manual run (see README → Scheduled publishing)."""
     from bot.errors import LockBusyError
-    from bot.lock import publish_lock
-    from bot.publish import PublishOptions, Publisher, group_by_week
-    from bot.runs import Ledger, record_run
+    from bot.ledger.lock import publish_lock
+    from bot.engine.publish import PublishOptions, Publisher, group_by_week
+    from bot.ledger.recorder import record_run
+    from bot.ledger.sqlite import Ledger
     from bot.source import read_all, select_week
 
     session, _ = session_factory()

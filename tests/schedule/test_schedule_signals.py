@@ -16,8 +16,8 @@ from helpers import sigterm_mid_run
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigterm_during_a_catch_up_run_records_interrupted_and_the_next_run_converges(env, cli, monkeypatch):
     from bot.clock import VirtualClock
-    from bot.lock import publish_lock
-    from bot.runs import Ledger
+    from bot.ledger.lock import publish_lock
+    from bot.ledger.sqlite import Ledger
 
     state = env / "state"
     # The service last ran 8 days ago: a weekly slot was missed → catch-up at start.
@@ -54,7 +54,7 @@ def test_sigterm_during_a_catch_up_run_records_interrupted_and_the_next_run_conv
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigterm_during_run_due_stops_after_the_request_in_flight_with_128_plus_the_signal(env):
-    from bot.runs import Ledger
+    from bot.ledger.sqlite import Ledger
 
     ledger = Ledger.for_state_dir(env / "state")
     code, out, err, stopping = sigterm_mid_run(

@@ -13,24 +13,31 @@ sequence diff over block fingerprints, recursing into children:
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Union
 
-from .bilingual import language_link, other_lang
-from .convert import blocks_to_markdown, normalize_block
+from ..bilingual import language_link, other_lang
+from ..convert import blocks_to_markdown, normalize_block
+from .fingerprints import (
+    children_of,
+    comparable_markdown,
+    content_fingerprint,
+    fingerprint,
+    local_image_names,
+    property_fingerprints,
+    sha,
+    tree_fingerprint,
+)
 from .hidden import Reveal, hold_back, left_hidden_by_the_bot, reveal_last
-from .properties import desired_icon, desired_properties, display_value, normalize_value
+from ..properties import desired_icon, desired_properties, display_value, normalize_value
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from .mapping import Mapping
-    from .source import Variant
+    from ..mapping import Mapping
+    from ..source import Variant
 
 PENDING_LINK_NOTE = "the link to the"
 UNTOUCHABLE = {"child_page", "child_database", "unsupported", "link_preview", "meeting_notes", "transcription"}
@@ -42,7 +49,7 @@ class Live:
     """What Notion holds for one slug: the page and its block tree.
 
     `blocks` is None when the tree was not read because it cannot have changed since the
-    bot's last write (the page record matches: see bot/records.py); the plan then takes the
+    bot's last write (the page record matches: see bot/engine/records.py); the plan then takes the
     tree to be exactly the desired one."""
 
     page: dict
@@ -198,7 +205,7 @@ class VariantPlan:
     properties_sha: str = ""  # fingerprint of the desired properties and icon
     kept: list[str] = field(default_factory=list)  # drifted block ids left as Notion has them (--block)
     property_shas: dict[str, str] = field(default_factory=dict)  # fingerprint per desired property value
-    # Hidden until complete (bot/hidden.py): the final page update that makes the page visible,
+    # Hidden until complete (bot/engine/hidden.py): the final page update that makes the page visible,
     # sent after all its blocks and its language link. On create `properties` then carry the
     # hidden value; on update the property changes are the reveal's, not `properties`.
     reveal: Reveal | None = None
@@ -273,34 +280,6 @@ class VariantPlan:
 
 
 # ---------------------------------------------------------------------------- block diff
-def children_of(block: dict) -> list[dict]:
-    return block.get(block["type"], {}).get("children") or []
-
-
-def fingerprint(block: dict) -> str:
-    """Content of a block and, recursively, its children — equal fingerprints mean nothing to do."""
-    doc = [normalize_block(block), [fingerprint(c) for c in children_of(block)]]
-    return hashlib.sha1(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def content_fingerprint(block: dict) -> str:
-    """The content of ONE block (children excluded), short: what page records keep per block
-    so that drift is a difference of content, not of who edited (bot/records.py)."""
-    return hashlib.sha1(json.dumps(normalize_block(block), sort_keys=True, ensure_ascii=False).encode()).hexdigest()[
-        :16
-    ]
-
-
-def content_fingerprints(blocks: list[dict]) -> list[str]:
-    """The content fingerprints of every block of a tree, at every level (sorted, unique)."""
-    return sorted({content_fingerprint(b) for b in _walk(blocks)})
-
-
-def tree_fingerprint(blocks: list[dict]) -> str:
-    """One fingerprint for a whole (desired) block tree."""
-    return hashlib.sha1(json.dumps([fingerprint(b) for b in blocks]).encode()).hexdigest()
-
-
 def _shape(block: dict) -> tuple:
     """Blocks of the same shape can be updated in place (Notion cannot change a block's type,
     nor a table's width)."""
@@ -341,43 +320,6 @@ def _diff_region(
         if j2 > j1:
             ops.append(InsertBlocks(parent_id, anchor, news[j1:j2]))
     return anchor
-
-
-# ---------------------------------------------------------------------------- Markdown for people
-def local_image_names(blocks: list[dict], base_dir: Path) -> dict[str, str]:
-    """sha16 of each local image → its path as the content file names it (relative to the file)."""
-    names: dict[str, str] = {}
-    for b in _walk(blocks):
-        local = b.get("bot_local_file")
-        if local:
-            names[local["sha256"][:16]] = os.path.relpath(local["path"], Path(base_dir).resolve())
-    return names
-
-
-def comparable_markdown(blocks: list[dict], images: dict[str, str]) -> str:
-    """Markdown of `blocks` for the plan's diff and drift report: an image uploaded from a local
-    file reads as its relative path, both in the content (never the editor's absolute path) and
-    in Notion (instead of the hosted URL), so an unchanged page shows no hunk."""
-    return blocks_to_markdown([_comparable(b, images) for b in blocks])
-
-
-def _comparable(block: dict, images: dict[str, str]) -> dict:
-    kind = block["type"]
-    body = block.get(kind) or {}
-    out = block
-    if kind == "image":
-        sha16 = normalize_block(block)["image"].get("local_sha16")
-        if sha16 in images:
-            out = {**block, "bot_local_file": {"path": images[sha16], "sha256": sha16}}
-    if body.get("children"):
-        out = {**out, kind: {**body, "children": [_comparable(c, images) for c in body["children"]]}}
-    return out
-
-
-def _walk(blocks: list[dict]):
-    for b in blocks:
-        yield b
-        yield from _walk(children_of(b))
 
 
 # ---------------------------------------------------------------------------- drift
@@ -541,7 +483,7 @@ def plan_variant(
     desired tree's fingerprint when the caller computed it already. `complete`: this plan's writes
     leave the page complete — a create request carries the whole page, language link included,
     and no link waits for a sibling still to be created — otherwise a new page goes up hidden
-    and a hidden one stays hidden (bot/hidden.py)."""
+    and a hidden one stays hidden (bot/engine/hidden.py)."""
     desired = _desired_properties(variant, target)
     icon = desired_icon(variant, target.mapping)
     blocks = desired_blocks(variant.lang, body, has_sibling=has_sibling, sibling_url=sibling_url)
@@ -549,7 +491,7 @@ def plan_variant(
         slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_blocks=blocks
     )
     plan.desired_sha = desired_sha or tree_fingerprint(blocks)
-    plan.properties_sha = _sha([desired, icon])
+    plan.properties_sha = sha([desired, icon])
     plan.property_shas = property_fingerprints(desired, icon)
     plan.sibling_pending = has_sibling and not sibling_url
     sibling_lang = other_lang(variant.lang)
@@ -607,7 +549,7 @@ def plan_variant(
 
 def _reveal_after_blocks(plan: VariantPlan, live: Live, mapping: "Mapping", bot_user_id: str, complete: bool) -> None:
     """An update that shows a hidden page sends its property changes last, once the blocks are
-    in; while the page cannot be complete yet it stays hidden (bot/hidden.py)."""
+    in; while the page cannot be complete yet it stays hidden (bot/engine/hidden.py)."""
     reveal = reveal_last(mapping, plan.properties, live.page.get("properties", {})) if plan.properties else None
     if reveal is None:
         return
@@ -626,25 +568,6 @@ def _reveal_after_blocks(plan: VariantPlan, live: Live, mapping: "Mapping", bot_
 def desired_blocks(lang: str, body: list[dict], *, has_sibling: bool, sibling_url: str | None) -> list[dict]:
     """The page's whole desired tree: the language link (when there is a sibling) and the body."""
     return ([language_link(lang, sibling_url)] if has_sibling else []) + body
-
-
-ICON_KEY = "(page icon)"
-
-
-def property_fingerprints(values: dict, icon: dict | None, names: list[str] | None = None) -> dict[str, str]:
-    """A short fingerprint of each property's normalized value (and of the page icon), for the
-    page record: a property Notion holds with a value the bot wrote is no conflict."""
-    out = {}
-    for name in names if names is not None else list(values):
-        raw = values.get(name) or {}
-        kind = raw.get("type") or next((k for k in raw if k != "id"), "")
-        out[name] = _sha(normalize_value(kind, raw.get(kind)) if kind else None)[:16]
-    out[ICON_KEY] = _sha((icon or {}).get("emoji"))[:16]
-    return out
-
-
-def _sha(doc: Any) -> str:
-    return hashlib.sha1(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
 def _desired_properties(variant: "Variant", target: PlanTarget) -> dict:

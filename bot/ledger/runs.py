@@ -1,4 +1,6 @@
-"""The run ledger: one SQLite row per publishing run (manual or scheduled), in BOT_STATE_DIR/runs.sqlite3.
+"""The run ledger: one row per publishing run (manual or scheduled) — its rows, and the SQL
+both stores share (`SqlLedger`): SQLite in BOT_STATE_DIR/runs.sqlite3 (bot.ledger.sqlite) and
+PostgreSQL (bot.ledger.postgres). Recording a run: bot.ledger.recorder.
 
 Every run — scheduled, caught up, retried, started by `bot run-due` or by a manual
 `bot publish` — records its trigger, start, end, outcome, the action taken for each variant,
@@ -16,21 +18,15 @@ import json
 import logging
 import os
 import socket
-import sqlite3
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
 
-from .clock import SYSTEM_CLOCK, Clock
-from .errors import BotError, LockBusyError, LockLostError
-from .errors import RunInterrupted  # noqa: F401  (defined with the other errors; re-exported: a CLI imports it without sqlite3)
-from .state import state_dir as _state
+from ..clock import SYSTEM_CLOCK, Clock
+from ..errors import BotError
+from ..errors import RunInterrupted  # noqa: F401  (defined with the other errors; re-exported: a CLI imports it without sqlite3)
 
 log = logging.getLogger("bot.runs")
-T = TypeVar("T")
 
 TRIGGERS = ("schedule", "catch-up", "due", "retry", "run-due", "manual")
 # Runs that check every variant for being due (a manual `bot publish` publishes a selection).
@@ -223,7 +219,7 @@ class LedgerCorruptError(LedgerError):
 
 class SqlLedger:
     """The run ledger's SQL, shared by both stores: SQLite in the state dir (`Ledger`) and
-    PostgreSQL shared by every host (`bot.runs_pg.PostgresLedger`, BOT_DATABASE_URL).
+    PostgreSQL shared by every host (`bot.ledger.postgres.PostgresLedger`, BOT_DATABASE_URL).
 
     A store provides `_connect()` (a connection inside one transaction whose `execute` takes
     `?` placeholders), how it stores timestamps, and how it orders run_variants rows.
@@ -257,7 +253,7 @@ class SqlLedger:
     ) -> int:
         if trigger not in TRIGGERS:
             raise ValueError(f"unknown trigger {trigger!r}; expected one of {TRIGGERS}")
-        from .progress import scrub
+        from ..progress import scrub
 
         started = started_at or self.clock.now()
         with self._connect() as db:
@@ -278,7 +274,7 @@ class SqlLedger:
             )
 
     def add_variants(self, run_id: int, entries: list[VariantEntry]) -> None:
-        from .progress import scrub
+        from ..progress import scrub
 
         if not entries:
             return
@@ -315,7 +311,7 @@ class SqlLedger:
         note: str | None = None,
         ended_at: datetime | None = None,
     ) -> None:
-        from .progress import scrub
+        from ..progress import scrub
 
         error, note = (
             scrub(error),
@@ -467,295 +463,6 @@ class SqlLedger:
             ):
                 out[v[1]] = _variant_entry(v, _parse(v[13]))
         return out
-
-
-# SQLite schema versions (PRAGMA user_version). Version 1 is the schema every ledger created
-# before versioning already has (CREATE … IF NOT EXISTS makes it a no-op there).
-SQLITE_MIGRATIONS: tuple[str, ...] = (SCHEMA,)
-SQLITE_CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
-
-
-class _SqliteDb:
-    """The connection handed to SqlLedger (sqlite3 already takes `?` placeholders)."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
-
-    def execute(self, sql: str, params: tuple = ()):
-        return self.conn.execute(sql, params)
-
-    def executemany(self, sql: str, rows: list[tuple]) -> None:
-        self.conn.executemany(sql, rows)
-
-
-class Ledger(SqlLedger):
-    """The run ledger in the state dir: runs.sqlite3, thread- and process-safe (short transactions).
-
-    `read_only=True` (`bot runs`, `bot status`) never creates, migrates or writes the file:
-    a missing ledger reads as empty, and a read-only state dir works.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        clock: Clock = SYSTEM_CLOCK,
-        *,
-        read_only: bool = False,
-        warn: Callable[[str], None] | None = None,
-    ):
-        self.path = Path(path)
-        self.where = str(self.path)
-        self.clock = clock
-        self.read_only = read_only
-        self.warn = warn  # a writer given `warn` sets a damaged ledger aside instead of failing
-        self._local = threading.Lock()
-        if not read_only:
-            self._recovering(self._migrate)
-
-    @classmethod
-    def for_state_dir(
-        cls,
-        state_dir: Path,
-        clock: Clock = SYSTEM_CLOCK,
-        *,
-        read_only: bool = False,
-        warn: Callable[[str], None] | None = None,
-    ) -> "Ledger":
-        return cls(_state(state_dir).ledger, clock, read_only=read_only, warn=warn)
-
-    def start(self, *args, **kwargs) -> int:
-        return self._recovering(lambda: SqlLedger.start(self, *args, **kwargs))
-
-    def _recovering(self, action: Callable[[], T]) -> T:
-        """Run `action`; if the file turns out damaged and this ledger may recover (`warn`),
-        move the file aside, start a new ledger and run `action` again."""
-        try:
-            return action()
-        except LedgerCorruptError as exc:
-            if self.warn is None:
-                raise
-            self._set_aside(exc)
-            return action()
-
-    def _set_aside(self, exc: LedgerCorruptError) -> None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        damaged = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
-        try:
-            self.path.rename(damaged)
-        except OSError as err:
-            raise LedgerError(f"{exc}; it could not be moved aside ({err.strerror}): move it away by hand") from None
-        self.warn(f"{exc}: moved it to {damaged.name} and started a new ledger (the older runs are in that file)")
-        self._migrate()
-
-    def _migrate(self) -> None:
-        with self._errors():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            try:
-                db.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then find it done
-                version = db.execute("PRAGMA user_version").fetchone()[0]
-                for number, script in enumerate(SQLITE_MIGRATIONS[version:], start=version + 1):
-                    for statement in filter(str.strip, script.split(";")):
-                        db.execute(statement)
-                    db.execute(f"PRAGMA user_version = {number}")
-                db.execute("COMMIT")
-            finally:
-                db.close()
-
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        from .errors import StateShapeError
-        from .state import expect_file
-
-        try:
-            expect_file(
-                self.path,
-                "the run ledger",
-                f"move it away (`mv {self.path} {self.path}.old`): the next run starts a new ledger",
-            )
-        except StateShapeError as exc:
-            error = LedgerError(f"the run ledger cannot be {'read' if self.read_only else 'used'}: {exc}")
-            error.hint = exc.hint
-            raise error from None
-        try:
-            yield
-        except sqlite3.DatabaseError as exc:
-            if getattr(exc, "sqlite_errorcode", None) in SQLITE_CORRUPT_CODES:
-                raise LedgerCorruptError(f"the run ledger {self.path} is damaged ({exc})") from None
-            raise LedgerError(
-                f"the run ledger {self.path} cannot be {'read' if self.read_only else 'used'}: {exc}"
-            ) from None
-        except OSError as exc:
-            raise LedgerError(f"the run ledger {self.path} cannot be created: {exc.strerror or exc}") from None
-
-    @contextmanager
-    def _connect(self) -> Iterator[_SqliteDb]:
-        if self.read_only and not self.path.exists():
-            yield _EMPTY
-            return
-        with self._local, self._errors():
-            # Rollback journal + a 30 s busy timeout: runs write a handful of short
-            # transactions, so concurrent processes simply queue (WAL's mode switch itself
-            # can fail with "database is locked" when two processes open a new ledger).
-            if self.read_only:
-                db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-            else:
-                db = sqlite3.connect(self.path, timeout=30)
-            try:
-                with db:
-                    yield _SqliteDb(db)
-            finally:
-                db.close()
-
-    def _has_tables(self, db) -> bool:
-        if db is _EMPTY:
-            return False
-        return db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='runs'").fetchone() is not None
-
-
-class _Empty:
-    """Stands for a ledger file that does not exist (read-only: nothing recorded yet)."""
-
-
-_EMPTY = _Empty()
-
-
-# ---------------------------------------------------------------------- recording a run
-class RunRecorder:
-    """Handle given to the body of ``record_run``.
-
-    Recording never stops a run: when the ledger cannot be written (``id`` None when the run
-    could not even be started in it), the problem is reported once through ``warn`` and the
-    run goes on.
-    """
-
-    def __init__(self, ledger: SqlLedger | None, run_id: int | None, warn: Callable[[str], None] = log_warning):
-        self.ledger = ledger
-        self.id = run_id
-        self.warn = warn
-        self._session = None
-        self.entries: list[VariantEntry] = []
-        self.failure: str | None = None
-        self.note: str | None = None
-        self.done_by: RunRow | None = None  # set by `already_done`
-        self._warned = False
-
-    def attach(self, session) -> None:
-        """Request counts are read from ``session.api.stats`` when the run ends."""
-        self._session = session
-
-    def add(self, entries: list[VariantEntry]) -> None:
-        self.entries.extend(entries)
-        self._write(lambda: self.ledger.add_variants(self.id, entries))
-
-    def add_results(self, results) -> None:
-        """Record the engine's ``VariantResult`` list (from ``Publisher.publish_group``)."""
-        self.add([entry_for_result(r) for r in results])
-
-    def fail(self, message: str) -> None:
-        """Mark the run failed without raising (e.g. one week drifted, the others went out)."""
-        self.failure = message if not self.failure else f"{self.failure}\n{message}"
-
-    def already_done(self, row: RunRow) -> None:
-        """Another run did this run's work (found under the lock): it ends ``already-done``."""
-        self.done_by = row
-        self.note = f"already done by run #{row.id} on {row.host or 'another host'} at {row.started_at.isoformat(timespec='seconds')}"
-
-    def stats(self) -> dict:
-        if self._session is not None:
-            return self._session.api.stats.to_dict()
-        return {}
-
-    def finish(self, outcome: str, error: str | None = None) -> None:
-        self._write(lambda: self.ledger.finish(self.id, outcome, error=error, stats=self.stats(), note=self.note))
-
-    def _write(self, write: Callable[[], None]) -> None:
-        if self.ledger is None or self.id is None:
-            return
-        try:
-            write()
-        except LedgerError as exc:
-            if not self._warned:
-                self.warn(f"{exc}; this run is not fully recorded")
-                self._warned = True
-
-
-def entry_for_result(result) -> VariantEntry:
-    v = result.variant
-    return VariantEntry(
-        slug=v.slug,
-        week=v.week,
-        lang=v.lang,
-        action=result.action,
-        status=v.front.status,
-        date=str(v.front.date),
-        page_id=result.plan.page_id,
-        url=result.plan.url,
-        writes=result.writes,
-        content_sha256=content_hash(v.path),
-    )
-
-
-@contextmanager
-def record_run(
-    state_dir: Path,
-    trigger: str,
-    *,
-    clock: Clock = SYSTEM_CLOCK,
-    scheduled_for: datetime | None = None,
-    note: str | None = None,
-    ledger: SqlLedger | None = None,
-    opener: Callable[[], SqlLedger] | None = None,
-    warn: Callable[[str], None] = log_warning,
-) -> Iterator[RunRecorder]:
-    """Record one run in the ledger; the outcome follows from how the body ends.
-
-    * normal exit → ``success`` (``failed`` if ``recorder.fail(...)`` was called,
-      ``already-done`` if ``recorder.already_done(...)`` was)
-    * ``LockBusyError`` → ``skipped-locked``
-    * ``LockLostError`` → ``interrupted`` (error "lock lost: …")
-    * ``RunInterrupted`` / ``KeyboardInterrupt`` / ``SystemExit`` → ``interrupted``
-    * any other exception → ``failed`` with the error message
-
-    Exceptions are re-raised, so wrapping existing code changes nothing else about it. A
-    ledger that cannot be written does not stop the run (see ``RunRecorder``). Without
-    `ledger`, `opener()` opens one (default: runs.sqlite3 in `state_dir`).
-    """
-    opener = opener or (lambda: Ledger.for_state_dir(state_dir, clock, warn=warn))
-    recorder = _begin(trigger, scheduled_for, note, ledger, opener, warn)
-    try:
-        yield recorder
-    except LockBusyError as exc:
-        recorder.finish("skipped-locked", str(exc))
-        raise
-    except LockLostError as exc:
-        recorder.finish("interrupted", str(exc))
-        raise
-    except (RunInterrupted, KeyboardInterrupt, SystemExit) as exc:
-        recorder.finish("interrupted", str(exc) or type(exc).__name__)
-        raise
-    except BaseException as exc:
-        recorder.finish("failed", _describe(exc))
-        raise
-    else:
-        outcome = "failed" if recorder.failure else "already-done" if recorder.done_by else "success"
-        recorder.finish(outcome, recorder.failure)
-
-
-def _begin(trigger, scheduled_for, note, ledger, opener, warn) -> RunRecorder:
-    try:
-        ledger = ledger or opener()
-        return RunRecorder(ledger, ledger.start(trigger, scheduled_for=scheduled_for, note=note), warn)
-    except LedgerError as exc:
-        warn(f"{exc}; this run is not recorded")
-        return RunRecorder(None, None, warn)
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    if isinstance(exc, BotError):
-        return text or type(exc).__name__
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def dumps(rows: list[RunRow]) -> str:

@@ -14,11 +14,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from .convert.assets import read_checked_image
-from .convert.request_size import MAX_CHILDREN, NESTING, Room, request_copy
-from .errors import ContentError, Problem
-from .notion.api import NotionAPI
-from .plan import DeleteBlock, InsertBlocks, UpdateBlock, VariantPlan, children_of
+from ..convert.assets import read_checked_image
+from ..convert.request_size import MAX_CHILDREN, NESTING, Room, request_copy
+from ..errors import ContentError, Problem
+from ..notion.api import NotionAPI
+from .fingerprints import children_of
+from .plan import DeleteBlock, InsertBlocks, UpdateBlock, VariantPlan
 from .records import stamp_of
 
 

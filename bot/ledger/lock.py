@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .errors import ConfigError, LockBusyError, LockLostError
-from .state import expect_file
-from .state import state_dir as _state
+from ..errors import ConfigError, LockBusyError, LockLostError
+from ..state import expect_file
+from ..state import state_dir as _state
 
 SCHEDULED_LOCK_WAIT = 60.0  # seconds a scheduled run waits for a manual `bot publish` to finish
 

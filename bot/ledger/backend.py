@@ -2,7 +2,7 @@
 
 Without BOT_DATABASE_URL (one host): a file lock and runs.sqlite3 in BOT_STATE_DIR. With it
 (several hosts publishing one newsletter): an advisory lock and the ledger tables in that
-PostgreSQL database (bot.runs_pg). Callers ask here and do not care which.
+PostgreSQL database (bot.ledger.postgres). Callers ask here and do not care which.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from .clock import SYSTEM_CLOCK, Clock
-from .runs import Ledger, SqlLedger, log_warning
-from .settings import Settings
+from ..clock import SYSTEM_CLOCK, Clock
+from .runs import SqlLedger, log_warning
+from .sqlite import Ledger
+from ..settings import Settings
 
 
 def open_ledger(
@@ -27,7 +28,7 @@ def open_ledger(
     logged by default) rather than stopping a publish."""
     url = settings.database_url
     if url:
-        from .runs_pg import PostgresLedger
+        from .postgres import PostgresLedger
 
         return PostgresLedger(url, clock, read_only=read_only)
     if read_only:
@@ -50,7 +51,7 @@ def publish_lock(settings: Settings, wait: float) -> Iterator[object]:
     no longer held (the run calls it before each write)."""
     url = settings.database_url
     if url:
-        from .runs_pg import advisory_lock
+        from .postgres import advisory_lock
 
         with advisory_lock(url, lock_scope(settings), wait) as guard:
             yield guard

@@ -1,6 +1,6 @@
 """The run ledger and the publish lock in PostgreSQL, shared by every host (BOT_DATABASE_URL).
 
-* The ledger: the same tables as the SQLite ledger (bot.runs), created and upgraded by the
+* The ledger: the same tables as the SQLite ledger (bot.ledger.runs, bot.ledger.sqlite), created and upgraded by the
   numbered migrations below; `bot_schema` holds the version. Timestamps are `timestamptz`.
 * The lock: a session-scoped advisory lock held on a connection of its own for the length of
   a publish. PostgreSQL releases it when that session ends, so a host that crashes or loses
@@ -25,9 +25,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
 
-from .clock import SYSTEM_CLOCK, Clock
-from .budget import BudgetUnavailable, SqlStore
-from .errors import ConfigError, LockBusyError, LockLostError
+from ..clock import SYSTEM_CLOCK, Clock
+from ..budget import BudgetUnavailable, SqlStore
+from ..errors import ConfigError, LockBusyError, LockLostError
 from .runs import LedgerError, SqlLedger
 
 CONNECT_TIMEOUT_S = 10

@@ -1,6 +1,6 @@
 """In which order a week's pages are written, and which new pages go up whole.
 
-With hidden until complete (bot/hidden.py) a new page goes up hidden unless its create request
+With hidden until complete (bot/engine/hidden.py) a new page goes up hidden unless its create request
 carries the whole page, language link included. Of two new pages of a week, the one written
 first cannot carry its link (the other has no URL yet): its link goes in once the other exists,
 and its reveal right after. The one written second carries its link in its create, so when its
@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Iterable
 
 from .apply import whole_in_one_request
-from .bilingual import sibling_of
+from ..bilingual import sibling_of
 from .plan import desired_blocks
-from .source import Variant
+from ..source import Variant
 
 
 def built_in_parts(variants: Iterable[Variant], bodies: dict[str, list[dict]], creating: set[str]) -> set[str]:

@@ -14,21 +14,14 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, ContextManager, Iterator
 
-from .clock import SYSTEM_CLOCK, Clock, SystemClock
-from .errors import BotError
+from ..clock import SYSTEM_CLOCK, Clock, SystemClock
+from ..errors import BotError
+from .observer import Observer, Relay
 from .publish import PublishOptions, Publisher, VariantResult
-from .runs import (
-    RunInterrupted,
-    RunRecorder,
-    SqlLedger,
-    VariantEntry,
-    content_hash,
-    entry_for_result,
-    log_warning,
-    record_run,
-)
-from .settings import Settings
-from .source import Variant, read_all
+from ..ledger.recorder import RunRecorder, entry_for_result, record_run
+from ..ledger.runs import RunInterrupted, SqlLedger, VariantEntry, content_hash
+from ..settings import Settings
+from ..source import Variant, read_all
 
 # select(all variants read from content, the run's recorder or None) -> the weeks to publish
 Select = Callable[[list[Variant], "RunRecorder | None"], list[list[Variant]]]
@@ -36,7 +29,7 @@ SessionFactory = Callable[[Settings, Clock], object]
 
 
 def default_session(settings: Settings, clock: Clock):
-    from .session import open_session
+    from ..session import open_session
 
     return open_session(settings, clock=clock)
 
@@ -110,18 +103,32 @@ class RunSteps:
     selected: list[Variant] = field(default_factory=list)
     reported: set[str] = field(default_factory=set)  # slugs already in the run's results
 
-    def step(self, variant: Variant, result: VariantResult | None) -> None:
-        if result is None:
-            self.current = variant
-        else:
-            self.finished.append(result)
-            self.current = None
-
     def not_started(self) -> list[Variant]:
         begun = (
             self.reported | {r.variant.slug for r in self.finished} | ({self.current.slug} if self.current else set())
         )
         return [v for v in self.selected if v.slug not in begun]
+
+
+class _Tracking(Relay):
+    """Follows the engine's events into the run's `RunSteps`, and passes them on."""
+
+    def __init__(self, inner: Observer | None, steps: RunSteps):
+        super().__init__(inner)
+        self.steps = steps
+
+    def on_phase(self, name: str, total: int) -> None:
+        self.steps.phase = name
+        super().on_phase(name, total)
+
+    def on_variant_start(self, variant) -> None:
+        self.steps.current = variant
+        super().on_variant_start(variant)
+
+    def on_variant_applied(self, result) -> None:
+        self.steps.finished.append(result)
+        self.steps.current = None
+        super().on_variant_applied(result)
 
 
 def interrupted_entry(v: Variant, phase: str) -> VariantEntry:
@@ -153,104 +160,87 @@ class PublishRun:
     steps: RunSteps = field(default_factory=RunSteps)
 
 
-def run_publish(
-    settings: Settings,
-    options: PublishOptions,
-    select: Select,
-    *,
-    variants: list[Variant] | None = None,
-    trigger: str | None = None,
-    note: str | None = None,
-    scheduled_for=None,
-    ledger: SqlLedger | None = None,
-    lock: Callable[[], ContextManager] | None = None,
-    clock: Clock = SYSTEM_CLOCK,
-    session_factory: SessionFactory | None = None,
-    on_start: Callable[[RunRecorder], None] | None = None,
-    on_session: Callable[[object], None] | None = None,
-    isolate: tuple[type[BotError], ...] = (),
-    progress: Callable[[str], None] | None = None,
-    advance: Callable[[str], None] | None = None,
-    on_planned: Callable[[list[VariantResult]], None] | None = None,
-    warn: Callable[[str], None] | None = None,
-    phase: Callable[[str, int], None] | None = None,
-    details: dict[str, str] | None = None,
-) -> PublishRun:
-    """Publish the weeks `select` picks.
+@dataclass
+class PublishRequest:
+    """What to publish and how the run is held.
 
-    * `trigger` set: the run is recorded in the ledger (its outcome follows from how it ends).
-    * `lock` set: the content is read, and everything is written, while holding it.
+    * `select(all variants read from content, the run's recorder or None)` -> the weeks.
     * `variants` given: the content was already read (and validated) by the caller.
-    * `warn`: how ledger trouble is reported (a damaged or unwritable ledger never stops a
-      publish; default: logged).
+    * `trigger` set: the run is recorded in the ledger (`ledger`, or the settings' one); its
+      outcome follows from how it ends. `note`, `scheduled_for`: recorded with it.
+    * `lock` set: the content is read, and everything is written, while holding it.
     * `details`: slug -> a note recorded with that variant in the ledger (e.g. `published
       early: …`) when the run wrote its page.
     * `isolate`: those errors stop only the week they come from (recorded as failed); any
       other error stops the run. Without `isolate`, every week is planned before any is
       written, so drift or duplicates anywhere leave Notion untouched.
+    * `clock`, `session_factory`: how time passes and how the Notion session is opened.
     """
-    from .backend import open_ledger
 
-    warn = warn or log_warning
+    select: Select
+    variants: list[Variant] | None = None
+    trigger: str | None = None
+    note: str | None = None
+    scheduled_for: datetime | None = None
+    ledger: SqlLedger | None = None
+    lock: Callable[[], ContextManager] | None = None
+    isolate: tuple[type[BotError], ...] = ()
+    details: dict[str, str] = field(default_factory=dict)
+    clock: Clock = SYSTEM_CLOCK
+    session_factory: SessionFactory | None = None
+
+
+def run_publish(
+    settings: Settings, request: PublishRequest, options: PublishOptions, observer: Observer | None = None
+) -> PublishRun:
+    """Publish the weeks `request.select` picks, telling `observer` what happens."""
+    from ..ledger.backend import open_ledger
+
+    req, observer_ = request, observer or Observer()
+    clock = req.clock
     run = PublishRun()
-    opener = lambda: open_ledger(settings, clock, warn=warn)  # noqa: E731
+    opener = lambda: open_ledger(settings, clock, warn=observer_.on_warning)  # noqa: E731
     recording = (
         record_run(
             settings.state_dir,
-            trigger,
+            req.trigger,
             clock=clock,
-            scheduled_for=scheduled_for,
-            note=note,
-            ledger=ledger,
+            scheduled_for=req.scheduled_for,
+            note=req.note,
+            ledger=req.ledger,
             opener=opener,
-            warn=warn,
+            warn=observer_.on_warning,
         )
-        if trigger
+        if req.trigger
         else _no_record()
     )
     # The lock is released only after the run's outcome is recorded: whoever takes it next
     # (another process, another host) finds this run finished in the ledger.
     with ExitStack() as held, recording as rec, ExitStack() as stack:
         run.run_id = rec.id if rec else None
-        if rec and on_start:
-            on_start(rec)
-        guard = held.enter_context(lock()) if lock is not None else None
-        run.variants = variants if variants is not None else read_all(settings.bot_content_dir)
-        groups = select(run.variants, rec)
+        if rec:
+            observer_.on_run_started(rec)
+        guard = held.enter_context(req.lock()) if req.lock is not None else None
+        run.variants = req.variants if req.variants is not None else read_all(settings.bot_content_dir)
+        groups = req.select(run.variants, rec)
         if not groups:
             return run
-        session = (session_factory or default_session)(settings, clock)
+        session = (req.session_factory or default_session)(settings, clock)
         stack.callback(session.close)
         if guard is not None and hasattr(guard, "check"):
             session.api.before_write = guard.check  # no write without the lock: checked before each one
         if rec:
             rec.attach(session)
-        if on_session:
-            on_session(session)
+        observer_.on_session(session)
         steps = run.steps
         steps.selected = [v for group in groups for v in group]
-
-        def phase_seen(name: str, total: int) -> None:
-            steps.phase = name
-            if phase:
-                phase(name, total)
-
-        publisher = Publisher(
-            session,
-            run.variants,
-            options,
-            progress=progress,
-            advance=advance,
-            on_planned=on_planned,
-            phase=phase_seen,
-            on_step=steps.step,
-        )
+        publisher = Publisher(session, run.variants, options, _Tracking(observer_, steps))
         try:
-            if isolate:
+            if req.isolate:
                 for group in groups:
                     try:
                         results = publisher.publish_groups([group])
-                    except isolate as exc:  # this week needs a person; the other weeks still go out
+                    except req.isolate as exc:  # this week needs a person; the other weeks still go out
                         run.failures.append(WeekFailure(group, exc))
                         steps.finished.clear()
                         steps.reported |= {v.slug for v in group}
@@ -258,11 +248,11 @@ def run_publish(
                             rec.add([failed_entry(v, str(exc)) for v in group])
                             rec.fail(f"{group[0].week}: {exc}")
                         continue
-                    _collect(run, rec, results, details)
+                    _collect(run, rec, results, req.details)
             else:
-                _collect(run, rec, publisher.publish_groups(groups), details)
+                _collect(run, rec, publisher.publish_groups(groups), req.details)
         except (RunInterrupted, KeyboardInterrupt) as exc:
-            _record_interruption(run, rec, details)
+            _record_interruption(run, rec, req.details)
             exc.run = run  # what the caller reports: run.results finished, run.steps.current it was in
             raise
         run.warnings = list(getattr(session, "warnings", []))

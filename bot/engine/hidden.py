@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .properties import normalize_value
+from ..properties import normalize_value
 
 if TYPE_CHECKING:
-    from .mapping import HideUntilComplete, Mapping
+    from ..mapping import HideUntilComplete, Mapping
 
 
 @dataclass

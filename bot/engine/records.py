@@ -19,7 +19,7 @@ not seen until the page or the content changes again.
 
 The record also keeps what the bot last wrote or accepted, as content fingerprints: one per
 block (of its own content, at every level) and one per property value. Drift is content in
-Notion that is none of these (bot/plan.py → detect_drift): a colleague's edit that the file then
+Notion that is none of these (bot/engine/plan.py → detect_drift): a colleague's edit that the file then
 took over (published, or pulled with `bot pull --edited`: PageRecords.accept), or one edited
 back to the bot's text, is no conflict. A record without them (written
 by an older version) falls back to Notion's last_edited_by alone until the next write.
@@ -39,7 +39,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from .state import state_dir
+from ..state import state_dir
 
 log = logging.getLogger("bot")
 

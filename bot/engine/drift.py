@@ -1,6 +1,6 @@
 """Drift reports and per-block resolution (pure: no I/O).
 
-Drift itself is decided in bot.plan (detect_drift): content in Notion that differs from what the
+Drift itself is decided in bot.engine.plan (detect_drift): content in Notion that differs from what the
 bot last wrote or accepted, and that publishing would replace. This module words it for people
 (each conflicting block with Notion's text and the file's) and narrows `--on-drift overwrite`
 to the blocks named with `--block`.
@@ -8,7 +8,7 @@ to the blocks named with `--block`.
 
 from __future__ import annotations
 
-from .errors import DriftError
+from ..errors import DriftError
 from .plan import DeleteBlock, UpdateBlock, VariantPlan
 
 

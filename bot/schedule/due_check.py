@@ -1,6 +1,6 @@
 """One due-check run: publish every due variant with the usual engine.
 
-The due rule itself lives in `bot.due` (shared with `bot publish`); the scheduler looks at
+The due rule itself lives in `bot.due_rule` (shared with `bot publish`); the scheduler looks at
 every minute boundary, so a page goes live within the minute of its date.
 
 A due variant whose page is already up to date costs only reads: the engine writes nothing
@@ -18,15 +18,17 @@ from datetime import datetime, timezone
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from ..due import became_due, due_at, is_due, waiting_until  # noqa: F401 - re-exported
+from ..due_rule import became_due, due_at, is_due, waiting_until  # noqa: F401 - re-exported
 from ..clock import SYSTEM_CLOCK, Clock
+from ..engine.observer import Observer
 from ..errors import BotError, ContentError, DriftError, DuplicatePagesError, ExitStatus, LockBusyError, LockLostError
-from ..lock import SCHEDULED_LOCK_WAIT
+from ..ledger.lock import SCHEDULED_LOCK_WAIT
 from ..settings import Settings
 from ..source import Variant
-from ..backend import open_ledger
-from ..runner import StoppableClock, failed_entry, stop_between_requests
-from ..runs import SqlLedger, RunInterrupted, RunRecorder, VariantEntry, content_hash
+from ..ledger.backend import open_ledger
+from ..engine.run import StoppableClock, failed_entry, stop_between_requests
+from ..ledger.recorder import RunRecorder
+from ..ledger.runs import SqlLedger, RunInterrupted, VariantEntry, content_hash
 
 log = logging.getLogger("bot.schedule")
 
@@ -151,7 +153,7 @@ class DueRunner:
     @contextmanager
     def _lock(self) -> Iterator[object]:
         """The publish lock, polled in short slices so a stop request is not held up."""
-        from ..backend import publish_lock
+        from ..ledger.backend import publish_lock
 
         waited = 0.0
         while True:
@@ -171,8 +173,8 @@ class DueRunner:
             held.__exit__(None, None, None)
 
     def _publish_due(self, trigger, scheduled_for, note, started, result: RunResult):
-        from ..publish import PublishOptions, group_by_week
-        from ..runner import run_publish
+        from ..engine.publish import PublishOptions, group_by_week
+        from ..engine.run import PublishRequest, run_publish
 
         clock = StoppableClock(self.clock, self.stop)
 
@@ -199,34 +201,21 @@ class DueRunner:
                     self.progress(f"{v.slug}: waiting until {moment.isoformat(timespec='minutes')}")
             return self._valid_weeks(group_by_week([v for v in variants if is_due(v, now, self.zone)]), rec)
 
-        stop_hook = stop_between_requests(clock)
-
-        def on_session(session) -> None:
-            stop_hook(session)
-            # No one waits at a terminal for a scheduled run: it may wait longer for Notion's budget.
-            retry = session.api.retry
-            if self.settings.bot_scheduled_max_retry_wait > retry.max_wait:
-                retry.max_wait, retry.max_wait_setting = (
-                    self.settings.bot_scheduled_max_retry_wait,
-                    "BOT_SCHEDULED_MAX_RETRY_WAIT",
-                )
-
         return run_publish(
             self.settings,
+            PublishRequest(
+                select,
+                trigger=trigger,
+                scheduled_for=scheduled_for,
+                note=note,
+                ledger=self.ledger,
+                lock=self._lock,
+                clock=clock,
+                session_factory=self.session_factory,
+                isolate=(DriftError, DuplicatePagesError, ContentError),
+            ),
             PublishOptions(on_drift=self.on_drift),
-            select,
-            trigger=trigger,
-            scheduled_for=scheduled_for,
-            note=note,
-            ledger=self.ledger,
-            on_start=started,
-            lock=self._lock,
-            clock=clock,
-            session_factory=self.session_factory,
-            on_session=on_session,
-            isolate=(DriftError, DuplicatePagesError, ContentError),
-            progress=self.progress,
-            warn=self._warn,
+            _DueRunWatch(self, started, stop_between_requests(clock)),
         )
 
     def _valid_weeks(self, groups: list[list[Variant]], rec: RunRecorder) -> list[list[Variant]]:
@@ -259,6 +248,33 @@ class DueRunner:
 
 
 SLOT_TRIGGERS = ("schedule", "catch-up", "due")  # runs started for a moment (retry, run-due: always run)
+
+
+class _DueRunWatch(Observer):
+    """A due-check run's events: its progress in the scheduler's log, ledger trouble as its
+    warnings, the run's number once recorded (`started`), no request once a stop was asked
+    for, and a longer wait for Notion's budget (no one waits at a terminal)."""
+
+    def __init__(self, runner: DueRunner, started: Callable, stop_hook: Callable):
+        self.runner, self.started, self.stop_hook = runner, started, stop_hook
+
+    def on_run_started(self, recorder) -> None:
+        self.started(recorder)
+
+    def on_session(self, session) -> None:
+        self.stop_hook(session)
+        settings, retry = self.runner.settings, session.api.retry
+        if settings.bot_scheduled_max_retry_wait > retry.max_wait:
+            retry.max_wait, retry.max_wait_setting = (
+                settings.bot_scheduled_max_retry_wait,
+                "BOT_SCHEDULED_MAX_RETRY_WAIT",
+            )
+
+    def on_progress(self, message: str) -> None:
+        self.runner.progress(message)
+
+    def on_warning(self, message: str) -> None:
+        self.runner._warn(message)
 
 
 def _slot(trigger: str) -> str:
