@@ -85,17 +85,62 @@ FRONT_FIELDS = (
 )  # FrontMatter's order (model_dump's)
 
 
-class PlainFront:
+class _Plain:
+    """A plain object with the model's fields; what else is asked of it (a pydantic method, a
+    rarely used property) comes from the model itself, built from the same input on first use."""
+
+    __slots__ = ("_input", "_model")
+
+    def _build(self):
+        raise NotImplementedError
+
+    def full(self):
+        """The pydantic model of the same input (valid: the plain check accepted it)."""
+        if self._model is None:
+            self._model = self._build()
+        return self._model
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.full(), name)
+
+    def __eq__(self, other: object) -> bool:
+        """As the models compare: by value (a plain object and a model of the same input are equal)."""
+        if isinstance(other, _Plain):
+            other = other.full()
+        return self.full() == other
+
+    __hash__ = None  # as pydantic's models: unhashable
+
+
+class PlainFront(_Plain):
     """Front matter with FrontMatter's fields, checked by `plain_front`."""
 
     __slots__ = FRONT_FIELDS
 
-    def __init__(self, **values: Any) -> None:
+    def __init__(self, data: dict[str, Any], values: dict[str, Any]) -> None:
+        self._input, self._model = data, None
         for name in FRONT_FIELDS:
             setattr(self, name, values[name])
 
+    def _build(self):
+        from .front_matter import FrontMatter
+
+        return FrontMatter.model_validate(self._input)
+
     def model_dump(self) -> dict[str, Any]:
         return {name: list(v) if type(v := getattr(self, name)) is list else v for name in FRONT_FIELDS}
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PlainFront):  # by value, without building the models
+            return self.model_dump() == other.model_dump()
+        return super().__eq__(other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"PlainFront({', '.join(f'{name}={getattr(self, name)!r}' for name in FRONT_FIELDS)})"
 
 
 def _priority(value: Any) -> float | None:
@@ -135,7 +180,7 @@ def plain_front(data: dict[str, Any]) -> PlainFront | None:
     if not set(data) <= set(FRONT_FIELDS) or not set(FRONT_REQUIRED) <= set(data):
         return None
     try:
-        return PlainFront(**_front_values(data))
+        return PlainFront(data, _front_values(data))
     except (NotPlain, ValueError):
         return None
 
@@ -162,14 +207,20 @@ class PlainHide:
         self.field, self.hidden, self.applies_to = field, hidden, applies_to
 
 
-class PlainMapping:
-    """A mapping with Mapping's fields and what `bot convert` asks of it."""
+class PlainMapping(_Plain):
+    """A mapping with Mapping's fields, checked by `plain_mapping`."""
 
     __slots__ = MAPPING_FIELDS
 
-    def __init__(self, **values: Any) -> None:
+    def __init__(self, raw: Any, **values: Any) -> None:
+        self._input, self._model = raw, None
         for name in MAPPING_FIELDS:
             setattr(self, name, values[name])
+
+    def _build(self):
+        from .mapping import Mapping
+
+        return Mapping.model_validate(self._input)
 
     def footnotes_title(self, lang: str) -> str:
         return self.footnotes_heading.get(lang) or "Footnotes"
@@ -236,6 +287,7 @@ def plain_mapping_of(raw: Any) -> PlainMapping | None:
             raise NotPlain
         page_icon = raw.get("page_icon", "icon")
         mapping = PlainMapping(
+            raw,
             database_title=_text(raw["database_title"], min_length=1),
             key=_text(raw.get("key", "slug")),
             page_icon=_text(page_icon, optional=True),
@@ -288,10 +340,13 @@ PLAIN_SETTINGS = (
 RATE = re.compile(r"([0-9]{1,9})/([0-9]{1,9}(?:\.[0-9]{1,9})?)|([0-9]{1,9}(?:\.[0-9]{1,9})?)")
 
 
-class PlainSettings:
-    """What `bot convert` asks of the settings."""
+class PlainSettings(_Plain):
+    """The settings `bot convert` and `bot validate` use; the others come from Settings."""
+
+    __slots__ = ("bot_state_dir", "bot_content_dir", "bot_assets_dir", "bot_mapping", "bot_timezone")
 
     def __init__(self, values: dict[str, str]) -> None:
+        self._input, self._model = values, None
         paths = {
             name: (Path(values[name]) if values.get(name, "").strip() else default)
             for name, default in PATH_DEFAULTS.items()
@@ -309,6 +364,17 @@ class PlainSettings:
     @property
     def image_roots(self) -> tuple[Path, ...]:
         return (self.bot_content_dir,) + ((self.bot_assets_dir,) if self.bot_assets_dir else ())
+
+    def missing_sources(self, *, content: bool = True) -> list[str]:
+        """Nothing, when the sources are there; else Settings' words for what is missing."""
+        if (content and not self.bot_content_dir.is_dir()) or not self.bot_mapping.is_file():
+            return self.full().missing_sources(content=content)
+        return []
+
+    def _build(self):
+        from .settings import Settings
+
+        return Settings(**self._input)  # what load_settings() builds from the same environment
 
 
 def _plain_setting(name: str, value: str) -> None:
@@ -342,9 +408,8 @@ def _plain_setting(name: str, value: str) -> None:
 
 
 def plain_settings(environ: dict[str, str] | None = None) -> PlainSettings | None:
-    """The settings `bot convert` uses, when the environment sets only PLAIN_SETTINGS, each
-    plainly valid, there is no `.env` and the mapping file is there; else None (then
-    bot.settings.load_settings decides, with its messages)."""
+    """The settings, when the environment sets only PLAIN_SETTINGS, each plainly valid, and
+    there is no `.env`; else None (then bot.settings.load_settings decides, with its messages)."""
     import os
 
     if Path(".env").exists():
@@ -362,5 +427,4 @@ def plain_settings(environ: dict[str, str] | None = None) -> PlainSettings | Non
             _plain_setting(name, value)
     except NotPlain:
         return None
-    settings = PlainSettings(values)
-    return settings if settings.bot_mapping.is_file() else None
+    return PlainSettings(values)

@@ -210,9 +210,12 @@ def _front_data(path: Path, loader, node: yaml.MappingNode) -> tuple[dict[str, A
 def read_variant(path: Path, plain_check: Callable[[dict[str, Any]], Any] | None = None) -> Variant:
     """Read and validate one content file; raises ContentError naming file, line and field.
 
-    `plain_check`: a check of the front-matter data without pydantic that returns an object
-    with FrontMatter's fields, or None when it is not sure the data is valid (then the
-    pydantic model decides, and names every problem): `bot convert`'s quick start."""
+    The front matter is checked without pydantic when it is plainly valid (`plain_check`, by
+    default bot.plain_inputs.plain_front: an object with FrontMatter's fields, or None when it
+    is not sure); anything else goes to the pydantic model, which decides and names every
+    problem. Importing pydantic and building the model was a third of `bot convert`'s start-up."""
+    if plain_check is None:
+        from .plain_inputs import plain_front as plain_check
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -245,7 +248,7 @@ def read_variant(path: Path, plain_check: Callable[[dict[str, Any]], Any] | None
         data, lines = _front_data(path, loader, node)
     finally:
         loader.dispose()
-    front = (plain_check(data) if plain_check else None) or validated_front(path, data, lines)
+    front = plain_check(data) or validated_front(path, data, lines)
     return Variant(path=path, front=front, body=body, body_line=body_line, field_lines=lines)
 
 

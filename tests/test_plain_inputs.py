@@ -358,7 +358,6 @@ def test_plain_settings_are_the_models(environ, monkeypatch, tmp_path):
         {"NOTION_TOKEN": "ntn_a b"},
         {"BOT_RATE_LIMIT": "0/60"},
         {"BOT_RATE_LIMIT": "180 / 60"},
-        {"BOT_MAPPING": "missing.yaml"},
         {"BOT_MAPPING": str(MAPPING), "bot_mapping": str(MAPPING)},
     ],
 )
@@ -395,3 +394,47 @@ def test_convert_reports_bad_inputs_with_the_models_messages(env, cli, monkeypat
     en.write_text(en.read_text(encoding="utf-8").replace("lang: zh", "lang: en"), encoding="utf-8")
     code, _, err = cli("convert", str(en))
     assert code == 1 and "exactly one field must map to a property of type title" in err
+
+
+# -- drop-in: what the plain objects lack comes from the model of the same input ----------------
+
+
+def test_a_plain_front_compares_and_answers_as_the_model():
+    quick, model = plain.plain_front(dict(BASE)), FrontMatter.model_validate(BASE)
+    assert quick == model and model == quick and quick == plain.plain_front(dict(BASE))
+    assert quick != plain.plain_front({**BASE, "summary": "other"})
+    assert quick.model_fields_set == model.model_fields_set  # from the model, built on first use
+    assert quick.model_dump_json() == model.model_dump_json()
+
+
+def test_plain_settings_answer_the_rest_as_settings(tmp_path, monkeypatch):
+    from bot.settings import load_settings
+
+    monkeypatch.chdir(tmp_path)
+    environ = {"BOT_MAPPING": str(tmp_path / "missing.yaml"), "BOT_RATE_LIMIT": "600/60", "BOT_CONTENT_DIR": "c"}
+    for name in [n for n in os.environ if n.upper().startswith(plain.OWN_PREFIXES)]:
+        monkeypatch.delenv(name)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    quick, model = plain.plain_settings(), load_settings()
+    assert quick.rate_budget == model.rate_budget == (600, 60.0)
+    assert quick.uses_local_workspace and quick.state_dir == model.state_dir
+    assert quick.missing_sources() == model.missing_sources() and len(model.missing_sources()) == 2
+    (tmp_path / "c").mkdir()
+    (tmp_path / "missing.yaml").write_text("x: 1\n", encoding="utf-8")
+    assert quick.missing_sources() == model.missing_sources() == []
+
+
+def test_validate_reads_plainly_valid_inputs_without_pydantic(env):
+    """`bot validate --week` checks settings, mapping and front matter as convert does."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import io, contextlib, sys\n"
+        "from bot.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): code = main(['validate', '--week', 'W22', '-q'])\n"
+        "print(code, sorted(m for m in ('pydantic', 'bot.settings', 'bot.mapping', 'bot.front_matter') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=env)
+    assert proc.stdout.split(None, 1) == ["0", "[]\n"], proc.stderr

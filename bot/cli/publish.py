@@ -273,23 +273,21 @@ def _print_accepted(accepted) -> None:
 def cmd_convert(args) -> int:
     from ..convert import BlockStream, ConvertOptions
     from ..convert.md_to_blocks import gc_paused
-    from ..plain_inputs import plain_front, plain_mapping, plain_settings
+    from ..plain_inputs import plain_mapping, plain_settings
     from ..properties import desired_icon, desired_properties
     from ..source import read_variant
 
     # Plainly valid settings, mapping and front matter are checked without pydantic (its import
     # and models were over half of this command's start-up); anything else goes to the models,
     # which give the same verdicts and messages as always (bot/plain_inputs.py).
-    settings = plain_settings()
-    if settings is None:
-        settings = load_settings()
-        require_sources(settings, content=False)
+    settings = plain_settings() or load_settings()
+    require_sources(settings, content=False)
     path = Path(args.file)
     if not path.is_file():
         raise SelectionError(
             f"{path}: no such file (content lives under BOT_CONTENT_DIR, e.g. content/rec-weekly/2026-W22/en.md)"
         )
-    variant = read_variant(path, plain_front)
+    variant = read_variant(path)
     mapping = plain_mapping(settings.bot_mapping)
     if mapping is None:
         from ..mapping import load_mapping
