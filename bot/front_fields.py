@@ -1,15 +1,19 @@
 """The front-matter field rules in plain Python: each returns the value as the field holds it,
 or raises ValueError with the message a writer sees. The pydantic model (`bot.front_matter`)
-applies them after its type checks; `bot convert`'s plain check (`bot.plain_inputs`) applies
+applies them after its type checks; the plain check without pydantic (`bot.plain_front`) applies
 the same functions, so the two cannot disagree on a rule."""
 
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from typing import Any
 
-from .source import CONTROL, DATE_FORMATS, SLUG_RE, WEEK_RE
+WEEK_RE = re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$")
+SLUG_RE = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 (but tab, newline), DEL and C1
+DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
 def week(value: str) -> str:

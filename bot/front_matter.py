@@ -2,7 +2,7 @@
 validates a file's fields against (its messages are made plain by `front_matter_messages`).
 
 In its own module so that reading content does not import pydantic before it has to:
-`bot convert` checks plainly valid front matter without it (`bot.plain_inputs`).
+front matter that is plainly valid is checked without it (`bot.plain_front`).
 """
 
 from __future__ import annotations

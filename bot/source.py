@@ -16,15 +16,12 @@ import yaml
 
 from .bilingual import LANGS
 from .errors import ContentError, Problem, SelectionError
+from .front_fields import CONTROL, DATE_FORMATS, SLUG_RE, WEEK_RE  # noqa: F401 - bot.source's names too
 
 if TYPE_CHECKING:
     from .front_matter import FrontMatter
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # far above any newsletter; refuses runaway files early (conversion is linear)
-WEEK_RE = re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$")
-SLUG_RE = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 (but tab, newline), DEL and C1
-DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
 @dataclass
@@ -211,11 +208,11 @@ def read_variant(path: Path, plain_check: Callable[[dict[str, Any]], Any] | None
     """Read and validate one content file; raises ContentError naming file, line and field.
 
     The front matter is checked without pydantic when it is plainly valid (`plain_check`, by
-    default bot.plain_inputs.plain_front: an object with FrontMatter's fields, or None when it
+    default bot.plain_front.plain_front: an object with FrontMatter's fields, or None when it
     is not sure); anything else goes to the pydantic model, which decides and names every
     problem. Importing pydantic and building the model was a third of `bot convert`'s start-up."""
     if plain_check is None:
-        from .plain_inputs import plain_front as plain_check
+        from .plain_front import plain_front as plain_check
     try:
         size = path.stat().st_size
     except FileNotFoundError:

@@ -1,4 +1,4 @@
-"""`bot convert`'s plain checks (bot/plain_inputs.py) against the pydantic models they stand in
+"""`bot convert`'s plain checks (bot/plain_front.py, bot/plain_inputs.py) against the pydantic models they stand in
 for: whatever a plain check accepts, the model accepts with the same values; it accepts the
 shipped inputs (so the quick path is the one `bot convert` takes); and what it is not sure of
 goes to the model, whose messages `bot convert` prints as before."""
@@ -15,6 +15,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
+from bot import plain_front as pf
 from bot import plain_inputs as plain
 from bot.front_matter import FrontMatter
 from bot.mapping import HideUntilComplete, Mapping, PropertyMap, PropertyType
@@ -43,12 +44,12 @@ def same_values(plain_object, model) -> bool:
 
 def test_front_fields_defaults_and_choices_are_the_models():
     fields = FrontMatter.model_fields
-    assert tuple(fields) == plain.FRONT_FIELDS
-    assert tuple(n for n, f in fields.items() if f.is_required()) == plain.FRONT_REQUIRED
+    assert tuple(fields) == pf.FRONT_FIELDS
+    assert tuple(n for n, f in fields.items() if f.is_required()) == pf.FRONT_REQUIRED
     assert {n: f.get_default(call_default_factory=True) for n, f in fields.items() if not f.is_required()} == (
-        plain.FRONT_DEFAULTS
+        pf.FRONT_DEFAULTS
     )
-    for name, choices in plain.FRONT_CHOICES.items():
+    for name, choices in pf.FRONT_CHOICES.items():
         assert typing.get_args(fields[name].annotation) == choices
 
 
@@ -79,7 +80,7 @@ def test_settings_names_defaults_and_patterns_are_the_models():
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_shipped_front_matter_is_plain_and_the_same(path):
     data = front_data(path)
-    quick = plain.plain_front(data)
+    quick = pf.plain_front(data)
     assert quick is not None
     assert same_values(quick, FrontMatter.model_validate(data))
 
@@ -111,7 +112,7 @@ VALUES = st.one_of(
     st.lists(TEXTS, max_size=4),
     st.lists(st.text(max_size=3), min_size=99, max_size=102),
 )
-FIELD_NAMES = st.sampled_from(list(plain.FRONT_FIELDS) + ["extra"])
+FIELD_NAMES = st.sampled_from(list(pf.FRONT_FIELDS) + ["extra"])
 # Per field, values near the valid ones (so that many examples are accepted and compared).
 NEAR = {
     "title": st.one_of(TEXTS, st.text(max_size=5)),
@@ -181,7 +182,7 @@ def test_what_the_plain_front_check_accepts_the_model_accepts_the_same(changes):
             data.pop(name, None)
         else:
             data[name] = value
-    quick = plain.plain_front(copy.deepcopy(data))
+    quick = pf.plain_front(copy.deepcopy(data))
     if quick is not None:
         assert same_values(quick, FrontMatter.model_validate(data))
 
@@ -199,7 +200,7 @@ def test_what_the_plain_front_check_accepts_the_model_accepts_the_same(changes):
     ],
 )
 def test_front_matter_the_plain_check_is_not_sure_of_goes_to_the_model(field, value):
-    assert plain.plain_front({**BASE, field: value}) is None
+    assert pf.plain_front({**BASE, field: value}) is None
 
 
 # -- the mapping -------------------------------------------------------------------------------
@@ -400,9 +401,9 @@ def test_convert_reports_bad_inputs_with_the_models_messages(env, cli, monkeypat
 
 
 def test_a_plain_front_compares_and_answers_as_the_model():
-    quick, model = plain.plain_front(dict(BASE)), FrontMatter.model_validate(BASE)
-    assert quick == model and model == quick and quick == plain.plain_front(dict(BASE))
-    assert quick != plain.plain_front({**BASE, "summary": "other"})
+    quick, model = pf.plain_front(dict(BASE)), FrontMatter.model_validate(BASE)
+    assert quick == model and model == quick and quick == pf.plain_front(dict(BASE))
+    assert quick != pf.plain_front({**BASE, "summary": "other"})
     assert quick.model_fields_set == model.model_fields_set  # from the model, built on first use
     assert quick.model_dump_json() == model.model_dump_json()
 

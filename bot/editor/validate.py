@@ -287,7 +287,8 @@ class _Validator:
 
     # -- mapping --------------------------------------------------------------
     def check_mapping(self) -> None:
-        from ..plain_inputs import FRONT_FIELDS, plain_mapping
+        from ..plain_front import FRONT_FIELDS
+        from ..plain_inputs import plain_mapping
 
         path = Path(self.settings.bot_mapping)
         try:  # plainly valid: without pydantic (bot/plain_inputs.py); else the model's verdict
