@@ -8,12 +8,14 @@ updates only what changed; `display_value` shows a normalized value in the dry r
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .convert.richtext import split_text
-from .mapping import Mapping, PropertyMap
-from .source import Variant
+
+if TYPE_CHECKING:  # types only: `bot convert` builds properties without the pydantic models
+    from .mapping import Mapping, PropertyMap
+    from .source import Variant
 
 
 def text_items(text: str) -> list[dict]:

@@ -6,132 +6,22 @@ Every problem is reported as ``file:line: field: message`` before anything is wr
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .bilingual import LANGS
-from .emoji import is_single_emoji
 from .errors import ContentError, Problem, SelectionError
+from .front_fields import CONTROL, DATE_FORMATS, SLUG_RE, WEEK_RE  # noqa: F401 - bot.source's names too
+
+if TYPE_CHECKING:
+    from .front_matter import FrontMatter
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # far above any newsletter; refuses runaway files early (conversion is linear)
-WEEK_RE = re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$")
-SLUG_RE = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 (but tab, newline), DEL and C1
-DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
-
-
-class FrontMatter(BaseModel):
-    """The front matter of one language variant of a week."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    title: str = Field(min_length=1)
-    lang: Literal["en", "zh"]
-    week: str = Field(description="ISO week, e.g. 2026-W22")
-    series: str = Field(description="ties the language variants of a week together, e.g. rec-weekly")
-    slug: str
-    type: Literal["Post", "Page", "Notice", "Menu", "SubMenu"] = "Post"
-    status: Literal["Published", "Draft", "Invisible"]
-    date: datetime | date
-    summary: str = ""
-    tags: list[str] = Field(default_factory=list, max_length=100)
-    category: str | None = None
-    priority: float | None = None
-    icon: str | None = None
-    password: str | None = None
-
-    @field_validator("week")
-    @classmethod
-    def _week(cls, value: str) -> str:
-        if not WEEK_RE.match(value):
-            raise ValueError("expected an ISO week such as 2026-W22")
-        return value
-
-    @field_validator("slug", "series")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not SLUG_RE.match(value):
-            raise ValueError("expected letters, digits and single hyphens, e.g. rec-weekly-en-2026-W22")
-        return value
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _date(cls, value: Any) -> Any:
-        if isinstance(value, (datetime, date)):
-            return value
-        if isinstance(value, str):
-            text = value.strip()
-            for fmt in DATE_FORMATS:
-                try:
-                    return datetime.strptime(text, fmt)
-                except ValueError:
-                    pass
-            try:
-                return datetime.fromisoformat(text)
-            except ValueError:
-                pass
-        raise ValueError("expected a date such as 2026-05-30 07:01 (local time in BOT_TIMEZONE) or 2026-05-30")
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, value: list[str]) -> list[str]:
-        for tag in value:
-            if not tag or "," in tag:
-                raise ValueError(
-                    f"tag {tag!r}: tag names must be non-empty and contain no comma (Notion rejects commas in options)"
-                )
-        if len(set(value)) != len(value):
-            raise ValueError("tags must not repeat")
-        return value
-
-    @field_validator("category")
-    @classmethod
-    def _category(cls, value: str | None) -> str | None:
-        if value is not None and "," in value:
-            raise ValueError("category must contain no comma (Notion rejects commas in select options)")
-        return value or None
-
-    @field_validator("priority")
-    @classmethod
-    def _finite(cls, value: float | None) -> float | None:
-        if value is not None and not math.isfinite(value):
-            raise ValueError("expected a finite number such as 1 (not .nan, .inf or a number too large for Notion)")
-        return value
-
-    @field_validator("title", "summary", "category", "icon", "password")
-    @classmethod
-    def _no_control_characters(cls, value: str | None) -> str | None:
-        if value is not None:
-            bad = next((c for c in value if CONTROL.match(c)), None)
-            if bad is not None:
-                raise ValueError(f"contains the control character U+{ord(bad):04X}; remove it")
-        return value
-
-    @field_validator("icon")
-    @classmethod
-    def _icon(cls, value: str | None) -> str | None:
-        if value and not is_single_emoji(value):  # Notion refuses a word or two emoji as a page icon
-            raise ValueError(
-                f"expected a single emoji such as 📚, got {value!r} (Notion takes only one emoji as a page icon)"
-            )
-        return value or None
-
-    @model_validator(mode="after")
-    def _slug_matches(self) -> "FrontMatter":
-        expected = f"{self.series}-{self.lang}-{self.week}"
-        if self.slug != expected:
-            raise ValueError(
-                f"slug {self.slug!r} must be {expected!r} (series-lang-week: from `series:`, `lang:` and `week: {self.week}`)"
-            )
-        return self
 
 
 @dataclass
@@ -314,8 +204,15 @@ def _front_data(path: Path, loader, node: yaml.MappingNode) -> tuple[dict[str, A
     return data, first_line
 
 
-def read_variant(path: Path) -> Variant:
-    """Read and validate one content file; raises ContentError naming file, line and field."""
+def read_variant(path: Path, plain_check: Callable[[dict[str, Any]], Any] | None = None) -> Variant:
+    """Read and validate one content file; raises ContentError naming file, line and field.
+
+    The front matter is checked without pydantic when it is plainly valid (`plain_check`, by
+    default bot.plain_front.plain_front: an object with FrontMatter's fields, or None when it
+    is not sure); anything else goes to the pydantic model, which decides and names every
+    problem. Importing pydantic and building the model was a third of `bot convert`'s start-up."""
+    if plain_check is None:
+        from .plain_front import plain_front as plain_check
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -348,15 +245,33 @@ def read_variant(path: Path) -> Variant:
         data, lines = _front_data(path, loader, node)
     finally:
         loader.dispose()
+    front = plain_check(data) or validated_front(path, data, lines)
+    return Variant(path=path, front=front, body=body, body_line=body_line, field_lines=lines)
+
+
+def validated_front(path: Path, data: dict[str, Any], lines: dict[str, int]) -> FrontMatter:
+    """The front matter as the pydantic model, or a ContentError with every problem (file, line, field)."""
+    from pydantic import ValidationError
+
+    from .front_matter import FrontMatter
+
     try:
-        front = FrontMatter.model_validate(data)
+        return FrontMatter.model_validate(data)
     except ValidationError as exc:
         from .front_matter_messages import problem_of
 
         raise ContentError(
             [problem_of(path, err, data, lines, list(FrontMatter.model_fields)) for err in exc.errors()]
         ) from None
-    return Variant(path=path, front=front, body=body, body_line=body_line, field_lines=lines)
+
+
+def __getattr__(name: str):
+    # `from bot.source import FrontMatter` keeps working; importing bot.source alone loads no pydantic.
+    if name == "FrontMatter":
+        from .front_matter import FrontMatter
+
+        return FrontMatter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def discover(content_dir: Path) -> list[Path]:

@@ -411,7 +411,7 @@ def test_local_serve_root_lists_the_pages(env, cli):
 
 
 def test_publish_applies_the_due_rule_without_loading_the_scheduler(env):
-    """The due rule lives in bot.due: `bot publish` does not import APScheduler."""
+    """The due rule lives in bot.due_rule: `bot publish` does not import APScheduler."""
     code = "import sys; from bot.cli import main; rc = main(['publish', '--week', 'W22', '--dry-run', '-q']); print(rc, 'apscheduler' in sys.modules)"
     run = subprocess.run(
         [sys.executable, "-c", code], cwd=env, env=dict(os.environ), capture_output=True, text=True, timeout=120

@@ -38,7 +38,18 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("notion client", ["bot.notion"]),
     (
         "content",
-        ["bot.source", "bot.front_matter_messages", "bot.due_rule", "bot.mapping", "bot.properties", "bot.progress"],
+        [
+            "bot.source",
+            "bot.front_fields",
+            "bot.front_matter",
+            "bot.front_matter_messages",
+            "bot.plain_front",
+            "bot.plain_inputs",
+            "bot.due_rule",
+            "bot.mapping",
+            "bot.properties",
+            "bot.progress",
+        ],
     ),
     (
         "plan",

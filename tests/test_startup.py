@@ -50,7 +50,14 @@ CONVERT_NEVER = (
     "sqlite3",
     "httpx",
     "notion_client",
+    "pydantic",
+    "pydantic_core",
     "pydantic_settings",
+    "importlib.metadata",
+    "hashlib",
+    "bot.settings",
+    "bot.mapping",
+    "bot.front_matter",
     "bot.ledger.runs",
     "bot.convert.blocks_to_md",
     "bot.convert.normalize",
@@ -59,7 +66,9 @@ CONVERT_NEVER = (
 
 def test_convert_imports_only_what_it_uses(env):
     """`bot convert` turns Markdown into blocks: no ledger (sqlite3), no HTTP client, no way back
-    from blocks to Markdown — each would be start-up time paid by every convert."""
+    from blocks to Markdown, no pydantic for plainly valid settings, mapping and front matter
+    (bot/plain_inputs.py; with the test environment's settings), no hashing without an image —
+    each would be start-up time paid by every convert."""
     probe = (
         "import io, contextlib, sys\n"
         "from bot.cli import main\n"

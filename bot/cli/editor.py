@@ -135,8 +135,9 @@ def register(subparsers) -> None:
 # --------------------------------------------------------------------------- validate
 def cmd_validate(args) -> int:
     from ..editor.validate import validate, week_paths
+    from ..plain_inputs import plain_settings
 
-    settings = load_settings()
+    settings = plain_settings() or load_settings()  # plainly valid: without pydantic
     paths = [Path(p) for p in args.paths]
     if args.week:
         if paths:

@@ -297,11 +297,14 @@ def _print_accepted(accepted) -> None:
 def cmd_convert(args) -> int:
     from ..convert import BlockStream, ConvertOptions
     from ..convert.md_to_blocks import gc_paused
-    from ..mapping import load_mapping
+    from ..plain_inputs import plain_mapping, plain_settings
     from ..properties import desired_icon, desired_properties
     from ..source import read_variant
 
-    settings = load_settings()
+    # Plainly valid settings, mapping and front matter are checked without pydantic (its import
+    # and models were over half of this command's start-up); anything else goes to the models,
+    # which give the same verdicts and messages as always (bot/plain_inputs.py).
+    settings = plain_settings() or load_settings()
     require_sources(settings, content=False)
     path = Path(args.file)
     if not path.is_file():
@@ -309,7 +312,11 @@ def cmd_convert(args) -> int:
             f"{path}: no such file (content lives under BOT_CONTENT_DIR, e.g. content/rec-weekly/2026-W22/en.md)"
         )
     variant = read_variant(path)
-    mapping = load_mapping(settings.bot_mapping)
+    mapping = plain_mapping(settings.bot_mapping)
+    if mapping is None:
+        from ..mapping import load_mapping
+
+        mapping = load_mapping(settings.bot_mapping)
     properties = desired_properties(variant, mapping, settings.zone)
     # Blocks are written (or counted) as they are converted and then dropped: memory stays
     # near the source's size, not the payload's (~40 MiB of dicts per MB of Markdown).

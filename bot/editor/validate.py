@@ -25,7 +25,7 @@ from ..convert.assets import ImageRefusal, resolve_local_image
 from ..convert.html import html_events
 from ..convert.parser import get_parser, markdown_lines
 from ..errors import ContentError, Problem
-from ..source import LANGS, WEEK_RE, FrontMatter, Variant, discover, read_variant, slug_conflicts
+from ..source import LANGS, WEEK_RE, Variant, discover, read_variant, slug_conflicts
 from ..rules import REPORTED_BY_CONVERTER, level_of
 from .diagnostics import Diagnostic, column_of, display_path, line_text, value_column
 
@@ -287,11 +287,16 @@ class _Validator:
 
     # -- mapping --------------------------------------------------------------
     def check_mapping(self) -> None:
-        from ..mapping import load_mapping
+        from ..plain_front import FRONT_FIELDS
+        from ..plain_inputs import plain_mapping
 
         path = Path(self.settings.bot_mapping)
-        try:
-            mapping = self.mapping = load_mapping(path)
+        try:  # plainly valid: without pydantic (bot/plain_inputs.py); else the model's verdict
+            mapping = self.mapping = plain_mapping(path)
+            if mapping is None:
+                from ..mapping import load_mapping
+
+                mapping = self.mapping = load_mapping(path)
         except ContentError as exc:
             if not path.is_file():  # nothing to fix in a file that is not there: say what is missing
                 for missing in self.settings.missing_sources(content=False):
@@ -307,7 +312,7 @@ class _Validator:
                     rule="mapping",
                 )
             return
-        known = set(FrontMatter.model_fields)
+        known = set(FRONT_FIELDS)  # FrontMatter's fields (tests/test_plain_inputs.py)
         lines = self.lines_of(path)
         for name in mapping.properties:
             if name not in known:
