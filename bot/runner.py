@@ -28,7 +28,8 @@ from .runs import (
     record_run,
 )
 from .settings import Settings
-from .source import Variant, read_all
+from .series_registry import read_content
+from .source import Variant
 
 # select(all variants read from content, the run's recorder or None) -> the weeks to publish
 Select = Callable[[list[Variant], "RunRecorder | None"], list[list[Variant]]]
@@ -215,7 +216,7 @@ def run_publish(
         if rec and on_start:
             on_start(rec)
         guard = held.enter_context(lock()) if lock is not None else None
-        run.variants = variants if variants is not None else read_all(settings.bot_content_dir)
+        run.variants = variants if variants is not None else read_content(settings)
         groups = select(run.variants, rec)
         if not groups:
             return run
@@ -235,39 +236,56 @@ def run_publish(
             if phase:
                 phase(name, total)
 
-        publisher = Publisher(
-            session,
-            run.variants,
-            options,
-            progress=progress,
-            advance=advance,
-            on_planned=on_planned,
-            phase=phase_seen,
-            on_step=steps.step,
-        )
-        try:
-            if isolate:
-                for group in groups:
-                    try:
-                        results = publisher.publish_groups([group])
-                    except isolate as exc:  # this week needs a person; the other weeks still go out
-                        run.failures.append(WeekFailure(group, exc))
-                        steps.finished.clear()
-                        steps.reported |= {v.slug for v in group}
-                        if rec:
-                            rec.add([failed_entry(v, str(exc)) for v in group])
-                            rec.fail(f"{group[0].week}: {exc}")
-                        continue
-                    _collect(run, rec, results, details)
-            else:
-                _collect(run, rec, publisher.publish_groups(groups), details)
-        except (RunInterrupted, KeyboardInterrupt) as exc:
-            _record_interruption(run, rec, details)
-            exc.run = run  # what the caller reports: run.results finished, run.steps.current it was in
-            raise
+        from .series_registry import publishing_units
+
+        # Each series with its own mapping is published by an engine of its own (its database,
+        # its pages); one mapping for all (BOT_MAPPING) publishes them together, as before.
+        for unit_session, unit_variants, unit_groups in publishing_units(settings, session, run.variants, groups):
+            _publish_unit(
+                run,
+                rec,
+                Publisher(
+                    unit_session,
+                    unit_variants,
+                    options,
+                    progress=progress,
+                    advance=advance,
+                    on_planned=on_planned,
+                    phase=phase_seen,
+                    on_step=steps.step,
+                ),
+                unit_groups,
+                isolate,
+                details,
+            )
         run.warnings = list(getattr(session, "warnings", []))
         run.stats = session.api.stats.to_dict()
     return run
+
+
+def _publish_unit(run, rec, publisher, groups, isolate, details) -> None:
+    """Publish `groups` with one engine (one series, or every series of one mapping)."""
+    steps = run.steps
+    try:
+        if isolate:
+            for group in groups:
+                try:
+                    results = publisher.publish_groups([group])
+                except isolate as exc:  # this week needs a person; the other weeks still go out
+                    run.failures.append(WeekFailure(group, exc))
+                    steps.finished.clear()
+                    steps.reported |= {v.slug for v in group}
+                    if rec:
+                        rec.add([failed_entry(v, str(exc)) for v in group])
+                        rec.fail(f"{group[0].week}: {exc}")
+                    continue
+                _collect(run, rec, results, details)
+        else:
+            _collect(run, rec, publisher.publish_groups(groups), details)
+    except (RunInterrupted, KeyboardInterrupt) as exc:
+        _record_interruption(run, rec, details)
+        exc.run = run  # what the caller reports: run.results finished, run.steps.current it was in
+        raise
 
 
 def _record_interruption(run: PublishRun, rec: RunRecorder | None, details: dict[str, str] | None) -> None:
@@ -308,6 +326,7 @@ def entry_without_page(v: Variant, action: str, detail: str) -> VariantEntry:
         str(v.front.date),
         content_sha256=content_hash(v.path),
         detail=detail,
+        series=v.front.series,
     )
 
 

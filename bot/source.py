@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from collections.abc import Iterator
 from pathlib import Path
@@ -314,8 +314,10 @@ def _front_data(path: Path, loader, node: yaml.MappingNode) -> tuple[dict[str, A
     return data, first_line
 
 
-def read_variant(path: Path) -> Variant:
-    """Read and validate one content file; raises ContentError naming file, line and field."""
+def read_variant(path: Path, aliases: dict[str, str] | None = None) -> Variant:
+    """Read and validate one content file; raises ContentError naming file, line and field.
+    `aliases`: the series' own names for the bot's fields (its mapping's `fields:`, e.g.
+    {abstract: summary}); problems name the field as the file does."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -348,30 +350,43 @@ def read_variant(path: Path) -> Variant:
         data, lines = _front_data(path, loader, node)
     finally:
         loader.dispose()
+    own_names = {}
+    if aliases:
+        data, lines, own_names = _bot_names(data, lines, aliases)
     try:
         front = FrontMatter.model_validate(data)
     except ValidationError as exc:
         from .front_matter_messages import problem_of
 
+        problems = [problem_of(path, err, data, lines, list(FrontMatter.model_fields)) for err in exc.errors()]
         raise ContentError(
-            [problem_of(path, err, data, lines, list(FrontMatter.model_fields)) for err in exc.errors()]
+            [replace(p, field=own_names.get(p.field, p.field)) if own_names else p for p in problems]
         ) from None
     return Variant(path=path, front=front, body=body, body_line=body_line, field_lines=lines)
+
+
+def _bot_names(data: dict, lines: dict, aliases: dict[str, str]) -> tuple[dict, dict, dict[str, str]]:
+    """The front matter with the series' own field names (`abstract`) as the bot's (`summary`)."""
+    own = {bot: mine for mine, bot in aliases.items() if mine in data}
+    renamed = {aliases.get(k, k) if k in aliases else k: v for k, v in data.items()}
+    at = {aliases.get(k, k) if k in aliases else k: v for k, v in lines.items()}
+    return renamed, at, own
 
 
 def discover(content_dir: Path) -> list[Path]:
     return sorted(p for p in content_dir.rglob("*.md") if p.is_file() and not p.name.startswith("_"))
 
 
-def read_all(content_dir: Path) -> list[Variant]:
-    """Read every content file, collecting all problems before failing; checks slug uniqueness."""
+def read_all(content_dir: Path, aliases_for=None) -> list[Variant]:
+    """Read every content file, collecting all problems before failing; checks slug uniqueness.
+    `aliases_for(path)`: the field aliases of the file's series (see read_variant)."""
     if not content_dir.is_dir():
         raise ContentError([Problem(content_dir, None, None, "content directory not found (set BOT_CONTENT_DIR)")])
     variants: list[Variant] = []
     problems: list[Problem] = []
     for path in discover(content_dir):
         try:
-            variants.append(read_variant(path))
+            variants.append(read_variant(path, aliases_for(path) if aliases_for else None))
         except ContentError as exc:
             problems.extend(exc.problems)
     problems.extend(check_unique(variants))

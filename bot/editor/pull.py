@@ -215,6 +215,9 @@ def page_to_source(
 ) -> tuple[str, list[str]]:
     """The content-file text for a page and its block tree; and notes for the user."""
     front, notes = page_front_matter(page, mapping, zone, lang=lang, series=series)
+    if mapping.fields:  # the series' own field names (its mapping's `fields:`), as its files say them
+        own = {bot: mine for mine, bot in mapping.fields.items()}
+        front = {own.get(name, name): value for name, value in front.items()}
     if blocks and is_language_link(blocks[0]):
         blocks = blocks[1:]
     return render_source(front, blocks_to_markdown(blocks)), notes
@@ -478,8 +481,9 @@ def fetch_images(api, blocks: list[dict]) -> dict[str, bytes]:
     return assets
 
 
-def find_week_pages(session, spec: str, langs: list[str]) -> list[tuple[str, dict]]:
-    """Pages whose slug is series-<lang>-<week> for the week `spec` (W22 or 2026-W22)."""
+def find_week_pages(session, spec: str, langs: list[str], series=None) -> list[tuple[str, dict]]:
+    """Pages whose slug is series-<lang>-<week> for the week `spec` (W22 or 2026-W22); only
+    those of `series` (names) when given — series may share a database."""
     year, number = parse_week_spec(spec)
     suffix = f"-{year}-W{number:02d}" if year else f"-W{number:02d}"
     mapping = session.mapping
@@ -498,6 +502,7 @@ def find_week_pages(session, spec: str, langs: list[str]) -> list[tuple[str, dic
             parts = SLUG_PARTS.match(_slug_of(page, mapping))
             if (
                 parts
+                and (series is None or parts["series"] in series)
                 and parts["lang"] in langs
                 and parts["week"].endswith(f"W{number:02d}")
                 and (year is None or parts["week"].startswith(year))
@@ -526,9 +531,9 @@ def find_week_pages(session, spec: str, langs: list[str]) -> list[tuple[str, dic
     return sorted(chosen, key=lambda lp: LANGS.index(lp[0]))
 
 
-def pull_week(session, spec: str, langs: list[str], progress=None) -> list[Pulled]:
+def pull_week(session, spec: str, langs: list[str], progress=None, series=None) -> list[Pulled]:
     out = []
-    for lang, page in find_week_pages(session, spec, langs):
+    for lang, page in find_week_pages(session, spec, langs, series):
         out.append(_pull_page(session, page, lang=lang, series=None))
         if progress is not None:
             progress.advance(label=out[-1].slug)
