@@ -152,6 +152,14 @@ class Mapping(BaseModel):
     def own_database(self) -> bool:
         return self.database is not None
 
+    def link_text(self, lang: str) -> str | None:
+        """The language link's text on a `lang` page (None: the bot's default)."""
+        return self.language_link.get(lang)
+
+    @property
+    def link_texts(self) -> tuple[str, ...]:
+        return tuple(self.language_link.values())
+
     def footnotes_title(self, lang: str) -> str:
         return self.footnotes_heading.get(lang) or "Footnotes"
 

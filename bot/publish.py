@@ -191,7 +191,11 @@ class Publisher:
         for page in pages:
             # Compared without the language link: twins may link to different sibling twins.
             plan = self.plan(
-                variant, body, Live(page, [b for b in trees[page["id"]] if not is_language_link(b)]), None, None
+                variant,
+                body,
+                Live(page, [b for b in trees[page["id"]] if not is_language_link(b, self.mapping.link_texts)]),
+                None,
+                None,
             )
             by_bot = (page.get("created_by") or {}).get("id") == self.session.bot_user_id
             matches = plan.action == "unchanged" or plan.lacks_only_its_reveal  # (a run stopped just before it)
@@ -353,7 +357,13 @@ class Publisher:
         from .apply import whole_in_one_request
 
         return whole_in_one_request(
-            desired_blocks(variant.lang, body, has_sibling=sibling is not None, sibling_url=sibling_url)
+            desired_blocks(
+                variant.lang,
+                body,
+                has_sibling=sibling is not None,
+                sibling_url=sibling_url,
+                link_text=self.mapping.link_text(variant.lang),
+            )
         )
 
     def _apply_order(self, slugs: list[str], creating: set[str]) -> list[str]:
@@ -399,7 +409,13 @@ class Publisher:
             sibling_url = self.url_of(sibling) if sibling else None
             body = converted[v.slug][0]
             desired_sha = tree_fingerprint(
-                desired_blocks(v.lang, body, has_sibling=sibling is not None, sibling_url=sibling_url)
+                desired_blocks(
+                    v.lang,
+                    body,
+                    has_sibling=sibling is not None,
+                    sibling_url=sibling_url,
+                    link_text=self.mapping.link_text(v.lang),
+                )
             )
             lives[v.slug] = self._live(v, pages[v.slug], desired_sha)
             plans.append(self.plan(v, body, lives[v.slug], sibling, sibling_url, desired_sha))
@@ -544,7 +560,7 @@ class Publisher:
                 and plan.slug in self._link_after_create
                 and plan.sibling_pending
                 and plan.children
-                and is_language_link(plan.children[0])
+                and is_language_link(plan.children[0], self.mapping.link_texts)
             )
             result, deferred_now = self._apply_one(writer, variant, plan, live, variants, reports, defer_link=defer)
             results[plan.slug] = result
@@ -642,7 +658,7 @@ class Publisher:
                 )
             return  # the sibling was not created: the placeholder goes in with the next publish
         before = self.api.stats.snapshot()
-        link = language_link(variant.lang, url)
+        link = language_link(variant.lang, url, self.mapping.link_text(variant.lang))
         writer.start_page()
         try:
             writer.insert_first(plan.page_id, link)

@@ -19,15 +19,7 @@ from typing import Iterable
 from .errors import ConfigError, UsageError
 from .mapping import Mapping, load_mapping
 
-MAPPING_SUFFIXES = (".yaml", ".yml")
-
-
-def mapping_files(folder: Path) -> list[Path]:
-    """The mapping files of a mappings folder, by name (none when it is not a folder)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix in MAPPING_SUFFIXES and p.is_file())
+from .settings import mapping_files
 
 
 class UnknownSeriesError(UsageError):

@@ -234,13 +234,20 @@ class Settings(BaseModel):
     @property
     def discovers_series(self) -> bool:
         """Whether the series are the mapping files of BOT_MAPPINGS_DIR (BOT_MAPPING not set)."""
-        from .series_registry import mapping_files
-
         return "bot_mapping" not in self.model_fields_set and bool(mapping_files(self.bot_mappings_dir))
 
     def database_id_for(self, lang: str) -> str | None:
         specific = {"en": self.notion_database_id_en, "zh": self.notion_database_id_zh}.get(lang)
         return specific or self.notion_database_id
+
+
+def mapping_files(folder: Path) -> list[Path]:
+    """The mapping files of a mappings folder, by name (none when it is not a folder): each is a
+    series (bot.series_registry)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
 OWN_PREFIXES = ("BOT_", "NOTION_")

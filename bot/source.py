@@ -352,7 +352,7 @@ def read_variant(path: Path, aliases: dict[str, str] | None = None) -> Variant:
         loader.dispose()
     own_names = {}
     if aliases:
-        data, lines, own_names = _bot_names(data, lines, aliases)
+        data, lines, own_names = _bot_names(path, data, lines, aliases)
     try:
         front = FrontMatter.model_validate(data)
     except ValidationError as exc:
@@ -365,8 +365,22 @@ def read_variant(path: Path, aliases: dict[str, str] | None = None) -> Variant:
     return Variant(path=path, front=front, body=body, body_line=body_line, field_lines=lines)
 
 
-def _bot_names(data: dict, lines: dict, aliases: dict[str, str]) -> tuple[dict, dict, dict[str, str]]:
-    """The front matter with the series' own field names (`abstract`) as the bot's (`summary`)."""
+def _bot_names(path: Path, data: dict, lines: dict, aliases: dict[str, str]) -> tuple[dict, dict, dict[str, str]]:
+    """The front matter with the series' own field names (`abstract`) as the bot's (`summary`);
+    a file giving both names of one field is refused (one would be dropped in silence)."""
+    both = [(mine, bot) for mine, bot in aliases.items() if mine in data and bot in data and mine != bot]
+    if both:
+        raise ContentError(
+            [
+                Problem(
+                    path,
+                    lines.get(bot),
+                    bot,
+                    f"`{mine}:` is this series' name for `{bot}:` (its mapping's fields): keep one",
+                )
+                for mine, bot in both
+            ]
+        )
     own = {bot: mine for mine, bot in aliases.items() if mine in data}
     renamed = {aliases.get(k, k) if k in aliases else k: v for k, v in data.items()}
     at = {aliases.get(k, k) if k in aliases else k: v for k, v in lines.items()}

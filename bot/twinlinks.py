@@ -62,14 +62,14 @@ def relink_week(publisher, variant: Variant) -> int:
             want = live[other_lang(lang)].get("url")
             children = publisher.api.list_children(page["id"])
             first = children[0] if children else None
-            if first is None or not is_language_link(first) or not want:
+            if first is None or not is_language_link(first, publisher.mapping.link_texts) or not want:
                 continue  # no callout (yet): the ordinary publish puts it in
             if _page_key(_link_url(first)) == _page_key(want):
                 continue
             publisher.progress(
                 f"{pair[lang].slug}: its language link pointed at a page in the trash (a healed twin); linked to {want}"
             )
-            publisher.api.update_block(first["id"], language_link(lang, want))
+            publisher.api.update_block(first["id"], language_link(lang, want, publisher.mapping.link_text(lang)))
             changed += 1
         for v in pair.values():
             publisher.records.forget(v.slug)  # the next run reads these trees again

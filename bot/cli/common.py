@@ -170,7 +170,12 @@ def select_variants(settings, args):
     from ..source import read_all, select_week
 
     registry, names = series_registry(settings, args)
-    variants = read_all(settings.bot_content_dir, registry.aliases_for(settings.bot_content_dir))
+    aliases = registry.aliases_for(settings.bot_content_dir)
+    if requested_series(args) and not registry.single:  # another series' broken file is not this run's
+        folders = [settings.bot_content_dir / name for name in names]
+        variants = [v for folder in folders if folder.is_dir() for v in read_all(folder, aliases)]
+    else:
+        variants = read_all(settings.bot_content_dir, aliases)
     in_series = _of_series(registry, variants, names, explicit=bool(requested_series(args)))
     if getattr(args, "all", False):
         chosen = in_series

@@ -222,7 +222,7 @@ def cmd_pull(args) -> int:
         targets.append((item, path))
 
     if args.edited:
-        return _pull_edited(args, targets, session)
+        return _pull_edited(args, targets, lambda item: _series_session(session, registry, item.series))
 
     # Check every target before writing any, so a refusal leaves nothing half-pulled: no file
     # (the Markdown or an image) may resolve out of its folder, e.g. through a symlinked en.md
@@ -233,7 +233,9 @@ def cmd_pull(args) -> int:
             for rel in item.assets:
                 _contained(path.parent, rel)
     conflicts = [
-        path for item, path in targets if path is not None and path.exists() and not equivalent(path, item.text)
+        path
+        for item, path in targets
+        if path is not None and path.exists() and not equivalent(path, item.text, item.aliases)
     ]
     conflicts += [
         path.parent / rel
@@ -274,7 +276,7 @@ def cmd_pull(args) -> int:
         else:
             action = (
                 "unchanged"
-                if path.exists() and equivalent(path, item.text)
+                if path.exists() and equivalent(path, item.text, item.aliases)
                 else ("updated" if path.exists() else "created")
             )
             if action != "unchanged":
@@ -336,7 +338,7 @@ def _pull_week_of_series(session, registry, names: list[str], week: str, langs: 
     return pulled
 
 
-def _pull_edited(args, targets, session) -> int:
+def _pull_edited(args, targets, session_of) -> int:
     """`bot pull --edited`: Notion's version of the edited blocks, into the files that exist."""
     from ..editor.pull import accept_pulled, text_for
 
@@ -369,7 +371,7 @@ def _pull_edited(args, targets, session) -> int:
         else:
             action = "unchanged"  # no edit, or every edit is in the file already
         if path is not None and (item.edited or item.edited_fields):
-            accept_pulled(session, item)  # in the file now: no conflict, even if the file changes it again
+            accept_pulled(session_of(item), item)  # in the file now: no conflict, even if the file changes it again
         results.append(
             {
                 "slug": item.slug,

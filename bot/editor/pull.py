@@ -50,6 +50,9 @@ class Pulled:
     )  # front-matter fields whose property Notion holds with a value the bot never wrote
     page: dict | None = field(default=None, repr=False)  # the page as Notion returned it
     footnotes_heading: str = "Footnotes"  # the mapping's heading of the final footnote section in this language
+    aliases: dict[str, str] = field(
+        default_factory=dict
+    )  # the series' own front-matter field names (mapping `fields:`)
 
     @property
     def week(self) -> str:
@@ -218,12 +221,12 @@ def page_to_source(
     if mapping.fields:  # the series' own field names (its mapping's `fields:`), as its files say them
         own = {bot: mine for mine, bot in mapping.fields.items()}
         front = {own.get(name, name): value for name, value in front.items()}
-    if blocks and is_language_link(blocks[0]):
+    if blocks and is_language_link(blocks[0], mapping.link_texts):
         blocks = blocks[1:]
     return render_source(front, blocks_to_markdown(blocks)), notes
 
 
-def equivalent(path: Path, text: str) -> bool:
+def equivalent(path: Path, text: str, aliases: dict[str, str] | None = None) -> bool:
     """Whether the file at `path` already says what `text` says: same front matter, same blocks.
 
     Hand-written Markdown rarely matches the canonical rendering byte for byte (escaping, blank
@@ -243,7 +246,10 @@ def equivalent(path: Path, text: str) -> bool:
         pairs = []
         for source in (raw.lstrip("\ufeff"), text):
             head, body, _ = split_front_matter(path, source)
-            front = FrontMatter.model_validate(yaml.safe_load(head) or {})
+            data = yaml.safe_load(head) or {}
+            if aliases and isinstance(data, dict):  # the series' own field names (`abstract:` for summary)
+                data = {aliases.get(k, k): v for k, v in data.items()}
+            front = FrontMatter.model_validate(data)
             pairs.append((front, normalize_tree(convert_markdown(body).blocks)))
     except (ContentError, yaml.YAMLError, ValueError):
         return False
@@ -294,7 +300,7 @@ def _pull_page(session, page: dict, *, lang: str | None, series: str | None) -> 
     assets = fetch_images(session.api, blocks)
     text, notes = page_to_source(page, blocks, session.mapping, session.settings.zone, lang=lang, series=series)
     front = yaml.safe_load(text.split("---\n", 2)[1])
-    body_blocks = blocks[1:] if blocks and is_language_link(blocks[0]) else blocks
+    body_blocks = blocks[1:] if blocks and is_language_link(blocks[0], session.mapping.link_texts) else blocks
     accepted = _accepted(session, front[session.mapping.key], page["id"])
     edited = {b["id"] for b in body_blocks if _edited_by_others(b, session.bot_user_id, accepted)}
     return Pulled(
@@ -310,6 +316,7 @@ def _pull_page(session, page: dict, *, lang: str | None, series: str | None) -> 
         _edited_fields(page, session.mapping, accepted),
         page,
         session.mapping.footnotes_title(front["lang"]),
+        session.mapping.fields,
     )
 
 

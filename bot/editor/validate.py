@@ -405,7 +405,8 @@ class _Validator:
             groups.setdefault(v.group, []).append(v)
         for (series, week), group in groups.items():
             present = {v.lang for v in group}
-            for lang in LANGS:
+            mapping = self.mapping_of(group[0])
+            for lang in mapping.languages if mapping is not None else LANGS:  # the series' languages
                 if lang in present:
                     continue
                 for v in group:
