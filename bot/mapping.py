@@ -148,10 +148,6 @@ class Mapping(BaseModel):
                 )
         return self
 
-    @property
-    def own_database(self) -> bool:
-        return self.database is not None
-
     def link_text(self, lang: str) -> str | None:
         """The language link's text on a `lang` page (None: the bot's default)."""
         return self.language_link.get(lang)

@@ -164,7 +164,8 @@ def test_pull_preview_status_and_run_due_take_a_series(series_env, cli):
         ("paper-notes-en-2026-W23", "unchanged"),
         ("paper-notes-zh-2026-W23", "unchanged"),
     ]
-    # preview: its own strings
+    # preview: one series at a time (a week both series have needs --series); its own strings
+    assert cli("preview", "--week", "W22", "--out", "-", "-q")[0] == 64
     code, out, _ = cli("preview", "--week", "W22", "--series", "paper-notes", "--out", "-", "-q")
     assert code == 0 and "读中文" in out and ">Notes<" in out and "Rec Tech Weekly" not in out
     # status: the rows of that series, each naming it

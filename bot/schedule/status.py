@@ -329,15 +329,17 @@ def _first_line(text: str, width: int = 120) -> str:
 def runs_text(rows, zone) -> str:
     if not rows:
         return "no runs recorded yet"
+    named = {r.id: ",".join(r.series) or "-" for r in rows}
+    wide = max(len("SERIES"), *(len(n) for n in named.values()))  # as wide as the widest
     lines = [
-        f"{'ID':>4}  {'TRIGGER':9} {'STARTED':19} {'TOOK':>6}  {'OUTCOME':14} {'REQUESTS':14} {'SERIES':14} VARIANTS"
+        f"{'ID':>4}  {'TRIGGER':9} {'STARTED':19} {'TOOK':>6}  {'OUTCOME':14} {'REQUESTS':14} {'SERIES':{wide}} VARIANTS"
     ]
     for r in rows:
         took = f"{r.duration:.1f}s" if r.duration is not None else "-"
         actions = ", ".join(f"{n} {a}" for a, n in sorted(r.actions().items())) or "-"
         started = r.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
         lines.append(
-            f"{r.id:>4}  {r.trigger:9} {started:19} {took:>6}  {r.outcome:14} {f'{r.reads}r {r.writes}w':14} {','.join(r.series) or '-':14} {actions}"
+            f"{r.id:>4}  {r.trigger:9} {started:19} {took:>6}  {r.outcome:14} {f'{r.reads}r {r.writes}w':14} {named[r.id]:{wide}} {actions}"
         )
         if r.error and r.outcome != "success":
             for err_line in r.error.splitlines()[:3]:
