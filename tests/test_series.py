@@ -116,7 +116,18 @@ def test_series_flag_on_publish_takes_only_that_series(series_env, cli):
     assert code == 0 and actions(data) == {**{s: "unchanged" for s in PAPER}, **{s: "created" for s in REC}}
 
 
-@pytest.mark.parametrize("command", [("publish", "--all"), ("validate",), ("status",), ("run-due",), ("runs",)])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("publish", "--all"),
+        ("validate",),
+        ("status",),
+        ("run-due",),
+        ("runs",),
+        ("schedule",),
+        ("preview", "--week", "W22"),
+    ],
+)
 def test_an_unknown_series_is_a_usage_error_naming_the_known_ones(series_env, cli, command):
     code, out, err = cli(*command, "--series", "paper-note")
     assert code == 64
@@ -402,3 +413,28 @@ def test_a_series_says_which_languages_a_week_has(series_env, cli):
     mapping.write_text(mapping.read_text(encoding="utf-8") + "languages: [en]\n", encoding="utf-8")
     code, out, _ = cli("validate", "--series", "paper-notes")
     assert code == 0, out
+
+
+def test_content_of_a_series_without_a_mapping_is_named(series_env, cli):
+    for path in (series_env / "content" / "rec-weekly" / "2026-W22").glob("*.md"):
+        target = series_env / "content" / "other" / "2026-W22" / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(path.read_text(encoding="utf-8").replace("rec-weekly", "other"), encoding="utf-8")
+    code, out, _ = cli("validate")
+    assert code == 1 and "series 'other' has no mapping: add" in out and "other.yaml" in out
+    code, _, err = cli("publish", "--all", "--dry-run", "-q")
+    assert code == 1 and "content of series other has no mapping" in err
+    assert cli("publish", "--all", "--series", "rec-weekly", "--dry-run", "-q")[0] == 0
+
+
+def test_the_scheduler_publishes_every_series(series_env):
+    """A scheduled run (bot schedule's DueRunner) takes every series; its ledger entry names them."""
+    from bot.schedule.due import DueRunner
+    from bot.settings import load_settings
+
+    result = DueRunner(load_settings()).run("schedule")
+    assert result.outcome == "success", result.error
+    assert {e.slug: e.action for e in result.entries} == {slug: "created" for slug in PAPER + REC}
+    assert {e.series for e in result.entries} == {"paper-notes", "rec-weekly"}
+    again = DueRunner(load_settings()).run("schedule")
+    assert again.outcome == "success" and again.stats["writes"] == 0

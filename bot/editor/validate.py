@@ -241,6 +241,7 @@ class _Validator:
                     for problem in exc.problems:
                         self.source_problem(path, problem)
         chosen = [v for v in variants if v.path.resolve() in selected_set]
+        self.check_series(chosen)
         self.check_slugs(variants, selected_set)
         self.check_variants(variants, selected_set)
         # One week at a time, and what a week's checks built (token streams, line lists, parity
@@ -289,6 +290,23 @@ class _Validator:
         return out
 
     # -- mapping --------------------------------------------------------------
+    def check_series(self, variants: list[Variant]) -> None:
+        """Every file belongs to a series with a mapping file (its content would go nowhere)."""
+        if self.registry.single:
+            return
+        for v in variants:
+            if self.registry.get(v.front.series) is None:
+                line, col = self.field_position(v, "series")
+                self.report(
+                    v.path,
+                    line,
+                    col,
+                    f"series {v.front.series!r} has no mapping: add {display_path(self.settings.bot_mappings_dir / (v.front.series + '.yaml'))} "
+                    f"(known series: {', '.join(self.registry.names)})",
+                    field="series",
+                    rule="mapping",
+                )
+
     def mapping_of(self, variant: Variant):
         """The mapping of the variant's series (None when it does not load: reported once)."""
         found = self.registry.get(variant.front.series)
