@@ -35,16 +35,21 @@ def sibling_of(variant: V, variants: list[V]) -> V | None:
     return next((v for v in variants if v.group == variant.group and v.lang != variant.lang), None)
 
 
-def language_link(lang: str, sibling_url: str | None) -> dict:
+def language_link(lang: str, sibling_url: str | None, text: str | None = None) -> dict:
     """The callout at the top of a `lang` page linking to the other language's page (no link
-    yet when the sibling page does not exist)."""
+    yet when the sibling page does not exist); `text`: the series' own (its mapping's
+    `language_link`), LANG_LINK_TEXT by default."""
     link = {"url": sibling_url} if sibling_url else None
     return {
         "object": "block",
         "type": "callout",
         "callout": {
             "rich_text": [
-                {"type": "text", "text": {"content": LANG_LINK_TEXT[lang], "link": link}, "annotations": dict(_PLAIN)}
+                {
+                    "type": "text",
+                    "text": {"content": text or LANG_LINK_TEXT[lang], "link": link},
+                    "annotations": dict(_PLAIN),
+                }
             ],
             "icon": {"type": "emoji", "emoji": LANG_LINK_ICON},
             "color": LANG_LINK_COLOR,
@@ -52,8 +57,9 @@ def language_link(lang: str, sibling_url: str | None) -> dict:
     }
 
 
-def is_language_link(block: dict) -> bool:
-    """Is this block (request- or response-shaped) the bot's language-link callout?"""
+def is_language_link(block: dict, texts=()) -> bool:
+    """Is this block (request- or response-shaped) the bot's language-link callout? `texts`: a
+    series' own link texts, recognised besides the default ones."""
     if block.get("type") != "callout":
         return False
     body = block["callout"]
@@ -62,4 +68,4 @@ def is_language_link(block: dict) -> bool:
     text = "".join(
         item.get("plain_text") or item.get("text", {}).get("content", "") for item in body.get("rich_text", [])
     )
-    return text in LANG_LINK_TEXT.values() and not body.get("children")
+    return (text in LANG_LINK_TEXT.values() or text in texts) and not body.get("children")

@@ -45,10 +45,44 @@ class HideUntilComplete(BaseModel):
     )
 
 
+# A series' own database comes from a setting of this family (BOT_/NOTION_ names are checked
+# for typos, so the family is known to bot.settings): NOTION_DATABASE_ID_PAPER_NOTES.
+SERIES_DATABASE_ENV = r"NOTION_DATABASE_ID_[A-Z0-9_]+"
+
+
+class SeriesDatabase(BaseModel):
+    """A series' own database (README → Several series): its id, or the setting that holds it.
+    Without it a series publishes into the shared blog database (NOTION_DATABASE_ID)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, min_length=1, description="the database id (from its URL)")
+    env: str | None = Field(
+        default=None,
+        pattern=f"^{SERIES_DATABASE_ENV}$",
+        description="the setting (environment or .env) holding the id, e.g. NOTION_DATABASE_ID_PAPER_NOTES",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "SeriesDatabase":
+        if (self.id is None) == (self.env is None):
+            raise ValueError("give the database's id or env (the setting holding its id), one of them")
+        return self
+
+
 class Mapping(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    database_title: str = Field(min_length=1)
+    database_title: str = Field(
+        min_length=1,
+        description="the database's title in the embedded local workspace (series sharing the blog database name it alike)",
+    )
+    database: SeriesDatabase | None = Field(
+        default=None, description="this series' own database; omitted: the shared blog database (NOTION_DATABASE_ID)"
+    )
+    languages: list[Literal["en", "zh"]] = Field(
+        default_factory=lambda: ["en", "zh"], min_length=1, description="the language variants of a week"
+    )
     key: str = Field(default="slug", description="front-matter field that identifies a page (upsert key)")
     page_icon: str | None = Field(default="icon", description="front-matter field written as the page icon (emoji)")
     properties: dict[str, PropertyMap]
@@ -57,6 +91,32 @@ class Mapping(BaseModel):
         description="per language, the heading of the final footnotes section (Notion has no footnotes), e.g. {zh: 脚注}; Footnotes when a language is not named",
     )
     hide_until_complete: HideUntilComplete | None = None
+    fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="this series' own names for the bot's front-matter fields, e.g. {abstract: summary}: its files say `abstract:`, read as summary; the mapping may use either name",
+    )
+    language_link: dict[str, str] = Field(
+        default_factory=dict,
+        description="per language, the text of the callout linking a page to its other-language page, e.g. {en: 中文版}; the bot's default when a language is not named",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bot_field_names(cls, raw):
+        """The mapping's fields by the bot's names (a series' own names are `fields:` aliases)."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("fields"), dict):
+            return raw
+        names = raw["fields"]
+        raw = dict(raw)
+        if isinstance(raw.get("properties"), dict):
+            raw["properties"] = {names.get(k, k): v for k, v in raw["properties"].items()}
+        for key in ("key", "page_icon"):
+            if isinstance(raw.get(key), str):
+                raw[key] = names.get(raw[key], raw[key])
+        hide = raw.get("hide_until_complete")
+        if isinstance(hide, dict) and isinstance(hide.get("field"), str):
+            raw["hide_until_complete"] = {**hide, "field": names.get(hide["field"], hide["field"])}
+        return raw
 
     @model_validator(mode="after")
     def _consistent(self) -> "Mapping":
@@ -87,6 +147,14 @@ class Mapping(BaseModel):
                     f"hide_until_complete.hidden {hide.hidden!r} is not one of {hide.field}'s options ({', '.join(options)})"
                 )
         return self
+
+    def link_text(self, lang: str) -> str | None:
+        """The language link's text on a `lang` page (None: the bot's default)."""
+        return self.language_link.get(lang)
+
+    @property
+    def link_texts(self) -> tuple[str, ...]:
+        return tuple(self.language_link.values())
 
     def footnotes_title(self, lang: str) -> str:
         return self.footnotes_heading.get(lang) or "Footnotes"

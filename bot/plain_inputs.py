@@ -16,7 +16,19 @@ from .plain_front import NotPlain, _choice, _Plain, _text, _texts
 # -- the mapping (bot.mapping.Mapping) ----------------------------------------------------------
 
 PROPERTY_TYPES = ("title", "rich_text", "select", "multi_select", "date", "number", "checkbox", "url")
-MAPPING_FIELDS = ("database_title", "key", "page_icon", "properties", "footnotes_heading", "hide_until_complete")
+MAPPING_FIELDS = (
+    "database_title",
+    "database",
+    "languages",
+    "key",
+    "page_icon",
+    "properties",
+    "footnotes_heading",
+    "hide_until_complete",
+    "fields",
+    "language_link",
+)
+LANGUAGES = ("en", "zh")
 PROPERTY_FIELDS = ("property", "type", "options", "required")
 HIDE_FIELDS = ("field", "hidden", "applies_to")
 
@@ -52,6 +64,13 @@ class PlainMapping(_Plain):
 
     def footnotes_title(self, lang: str) -> str:
         return self.footnotes_heading.get(lang) or "Footnotes"
+
+    def link_text(self, lang: str) -> str | None:
+        return self.language_link.get(lang)
+
+    @property
+    def link_texts(self) -> tuple[str, ...]:
+        return tuple(self.language_link.values())
 
 
 def _fields(raw: Any, names: tuple[str, ...], required: tuple[str, ...]) -> dict:
@@ -114,9 +133,22 @@ def plain_mapping_of(raw: Any) -> PlainMapping | None:
         if type(properties) is not dict or type(headings) is not dict:
             raise NotPlain
         page_icon = raw.get("page_icon", "icon")
+        # A series' own database, or its own field names (which rename the other fields): the model decides.
+        if raw.get("database") is not None or raw.get("fields"):
+            raise NotPlain
+        links = raw.get("language_link", {})
+        if type(links) is not dict:
+            raise NotPlain
+        languages = _texts(raw.get("languages", list(LANGUAGES)), min_length=1)
+        if any(lang not in LANGUAGES for lang in languages):
+            raise NotPlain
         mapping = PlainMapping(
             raw,
             database_title=_text(raw["database_title"], min_length=1),
+            database=None,
+            languages=languages,
+            fields={},
+            language_link={_text(lang): _text(text) for lang, text in links.items()},
             key=_text(raw.get("key", "slug")),
             page_icon=_text(page_icon, optional=True),
             properties={_text(field): _property(p) for field, p in properties.items()},
@@ -154,6 +186,7 @@ PATH_DEFAULTS = {
     "bot_content_dir": Path("content"),
     "bot_assets_dir": None,
     "bot_mapping": Path("mappings/rec-weekly.yaml"),
+    "bot_mappings_dir": Path("mappings"),
 }
 # The settings checked here; any other BOT_* or NOTION_* name (or a .env file) takes the full path.
 PLAIN_SETTINGS = (
@@ -171,7 +204,14 @@ RATE = re.compile(r"([0-9]{1,9})/([0-9]{1,9}(?:\.[0-9]{1,9})?)|([0-9]{1,9}(?:\.[
 class PlainSettings(_Plain):
     """The settings `bot convert` and `bot validate` use; the others come from Settings."""
 
-    __slots__ = ("bot_state_dir", "bot_content_dir", "bot_assets_dir", "bot_mapping", "bot_timezone")
+    __slots__ = (
+        "bot_state_dir",
+        "bot_content_dir",
+        "bot_assets_dir",
+        "bot_mapping",
+        "bot_mappings_dir",
+        "bot_timezone",
+    )
 
     def __init__(self, values: dict[str, str]) -> None:
         self._input, self._model = values, None
@@ -181,6 +221,7 @@ class PlainSettings(_Plain):
         }
         self.bot_state_dir, self.bot_content_dir = paths["bot_state_dir"], paths["bot_content_dir"]
         self.bot_assets_dir, self.bot_mapping = paths["bot_assets_dir"], paths["bot_mapping"]
+        self.bot_mappings_dir = paths["bot_mappings_dir"]
         self.bot_timezone = values.get("bot_timezone", "Asia/Shanghai")
 
     @property
@@ -193,9 +234,18 @@ class PlainSettings(_Plain):
     def image_roots(self) -> tuple[Path, ...]:
         return (self.bot_content_dir,) + ((self.bot_assets_dir,) if self.bot_assets_dir else ())
 
+    @property
+    def discovers_series(self) -> bool:
+        """As Settings.discovers_series: the series are the mapping files of BOT_MAPPINGS_DIR."""
+        from .mapping_files import mapping_files
+
+        return "bot_mapping" not in self._input and bool(mapping_files(self.bot_mappings_dir))
+
     def missing_sources(self, *, content: bool = True) -> list[str]:
         """Nothing, when the sources are there; else Settings' words for what is missing."""
-        if (content and not self.bot_content_dir.is_dir()) or not self.bot_mapping.is_file():
+        if (content and not self.bot_content_dir.is_dir()) or (
+            not self.bot_mapping.is_file() and not self.discovers_series
+        ):
             return self.full().missing_sources(content=content)
         return []
 

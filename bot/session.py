@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -49,11 +50,16 @@ class Session:
     _bot_user_id: str | None = None
     warnings: list[str] = field(default_factory=list)
     owns_workspace: bool = False  # opened by open_session (not injected): closed with the session
+    mapping_path: Path | None = None  # the file `mapping` was read from (named in messages)
+    root: "Session | None" = None  # the session a series' view was made from (bot.series_registry)
+    # database id -> (data source id, its properties as Notion describes them): read once per
+    # run even when several series publish into one database
+    described: dict[str, tuple[str, dict]] = field(default_factory=dict)
 
     @property
     def bot_user_id(self) -> str:
         if self._bot_user_id is None:
-            self._bot_user_id = self.api.me()["id"]
+            self._bot_user_id = self.root.bot_user_id if self.root is not None else self.api.me()["id"]
         return self._bot_user_id
 
     def target(self, lang: str) -> Target:
@@ -66,6 +72,17 @@ class Session:
         for known in self.targets.values():
             if known.database_id == database_id:
                 return known
+        wanted = {p.property for p in self.mapping.properties.values()}
+        if database_id not in self.described or not wanted <= set(self.described[database_id][1]):
+            # (described for another series: read again when it lacks a column of this one — the
+            # local workspace has just added it, or Notion's answer says what is missing)
+            self.described[database_id] = self._describe(database_id, lang)
+        source_id, properties = self.described[database_id]
+        types = {name: spec["type"] for name, spec in properties.items()}
+        ids = {name: spec["id"] for name, spec in properties.items() if spec.get("id")}
+        return Target(database_id, source_id, types, self._check_schema(types, database_id), ids)
+
+    def _describe(self, database_id: str, lang: str) -> tuple[str, dict]:
         try:
             database = self.api.retrieve_database(database_id)
         except NotionError as exc:
@@ -76,19 +93,18 @@ class Session:
         if not sources:
             raise ConfigError(f"database {database_id} has no data source (Notion-Version {self.api.notion_version})")
         data_source = self.api.retrieve_data_source(sources[0]["id"])
-        types = {name: spec["type"] for name, spec in data_source.get("properties", {}).items()}
-        ids = {name: spec["id"] for name, spec in data_source.get("properties", {}).items() if spec.get("id")}
-        return Target(database_id, sources[0]["id"], types, self._check_schema(types, database_id), ids)
+        return sources[0]["id"], data_source.get("properties", {})
 
     def _database_id(self, lang: str) -> str:
         if self.is_local:
             return self.workspace.ensure_database(self.mapping.database_title, self.mapping.database_schema())[0]
-        database_id = self.settings.database_id_for(lang)
-        if not database_id:
-            raise ConfigError(
-                f"no database for '{lang}': set NOTION_DATABASE_ID (or NOTION_DATABASE_ID_{lang.upper()})"
-            )
-        return database_id
+        from .series_registry import database_id_for
+
+        return database_id_for(self.mapping, self.settings, lang, self.mapping_file)
+
+    @property
+    def mapping_file(self) -> Path:
+        return self.mapping_path or self.settings.bot_mapping
 
     def _check_schema(self, types: dict[str, str], database_id: str) -> str:
         """Every mapped property must exist with the mapped type; returns the title property name."""
@@ -105,11 +121,13 @@ class Session:
                     f"database has no property {prop.property!r} ({prop.type}) for front-matter field {field_name!r}"
                 )
                 if prop.required:
-                    problems.append(message + f"; add the column in Notion or fix {self.settings.bot_mapping}")
+                    problems.append(message + f"; add the column in Notion or fix {self.mapping_file}")
                 else:
                     self.warnings.append(message + "; skipped")
             elif actual != prop.type:
-                message = f"property {prop.property!r} is {actual} in the database but {prop.type} in {self.settings.bot_mapping}"
+                message = (
+                    f"property {prop.property!r} is {actual} in the database but {prop.type} in {self.mapping_file}"
+                )
                 if prop.required:
                     problems.append(message)
                 else:
@@ -164,7 +182,10 @@ def open_session(
     announce=None,
 ) -> Session:
     """Open the configured workspace. `transport`/`workspace` let tests inject their own."""
-    mapping = mapping or load_mapping(settings.bot_mapping)
+    from .series_registry import default_mapping_path
+
+    mapping_path = None if mapping else default_mapping_path(settings)
+    mapping = mapping or load_mapping(mapping_path)
     retry = RetryPolicy(max_attempts=settings.bot_max_attempts, max_wait=settings.bot_max_retry_wait)
     common = dict(
         notion_version=settings.notion_version,
@@ -196,11 +217,13 @@ def open_session(
             transport=transport or LocalTransport(workspace),
             **common,
         )
-        return Session(settings, mapping, api, True, workspace, owns_workspace=owns_workspace)
+        return Session(
+            settings, mapping, api, True, workspace, owns_workspace=owns_workspace, mapping_path=mapping_path
+        )
     token = settings.notion_token.get_secret_value()
     store = shared_budget(settings, clock, token)
     api = NotionAPI(auth=token, base_url=settings.notion_base_url, transport=transport, budget_store=store, **common)
-    return Session(settings, mapping, api, False)
+    return Session(settings, mapping, api, False, mapping_path=mapping_path)
 
 
 def shared_budget(settings: Settings, clock: Clock, token: str):

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .mapping_files import mapping_files  # noqa: F401 - bot.settings' name too
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 NOTION_API_URL = "https://api.notion.com"
@@ -37,7 +38,11 @@ class Settings(BaseModel):
     bot_state_dir: Path = Path(".bot")
     bot_content_dir: Path = Path("content")
     bot_assets_dir: Path | None = None  # a second folder local images may come from
-    bot_mapping: Path = Path("mappings/rec-weekly.yaml")
+    bot_mapping: Path = Path("mappings/rec-weekly.yaml")  # set: one mapping for all content (no discovery)
+    bot_mappings_dir: Path = Path("mappings")  # every NAME.yaml here is a series (README → Several series)
+    # NOTION_DATABASE_ID_<NAME> settings (environment or .env): a series' own database, named by
+    # its mapping's `database: {env: …}`.
+    series_database_ids: dict[str, str] = Field(default_factory=dict)
 
     # Notion's per-connection budget the client paces to, "requests/seconds": 180/60 on most
     # plans, 600/60 on Business and Enterprise (a bare number is requests per second).
@@ -119,7 +124,9 @@ class Settings(BaseModel):
             )
         return self
 
-    @field_validator("bot_state_dir", "bot_content_dir", "bot_assets_dir", "bot_mapping", mode="before")
+    @field_validator(
+        "bot_state_dir", "bot_content_dir", "bot_assets_dir", "bot_mapping", "bot_mappings_dir", mode="before"
+    )
     @classmethod
     def _empty_path_is_unset(cls, value, info):
         # `BOT_ASSETS_DIR=` (empty, in .env or the environment) means "not set", never Path("")
@@ -212,7 +219,7 @@ class Settings(BaseModel):
                 missing.append(
                     f"no content here: {Path.cwd()} has no {self.bot_content_dir}/ folder — run bot in the newsletter's folder, or set BOT_CONTENT_DIR to the folder holding <series>/<week>/<lang>.md"
                 )
-        if not self.bot_mapping.is_file():
+        if not self.bot_mapping.is_file() and not self.discovers_series:
             if "bot_mapping" in self.model_fields_set:
                 missing.append(
                     f"BOT_MAPPING={self.bot_mapping}: no such file — set BOT_MAPPING to the mapping file (front matter → Notion properties)"
@@ -225,16 +232,31 @@ class Settings(BaseModel):
                 )
         return missing
 
+    @property
+    def discovers_series(self) -> bool:
+        """Whether the series are the mapping files of BOT_MAPPINGS_DIR (BOT_MAPPING not set)."""
+        return "bot_mapping" not in self.model_fields_set and bool(mapping_files(self.bot_mappings_dir))
+
     def database_id_for(self, lang: str) -> str | None:
         specific = {"en": self.notion_database_id_en, "zh": self.notion_database_id_zh}.get(lang)
         return specific or self.notion_database_id
 
 
 OWN_PREFIXES = ("BOT_", "NOTION_")
+SERIES_DATABASE_NAME = re.compile(r"NOTION_DATABASE_ID_[A-Z0-9_]+")  # bot.mapping.SERIES_DATABASE_ENV
+
+
+def series_database_names(names) -> list[str]:
+    """The NOTION_DATABASE_ID_<NAME> settings among `names` (not the per-language _EN/_ZH)."""
+    fields = {name.upper() for name in Settings.model_fields}
+    return [n for n in names if SERIES_DATABASE_NAME.fullmatch(n.upper()) and n.upper() not in fields]
+
+
+NOT_A_SETTING = {"series_database_ids"}  # gathered from the NOTION_DATABASE_ID_<NAME> family
 
 
 def known_settings() -> list[str]:
-    return sorted(name.upper() for name in Settings.model_fields)
+    return sorted(name.upper() for name in Settings.model_fields if name not in NOT_A_SETTING)
 
 
 def unknown_settings(environ: dict[str, str], dotenv: dict[str, str | None]) -> tuple[list[str], list[str]]:
@@ -252,11 +274,16 @@ def unknown_settings(environ: dict[str, str], dotenv: dict[str, str | None]) -> 
         match = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.6)
         return f" — did you mean {match[0]}?" if match else f" (known settings: {', '.join(known)})"
 
-    errors = [f"unknown setting {name} in .env{closest(name)}" for name in dotenv if name.upper() not in known]
+    family = set(series_database_names(list(environ) + list(dotenv)))
+    errors = [
+        f"unknown setting {name} in .env{closest(name)}"
+        for name in dotenv
+        if name.upper() not in known and name not in family
+    ]
     warnings = []
     for name in sorted(environ):
         upper = name.upper()
-        if not upper.startswith(OWN_PREFIXES) or upper in known or name in dotenv:
+        if not upper.startswith(OWN_PREFIXES) or upper in known or name in dotenv or name in family:
             continue
         if upper.startswith("BOT_"):
             errors.append(f"unknown setting {name} in the environment{closest(name)}")
@@ -276,9 +303,16 @@ def _dotenv_names(path: Path = Path(".env")) -> dict[str, str | None]:
 def setting_values(environ: dict[str, str], dotenv: dict[str, str | None]) -> dict[str, str]:
     """The raw values of known settings: the environment over `.env`, names case-insensitive
     (what pydantic-settings did; `.env` names without a value are unset)."""
-    fields = Settings.model_fields
+    fields = set(Settings.model_fields) - NOT_A_SETTING
     values = {name.lower(): value for name, value in dotenv.items() if value is not None and name.lower() in fields}
     values.update((name.lower(), value) for name, value in environ.items() if name.lower() in fields)
+    return values
+
+
+def series_database_values(environ: dict[str, str], dotenv: dict[str, str | None]) -> dict[str, str]:
+    """NOTION_DATABASE_ID_<NAME> settings (a series' own database): the environment over `.env`."""
+    values = {n.upper(): v for n, v in dotenv.items() if v and n in series_database_names([n])}
+    values.update((n.upper(), v) for n, v in environ.items() if v and n in series_database_names([n]))
     return values
 
 
@@ -340,7 +374,8 @@ def load_settings(**overrides) -> Settings:
     for warning in warnings:
         logging.getLogger("bot").warning(warning)
     try:
-        return Settings(**{**setting_values(environ, dotenv), **overrides})
+        found = {"series_database_ids": series_database_values(environ, dotenv)}
+        return Settings(**{**setting_values(environ, dotenv), **found, **overrides})
     except ValidationError as exc:
         lines = []
         for err in exc.errors():

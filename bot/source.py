@@ -7,7 +7,7 @@ Every problem is reported as ``file:line: field: message`` before anything is wr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -204,9 +204,15 @@ def _front_data(path: Path, loader, node: yaml.MappingNode) -> tuple[dict[str, A
     return data, first_line
 
 
-def read_variant(path: Path, plain_check: Callable[[dict[str, Any]], Any] | None = None) -> Variant:
+def read_variant(
+    path: Path,
+    aliases: dict[str, str] | None = None,
+    plain_check: Callable[[dict[str, Any]], Any] | None = None,
+) -> Variant:
     """Read and validate one content file; raises ContentError naming file, line and field.
 
+    `aliases`: the series' own names for the bot's fields (its mapping's `fields:`, e.g.
+    {abstract: summary}); problems name the field as the file does.
     The front matter is checked without pydantic when it is plainly valid (`plain_check`, by
     default bot.plain_front.plain_front: an object with FrontMatter's fields, or None when it
     is not sure); anything else goes to the pydantic model, which decides and names every
@@ -245,12 +251,18 @@ def read_variant(path: Path, plain_check: Callable[[dict[str, Any]], Any] | None
         data, lines = _front_data(path, loader, node)
     finally:
         loader.dispose()
-    front = plain_check(data) or validated_front(path, data, lines)
+    own_names = {}
+    if aliases:
+        data, lines, own_names = _bot_names(path, data, lines, aliases)
+    front = plain_check(data) or validated_front(path, data, lines, own_names)
     return Variant(path=path, front=front, body=body, body_line=body_line, field_lines=lines)
 
 
-def validated_front(path: Path, data: dict[str, Any], lines: dict[str, int]) -> FrontMatter:
-    """The front matter as the pydantic model, or a ContentError with every problem (file, line, field)."""
+def validated_front(
+    path: Path, data: dict[str, Any], lines: dict[str, int], own_names: dict[str, str] | None = None
+) -> FrontMatter:
+    """The front matter as the pydantic model, or a ContentError with every problem (file, line,
+    field; a field by the series' own name when it has one)."""
     from pydantic import ValidationError
 
     from .front_matter import FrontMatter
@@ -260,8 +272,9 @@ def validated_front(path: Path, data: dict[str, Any], lines: dict[str, int]) -> 
     except ValidationError as exc:
         from .front_matter_messages import problem_of
 
+        problems = [problem_of(path, err, data, lines, list(FrontMatter.model_fields)) for err in exc.errors()]
         raise ContentError(
-            [problem_of(path, err, data, lines, list(FrontMatter.model_fields)) for err in exc.errors()]
+            [replace(p, field=own_names.get(p.field, p.field)) if own_names else p for p in problems]
         ) from None
 
 
@@ -274,19 +287,42 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _bot_names(path: Path, data: dict, lines: dict, aliases: dict[str, str]) -> tuple[dict, dict, dict[str, str]]:
+    """The front matter with the series' own field names (`abstract`) as the bot's (`summary`);
+    a file giving both names of one field is refused (one would be dropped in silence)."""
+    both = [(mine, bot) for mine, bot in aliases.items() if mine in data and bot in data and mine != bot]
+    if both:
+        raise ContentError(
+            [
+                Problem(
+                    path,
+                    lines.get(bot),
+                    bot,
+                    f"`{mine}:` is this series' name for `{bot}:` (its mapping's fields): keep one",
+                )
+                for mine, bot in both
+            ]
+        )
+    own = {bot: mine for mine, bot in aliases.items() if mine in data}
+    renamed = {aliases.get(k, k) if k in aliases else k: v for k, v in data.items()}
+    at = {aliases.get(k, k) if k in aliases else k: v for k, v in lines.items()}
+    return renamed, at, own
+
+
 def discover(content_dir: Path) -> list[Path]:
     return sorted(p for p in content_dir.rglob("*.md") if p.is_file() and not p.name.startswith("_"))
 
 
-def read_all(content_dir: Path) -> list[Variant]:
-    """Read every content file, collecting all problems before failing; checks slug uniqueness."""
+def read_all(content_dir: Path, aliases_for=None) -> list[Variant]:
+    """Read every content file, collecting all problems before failing; checks slug uniqueness.
+    `aliases_for(path)`: the field aliases of the file's series (see read_variant)."""
     if not content_dir.is_dir():
         raise ContentError([Problem(content_dir, None, None, "content directory not found (set BOT_CONTENT_DIR)")])
     variants: list[Variant] = []
     problems: list[Problem] = []
     for path in discover(content_dir):
         try:
-            variants.append(read_variant(path))
+            variants.append(read_variant(path, aliases_for(path) if aliases_for else None))
         except ContentError as exc:
             problems.extend(exc.problems)
     problems.extend(check_unique(variants))

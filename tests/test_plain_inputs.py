@@ -30,7 +30,7 @@ MAPPING = ROOT / "mappings" / "rec-weekly.yaml"
 def front_data(path: Path) -> dict:
     """A file's front matter as YAML built it (what a plain check is given)."""
     seen = []
-    read_variant(path, lambda data: seen.append(copy.deepcopy(data)))
+    read_variant(path, plain_check=lambda data: seen.append(copy.deepcopy(data)))
     return seen[0]
 
 
@@ -222,11 +222,15 @@ def _mapping_values(m) -> dict:
 
     return {
         "database_title": m.database_title,
+        "database": m.database,
+        "languages": m.languages,
         "key": m.key,
         "page_icon": m.page_icon,
         "properties": {f: obj(p, plain.PROPERTY_FIELDS) for f, p in m.properties.items()},
         "footnotes_heading": m.footnotes_heading,
         "hide_until_complete": obj(m.hide_until_complete, plain.HIDE_FIELDS),
+        "fields": m.fields,
+        "language_link": m.language_link,
     }
 
 
@@ -313,6 +317,20 @@ def test_a_mapping_the_plain_check_is_not_sure_of_goes_to_the_model(tmp_path):
     assert plain.plain_mapping(tmp_path / "missing.yaml") is None
     (tmp_path / "bad.yaml").write_text("properties: [", encoding="utf-8")
     assert plain.plain_mapping(tmp_path / "bad.yaml") is None
+
+
+def test_a_series_mapping_is_plain_and_the_same_or_goes_to_the_model():
+    """A series' languages and language-link text are checked plainly; its own database or its
+    own field names (which rename the other fields) go to the model."""
+    series = {**copy.deepcopy(RAW_MAPPING), "languages": ["en"], "language_link": {"en": "Deutsch"}}
+    quick, model = plain.plain_mapping_of(series), Mapping.model_validate(series)
+    assert quick is not None and repr(_mapping_values(quick)) == repr(model.model_dump())
+    assert quick.link_text("en") == model.link_text("en") == "Deutsch" and quick.link_texts == model.link_texts
+    assert quick.link_text("zh") is None is model.link_text("zh")
+    for other in ({"languages": ["fr"]}, {"languages": []}, {"language_link": ["x"]}):
+        assert plain.plain_mapping_of({**copy.deepcopy(RAW_MAPPING), **other}) is None
+    for own in ({"database": {"id": "abc"}}, {"fields": {"abstract": "summary"}}):
+        assert plain.plain_mapping_of({**copy.deepcopy(RAW_MAPPING), **own}) is None
 
 
 # -- settings ----------------------------------------------------------------------------------

@@ -120,6 +120,36 @@ def add_allow_flag(p: argparse.ArgumentParser) -> None:
     )
 
 
+def series_names(text: str) -> list[str]:
+    """`--series`'s type: a name or a comma list (the flag may also be repeated)."""
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def add_series_flag(p: argparse.ArgumentParser, help: str | None = None) -> None:
+    p.add_argument(
+        "--series",
+        action="append",
+        type=series_names,
+        default=[],
+        metavar="NAME",
+        help=help
+        or "only this series (repeatable, or a comma list; default: every series — a series is a mapping file mappings/NAME.yaml, README → Several series)",
+    )
+
+
+def requested_series(args) -> list[str]:
+    return [name for names in getattr(args, "series", None) or [] for name in names]
+
+
+def series_registry(settings, args=None):
+    """(the registry, the series names --series chooses: every series without it); an unknown
+    name is a usage error (exit 64) listing the known ones."""
+    from ..series_registry import load_registry
+
+    registry = load_registry(settings)
+    return registry, registry.select(requested_series(args) if args is not None else None)
+
+
 def add_lang_flag(p: argparse.ArgumentParser, help: str = "only this language variant (default: both)") -> None:
     p.add_argument("--lang", choices=["en", "zh"], help=help)
 
@@ -139,11 +169,18 @@ def select_variants(settings, args):
     from ..bilingual import LANGS
     from ..source import read_all, select_week
 
-    variants = read_all(settings.bot_content_dir)
+    registry, names = series_registry(settings, args)
+    aliases = registry.aliases_for(settings.bot_content_dir)
+    if requested_series(args) and not registry.single:  # another series' broken file is not this run's
+        folders = [settings.bot_content_dir / name for name in names]
+        variants = [v for folder in folders if folder.is_dir() for v in read_all(folder, aliases)]
+    else:
+        variants = read_all(settings.bot_content_dir, aliases)
+    in_series = _of_series(registry, variants, names, explicit=bool(requested_series(args)))
     if getattr(args, "all", False):
-        chosen = variants
+        chosen = in_series
     elif getattr(args, "week", None):
-        chosen = select_week(variants, args.week)
+        chosen = select_week(in_series, args.week)
     else:
         raise UsageError("say which content to publish: --week W22 (or 2026-W22), or --all")
     if getattr(args, "lang", None):
@@ -151,6 +188,21 @@ def select_variants(settings, args):
         if not chosen:
             raise BotError(f"no '{args.lang}' variant in the selection")
     return variants, sorted(chosen, key=lambda v: (v.week, LANGS.index(v.lang)))
+
+
+def _of_series(registry, variants, names: list[str], *, explicit: bool):
+    """The variants of the chosen series. Content of a series with no mapping file stops a
+    run over every series (it would go nowhere) and is left alone when --series names others."""
+    from ..errors import ConfigError
+
+    if registry.single:
+        return [v for v in variants if v.front.series in names] if explicit else variants
+    orphans = sorted({v.front.series for v in variants} - set(registry.names))
+    if orphans and not explicit:
+        raise ConfigError(
+            f"content of series {', '.join(orphans)} has no mapping: add mappings/{orphans[0]}.yaml (known series: {', '.join(registry.names)}), or choose with --series"
+        )
+    return [v for v in variants if v.front.series in names]
 
 
 def with_diagnostics(settings, read: Callable[[], T]) -> T:

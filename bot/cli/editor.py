@@ -17,10 +17,13 @@ from .common import (
     add_json_flag,
     add_lang_flag,
     add_output_flags,
+    add_series_flag,
     configure_logging,
     load_settings,
     require_sources,
+    requested_series,
     select_variants,
+    series_registry,
     stderr,
     week_arg,
     with_diagnostics,
@@ -72,6 +75,7 @@ def register(subparsers) -> None:
         "paths", nargs="*", metavar="PATH", help="content files or directories (default: all of BOT_CONTENT_DIR)"
     )
     v.add_argument("--week", type=week_arg, help="only this week: W22 or 2026-W22 (checked against all content)")
+    add_series_flag(v)
     add_json_flag(v, "machine-readable report on stdout")
     v.add_argument(
         "--strict", action="store_true", help="treat warnings (degradations) as errors, like `bot publish --strict`"
@@ -104,9 +108,10 @@ def register(subparsers) -> None:
         help="keep Notion's version of exactly the blocks people edited in Notion: "
         "write those into the existing files, every other line stays (then `bot publish` finds no drift to fight)",
     )
-    p.add_argument(
-        "--series",
-        help="for pages whose slug is not series-lang-week: the series to file them under (default rec-weekly)",
+    add_series_flag(
+        p,
+        "only pages of this series, from its database (repeatable, or a comma list; default: every series); "
+        "a page whose slug is not series-lang-week is filed under the one series named (default rec-weekly)",
     )
     add_json_flag(p, "machine-readable result on stdout")
     add_output_flags(p, quiet_help="no notes or progress on stderr")
@@ -122,6 +127,7 @@ def register(subparsers) -> None:
     )
     r.add_argument("--week", type=week_arg, required=True, help="W22 or 2026-W22")
     add_lang_flag(r, "only this language (default: both, one after the other)")
+    add_series_flag(r)
     where = r.add_mutually_exclusive_group()
     where.add_argument(
         "--out", metavar="FILE", help="write the HTML here (`-` for stdout); default .bot/preview/<week>.html"
@@ -143,6 +149,10 @@ def cmd_validate(args) -> int:
         if paths:
             raise UsageError("give PATHs or --week, not both")
         paths = week_paths(settings.bot_content_dir, args.week)
+    if requested_series(args):
+        if args.paths:
+            raise UsageError("give PATHs or --series, not both")
+        paths = _in_series(settings, series_registry(settings, args)[1], paths if args.week else None)
     require_sources(settings, content=not paths)
     result = validate(settings, paths or None, strict=args.strict, allow=frozenset(args.allow))
     if args.json:
@@ -159,10 +169,21 @@ def cmd_validate(args) -> int:
     return ExitStatus.ERROR if result.errors else ExitStatus.SUCCESS
 
 
+def _in_series(settings, names: list[str], paths: list[Path] | None) -> list[Path]:
+    """The content files of these series (of `paths` when given): their folders content/NAME/."""
+    from ..source import discover
+
+    folders = [Path(settings.bot_content_dir) / name for name in names]
+    if paths is None:
+        return [p for folder in folders if folder.is_dir() for p in discover(folder)] or folders
+    roots = [f.resolve() for f in folders]
+    return [p for p in paths if any(root in p.resolve().parents for root in roots)]
+
+
 # --------------------------------------------------------------------------- pull
 def cmd_pull(args) -> int:
     from ..bilingual import LANGS
-    from ..editor.pull import equivalent, pull_slug, pull_week, text_for
+    from ..editor.pull import equivalent, pull_slug, text_for
     from ..progress import Progress
     from ..session import open_session
 
@@ -170,14 +191,21 @@ def cmd_pull(args) -> int:
         raise UsageError("say what to pull: a SLUG (e.g. rec-weekly-en-2026-W22) or --week W22, not both")
     settings = load_settings()
     configure_logging(args, settings)
+    registry, names = series_registry(settings, args)
     session = open_session(settings, announce=None if args.quiet else stderr)
     try:
         if args.week:
             langs = [args.lang] if args.lang else list(LANGS)
             with Progress(total=len(langs), quiet=args.quiet, description="pulling") as progress:
-                pulled = pull_week(session, args.week, langs, progress=progress)
+                chosen = names if requested_series(args) or not registry.single else []
+                pulled = _pull_week_of_series(session, registry, chosen, args.week, langs, progress)
         else:
-            pulled = [pull_slug(session, args.slug, lang=args.lang, series=args.series)]
+            from ..editor.pull import SLUG_PARTS
+
+            parts = SLUG_PARTS.match(args.slug)
+            named = requested_series(args)
+            series = parts["series"] if parts else (named[0] if len(named) == 1 else None)
+            pulled = [pull_slug(_series_session(session, registry, series), args.slug, lang=args.lang, series=series)]
     finally:
         session.close()
 
@@ -195,7 +223,7 @@ def cmd_pull(args) -> int:
         targets.append((item, path))
 
     if args.edited:
-        return _pull_edited(args, targets, session)
+        return _pull_edited(args, targets, lambda item: _series_session(session, registry, item.series))
 
     # Check every target before writing any, so a refusal leaves nothing half-pulled: no file
     # (the Markdown or an image) may resolve out of its folder, e.g. through a symlinked en.md
@@ -206,7 +234,9 @@ def cmd_pull(args) -> int:
             for rel in item.assets:
                 _contained(path.parent, rel)
     conflicts = [
-        path for item, path in targets if path is not None and path.exists() and not equivalent(path, item.text)
+        path
+        for item, path in targets
+        if path is not None and path.exists() and not equivalent(path, item.text, item.aliases)
     ]
     conflicts += [
         path.parent / rel
@@ -247,7 +277,7 @@ def cmd_pull(args) -> int:
         else:
             action = (
                 "unchanged"
-                if path.exists() and equivalent(path, item.text)
+                if path.exists() and equivalent(path, item.text, item.aliases)
                 else ("updated" if path.exists() else "created")
             )
             if action != "unchanged":
@@ -280,7 +310,36 @@ def cmd_pull(args) -> int:
     return ExitStatus.SUCCESS
 
 
-def _pull_edited(args, targets, session) -> int:
+def _series_session(session, registry, name: str | None):
+    """The session as series `name` sees it (its mapping, its database); the session itself
+    for a name no mapping file has (BOT_MAPPING: one mapping for all)."""
+    from ..series_registry import session_for
+
+    found = registry.get(name) if name else None
+    return session_for(session, found) if found is not None and not registry.single else session
+
+
+def _pull_week_of_series(session, registry, names: list[str], week: str, langs: list[str], progress):
+    """A week's pages of every chosen series, each from its own database (a series without a
+    page of that week is skipped; none at all is the usual error)."""
+    from ..editor.pull import pull_week
+
+    if registry.single:
+        return pull_week(session, week, langs, progress=progress, series=set(names) or None)
+    pulled, missing = [], None
+    for name in names:
+        try:
+            pulled += pull_week(_series_session(session, registry, name), week, langs, progress=progress, series={name})
+        except SelectionError as exc:
+            if "no page of that week" not in str(exc):
+                raise
+            missing = exc
+    if not pulled and missing is not None:
+        raise missing
+    return pulled
+
+
+def _pull_edited(args, targets, session_of) -> int:
     """`bot pull --edited`: Notion's version of the edited blocks, into the files that exist."""
     from ..editor.pull import accept_pulled, text_for
 
@@ -313,7 +372,7 @@ def _pull_edited(args, targets, session) -> int:
         else:
             action = "unchanged"  # no edit, or every edit is in the file already
         if path is not None and (item.edited or item.edited_fields):
-            accept_pulled(session, item)  # in the file now: no conflict, even if the file changes it again
+            accept_pulled(session_of(item), item)  # in the file now: no conflict, even if the file changes it again
         results.append(
             {
                 "slug": item.slug,
@@ -369,9 +428,14 @@ def cmd_preview(args) -> int:
         from ..mapping import load_mapping
 
         all_variants, chosen = with_diagnostics(settings, lambda: select_variants(settings, args))
-        return preview_html(
-            chosen, all_variants, load_mapping(settings.bot_mapping), settings.zone, settings.image_roots
-        )
+        registry = series_registry(settings)[0]
+        series = registry.get(chosen[0].front.series) if chosen else None
+        if len({v.front.series for v in chosen}) > 1:
+            raise UsageError(
+                f"--week {args.week} has pages in several series ({', '.join(sorted({v.front.series for v in chosen}))}): preview one with --series NAME"
+            )
+        mapping = series.mapping if series is not None else load_mapping(settings.bot_mapping)
+        return preview_html(chosen, all_variants, mapping, settings.zone, settings.image_roots)
 
     document, pages = render()  # fail early (and clearly) before writing or serving anything
     week = pages[0].variant.week if pages else args.week

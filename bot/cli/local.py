@@ -78,6 +78,19 @@ def register(sub) -> None:
     add.set_defaults(func=cmd_user_add)
     user.set_defaults(func=lambda args: (user.print_help(sys.stderr), ExitStatus.USAGE)[1])
 
+    d = local_sub.add_parser(
+        "databases",
+        help="create the database each series publishes into (with its mapping's columns) and print its setting",
+        description="Create, or find by title and complete with missing columns, the database of every series "
+        "(a series with its own database gets a second one) and print the settings that point at them, one per "
+        "line: NOTION_DATABASE_ID=… for the shared blog database, NOTION_DATABASE_ID_<NAME>=… for a series' own. "
+        "For `bot local serve` and the real-Notion code path; the embedded workspace needs none of it.",
+    )
+    from .common import add_series_flag
+
+    add_series_flag(d)
+    d.set_defaults(func=cmd_databases)
+
     r = local_sub.add_parser("reset", help="delete everything in the local workspace")
     r.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     r.set_defaults(func=cmd_reset)
@@ -92,8 +105,9 @@ def cmd_show(args) -> int:
     settings = load_settings()
     if not settings.uses_local_workspace:
         stderr("note: NOTION_TOKEN is set, showing the page from Notion")
-    session = open_session(settings)
+    root = open_session(settings)
     try:
+        session = _session_of_slug(root, settings, args.slug)
         lang = next((lang for lang in LANGS if f"-{lang}-" in args.slug), "en")
         target = session.target(lang)
         key = session.mapping.key_property
@@ -106,7 +120,7 @@ def cmd_show(args) -> int:
         blocks = session.api.read_tree(page["id"])
         editors = _editor_names(session.api, blocks)
     finally:
-        session.close()
+        root.close()
     if args.format is not None:
         stderr("note: --format is deprecated: use --json (or nothing, for Markdown)")
     if args.json or args.format == "json":
@@ -122,6 +136,56 @@ def cmd_show(args) -> int:
     print()
     print(blocks_to_markdown(blocks))
     _print_editors(blocks, editors)
+    return ExitStatus.SUCCESS
+
+
+def _session_of_slug(session, settings, slug: str):
+    """The session as the slug's series sees it (its own database, when it has one)."""
+    from ..editor.pull import SLUG_PARTS
+    from ..series_registry import load_registry, session_for
+
+    parts = SLUG_PARTS.match(slug)
+    registry = load_registry(settings)
+    found = registry.get(parts["series"]) if parts and not registry.single else None
+    return session_for(session, found) if found is not None else session
+
+
+def series_databases(ws, settings, names=None) -> list[tuple[str, str, str]]:
+    """(setting, database id, series) of every chosen series' database in the local workspace,
+    created (or completed with the columns its mapping needs) on the way; setting "" for a
+    mapping that names its database by id."""
+    from ..series_registry import load_registry
+
+    registry = load_registry(settings)
+    registry.check_databases()
+    out = []
+    for unit_path, series in registry.units(registry.select(names)):
+        mapping = registry.get(series[0]).mapping
+        database_id = ws.ensure_database(mapping.database_title, mapping.database_schema())[0]
+        own = mapping.database
+        setting = "NOTION_DATABASE_ID" if own is None else (own.env or "")
+        out.extend((setting, database_id, name) for name in series)
+    return out
+
+
+def cmd_databases(args) -> int:
+    from ..session import open_local_workspace
+    from .common import requested_series
+
+    settings = load_settings()
+    ws = open_local_workspace(_db_path(settings), bot_token=_token(settings))
+    try:
+        found = series_databases(ws, settings, requested_series(args))
+    finally:
+        ws.close()
+    printed = set()
+    for setting, database_id, name in found:
+        if not setting:
+            stderr(f"note: {name}: its mapping names its database by id; use database.env to point it at {database_id}")
+        elif setting not in printed:
+            printed.add(setting)
+            print(f"{setting}={database_id}")
+        stderr(f"{name}: database {database_id}")
     return ExitStatus.SUCCESS
 
 
@@ -223,11 +287,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _announce(handle, ws, plan, limit, settings) -> None:
     print(f"Local Notion workspace: {handle.url}  (data: {_db_path(settings)})", file=sys.stderr)
     print(f"Use base_url={handle.url} with token: {ws.bot_token}", file=sys.stderr)
-    database_id = _blog_database(ws, settings)
-    if database_id:
+    settings_line = _database_settings(ws, settings)
+    if settings_line:
         print("Publish to it through the real-Notion code path with:", file=sys.stderr)
         print(
-            f"  NOTION_TOKEN={ws.bot_token} NOTION_BASE_URL={handle.url} NOTION_DATABASE_ID={database_id} bot publish --week W22",
+            f"  NOTION_TOKEN={ws.bot_token} NOTION_BASE_URL={handle.url} {settings_line} bot publish --week W22",
             file=sys.stderr,
         )
     if plan:
@@ -297,17 +361,15 @@ def warn_if_exposed(host: str, token: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
 
-def _blog_database(ws, settings) -> str | None:
-    """The blog database from the mapping (created on first use), so the served workspace is
-    ready for `bot publish` with NOTION_BASE_URL pointing at it."""
+def _database_settings(ws, settings) -> str | None:
+    """The databases of every series (created on first use), as the settings that point at
+    them, so the served workspace is ready for `bot publish` with NOTION_BASE_URL pointing at it."""
     try:
-        from ..mapping import load_mapping
-
-        mapping = load_mapping(settings.bot_mapping)
+        found = series_databases(ws, settings)
     except Exception as exc:  # serving does not need a mapping
         print(f"note: no blog database created ({exc})", file=sys.stderr)
         return None
-    return ws.ensure_database(mapping.database_title, mapping.database_schema())[0]
+    return " ".join(dict.fromkeys(f"{setting}={database_id}" for setting, database_id, _ in found if setting))
 
 
 def cmd_reset(args: argparse.Namespace) -> int:

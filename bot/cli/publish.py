@@ -16,9 +16,11 @@ from .common import (
     add_on_drift_flag,
     add_output_flags,
     add_selection_flags,
+    add_series_flag,
     configure_logging,
     load_settings,
     require_sources,
+    requested_series,
     select_variants,
     stderr,
     with_diagnostics,
@@ -33,6 +35,7 @@ def register(sub) -> None:
     )
     add_selection_flags(p)
     add_lang_flag(p)
+    add_series_flag(p)
     p.add_argument("--dry-run", action="store_true", help="show the plan; write nothing")
     p.add_argument(
         "--detailed-exitcode",
@@ -124,7 +127,11 @@ def _publish(args, so_far: dict) -> int:
     waits = {v.slug for _, v in waiting}
     due = [v for v in chosen if v.slug not in waits]
     options = PublishOptions(dry_run=args.dry_run, on_drift=args.on_drift, strict=args.strict, blocks=tuple(args.block))
-    note = ("--all" if args.all else f"--week {args.week}") + (f" --lang {args.lang}" if args.lang else "")
+    note = (
+        ("--all" if args.all else f"--week {args.week}")
+        + (f" --lang {args.lang}" if args.lang else "")
+        + "".join(f" --series {name}" for name in requested_series(args))
+    )
     stop = StopOnSignal()
     clock = StoppableClock(SYSTEM_CLOCK, stop.event, reason="stop requested")
 
@@ -311,12 +318,17 @@ def cmd_convert(args) -> int:
         raise SelectionError(
             f"{path}: no such file (content lives under BOT_CONTENT_DIR, e.g. content/rec-weekly/2026-W22/en.md)"
         )
-    variant = read_variant(path)
-    mapping = plain_mapping(settings.bot_mapping)
+    from ..series_registry import load_registry
+
+    registry = load_registry(settings)
+    variant = read_variant(path, registry.aliases_for(settings.bot_content_dir)(path))
+    series = registry.get(variant.front.series)
+    mapping_path = series.mapping_path if series else settings.bot_mapping
+    mapping = plain_mapping(mapping_path)  # plainly valid: no pydantic (bot/plain_inputs.py)
     if mapping is None:
         from ..mapping import load_mapping
 
-        mapping = load_mapping(settings.bot_mapping)
+        mapping = load_mapping(mapping_path)
     properties = desired_properties(variant, mapping, settings.zone)
     # Blocks are written (or counted) as they are converted and then dropped: memory stays
     # near the source's size, not the payload's (~40 MiB of dicts per MB of Markdown).

@@ -11,8 +11,11 @@ from .common import (
     add_json_flag,
     add_on_drift_flag,
     add_output_flags,
+    add_series_flag,
     load_settings,
     require_sources,
+    requested_series,
+    series_registry,
     stderr as _stderr,
 )
 
@@ -35,6 +38,13 @@ def _clock(args, settings):
     return VirtualClock(start=moment)
 
 
+def _chosen(settings, args) -> list[str] | None:
+    """The series --series names (checked: an unknown one is a usage error); None: all of them."""
+    if not requested_series(args):
+        return None
+    return series_registry(settings, args)[1]
+
+
 def _stamped(zone):
     def say(message: str) -> None:
         stamp = datetime.now(zone).isoformat(timespec="seconds")
@@ -53,7 +63,9 @@ def cmd_schedule(args) -> int:
     say = _stamped(settings.zone) if not args.quiet else (lambda message: None)
     if settings.uses_local_workspace:
         say(f"No NOTION_TOKEN: publishing to the embedded local workspace in {settings.state_dir}/")
-    runner = DueRunner(settings, lock_wait=args.lock_wait, on_drift=args.on_drift, progress=say)
+    runner = DueRunner(
+        settings, lock_wait=args.lock_wait, on_drift=args.on_drift, progress=say, series=_chosen(settings, args)
+    )
     service = ScheduleService(settings, runner=runner, say=say, catch_up=not args.no_catch_up)
     return service.start()
 
@@ -72,7 +84,14 @@ def cmd_run_due(args) -> int:
         f"run-due: publishing to {target} every variant due now ({clock.now().astimezone(settings.zone).isoformat(timespec='minutes')}); "
         "`bot run-due --dry-run` shows the plan without writing"
     )
-    runner = DueRunner(settings, clock=clock, lock_wait=args.lock_wait, on_drift=args.on_drift, progress=progress)
+    runner = DueRunner(
+        settings,
+        clock=clock,
+        lock_wait=args.lock_wait,
+        on_drift=args.on_drift,
+        progress=progress,
+        series=_chosen(settings, args),
+    )
     stop = StopOnSignal(runner.stop)
     with stop.installed():
         result = runner.run("run-due")
@@ -114,10 +133,13 @@ def _rehearse(args, settings, clock) -> int:
     from ..engine.observer import Observer
     from ..engine.run import PublishRequest, run_publish
     from .common import with_diagnostics
-    from ..source import read_all
+    from ..series_registry import read_content
     from .render import plan_text, waiting_json
 
-    variants = with_diagnostics(settings, lambda: read_all(settings.bot_content_dir))
+    chosen = _chosen(settings, args)
+    variants = with_diagnostics(settings, lambda: read_content(settings))
+    if chosen is not None:
+        variants = [v for v in variants if v.front.series in chosen]
     now = clock.now().astimezone(settings.zone)
     waiting = waiting_until(variants, now, settings.zone)
     due = [v for v in variants if is_due(v, now, settings.zone)]
@@ -157,7 +179,10 @@ def cmd_runs(args) -> int:
     settings = load_settings()
     from .links import PageLinks
 
+    chosen = _chosen(settings, args)
     rows = open_ledger(settings, read_only=True).runs(limit=args.limit)  # reading writes nothing
+    if chosen is not None:  # the runs that touched these series
+        rows = [r for r in rows if set(r.series) & set(chosen)]
     PageLinks(settings, quiet=args.quiet).print(dumps(rows) if args.json else runs_text(rows, settings.zone))
     return ExitStatus.SUCCESS
 
@@ -166,7 +191,13 @@ def cmd_status(args) -> int:
     from ..schedule.status import collect_status, status_text
 
     settings = load_settings()
-    data = collect_status(settings, clock=_clock(args, settings), remote=not args.no_remote, runs=args.runs)
+    data = collect_status(
+        settings,
+        clock=_clock(args, settings),
+        remote=not args.no_remote,
+        runs=args.runs,
+        series=_chosen(settings, args),
+    )
     from .links import PageLinks
 
     PageLinks(settings, quiet=args.quiet).print(
@@ -197,6 +228,7 @@ def register(subparsers) -> None:
         description="Foreground service: publishes what is due at every BOT_SCHEDULE slot, catches up missed slots from the run ledger, retries failed runs; SIGTERM/SIGINT stop it cleanly.",
     )
     run_options(p)
+    add_series_flag(p, "only this series (repeatable, or a comma list; default: every series)")
     p.add_argument("--no-catch-up", action="store_true", help="do not run at start even if a slot was missed")
     add_output_flags(p, quiet_help=quiet_help)
     p.set_defaults(func=cmd_schedule)
@@ -207,6 +239,7 @@ def register(subparsers) -> None:
         description="One due-check run: every Published variant whose date has come, and every Draft/Invisible one, is created or updated; future-dated ones wait; it says on stderr what it will do first (--dry-run shows the plan without writing). Exit 0 success, 1 failed, 3 lock busy, 64 usage error, 130/143 interrupted.",
     )
     run_options(p)
+    add_series_flag(p, "only this series (repeatable, or a comma list; default: every series)")
     add_json_flag(p, "the ledger entry of this run on stdout")
     p.add_argument(
         "--now",
@@ -228,6 +261,7 @@ def register(subparsers) -> None:
     )
     add_json_flag(p)
     p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N runs (default 20)")
+    add_series_flag(p, "only runs that touched this series (repeatable, or a comma list)")
     add_output_flags(p, quiet_help=quiet_help)
     p.set_defaults(func=cmd_runs)
 
@@ -240,5 +274,6 @@ def register(subparsers) -> None:
     p.add_argument("--no-remote", action="store_true", help="do not ask Notion (ledger and content only)")
     p.add_argument("--runs", type=int, default=5, metavar="N", help="how many recent runs to show (default 5)")
     p.add_argument("--now", metavar="ISO", help="pretend it is this time")
+    add_series_flag(p, "only this series (repeatable, or a comma list; default: every series)")
     add_output_flags(p, quiet_help=quiet_help)
     p.set_defaults(func=cmd_status)

@@ -125,7 +125,7 @@ def build_pages(
         blocks = list(result.blocks)
         if sibling is not None:
             target = PREVIEW_URL + quote(sibling.slug) if sibling.slug in shown else None
-            blocks.insert(0, language_link(v.lang, target))
+            blocks.insert(0, language_link(v.lang, target, mapping.link_text(v.lang)))
         pages.append(
             PreviewPage(v, desired_properties(v, mapping, zone), desired_icon(v, mapping), blocks, list(result.report))
         )

@@ -50,6 +50,9 @@ class Pulled:
     )  # front-matter fields whose property Notion holds with a value the bot never wrote
     page: dict | None = field(default=None, repr=False)  # the page as Notion returned it
     footnotes_heading: str = "Footnotes"  # the mapping's heading of the final footnote section in this language
+    aliases: dict[str, str] = field(
+        default_factory=dict
+    )  # the series' own front-matter field names (mapping `fields:`)
 
     @property
     def week(self) -> str:
@@ -215,12 +218,15 @@ def page_to_source(
 ) -> tuple[str, list[str]]:
     """The content-file text for a page and its block tree; and notes for the user."""
     front, notes = page_front_matter(page, mapping, zone, lang=lang, series=series)
-    if blocks and is_language_link(blocks[0]):
+    if mapping.fields:  # the series' own field names (its mapping's `fields:`), as its files say them
+        own = {bot: mine for mine, bot in mapping.fields.items()}
+        front = {own.get(name, name): value for name, value in front.items()}
+    if blocks and is_language_link(blocks[0], mapping.link_texts):
         blocks = blocks[1:]
     return render_source(front, blocks_to_markdown(blocks)), notes
 
 
-def equivalent(path: Path, text: str) -> bool:
+def equivalent(path: Path, text: str, aliases: dict[str, str] | None = None) -> bool:
     """Whether the file at `path` already says what `text` says: same front matter, same blocks.
 
     Hand-written Markdown rarely matches the canonical rendering byte for byte (escaping, blank
@@ -240,7 +246,10 @@ def equivalent(path: Path, text: str) -> bool:
         pairs = []
         for source in (raw.lstrip("\ufeff"), text):
             head, body, _ = split_front_matter(path, source)
-            front = FrontMatter.model_validate(yaml.safe_load(head) or {})
+            data = yaml.safe_load(head) or {}
+            if aliases and isinstance(data, dict):  # the series' own field names (`abstract:` for summary)
+                data = {aliases.get(k, k): v for k, v in data.items()}
+            front = FrontMatter.model_validate(data)
             pairs.append((front, normalize_tree(convert_markdown(body).blocks)))
     except (ContentError, yaml.YAMLError, ValueError):
         return False
@@ -291,7 +300,7 @@ def _pull_page(session, page: dict, *, lang: str | None, series: str | None) -> 
     assets = fetch_images(session.api, blocks)
     text, notes = page_to_source(page, blocks, session.mapping, session.settings.zone, lang=lang, series=series)
     front = yaml.safe_load(text.split("---\n", 2)[1])
-    body_blocks = blocks[1:] if blocks and is_language_link(blocks[0]) else blocks
+    body_blocks = blocks[1:] if blocks and is_language_link(blocks[0], session.mapping.link_texts) else blocks
     accepted = _accepted(session, front[session.mapping.key], page["id"])
     edited = {b["id"] for b in body_blocks if _edited_by_others(b, session.bot_user_id, accepted)}
     return Pulled(
@@ -307,6 +316,7 @@ def _pull_page(session, page: dict, *, lang: str | None, series: str | None) -> 
         _edited_fields(page, session.mapping, accepted),
         page,
         session.mapping.footnotes_title(front["lang"]),
+        session.mapping.fields,
     )
 
 
@@ -478,8 +488,9 @@ def fetch_images(api, blocks: list[dict]) -> dict[str, bytes]:
     return assets
 
 
-def find_week_pages(session, spec: str, langs: list[str]) -> list[tuple[str, dict]]:
-    """Pages whose slug is series-<lang>-<week> for the week `spec` (W22 or 2026-W22)."""
+def find_week_pages(session, spec: str, langs: list[str], series=None) -> list[tuple[str, dict]]:
+    """Pages whose slug is series-<lang>-<week> for the week `spec` (W22 or 2026-W22); only
+    those of `series` (names) when given — series may share a database."""
     year, number = parse_week_spec(spec)
     suffix = f"-{year}-W{number:02d}" if year else f"-W{number:02d}"
     mapping = session.mapping
@@ -498,6 +509,7 @@ def find_week_pages(session, spec: str, langs: list[str]) -> list[tuple[str, dic
             parts = SLUG_PARTS.match(_slug_of(page, mapping))
             if (
                 parts
+                and (series is None or parts["series"] in series)
                 and parts["lang"] in langs
                 and parts["week"].endswith(f"W{number:02d}")
                 and (year is None or parts["week"].startswith(year))
@@ -526,9 +538,9 @@ def find_week_pages(session, spec: str, langs: list[str]) -> list[tuple[str, dic
     return sorted(chosen, key=lambda lp: LANGS.index(lp[0]))
 
 
-def pull_week(session, spec: str, langs: list[str], progress=None) -> list[Pulled]:
+def pull_week(session, spec: str, langs: list[str], progress=None, series=None) -> list[Pulled]:
     out = []
-    for lang, page in find_week_pages(session, spec, langs):
+    for lang, page in find_week_pages(session, spec, langs, series):
         out.append(_pull_page(session, page, lang=lang, series=None))
         if progress is not None:
             progress.advance(label=out[-1].slug)

@@ -170,12 +170,15 @@ class _Validator:
         self.parity = parity
         self.keep_parsed = False  # a publish of one week: it converts the parses of `known` next
         self.out: list[Diagnostic] = []
-        self.mapping = None  # set by check_mapping when the mapping loads
+        self.mappings: dict = {}  # mapping file -> Mapping, set by check_mapping for those that load
+        from ..series_registry import load_registry
+
+        self.registry = load_registry(settings)
+        self.aliases_for = self.registry.aliases_for(settings.bot_content_dir)
         self._lines: dict[Path, list[str]] = {}
         self._headings: dict[Path, list[str] | None] = {}
         self._outlines: dict[Path, object] = {}  # path -> parity Outline, from check_body's conversion
         self.parity_findings: list = []
-        self.mapping = None
 
     # -- reporting ------------------------------------------------------------
     def report(
@@ -230,7 +233,7 @@ class _Validator:
         self.unreadable: set[Path] = set()
         for path in sorted({p.resolve(): p for p in list(all_files) + list(selected)}.values(), key=str):
             try:
-                variants.append(self.known.get(path.resolve()) or read_variant(path))
+                variants.append(self.known.get(path.resolve()) or read_variant(path, self.aliases_for(path)))
                 self._read[path.resolve()] = variants[-1]
             except ContentError as exc:
                 self.unreadable.add(path.resolve())
@@ -238,6 +241,7 @@ class _Validator:
                     for problem in exc.problems:
                         self.source_problem(path, problem)
         chosen = [v for v in variants if v.path.resolve() in selected_set]
+        self.check_series(chosen)
         self.check_slugs(variants, selected_set)
         self.check_variants(variants, selected_set)
         # One week at a time, and what a week's checks built (token streams, line lists, parity
@@ -286,17 +290,51 @@ class _Validator:
         return out
 
     # -- mapping --------------------------------------------------------------
+    def check_series(self, variants: list[Variant]) -> None:
+        """Every file belongs to a series with a mapping file (its content would go nowhere)."""
+        if self.registry.single:
+            return
+        for v in variants:
+            if self.registry.get(v.front.series) is None:
+                line, col = self.field_position(v, "series")
+                self.report(
+                    v.path,
+                    line,
+                    col,
+                    f"series {v.front.series!r} has no mapping: add {display_path(self.settings.bot_mappings_dir / (v.front.series + '.yaml'))} "
+                    f"(known series: {', '.join(self.registry.names)})",
+                    field="series",
+                    rule="mapping",
+                )
+
+    def mapping_of(self, variant: Variant):
+        """The mapping of the variant's series (None when it does not load: reported once)."""
+        found = self.registry.get(variant.front.series)
+        if found is None and self.registry.single:
+            found = next(iter(self.registry.series.values()), None)
+        return self.mappings.get(found.mapping_path) if found else None
+
     def check_mapping(self) -> None:
+        from ..mapping_files import mapping_files
+
+        paths = (
+            mapping_files(self.settings.bot_mappings_dir)
+            if self.settings.discovers_series
+            else [Path(self.settings.bot_mapping)]
+        )
+        for path in paths:
+            self.check_mapping_file(path)
+
+    def check_mapping_file(self, path: Path) -> None:
         from ..plain_front import FRONT_FIELDS
         from ..plain_inputs import plain_mapping
 
-        path = Path(self.settings.bot_mapping)
         try:  # plainly valid: without pydantic (bot/plain_inputs.py); else the model's verdict
-            mapping = self.mapping = plain_mapping(path)
+            mapping = self.mappings[path] = plain_mapping(path)
             if mapping is None:
                 from ..mapping import load_mapping
 
-                mapping = self.mapping = load_mapping(path)
+                mapping = self.mappings[path] = load_mapping(path)
         except ContentError as exc:
             if not path.is_file():  # nothing to fix in a file that is not there: say what is missing
                 for missing in self.settings.missing_sources(content=False):
@@ -390,7 +428,8 @@ class _Validator:
             groups.setdefault(v.group, []).append(v)
         for (series, week), group in groups.items():
             present = {v.lang for v in group}
-            for lang in LANGS:
+            mapping = self.mapping_of(group[0])
+            for lang in mapping.languages if mapping is not None else LANGS:  # the series' languages
                 if lang in present:
                     continue
                 for v in group:
@@ -531,7 +570,8 @@ class _Validator:
         return found
 
     def footnotes_title(self, variant: Variant) -> str:
-        return self.mapping.footnotes_title(variant.lang) if self.mapping is not None else "Footnotes"
+        mapping = self.mapping_of(variant)
+        return mapping.footnotes_title(variant.lang) if mapping is not None else "Footnotes"
 
     # -- body ---------------------------------------------------------------------
     def check_body(self, variant: Variant) -> None:
@@ -596,12 +636,13 @@ class _Validator:
 
     def check_properties(self, variant: Variant) -> None:
         """Property values one Notion request cannot carry (bot.convert.limits), at their field."""
-        if self.mapping is None:
+        mapping = self.mapping_of(variant)
+        if mapping is None:
             return
         from ..properties import desired_properties
 
-        fields = {prop.property: name for name, prop in self.mapping.properties.items()}
-        values = desired_properties(variant, self.mapping, self.settings.zone)
+        fields = {prop.property: name for name, prop in mapping.properties.items()}
+        values = desired_properties(variant, mapping, self.settings.zone)
         for prop, violation in check_property_limits(values):
             name = fields.get(prop) if prop else None
             line, col = self.field_position(variant, name) if name else (variant.body_line - 1, None)

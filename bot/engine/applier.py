@@ -58,7 +58,7 @@ class Applier:
                 and plan.slug in planner.link_after_create
                 and plan.sibling_pending
                 and plan.children
-                and is_language_link(plan.children[0])
+                and is_language_link(plan.children[0], planner.mapping.link_texts)
             )
             result, deferred_now = self._apply_one(writer, variant, plan, live, reports, defer_link=defer)
             results[plan.slug] = result

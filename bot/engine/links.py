@@ -69,14 +69,14 @@ def relink_week(engine, variant: Variant) -> int:
             want = live[other_lang(lang)].get("url")
             children = api.list_children(page["id"])
             first = children[0] if children else None
-            if first is None or not is_language_link(first) or not want:
+            if first is None or not is_language_link(first, engine.session.mapping.link_texts) or not want:
                 continue  # no callout (yet): the ordinary publish puts it in
             if _page_key(_link_url(first)) == _page_key(want):
                 continue
             engine.observer.on_progress(
                 f"{pair[lang].slug}: its language link pointed at a page in the trash (a healed twin); linked to {want}"
             )
-            api.update_block(first["id"], language_link(lang, want))
+            api.update_block(first["id"], language_link(lang, want, engine.session.mapping.link_text(lang)))
             changed += 1
         for v in pair.values():
             engine.records.forget(v.slug)  # the next run reads these trees again
@@ -111,9 +111,8 @@ class Linker:
         candidates = []
         for page in pages:
             # Compared without the language link: twins may link to different sibling twins.
-            plan = planner.plan(
-                variant, body, Live(page, [b for b in trees[page["id"]] if not is_language_link(b)]), None, None
-            )
+            own = [b for b in trees[page["id"]] if not is_language_link(b, engine.session.mapping.link_texts)]
+            plan = planner.plan(variant, body, Live(page, own), None, None)
             by_bot = (page.get("created_by") or {}).get("id") == engine.session.bot_user_id
             matches = plan.action == "unchanged" or plan.lacks_only_its_reveal  # (a run stopped just before it)
             candidates.append(
@@ -199,7 +198,7 @@ class Linker:
                 )
             return  # the sibling was not created: the placeholder goes in with the next publish
         before = self.api.stats.snapshot()
-        link = language_link(variant.lang, url)
+        link = language_link(variant.lang, url, engine.session.mapping.link_text(variant.lang))
         writer.start_page()
         try:
             writer.insert_first(plan.page_id, link)

@@ -486,7 +486,13 @@ def plan_variant(
     and a hidden one stays hidden (bot/engine/hidden.py)."""
     desired = _desired_properties(variant, target)
     icon = desired_icon(variant, target.mapping)
-    blocks = desired_blocks(variant.lang, body, has_sibling=has_sibling, sibling_url=sibling_url)
+    blocks = desired_blocks(
+        variant.lang,
+        body,
+        has_sibling=has_sibling,
+        sibling_url=sibling_url,
+        link_text=target.mapping.link_text(variant.lang),
+    )
     plan = VariantPlan(
         slug=variant.slug, lang=variant.lang, path=str(variant.path), action="unchanged", desired_blocks=blocks
     )
@@ -565,9 +571,11 @@ def _reveal_after_blocks(plan: VariantPlan, live: Live, mapping: "Mapping", bot_
         )
 
 
-def desired_blocks(lang: str, body: list[dict], *, has_sibling: bool, sibling_url: str | None) -> list[dict]:
+def desired_blocks(
+    lang: str, body: list[dict], *, has_sibling: bool, sibling_url: str | None, link_text: str | None = None
+) -> list[dict]:
     """The page's whole desired tree: the language link (when there is a sibling) and the body."""
-    return ([language_link(lang, sibling_url)] if has_sibling else []) + body
+    return ([language_link(lang, sibling_url, link_text)] if has_sibling else []) + body
 
 
 def _desired_properties(variant: "Variant", target: PlanTarget) -> dict:

@@ -126,7 +126,13 @@ class Planner:
         from .apply import whole_in_one_request
 
         return whole_in_one_request(
-            desired_blocks(variant.lang, body, has_sibling=sibling is not None, sibling_url=sibling_url)
+            desired_blocks(
+                variant.lang,
+                body,
+                has_sibling=sibling is not None,
+                sibling_url=sibling_url,
+                link_text=self.mapping.link_text(variant.lang),
+            )
         )
 
     def apply_order(self, slugs: list[str], creating: set[str]) -> list[str]:
@@ -155,7 +161,13 @@ class Planner:
             sibling_url = self.reader.url_of(sibling) if sibling else None
             body = converted[v.slug][0]
             desired_sha = tree_fingerprint(
-                desired_blocks(v.lang, body, has_sibling=sibling is not None, sibling_url=sibling_url)
+                desired_blocks(
+                    v.lang,
+                    body,
+                    has_sibling=sibling is not None,
+                    sibling_url=sibling_url,
+                    link_text=self.mapping.link_text(v.lang),
+                )
             )
             lives[v.slug] = self.reader.live(v, pages[v.slug], desired_sha)
             plans.append(self.plan(v, body, lives[v.slug], sibling, sibling_url, desired_sha))

@@ -20,8 +20,9 @@ from .observer import Observer, Relay
 from .publish import PublishOptions, Publisher, VariantResult
 from ..ledger.recorder import RunRecorder, entry_for_result, record_run
 from ..ledger.runs import RunInterrupted, SqlLedger, VariantEntry, content_hash
+from ..series_registry import read_content
 from ..settings import Settings
-from ..source import Variant, read_all
+from ..source import Variant
 
 # select(all variants read from content, the run's recorder or None) -> the weeks to publish
 Select = Callable[[list[Variant], "RunRecorder | None"], list[list[Variant]]]
@@ -221,7 +222,7 @@ def run_publish(
         if rec:
             observer_.on_run_started(rec)
         guard = held.enter_context(req.lock()) if req.lock is not None else None
-        run.variants = req.variants if req.variants is not None else read_all(settings.bot_content_dir)
+        run.variants = req.variants if req.variants is not None else read_content(settings)
         groups = req.select(run.variants, rec)
         if not groups:
             return run
@@ -234,30 +235,41 @@ def run_publish(
         observer_.on_session(session)
         steps = run.steps
         steps.selected = [v for group in groups for v in group]
-        publisher = Publisher(session, run.variants, options, _Tracking(observer_, steps))
-        try:
-            if req.isolate:
-                for group in groups:
-                    try:
-                        results = publisher.publish_groups([group])
-                    except req.isolate as exc:  # this week needs a person; the other weeks still go out
-                        run.failures.append(WeekFailure(group, exc))
-                        steps.finished.clear()
-                        steps.reported |= {v.slug for v in group}
-                        if rec:
-                            rec.add([failed_entry(v, str(exc)) for v in group])
-                            rec.fail(f"{group[0].week}: {exc}")
-                        continue
-                    _collect(run, rec, results, req.details)
-            else:
-                _collect(run, rec, publisher.publish_groups(groups), req.details)
-        except (RunInterrupted, KeyboardInterrupt) as exc:
-            _record_interruption(run, rec, req.details)
-            exc.run = run  # what the caller reports: run.results finished, run.steps.current it was in
-            raise
+        from ..series_registry import publishing_units
+
+        # Each series with its own mapping is published by an engine of its own (its database,
+        # its pages); one mapping for all (BOT_MAPPING) publishes them together, as before.
+        for unit_session, unit_variants, unit_groups in publishing_units(settings, session, run.variants, groups):
+            publisher = Publisher(unit_session, unit_variants, options, _Tracking(observer_, steps))
+            _publish_unit(run, rec, publisher, unit_groups, req.isolate, req.details)
         run.warnings = list(getattr(session, "warnings", []))
         run.stats = session.api.stats.to_dict()
     return run
+
+
+def _publish_unit(run, rec, publisher, groups, isolate, details) -> None:
+    """Publish `groups` with one engine (one series, or every series of one mapping)."""
+    steps = run.steps
+    try:
+        if isolate:
+            for group in groups:
+                try:
+                    results = publisher.publish_groups([group])
+                except isolate as exc:  # this week needs a person; the other weeks still go out
+                    run.failures.append(WeekFailure(group, exc))
+                    steps.finished.clear()
+                    steps.reported |= {v.slug for v in group}
+                    if rec:
+                        rec.add([failed_entry(v, str(exc)) for v in group])
+                        rec.fail(f"{group[0].week}: {exc}")
+                    continue
+                _collect(run, rec, results, details)
+        else:
+            _collect(run, rec, publisher.publish_groups(groups), details)
+    except (RunInterrupted, KeyboardInterrupt) as exc:
+        _record_interruption(run, rec, details)
+        exc.run = run  # what the caller reports: run.results finished, run.steps.current it was in
+        raise
 
 
 def _record_interruption(run: PublishRun, rec: RunRecorder | None, details: dict[str, str] | None) -> None:
@@ -298,6 +310,7 @@ def entry_without_page(v: Variant, action: str, detail: str) -> VariantEntry:
         str(v.front.date),
         content_sha256=content_hash(v.path),
         detail=detail,
+        series=v.front.series,
     )
 
 

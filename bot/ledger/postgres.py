@@ -95,6 +95,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX notion_budget_sends_key_at ON notion_budget_sends(key, at)
     """,
+    # 3: the series of each variant (rows written before it have none: read from their slug)
+    """
+    ALTER TABLE run_variants ADD COLUMN series TEXT
+    """,
 )
 
 

@@ -87,6 +87,7 @@ def entry_for_result(result) -> VariantEntry:
         url=result.plan.url,
         writes=result.writes,
         content_sha256=content_hash(v.path),
+        series=v.front.series,
     )
 
 

@@ -96,6 +96,12 @@ def content_hash(path: Path) -> str | None:
         return None
 
 
+def series_of_slug(slug: str, lang: str) -> str | None:
+    """The series of a series-lang-week slug (what a ledger row from before the series column says)."""
+    head, found, _ = slug.rpartition(f"-{lang}-")
+    return head if found and head else None
+
+
 @dataclass
 class VariantEntry:
     """What one run did with one variant."""
@@ -114,9 +120,15 @@ class VariantEntry:
     detail: str | None = None
     run_id: int | None = None
     run_started_at: datetime | None = None
+    series: str | None = None  # recorded since series have mappings of their own; older rows: from the slug
+
+    def __post_init__(self) -> None:
+        if self.series is None:
+            self.series = series_of_slug(self.slug, self.lang)
 
     def to_dict(self) -> dict:
         return {
+            "series": self.series,
             "slug": self.slug,
             "week": self.week,
             "lang": self.lang,
@@ -154,6 +166,11 @@ class RunRow:
     def duration(self) -> float | None:
         return (self.ended_at - self.started_at).total_seconds() if self.ended_at else None
 
+    @property
+    def series(self) -> list[str]:
+        """The series of the run's variants."""
+        return sorted({v.series for v in self.variants if v.series})
+
     def actions(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for v in self.variants:
@@ -170,6 +187,7 @@ class RunRow:
             "duration_s": self.duration,
             "outcome": self.outcome,
             "error": self.error,
+            "series": self.series,
             "requests": {
                 "reads": self.reads,
                 "writes": self.writes,
@@ -197,13 +215,13 @@ def _pid_alive(pid: int | None) -> bool:
 
 DEAD_RUN = "the process ended without recording an outcome (killed?)"
 RUN_COLUMNS = "id, trigger, scheduled_for, started_at, ended_at, outcome, error, reads, writes, retries, rate_limited, host, pid, note"
-VARIANT_COLUMNS = "slug, week, lang, status, date, due_at, action, page_id, url, writes, content_sha256, detail"
+VARIANT_COLUMNS = "slug, week, lang, status, date, due_at, action, page_id, url, writes, content_sha256, detail, series"
 
 
 def _variant_entry(v, started_at) -> "VariantEntry":
     """A `run_id, VARIANT_COLUMNS…` row as the entry the ledger reads back."""
     return VariantEntry(
-        v[1], v[2], v[3], v[7], v[4], v[5], _parse(v[6]), v[8], v[9], v[10], v[11], v[12], v[0], started_at
+        v[1], v[2], v[3], v[7], v[4], v[5], _parse(v[6]), v[8], v[9], v[10], v[11], v[12], v[0], started_at, v[13]
     )
 
 
@@ -280,7 +298,7 @@ class SqlLedger:
             return
         with self._connect() as db:
             db.executemany(
-                f"INSERT INTO run_variants(run_id, {VARIANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO run_variants(run_id, {VARIANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         run_id,
@@ -296,6 +314,7 @@ class SqlLedger:
                         e.writes,
                         e.content_sha256,
                         scrub(e.detail),
+                        e.series,
                     )
                     for e in entries
                 ],
@@ -461,7 +480,7 @@ class SqlLedger:
                 f" FROM run_variants rv JOIN runs r ON r.id = rv.run_id WHERE rv.action IN ({marks}) ORDER BY rv.run_id, rv.{self.variant_order}",
                 PUBLISH_ACTIONS,
             ):
-                out[v[1]] = _variant_entry(v, _parse(v[13]))
+                out[v[1]] = _variant_entry(v, _parse(v[14]))
         return out
 
 

@@ -20,7 +20,11 @@ from .runs import SCHEMA, LedgerCorruptError, LedgerError, SqlLedger
 T = TypeVar("T")
 # SQLite schema versions (PRAGMA user_version). Version 1 is the schema every ledger created
 # before versioning already has (CREATE … IF NOT EXISTS makes it a no-op there).
-SQLITE_MIGRATIONS: tuple[str, ...] = (SCHEMA,)
+SQLITE_MIGRATIONS: tuple[str, ...] = (
+    SCHEMA,
+    # 2: the series of each variant (rows written before it have none: read from their slug)
+    "ALTER TABLE run_variants ADD COLUMN series TEXT",
+)
 SQLITE_CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 
 

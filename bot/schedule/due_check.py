@@ -96,8 +96,10 @@ class DueRunner:
         on_drift: str = "fail",
         stop: threading.Event | None = None,
         progress: Callable[[str], None] | None = None,
+        series: list[str] | None = None,
     ):
         self.settings = settings
+        self.series = set(series) if series else None  # None: every series
         self.clock = clock
         self.progress = progress or (lambda message: None)
         self.ledger = ledger or open_ledger(settings, clock, warn=self._warn)
@@ -187,6 +189,8 @@ class DueRunner:
                 self.progress(f"{_slot(trigger)} {scheduled_for.isoformat(timespec='minutes')}: {rec.note}")
                 return []
             now = self.clock.now()
+            if self.series is not None:
+                variants = [v for v in variants if v.front.series in self.series]
             waiting = waiting_until(variants, now, self.zone)
             result.next_due = waiting[0][0] if waiting else None
             due = [v for v in variants if is_due(v, now, self.zone)]
@@ -292,6 +296,7 @@ def _waiting_entry(v: Variant, moment: datetime) -> VariantEntry:
         moment,
         content_sha256=content_hash(v.path),
         detail=f"waiting until {moment.isoformat()}",
+        series=v.front.series,
     )
 
 

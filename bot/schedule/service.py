@@ -169,10 +169,10 @@ class ScheduleService:
         return self._became_due(since, now)
 
     def _became_due(self, since: datetime, now: datetime) -> list:
-        from ..source import read_all
+        from ..series_registry import read_content
 
         try:
-            variants = read_all(self.settings.bot_content_dir)
+            variants = read_content(self.settings)  # every series, each file with its series' field names
         except ContentError:
             return []  # the next scheduled run records the problem
         return became_due(variants, since, now, self.zone)
@@ -293,9 +293,9 @@ class ScheduleService:
         nxt = self.next_run(now)
         text = f"next scheduled run: {self._fmt(nxt)}"
         try:
-            from ..source import read_all
+            from ..series_registry import read_content
 
-            waiting = waiting_until(read_all(self.settings.bot_content_dir), now, self.zone)
+            waiting = waiting_until(read_content(self.settings), now, self.zone)
         except ContentError:
             waiting = []
         if waiting:

@@ -21,9 +21,10 @@ def collect_status(
     remote: bool = True,
     runs: int = 5,
     session_factory: Callable | None = None,
+    series: list[str] | None = None,
 ) -> dict:
     from ..engine.publish import group_by_week
-    from ..source import read_all
+    from ..series_registry import read_content
 
     zone = settings.zone
     now = clock.now()
@@ -45,7 +46,9 @@ def collect_status(
         out["variants"] = []
         return with_health_verdict(out)
     try:
-        variants = read_all(settings.bot_content_dir)
+        variants = read_content(settings)
+        if series is not None:
+            variants = [v for v in variants if v.front.series in series]
     except BotError as exc:
         out["problems"].append(str(exc))
         out["variants"] = []
@@ -65,6 +68,7 @@ def collect_status(
             due = is_due(v, now, zone)
             last = published.get(v.slug)
             row = {
+                "series": v.front.series,
                 "week": v.week,
                 "lang": v.lang,
                 "slug": v.slug,
@@ -224,6 +228,7 @@ def _run_brief(r, zone) -> dict:
         "started_at": r.started_at.astimezone(zone).isoformat(timespec="seconds"),
         "duration_s": r.duration,
         "outcome": r.outcome,
+        "series": r.series,
         "actions": r.actions(),
         "writes": r.writes,
         "error": r.error,
@@ -264,7 +269,7 @@ def status_text(data: dict) -> str:
     for problem in data.get("problems", []):
         lines.append(f"problem: {problem}")
     lines.append("")
-    rows = [("WEEK", "LANG", "STATUS", "DATE", "SOURCE", "LAST PUBLISHED", "NOTION")]
+    rows = [("WEEK", "LANG", "SERIES", "STATUS", "DATE", "SOURCE", "LAST PUBLISHED", "NOTION")]
     for v in data["variants"]:
         source = "due" if v["due"] else f"waits until {_short(v['waiting_until'])}"
         last = v["last_published"]
@@ -288,7 +293,7 @@ def status_text(data: dict) -> str:
             if remote.get("drift"):
                 state += f", DRIFT: {remote['drift']}"
             notion = state + (f"  {remote['url']}" if remote.get("url") else "")
-        rows.append((v["week"], v["lang"], v["status"], v["date"][:16], source, published, notion))
+        rows.append((v["week"], v["lang"], v["series"], v["status"], v["date"][:16], source, published, notion))
     lines.extend(aligned(rows))
     if any(v["last_published"] and v["last_published"]["source_changed_since"] for v in data["variants"]):
         lines.append("* the source file changed since it was last published")
@@ -326,13 +331,17 @@ def _first_line(text: str, width: int = 120) -> str:
 def runs_text(rows, zone) -> str:
     if not rows:
         return "no runs recorded yet"
-    lines = [f"{'ID':>4}  {'TRIGGER':9} {'STARTED':19} {'TOOK':>6}  {'OUTCOME':14} {'REQUESTS':14} VARIANTS"]
+    named = {r.id: ",".join(r.series) or "-" for r in rows}
+    wide = max(len("SERIES"), *(len(n) for n in named.values()))  # as wide as the widest
+    lines = [
+        f"{'ID':>4}  {'TRIGGER':9} {'STARTED':19} {'TOOK':>6}  {'OUTCOME':14} {'REQUESTS':14} {'SERIES':{wide}} VARIANTS"
+    ]
     for r in rows:
         took = f"{r.duration:.1f}s" if r.duration is not None else "-"
         actions = ", ".join(f"{n} {a}" for a, n in sorted(r.actions().items())) or "-"
         started = r.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
         lines.append(
-            f"{r.id:>4}  {r.trigger:9} {started:19} {took:>6}  {r.outcome:14} {f'{r.reads}r {r.writes}w':14} {actions}"
+            f"{r.id:>4}  {r.trigger:9} {started:19} {took:>6}  {r.outcome:14} {f'{r.reads}r {r.writes}w':14} {named[r.id]:{wide}} {actions}"
         )
         if r.error and r.outcome != "success":
             for err_line in r.error.splitlines()[:3]:
