@@ -3,6 +3,7 @@ any construct mix).
 
 Usage: .venv/bin/python benchmarks/bench_memory.py [--sizes 1,3,10] [--inputs dense-bold,...]
        [--commands convert,validate,dry-run,publish] [--runs 1] [--cap-mb 4096] [--json]
+       .venv/bin/python benchmarks/bench_memory.py --weeks 5000 [--runs 1]
 
 Each input is generated at each size (MB of Markdown body) into a fresh week folder (en.md is
 the input, zh.md a one-line sibling) and each command runs in a fresh Python process:
@@ -18,6 +19,9 @@ imports, and `mib_per_mb` = (growth − growth on a 1 KB input of the same comma
 input costs, the fixed per-command costs (the workspace, the mapping) taken out. A child runs
 under an address-space cap (--cap-mb): a run over it fails with MemoryError and is shown as
 `over cap` instead of taking the machine down. Ranges are min-max over --runs.
+
+--weeks N: instead, `bot validate` (every week) over N synthesized weeks (W22's en.md and zh.md
+in each, from 2025-W01 on): seconds and peak RSS.
 """
 
 from __future__ import annotations
@@ -189,6 +193,42 @@ def baselines(commands: list[str], cap_mb: int) -> dict[str, int]:
     return out
 
 
+def make_weeks(content: Path, weeks: int) -> None:
+    from datetime import date, timedelta
+
+    source = ROOT / "content" / "rec-weekly" / "2026-W22"
+    texts = {lang: (source / f"{lang}.md").read_text(encoding="utf-8") for lang in ("en", "zh")}
+    first = date.fromisocalendar(2025, 1, 1)
+    for n in range(weeks):
+        year, number, _ = (first + timedelta(weeks=n)).isocalendar()
+        week = f"{year}-W{number:02d}"
+        folder = content / "rec-weekly" / week
+        folder.mkdir(parents=True)
+        saturday = date.fromisocalendar(year, number, 6)
+        for lang, text in texts.items():
+            text = text.replace("2026-W22", week)
+            text = "\n".join(
+                f"date: {saturday.isoformat()} 07:01" if line.startswith("date: ") else line
+                for line in text.split("\n")
+            )
+            (folder / f"{lang}.md").write_text(text, encoding="utf-8")
+
+
+def bench_weeks(weeks: int, runs: int, cap_mb: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        make_weeks(tmp / "content", weeks)
+        results = [run_child(tmp, ["validate"], cap_mb) for _ in range(runs)]
+    ok = [r for r in results if r["s"] is not None]
+    return {
+        "weeks": weeks,
+        "files": 2 * weeks,
+        "exit": ",".join(sorted({r["exit"] for r in results})),
+        "s": span([r["s"] for r in ok], "{:.0f}"),
+        "peak_mib": span([r["peak_kib"] / 1024 for r in ok]),
+    }
+
+
 def table(rows: list[dict]) -> str:
     keys = list(rows[0])
     widths = [max(len(k), *(len(str(r[k])) for r in rows)) for k in keys]
@@ -205,7 +245,12 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=1, help="fresh processes per measurement (ranges are min-max)")
     ap.add_argument("--cap-mb", type=int, default=4096, help="address-space cap of each child, MiB")
     ap.add_argument("--json", action="store_true", help="rows as JSON on stdout instead of a table")
+    ap.add_argument("--weeks", type=int, default=0, help="validate over this many synthesized weeks instead")
     args = ap.parse_args()
+    if args.weeks:
+        row = bench_weeks(args.weeks, args.runs, args.cap_mb)
+        print(json.dumps(row) if args.json else table([row]))
+        return 0
     sizes = [float(s) for s in args.sizes.split(",")]
     names = [n for n in args.inputs.split(",") if n]
     commands = [c for c in args.commands.split(",") if c]
