@@ -539,21 +539,18 @@ class _Validator:
             link_lines=link_lines,
             footnotes_heading=self.footnotes_title(variant),
         )
-        # One pass over the body, one top-level block at a time: the converter parses and renders
-        # each block and frees its tokens, which `scan` reads first (links, images, headings); the
-        # limits are checked and parity outlines each block as it comes. Nothing of the whole body
-        # is held but the source and what the checks keep (diagnostics, anchors, link targets).
+        # A long body is read in one pass, one top-level block at a time: the converter parses and
+        # renders each block and frees its tokens, which `scan` reads first (links, images,
+        # headings); the limits are checked and parity outlines each block as it comes. Nothing
+        # of the whole body is held but the source and what the checks keep (diagnostics, anchors,
+        # link targets). A short one is parsed whole (faster; at most a few MB), and a one-week
+        # publish converts that parse next.
         scan = _BodyScan()
-        kept_tokens: list | None = None
-        if self.keep_parsed and path.resolve() in self.known and len(variant.body) <= SHARED_PARSE_MAX:
-            kept_tokens = []
-
-            def observe(tokens: list) -> None:
-                scan(tokens)
-                kept_tokens.extend(tokens)
-        else:
-            observe = scan
-        stream = BlockStream(variant.body, options, observe=observe)
+        tokens: list | None = None
+        if len(variant.body) <= SHARED_PARSE_MAX:
+            tokens = get_parser().parse(variant.body)
+            scan(tokens)
+        stream = BlockStream(variant.body, options, tokens=tokens, observe=None if tokens is not None else scan)
         outliner = None
         if block_lines is not None:
             from .parity import Outliner
@@ -565,8 +562,9 @@ class _Validator:
                 over_limits.append((line or variant.body_line, violation))
             if outliner is not None:
                 outliner.add(block)
-        if kept_tokens is not None:  # the whole body went through: the publish converts this parse
-            variant.keep_tokens(kept_tokens)
+        if tokens is not None and self.keep_parsed and path.resolve() in self.known:
+            variant.keep_tokens(tokens)  # the publish converts this parse
+        del tokens
         if outliner is not None:
             self._outlines[path.resolve()] = outliner.outline
         self._headings.setdefault(path.resolve(), scan.anchors)
