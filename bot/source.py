@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 MAX_FILE_BYTES = 20 * 1024 * 1024  # far above any newsletter; refuses runaway files early (conversion is linear)
 
 
+# A body up to this many characters is parsed once for a one-week publish: validation keeps its
+# tokens for the conversion (at most ~13 MB of them); a longer one is parsed again, one block at
+# a time, so that memory stays proportional to one block, not to the body.
+SHARED_PARSE_MAX = 64_000
+
+
 @dataclass
 class Variant:
     """One language variant of one week, read from one file."""
@@ -35,18 +41,16 @@ class Variant:
     field_lines: dict[str, int]
     _tokens: list | None = field(default=None, init=False, repr=False, compare=False)
 
-    def tokens(self) -> list:
-        """The body's markdown-it token stream, parsed once per publish and shared by
-        validation and conversion (the converter does not change tokens)."""
-        if self._tokens is None:
-            from .convert.parser import get_parser
+    # Shared by validation and conversion (one parse, see SHARED_PARSE_MAX): the converter does
+    # not change tokens.
+    def keep_tokens(self, tokens: list) -> None:
+        """The body's markdown-it token stream, as validation parsed it, for the conversion next."""
+        self._tokens = tokens
 
-            self._tokens = get_parser().parse(self.body)
-        return self._tokens
-
-    def release_tokens(self) -> None:
-        """Drop the token stream once the body is converted (it is the largest part of a variant)."""
-        self._tokens = None
+    def take_tokens(self) -> list | None:
+        """The kept token stream (once: it is the largest part of a variant), or None."""
+        tokens, self._tokens = self._tokens, None
+        return tokens
 
     @property
     def slug(self) -> str:

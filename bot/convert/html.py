@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 from .languages import map_language
 from .registry import HTML_CLASSES, HTML_TAGS
@@ -107,19 +107,32 @@ class Event(NamedTuple):
     closed: bool  # <x/> (a start tag that is also its own end)
 
 
+_NO_ATTRS: dict[str, str] = {}  # shared by the events and elements of tags without attributes (read only)
+_WRITTEN: dict[str, str] = {}  # tag names and start tags as written, one copy each (`<pre>` x 200,000: one string)
+
+
+def _written(text: str | None) -> str:
+    if not text:
+        return ""
+    if len(text) > 64:
+        return text
+    return _WRITTEN.setdefault(text, text) if len(_WRITTEN) < 4096 else text
+
+
 class _Tokenizer(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.events: list[Event] = []
 
     def _add(self, kind: str, tag: str = "", attrs=None, data: str = "", closed: bool = False) -> None:
-        self.events.append(Event(kind, tag, attrs or {}, data, self.getpos()[0], closed))
+        tag = _written(tag)  # html.parser lower-cases each tag name into a new string
+        self.events.append(Event(kind, tag, attrs or _NO_ATTRS, data, self.getpos()[0], closed))
 
     def handle_starttag(self, tag, attrs):
-        self._add("start", tag, {k: v or "" for k, v in attrs}, self.get_starttag_text() or "")
+        self._add("start", tag, {k: v or "" for k, v in attrs}, _written(self.get_starttag_text()))
 
     def handle_startendtag(self, tag, attrs):
-        self._add("start", tag, {k: v or "" for k, v in attrs}, self.get_starttag_text() or "", True)
+        self._add("start", tag, {k: v or "" for k, v in attrs}, _written(self.get_starttag_text()), True)
 
     def handle_endtag(self, tag):
         self._add("end", tag)
@@ -147,10 +160,36 @@ def html_events(text: str) -> list[Event]:
     return tokenizer.events
 
 
+# A longer HTML text is tokenized this many characters at a time (cut before a "<"), its events
+# handed out slice by slice: `<pre>` x 200,000 on one line made 200,000 events at once.
+HTML_SLICE = 65_536
+
+
+def iter_html_events(text: str) -> Iterator[Event]:
+    """html_events(text), the same events, read a slice at a time. html.parser is made to be fed
+    in parts; each cut is just before a "<", where a text run ends anyway."""
+    if len(text) <= HTML_SLICE:
+        yield from html_events(text)
+        return
+    tokenizer = _Tokenizer()
+    start, n = 0, len(text)
+    while start < n:
+        end = n if n - start <= HTML_SLICE else text.rfind("<", start + 1, start + HTML_SLICE)
+        if end <= start:  # no "<" in the window: cut inside the text run at the next one
+            found = text.find("<", start + HTML_SLICE)
+            end = n if found < 0 else found
+        tokenizer.feed(text[start:end])
+        start = end
+        if start >= n:
+            tokenizer.close()
+        yield from tokenizer.events
+        tokenizer.events = []
+
+
 def tag_as_written(event: Event) -> str:
     """`<ImagePreview` for `<ImagePreview src=…>`: html.parser lower-cases tag names."""
     m = _TAG_AS_WRITTEN.match(event.data)
-    return m.group() if m else f"<{event.tag}"
+    return _written(m.group() if m else f"<{event.tag}")
 
 
 # --------------------------------------------------------------------------- inline tags
@@ -309,7 +348,7 @@ class TreeBuilder:
         self.stack[-1].children.append(node)
 
     def feed(self, text: str, first_line: int | None) -> None:
-        for ev in html_events(text):
+        for ev in iter_html_events(text):
             line = first_line + ev.line - 1 if first_line is not None else None
             if ev.kind == "start":
                 self.start(ev, line)
@@ -365,21 +404,33 @@ class TreeBuilder:
                     el.line, "details", "<details> without </details>: toggle runs to the end of its container"
                 )
             elif el.tag not in OPTIONAL_END:
-                self.ctx.degrade(
-                    el.line,
-                    "html_block",
-                    f"<{el.tag}> without </{el.tag}>: runs to the end of its container",
-                    el.written,
-                )
+                self.ctx.degrade(el.line, "html_block", _unclosed_message(el.tag), el.written)
         self._close_from(1)
+
+
+_UNCLOSED: dict[str, str] = {}
+
+
+def _unclosed_message(tag: str) -> str:
+    """One string per tag: a run of 100,000 unclosed `<div>`s reports each, with the same text."""
+    message = _UNCLOSED.get(tag)
+    if message is None:
+        message = f"<{tag}> without </{tag}>: runs to the end of its container"
+        if len(_UNCLOSED) < 1024:
+            _UNCLOSED[tag] = message
+    return message
 
 
 def render_html_run(ctx, nodes: list, i: int) -> tuple[list[dict], int]:
     """Render nodes[i] (an html_block) and the siblings its open elements enclose.
 
-    Returns the blocks and the index of the first node not consumed.
+    Returns the blocks and the index of the first node not consumed. A run read from
+    LazySiblings (a top-level one) lets go of each node once it is in the element tree: an
+    html_block's tokens are not needed once fed, and a Markdown node lives on in the tree.
     """
     builder = TreeBuilder(ctx)
+    first_line = ctx.line_of(nodes[i])
+    forget = getattr(nodes, "forget_before", None)
     j = i
     while j < len(nodes):
         node = nodes[j]
@@ -387,11 +438,14 @@ def render_html_run(ctx, nodes: list, i: int) -> tuple[list[dict], int]:
             builder.feed(node.content, ctx.line_of(node))
         else:
             builder.add_node(node)
+        del node
         j += 1
+        if forget is not None:
+            forget(j)
         if not builder.open:
             break
     builder.finish()
-    flow = Flow(ctx, ctx.line_of(nodes[i]))
+    flow = Flow(ctx, first_line)
     flow.walk(builder.root.children)
     return flow.blocks(), j
 

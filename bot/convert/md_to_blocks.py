@@ -35,7 +35,7 @@ from __future__ import annotations
 import gc
 import re
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 from .tree import Node as SyntaxTreeNode, build_tree
 
@@ -898,12 +898,22 @@ class BlockStream:
     tokens and one block's output at a time, whatever the document's size. `report` is
     complete once the iteration has ended. A stream is read once.
     `tokens`: the body already parsed by `get_parser()` (shared with validation: one parse).
+    `observe`: called with each top-level block's parsed tokens before they are rendered (and
+    freed): for a caller that reads the tokens too (bot validate's links and headings).
     """
 
-    def __init__(self, text: str, options: ConvertOptions | None = None, *, tokens: list | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        options: ConvertOptions | None = None,
+        *,
+        tokens: list | None = None,
+        observe: Callable[[list], None] | None = None,
+    ) -> None:
         self._ctx = Ctx(options or ConvertOptions())
         self._text: str | None = text
         self._tokens = tokens
+        self._observe = observe
         self._read = False
 
     @property
@@ -944,12 +954,10 @@ class BlockStream:
         ctx = self._ctx
         text, tokens = self._text, self._tokens
         self._text = self._tokens = None
-        if tokens is not None:
-            nodes = iter(build_tree(ctx.report_flattened(tokens)))
-        else:
-            nodes = (
-                node for toks in iter_block_tokens(ctx.md, text) for node in build_tree(ctx.report_flattened(toks))
-            )
+        chunks = [tokens] if tokens is not None else iter_block_tokens(ctx.md, text)
+        if self._observe is not None:
+            chunks = _observed(chunks, self._observe)
+        nodes = (node for toks in chunks for node in build_tree(ctx.report_flattened(toks)))
         del text, tokens
         # HTML runs (<details>, <div> ...) consume the siblings their elements enclose:
         # the siblings are read ahead only as far as the renderer asks.
@@ -964,6 +972,12 @@ class BlockStream:
                 for b in rendered:
                     _unnest_below(ctx, b)
             yield line, rendered
+
+
+def _observed(chunks: Iterable[list], observe: Callable[[list], None]) -> Iterator[list]:
+    for tokens in chunks:
+        observe(tokens)
+        yield tokens
 
 
 def _unnest_below(ctx: Ctx, block: dict) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a report can hold one per unclosed HTML element of a big file
 class Degradation:
     """One place where the output is not an exact representation of the source."""
 

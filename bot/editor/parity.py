@@ -113,28 +113,60 @@ def outline(
     line is known (after `<details>`, HTML blocks and footnotes too). `ignore_url`: the prefix
     relative links were resolved to (they differ by language: not compared). `link_lines`: the
     conversion's ConvertOptions.link_lines, for the line of each link inside its block."""
-    lines = _Lines(block_lines, link_lines or {})
-    out = Outline(path, lang, [], [Section(body_line, "")])
-    line = body_line
+    outliner = Outliner(path, lang, block_lines, body_line, ignore_url, link_lines)
     for block in blocks:
-        line = lines.of(block, line)
+        outliner.add(block)
+    return outliner.outline
+
+
+class Outliner:
+    """outline(), one top-level block at a time, as a conversion streams them (bot validate):
+    each block's entries in `block_lines` are dropped once it is outlined, so the blocks
+    themselves can go."""
+
+    def __init__(
+        self,
+        path: Path,
+        lang: str,
+        block_lines: dict[int, tuple[dict, int]],
+        body_line: int,
+        ignore_url: str | None = None,
+        link_lines: dict[str, list[int]] | None = None,
+    ) -> None:
+        self.outline = Outline(path, lang, [], [Section(body_line, "")])
+        self._block_lines = block_lines
+        self._lines = _Lines(block_lines, link_lines if link_lines is not None else {})  # filled as it converts
+        self._line = body_line
+        self._ignore_url = ignore_url
+
+    def add(self, block: dict) -> None:
+        out, lines = self.outline, self._lines
+        line = self._line = lines.of(block, self._line)
         kind = block["type"]
         if kind.startswith("heading_"):
             level = int(kind.rsplit("_", 1)[1])
             title = items_plain_text(_rich_text(block))
             out.headings.append((line, level, title))
             out.sections.append(Section(line, title))
-            continue
-        section = out.sections[-1]
-        if kind in LIST_ITEMS:
-            section.items.append(line)
-            lead = normalize_rich_text(_rich_text(block))[:1]
-            name = items_plain_text(lead).strip() if lead and lead[0].get("annotations", {}).get("bold") else ""
-            if name and not name.endswith(LABEL_ENDINGS):
-                section.names.setdefault(name, line)
-                section.note_lead(name, section.lead_keys)
-        _collect(block, line, section, lines, ignore_url)
-    return out
+        else:
+            section = out.sections[-1]
+            if kind in LIST_ITEMS:
+                section.items.append(line)
+                lead = normalize_rich_text(_rich_text(block))[:1]
+                name = items_plain_text(lead).strip() if lead and lead[0].get("annotations", {}).get("bold") else ""
+                if name and not name.endswith(LABEL_ENDINGS):
+                    section.names.setdefault(name, line)
+                    section.note_lead(name, section.lead_keys)
+            _collect(block, line, section, lines, self._ignore_url)
+        self._forget(block)
+
+    def _forget(self, block: dict) -> None:
+        """Drop the line entries of `block` and its descendants (they hold the blocks)."""
+        pending = [block]
+        while pending:
+            b = pending.pop()
+            self._block_lines.pop(id(b), None)
+            pending.extend(children_of(b))
 
 
 def outline_of_text(

@@ -12,7 +12,7 @@ import difflib
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import unquote
@@ -23,9 +23,10 @@ from ..convert import BlockStream, ConvertOptions, check_limits
 from ..convert.limits import check_property_limits
 from ..convert.assets import ImageRefusal, resolve_local_image
 from ..convert.html import html_events
+from ..convert.blockstream import iter_block_tokens
 from ..convert.parser import get_parser, markdown_lines
 from ..errors import ContentError, Problem
-from ..source import LANGS, WEEK_RE, Variant, discover, read_variant, slug_conflicts
+from ..source import LANGS, SHARED_PARSE_MAX, WEEK_RE, Variant, discover, read_variant, slug_conflicts
 from ..rules import REPORTED_BY_CONVERTER, level_of
 from .diagnostics import Diagnostic, column_of, display_path, line_text, value_column
 
@@ -167,8 +168,9 @@ class _Validator:
         self.allow = allow
         self.known = {v.path.resolve(): v for v in known or []}
         self._read: dict[Path, Variant] = {}  # variants this run read itself
+        self._bodiless: set[Path] = set()  # ... held without their bodies (see _without_body)
+        self.keep_parsed = False  # a publish of one week: it converts the `known` variants next
         self.parity = parity
-        self.keep_parsed = False  # a publish of one week: it converts the parses of `known` next
         self.out: list[Diagnostic] = []
         self.mappings: dict = {}  # mapping file -> Mapping, set by check_mapping for those that load
         from ..series_registry import load_registry
@@ -233,7 +235,9 @@ class _Validator:
         self.unreadable: set[Path] = set()
         for path in sorted({p.resolve(): p for p in list(all_files) + list(selected)}.values(), key=str):
             try:
-                variants.append(self.known.get(path.resolve()) or read_variant(path, self.aliases_for(path)))
+                variants.append(
+                    self.known.get(path.resolve()) or self._without_body(read_variant(path, self.aliases_for(path)))
+                )
                 self._read[path.resolve()] = variants[-1]
             except ContentError as exc:
                 self.unreadable.add(path.resolve())
@@ -250,27 +254,40 @@ class _Validator:
         for variant in variants:
             weeks.setdefault(variant.group, []).append(variant)
         for week in dict.fromkeys(v.group for v in chosen):
-            group = [v for v in weeks[week] if v.path.resolve() in selected_set]
-            for variant in group:
-                self.check_week(variant)
-                self.check_body(variant)
+            whole = [self.with_body(v) for v in weeks[week]]  # read again: only this week's bodies are held
+            for variant in whole:
+                if variant.path.resolve() in selected_set:
+                    self.check_week(variant)
+                    self.check_body(variant)
             if self.parity:  # outlined from check_body's conversions
-                self.check_parity(weeks[week], selected_set)
-            for variant in weeks[week]:
+                self.check_parity(whole, selected_set)
+            for variant in whole:
                 self.release(variant)
+            del whole
         self.check_dates(variants, selected_set)
         result = ValidationResult([os.fspath(p) for p in selected], self.out, self.parity_findings)
         result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.level != "error"))
         return result
 
+    def _without_body(self, variant: Variant) -> Variant:
+        """The variant without its body, for the rules across files (front matter only): with
+        every file of every week read first, the bodies would be most of the memory (5,000
+        weeks: ~450 MB). with_body reads it again when its week is checked."""
+        self._bodiless.add(variant.path.resolve())
+        return replace(variant, body="")
+
+    def with_body(self, variant: Variant) -> Variant:
+        if variant.path.resolve() not in self._bodiless:
+            return variant
+        try:
+            return read_variant(variant.path, self.aliases_for(variant.path))
+        except ContentError:  # changed since it was read: checked as it was then, without its body
+            return variant
+
     def release(self, variant: Variant) -> None:
-        """Forget what checking `variant` built. A publish of one week keeps the tokens of the
-        variants it passed in (it converts them next); over more weeks they go too (~10x the
-        file's size each), and the publish parses each week again as it converts it."""
+        """Forget what checking `variant` built (its line list and parity outline)."""
         self._lines.pop(variant.path, None)
         self._outlines.pop(variant.path.resolve(), None)
-        if not (self.keep_parsed and variant.path.resolve() in self.known):
-            variant.release_tokens()
 
     def expand(self, paths: list[Path]) -> list[Path]:
         out: list[Path] = []
@@ -577,11 +594,9 @@ class _Validator:
     def check_body(self, variant: Variant) -> None:
         path = variant.path
         lines = self.body_lines_of(variant)
-        offset = variant.body_line - 1
-        link_errors = self.check_links(variant)
         block_lines, link_lines = ({}, {}) if self.parity else (None, None)  # parity outlines this same conversion
         options = ConvertOptions(
-            line_offset=offset,
+            line_offset=variant.body_line - 1,
             resolve_link=lambda href: _PLACEHOLDER,
             base_dir=path.parent,
             image_roots=self.settings.image_roots,
@@ -589,25 +604,38 @@ class _Validator:
             link_lines=link_lines,
             footnotes_heading=self.footnotes_title(variant),
         )
-        # The blocks are checked one top-level block at a time; only parity keeps them, until
-        # this variant's outline is built (validate needs the converter's report and the
-        # limits, not the blocks).
-        stream = BlockStream(variant.body, options, tokens=variant.tokens())
-        kept: list[dict] | None = [] if block_lines is not None else None
+        # A long body is read in one pass, one top-level block at a time: the converter parses and
+        # renders each block and frees its tokens, which `scan` reads first (links, images,
+        # headings); the limits are checked and parity outlines each block as it comes. Nothing
+        # of the whole body is held but the source and what the checks keep (diagnostics, anchors,
+        # link targets). A short one is parsed whole (faster; at most a few MB), and a one-week
+        # publish converts that parse next.
+        scan = _BodyScan()
+        tokens: list | None = None
+        if len(variant.body) <= SHARED_PARSE_MAX:
+            tokens = get_parser().parse(variant.body)
+            scan(tokens)
+        stream = BlockStream(variant.body, options, tokens=tokens, observe=None if tokens is not None else scan)
+        outliner = None
+        if block_lines is not None:
+            from .parity import Outliner
+
+            outliner = Outliner(path, variant.lang, block_lines, variant.body_line, _PLACEHOLDER, link_lines)
+        over_limits: list[tuple[int, str]] = []
         for line, block in stream.with_lines():
             for violation in check_limits([block], ""):
-                self.report(
-                    path, line or variant.body_line, None, f"exceeds a Notion limit: {violation}", rule="limits"
-                )
-            if kept is not None:
-                kept.append(block)
-        if kept is not None:
-            from .parity import outline
-
-            self._outlines[path.resolve()] = outline(
-                path, variant.lang, kept, block_lines, variant.body_line, ignore_url=_PLACEHOLDER, link_lines=link_lines
-            )
-            del kept
+                over_limits.append((line or variant.body_line, violation))
+            if outliner is not None:
+                outliner.add(block)
+        if tokens is not None and self.keep_parsed and path.resolve() in self.known:
+            variant.keep_tokens(tokens)  # the publish converts this parse
+        del tokens
+        if outliner is not None:
+            self._outlines[path.resolve()] = outliner.outline
+        self._headings.setdefault(path.resolve(), scan.anchors)
+        link_errors = self.check_links(variant, scan.references)
+        for line, violation in over_limits:
+            self.report(path, line, None, f"exceeds a Notion limit: {violation}", rule="limits")
         for d in stream.report:
             text = line_text(lines, d.line or 0)
             if d.construct == "code_language":
@@ -655,12 +683,13 @@ class _Validator:
                 rule="limits",
             )
 
-    def check_links(self, variant: Variant) -> set[tuple[int, str]]:
-        """Relative links, anchors and local images; returns (line, href) of reported errors."""
+    def check_links(self, variant: Variant, references: list[tuple[int, str, str]]) -> set[tuple[int, str]]:
+        """Relative links, anchors and local images (`references`: the body's, see _BodyScan);
+        returns (line, href) of reported errors."""
         errors: set[tuple[int, str]] = set()
         lines = self.body_lines_of(variant)
         offset = variant.body_line - 1
-        for line, kind, href in _references(variant.tokens()):
+        for line, kind, href in references:
             line += offset
             target = unquote(href)  # markdown-it percent-encodes hrefs; show and find what the author wrote
             text = line_text(lines, line)
@@ -730,13 +759,14 @@ class _Validator:
         return errors
 
     def headings(self, path: Path) -> list[str]:
-        """The heading anchors of a file, in document order: from the variant's own parse when
-        it was read (one parse per file), else from the file."""
+        """The heading anchors of a file, in document order: from its check_body pass when it ran,
+        else from the variant's body when it was read, else from the file."""
         key = path.resolve()
         if key not in self._headings:
             variant = self.known.get(key) or self._read.get(key)
             if variant is not None:
-                self._headings[key] = heading_anchors(tokens=variant.tokens())
+                variant = self.with_body(variant)
+                self._headings[key] = heading_anchors(variant.body)
             else:
                 try:
                     text = key.read_text(encoding="utf-8")
@@ -793,39 +823,54 @@ def slugify_heading(text: str) -> str:
     return "".join(out)
 
 
-def heading_anchors(text: str = "", *, tokens: list | None = None) -> list[str]:
-    """GitHub-style anchors of the headings of `text` (or of its parse, `tokens`), in order."""
-    if tokens is None:
-        tokens = get_parser().parse(text)
-    anchors: list[str] = []
-    counts: dict[str, int] = {}
-    for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and i + 1 < len(tokens):
-            plain = "".join(c.content for c in (tokens[i + 1].children or []) if c.type in ("text", "code_inline"))
-            base = slugify_heading(plain)
-            n = counts.get(base, 0)
-            counts[base] = n + 1
-            anchors.append(base if n == 0 else f"{base}-{n}")
-    return anchors
+def heading_anchors(text: str) -> list[str]:
+    """GitHub-style anchors of the headings of `text`, in order (parsed one block at a time)."""
+    scan = _BodyScan(references=False)
+    for tokens in iter_block_tokens(get_parser(), text):
+        scan(tokens)
+    return scan.anchors
 
 
-def _references(tokens: list) -> list[tuple[int, str, str]]:
-    """(1-based line within the body, "link" | "image", href) for every link and image of the
-    body's token stream: Markdown's, and raw HTML's `<a href>` and `<img src>`, which the
-    converter links and uploads the same way (bot/convert/html.py)."""
-    out: list[tuple[int, str, str]] = []
-    normalize_link = get_parser().normalizeLink  # what the converter does to an <img src>
+class _BodyScan:
+    """What validation reads from a body's tokens, fed one top-level block's tokens at a time
+    (BlockStream's `observe`): the links and images (`references`: 1-based line within the body,
+    "link" | "image", href, in document order) - Markdown's, and raw HTML's `<a href>` and
+    `<img src>`, which the converter links and uploads the same way (bot/convert/html.py) - and
+    the GitHub-style anchors of the headings (`anchors`, in order)."""
 
-    def html(content: str, line: int) -> None:
+    def __init__(self, references: bool = True) -> None:
+        self.references: list[tuple[int, str, str]] = []
+        self.anchors: list[str] = []
+        self._counts: dict[str, int] = {}
+        self._line = 1  # the line the last token with a map started on: carried from block to block
+        self._with_references = references
+        self._normalize_link = get_parser().normalizeLink  # what the converter does to an <img src>
+
+    def __call__(self, tokens: list) -> None:
+        self._anchors(tokens)
+        if self._with_references:
+            self._line = self._walk(tokens, self._line)
+
+    def _anchors(self, tokens: list) -> None:
+        for i, tok in enumerate(tokens):
+            if tok.type == "heading_open" and i + 1 < len(tokens):
+                plain = "".join(c.content for c in (tokens[i + 1].children or []) if c.type in ("text", "code_inline"))
+                base = slugify_heading(plain)
+                n = self._counts.get(base, 0)
+                self._counts[base] = n + 1
+                self.anchors.append(base if n == 0 else f"{base}-{n}")
+
+    def _html(self, content: str, line: int) -> None:
         for ev in html_events(content):
             if ev.kind != "start":
                 continue
             if ev.tag == "a" and ev.attrs.get("href", "").strip():
-                out.append((line + ev.line - 1, "link", ev.attrs["href"].strip()))
+                self.references.append((line + ev.line - 1, "link", ev.attrs["href"].strip()))
             elif ev.tag == "img" and ev.attrs.get("src", "").strip():
-                out.append((line + ev.line - 1, "image", normalize_link(ev.attrs["src"].strip())))
+                self.references.append((line + ev.line - 1, "image", self._normalize_link(ev.attrs["src"].strip())))
 
-    def walk(tokens, line):
+    def _walk(self, tokens: list, line: int) -> int:
+        out = self.references
         for tok in tokens:
             if tok.map:
                 line = tok.map[0] + 1
@@ -839,14 +884,12 @@ def _references(tokens: list) -> list[tuple[int, str, str]]:
                     elif child.type == "image":
                         out.append((inner, "image", child.attrs.get("src", "")))
                     elif child.type == "html_inline":
-                        html(child.content, inner)
+                        self._html(child.content, inner)
             elif tok.type == "html_block":
-                html(tok.content, line)
+                self._html(tok.content, line)
             elif tok.children:
-                walk(tok.children, line)
-
-    walk(tokens, 1)
-    return out
+                self._walk(tok.children, line)
+        return line
 
 
 def _utf8_error_column(path: Path) -> int:

@@ -68,8 +68,8 @@ class Planner:
             image_roots=self.session.settings.image_roots,
             footnotes_heading=self.mapping.footnotes_title(variant.lang),
         )
-        result = convert_markdown(variant.body, options, tokens=variant.tokens())
-        variant.release_tokens()
+        # validation's parse of a small body, else parsed one block at a time (tokens freed as it goes)
+        result = convert_markdown(variant.body, options, tokens=variant.take_tokens())
         self.bodies[variant.slug] = result.blocks
         return result.blocks, list(result.report)
 

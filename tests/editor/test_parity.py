@@ -247,11 +247,12 @@ def test_each_file_is_parsed_once_and_converted_once_for_validate_and_parity(cli
     resolve to Notion page URLs) from the same parse."""
     import markdown_it
 
-    from bot.convert import md_to_blocks
+    from bot.convert import blockstream, md_to_blocks
 
     replace(content / "2026-W22" / "zh.md", "- **AKT-Rec**", "- **AKT Rec**")  # a finding: parity ran
     conversions, parses = [], []
     real_init, real_parse = md_to_blocks.BlockStream.__init__, markdown_it.MarkdownIt.parse
+    real_steps = blockstream._block_steps
 
     def counting_init(self, text, *args, **kwargs):
         conversions.append(len(text))
@@ -262,8 +263,14 @@ def test_each_file_is_parsed_once_and_converted_once_for_validate_and_parity(cli
             parses.append(len(src))
         return real_parse(self, src, *args, **kwargs)
 
+    def counting_steps(md, state):  # a body parsed one block at a time (bot.convert.blockstream)
+        if len(state.src) > 1000:
+            parses.append(len(state.src))
+        return real_steps(md, state)
+
     monkeypatch.setattr(md_to_blocks.BlockStream, "__init__", counting_init)
     monkeypatch.setattr(markdown_it.MarkdownIt, "parse", counting_parse)
+    monkeypatch.setattr(blockstream, "_block_steps", counting_steps)
     code, out, _ = cli("validate", "--week", "W22")
     assert code == 0 and "parity: paper AKT-Rec" in out
     assert (len(conversions), len(parses)) == (2, 2)
