@@ -87,6 +87,7 @@ def test_a_two_way_relation_has_a_named_twin_listing_the_related_pages(ws):
 def test_search_matches_words_of_titles(ws):
     for title in ("Formula DB", "Task DB", "Tests"):
         _db(ws, {"title": [{"text": {"content": title}}]})
+    ws.settle_search_index()
     st, found, _ = raw(
         ws,
         "POST",

@@ -25,6 +25,8 @@ import json
 import re
 import sys
 from collections import Counter
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
@@ -230,6 +232,68 @@ def _value_request(prop: dict) -> Any:
     return None
 
 
+def _recorded_time(v: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(v.replace("Z", "+00:00")) if isinstance(v, str) else None
+    except ValueError:
+        return None
+
+
+def _latest_time(v: Any) -> datetime | None:
+    """The latest created / last-edited time in a recorded answer: the recording's clock then."""
+    found: list[datetime] = []
+
+    def walk(x: Any) -> None:
+        if isinstance(x, dict):
+            for k, y in x.items():
+                if k in ("created_time", "last_edited_time") and (t := _recorded_time(y)):
+                    found.append(t)
+                else:
+                    walk(y)
+        elif isinstance(x, list):
+            for y in x:
+                walk(y)
+
+    walk(v)
+    return max(found) if found else None
+
+
+class ReplayClock:
+    """The workspace's clock during a replay: the recording's time (the latest time its answers
+    showed so far), or, while a seed is made, the time the recordings show that object was last
+    edited — so that "most recently edited first" orders seeds and new objects as in Notion."""
+
+    def __init__(self) -> None:
+        self.recording = datetime(2026, 6, 1, tzinfo=timezone.utc)
+        self.seeds: list[datetime] = []
+        self._mono = 0.0
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def sleep(self, seconds: float) -> None:
+        self._mono += max(0.0, seconds)
+
+    def now(self) -> datetime:
+        return self.seeds[-1] if self.seeds else self.recording
+
+    def follow(self, answer: Any) -> None:
+        t = _latest_time(answer)
+        if t is not None and t > self.recording:
+            self.recording = t
+
+    @contextmanager
+    def at(self, obj: dict | None):
+        t = _recorded_time((obj or {}).get("last_edited_time"))
+        if t is not None:
+            self.seeds.append(t)
+        try:
+            yield
+        finally:
+            if t is not None:
+                self.seeds.pop()
+
+
 class UNReplayer(R.Replayer):
     """One ultimate-notion cassette against one fresh workspace."""
 
@@ -242,12 +306,19 @@ class UNReplayer(R.Replayer):
         self.sent: set = set()
         self.prop_ids: dict[str, str] = {}
         self.seeding: set[str] = set()
+        self.to_trash: list[tuple[str, dict]] = []  # (path, recorded object) of seeds found trashed
+        self.clock = ReplayClock()
+        self.ws.clock = self.clock
 
     def _objects(self) -> dict[str, dict]:
         return catalog()
 
     # -- seeding the placeholders' objects, as the recordings describe them
     def _seed(self, rec_id: str, version: str) -> None:
+        with self.clock.at(catalog().get(rec_id)):
+            self._seed_at(rec_id, version)
+
+    def _seed_at(self, rec_id: str, version: str) -> None:
         obj = catalog().get(rec_id)
         if obj is None:
             if rec_id.startswith(PLACEHOLDER):
@@ -350,7 +421,10 @@ class UNReplayer(R.Replayer):
             return
         self.ids[rec_id] = created["id"]
         if sources and created.get("data_sources"):
-            self.ids[R.dashed(sources[0]["id"])] = created["data_sources"][0]["id"]
+            self.ids[R.dashed(sources[0]["id"])] = local_ds = created["data_sources"][0]["id"]
+            if sources[0].get("title") and sources[0]["title"] != obj.get("title"):  # renamed data source
+                named = [{"text": {"content": t.get("plain_text", "")}} for t in sources[0]["title"]]
+                self._call("PATCH", f"/v1/data_sources/{local_ds}", {"title": named}, version="2026-03-11")
             if relations:
                 self._add_rollups(sources[0])
 
@@ -380,10 +454,27 @@ class UNReplayer(R.Replayer):
                 if rid not in self.ids:
                     self._seed(rid, version)
         if it.path == "/v1/search" and isinstance(it.response, dict):
-            self._seed_sources_together(
-                [o for o in it.response.get("results") or [] if o.get("object") == "data_source"]
-            )
+            results = it.response.get("results") or []
+            fresh = {R.dashed(o["id"]) for o in results} - set(self.ids)
+            self._seed_sources_together([o for o in results if o.get("object") == "data_source"])
+            for o in sorted(reversed(results), key=lambda o: o.get("last_edited_time") or ""):
+                if R.dashed(o["id"]) not in self.ids:
+                    self._seed(R.dashed(o["id"]), version)
+            for o in results:  # trashed a moment before the recording (still in Notion's index)
+                rid = R.dashed(o["id"])
+                if rid in fresh and o.get("in_trash") and rid in self.ids:
+                    self.to_trash.append((f"/v1/{o['object']}s/{self.ids[rid]}", o))
+            return
         super()._seed_results(it, version)
+
+    def _settle_seeds(self, known: set[str]) -> None:
+        """Seeds are objects that existed long before the recording: in the search index at once;
+        those a search answered as trashed are trashed now (so still found, as in Notion)."""
+        super()._settle_seeds(known)
+        for path, obj in reversed(self.to_trash):  # the oldest first: listed newest first
+            with self.clock.at(obj):
+                self._call("PATCH", path, {"in_trash": True}, version="2026-03-11")
+        self.to_trash.clear()
 
     def _add_rollups(self, source: dict) -> None:
         rollups = _rollups_request(source.get("properties") or {})
@@ -395,11 +486,14 @@ class UNReplayer(R.Replayer):
         """The data sources a search lists, created together: first each without its relations,
         then the relations, a two-way one once per pair (its twin renamed as recorded)."""
         fresh = [s for s in sources if R.dashed(s["id"]) not in self.ids]
+        # made oldest first, as they were (a search lists the newest first)
+        fresh = sorted(reversed(fresh), key=lambda s: s.get("last_edited_time") or "")
         for s in fresh:
             db = R.dashed((s.get("parent") or {}).get("database_id") or "0" * 32)
             if db not in self.ids:
                 self.seeding.add(db)
-                self._seed_database(db, catalog().get(db), "2026-03-11", relations=False, source=s)
+                with self.clock.at(s):
+                    self._seed_database(db, catalog().get(db), "2026-03-11", relations=False, source=s)
         paired: set[tuple[str, str]] = set()
         for s in fresh:
             local = self.ids.get(R.dashed(s["id"]))
@@ -410,26 +504,29 @@ class UNReplayer(R.Replayer):
                     continue
                 dual = cfg.get("type") == "dual_property"
                 config = {"data_source_id": target, "type": cfg.get("type"), cfg.get("type"): {}}
-                st, answer = self._call(
-                    "PATCH",
-                    f"/v1/data_sources/{local}",
-                    {"properties": {name: {"relation": config}}},
-                    version="2026-03-11",
-                )
+                with self.clock.at(s):
+                    st, answer = self._call(
+                        "PATCH",
+                        f"/v1/data_sources/{local}",
+                        {"properties": {name: {"relation": config}}},
+                        version="2026-03-11",
+                    )
                 if st != 200 or not dual:
                     continue
                 synced = cfg.get("dual_property") or {}
                 twin = ((answer.get("properties") or {}).get(name) or {}).get("relation", {}).get("dual_property", {})
                 if twin.get("synced_property_id") and synced.get("synced_property_name"):
-                    self._call(
-                        "PATCH",
-                        f"/v1/data_sources/{target}",
-                        {"properties": {twin["synced_property_id"]: {"name": synced["synced_property_name"]}}},
-                        version="2026-03-11",
-                    )
+                    with self.clock.at(catalog().get(R.dashed(cfg["data_source_id"]))):
+                        self._call(
+                            "PATCH",
+                            f"/v1/data_sources/{target}",
+                            {"properties": {twin["synced_property_id"]: {"name": synced["synced_property_name"]}}},
+                            version="2026-03-11",
+                        )
                     paired.add((R.dashed(cfg["data_source_id"]), synced["synced_property_name"]))
         for s in fresh:
-            self._add_rollups(s)
+            with self.clock.at(s):
+                self._add_rollups(s)
 
     def _learn(self, recorded: Any, local: Any, key: str = "") -> None:
         """Also property ids: a schema's property, by name, in both answers."""
@@ -470,6 +567,8 @@ class UNReplayer(R.Replayer):
                 continue
             version = it.headers.get("notion-version", "2026-03-11")
             token = R.BAD_TOKEN if it.status == 401 else None
+            known = set(self.ids.values())
+            self.clock.follow(it.response)
             self._seed_results(it, version)
             path = self._map_text(it.path, version)
             if "/properties/" in path:
@@ -488,6 +587,7 @@ class UNReplayer(R.Replayer):
                     self._remember_sent(json.loads(it.body))
                 except ValueError:
                     pass
+            self._settle_seeds(known)
             status, resp = self._call(
                 it.method,
                 path,
