@@ -255,3 +255,27 @@ def test_numbers_in_a_title_do_not_match_pieces_of_an_id(ws):
     )
     st, found, _ = raw(ws, "POST", "/v1/search", {"query": "12345678-1234-4123-8123-123456789abc"}, version=V)
     assert found["results"] == []
+
+
+def test_status_options_named_on_create_all_go_to_the_to_do_group(ws):
+    named = ["Backlog", "Blocked", "In Progress", "Done"]
+    db = _db(
+        ws,
+        {
+            "title": [{"text": {"content": "Tasks"}}],
+            "initial_data_source": {
+                "properties": {"Task": {"title": {}}, "Status": {"status": {"options": [{"name": n} for n in named]}}}
+            },
+        },
+    )
+    st, ds, _ = raw(ws, "GET", f"/v1/data_sources/{db['data_sources'][0]['id']}", version=V)
+    status = ds["properties"]["Status"]["status"]
+    ids = [o["id"] for o in status["options"]]
+    assert [(g["name"], g["option_ids"]) for g in status["groups"]] == [
+        ("To-do", ids),
+        ("In progress", []),
+        ("Complete", []),
+    ]
+    db = _db(ws, {"initial_data_source": {"properties": {"Task": {"title": {}}, "Status": {"status": {}}}}})
+    st, ds, _ = raw(ws, "GET", f"/v1/data_sources/{db['data_sources'][0]['id']}", version=V)
+    assert [len(g["option_ids"]) for g in ds["properties"]["Status"]["status"]["groups"]] == [1, 1, 1]  # defaults

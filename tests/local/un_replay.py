@@ -165,7 +165,9 @@ def _schema_request(props: dict, ids) -> dict:
         if kind not in CREATABLE_SCHEMA:
             continue
         cfg = dict(p.get(kind) or {})
-        if kind in ("select", "multi_select", "status"):
+        if kind == "status" and _default_status(cfg):
+            cfg = {}  # made with Notion's default options (and groups), as a request without options makes it
+        elif kind in ("select", "multi_select", "status"):
             cfg = {"options": [{"name": o["name"], "color": o.get("color", "default")} for o in cfg.get("options", [])]}
         elif kind == "relation":
             target = ids(R.dashed(cfg.get("data_source_id") or "0" * 32))
@@ -190,6 +192,15 @@ def _schema_request(props: dict, ids) -> dict:
             cfg = {}
         out[name] = {kind: cfg, **({"description": p["description"]} if p.get("description") else {})}
     return out
+
+
+def _default_status(cfg: dict) -> bool:
+    """A recorded status config that is Notion's default: one option per group, in order."""
+    from bot.local.model.schema import STATUS_DEFAULT_OPTIONS
+
+    names = [o.get("name") for o in cfg.get("options") or []]
+    groups = [len(g.get("option_ids") or []) for g in cfg.get("groups") or []]
+    return names == [n for n, _, _ in STATUS_DEFAULT_OPTIONS] and groups == [1, 1, 1]
 
 
 def _rollups_request(props: dict) -> dict:

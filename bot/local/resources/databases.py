@@ -125,6 +125,9 @@ def property_config(ws, ds: dict, kind: str, cfg: Any, path: str, existing: dict
             opts = [
                 {"id": new_id(), "name": n, "color": c, "description": None} for n, c, _ in M.STATUS_DEFAULT_OPTIONS
             ]
+        # the default options go to their groups; options a request names all go to "To-do"
+        # (recorded: Task DB's Backlog, Blocked, In Progress, Done are all in To-do)
+        given = "options" in cfg
         groups = []
         for gname, gcolor, gid in (
             ("To-do", "gray", "to_do"),
@@ -134,7 +137,7 @@ def property_config(ws, ds: dict, kind: str, cfg: Any, path: str, existing: dict
             members = [
                 o["id"]
                 for o, (_, _, g) in zip(opts, M.STATUS_DEFAULT_OPTIONS + [("", "", "to_do")] * len(opts))
-                if g == gid
+                if (gid == "to_do" if given else g == gid)
             ]
             groups.append({"id": new_id(), "name": gname, "color": gcolor, "option_ids": members})
         return {"options": opts, "groups": groups}
