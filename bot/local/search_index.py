@@ -41,12 +41,15 @@ class IndexView:
         since, trashed, before, _ = entry
         return trashed if self.now - since >= self.lag else before
 
-    def finds(self, obj: dict[str, Any], trash: bool) -> bool:
+    def finds(self, obj: dict[str, Any], trash: bool, *, kept_when_trashed: bool = False) -> bool:
         """Whether a search finds it: the trash (`filter.in_trash`) is read as it is now (no
-        recording shows otherwise); other searches read the index."""
+        recording shows otherwise); other searches read the index. `kept_when_trashed`: a data
+        source trashed on its own (its database is not) stays listed, answered `in_trash: true`
+        (recorded: listed three days after its trash)."""
         if trash:
             return bool(obj.get("in_trash"))
-        return self.indexed_trash(obj) is False
+        indexed = self.indexed_trash(obj)
+        return indexed is False or (indexed is True and kept_when_trashed)
 
     def edit_order(self, obj: dict[str, Any]) -> int:
         entry = self.entries.get(obj["id"])

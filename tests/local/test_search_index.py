@@ -101,3 +101,35 @@ def test_the_page_index_of_serve_lists_a_page_at_once(ws):
 
     _page(ws, "Just written")
     assert b"Just written" in page_index(ws)
+
+
+def _database(ws, title: str) -> dict:
+    st, db, _ = raw(
+        ws, "POST", "/v1/databases", {"parent": {"workspace": True}, "title": [{"text": {"content": title}}]}, version=V
+    )
+    assert st == 200, db
+    return db
+
+
+def _sources(ws, query: str) -> list[tuple[str, bool]]:
+    return _found(ws, query, filter={"property": "object", "value": "data_source"})
+
+
+def test_a_data_source_trashed_on_its_own_stays_listed_marked_trashed(ws):
+    ds = _database(ws, "Kept DB")["data_sources"][0]["id"]
+    _wait(ws, SEARCH_INDEX_LAG)
+    assert raw(ws, "PATCH", f"/v1/data_sources/{ds}", {"in_trash": True}, version=V)[0] == 200
+    _wait(ws, 3 * SEARCH_INDEX_LAG)
+    assert _sources(ws, "Kept") == [(ds, True)]
+
+
+def test_a_data_source_trashed_with_its_database_leaves_the_index_after_the_lag(ws):
+    db = _database(ws, "Gone DB")
+    ds = db["data_sources"][0]["id"]
+    _wait(ws, SEARCH_INDEX_LAG)
+    assert raw(ws, "DELETE", f"/v1/blocks/{db['id']}", version=V)[0] == 200
+    assert _sources(ws, "Gone") == [(ds, True)]  # answered in the trash with its database
+    st, got, _ = raw(ws, "GET", f"/v1/data_sources/{ds}", version=V)
+    assert got["in_trash"] is True
+    _wait(ws, SEARCH_INDEX_LAG)
+    assert _sources(ws, "Gone") == []

@@ -156,6 +156,19 @@ def catalog() -> dict[str, dict]:
     return found
 
 
+@lru_cache(maxsize=1)
+def trashed_databases() -> frozenset[str]:
+    """Databases some recording trashed as databases (a DELETE of the block, a PATCH of the database)."""
+    found = set()
+    for items in load_un().values():
+        for it in items:
+            r = it.response if isinstance(it.response, dict) else {}
+            if it.method in ("DELETE", "PATCH") and r.get("in_trash") is True:
+                if r.get("object") == "database" or r.get("type") == "child_database":
+                    found.add(R.dashed(r["id"]))
+    return frozenset(found)
+
+
 def _schema_request(props: dict, ids) -> dict:
     """A recorded data source's `properties` as a create request (what can be created; a relation
     as one-way, to a data source `ids(recorded id)` seeds or knows)."""
@@ -474,7 +487,11 @@ class UNReplayer(R.Replayer):
             for o in results:  # trashed a moment before the recording (still in Notion's index)
                 rid = R.dashed(o["id"])
                 if rid in fresh and o.get("in_trash") and rid in self.ids:
-                    self.to_trash.append((f"/v1/{o['object']}s/{self.ids[rid]}", o))
+                    db = R.dashed((o.get("parent") or {}).get("database_id") or "0" * 32)
+                    if db in trashed_databases() and db in self.ids:  # trashed with its database
+                        self.to_trash.append((f"/v1/databases/{self.ids[db]}", o))
+                    else:
+                        self.to_trash.append((f"/v1/{o['object']}s/{self.ids[rid]}", o))
             return
         super()._seed_results(it, version)
 

@@ -324,7 +324,9 @@ def render_data_source(ws, ctx: Ctx, ds: dict) -> dict:
         "database_parent": db.get("parent", WORKSPACE_PARENT),
         "url": f"{ws.public_base_url}/{ds['database_id'].replace('-', '')}",
         "public_url": None,
-        **common.trash_fields(ctx, ds["in_trash"]),
+        # in the trash with its database too (recorded: a search lists the data source of a
+        # database deleted as a block with in_trash true)
+        **common.trash_fields(ctx, bool(ds["in_trash"] or db.get("in_trash"))),
     }
 
 

@@ -237,7 +237,13 @@ def search(ws, ctx, params, query, body):
                     found.append(("database", db))
                 continue
             for ds in ws.store.data_sources_of(db["id"]):
-                if title_matches(q, M.rich_text_plain(ds["title"])) and index.finds(ds, trashed):
+                # a data source trashed on its own stays listed; trashed with its database, it
+                # leaves the index as a page does (recorded)
+                if db["in_trash"]:
+                    listed = index.finds(db, trashed)
+                else:
+                    listed = index.finds(ds, trashed, kept_when_trashed=True)
+                if listed and title_matches(q, M.rich_text_plain(ds["title"])):
                     found.append(("data_source", ds))
     if want in (None, "page"):
         for p in ws.store.all_pages():
