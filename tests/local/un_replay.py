@@ -282,6 +282,18 @@ def _latest_time(v: Any) -> datetime | None:
     return max(found) if found else None
 
 
+NOT_CREATABLE = {"child_page", "child_database", "unsupported", "link_preview", "meeting_notes", "transcription"}
+
+
+def _block_request(block: dict) -> dict | None:
+    """A recorded block as an append request (its type and content; no ids, times or children)."""
+    kind = block.get("type")
+    if not kind or kind in NOT_CREATABLE or not isinstance(block.get(kind), dict):
+        return None
+    content = {k: v for k, v in block[kind].items() if k not in ("children",)}
+    return {"object": "block", "type": kind, kind: content}
+
+
 class ReplayClock:
     """The workspace's clock during a replay: the recording's time (the latest time its answers
     showed so far), or, while a seed is made, the time the recordings show that object was last
@@ -333,6 +345,8 @@ class UNReplayer(R.Replayer):
         self.to_trash: list[tuple[str, dict]] = []  # (path, recorded object) of seeds found trashed
         self.clock = ReplayClock()
         self.ws.clock = self.clock
+        self.seeded: set[str] = set()  # local ids of seeds (objects older than the recording)
+        self.filled: set[str] = set()  # seeds whose recorded content was appended
 
     def _objects(self) -> dict[str, dict]:
         return catalog()
@@ -495,9 +509,52 @@ class UNReplayer(R.Replayer):
             return
         super()._seed_results(it, version)
 
+    def _seed_content(self, it: R.Interaction) -> None:
+        """A seeded page or block listed with content it had before the recording: append that
+        content (the recorded blocks as requests) before the listing is replayed."""
+        m = re.fullmatch(r"/v1/blocks/([^/]+)/children", it.path)
+        results = (it.response or {}).get("results") if isinstance(it.response, dict) else None
+        if it.method != "GET" or not m or not results or it.query and dict(it.query).get("start_cursor"):
+            return
+        local = self.ids.get(R.dashed(m.group(1)))
+        if local is None or local not in self.seeded or local in self.filled:
+            return
+        self.filled.add(local)
+        for block in results:
+            with self.clock.at(block):
+                new = self._append_seed_block(local, block)
+            if new:
+                self.ids.setdefault(R.dashed(block["id"]), new)
+                self.seeded.add(new)
+
+    def _append_seed_block(self, parent: str, block: dict) -> str | None:
+        kind = block.get("type")
+        if kind in ("child_page", "child_database"):  # a page / database under the page
+            title = [{"text": {"content": (block.get(kind) or {}).get("title", "")}}]
+            if kind == "child_page":
+                body = {"parent": {"page_id": parent}, "properties": {"title": {"title": title}}}
+            else:
+                body = {"parent": {"page_id": parent}, "title": title}
+            st, answer = self._call("POST", f"/v1/{kind[6:]}s", body, version="2026-03-11")
+            return answer["id"] if st == 200 else None
+        request = _block_request(block)
+        if request is None:
+            return None
+        text = self._map_text(json.dumps({"children": [request]}), "2026-03-11")
+        st, answer = self._call(
+            "PATCH",
+            f"/v1/blocks/{parent}/children",
+            None,
+            raw=text.encode(),
+            headers={"content-type": "application/json"},
+            version="2026-03-11",
+        )
+        return answer["results"][-1]["id"] if st == 200 and answer.get("results") else None
+
     def _settle_seeds(self, known: set[str]) -> None:
         """Seeds are objects that existed long before the recording: in the search index at once;
         those a search answered as trashed are trashed now (so still found, as in Notion)."""
+        self.seeded.update(local for local in self.ids.values() if local not in known)
         super()._settle_seeds(known)
         for path, obj in reversed(self.to_trash):  # the oldest first: listed newest first
             with self.clock.at(obj):
@@ -598,6 +655,10 @@ class UNReplayer(R.Replayer):
             known = set(self.ids.values())
             self.clock.follow(it.response)
             self._seed_results(it, version)
+            self._map_text(it.path, version)  # seeds what the path names
+            self._settle_seeds(known)
+            known = set(self.ids.values())
+            self._seed_content(it)
             path = self._map_text(it.path, version)
             if "/properties/" in path:
                 head, _, pid = path.rpartition("/")
