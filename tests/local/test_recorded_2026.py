@@ -279,3 +279,35 @@ def test_status_options_named_on_create_all_go_to_the_to_do_group(ws):
     db = _db(ws, {"initial_data_source": {"properties": {"Task": {"title": {}}, "Status": {"status": {}}}}})
     st, ds, _ = raw(ws, "GET", f"/v1/data_sources/{db['data_sources'][0]['id']}", version=V)
     assert [len(g["option_ids"]) for g in ds["properties"]["Status"]["status"]["groups"]] == [1, 1, 1]  # defaults
+
+
+def _dated(ws, ids, start: str) -> None:
+    body = {
+        "parent": {"data_source_id": ids[1]},
+        "properties": {"title": {"title": [{"text": {"content": start}}]}, "date": {"date": {"start": start}}},
+    }
+    assert raw(ws, "POST", "/v1/pages", body, version=V)[0] == 200
+
+
+def _dates(ws, ids, condition: dict) -> list[str]:
+    st, found, _ = raw(
+        ws, "POST", f"/v1/data_sources/{ids[1]}/query", {"filter": {"property": "date", "date": condition}}, version=V
+    )
+    assert st == 200, found
+    return sorted(p["properties"]["title"]["title"][0]["plain_text"] for p in found["results"])
+
+
+def test_a_date_filter_value_is_cut_to_the_minute_too(ws, ids):
+    _dated(ws, ids, "2026-06-27T17:01:15Z")  # kept as 17:01
+    assert _dates(ws, ids, {"equals": "2026-06-27T18:01:15.377824+01:00"}) == ["2026-06-27T17:01:15Z"]
+    assert _dates(ws, ids, {"before": "2026-06-27T18:01:15.377824+01:00"}) == []
+    assert _dates(ws, ids, {"on_or_after": "2026-06-27T18:01:15+01:00"}) == ["2026-06-27T17:01:15Z"]
+
+
+def test_relative_date_conditions_cover_whole_days_today_included(ws, ids, clock):
+    # the virtual clock reads 2026-05-30T00:00Z; move to the afternoon
+    clock.advance(17 * 3600)
+    for start in ("2026-05-23T09:00:00Z", "2026-05-22T23:00:00Z", "2026-05-30T09:00:00Z", "2026-06-06T20:00:00Z"):
+        _dated(ws, ids, start)
+    assert _dates(ws, ids, {"past_week": {}}) == ["2026-05-23T09:00:00Z", "2026-05-30T09:00:00Z"]
+    assert _dates(ws, ids, {"next_week": {}}) == ["2026-05-30T09:00:00Z", "2026-06-06T20:00:00Z"]
