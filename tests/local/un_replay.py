@@ -247,7 +247,7 @@ def _value_request(prop: dict) -> Any:
         return {kind: [{"type": "text", "text": {"content": t.get("plain_text", "")}} for t in v or []]}
     if kind in ("number", "checkbox", "url", "email", "phone_number"):
         return {kind: v}
-    if kind == "select":
+    if kind in ("select", "status"):
         return {kind: {"name": v["name"]} if v else None}
     if kind == "multi_select":
         return {kind: [{"name": o["name"]} for o in v or []]}
@@ -464,6 +464,10 @@ class UNReplayer(R.Replayer):
                 named = [{"text": {"content": t.get("plain_text", "")}} for t in sources[0]["title"]]
                 self._call("PATCH", f"/v1/data_sources/{local_ds}", {"title": named}, version="2026-03-11")
             if relations:
+                # relations to itself (or to one being seeded) could not be named at create
+                later = {n: p for n, p in (sources[0].get("properties") or {}).items() if n not in props}
+                if any(p.get("type") == "relation" for p in later.values()):
+                    self._add_relations([{**sources[0], "properties": later}])
                 self._add_rollups(sources[0])
 
     def _seeded_source(self, rec_ds: str) -> str | None:
@@ -579,6 +583,14 @@ class UNReplayer(R.Replayer):
                 self.seeding.add(db)
                 with self.clock.at(s):
                     self._seed_database(db, catalog().get(db), "2026-03-11", relations=False, source=s)
+        self._add_relations(fresh)
+        for s in fresh:
+            with self.clock.at(s):
+                self._add_rollups(s)
+
+    def _add_relations(self, fresh: list[dict]) -> None:
+        """The relations of these recorded data sources (seeded already), a two-way one once per
+        pair (its twin renamed as recorded)."""
         paired: set[tuple[str, str]] = set()
         for s in fresh:
             local = self.ids.get(R.dashed(s["id"]))
@@ -609,9 +621,6 @@ class UNReplayer(R.Replayer):
                             version="2026-03-11",
                         )
                     paired.add((R.dashed(cfg["data_source_id"]), synced["synced_property_name"]))
-        for s in fresh:
-            with self.clock.at(s):
-                self._add_rollups(s)
 
     def _learn(self, recorded: Any, local: Any, key: str = "") -> None:
         """Also property ids: a schema's property, by name, in both answers."""
