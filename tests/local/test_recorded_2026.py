@@ -311,3 +311,30 @@ def test_relative_date_conditions_cover_whole_days_today_included(ws, ids, clock
         _dated(ws, ids, start)
     assert _dates(ws, ids, {"past_week": {}}) == ["2026-05-23T09:00:00Z", "2026-05-30T09:00:00Z"]
     assert _dates(ws, ids, {"next_week": {}}) == ["2026-05-30T09:00:00Z", "2026-06-06T20:00:00Z"]
+
+
+def test_naming_the_data_source_of_an_untitled_database_names_the_database(ws):
+    db = _db(ws, {"initial_data_source": {"properties": {"Name": {"title": {}}}}})
+    ds = db["data_sources"][0]["id"]
+    st, _, _ = raw(ws, "PATCH", f"/v1/data_sources/{ds}", {"title": [{"text": {"content": "My DB"}}]}, version=V)
+    st, got, _ = raw(ws, "GET", f"/v1/databases/{db['id']}", version=V)
+    assert got["title"][0]["plain_text"] == "My DB"
+    titled = _db(ws, {"title": [{"text": {"content": "Kept"}}]})
+    other = titled["data_sources"][0]["id"]
+    raw(ws, "PATCH", f"/v1/data_sources/{other}", {"title": [{"text": {"content": "Source"}}]}, version=V)
+    st, got, _ = raw(ws, "GET", f"/v1/databases/{titled['id']}", version=V)
+    assert got["title"][0]["plain_text"] == "Kept"
+
+
+def test_a_unique_id_update_without_prefix_keeps_the_prefix(ws):
+    db = _db(
+        ws,
+        {"initial_data_source": {"properties": {"Name": {"title": {}}, "ID": {"unique_id": {"prefix": "OLD"}}}}},
+    )
+    ds = db["data_sources"][0]["id"]
+    st, got, _ = raw(ws, "PATCH", f"/v1/data_sources/{ds}", {"properties": {"ID": {"unique_id": {}}}}, version=V)
+    assert st == 200 and got["properties"]["ID"]["unique_id"]["prefix"] == "OLD"
+    st, got, _ = raw(
+        ws, "PATCH", f"/v1/data_sources/{ds}", {"properties": {"ID": {"unique_id": {"prefix": None}}}}, version=V
+    )
+    assert got["properties"]["ID"]["unique_id"]["prefix"] is None
