@@ -338,3 +338,14 @@ def test_a_unique_id_update_without_prefix_keeps_the_prefix(ws):
         ws, "PATCH", f"/v1/data_sources/{ds}", {"properties": {"ID": {"unique_id": {"prefix": None}}}}, version=V
     )
     assert got["properties"]["ID"]["unique_id"]["prefix"] is None
+
+
+def test_users_are_listed_people_first_then_other_integrations_then_the_caller(ws):
+    ws.add_user("Other integration", "other-bot-token", kind="bot")
+    ws.add_user("Ann", "ann-token")
+    st, users, _ = raw(ws, "GET", "/v1/users", version=V)
+    assert [(u["type"], u["name"]) for u in users["results"]] == [
+        ("person", "Ann"),
+        ("bot", "Other integration"),
+        ("bot", "Local bot"),
+    ]

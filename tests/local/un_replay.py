@@ -351,6 +351,15 @@ class UNReplayer(R.Replayer):
     def _objects(self) -> dict[str, dict]:
         return catalog()
 
+    def _seed_people(self) -> None:
+        """Also the workspace's other integrations (bots a user listing names besides ours)."""
+        super()._seed_people()
+        for it in self.items:
+            if it.method == "GET" and it.path == "/v1/users" and isinstance(it.response, dict):
+                for u in it.response.get("results") or []:
+                    if u.get("type") == "bot" and not (u.get("bot") or {}).get("owner"):
+                        self.ws.add_user(u.get("name") or "Bot", f"replay-bot-{u.get('name')}", kind="bot")
+
     # -- seeding the placeholders' objects, as the recordings describe them
     def _seed(self, rec_id: str, version: str) -> None:
         with self.clock.at(catalog().get(rec_id)):
@@ -724,6 +733,7 @@ class UNReplayer(R.Replayer):
             self.sent.add(json.dumps(v))
 
     def _judge_values(self, it: R.Interaction, resp: Any) -> R.Outcome | None:
+        self.ambiguous = _ambiguous_ids(it.response)
         diff = self._value_diff(it.response, resp, "$")
         if diff:
             return R.Outcome(it, 200, resp, True, False, "value: " + diff)
@@ -747,6 +757,8 @@ class UNReplayer(R.Replayer):
         if key == "id" and isinstance(rec, str) and not R.ID_RE.fullmatch(rec):
             return ""  # a property id: mapped, not compared
         if isinstance(rec, str) and R.ID_RE.fullmatch(rec):
+            if R.dashed(rec) in getattr(self, "ambiguous", ()):
+                return ""  # the anonymised recording gave two objects this id: not comparable
             mapped = self.ids.get(R.dashed(rec))
             if (
                 mapped
@@ -772,6 +784,24 @@ class UNReplayer(R.Replayer):
         ):
             return f"{path}: {loc} (Notion {rec})"
         return ""
+
+
+def _ambiguous_ids(answer: Any) -> set[str]:
+    """Ids the recording gives to objects of different names (its placeholders merged two users)."""
+    names: dict[str, set] = {}
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            if isinstance(v.get("id"), str) and R.ID_RE.fullmatch(v["id"]) and "name" in v:
+                names.setdefault(R.dashed(v["id"]), set()).add(json.dumps(v["name"]))
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(answer)
+    return {i for i, n in names.items() if len(n) > 1}
 
 
 def comparable(it: R.Interaction) -> bool:
