@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS blocks (
     in_trash INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS blocks_by_parent ON blocks (parent_id, in_trash, pos);
 CREATE TABLE IF NOT EXISTS file_uploads (id TEXT PRIMARY KEY, data TEXT NOT NULL, content BLOB);
+CREATE TABLE IF NOT EXISTS file_upload_parts (upload_id TEXT NOT NULL, number INTEGER NOT NULL, content BLOB,
+    PRIMARY KEY (upload_id, number));
 CREATE TABLE IF NOT EXISTS search_index (
     id TEXT PRIMARY KEY, since INTEGER NOT NULL, in_trash INTEGER NOT NULL, was_in_trash INTEGER,
     edited INTEGER NOT NULL);
@@ -28,7 +30,17 @@ CREATE TABLE IF NOT EXISTS search_index (
 # what search finds (pages, data sources, databases): their writes are noted in `search_index`
 SEARCHABLE = ("pages", "data_sources", "databases")
 
-TABLES = ("users", "databases", "data_sources", "pages", "blocks", "file_uploads", "meta", "search_index")
+TABLES = (
+    "users",
+    "databases",
+    "data_sources",
+    "pages",
+    "blocks",
+    "file_uploads",
+    "file_upload_parts",
+    "meta",
+    "search_index",
+)
 
 
 class Store:
@@ -247,6 +259,22 @@ class Store:
     def file_content(self, id_: str) -> bytes | None:
         row = self.conn.execute("SELECT content FROM file_uploads WHERE id = ?", (id_,)).fetchone()
         return bytes(row[0]) if row and row[0] is not None else None
+
+    def set_part(self, upload_id: str, number: int, content: bytes) -> None:
+        self.conn.execute(
+            "INSERT INTO file_upload_parts (upload_id, number, content) VALUES (?, ?, ?) "
+            "ON CONFLICT(upload_id, number) DO UPDATE SET content = excluded.content",
+            (upload_id, number, content),
+        )
+
+    def take_parts(self, upload_id: str, total: int) -> bytes:
+        """The parts 1…total joined, and forgotten."""
+        rows = self.conn.execute(
+            "SELECT content FROM file_upload_parts WHERE upload_id = ? AND number <= ? ORDER BY number",
+            (upload_id, total),
+        ).fetchall()
+        self.conn.execute("DELETE FROM file_upload_parts WHERE upload_id = ?", (upload_id,))
+        return b"".join(bytes(r[0]) for r in rows)
 
     def set_file_content(self, id_: str, content: bytes) -> None:
         self.conn.execute("UPDATE file_uploads SET content = ? WHERE id = ?", (content, id_))
