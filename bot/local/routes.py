@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .resources import blocks, databases, file_upload_parts, file_uploads, pages, query, users
+from .resources import blocks, databases, file_uploads, pages, query, users
 
 Handler = Callable[..., tuple[int, dict]]
 
@@ -62,6 +62,6 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/file_uploads", file_uploads.create_upload),
     Route("GET", "/v1/file_uploads/{id}", file_uploads.retrieve_upload, "file_upload_id"),
     Route("POST", "/v1/file_uploads/{id}/send", file_uploads.send_upload, "file_upload_id", raw_body=True),
-    Route("POST", "/v1/file_uploads/{id}/complete", file_upload_parts.complete_upload, "file_upload_id"),
+    Route("POST", "/v1/file_uploads/{id}/complete", file_uploads.complete_upload, "file_upload_id"),
     Route("POST", "/v1/search", query.search),
 )

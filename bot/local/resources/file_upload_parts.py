@@ -35,9 +35,8 @@ def rendered_parts(up: dict) -> dict:
     return {"number_of_parts": {"total": parts["total"], "sent": len(parts["sent"])}} if parts else {}
 
 
-def receive_part(ws, ctx, up: dict, msg, data: bytes):
-    from .file_uploads import render_upload
-
+def receive_part(ws, ctx, up: dict, msg, data: bytes) -> None:
+    """Keep one sent part (`part_number` 1…N) of a pending multi-part upload."""
     raw = next(
         (
             p.get_content().strip()
@@ -54,21 +53,15 @@ def receive_part(ws, ctx, up: dict, msg, data: bytes):
     if len(data) > MAX_PART_BYTES:
         raise validation("A part of a multi-part upload may be at most 20MB.")
     number = int(raw)
-    store = ws.store
     up["parts"]["sent"] = sorted({*up["parts"]["sent"], number})
     ws.touch(up, ctx)
-    store.update_data("file_uploads", up["id"], up)
-    store.set_part(up["id"], number, data)
-    ctx.committed = {"committed_resource_id": up["id"]}
-    return 200, render_upload(ws, ctx, up)
+    ws.store.update_data("file_uploads", up["id"], up)
+    ws.store.set_part(up["id"], number, data)
 
 
-def complete_upload(ws, ctx, params, query, body):
-    from .file_uploads import get_upload, render_upload, upload_status
-
+def complete(ws, ctx, up: dict, status: str, body: dict) -> None:
+    """Join the parts of a pending multi-part upload: it is `uploaded`."""
     M.allowed_keys(body, ())
-    up = get_upload(ws, params["id"])
-    status = upload_status(ws, up)
     if up.get("mode") != "multi_part":
         raise validation(
             f"File upload {up['id']} was not created with mode `multi_part`; there is nothing to complete."
@@ -83,5 +76,3 @@ def complete_upload(ws, ctx, params, query, body):
     ws.touch(up, ctx)
     ws.store.update_data("file_uploads", up["id"], up)
     ws.store.set_file_content(up["id"], data)
-    ctx.committed = {"committed_resource_id": up["id"]}
-    return 200, render_upload(ws, ctx, up)

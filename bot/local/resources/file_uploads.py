@@ -129,7 +129,9 @@ def send_upload(ws, ctx, params, query, raw: bytes):
         raise validation("body failed validation: body.file should be defined, instead was `undefined`.")
     data = part.get_payload(decode=True) or b""
     if up.get("mode") == "multi_part":
-        return multipart.receive_part(ws, ctx, up, msg, data)
+        multipart.receive_part(ws, ctx, up, msg, data)
+        ctx.committed = {"committed_resource_id": up["id"]}
+        return 200, render_upload(ws, ctx, up)
     if len(data) > MAX_SINGLE_PART_BYTES:
         raise validation("The file exceeds the 20MB limit for single-part uploads; use multi_part mode.")
     fname = up.get("filename") or part.get_filename() or "file"
@@ -143,6 +145,14 @@ def send_upload(ws, ctx, params, query, raw: bytes):
     ws.touch(up, ctx)
     ws.store.update_data("file_uploads", up["id"], up)
     ws.store.set_file_content(up["id"], data)
+    ctx.committed = {"committed_resource_id": up["id"]}
+    return 200, render_upload(ws, ctx, up)
+
+
+def complete_upload(ws, ctx, params, query, body):
+    """`POST /v1/file_uploads/{id}/complete`: a multi-part upload's parts joined."""
+    up = get_upload(ws, params["id"])
+    multipart.complete(ws, ctx, up, upload_status(ws, up), body)
     ctx.committed = {"committed_resource_id": up["id"]}
     return 200, render_upload(ws, ctx, up)
 
