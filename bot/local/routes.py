@@ -62,5 +62,6 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/file_uploads", file_uploads.create_upload),
     Route("GET", "/v1/file_uploads/{id}", file_uploads.retrieve_upload, "file_upload_id"),
     Route("POST", "/v1/file_uploads/{id}/send", file_uploads.send_upload, "file_upload_id", raw_body=True),
+    Route("POST", "/v1/file_uploads/{id}/complete", file_uploads.complete_upload, "file_upload_id"),
     Route("POST", "/v1/search", query.search),
 )

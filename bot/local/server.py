@@ -65,32 +65,14 @@ def read_page(workspace: LocalWorkspace, page_id: str) -> tuple[dict, list[dict]
 
 
 def page_index(workspace: LocalWorkspace) -> bytes:
-    """`GET /`: the workspace's pages, each linking to its `/p/<id>` view."""
+    """`GET /`: the workspace's pages, each linking to its `/p/<id>` view (read from the store:
+    search would lag behind the latest writes, as Notion's index does)."""
     import html
-    import json
 
-    headers = {"Authorization": f"Bearer {workspace.bot_token}", "Notion-Version": "2025-09-03"}
-    pages, cursor = [], None
-    while True:
-        body = {
-            "filter": {"property": "object", "value": "page"},
-            "page_size": 100,
-            **({"start_cursor": cursor} if cursor else {}),
-        }
-        status, _, content = workspace.dispatch("POST", "/v1/search", {}, headers, json.dumps(body).encode())
-        result = json.loads(content) if status == 200 else {}
-        pages.extend(result.get("results", []))
-        cursor = result.get("next_cursor")
-        if not result.get("has_more") or not cursor:
-            break
-
-    def title(page: dict) -> str:
-        prop = next((v for v in page.get("properties", {}).values() if v.get("type") == "title"), {})
-        return "".join(t.get("plain_text", "") for t in prop.get("title", [])) or page["id"]
-
+    pages = sorted(workspace.page_titles(), key=lambda p: p[1] or p[0])
     items = "".join(
-        f'<li><a href="/p/{html.escape(p["id"].replace("-", ""))}">{html.escape(title(p))}</a></li>'
-        for p in sorted(pages, key=title)
+        f'<li><a href="/p/{html.escape(pid.replace("-", ""))}">{html.escape(title or pid)}</a></li>'
+        for pid, title in pages
     )
     return (
         f"<!DOCTYPE html><html><head><meta charset=utf-8><title>Local Notion workspace</title></head><body>"

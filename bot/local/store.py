@@ -21,9 +21,26 @@ CREATE TABLE IF NOT EXISTS blocks (
     in_trash INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS blocks_by_parent ON blocks (parent_id, in_trash, pos);
 CREATE TABLE IF NOT EXISTS file_uploads (id TEXT PRIMARY KEY, data TEXT NOT NULL, content BLOB);
+CREATE TABLE IF NOT EXISTS file_upload_parts (upload_id TEXT NOT NULL, number INTEGER NOT NULL, content BLOB,
+    PRIMARY KEY (upload_id, number));
+CREATE TABLE IF NOT EXISTS search_index (
+    id TEXT PRIMARY KEY, since INTEGER NOT NULL, in_trash INTEGER NOT NULL, was_in_trash INTEGER,
+    edited INTEGER NOT NULL);
 """
+# what search finds (pages, data sources, databases): their writes are noted in `search_index`
+SEARCHABLE = ("pages", "data_sources", "databases")
 
-TABLES = ("users", "databases", "data_sources", "pages", "blocks", "file_uploads", "meta")
+TABLES = (
+    "users",
+    "databases",
+    "data_sources",
+    "pages",
+    "blocks",
+    "file_uploads",
+    "file_upload_parts",
+    "meta",
+    "search_index",
+)
 
 
 class Store:
@@ -36,6 +53,10 @@ class Store:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(SCHEMA)
         self._depth = 0
+        # the workspace's request number (set per request): when a write reached the store, for
+        # the search index's lag (bot/local/search_index.py); `edited` orders writes within one
+        self.request_no = 0
+        self._edits = self.conn.execute("SELECT COALESCE(MAX(edited), 0) FROM search_index").fetchone()[0]
 
     # -- transactions (callers hold the workspace lock)
     def begin(self) -> None:
@@ -69,9 +90,54 @@ class Store:
             f"INSERT INTO {table} ({','.join(names)}) VALUES ({placeholders}) ON CONFLICT(id) DO UPDATE SET {updates}",
             values,
         )
+        if table in SEARCHABLE:
+            self._note_for_search(id_, data)
 
     def update_data(self, table: str, id_: str, data: dict[str, Any]) -> None:
         self.conn.execute(f"UPDATE {table} SET data = ? WHERE id = ?", (json.dumps(data, ensure_ascii=False), id_))
+        if table in SEARCHABLE:
+            self._note_for_search(id_, data)
+
+    # -- the search index: when each searchable object came, or went to / from the trash
+    def _note_for_search(self, id_: str, data: dict[str, Any]) -> None:
+        self._edits += 1
+        trashed = int(bool(data.get("in_trash")))
+        row = self.conn.execute("SELECT in_trash FROM search_index WHERE id = ?", (id_,)).fetchone()
+        if row is None:
+            self.conn.execute(
+                "INSERT INTO search_index (id, since, in_trash, was_in_trash, edited) VALUES (?, ?, ?, NULL, ?)",
+                (id_, self.request_no, trashed, self._edits),
+            )
+        elif row[0] != trashed:
+            self.conn.execute(
+                "UPDATE search_index SET since = ?, in_trash = ?, was_in_trash = ?, edited = ? WHERE id = ?",
+                (self.request_no, trashed, row[0], self._edits, id_),
+            )
+        else:
+            self.conn.execute("UPDATE search_index SET edited = ? WHERE id = ?", (self._edits, id_))
+
+    def search_entries(self) -> dict[str, tuple[int, bool, bool | None, int]]:
+        """id -> (since, in_trash, in_trash before `since` or None when it did not exist, edit order)."""
+        return {
+            r[0]: (r[1], bool(r[2]), None if r[3] is None else bool(r[3]), r[4])
+            for r in self.conn.execute("SELECT id, since, in_trash, was_in_trash, edited FROM search_index")
+        }
+
+    def last_request_noted(self) -> int:
+        return self.conn.execute("SELECT COALESCE(MAX(since), 0) FROM search_index").fetchone()[0]
+
+    def settle_search(self, ids: list[str] | None = None) -> None:
+        """The current state of these objects (all: None) is in the search index at once."""
+        if ids is None:
+            self.conn.execute("UPDATE search_index SET since = -1000000000, was_in_trash = in_trash")
+            return
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            self.conn.execute(
+                f"UPDATE search_index SET since = -1000000000, was_in_trash = in_trash "
+                f"WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
 
     def meta_get(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -193,6 +259,22 @@ class Store:
     def file_content(self, id_: str) -> bytes | None:
         row = self.conn.execute("SELECT content FROM file_uploads WHERE id = ?", (id_,)).fetchone()
         return bytes(row[0]) if row and row[0] is not None else None
+
+    def set_part(self, upload_id: str, number: int, content: bytes) -> None:
+        self.conn.execute(
+            "INSERT INTO file_upload_parts (upload_id, number, content) VALUES (?, ?, ?) "
+            "ON CONFLICT(upload_id, number) DO UPDATE SET content = excluded.content",
+            (upload_id, number, content),
+        )
+
+    def take_parts(self, upload_id: str, total: int) -> bytes:
+        """The parts 1…total joined, and forgotten."""
+        rows = self.conn.execute(
+            "SELECT content FROM file_upload_parts WHERE upload_id = ? AND number <= ? ORDER BY number",
+            (upload_id, total),
+        ).fetchall()
+        self.conn.execute("DELETE FROM file_upload_parts WHERE upload_id = ?", (upload_id,))
+        return b"".join(bytes(r[0]) for r in rows)
 
     def set_file_content(self, id_: str, content: bytes) -> None:
         self.conn.execute("UPDATE file_uploads SET content = ? WHERE id = ?", (content, id_))

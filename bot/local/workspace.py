@@ -25,6 +25,7 @@ from .errors import LocalAPIError, NotFoundError, shown, validation
 from .faults import STATUS_CODES, FaultPlan, RateLimit, RequestRecord, SimulatedTimeout
 from .resources import databases, file_uploads
 from .routes import ROUTES, Route
+from .search_index import SEARCH_INDEX_LAG
 from .store import Store
 
 VERSIONS = ("2022-06-28", "2025-09-03", "2026-03-11", "2026-12-01")
@@ -65,6 +66,10 @@ class LocalWorkspace:
         self.rate_limit: RateLimit | None = rate_limit
         self.request_log: list[RequestRecord] = []
         self.rng = random.Random()
+        # requests before a create / trash reaches search (search_index.py); 0: at once
+        self.search_index_lag: int = SEARCH_INDEX_LAG
+        # every write of an earlier session is indexed: requests are numbered on from past them
+        self.store.request_no = self.store.last_request_noted() + SEARCH_INDEX_LAG
         with self._lock:
             self.store.begin()
             self._ensure_bot()
@@ -147,6 +152,21 @@ class LocalWorkspace:
                 self.store.rollback()
                 raise
 
+    def settle_search_index(self, ids: list[str] | None = None) -> None:
+        """What a long wait does: search finds these objects (default: all) as they are now, as
+        if the index had caught up with them (a workspace's older pages, made before a test)."""
+        with self._lock:
+            self.store.begin()
+            self.store.settle_search(None if ids is None else [norm_id(i) or i for i in ids])
+            self.store.commit()
+
+    def page_titles(self) -> list[tuple[str, str]]:
+        """(id, title) of every page not in the trash, as they are now."""
+        from .resources.rows import page_title
+
+        with self._lock:
+            return [(p["id"], page_title(self, p)) for p in self.store.all_pages() if not p["in_trash"]]
+
     def file_bytes(self, upload_id: str) -> bytes | None:
         with self._lock:
             return self.store.file_content(upload_id)
@@ -180,6 +200,7 @@ class LocalWorkspace:
             return file_uploads.serve_file(self, path)
         index = self._index
         self._index += 1
+        self.store.request_no += 1
         rid = new_id()
         rule = self._faults.match(index, method, path) if self._faults else None
         if rule is not None and (

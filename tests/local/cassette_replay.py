@@ -315,6 +315,13 @@ class Replayer:
                 if rid not in self.ids:
                     self._seed(rid, version)
 
+    def _settle_seeds(self, known: set[str]) -> None:
+        """Seeds existed long before the recording: search finds them at once (the index lags
+        only behind what the recording itself writes)."""
+        seeded = [local for local in self.ids.values() if local not in known]
+        if seeded:
+            self.ws.settle_search_index(seeded)
+
     # -- request rewriting
     def _map_text(self, text: str, version: str, seed: bool = True) -> str:
         def sub(m: re.Match) -> str:
@@ -349,6 +356,7 @@ class Replayer:
                 continue
             version = it.headers.get("notion-version", "2025-09-03")
             token = BAD_TOKEN if it.status == 401 else None
+            known = set(self.ids.values())
             self._seed_results(it, version)
             path = self._map_text(it.path, version)
             query = {k: self.cursors.get(v) or self._map_text(v, version, seed=False) for k, v in it.query}
@@ -360,6 +368,7 @@ class Replayer:
                     body_text = body_text.replace(f'"{recorded}"', f'"{local}"')
                 body_text = self._map_text(body_text, version)
             extra = {} if is_json else {"content-type": it.headers.get("content-type", "")}
+            self._settle_seeds(known)
             status, resp = self._call(
                 it.method,
                 path,

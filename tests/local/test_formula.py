@@ -194,3 +194,32 @@ def test_rollups_show_and_filter_the_related_values(ws):
         version=V,
     )
     assert none["results"] == []
+
+
+def test_an_empty_number_counts_as_zero_and_a_leading_equals_sign_is_empty(ws):
+    st, db, _ = raw(
+        ws,
+        "POST",
+        "/v1/databases",
+        {
+            "parent": {"workspace": True},
+            "title": [{"text": {"content": "N"}}],
+            "initial_data_source": {
+                "properties": {
+                    "Name": {"title": {}},
+                    "Number": {"number": {}},
+                    "Same": {"formula": {"expression": 'prop("Number")'}},
+                    "Twice": {"formula": {"expression": '=prop("Number") * 2'}},
+                    "Go": {"button": {}},
+                }
+            },
+        },
+        version=V,
+    )
+    ds = db["data_sources"][0]["id"]
+    st, page, _ = raw(ws, "POST", "/v1/pages", {"parent": {"data_source_id": ds}, "properties": {}}, version=V)
+    assert st == 200, page
+    props = page["properties"]
+    assert props["Same"]["formula"] == {"type": "number", "number": 0}  # recorded: empty Number -> 0
+    assert props["Twice"]["formula"] == {"type": "string", "string": None}  # recorded: "={{…}}* 2" is empty
+    assert props["Go"]["button"] == {}  # recorded: a button's value is {}

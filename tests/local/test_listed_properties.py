@@ -32,6 +32,7 @@ def test_before_2026_12_01_a_listed_page_carries_every_property(ws, ids, page, v
 def test_on_2026_12_01_a_listed_page_carries_only_its_title(ws, ids, page):
     st, body, _ = raw(ws, "POST", f"/v1/data_sources/{ids[1]}/query", {}, version="2026-12-01")
     assert st == 200 and list(body["results"][0]["properties"]) == ["title"]
+    ws.settle_search_index()  # search finds a page once the index caught up (test_search_index.py)
     st, found, _ = raw(ws, "POST", "/v1/search", {"query": "Hello"}, version="2026-12-01")
     assert [list(r["properties"]) for r in found["results"] if r["object"] == "page"] == [["title"]]
     st, whole, _ = raw(ws, "GET", f"/v1/pages/{page['id']}", version="2026-12-01")  # one page: all of them

@@ -87,6 +87,7 @@ def test_a_two_way_relation_has_a_named_twin_listing_the_related_pages(ws):
 def test_search_matches_words_of_titles(ws):
     for title in ("Formula DB", "Task DB", "Tests"):
         _db(ws, {"title": [{"text": {"content": title}}]})
+    ws.settle_search_index()
     st, found, _ = raw(
         ws,
         "POST",
@@ -254,3 +255,97 @@ def test_numbers_in_a_title_do_not_match_pieces_of_an_id(ws):
     )
     st, found, _ = raw(ws, "POST", "/v1/search", {"query": "12345678-1234-4123-8123-123456789abc"}, version=V)
     assert found["results"] == []
+
+
+def test_status_options_named_on_create_all_go_to_the_to_do_group(ws):
+    named = ["Backlog", "Blocked", "In Progress", "Done"]
+    db = _db(
+        ws,
+        {
+            "title": [{"text": {"content": "Tasks"}}],
+            "initial_data_source": {
+                "properties": {"Task": {"title": {}}, "Status": {"status": {"options": [{"name": n} for n in named]}}}
+            },
+        },
+    )
+    st, ds, _ = raw(ws, "GET", f"/v1/data_sources/{db['data_sources'][0]['id']}", version=V)
+    status = ds["properties"]["Status"]["status"]
+    ids = [o["id"] for o in status["options"]]
+    assert [(g["name"], g["option_ids"]) for g in status["groups"]] == [
+        ("To-do", ids),
+        ("In progress", []),
+        ("Complete", []),
+    ]
+    db = _db(ws, {"initial_data_source": {"properties": {"Task": {"title": {}}, "Status": {"status": {}}}}})
+    st, ds, _ = raw(ws, "GET", f"/v1/data_sources/{db['data_sources'][0]['id']}", version=V)
+    assert [len(g["option_ids"]) for g in ds["properties"]["Status"]["status"]["groups"]] == [1, 1, 1]  # defaults
+
+
+def _dated(ws, ids, start: str) -> None:
+    body = {
+        "parent": {"data_source_id": ids[1]},
+        "properties": {"title": {"title": [{"text": {"content": start}}]}, "date": {"date": {"start": start}}},
+    }
+    assert raw(ws, "POST", "/v1/pages", body, version=V)[0] == 200
+
+
+def _dates(ws, ids, condition: dict) -> list[str]:
+    st, found, _ = raw(
+        ws, "POST", f"/v1/data_sources/{ids[1]}/query", {"filter": {"property": "date", "date": condition}}, version=V
+    )
+    assert st == 200, found
+    return sorted(p["properties"]["title"]["title"][0]["plain_text"] for p in found["results"])
+
+
+def test_a_date_filter_value_is_cut_to_the_minute_too(ws, ids):
+    _dated(ws, ids, "2026-06-27T17:01:15Z")  # kept as 17:01
+    assert _dates(ws, ids, {"equals": "2026-06-27T18:01:15.377824+01:00"}) == ["2026-06-27T17:01:15Z"]
+    assert _dates(ws, ids, {"before": "2026-06-27T18:01:15.377824+01:00"}) == []
+    assert _dates(ws, ids, {"on_or_after": "2026-06-27T18:01:15+01:00"}) == ["2026-06-27T17:01:15Z"]
+
+
+def test_relative_date_conditions_cover_whole_days_today_included(ws, ids, clock):
+    # the virtual clock reads 2026-05-30T00:00Z; move to the afternoon
+    clock.advance(17 * 3600)
+    for start in ("2026-05-23T09:00:00Z", "2026-05-22T23:00:00Z", "2026-05-30T09:00:00Z", "2026-06-06T20:00:00Z"):
+        _dated(ws, ids, start)
+    assert _dates(ws, ids, {"past_week": {}}) == ["2026-05-23T09:00:00Z", "2026-05-30T09:00:00Z"]
+    assert _dates(ws, ids, {"next_week": {}}) == ["2026-05-30T09:00:00Z", "2026-06-06T20:00:00Z"]
+
+
+def test_naming_the_data_source_of_an_untitled_database_names_the_database(ws):
+    db = _db(ws, {"initial_data_source": {"properties": {"Name": {"title": {}}}}})
+    ds = db["data_sources"][0]["id"]
+    st, _, _ = raw(ws, "PATCH", f"/v1/data_sources/{ds}", {"title": [{"text": {"content": "My DB"}}]}, version=V)
+    st, got, _ = raw(ws, "GET", f"/v1/databases/{db['id']}", version=V)
+    assert got["title"][0]["plain_text"] == "My DB"
+    titled = _db(ws, {"title": [{"text": {"content": "Kept"}}]})
+    other = titled["data_sources"][0]["id"]
+    raw(ws, "PATCH", f"/v1/data_sources/{other}", {"title": [{"text": {"content": "Source"}}]}, version=V)
+    st, got, _ = raw(ws, "GET", f"/v1/databases/{titled['id']}", version=V)
+    assert got["title"][0]["plain_text"] == "Kept"
+
+
+def test_a_unique_id_update_without_prefix_keeps_the_prefix(ws):
+    db = _db(
+        ws,
+        {"initial_data_source": {"properties": {"Name": {"title": {}}, "ID": {"unique_id": {"prefix": "OLD"}}}}},
+    )
+    ds = db["data_sources"][0]["id"]
+    st, got, _ = raw(ws, "PATCH", f"/v1/data_sources/{ds}", {"properties": {"ID": {"unique_id": {}}}}, version=V)
+    assert st == 200 and got["properties"]["ID"]["unique_id"]["prefix"] == "OLD"
+    st, got, _ = raw(
+        ws, "PATCH", f"/v1/data_sources/{ds}", {"properties": {"ID": {"unique_id": {"prefix": None}}}}, version=V
+    )
+    assert got["properties"]["ID"]["unique_id"]["prefix"] is None
+
+
+def test_users_are_listed_people_first_then_other_integrations_then_the_caller(ws):
+    ws.add_user("Other integration", "other-bot-token", kind="bot")
+    ws.add_user("Ann", "ann-token")
+    st, users, _ = raw(ws, "GET", "/v1/users", version=V)
+    assert [(u["type"], u["name"]) for u in users["results"]] == [
+        ("person", "Ann"),
+        ("bot", "Other integration"),
+        ("bot", "Local bot"),
+    ]

@@ -120,7 +120,8 @@ def test_relative_date_filters(ws, ids, notion, clock):
 
     assert titles({"timestamp": "created_time", "created_time": {"past_week": {}}}) == ["new"]
     assert titles({"timestamp": "created_time", "created_time": {"past_month": {}}}) == ["new", "old"]
-    assert titles({"timestamp": "created_time", "created_time": {"next_week": {}}}) == []
+    # whole days, today included (recorded 2026-03-11, test_date_query)
+    assert titles({"timestamp": "created_time", "created_time": {"next_week": {}}}) == ["new"]
     with pytest.raises(notion_client.APIResponseError) as e:
         notion.data_sources.query(ds, filter={"timestamp": "created_time", "created_time": {"past_week": True}})
     assert e.value.code == "validation_error"

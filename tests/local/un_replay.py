@@ -35,8 +35,26 @@ if __name__ == "__main__":  # pragma: no cover
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import cassette_replay as R  # type: ignore
+    from un_requests import (  # type: ignore
+        ReplayClock,
+        _ambiguous_ids,
+        _block_request,
+        _icon_request,
+        _rollups_request,
+        _schema_request,
+        _value_request,
+    )
 else:
     from . import cassette_replay as R
+    from .un_requests import (
+        ReplayClock,
+        _ambiguous_ids,
+        _block_request,
+        _icon_request,
+        _rollups_request,
+        _schema_request,
+        _value_request,
+    )
 
 UN = "ultimate-notion"
 PLACEHOLDER = "00000000-0000-4000-8000-0000000000"
@@ -56,31 +74,6 @@ VOLATILE = {
     "upload_url",
     "workspace_name",
     "email",
-}
-CREATABLE_SCHEMA = {
-    "button",
-    "place",
-    "verification",
-    "relation",
-    "title",
-    "rich_text",
-    "number",
-    "select",
-    "multi_select",
-    "status",
-    "date",
-    "people",
-    "files",
-    "checkbox",
-    "url",
-    "email",
-    "phone_number",
-    "formula",
-    "created_time",
-    "created_by",
-    "last_edited_time",
-    "last_edited_by",
-    "unique_id",
 }
 
 
@@ -154,80 +147,17 @@ def catalog() -> dict[str, dict]:
     return found
 
 
-def _schema_request(props: dict, ids) -> dict:
-    """A recorded data source's `properties` as a create request (what can be created; a relation
-    as one-way, to a data source `ids(recorded id)` seeds or knows)."""
-    out: dict = {}
-    for name, p in props.items():
-        kind = p.get("type")
-        if kind not in CREATABLE_SCHEMA:
-            continue
-        cfg = dict(p.get(kind) or {})
-        if kind in ("select", "multi_select", "status"):
-            cfg = {"options": [{"name": o["name"], "color": o.get("color", "default")} for o in cfg.get("options", [])]}
-        elif kind == "relation":
-            target = ids(R.dashed(cfg.get("data_source_id") or "0" * 32))
-            if target is None:
-                continue
-            cfg = {"data_source_id": target, "type": "single_property", "single_property": {}}
-        elif kind == "formula":
-            # Notion stores prop("X") as {{notion:block_property:<id>:…}}: back to names, as a client writes it
-            names = {q.get("id"): n for n, q in props.items()}
-            cfg = {
-                "expression": re.sub(
-                    r"\{\{notion:block_property:([^:}]+)[^}]*\}\}",
-                    lambda m: f'prop("{names.get(m.group(1), m.group(1))}")',
-                    cfg.get("expression", ""),
-                )
-            }
-        elif kind == "unique_id":
-            cfg = {"prefix": cfg.get("prefix")}
-        elif kind == "number":
-            cfg = {"format": cfg.get("format", "number")}
-        else:
-            cfg = {}
-        out[name] = {kind: cfg, **({"description": p["description"]} if p.get("description") else {})}
-    return out
-
-
-def _rollups_request(props: dict) -> dict:
-    """The rollups of a recorded schema, added once their relations exist."""
-    return {
-        name: {
-            "rollup": {
-                k: p["rollup"][k]
-                for k in ("relation_property_name", "rollup_property_name", "function")
-                if k in p["rollup"]
-            }
-        }
-        for name, p in props.items()
-        if p.get("type") == "rollup" and isinstance(p.get("rollup"), dict)
-    }
-
-
-def _icon_request(obj: dict) -> dict:
-    """A recorded object's icon as a request (emoji, external, custom emoji, native icon)."""
-    icon = obj.get("icon")
-    if not isinstance(icon, dict) or icon.get("type") not in ("emoji", "external", "custom_emoji", "icon"):
-        return {}
-    return {"icon": {"type": icon["type"], icon["type"]: icon[icon["type"]]}}
-
-
-def _value_request(prop: dict) -> Any:
-    """A recorded page property value as a write request, for the writable simple types."""
-    kind = prop.get("type")
-    v = prop.get(kind)
-    if kind in ("title", "rich_text"):
-        return {kind: [{"type": "text", "text": {"content": t.get("plain_text", "")}} for t in v or []]}
-    if kind in ("number", "checkbox", "url", "email", "phone_number"):
-        return {kind: v}
-    if kind == "select":
-        return {kind: {"name": v["name"]} if v else None}
-    if kind == "multi_select":
-        return {kind: [{"name": o["name"]} for o in v or []]}
-    if kind == "date":
-        return {kind: {k: v[k] for k in ("start", "end") if v.get(k)} if v else None}
-    return None
+@lru_cache(maxsize=1)
+def trashed_databases() -> frozenset[str]:
+    """Databases some recording trashed as databases (a DELETE of the block, a PATCH of the database)."""
+    found = set()
+    for items in load_un().values():
+        for it in items:
+            r = it.response if isinstance(it.response, dict) else {}
+            if it.method in ("DELETE", "PATCH") and r.get("in_trash") is True:
+                if r.get("object") == "database" or r.get("type") == "child_database":
+                    found.add(R.dashed(r["id"]))
+    return frozenset(found)
 
 
 class UNReplayer(R.Replayer):
@@ -242,12 +172,30 @@ class UNReplayer(R.Replayer):
         self.sent: set = set()
         self.prop_ids: dict[str, str] = {}
         self.seeding: set[str] = set()
+        self.to_trash: list[tuple[str, dict]] = []  # (path, recorded object) of seeds found trashed
+        self.clock = ReplayClock()
+        self.ws.clock = self.clock
+        self.seeded: set[str] = set()  # local ids of seeds (objects older than the recording)
+        self.filled: set[str] = set()  # seeds whose recorded content was appended
 
     def _objects(self) -> dict[str, dict]:
         return catalog()
 
+    def _seed_people(self) -> None:
+        """Also the workspace's other integrations (bots a user listing names besides ours)."""
+        super()._seed_people()
+        for it in self.items:
+            if it.method == "GET" and it.path == "/v1/users" and isinstance(it.response, dict):
+                for u in it.response.get("results") or []:
+                    if u.get("type") == "bot" and not (u.get("bot") or {}).get("owner"):
+                        self.ws.add_user(u.get("name") or "Bot", f"replay-bot-{u.get('name')}", kind="bot")
+
     # -- seeding the placeholders' objects, as the recordings describe them
     def _seed(self, rec_id: str, version: str) -> None:
+        with self.clock.at(catalog().get(rec_id)):
+            self._seed_at(rec_id, version)
+
+    def _seed_at(self, rec_id: str, version: str) -> None:
         obj = catalog().get(rec_id)
         if obj is None:
             if rec_id.startswith(PLACEHOLDER):
@@ -350,8 +298,15 @@ class UNReplayer(R.Replayer):
             return
         self.ids[rec_id] = created["id"]
         if sources and created.get("data_sources"):
-            self.ids[R.dashed(sources[0]["id"])] = created["data_sources"][0]["id"]
+            self.ids[R.dashed(sources[0]["id"])] = local_ds = created["data_sources"][0]["id"]
+            if sources[0].get("title") and sources[0]["title"] != obj.get("title"):  # renamed data source
+                named = [{"text": {"content": t.get("plain_text", "")}} for t in sources[0]["title"]]
+                self._call("PATCH", f"/v1/data_sources/{local_ds}", {"title": named}, version="2026-03-11")
             if relations:
+                # relations to itself (or to one being seeded) could not be named at create
+                later = {n: p for n, p in (sources[0].get("properties") or {}).items() if n not in props}
+                if any(p.get("type") == "relation" for p in later.values()):
+                    self._add_relations([{**sources[0], "properties": later}])
                 self._add_rollups(sources[0])
 
     def _seeded_source(self, rec_ds: str) -> str | None:
@@ -380,10 +335,74 @@ class UNReplayer(R.Replayer):
                 if rid not in self.ids:
                     self._seed(rid, version)
         if it.path == "/v1/search" and isinstance(it.response, dict):
-            self._seed_sources_together(
-                [o for o in it.response.get("results") or [] if o.get("object") == "data_source"]
-            )
+            results = it.response.get("results") or []
+            fresh = {R.dashed(o["id"]) for o in results} - set(self.ids)
+            self._seed_sources_together([o for o in results if o.get("object") == "data_source"])
+            for o in sorted(reversed(results), key=lambda o: o.get("last_edited_time") or ""):
+                if R.dashed(o["id"]) not in self.ids:
+                    self._seed(R.dashed(o["id"]), version)
+            for o in results:  # trashed a moment before the recording (still in Notion's index)
+                rid = R.dashed(o["id"])
+                if rid in fresh and o.get("in_trash") and rid in self.ids:
+                    db = R.dashed((o.get("parent") or {}).get("database_id") or "0" * 32)
+                    if db in trashed_databases() and db in self.ids:  # trashed with its database
+                        self.to_trash.append((f"/v1/databases/{self.ids[db]}", o))
+                    else:
+                        self.to_trash.append((f"/v1/{o['object']}s/{self.ids[rid]}", o))
+            return
         super()._seed_results(it, version)
+
+    def _seed_content(self, it: R.Interaction) -> None:
+        """A seeded page or block listed with content it had before the recording: append that
+        content (the recorded blocks as requests) before the listing is replayed."""
+        m = re.fullmatch(r"/v1/blocks/([^/]+)/children", it.path)
+        results = (it.response or {}).get("results") if isinstance(it.response, dict) else None
+        if it.method != "GET" or not m or not results or it.query and dict(it.query).get("start_cursor"):
+            return
+        local = self.ids.get(R.dashed(m.group(1)))
+        if local is None or local not in self.seeded or local in self.filled:
+            return
+        self.filled.add(local)
+        for block in results:
+            with self.clock.at(block):
+                new = self._append_seed_block(local, block)
+            if new:
+                self.ids.setdefault(R.dashed(block["id"]), new)
+                self.seeded.add(new)
+
+    def _append_seed_block(self, parent: str, block: dict) -> str | None:
+        kind = block.get("type")
+        if kind in ("child_page", "child_database"):  # a page / database under the page
+            title = [{"text": {"content": (block.get(kind) or {}).get("title", "")}}]
+            if kind == "child_page":
+                body = {"parent": {"page_id": parent}, "properties": {"title": {"title": title}}}
+            else:
+                body = {"parent": {"page_id": parent}, "title": title}
+            st, answer = self._call("POST", f"/v1/{kind[6:]}s", body, version="2026-03-11")
+            return answer["id"] if st == 200 else None
+        request = _block_request(block)
+        if request is None:
+            return None
+        text = self._map_text(json.dumps({"children": [request]}), "2026-03-11")
+        st, answer = self._call(
+            "PATCH",
+            f"/v1/blocks/{parent}/children",
+            None,
+            raw=text.encode(),
+            headers={"content-type": "application/json"},
+            version="2026-03-11",
+        )
+        return answer["results"][-1]["id"] if st == 200 and answer.get("results") else None
+
+    def _settle_seeds(self, known: set[str]) -> None:
+        """Seeds are objects that existed long before the recording: in the search index at once;
+        those a search answered as trashed are trashed now (so still found, as in Notion)."""
+        self.seeded.update(local for local in self.ids.values() if local not in known)
+        super()._settle_seeds(known)
+        for path, obj in reversed(self.to_trash):  # the oldest first: listed newest first
+            with self.clock.at(obj):
+                self._call("PATCH", path, {"in_trash": True}, version="2026-03-11")
+        self.to_trash.clear()
 
     def _add_rollups(self, source: dict) -> None:
         rollups = _rollups_request(source.get("properties") or {})
@@ -395,11 +414,22 @@ class UNReplayer(R.Replayer):
         """The data sources a search lists, created together: first each without its relations,
         then the relations, a two-way one once per pair (its twin renamed as recorded)."""
         fresh = [s for s in sources if R.dashed(s["id"]) not in self.ids]
+        # made oldest first, as they were (a search lists the newest first)
+        fresh = sorted(reversed(fresh), key=lambda s: s.get("last_edited_time") or "")
         for s in fresh:
             db = R.dashed((s.get("parent") or {}).get("database_id") or "0" * 32)
             if db not in self.ids:
                 self.seeding.add(db)
-                self._seed_database(db, catalog().get(db), "2026-03-11", relations=False, source=s)
+                with self.clock.at(s):
+                    self._seed_database(db, catalog().get(db), "2026-03-11", relations=False, source=s)
+        self._add_relations(fresh)
+        for s in fresh:
+            with self.clock.at(s):
+                self._add_rollups(s)
+
+    def _add_relations(self, fresh: list[dict]) -> None:
+        """The relations of these recorded data sources (seeded already), a two-way one once per
+        pair (its twin renamed as recorded)."""
         paired: set[tuple[str, str]] = set()
         for s in fresh:
             local = self.ids.get(R.dashed(s["id"]))
@@ -410,26 +440,26 @@ class UNReplayer(R.Replayer):
                     continue
                 dual = cfg.get("type") == "dual_property"
                 config = {"data_source_id": target, "type": cfg.get("type"), cfg.get("type"): {}}
-                st, answer = self._call(
-                    "PATCH",
-                    f"/v1/data_sources/{local}",
-                    {"properties": {name: {"relation": config}}},
-                    version="2026-03-11",
-                )
+                with self.clock.at(s):
+                    st, answer = self._call(
+                        "PATCH",
+                        f"/v1/data_sources/{local}",
+                        {"properties": {name: {"relation": config}}},
+                        version="2026-03-11",
+                    )
                 if st != 200 or not dual:
                     continue
                 synced = cfg.get("dual_property") or {}
                 twin = ((answer.get("properties") or {}).get(name) or {}).get("relation", {}).get("dual_property", {})
                 if twin.get("synced_property_id") and synced.get("synced_property_name"):
-                    self._call(
-                        "PATCH",
-                        f"/v1/data_sources/{target}",
-                        {"properties": {twin["synced_property_id"]: {"name": synced["synced_property_name"]}}},
-                        version="2026-03-11",
-                    )
+                    with self.clock.at(catalog().get(R.dashed(cfg["data_source_id"]))):
+                        self._call(
+                            "PATCH",
+                            f"/v1/data_sources/{target}",
+                            {"properties": {twin["synced_property_id"]: {"name": synced["synced_property_name"]}}},
+                            version="2026-03-11",
+                        )
                     paired.add((R.dashed(cfg["data_source_id"]), synced["synced_property_name"]))
-        for s in fresh:
-            self._add_rollups(s)
 
     def _learn(self, recorded: Any, local: Any, key: str = "") -> None:
         """Also property ids: a schema's property, by name, in both answers."""
@@ -470,7 +500,13 @@ class UNReplayer(R.Replayer):
                 continue
             version = it.headers.get("notion-version", "2026-03-11")
             token = R.BAD_TOKEN if it.status == 401 else None
+            known = set(self.ids.values())
+            self.clock.follow(it.response)
             self._seed_results(it, version)
+            self._map_text(it.path, version)  # seeds what the path names
+            self._settle_seeds(known)
+            known = set(self.ids.values())
+            self._seed_content(it)
             path = self._map_text(it.path, version)
             if "/properties/" in path:
                 head, _, pid = path.rpartition("/")
@@ -488,6 +524,7 @@ class UNReplayer(R.Replayer):
                     self._remember_sent(json.loads(it.body))
                 except ValueError:
                     pass
+            self._settle_seeds(known)
             status, resp = self._call(
                 it.method,
                 path,
@@ -526,6 +563,7 @@ class UNReplayer(R.Replayer):
             self.sent.add(json.dumps(v))
 
     def _judge_values(self, it: R.Interaction, resp: Any) -> R.Outcome | None:
+        self.ambiguous = _ambiguous_ids(it.response)
         diff = self._value_diff(it.response, resp, "$")
         if diff:
             return R.Outcome(it, 200, resp, True, False, "value: " + diff)
@@ -549,6 +587,8 @@ class UNReplayer(R.Replayer):
         if key == "id" and isinstance(rec, str) and not R.ID_RE.fullmatch(rec):
             return ""  # a property id: mapped, not compared
         if isinstance(rec, str) and R.ID_RE.fullmatch(rec):
+            if R.dashed(rec) in getattr(self, "ambiguous", ()):
+                return ""  # the anonymised recording gave two objects this id: not comparable
             mapped = self.ids.get(R.dashed(rec))
             if (
                 mapped

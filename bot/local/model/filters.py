@@ -82,6 +82,8 @@ COMPUTED_AS = {
 def _cmp_date(a: str, b: str) -> tuple[Any, Any]:
     """Compare a stored value ``a`` with a filter value ``b`` (dates as dates, else instants)."""
     pb = parse_iso(b)
+    if isinstance(pb, datetime):  # kept to the minute, as stored values are (recorded `equals`)
+        return _instant(a), _instant(b).replace(second=0, microsecond=0)
     if not isinstance(pb, datetime):
         da = parse_iso(a)
         if isinstance(da, datetime):
@@ -91,25 +93,28 @@ def _cmp_date(a: str, b: str) -> tuple[Any, Any]:
 
 
 def _relative_window(op: str, now: datetime) -> tuple[datetime, datetime]:
-    """The instants a relative date condition covers, in UTC.
+    """The instants a relative date condition covers, in UTC: whole days, from midnight of the
+    first to midnight after the last (recorded 2026-03-11: `past_week` lists a date seven days
+    back at an earlier hour, `next_week` one today at an earlier hour; `test_date_query`).
 
-    past_*/next_* reach back/forward 7 days, one calendar month, one year from now;
-    this_week is the ISO week (Monday 00:00 to the next Monday), our choice (MESSAGES.md).
+    past_*/next_* reach back/forward 7 days, one calendar month, one year from today, today
+    included; this_week is the ISO week (Monday to Sunday), our choice (MESSAGES.md).
     """
-    now = now.astimezone(timezone.utc)
+    today = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = timedelta(days=1)
     if op == "this_week":
-        start = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-        return start, start + timedelta(days=7)
+        start = today - timedelta(days=today.weekday())
+        return start, start + 7 * day
     span = {"week": timedelta(days=7), "month": None, "year": None}[op.split("_")[1]]
     if span is None:
         months = 1 if op.endswith("month") else 12
         sign = -1 if op.startswith("past") else 1
-        m = now.month - 1 + sign * months
-        year, month = now.year + m // 12, m % 12 + 1
-        other = now.replace(year=year, month=month, day=min(now.day, 28))
+        m = today.month - 1 + sign * months
+        year, month = today.year + m // 12, m % 12 + 1
+        other = today.replace(year=year, month=month, day=min(today.day, 28))
     else:
-        other = now - span if op.startswith("past") else now + span
-    return (other, now) if op.startswith("past") else (now, other)
+        other = today - span if op.startswith("past") else today + span
+    return (other, today + day) if op.startswith("past") else (today, other + day)
 
 
 def eval_condition(ftype: str, op: str, arg: Any, value: Any, path: str, now: datetime | None = None) -> bool:
@@ -160,7 +165,7 @@ def eval_condition(ftype: str, op: str, arg: Any, value: Any, path: str, now: da
             return False
         lo, hi = _relative_window(op, now or datetime.now(timezone.utc))
         at = _instant(value)
-        return lo < at <= hi if op.startswith("next") else lo <= at <= hi  # "next" starts after now
+        return lo <= at < hi
     if ftype in ("date", "created_time", "last_edited_time"):
         arg = check_str(arg, f"{path}.{op}")
         try:

@@ -239,7 +239,12 @@ def _apply(op: str, a: Any, b: Any) -> Any:
 
 
 def evaluate(expression: str, resolve: Callable[[str], Any]) -> Any:
-    """The value of `expression`; `resolve(name or property id)` gives a property's value."""
+    """The value of `expression`; `resolve(name or property id)` gives a property's value.
+    An expression that starts with `=` (a spreadsheet habit, not Notion's syntax) is empty:
+    Notion stores "={{…}}* 2" and answers `{"type": "string", "string": null}` on every page,
+    whatever the number (recorded, All Properties DB)."""
+    if expression.lstrip().startswith("=") and not expression.lstrip().startswith("=="):
+        return None
     return _Parser(expression, resolve).parse()
 
 

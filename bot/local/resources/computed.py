@@ -54,7 +54,9 @@ def formula_value(ws, ds: dict, prop: dict, page: dict, depth: int = 0) -> Any:
         ref = databases.find_property(ws, ds, key)
         if ref is None:
             raise F.FormulaError(f"no property {key!r}")
-        return plain(ws, ds, ref, page, depth)
+        value = plain(ws, ds, ref, page, depth)
+        # an empty number counts as 0 (recorded: a formula naming an empty Number answers 0)
+        return 0 if value is None and ref["type"] == "number" else value
 
     return F.evaluate(prop["config"].get("expression", ""), resolve)
 

@@ -125,6 +125,9 @@ def property_config(ws, ds: dict, kind: str, cfg: Any, path: str, existing: dict
             opts = [
                 {"id": new_id(), "name": n, "color": c, "description": None} for n, c, _ in M.STATUS_DEFAULT_OPTIONS
             ]
+        # the default options go to their groups; options a request names all go to "To-do"
+        # (recorded: Task DB's Backlog, Blocked, In Progress, Done are all in To-do)
+        given = "options" in cfg
         groups = []
         for gname, gcolor, gid in (
             ("To-do", "gray", "to_do"),
@@ -134,7 +137,7 @@ def property_config(ws, ds: dict, kind: str, cfg: Any, path: str, existing: dict
             members = [
                 o["id"]
                 for o, (_, _, g) in zip(opts, M.STATUS_DEFAULT_OPTIONS + [("", "", "to_do")] * len(opts))
-                if g == gid
+                if (gid == "to_do" if given else g == gid)
             ]
             groups.append({"id": new_id(), "name": gname, "color": gcolor, "option_ids": members})
         return {"options": opts, "groups": groups}
@@ -149,8 +152,8 @@ def property_config(ws, ds: dict, kind: str, cfg: Any, path: str, existing: dict
         return {"expression": cfg.get("expression", "")}
     if kind == "rollup":
         return rollup_config(ws, ds, cfg, f"{path}.rollup") if existing is None or cfg else existing
-    if kind == "unique_id":
-        return {"prefix": cfg.get("prefix")}
+    if kind == "unique_id":  # an update without `prefix` keeps it (recorded: `"unique_id": {}` twice)
+        return {"prefix": cfg["prefix"] if "prefix" in cfg else (existing or {}).get("prefix")}
     return {}
 
 
@@ -321,7 +324,9 @@ def render_data_source(ws, ctx: Ctx, ds: dict) -> dict:
         "database_parent": db.get("parent", WORKSPACE_PARENT),
         "url": f"{ws.public_base_url}/{ds['database_id'].replace('-', '')}",
         "public_url": None,
-        **common.trash_fields(ctx, ds["in_trash"]),
+        # in the trash with its database too (recorded: a search lists the data source of a
+        # database deleted as a block with in_trash true)
+        **common.trash_fields(ctx, bool(ds["in_trash"] or db.get("in_trash"))),
     }
 
 
@@ -447,7 +452,10 @@ def update_data_source(ws, ctx, params, query, body):
     ds = get_data_source(ws, params["id"])
     M.allowed_keys(body, ("properties", "title", "description", "icon", "in_trash", "archived", "parent"))
     if "title" in body:
+        untitled = not ds["title"]
         ds["title"] = M.rich_text(body["title"], "body.title")
+        if untitled and ds["title"]:
+            _name_untitled_database(ws, ds)
     if "description" in body:
         ds["description"] = M.rich_text(body["description"], "body.description")
     if "icon" in body:
@@ -460,6 +468,15 @@ def update_data_source(ws, ctx, params, query, body):
     ws.touch(ds, ctx)
     ws.store.update_data("data_sources", ds["id"], ds)
     return 200, render_data_source(ws, ctx, ds)
+
+
+def _name_untitled_database(ws, ds: dict) -> None:
+    """An untitled database ("New database") takes the title its data source is given (recorded:
+    `PATCH /v1/data_sources {"title": "My DB"}`, then the database answers "My DB")."""
+    db = ws.store.get("databases", ds["database_id"])
+    if db and M.rich_text_plain(db["title"]) == UNTITLED_DATABASE:
+        db["title"] = ds["title"]
+        ws.store.put("databases", db["id"], db, title=M.rich_text_plain(ds["title"]))
 
 
 def update_database(ws, ctx, params, query, body):

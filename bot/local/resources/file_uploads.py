@@ -12,6 +12,7 @@ from .. import model as M
 from ..common import Ctx, new_id, norm_id
 from ..errors import body_failed, not_defined, not_found, too_long, validation
 from .. import common
+from . import file_upload_parts as multipart
 
 MAX_SINGLE_PART_BYTES = 20 * 1024 * 1024
 UPLOAD_TTL = timedelta(hours=1)
@@ -39,6 +40,7 @@ def render_upload(ws, ctx: Ctx, up: dict) -> dict:
         "filename": up.get("filename"),
         "content_type": up.get("content_type"),
         "content_length": up.get("content_length"),
+        **multipart.rendered_parts(up),
     }
     if status == "pending":
         out["upload_url"] = f"{ws.public_base_url}/v1/file_uploads/{up['id']}/send"
@@ -50,10 +52,7 @@ def create_upload(ws, ctx, params, query, body):
     mode = body.get("mode", "single_part")
     if mode not in ("single_part", "multi_part", "external_url"):
         raise body_failed("body.mode", 'should be `"single_part"`, `"multi_part"`, or `"external_url"`', mode)
-    if mode == "multi_part":
-        raise validation(
-            "The local workspace only supports single_part and external_url file uploads (mode `multi_part`)."
-        )
+    parts = multipart.number_of_parts(body, mode)
     external_url = None
     if mode == "external_url":
         # Notion answers `status: "pending"` and imports the file in the background (recorded
@@ -87,6 +86,7 @@ def create_upload(ws, ctx, params, query, body):
         "attached": False,
         "mode": mode,
         "external_url": external_url,
+        **({"parts": {"total": parts, "sent": []}} if parts else {}),
         **stamp,
     }
     ws.store.put("file_uploads", up_id, up)
@@ -128,6 +128,10 @@ def send_upload(ws, ctx, params, query, raw: bytes):
     if part is None:
         raise validation("body failed validation: body.file should be defined, instead was `undefined`.")
     data = part.get_payload(decode=True) or b""
+    if up.get("mode") == "multi_part":
+        multipart.receive_part(ws, ctx, up, msg, data)
+        ctx.committed = {"committed_resource_id": up["id"]}
+        return 200, render_upload(ws, ctx, up)
     if len(data) > MAX_SINGLE_PART_BYTES:
         raise validation("The file exceeds the 20MB limit for single-part uploads; use multi_part mode.")
     fname = up.get("filename") or part.get_filename() or "file"
@@ -141,6 +145,14 @@ def send_upload(ws, ctx, params, query, raw: bytes):
     ws.touch(up, ctx)
     ws.store.update_data("file_uploads", up["id"], up)
     ws.store.set_file_content(up["id"], data)
+    ctx.committed = {"committed_resource_id": up["id"]}
+    return 200, render_upload(ws, ctx, up)
+
+
+def complete_upload(ws, ctx, params, query, body):
+    """`POST /v1/file_uploads/{id}/complete`: a multi-part upload's parts joined."""
+    up = get_upload(ws, params["id"])
+    multipart.complete(ws, ctx, up, upload_status(ws, up), body)
     ctx.committed = {"committed_resource_id": up["id"]}
     return 200, render_upload(ws, ctx, up)
 

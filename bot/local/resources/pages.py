@@ -179,6 +179,8 @@ def render_property(ws, ds: dict, prop: dict, page: dict) -> dict:
         v = {"prefix": prop["config"].get("prefix"), "number": page.get("seq")}
     elif kind == "files":
         v = [file_uploads.render_file_ref(ws, f) for f in v]
+    elif kind == "button":
+        v = {}  # a button has no value: recorded `"button": {}` on every page (2026-03-11)
     return {"id": pid, "type": kind, kind: v}
 
 

@@ -38,7 +38,10 @@ def retrieve_me(ws, ctx, params, query, body):
 
 
 def list_users(ws, ctx, params, query, body):
-    users = [render_user(ws, u, ctx) for u in ws.store.users()]
+    # people first, then the other integrations, the calling one last (recorded: every listing
+    # of both recording sets; within each group the workspace's order)
+    ordered = sorted(ws.store.users(), key=lambda u: (u["type"] != "person", u["id"] == ctx.user["id"]))
+    users = [render_user(ws, u, ctx) for u in ordered]
     return 200, {"object": "list", "results": users, "next_cursor": None, "has_more": False, "type": "user", "user": {}}
 
 
