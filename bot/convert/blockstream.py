@@ -306,7 +306,8 @@ class LazySiblings:
 
     Renderers that consume following siblings (an HTML element left open runs on over the
     Markdown blocks after it) loop `while j < len(nodes)`: len() reports one node past the
-    last one read, if there is one, so such loops pull exactly the siblings they use.
+    last one read, if there is one, so such loops pull exactly the siblings they use. (The
+    converter builds one for each HTML run; `read()` tells what it read past the run's end.)
     """
 
     def __init__(self, nodes: Iterable) -> None:
@@ -334,9 +335,6 @@ class LazySiblings:
             raise IndexError(f"node {index} was already rendered and forgotten")
         return node
 
-    def forget_before(self, index: int) -> None:
-        """Drop rendered nodes so their tokens can be freed."""
-        for k in range(index - 1, -1, -1):
-            if self._nodes[k] is None:
-                break
-            self._nodes[k] = None
+    def read(self) -> list:
+        """The nodes read so far (forgotten ones as None)."""
+        return self._nodes

@@ -52,12 +52,16 @@ def image_alt(tok) -> str:
 def render_inline(ctx, tokens, line) -> list[Segment]:
     """Flat inline tokens -> segments. State: [flags counters, link stack, line]."""
     st = ctx.inline_state(line)
-    add = st.add
+    segs = st.segs
+    renderers = INLINE_RENDERERS
     for tok in tokens:
-        if tok.type == "text":  # most tokens: no table lookup
-            add(tok.content)
+        if tok.type == "text":  # most tokens: no table lookup, no call (InlineState.add, inlined)
+            content = tok.content
+            if content:
+                links = st.links
+                segs.append(_segment(Segment, (TEXT, content, st.flags, links[-1] if links else None)))
             continue
-        fn = INLINE_RENDERERS.get(tok.type)
+        fn = renderers.get(tok.type)
         if fn is None:
             ctx.degrade(st.line, tok.type, f"unsupported inline {tok.type!r}: kept as text", tok.type)
             st.add(tok.content)
@@ -66,12 +70,15 @@ def render_inline(ctx, tokens, line) -> list[Segment]:
     return st.segs
 
 
+_segment = tuple.__new__  # Segment(...) without the NamedTuple's Python-level __new__ (one per token)
+
+
 class InlineState:
     __slots__ = ("segs", "counts", "flags", "base", "links", "line", "html")
 
     def __init__(self, line, flags: int = 0, link: str | None = None):
         self.segs: list[Segment] = []
-        self.counts = {BOLD: 0, ITALIC: 0, STRIKE: 0, CODE: 0, UNDERLINE: 0, HIGHLIGHT: 0}
+        self.counts: dict[int, int] | None = None  # open emphasis per flag, made on the first push
         self.flags = flags
         self.base = flags  # inherited from enclosing HTML: never closed from inside
         self.links: list[str | None] = [link] if link else []
@@ -80,16 +87,23 @@ class InlineState:
 
     def add(self, text: str, extra: int = 0) -> None:
         if text:
-            self.segs.append(Segment(TEXT, text, self.flags | extra, self.links[-1] if self.links else None))
+            links = self.links
+            self.segs.append(_segment(Segment, (TEXT, text, self.flags | extra, links[-1] if links else None)))
 
     def push(self, flag: int) -> None:
-        self.counts[flag] += 1
+        counts = self.counts
+        if counts is None:
+            counts = self.counts = {BOLD: 0, ITALIC: 0, STRIKE: 0, CODE: 0, UNDERLINE: 0, HIGHLIGHT: 0}
+        counts[flag] += 1
         self.flags |= flag
 
     def pop(self, flag: int) -> None:
-        self.counts[flag] -= 1
-        if self.counts[flag] <= 0:
-            self.counts[flag] = 0
+        counts = self.counts
+        if counts is None:
+            counts = self.counts = {BOLD: 0, ITALIC: 0, STRIKE: 0, CODE: 0, UNDERLINE: 0, HIGHLIGHT: 0}
+        counts[flag] -= 1
+        if counts[flag] <= 0:
+            counts[flag] = 0
             self.flags = (self.flags & ~flag) | (self.base & flag)
 
 

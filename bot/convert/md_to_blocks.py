@@ -24,6 +24,7 @@ Documented choices of the engine (each one produces a Degradation entry):
 from __future__ import annotations
 
 import gc
+from itertools import chain
 from typing import Iterator, Protocol
 
 from .tree import Node as SyntaxTreeNode, build_tree
@@ -92,7 +93,8 @@ class Ctx:
         self.report.append(Degradation(line, construct, message, subject))
 
     def line_of(self, node: SyntaxTreeNode) -> int | None:
-        m = node.map
+        token = node.token  # (node.map, without the property's call: once or twice per node)
+        m = token.map if token is not None else None
         return m[0] + 1 + self.offset if m else None
 
     # -- block helpers -------------------------------------------------------
@@ -365,15 +367,27 @@ class BlockStream:
                 node for toks in iter_block_tokens(ctx.md, text) for node in build_tree(ctx.report_flattened(toks))
             )
         del text, tokens
-        # HTML runs (<details>, <div> ...) consume the siblings their elements enclose:
-        # the siblings are read ahead only as far as the renderer asks.
-        siblings = LazySiblings(nodes)
-        del nodes
-        i = 0
-        while i < len(siblings):
-            line = ctx.line_of(siblings[i])
-            rendered, i = ctx.render_at(siblings, i)
-            siblings.forget_before(i)
+        ahead: list = []  # nodes an HTML run read past its end, to render next (last first)
+        while True:
+            if ahead:
+                node = ahead.pop()
+            else:
+                node = next(nodes, None)
+                if node is None:
+                    return
+            line = ctx.line_of(node)
+            if node.type == "html_block":
+                # HTML runs (<details>, <div> ...) consume the siblings their elements enclose:
+                # the siblings are read ahead only as far as the renderer asks.
+                queued = ahead[::-1]
+                siblings = LazySiblings(chain((node,), queued, nodes))
+                rendered, used = ctx.render_at(siblings, 0)
+                read = siblings.read()
+                ahead = (read[used:] + queued[len(read) - 1 :])[::-1]
+                del siblings, read, queued
+            else:  # (most nodes: rendered alone, without the lazy sequence's cost per node)
+                rendered = ctx.render_at((node,), 0)[0]
+            del node
             if ctx.nested_kinds:  # a reader made a kind that may not nest (registry: `nested`)
                 for b in rendered:
                     _unnest_below(ctx, b)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..html_tree import Element, Text
 from ..limits import MAX_ITEMS
 from ..registry import BlockKind
-from ..richtext import split_text, text_item
+from ..richtext import items_plain_text, split_text, text_item
 
 PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 
@@ -26,9 +26,7 @@ def clip_cell(ctx, items: list[dict], line) -> list[dict]:
     if len(items) > MAX_ITEMS:
         ctx.degrade(line, "rich_text_items", f"table cell with {len(items)} items: formatting of the tail dropped")
         head = items[: MAX_ITEMS - 1]
-        tail = "".join(
-            i["text"]["content"] if i["type"] == "text" else i["equation"]["expression"] for i in items[MAX_ITEMS - 1 :]
-        )
+        tail = items_plain_text(items[MAX_ITEMS - 1 :])
         pieces = split_text(tail)
         room = MAX_ITEMS - len(head)
         if len(pieces) > room:
