@@ -98,6 +98,8 @@ def _block_pass(md: MarkdownIt, src: str, env: dict, skips: dict[int, int] | Non
         return
     state = _StateBlock(src, md, env, [])
     rules = md.block.ruler.getRules("")
+    # the rules that may start at a line (bot.convert.block_rules), where the parser has them
+    rules_at = getattr(md.block, "line_rules", None) or (lambda state, line: rules)
     line, end = state.line, state.lineMax
     has_empty_lines = False
     replay = bool(skips)
@@ -109,7 +111,7 @@ def _block_pass(md: MarkdownIt, src: str, env: dict, skips: dict[int, int] | Non
             state.line = line = skips[line]
             continue
         start = line
-        for rule in rules:
+        for rule in rules_at(state, line):
             if rule(state, line, end, False):
                 if state.line <= line:
                     raise RuntimeError("block rule didn't increment state.line")
