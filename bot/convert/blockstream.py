@@ -153,9 +153,10 @@ class _FootnoteIds(dict):
 # runs the block pass again, which costs 20-35% of a bare parse but no memory.
 PACKED_TOKENS_PER_CHAR = 0.07
 MIN_KEPT_TOKENS = 10_000
-# Up to this many they stay Token objects (at most ~2 MiB): in a document that small, packing
-# and unpacking them cost more time than the memory they save is worth.
-RAW_KEPT_TOKENS = 5_000
+# Up to this many they stay Token objects (~400 bytes each: at most ~4 MiB): packing and
+# unpacking cost more time than the memory they save is worth in a document that small (a
+# 260 KB reference page with 8,700 block tokens spent ~5% of its conversion on them).
+RAW_KEPT_TOKENS = 10_000
 
 
 def _block_steps(md: MarkdownIt, state: StateCore) -> tuple[Iterator[list[Token]], bool]:

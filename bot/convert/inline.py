@@ -59,7 +59,13 @@ def render_inline(ctx, tokens, line) -> list[Segment]:
             content = tok.content
             if content:
                 links = st.links
-                segs.append(_segment(Segment, (TEXT, content, st.flags, links[-1] if links else None)))
+                flags, link = st.flags, links[-1] if links else None
+                if segs:
+                    last = segs[-1]
+                    if last[0] == TEXT and last[2] == flags and last[3] == link and len(last[1]) < MERGE_BELOW:
+                        segs[-1] = _segment(Segment, (TEXT, last[1] + content, flags, link))
+                        continue
+                segs.append(_segment(Segment, (TEXT, content, flags, link)))
             continue
         fn = renderers.get(tok.type)
         if fn is None:
@@ -71,6 +77,11 @@ def render_inline(ctx, tokens, line) -> list[Segment]:
 
 
 _segment = tuple.__new__  # Segment(...) without the NamedTuple's Python-level __new__ (one per token)
+# A text joins the segment before it when their annotations and link are the same (what
+# richtext.merge_segments does later anyway: "line one", soft break, "line two" become one
+# segment, and a paragraph of one run skips the merge), while that segment is shorter than this:
+# joining copies it, and a paragraph of 10,000 lines must not copy its text 10,000 times.
+MERGE_BELOW = 4096
 
 
 class InlineState:
@@ -88,7 +99,14 @@ class InlineState:
     def add(self, text: str, extra: int = 0) -> None:
         if text:
             links = self.links
-            self.segs.append(_segment(Segment, (TEXT, text, self.flags | extra, links[-1] if links else None)))
+            flags, link = self.flags | extra, links[-1] if links else None
+            segs = self.segs
+            if segs:
+                last = segs[-1]
+                if last[0] == TEXT and last[2] == flags and last[3] == link and len(last[1]) < MERGE_BELOW:
+                    segs[-1] = _segment(Segment, (TEXT, last[1] + text, flags, link))
+                    return
+            segs.append(_segment(Segment, (TEXT, text, flags, link)))
 
     def push(self, flag: int) -> None:
         counts = self.counts

@@ -347,10 +347,11 @@ class BlockStream:
 
     def _runs(self) -> Iterator[tuple[int | None, list[dict]]]:
         steps = self._rendered_runs()
+        paused = gc_paused()  # (one for the stream: entered once per block)
         while True:
             # The GC is paused while a block is built (millions of acyclic allocations),
             # not while the caller holds it.
-            with gc_paused():
+            with paused:
                 run = next(steps, None)
             if run is None:
                 return
@@ -386,7 +387,8 @@ class BlockStream:
                 ahead = (read[used:] + queued[len(read) - 1 :])[::-1]
                 del siblings, read, queued
             else:  # (most nodes: rendered alone, without the lazy sequence's cost per node)
-                rendered = ctx.render_at((node,), 0)[0]
+                fn = BLOCK_RENDERERS.get(node.type)
+                rendered = render_unknown(ctx, node) if fn is None else fn(ctx, node)
             del node
             if ctx.nested_kinds:  # a reader made a kind that may not nest (registry: `nested`)
                 for b in rendered:
