@@ -30,7 +30,7 @@ from typing import Iterator, Protocol
 from .tree import Node as SyntaxTreeNode, build_tree
 
 from .blockstream import LazySiblings, iter_block_tokens
-from .html import render_html_run
+from .html import is_lone_comment, render_html_run
 from .inline import InlineState, render_inline, resolve_href
 from .kinds.media import caption_text
 from .kinds.text import DETAILS_OPEN, lead_split, read_details
@@ -377,7 +377,7 @@ class BlockStream:
                 if node is None:
                     return
             line = ctx.line_of(node)
-            if node.type == "html_block":
+            if node.type == "html_block" and not is_lone_comment(node.content):
                 # HTML runs (<details>, <div> ...) consume the siblings their elements enclose:
                 # the siblings are read ahead only as far as the renderer asks.
                 queued = ahead[::-1]
