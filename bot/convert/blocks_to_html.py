@@ -7,16 +7,12 @@ One render function per block kind, looked up in the registry (bot/convert/regis
 
 from __future__ import annotations
 
-import base64
 import html
-import mimetypes
 import re
-from pathlib import Path
 from typing import Callable, NamedTuple
 
-from ..bilingual import LANG_LINK_ICON
 from .normalize import normalize_rich_text
-from .registry import HTML_LIST_TAG, TO_HTML, resolve
+from .registry import HTML_LIST_ITEM, HTML_LIST_TAG, TO_HTML, resolve
 from .richtext import BOLD, CODE, HIGHLIGHT, ITALIC, STRIKE, UNDERLINE, flags_of, items_plain_text
 
 PREVIEW_URL = "https://preview.invalid/"  # stands in for a page URL; rewritten to in-document anchors
@@ -46,6 +42,7 @@ NOTION_BACKGROUNDS = {
 
 
 def render_blocks(blocks: list[dict]) -> str:
+    resolve(HTML_LIST_ITEM)
     out: list[str] = []
     i = 0
     while i < len(blocks):
@@ -55,7 +52,8 @@ def render_blocks(blocks: list[dict]) -> str:
             while j < len(blocks) and blocks[j].get("type") == kind:
                 j += 1
             tag = HTML_LIST_TAG[kind]
-            items = "".join(_list_item(b) for b in blocks[i:j])
+            item = HTML_LIST_ITEM[kind]
+            items = "".join(item(b) for b in blocks[i:j])
             out.append(f'<{tag} class="block {kind}">{items}</{tag}>')
             i = j
             continue
@@ -64,12 +62,12 @@ def render_blocks(blocks: list[dict]) -> str:
     return "\n".join(out)
 
 
-def _children(body: dict) -> str:
+def children_html(body: dict) -> str:
     children = body.get("children") or []
     return render_blocks(children) if children else ""
 
 
-def _color_attr(color: str | None) -> str:
+def color_attr(color: str | None) -> str:
     if not color or color == "default":
         return ""
     if color.endswith("_background"):
@@ -79,115 +77,10 @@ def _color_attr(color: str | None) -> str:
     return f' style="color:{fg}"' if fg else ""
 
 
-def _list_item(block: dict) -> str:
-    kind = block["type"]
-    body = block[kind]
-    text = rich_text(body.get("rich_text", []))
-    if kind == "to_do":
-        checked = body.get("checked")
-        box = f'<input type="checkbox" disabled{" checked" if checked else ""}> '
-        return f'<li class="todo{" checked" if checked else ""}"{_color_attr(body.get("color"))}>{box}<span class="text">{text}</span>{_children(body)}</li>'
-    return f"<li{_color_attr(body.get('color'))}>{text}{_children(body)}</li>"
-
-
 # --------------------------------------------------------------------------- blocks
-# One render function per block type (the converter's style): (block, its body, colour attribute) -> HTML.
+# One render function per block type, in its kind's record (bot/convert/kinds):
+# (block, its body, colour attribute) -> HTML.
 BlockRender = Callable[[dict, dict, str], str]
-
-
-def html_paragraph(block: dict, body: dict, color: str) -> str:
-    children = (
-        f'<div class="children" style="padding-left:24px">{_children(body)}</div>' if body.get("children") else ""
-    )
-    return f'<p class="block"{color}>{rich_text(body.get("rich_text", []))}</p>' + children
-
-
-def html_heading(block: dict, body: dict, color: str) -> str:
-    kind = block["type"]
-    level = min(int(kind[-1]), 3)
-    inner = f'<h{level} class="block {kind}"{color}>{rich_text(body.get("rich_text", []))}</h{level}>'
-    if body.get("is_toggleable"):
-        return f'<details class="toggle heading" open><summary>{inner}</summary><div class="children">{_children(body)}</div></details>'
-    return inner
-
-
-def html_callout(block: dict, body: dict, color: str) -> str:
-    glyph = (body.get("icon") or {}).get("emoji") or ""
-    bg = body.get("color", "gray_background")
-    style = ""
-    if bg and bg.endswith("_background"):
-        style = f' style="background:{NOTION_BACKGROUNDS.get(bg.removesuffix("_background"), "#f1f1ef")}"'
-    language = " language-link" if glyph == LANG_LINK_ICON else ""
-    return (
-        f'<div class="block callout{language}"{style}><div class="callout-icon">{html.escape(glyph)}</div>'
-        f'<div class="callout-body">{rich_text(body.get("rich_text", []))}{_children(body)}</div></div>'
-    )
-
-
-def html_quote(block: dict, body: dict, color: str) -> str:
-    return f'<blockquote class="block"{color}>{rich_text(body.get("rich_text", []))}{_children(body)}</blockquote>'
-
-
-def html_toggle(block: dict, body: dict, color: str) -> str:
-    return f'<details class="block toggle" open><summary>{rich_text(body.get("rich_text", []))}</summary><div class="children">{_children(body)}</div></details>'
-
-
-def html_code(block: dict, body: dict, color: str) -> str:
-    language = body.get("language", "plain text")
-    code = items_plain_text(body.get("rich_text", []))
-    caption = rich_text(body.get("caption", []))
-    return (
-        f'<figure class="block code" data-language="{html.escape(language)}"><span class="language">{html.escape(language.title() if language != "plain text" else "Plain Text")}</span>'
-        f'<pre><code class="language-{html.escape(language.replace(" ", "-"))}">{html.escape(code)}</code></pre>'
-        + (f"<figcaption>{caption}</figcaption>" if caption else "")
-        + "</figure>"
-    )
-
-
-def html_equation(block: dict, body: dict, color: str) -> str:
-    expression = html.escape(body.get("expression", ""))
-    return f'<div class="block equation" data-expression="{expression}">{expression}</div>'
-
-
-def html_divider(block: dict, body: dict, color: str) -> str:
-    return '<hr class="block divider">'
-
-
-def html_table(block: dict, body: dict, color: str) -> str:
-    out = ['<table class="block simple-table"><tbody>']
-    for r, row in enumerate(body.get("children") or []):
-        out.append("<tr>")
-        for c, cell in enumerate(row.get("table_row", {}).get("cells", [])):
-            header = (r == 0 and body.get("has_column_header")) or (c == 0 and body.get("has_row_header"))
-            tag = "th" if header else "td"
-            out.append(f"<{tag}>{rich_text(cell)}</{tag}>")
-        out.append("</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
-
-
-def html_image(block: dict, body: dict, color: str) -> str:
-    src = _image_src(block, body)
-    caption = rich_text(body.get("caption", []))
-    alt = html.escape(items_plain_text(body.get("caption", [])))
-    return (
-        f'<figure class="block image"><img src="{html.escape(src)}" alt="{alt}">'
-        + (f"<figcaption>{caption}</figcaption>" if caption else "")
-        + "</figure>"
-    )
-
-
-def html_link_block(block: dict, body: dict, color: str) -> str:
-    kind, url = block["type"], body.get("url", "")
-    href = safe_url(url, WEB_SCHEMES)
-    if href is None:  # shown, never followed
-        return f'<p class="block {kind}">{html.escape(url)}</p>'
-    return f'<p class="block {kind}"><a href="{html.escape(href)}">{html.escape(url)}</a></p>'
-
-
-def html_lone_list_item(block: dict, body: dict, color: str) -> str:
-    tag = HTML_LIST_TAG[block["type"]]
-    return f'<{tag} class="block {block["type"]}">{_list_item(block)}</{tag}>'
 
 
 def _unsupported(block: dict, body: dict, color: str) -> str:
@@ -199,23 +92,7 @@ def render_block(block: dict) -> str:
     resolve(TO_HTML)
     kind = block.get("type", "")
     body = block.get(kind) or {}
-    return TO_HTML.get(kind, _unsupported)(block, body, _color_attr(body.get("color")))
-
-
-def _image_src(block: dict, body: dict) -> str:
-    local = block.get("bot_local_file")
-    if local:
-        from .assets import ImageChangedError, read_checked_image
-
-        path = Path(local["path"])
-        try:  # the same vetted read as an upload: never a FIFO, never a file swapped in
-            data = base64.b64encode(read_checked_image(path, local["sha256"])).decode("ascii")
-        except (OSError, ImageChangedError):
-            return ""
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return f"data:{mime};base64,{data}"
-    source = body.get(body.get("type", "external")) or {}
-    return safe_url(source.get("url", ""), WEB_SCHEMES) or ""
+    return TO_HTML.get(kind, _unsupported)(block, body, color_attr(body.get("color")))
 
 
 # --------------------------------------------------------------------------- URLs
@@ -235,9 +112,6 @@ def safe_url(url: str, schemes: frozenset[str]) -> str | None:
     if match and match.group(1).lower() not in schemes:
         return None
     return url.strip()
-
-
-# --------------------------------------------------------------------------- rich text
 
 
 # --------------------------------------------------------------------------- rich text
@@ -308,7 +182,7 @@ def rich_text_html(items: list[dict], style: RichHtmlStyle = PREVIEW_STYLE) -> s
                 piece = f"{opening}{piece}{closing}"
         color = ann.get("color") if style.colors else None
         if color and color != "default":
-            piece = f"<span{_color_attr(color)}>{piece}</span>"
+            piece = f"<span{color_attr(color)}>{piece}</span>"
         link = ((item.get("text") or {}).get("link") or {}).get("url") if item.get("type", "text") == "text" else None
         if link:
             href = style.href(link)

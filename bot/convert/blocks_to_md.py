@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from .blocks_to_html import MARKDOWN_STYLE, rich_text_html
 from .normalize import children_of, normalize_rich_text
 from .registry import LIST_MARKER, TO_MARKDOWN, resolve
-from .richtext import BOLD, CODE, HIGHLIGHT, ITALIC, STRIKE, UNDERLINE, flags_of, items_plain_text
+from .richtext import BOLD, CODE, HIGHLIGHT, ITALIC, STRIKE, UNDERLINE, flags_of
 
 # Escape only what Markdown would otherwise read as syntax, so pulled prose reads like written
 # prose (`>60%`, `Hit@10`, `~2.8x`, `a | b` stay as they are). Each rule names why it is needed.
@@ -25,23 +24,6 @@ _AUTOLINK_BREAK = re.compile(
     r"(?<=[A-Za-z0-9._+-])(@)(?=[A-Za-z0-9_-]+\.[A-Za-z0-9])"  # a bare e-mail address (GFM autolink)
     r"|(?i:(?<=http)(:)(?=//)|(?<=https)(:)(?=//)|(?<=www)(\.))"  # a bare URL
 )
-
-KIND_BY_EMOJI = {
-    "\u2139\ufe0f": "NOTE",
-    "\u2139": "NOTE",
-    "\U0001f4a1": "TIP",
-    "\u2757": "IMPORTANT",
-    "\u26a0\ufe0f": "WARNING",
-    "\u26a0": "WARNING",
-    "\U0001f6d1": "CAUTION",
-}
-KIND_BY_COLOR = {
-    "blue_background": "NOTE",
-    "green_background": "TIP",
-    "purple_background": "IMPORTANT",
-    "yellow_background": "WARNING",
-    "red_background": "CAUTION",
-}
 
 # Emphasis markers (flag, opening, closing), opened in this order (outermost first).
 # Underline and highlight have no Markdown syntax: the HTML tags the converter reads back.
@@ -107,7 +89,7 @@ def render_rich_text(items: list[dict], ctx: str = "block") -> str:
                     break
         while len(stack) > keep:
             e = stack.pop()
-            out.append(e[3] if e[0] == "m" else f"]({_url(e[1])})")
+            out.append(e[3] if e[0] == "m" else f"]({markdown_url(e[1])})")
         out.append(ws)
 
     for it in items:
@@ -151,7 +133,8 @@ def render_rich_text(items: list[dict], ctx: str = "block") -> str:
     return _fix_lines(s, ctx)
 
 
-def _url(u: str) -> str:
+def markdown_url(u: str) -> str:
+    """A link destination as Markdown reads it back (in <…> when it holds spaces or brackets)."""
     if re.search(r"[\s()<>]", u):
         return "<" + u.replace("<", "%3C").replace(">", "%3E") + ">"
     return u
@@ -223,7 +206,7 @@ def _body(block: dict) -> dict:
     return block.get(block["type"]) or {}
 
 
-def _with_children(head: str, block: dict, indent: int) -> str:
+def with_children(head: str, block: dict, indent: int) -> str:
     kids = children_of(block)
     if not kids:
         return head
@@ -233,168 +216,10 @@ def _with_children(head: str, block: dict, indent: int) -> str:
     return head + "\n\n" + inner
 
 
-def md_paragraph(b):
-    return render_rich_text(_body(b).get("rich_text", []))
-
-
-def _heading(level):
-    def fn(b):
-        text = render_rich_text(_body(b).get("rich_text", []), "line")
-        return ("#" * level + " " + text).rstrip()
-
-    return fn
-
-
-def md_heading(b):
-    return _heading(int(b["type"][-1]))(b)
-
-
-def md_bulleted(b):
-    return _with_children(("- " + render_rich_text(_body(b).get("rich_text", []))).rstrip(), b, 2)
-
-
-def md_numbered(b):
-    return _with_children(("1. " + render_rich_text(_body(b).get("rich_text", []))).rstrip(), b, 3)
-
-
-def md_todo(b):
-    box = "[x]" if _body(b).get("checked") else "[ ]"
-    text = render_rich_text(_body(b).get("rich_text", []))
-    head = f"- {box} {text}" if text else f"- {box}"
-    return _with_children(head, b, 2)
-
-
-def _quoted(text: str) -> str:
-    return "\n".join("> " + line if line else ">" for line in text.split("\n"))
-
-
-def md_quote(b):
-    parts = []
-    text = render_rich_text(_body(b).get("rich_text", []))
-    if text:
-        parts.append(text)
-    kids = children_of(b)
-    if kids:
-        parts.append(render_blocks(kids))
-    return _quoted("\n\n".join(parts)) if parts else ">"
-
-
-def md_callout(b):
-    body = _body(b)
-    icon = body.get("icon") or {}
-    kind = KIND_BY_EMOJI.get(icon.get("emoji", "")) or KIND_BY_COLOR.get(body.get("color", ""), "NOTE")
-    parts = [f"[!{kind}]"]
-    text = render_rich_text(body.get("rich_text", []))
-    if text:
-        parts[0] += "\n" + text
-    kids = children_of(b)
-    if kids:
-        parts.append(render_blocks(kids))
-    return _quoted("\n\n".join(parts))
-
-
-def md_toggle(b):
-    summary = render_rich_text(_body(b).get("rich_text", []), "line")
-    kids = children_of(b)
-    inner = render_blocks(kids) + "\n\n" if kids else ""
-    return f"<details>\n<summary>{summary}</summary>\n\n{inner}</details>"
-
-
-def md_code(b):
-    body = _body(b)
-    text = items_plain_text(body.get("rich_text", []))
-    runs = [len(r) for r in re.findall(r"`{3,}", text)]
-    fence = "`" * max([3] + [r + 1 for r in runs])
-    lang = body.get("language", "plain text")
-    info = "" if lang == "plain text" else lang
-    return f"{fence}{info}\n{text}\n{fence}"
-
-
-def md_equation(b):
-    return f"$$\n{_body(b).get('expression', '')}\n$$"
-
-
-def md_divider(b):
-    return "---"
-
-
-def render_rich_html(items: list[dict]) -> str:
-    """Rich text as inline HTML (for HTML tables, whose cells are not read as Markdown)."""
-    return rich_text_html(items, MARKDOWN_STYLE)
-
-
-def _table_rows(b) -> tuple[list[list[list[dict]]], int]:
-    rows = children_of(b)
-    width = _body(b).get("table_width") or (len(_body(rows[0]).get("cells", [])) if rows else 0)
-    grid = []
-    for row in rows:
-        cells = list(_body(row).get("cells", []))[:width]
-        grid.append(cells + [[]] * (width - len(cells)))
-    return grid, width
-
-
-def md_table(b):
-    grid, width = _table_rows(b)
-    if not grid or not width:
-        return ""
-    body = _body(b)
-    if not body.get("has_column_header", True) or body.get("has_row_header"):
-        return _html_table(grid, bool(body.get("has_column_header")), bool(body.get("has_row_header")))
-    lines = []
-    for i, cells in enumerate(grid):
-        lines.append("| " + " | ".join(render_rich_text(c, "table") for c in cells) + " |")
-        if i == 0:
-            lines.append("|" + "|".join([" --- "] * width) + "|")
-    return "\n".join(lines)
-
-
-def _html_table(grid, column_header: bool, row_header: bool) -> str:
-    """A Markdown table always has a header row: other tables are written as HTML."""
-    lines = ["<table>"]
-    for i, cells in enumerate(grid):
-        tags = [
-            "th" if (i == 0 and column_header) or (j == 0 and i > 0 and row_header) else "td" for j in range(len(cells))
-        ]
-        lines.append("<tr>" + "".join(f"<{tag}>{render_rich_html(c)}</{tag}>" for tag, c in zip(tags, cells)) + "</tr>")
-    lines.append("</table>")
-    return "\n".join(lines)
-
-
-def _caption_link(items: list[dict]) -> str | None:
-    """The link of a caption that is linked as a whole (how a link around an image is kept)."""
-    urls = {
-        (it.get("text") or {}).get("link", {}) and it["text"]["link"].get("url") if it.get("type") == "text" else None
-        for it in items
-    }
-    return urls.pop() if len(urls) == 1 and None not in urls else None
-
-
-def md_image(b):
-    body = _body(b)
-    items = normalize_rich_text(body.get("caption", []))
-    link = _caption_link(items) if items else None
-    if link:
-        items = [dict(it, text={"content": it["text"]["content"], "link": None}) for it in items]
-    caption = render_rich_text(items, "line")
-    local = b.get("bot_local_file")
-    if local:
-        url = local["path"]
-    else:
-        t = body.get("type") or ("external" if "external" in body else "file")
-        url = (body.get(t) or {}).get("url") or f"notion-file-upload:{(body.get(t) or {}).get('id', '')}"
-    image = f"![{caption}]({_url(url)})"
-    return f"[{image}]({_url(link)})" if link else image
-
-
-def md_link_block(b):
-    url = _body(b).get("url", "")
-    return f"<{url}>" if url else ""
-
-
 def md_unknown(b):
     body = _body(b)
     if isinstance(body, dict) and "rich_text" in body:
-        return _with_children(render_rich_text(body["rich_text"]), b, 0)
+        return with_children(render_rich_text(body["rich_text"]), b, 0)
     return ""
 
 

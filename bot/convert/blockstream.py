@@ -98,6 +98,8 @@ def _block_pass(md: MarkdownIt, src: str, env: dict, skips: dict[int, int] | Non
         return
     state = _StateBlock(src, md, env, [])
     rules = md.block.ruler.getRules("")
+    # the rules that may start at a line (bot.convert.block_rules), where the parser has them
+    rules_at = getattr(md.block, "line_rules", None) or (lambda state, line: rules)
     line, end = state.line, state.lineMax
     has_empty_lines = False
     replay = bool(skips)
@@ -109,7 +111,7 @@ def _block_pass(md: MarkdownIt, src: str, env: dict, skips: dict[int, int] | Non
             state.line = line = skips[line]
             continue
         start = line
-        for rule in rules:
+        for rule in rules_at(state, line):
             if rule(state, line, end, False):
                 if state.line <= line:
                     raise RuntimeError("block rule didn't increment state.line")
@@ -151,9 +153,10 @@ class _FootnoteIds(dict):
 # runs the block pass again, which costs 20-35% of a bare parse but no memory.
 PACKED_TOKENS_PER_CHAR = 0.07
 MIN_KEPT_TOKENS = 10_000
-# Up to this many they stay Token objects (at most ~2 MiB): in a document that small, packing
-# and unpacking them cost more time than the memory they save is worth.
-RAW_KEPT_TOKENS = 5_000
+# Up to this many they stay Token objects (~400 bytes each: at most ~4 MiB): packing and
+# unpacking cost more time than the memory they save is worth in a document that small (a
+# 260 KB reference page with 8,700 block tokens spent ~5% of its conversion on them).
+RAW_KEPT_TOKENS = 10_000
 
 
 def _block_steps(md: MarkdownIt, state: StateCore) -> tuple[Iterator[list[Token]], bool]:
@@ -306,7 +309,8 @@ class LazySiblings:
 
     Renderers that consume following siblings (an HTML element left open runs on over the
     Markdown blocks after it) loop `while j < len(nodes)`: len() reports one node past the
-    last one read, if there is one, so such loops pull exactly the siblings they use.
+    last one read, if there is one, so such loops pull exactly the siblings they use. (The
+    converter builds one for each HTML run; `read()` tells what it read past the run's end.)
     """
 
     def __init__(self, nodes: Iterable) -> None:
@@ -335,8 +339,12 @@ class LazySiblings:
         return node
 
     def forget_before(self, index: int) -> None:
-        """Drop rendered nodes so their tokens can be freed."""
-        for k in range(index - 1, -1, -1):
-            if self._nodes[k] is None:
-                break
-            self._nodes[k] = None
+        """Let go of the nodes before `index` (an HTML run has fed them into its element tree);
+        they read as None in read(), which keeps its length."""
+        nodes = self._nodes
+        for k in range(min(index, len(nodes))):
+            nodes[k] = None
+
+    def read(self) -> list:
+        """The nodes read so far (forgotten ones as None)."""
+        return self._nodes

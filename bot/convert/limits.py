@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 
-from .registry import CHECKS, resolve
-
 MAX_TEXT = 2000  # rich text text.content per item
 MAX_URL = 2000  # text.link.url and any other URL
 MAX_EXPRESSION = 1000  # equation.expression (inline and block)
@@ -37,7 +35,7 @@ def is_valid_link_url(url: str) -> bool:
     return bool(_HTTP_URL.match(url)) and utf16_len(url) <= MAX_URL
 
 
-def _check_rich_text(items: list, where: str, out: list[str]) -> None:
+def check_rich_text(items: list, where: str, out: list[str]) -> None:
     if not isinstance(items, list):
         out.append(f"{where}: rich text is not a list")
         return
@@ -63,34 +61,6 @@ def _check_rich_text(items: list, where: str, out: list[str]) -> None:
             out.append(f"{where}[{i}]: unknown rich text type {t!r}")
 
 
-# --------------------------------------------------------------------------- per kind (records' `check`)
-def check_equation(block: dict, body: dict, where: str, out: list[str]) -> None:
-    if utf16_len(body.get("expression", "")) > MAX_EXPRESSION:
-        out.append(f"{where}: expression > {MAX_EXPRESSION}")
-
-
-def check_table_row(block: dict, body: dict, where: str, out: list[str]) -> None:
-    for ci, cell in enumerate(body.get("cells", [])):
-        _check_rich_text(cell, f"{where}.cells[{ci}]", out)
-
-
-def check_table(block: dict, body: dict, where: str, out: list[str]) -> None:
-    w = body.get("table_width")
-    for ri, row in enumerate(body.get("children", [])):
-        if len(row.get("table_row", {}).get("cells", [])) != w:
-            out.append(f"{where}.children[{ri}]: row width != table_width {w}")
-
-
-def check_image(block: dict, body: dict, where: str, out: list[str]) -> None:
-    if body.get("type") == "external" and not is_valid_link_url(body["external"]["url"]):
-        out.append(f"{where}: invalid image url")
-
-
-def check_heading(block: dict, body: dict, where: str, out: list[str]) -> None:
-    if block.get("type") == "heading_4":
-        out.append(f"{where}: heading_4 is not emitted by design")
-
-
 def check_limits(blocks: list[dict], path: str = "blocks") -> list[str]:
     """Return human readable violations of Notion's per-request content limits.
 
@@ -100,9 +70,12 @@ def check_limits(blocks: list[dict], path: str = "blocks") -> list[str]:
     of a `children` array, nesting and the size of a block with its children (the writer
     splits those over as many requests as they take).
     """
-    resolve(CHECKS)
+    # The kinds' own checks (their records' `check`): the registry is imported here, not at the
+    # top, since it loads the kinds' modules, which read this module's constants.
+    from .registry import CHECKS, resolve
     from .request_size import BLOCK_BYTES, json_size, own_copy, sendable_alone
 
+    resolve(CHECKS)
     out: list[str] = []
     for bi, block in enumerate(blocks):
         t = block.get("type")
@@ -113,7 +86,7 @@ def check_limits(blocks: list[dict], path: str = "blocks") -> list[str]:
             continue
         for key in RICH_TEXT_FIELDS:
             if key in body:
-                _check_rich_text(body[key], f"{where}.{key}", out)
+                check_rich_text(body[key], f"{where}.{key}", out)
         check = CHECKS.get(t)  # the kind's own limits (its record in bot/convert/kinds)
         if check is not None:
             check(block, body, where, out)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from .registry import FIELDS, NORMALIZERS, RICH_FIELDS, resolve
 from .richtext import items_plain_text
 
@@ -15,11 +13,11 @@ _ANN_DEFAULT = {
     "code": False,
     "color": "default",
 }
-_SHA16_IN_URL = re.compile(r"/([0-9a-f]{16})-")
 
 # Per block type, from the block kinds' records (bot/convert/kinds): the (field, default) pairs kept
 # besides rich text fields (FIELDS; a type without: every content field as it is), the rich text
-# fields (RICH_FIELDS; default: rich_text) and whole replacements (NORMALIZERS: image, table_row ...).
+# fields (RICH_FIELDS; default: rich_text) and whole replacements (NORMALIZERS: image, table_row ...,
+# which build on normalize_fields / normalize_rich_text / normalize_icon here).
 _FIELDS = FIELDS
 _RICH_FIELDS = RICH_FIELDS
 _DROP = {
@@ -98,26 +96,6 @@ def normalize_icon(icon):
     return {k: v for k, v in icon.items() if k not in _DROP}
 
 
-def normalize_image(block: dict) -> dict:
-    body = block.get("image", {})
-    caption = normalize_rich_text(body.get("caption"))
-    local = block.get("bot_local_file")
-    if local:
-        return {"type": "image", "image": {"local_sha16": local["sha256"][:16], "caption": caption}}
-    t = body.get("type") or ("external" if "external" in body else "file" if "file" in body else None)
-    if t == "external":
-        return {"type": "image", "image": {"external": body["external"]["url"], "caption": caption}}
-    if t == "file":
-        url = body["file"].get("url", "")
-        m = _SHA16_IN_URL.search(url.split("?", 1)[0])
-        if m:
-            return {"type": "image", "image": {"local_sha16": m.group(1), "caption": caption}}
-        return {"type": "image", "image": {"file": url.split("?", 1)[0], "caption": caption}}
-    if t == "file_upload":
-        return {"type": "image", "image": {"file_upload": body["file_upload"].get("id"), "caption": caption}}
-    return {"type": "image", "image": {"caption": caption}}
-
-
 def normalize_block(block: dict) -> dict:
     """Canonical, comparable content of ONE block (children excluded)."""
     t = block["type"]
@@ -148,17 +126,6 @@ def normalize_fields(block: dict) -> dict:
             v = body.get(k, default)
             out[k] = default if v is None else v
     return {"type": t, t: out}
-
-
-def normalize_callout(block: dict) -> dict:
-    out = normalize_fields(block)
-    out["callout"]["icon"] = normalize_icon((block.get("callout") or {}).get("icon"))
-    return out
-
-
-def normalize_table_row(block: dict) -> dict:
-    body = block.get("table_row") or {}
-    return {"type": "table_row", "table_row": {"cells": [normalize_rich_text(c) for c in body.get("cells", [])]}}
 
 
 def children_of(block: dict) -> list[dict]:

@@ -176,6 +176,7 @@ class CJKStateInline(StateInline):
         return Scanned(can_open, can_close, count)
 
 
+from .block_rules import use_line_rules  # noqa: E402
 from .depth import use_depth_guard  # noqa: E402
 from .pieces import use_paragraph_pieces  # noqa: E402
 
@@ -465,6 +466,8 @@ def make_parser(cjk_friendly: bool = True, linear_inline: bool = True) -> Markdo
         _quiet_block_rules(md)
     use_depth_guard(md)
     use_paragraph_pieces(md)
+    if linear_inline:
+        use_line_rules(md)  # (after every block rule is installed)
     return md
 
 

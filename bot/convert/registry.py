@@ -12,9 +12,10 @@ A record (BlockKind) holds everything the bot knows about one kind, in both dire
 - `check`: `(block, body, where, out)` appends violations of Notion's limits (check_limits);
 - `nested`: what the kind becomes below the top level, for kinds that may not nest;
 - `min_children`: the children a block is created with or not at all (request_size);
-- `list_marker` / `html_list_tag`: for list items, how consecutive items group.
+- `list_marker` / `html_list_tag` / `html_list_item`: for list items, how consecutive items group
+  (pull: one Markdown list; preview: one `<ul>`/`<ol>` of each item's `<li>`).
 
-The records live in bot/convert/kinds/ (one module per new kind; builtin.py for the first ones).
+The records live in bot/convert/kinds/ (one module per group of kinds, with their functions).
 The engines (md_to_blocks, html, blocks_to_md, blocks_to_html, normalize, limits) dispatch
 through the tables below, which `register` fills: they hold no table of kinds of their own.
 
@@ -53,6 +54,7 @@ class BlockKind:
     min_children: int = 0
     list_marker: dict[str, str] = field(default_factory=dict)
     html_list_tag: dict[str, str] = field(default_factory=dict)
+    html_list_item: Ref | None = None  # `block -> "<li>…</li>"` (the preview groups the items)
     doc: str = ""  # one line for the README table: what Markdown / HTML makes this kind
 
 
@@ -73,6 +75,7 @@ NESTED: dict[str, Callable[[Any, dict], list[dict]]] = {}
 MIN_CHILDREN: dict[str, int] = {}
 LIST_MARKER: dict[str, str] = {}
 HTML_LIST_TAG: dict[str, str] = {}
+HTML_LIST_ITEM: dict[str, Callable[[dict], str]] = {}
 
 
 def _claim(table: dict, entries: dict, what: str) -> None:
@@ -97,6 +100,7 @@ def register(kind: BlockKind) -> BlockKind:
         (NORMALIZERS, kind.normalize),
         (CHECKS, kind.check),
         (NESTED, kind.nested),
+        (HTML_LIST_ITEM, kind.html_list_item),
     ]
     for t in kind.types:
         for table, value in per_type:
@@ -108,7 +112,17 @@ def register(kind: BlockKind) -> BlockKind:
             MIN_CHILDREN[t] = kind.min_children
     LIST_MARKER.update(kind.list_marker)
     HTML_LIST_TAG.update(kind.html_list_tag)
-    for table in (MARKDOWN_NODES, HTML_TAGS, HTML_CLASSES, TO_MARKDOWN, TO_HTML, NORMALIZERS, CHECKS, NESTED):
+    for table in (
+        MARKDOWN_NODES,
+        HTML_TAGS,
+        HTML_CLASSES,
+        TO_MARKDOWN,
+        TO_HTML,
+        NORMALIZERS,
+        CHECKS,
+        NESTED,
+        HTML_LIST_ITEM,
+    ):
         _PENDING.add(id(table))
     return kind
 

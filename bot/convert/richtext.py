@@ -168,8 +168,12 @@ def _split_ascii(s: str, limit: int) -> list[str]:
 
 def to_items(segs: list[Segment]) -> list[dict]:
     """Merged segments -> Notion rich text items, long texts split at ≤ 2000 units."""
-    items: list[dict] = []
     short = MAX_TEXT // 2  # at most 2 UTF-16 units per character: never split
+    if len(segs) == 1:  # most paragraphs, items, cells: one plain run, nothing to merge
+        kind, content, flags, link = segs[0]
+        if kind == TEXT and 0 < len(content) <= short:
+            return [text_item(content, flags, link)]
+    items: list[dict] = []
     for kind, content, flags, link in merge_segments(segs):
         if kind == EQUATION:
             items.append(equation_item(content, flags))

@@ -205,6 +205,14 @@ BLOCK = [
         [("code_language", 1, "brainfuck")],
     ),
     ("comment block", "a\n\n<!-- hidden\nlines -->", [P(t("a"))], [("html_block", 3, None)]),
+    # an HTML block of one comment is dropped without the tokenizer (html.is_lone_comment); the
+    # shapes it leaves to the tokenizer come out the same way
+    ("indented comment", "a\n\n  <!-- c -->  \n\nb", [P(t("a")), P(t("b"))], [("html_block", 3, None)]),
+    ("empty comment", "<!---->", [], [("html_block", 1, None)]),
+    ("comment ending --->", "<!-- a --->", [], [("html_block", 1, None)]),
+    ("comment holding --", "<!-- a -- b -->", [], [("html_block", 1, None)]),
+    ("two comments", "<!-- a --> <!-- b -->", [], [("html_block", 1, None), ("html_block", 1, None)]),
+    ("comment then text", "<!-- a --> b", [P(t("b"))], [("html_block", 1, None)]),
     ("script dropped", "<script>\nalert(1)\n</script>", [], [("html_block", 1, "<script")]),
     ("style dropped", "<style>p { color: red }</style>", [], [("html_block", 1, "<style")]),
     (

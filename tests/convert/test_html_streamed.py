@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.convert import BlockStream, ConvertOptions, convert_markdown
-from bot.convert import html as html_module
+from bot.convert import html_tree as html_module
 from bot.convert.parser import get_parser
 
 CORPUS = Path(__file__).resolve().parents[2] / "benchmarks" / "corpus"
