@@ -101,7 +101,7 @@ def hwm_kib():
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
 from bot.cli import main
-import bot.editor.validate, bot.convert.md_to_blocks, bot.publish  # imports are not the input's cost
+import bot.editor.validate, bot.convert.md_to_blocks, bot.engine.publish  # imports are not the input's cost
 sys.stdout = open(os.devnull, "w", encoding="utf-8")
 sys.stderr = open(os.devnull, "w", encoding="utf-8")
 before = hwm_kib()
