@@ -140,7 +140,8 @@ def register(subparsers) -> None:
 
 # --------------------------------------------------------------------------- validate
 def cmd_validate(args) -> int:
-    from ..editor.validate import validate, week_paths
+    from ..editor.validate import validate
+    from ..editor.validate_files import week_paths
     from ..plain_inputs import plain_settings
 
     settings = plain_settings() or load_settings()  # plainly valid: without pydantic

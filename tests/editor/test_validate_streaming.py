@@ -63,15 +63,15 @@ def test_diagnostics_in_later_blocks_and_paragraph_pieces_keep_their_lines(env, 
 
 
 def test_a_long_body_parsed_block_by_block_plans_as_one_parsed_whole(env, cli, monkeypatch):
-    validate = importlib.import_module("bot.editor.validate")  # the module (bot.editor.validate is also a function)
+    validate_body = importlib.import_module("bot.editor.validate_body")  # where validation parses a body
 
     corpus = sorted((ROOT / "benchmarks" / "corpus").glob("*.md"))
     body = "\n\n".join(p.read_text(encoding="utf-8") for p in corpus if p.name != "LICENSES.md")
-    assert len(body) > validate.SHARED_PARSE_MAX
+    assert len(body) > validate_body.SHARED_PARSE_MAX
     _write_week(env / "content", body + "\n\nSee [below](#links)[^n].\n\n[^n]: A note.\n")
     args = ("publish", "--week", "W22", "--dry-run", "--json", "--allow", "link", "--allow", "code-language")
     streamed = cli(*args)
-    monkeypatch.setattr(validate, "SHARED_PARSE_MAX", 10**9)  # validation's whole parse is converted
+    monkeypatch.setattr(validate_body, "SHARED_PARSE_MAX", 10**9)  # validation's whole parse is converted
     shared = cli(*args)
     assert streamed[0] == shared[0] == 0
     assert streamed[1] == shared[1]
