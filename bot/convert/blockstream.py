@@ -316,6 +316,7 @@ class LazySiblings:
     def __init__(self, nodes: Iterable) -> None:
         self._source = iter(nodes)
         self._nodes: list = []
+        self._forgotten = 0  # nodes before this index are let go (forget_before)
         self._exhausted = False
 
     def _read_to(self, index: int) -> None:
@@ -341,9 +342,10 @@ class LazySiblings:
     def forget_before(self, index: int) -> None:
         """Let go of the nodes before `index` (an HTML run has fed them into its element tree);
         they read as None in read(), which keeps its length."""
-        nodes = self._nodes
-        for k in range(min(index, len(nodes))):
+        nodes, start = self._nodes, self._forgotten
+        for k in range(start, min(index, len(nodes))):
             nodes[k] = None
+        self._forgotten = max(start, min(index, len(nodes)))
 
     def read(self) -> list:
         """The nodes read so far (forgotten ones as None)."""

@@ -14,26 +14,19 @@ import re
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
-from urllib.parse import unquote
+from typing import Mapping
 
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.state import LOCAL_PUBLIC_BASE_URL
 
 from .common import Ctx, new_id, norm_id
-from .errors import LocalAPIError, NotFoundError, shown, validation
+from .errors import LocalAPIError, NotFoundError
 from .faults import STATUS_CODES, FaultPlan, RateLimit, RequestRecord, SimulatedTimeout
 from .resources import databases, file_uploads
-from .routes import ROUTES, Route
 from .search_index import SEARCH_INDEX_LAG
 from .store import Store
+from .gate import authenticate, check_path_id, parse_body, route_of
 
-VERSIONS = ("2022-06-28", "2025-09-03", "2026-03-11", "2026-12-01")
-MAX_BODY_BYTES = 500_000  # "500KB overall" (Request limits); decimal KB, the stricter reading
-# Notion documents no JSON depth limit; its deepest valid body (two levels of children, rich
-# text with links and annotations) is ~20 levels. Deeper bodies are refused before any handler
-# walks them (they recurse). Our choice: MESSAGES.md.
-MAX_JSON_DEPTH = 64
 JSON_HEADERS = {"content-type": "application/json; charset=utf-8"}
 
 
@@ -221,8 +214,8 @@ class LocalWorkspace:
         try:
             # Notion checks the URL before the token: an unknown URL with a bad token is a 400
             # invalid_request_url (recorded answers).
-            route, params = self._route(method, path)
-            ctx = self._authenticate(headers, rid)
+            route, params = route_of(method, path)
+            ctx = authenticate(self, headers, rid)
             ctx.content_type = headers.get("content-type", "")
             user_id = ctx.user["id"]
             if self.rate_limit is not None:
@@ -233,8 +226,8 @@ class LocalWorkspace:
                     return status, h, b
             if not route.serves(ctx.legacy):  # an endpoint of another Notion-Version (our choice, MESSAGES.md)
                 raise LocalAPIError(400, "invalid_request_url", "Invalid request URL.")
-            self._check_path_id(route, params)
-            payload = self._parse_body(method, body, route)
+            check_path_id(route, params)
+            payload = parse_body(method, body, route)
             self.store.begin()
             try:
                 status, obj = route.handler(self, ctx, params, query, payload)
@@ -275,64 +268,6 @@ class LocalWorkspace:
         )
         return self._respond(429, err.body(rid), rid, {"retry-after": str(wait)})
 
-    def _authenticate(self, headers: dict, rid: str) -> Ctx:
-        version = headers.get("notion-version")
-        if not version:
-            raise LocalAPIError(
-                400,
-                "missing_version",
-                "Notion-Version header failed validation: Notion-Version header should be defined, instead was `undefined`.",
-            )
-        if version not in VERSIONS:
-            raise LocalAPIError(
-                400,
-                "validation_error",
-                f"Notion-Version header failed validation: Notion-Version header should be one of "
-                f"{', '.join(f'`{shown(v)}`' for v in VERSIONS)}, instead was `{shown(version)}`.",
-            )
-        auth = headers.get("authorization", "")
-        token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
-        user = self.store.user_by_token(token) if token else None
-        if user is None:
-            raise LocalAPIError(401, "unauthorized", "API token is invalid.")
-        return Ctx(user, version, rid, self.now())
-
-    def _route(self, method: str, path: str) -> tuple[Route, dict]:
-        path = path.rstrip("/") if path != "/" else path
-        for route in ROUTES:
-            params = route.match(path) if route.method == method else None
-            if params is not None:
-                return route, params
-        raise LocalAPIError(400, "invalid_request_url", "Invalid request URL.")
-
-    @staticmethod
-    def _check_path_id(route: Route, params: dict) -> None:
-        if "id" in params:
-            raw = unquote(params["id"])
-            nid = norm_id(raw)
-            if nid is None:
-                raise validation(
-                    f"path failed validation: path.{route.id_kind} should be a valid uuid, instead was `{shown(raw)}`."
-                )
-            params["id"] = nid
-
-    def _parse_body(self, method: str, body: bytes, route: Route) -> Any:
-        if len(body) > MAX_BODY_BYTES:
-            raise validation(f"Request body too large: {len(body)} bytes; the maximum request size is 500KB.")
-        if route.raw_body:
-            return body
-        if method in ("GET", "DELETE") or not body.strip():
-            return {}
-        try:
-            data = json.loads(body.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested past the parser's stack
-            raise LocalAPIError(400, "invalid_json", "Error parsing JSON body.")
-        if nesting_over(data, MAX_JSON_DEPTH):
-            raise validation(f"body failed validation: body nests more than {MAX_JSON_DEPTH} levels deep.")
-        if not isinstance(data, dict):
-            raise validation(f"body failed validation: body should be an object, instead was `{shown(data)}`.")
-        return data
-
     def now(self) -> datetime:
         return self.clock.now().astimezone(timezone.utc)
 
@@ -363,17 +298,3 @@ class LocalWorkspace:
     def touch(self, data: dict, ctx: Ctx) -> None:
         data["last_edited_time"] = self.iso(ctx.now)
         data["last_edited_by"] = ctx.user["id"]
-
-
-def nesting_over(data: Any, limit: int) -> bool:
-    """Whether lists/objects in `data` nest deeper than `limit` (iterative: no recursion)."""
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (dict, list)))
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
-    return False
