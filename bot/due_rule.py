@@ -1,4 +1,4 @@
-"""The due rule: when a variant may go out (README → Scheduled publishing → The due rule).
+"""The due rule: when a variant may go out (docs/scheduling.md → The due rule).
 
 * ``status: Published`` with a ``date`` in the future (in BOT_TIMEZONE) **waits**: its page is
   neither created nor updated before that moment, so a finished issue can sit in content/

@@ -1,5 +1,5 @@
-"""README's walk-through is real output: scripts/readme_walkthrough.py regenerates it from runs
-against a copy of the content, and this test fails when the README is not current."""
+"""The walk-through (docs/walkthrough.md, linked from the README) is real output: scripts/readme_walkthrough.py regenerates it from runs
+against a copy of the content, and this test fails when it is not current."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ def _script():
 
 def test_readme_walkthrough_is_current(env):
     script = _script()
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "walkthrough.md").read_text(encoding="utf-8")
     fresh = script.walkthrough()
     assert script.current_section(readme) == fresh, (
-        "README.md walk-through is out of date: run scripts/readme_walkthrough.py to update it"
+        "docs/walkthrough.md is out of date: run scripts/readme_walkthrough.py to update it"
     )

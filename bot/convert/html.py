@@ -11,7 +11,7 @@ markdown-it hands raw HTML over in two shapes:
   therefore builds one small element tree from consecutive sibling nodes, holding HTML text,
   elements and the Markdown nodes in between, until every element is closed again.
 
-The mapping (README "Raw HTML" table) lives in the lookup tables below. Everything that
+The mapping (docs/conversion.md, "Raw HTML" table) lives in the lookup tables below. Everything that
 Notion cannot show exactly is reported through ctx.degrade with a line number; the tag as
 written (e.g. ``<abbr``) is the Degradation subject.
 

@@ -297,7 +297,7 @@ def test_status_before_anything_ran(cli):
 
 
 def test_manual_publish_can_be_recorded_with_record_run(env, session_factory):
-    """How cli.cmd_publish records a manual run (see README → Scheduled publishing)."""
+    """How cli.cmd_publish records a manual run (see docs/scheduling.md)."""
     from bot.errors import LockBusyError
     from bot.ledger.lock import publish_lock
     from bot.engine.publish import PublishOptions, Publisher, group_by_week
