@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol, TypeVar
 
+from .plain_text import items_plain_text
+
 
 class _Variant(Protocol):  # what the rules need of a content variant (bot.source.Variant)
     lang: str
@@ -65,7 +67,5 @@ def is_language_link(block: dict, texts=()) -> bool:
     body = block["callout"]
     if (body.get("icon") or {}).get("emoji") != LANG_LINK_ICON:
         return False
-    text = "".join(
-        item.get("plain_text") or item.get("text", {}).get("content", "") for item in body.get("rich_text", [])
-    )
+    text = items_plain_text(body.get("rich_text", []))
     return (text in LANG_LINK_TEXT.values() or text in texts) and not body.get("children")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .convert.richtext import split_text
+from .plain_text import items_plain_text
 
 if TYPE_CHECKING:  # types only: `bot convert` builds properties without the pydantic models
     from .mapping import Mapping, PropertyMap
@@ -82,15 +83,7 @@ def _instant(start: str, time_zone: str | None) -> str:
 def normalize_value(kind: str, value: dict | list | Any) -> Any:
     """Reduce a property value (request or response shape, without the type wrapper) to a comparable value."""
     if kind in ("title", "rich_text"):
-        parts = []
-        for item in value or []:
-            if "plain_text" in item:
-                parts.append(item["plain_text"])
-            elif item.get("type", "text") == "text":
-                parts.append(item["text"]["content"])
-            elif item.get("type") == "equation":
-                parts.append(item["equation"]["expression"])
-        return "".join(parts)
+        return items_plain_text(value)
     if kind == "select":
         return value["name"] if value else None
     if kind == "multi_select":

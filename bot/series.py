@@ -15,6 +15,7 @@ import re
 from typing import Iterable
 
 from .bilingual import LANGS
+from .plain_text import items_plain_text
 from .notion import NotionAPI
 
 
@@ -35,7 +36,7 @@ def slug_of(page: dict, prop: str) -> str:
     """The plain text of the page's slug property (rich_text or title)."""
     value = (page.get("properties") or {}).get(prop) or {}
     items = value.get(value.get("type") or "rich_text") or []
-    return "".join(item.get("plain_text") or (item.get("text") or {}).get("content", "") for item in items)
+    return items_plain_text(items)
 
 
 class SeriesIndex:

@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "bot.bilingual",
             "bot.settings",
             "bot.mapping_files",
+            "bot.plain_text",
             "bot.rules",
             "bot.emoji",
         ],

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import regex
 
+from ..plain_text import items_plain_text  # noqa: F401 - the one place; bot.convert's name too
 from .limits import MAX_ITEMS, MAX_TEXT, utf16_len
 
 TEXT = 0
@@ -189,17 +190,3 @@ def chunk_items(items: list[dict], size: int = MAX_ITEMS) -> list[list[dict]]:
     if len(items) <= size:
         return [items]
     return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def items_plain_text(items) -> str:
-    """Rich text -> plain text (the one place): text, equations' expressions, mentions' plain_text."""
-    parts = []
-    for it in items:
-        t = it.get("type") or ("text" if "text" in it else None)
-        if t == "text":
-            parts.append(it["text"]["content"])
-        elif t == "equation":
-            parts.append(it["equation"]["expression"])
-        else:
-            parts.append(it.get("plain_text", ""))
-    return "".join(parts)
