@@ -161,15 +161,66 @@ def plain_mapping_of(raw: Any) -> PlainMapping | None:
     return mapping
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+class _Aliased(Exception):
+    """A node met twice: an alias (the document goes to PyYAML's constructor)."""
+
+
+def load_yaml(text: str) -> Any:
+    """yaml.load(text, Loader=YAML_LOADER), with the strings, mappings and sequences built here.
+
+    PyYAML composes the node graph in C (libyaml) but builds the Python values in Python, one
+    generic call chain per node (construct_object -> construct_yaml_str -> construct_scalar
+    ...): for the mapping file `bot convert` and `bot validate` read on every call, over half of
+    the load. A plain string, a mapping with plain string keys and a sequence are built
+    directly; every other node (numbers, booleans, null, dates, merge keys, tagged nodes) goes
+    to PyYAML's own constructor, and a document with an alias is left to it whole (shared and
+    recursive values). Same values, same errors (tests/test_plain_inputs.py compares them)."""
+    from .source import YAML_LOADER
+
+    loader = YAML_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _build(loader, node, set())
+        except _Aliased:
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _build(loader, node, seen: set[int]) -> Any:
+    kind, tag = node.id, node.tag  # "scalar", "mapping" or "sequence" (yaml.nodes)
+    if kind == "scalar":
+        return node.value if tag == _STR else loader.construct_object(node, deep=True)
+    if id(node) in seen:
+        raise _Aliased
+    seen.add(id(node))
+    if kind == "mapping" and tag == _MAP:
+        out: dict = {}
+        for key, value in node.value:
+            if key.id != "scalar" or key.tag != _STR:  # merge keys, keys that are not strings
+                return loader.construct_object(node, deep=True)
+            out[key.value] = _build(loader, value, seen)
+        return out
+    if kind == "sequence" and tag == _SEQ:
+        return [_build(loader, item, seen) for item in node.value]
+    return loader.construct_object(node, deep=True)
+
+
 def plain_mapping(path: Path) -> PlainMapping | None:
     """The mapping file at `path`, or None (unreadable, not YAML, or not plainly valid: then
     bot.mapping.load_mapping reads it again and says what is wrong)."""
     import yaml
 
-    from .source import YAML_LOADER
-
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)  # noqa: S506 - a safe loader
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     return plain_mapping_of(raw)

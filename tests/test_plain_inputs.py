@@ -457,3 +457,42 @@ def test_validate_reads_plainly_valid_inputs_without_pydantic(env):
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=env)
     assert proc.stdout.split(None, 1) == ["0", "[]\n"], proc.stderr
+
+
+# -- the mapping file's YAML: plain_inputs.load_yaml is yaml.load ------------------------------------
+
+YAML_TEXTS = [
+    Path("mappings/rec-weekly.yaml").read_text(encoding="utf-8"),
+    "",
+    "# only a comment\n",
+    "plain string",
+    "a: 1\nb: 0x1F\nc: 1_000\nd: 1.5\ne: .inf\nf: true\ng: off\nh: ~\ni: null\nj: 2026-05-30\nk: 2026-05-30 07:01:00",
+    "a: '1'\nb: \"yes\"\nc: !!str 3\nd: ! 4\ne: !!int '5'",
+    "base: &b {x: 1, y: [a, b]}\nuse: *b\nmerged:\n  <<: *b\n  y: c",
+    "a: &a [1, *a]",
+    "1: one\ntrue: t\nnull: n",
+    "dup: 1\ndup: 2",
+    "list:\n  - a\n  - {b: c}\n  - [d, [e]]\n  -\n",
+    "set: !!set {a, b}\nomap: !!omap [a: 1, b: 2]\nbinary: !!binary aGk=",
+    "k: |\n  block\n  text\nl: >-\n  folded\n  text\n",
+]
+
+
+@pytest.mark.parametrize("text", YAML_TEXTS)
+def test_the_plain_yaml_load_builds_what_pyyaml_builds(text):
+    from bot.source import YAML_LOADER
+
+    # repr: the same types too (1 == True), and comparable when recursive (an alias inside itself)
+    assert repr(plain.load_yaml(text)) == repr(yaml.load(text, Loader=YAML_LOADER))  # noqa: S506 - a safe loader
+
+
+@pytest.mark.parametrize(
+    "text", ["a: !!python/object:os.system x", "a: [1\n", "--- 1\n--- 2\n", "a: !foo {b: 1}", "? [complex, key]\n: v"]
+)
+def test_the_plain_yaml_load_refuses_what_pyyaml_refuses(text):
+    from bot.source import YAML_LOADER
+
+    with pytest.raises(yaml.YAMLError):
+        yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 - a safe loader
+    with pytest.raises(yaml.YAMLError):
+        plain.load_yaml(text)

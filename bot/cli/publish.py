@@ -28,6 +28,11 @@ from .common import (
 
 
 def register(sub) -> None:
+    register_publish(sub)
+    register_convert(sub)
+
+
+def register_publish(sub) -> None:
     p = sub.add_parser(
         "publish",
         help="create or update the pages of a week (upsert by slug)",
@@ -62,6 +67,8 @@ def register(sub) -> None:
     add_output_flags(p)
     p.set_defaults(func=cmd_publish)
 
+
+def register_convert(sub) -> None:
     c = sub.add_parser(
         "convert",
         help="show the Notion payload for a content file",

@@ -178,6 +178,7 @@ class CJKStateInline(StateInline):
 
 from .block_rules import use_line_rules  # noqa: E402
 from .depth import use_depth_guard  # noqa: E402
+from .paragraph_rules import use_paragraph_terminators  # noqa: E402
 from .pieces import use_paragraph_pieces  # noqa: E402
 
 
@@ -467,7 +468,8 @@ def make_parser(cjk_friendly: bool = True, linear_inline: bool = True) -> Markdo
     use_depth_guard(md)
     use_paragraph_pieces(md)
     if linear_inline:
-        use_line_rules(md)  # (after every block rule is installed)
+        use_paragraph_terminators(md)  # (after every block rule is installed: it reads the chain)
+        use_line_rules(md)
     return md
 
 

@@ -199,6 +199,45 @@ def test_linear_inline_parser_gives_markdown_it_tokens(text):
     assert token_dump(get_parser().parse(text)) == token_dump(reference.parse(text))
 
 
+# A paragraph (and a setext heading's text) ends at a line that starts another block; the bot's
+# paragraph rules ask only the rules that can start with that line's first character.
+PARAGRAPH_ENDINGS = [
+    "para\n# heading",
+    "para\n```\ncode\n```",
+    "para\n~~~\ncode",
+    "para\n---",
+    "para\n===\nmore",
+    "para\n***\n",
+    "para\n- item",
+    "para\n+ item",
+    "para\n1. item",
+    "para\n2. item",
+    "para\n- ",
+    "para\n> quote",
+    "para\n<div>\nhtml\n</div>",
+    "para\n<span>inline</span>",
+    "para\n$$\nx\n$$",
+    "para\n[^1]: note",
+    "para\n[r]: https://e.com",
+    "para\n| a | b |\n|---|---|\n| c | d |",
+    "para\n    indented\n\tcontinued",
+    "para\n   # three spaces\n    # four",
+    "> quoted\nlazy\n- item\ntext",
+    "- item\n  para\n  # h\n  more\nlazy",
+    "line one\nline two\n-\n",
+    "title\n  ===  \n",
+    "  title\n---\n",
+    "注意\n**a**\n#",
+]
+
+
+@pytest.mark.parametrize("text", PARAGRAPH_ENDINGS)
+def test_paragraph_endings_are_markdown_its(text):
+    reference = make_parser(linear_inline=False)
+    for doc in (text, text + "\nafter", "intro\n\n" + text, "> " + text.replace("\n", "\n> ")):
+        assert token_dump(get_parser().parse(doc)) == token_dump(reference.parse(doc))
+
+
 def block_by_block(text: str) -> list:
     from bot.convert.blockstream import iter_block_tokens
 
