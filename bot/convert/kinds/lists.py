@@ -31,7 +31,7 @@ def from_md_list(ctx, node) -> list[dict]:
     out: list[dict] = []
     for item in node.children:
         line = ctx.line_of(item)
-        items, children = lead_split(ctx.render_nodes(item.children))
+        items, children = lead_split(ctx.render_nodes(item.children), ctx)
         checked = item.meta.get("checked") if item.meta else None
         if checked is not None:
             out.extend(ctx.text_blocks("to_do", items, line, {"checked": bool(checked), "color": "default"}, children))
