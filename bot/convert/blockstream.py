@@ -23,6 +23,18 @@ The result is token-for-token what `md.parse` produces:
   footnote plugin's own `footnote_tail` rule builds the final footnote block
   from them at the end;
 - the other core rules after `inline` only look at one block's tokens.
+
+A top-level list is one block to markdown-it, but each of its items is a top-level block in
+Notion, and a long list (a 1 MB one made ~190 MiB of tokens and blocks) is handed out one
+item at a time (`_list_items`): markdown-it's own list rule runs until it starts the next
+item, which then starts a rule run of its own, where the whole list's rule would have gone
+on. Each step is a list of one item: its opening token, for the items after the first, a
+copy of the first one marked LIST_CONTINUED (so the list's line and start number stay the
+first item's); its closing token as the list rule makes it. Two differences from `md.parse`
+remain, and nothing reads either: the paragraphs of a tight list's items are not `hidden`,
+but the last item's when it alone is tight (the list rule marks them at the list's end, and
+the whole list's tightness is known only there; Notion has no loose lists); and the list's
+map ends, while it is handed out, at the item handed out last.
 """
 
 from __future__ import annotations
@@ -47,6 +59,8 @@ _CUT_RULE = "cut_paragraphs"
 _DOCUMENT_TAIL_RULES = frozenset({"footnote_tail"})
 # Every reference and footnote definition contains this (a label, then a colon).
 _DEFINITION_MARK = "]:"
+# meta key of the opening token of a streamed top-level list's items after the first
+LIST_CONTINUED = "bot_list_continued"
 
 
 def _core_rule(md: MarkdownIt, name: str):
@@ -72,8 +86,19 @@ def _set_aside_footnotes(tokens: list[Token], footnotes: list[Token]) -> list[To
     return kept
 
 
+class _NextItem(Exception):
+    """The list rule, run for one top-level list item, starts the next one (`_list_items`)."""
+
+
 class _StateBlock(StateBlock):
+    # top-level list items pushed by a list rule run for one item; None: not such a run
+    items_pushed: int | None = None
+
     def push(self, ttype: str, tag: str, nesting) -> Token:  # markdown-it-py 4.3's, with new_token
+        if self.items_pushed is not None and ttype == "list_item_open" and self.level == 1:
+            if self.items_pushed:
+                raise _NextItem  # before the push: the state is as between two items
+            self.items_pushed = 1
         token = new_token(ttype, tag, nesting)
         token.block = True
         if nesting < 0:
@@ -100,6 +125,8 @@ def _block_pass(md: MarkdownIt, src: str, env: dict, skips: dict[int, int] | Non
     rules = md.block.ruler.getRules("")
     # the rules that may start at a line (bot.convert.block_rules), where the parser has them
     rules_at = getattr(md.block, "line_rules", None) or (lambda state, line: rules)
+    ruler = md.block.ruler
+    list_rule = ruler.__rules__[ruler.__find__("list")].fn if "list" in ruler.get_active_rules() else None
     line, end = state.line, state.lineMax
     has_empty_lines = False
     replay = bool(skips)
@@ -111,11 +138,19 @@ def _block_pass(md: MarkdownIt, src: str, env: dict, skips: dict[int, int] | Non
             state.line = line = skips[line]
             continue
         start = line
+        made = False  # tokens handed out already (a list, item by item)
         for rule in rules_at(state, line):
-            if rule(state, line, end, False):
-                if state.line <= line:
-                    raise RuntimeError("block rule didn't increment state.line")
-                break
+            if rule is list_rule:
+                for item in _list_items(state, rule, line, end):
+                    made = True
+                    yield item
+                if not made:
+                    continue
+            elif not rule(state, line, end, False):
+                continue
+            if state.line <= line:
+                raise RuntimeError("block rule didn't increment state.line")
+            break
         else:
             raise RuntimeError("none of the block rules matched")
         state.tight = not has_empty_lines
@@ -129,8 +164,52 @@ def _block_pass(md: MarkdownIt, src: str, env: dict, skips: dict[int, int] | Non
         if state.tokens:
             yield state.tokens
             state.tokens = []
-        elif skips is not None and not replay:
+        elif skips is not None and not replay and not made:
             skips[start] = line
+
+
+def _list_items(state: _StateBlock, list_rule, line: int, end: int) -> Iterator[list[Token]]:
+    """The top-level list starting at `line` (if one does), one item at a time: markdown-it's
+    list rule is run from each item's line and stopped as it starts the next (its checks that
+    the list goes on - indent, terminators, marker - have passed by then). From an item's line
+    the rule parses the item as the whole list's rule does: at the top level blkIndent and
+    listIndent are the same for every item, and nothing else carries from one item to the next
+    but the list's tightness."""
+    first: Token | None = None
+    parent = state.parentType
+    while True:
+        state.items_pushed = 0
+        try:
+            if not list_rule(state, line, end, False):
+                return
+            more = False
+        except _NextItem:
+            more = True
+            state.parentType = parent
+            opening = state.tokens[0]
+            state.items_pushed = None
+            state.push(opening.type[:-5] + "_close", opening.tag, -1).markup = opening.markup
+        finally:
+            state.items_pushed = None
+        tokens, state.tokens = state.tokens, []
+        if first is None:
+            first = tokens[0]
+        else:
+            tokens[0] = _continued(first)
+        first.map[1] = state.line  # (the list's end so far)
+        yield tokens
+        if not more:
+            return
+        line = state.line
+
+
+def _continued(first: Token) -> Token:
+    token = new_token(first.type, first.tag, 1)
+    token.block, token.level, token.markup, token.map = True, first.level, first.markup, first.map
+    if first.attrs:
+        token.attrs = dict(first.attrs)
+    token.meta = {LIST_CONTINUED: True}
+    return token
 
 
 class _FootnoteIds(dict):

@@ -236,7 +236,7 @@ def render_footnote_block(ctx: Ctx, node) -> list[dict]:
     for f in foots:
         line = line_of(f)
         ctx.degrade(line, "footnote", f"footnote [^{f.meta.get('label', '')}] moved to a final {title!r} section")
-        items, children = lead_split(ctx.render_nodes(f.children))
+        items, children = lead_split(ctx.render_nodes(f.children), ctx)
         out.extend(ctx.text_blocks("numbered_list_item", items, line, {"color": "default"}, children))
     return out
 

@@ -238,14 +238,44 @@ def test_paragraph_endings_are_markdown_its(text):
         assert token_dump(get_parser().parse(doc)) == token_dump(reference.parse(doc))
 
 
+def rejoined(steps) -> list:
+    """iter_block_tokens's steps as one token list, with each top-level list that was handed
+    out item by item (blockstream._list_items) joined back into one list."""
+    from bot.convert.blockstream import LIST_CONTINUED
+
+    tokens: list = []
+    for step in steps:
+        if step[0].meta.get(LIST_CONTINUED):
+            assert tokens[-1].type == step[0].type.replace("_open", "_close")
+            tokens.pop()  # the previous item's closing token, and this item's opening one
+            step = step[1:]
+        tokens.extend(step)
+    return tokens
+
+
+def list_tightness_dropped(tokens: list) -> list:
+    """`tokens` with the paragraphs of top-level list items not `hidden`: a streamed list knows
+    its tightness only at its end (the one difference from md.parse that blockstream documents;
+    nothing reads it)."""
+    in_list = False
+    for tok in tokens:
+        if tok.level == 0 and tok.type in ("bullet_list_open", "ordered_list_open"):
+            in_list = True
+        elif tok.level == 0 and tok.nesting == -1:
+            in_list = False
+        elif in_list and tok.level == 2 and tok.type in ("paragraph_open", "paragraph_close"):
+            tok.hidden = False
+    return tokens
+
+
 def block_by_block(text: str) -> list:
     from bot.convert.blockstream import iter_block_tokens
 
-    tokens = [tok for block in iter_block_tokens(get_parser(), text) for tok in block]
+    tokens = rejoined(iter_block_tokens(get_parser(), text))
     with block_pass_twice():
-        again = [tok for block in iter_block_tokens(get_parser(), text) for tok in block]
+        again = rejoined(iter_block_tokens(get_parser(), text))
     assert token_dump(again) == token_dump(tokens)
-    return tokens
+    return list_tightness_dropped(tokens)
 
 
 FOOTNOTE_ORDERS = [
@@ -260,13 +290,13 @@ FOOTNOTE_ORDERS = [
 
 @pytest.mark.parametrize("text", FOOTNOTE_ORDERS)
 def test_block_by_block_parse_is_markdown_its_parse(text):
-    assert token_dump(block_by_block(text)) == token_dump(get_parser().parse(text))
+    assert token_dump(block_by_block(text)) == token_dump(list_tightness_dropped(get_parser().parse(text)))
 
 
 @SETTINGS
 @given(st.one_of(documents, markdown_soup))
 def test_block_by_block_parse_is_markdown_its_parse_on_any_document(text):
-    assert token_dump(block_by_block(text)) == token_dump(get_parser().parse(text))
+    assert token_dump(block_by_block(text)) == token_dump(list_tightness_dropped(get_parser().parse(text)))
 
 
 URL_CHARS = "aZ09-._~:/?#[]@!$&'()*+,;=% é\\"

@@ -9,6 +9,7 @@ blocks from 1 and the public API documents no start-index field for numbered_lis
 
 from __future__ import annotations
 
+from ..blockstream import LIST_CONTINUED
 from ..html_tree import Element
 from ..registry import BlockKind
 from .text import lead_split
@@ -21,7 +22,7 @@ def from_md_list(ctx, node) -> list[dict]:
     ordered = node.type == "ordered_list"
     if ordered:
         start = int(node.attrs.get("start", 1) or 1)
-        if start != 1:
+        if start != 1 and not (node.meta and node.meta.get(LIST_CONTINUED)):  # (reported once per list)
             ctx.degrade(
                 ctx.line_of(node),
                 "numbered_list_start",
@@ -30,7 +31,7 @@ def from_md_list(ctx, node) -> list[dict]:
     out: list[dict] = []
     for item in node.children:
         line = ctx.line_of(item)
-        items, children = lead_split(ctx.render_nodes(item.children))
+        items, children = lead_split(ctx.render_nodes(item.children), ctx)
         checked = item.meta.get("checked") if item.meta else None
         if checked is not None:
             out.extend(ctx.text_blocks("to_do", items, line, {"checked": bool(checked), "color": "default"}, children))
