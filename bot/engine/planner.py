@@ -9,6 +9,8 @@ so a run over many weeks holds the trees of the pages it writes, not of the arch
 
 from __future__ import annotations
 
+from ..source import SHARED_PARSE_MAX
+
 from typing import Callable
 
 from ..bilingual import sibling_of
@@ -69,7 +71,12 @@ class Planner:
             footnotes_heading=self.mapping.footnotes_title(variant.lang),
         )
         # validation's parse of a small body, else parsed one block at a time (tokens freed as it goes)
-        result = convert_markdown(variant.body, options, tokens=variant.take_tokens())
+        tokens = variant.take_tokens()
+        if tokens is None and len(variant.body) <= SHARED_PARSE_MAX:
+            from ..convert.parser import get_parser
+
+            tokens = get_parser().parse(variant.body)
+        result = convert_markdown(variant.body, options, tokens=tokens)
         self.bodies[variant.slug] = result.blocks
         return result.blocks, list(result.report)
 
