@@ -34,6 +34,7 @@ class Series:
     name: str
     mapping_path: Path
     _mapping: Mapping | None = field(default=None, repr=False)
+    _plain: object = field(default=None, repr=False)  # plain_mapping's answer, read once (False: not plain)
 
     @property
     def mapping(self) -> Mapping:
@@ -44,16 +45,21 @@ class Series:
         return self._mapping
 
     @property
-    def field_aliases(self) -> dict[str, str]:
-        """The mapping's `fields:` (its own names for the bot's fields), read without pydantic
-        when the mapping is plainly valid (bot/plain_inputs.py)."""
-        if self._mapping is None:
+    def quick_mapping(self):
+        """The mapping, read without pydantic when it is plainly valid (bot/plain_inputs.py),
+        else the model; the file is read once per series, not once per content file."""
+        if self._mapping is not None:
+            return self._mapping
+        if self._plain is None:
             from .plain_inputs import plain_mapping
 
-            plain = plain_mapping(self.mapping_path)
-            if plain is not None:
-                return plain.fields
-        return self.mapping.fields
+            self._plain = plain_mapping(self.mapping_path) or False
+        return self._plain or self.mapping
+
+    @property
+    def field_aliases(self) -> dict[str, str]:
+        """The mapping's `fields:` (its own names for the bot's fields)."""
+        return self.quick_mapping.fields
 
 
 @dataclass

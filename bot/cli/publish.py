@@ -330,12 +330,14 @@ def cmd_convert(args) -> int:
     registry = load_registry(settings)
     variant = read_variant(path, registry.aliases_for(settings.bot_content_dir)(path))
     series = registry.get(variant.front.series)
-    mapping_path = series.mapping_path if series else settings.bot_mapping
-    mapping = plain_mapping(mapping_path)  # plainly valid: no pydantic (bot/plain_inputs.py)
-    if mapping is None:
-        from ..mapping import load_mapping
+    if series is not None:
+        mapping = series.quick_mapping  # read once, for the aliases above too
+    else:
+        mapping = plain_mapping(settings.bot_mapping)  # plainly valid: no pydantic (bot/plain_inputs.py)
+        if mapping is None:
+            from ..mapping import load_mapping
 
-        mapping = load_mapping(mapping_path)
+            mapping = load_mapping(settings.bot_mapping)
     properties = desired_properties(variant, mapping, settings.zone)
     # Blocks are written (or counted) as they are converted and then dropped: memory stays
     # near the source's size, not the payload's (~40 MiB of dicts per MB of Markdown).
