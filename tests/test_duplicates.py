@@ -245,3 +245,49 @@ def test_a_page_trashed_by_another_host_mid_run_is_replaced_by_the_page_that_sta
     again, transport = publish(workspace)
     assert [r.action for r in again] == ["unchanged", "updated"] and transport.writes == 1
     assert transport.writes == 1 and publish(workspace)[1].writes == 0
+
+
+class TrashedBeforeRelink(httpx.BaseTransport):
+    """Another host heals the same twins while this run relinks: just before this run's
+    language-link update, the page holding the callout goes to the trash."""
+
+    def __init__(self, inner, page_id: str):
+        self.inner, self.page_id, self.done = inner, page_id, False
+
+    def handle_request(self, request):
+        if not self.done and request.method == "PATCH" and b'"callout"' in request.content:
+            self.done = True
+            self.inner.handle_request(
+                httpx.Request(
+                    "PATCH",
+                    f"http://local/v1/pages/{self.page_id}",
+                    headers=request.headers,
+                    content=b'{"in_trash": true}',
+                )
+            )
+        return self.inner.handle_request(request)
+
+
+def test_a_page_trashed_by_another_host_while_its_link_is_fixed_is_looked_at_again(workspace):
+    """The race that made one of three hosts exit 1 in CI ("Can't edit block that is archived"):
+    relinking a healed week, the page whose callout is being fixed went to the trash meanwhile.
+    The run looks again instead of failing."""
+    from bot.engine.links import relink_week
+    from bot.engine.publish import PublishOptions, Publisher
+    from bot.source import read_all
+
+    publish(workspace)
+    zh_first = _pages(workspace, ZH)
+    _set_trash(workspace, zh_first, True)
+    publish(workspace)  # a second zh page; the en page's callout now points at it
+    zh_second = _pages(workspace, ZH)
+    _set_trash(workspace, zh_second, True)
+    _set_trash(workspace, zh_first, False)  # the en callout points at a page in the trash
+    en = _pages(workspace, EN)[0]
+
+    s, _ = session(workspace, wrap=lambda inner: TrashedBeforeRelink(inner, en["id"]))
+    variants = read_all(s.settings.bot_content_dir)
+    engine = Publisher(s, variants, PublishOptions())
+    variant = next(v for v in variants if v.slug == EN)
+    assert relink_week(engine, variant) == 0  # looked again: no en page left to link, nothing written
+    assert _pages(workspace, EN) == []

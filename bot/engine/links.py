@@ -64,7 +64,7 @@ def relink_week(engine, variant: Variant) -> int:
             if not pages:
                 return writes  # a variant without a page: the next publish creates and links it
             live[lang] = pages[0]
-        changed = 0
+        changed, again = 0, False
         for lang, page in live.items():
             want = live[other_lang(lang)].get("url")
             children = api.list_children(page["id"])
@@ -76,12 +76,22 @@ def relink_week(engine, variant: Variant) -> int:
             engine.observer.on_progress(
                 f"{pair[lang].slug}: its language link pointed at a page in the trash (a healed twin); linked to {want}"
             )
-            api.update_block(first["id"], language_link(lang, want, engine.session.mapping.link_text(lang)))
+            try:
+                api.update_block(first["id"], language_link(lang, want, engine.session.mapping.link_text(lang)))
+            except NotionError as exc:
+                unknown = isinstance(exc, OutcomeUnknownError)  # the update is idempotent: look, don't guess
+                if not unknown and not engine.applier.changed_under_us(exc, page["id"]):
+                    raise
+                # Another host trashed this page (healing the same twins) or replaced its callout
+                # between this look and the write, or the outcome is unknown: look again, from Notion.
+                engine.observer.on_progress(f"{pair[lang].slug}: changed by another publisher meanwhile; looking again")
+                again = True
+                continue
             changed += 1
         for v in pair.values():
             engine.records.forget(v.slug)  # the next run reads these trees again
         writes += changed
-        if not changed:
+        if not changed and not again:
             return writes
     log.warning(
         "%s: language links still changing after %d looks (other publishers at work); the next run checks again",
