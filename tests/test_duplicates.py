@@ -291,3 +291,48 @@ def test_a_page_trashed_by_another_host_while_its_link_is_fixed_is_looked_at_aga
     variant = next(v for v in variants if v.slug == EN)
     assert relink_week(engine, variant) == 0  # looked again: no en page left to link, nothing written
     assert _pages(workspace, EN) == []
+
+
+class TrashedRightAfterCreate(httpx.BaseTransport):
+    """Another host heals twins the moment this run created its page: the new page goes to the
+    trash (it is the newer twin) and the other host's page — here `restore` — stays."""
+
+    def __init__(self, inner, restore: str):
+        self.inner, self.restore, self.done = inner, restore, False
+
+    def _trash(self, request, page_id: str, flag: bool) -> None:
+        body = b'{"in_trash": true}' if flag else b'{"in_trash": false}'
+        self.inner.handle_request(
+            httpx.Request("PATCH", f"http://local/v1/pages/{page_id}", headers=request.headers, content=body)
+        )
+
+    def handle_request(self, request):
+        response = self.inner.handle_request(request)
+        if not self.done and request.method == "POST" and request.url.path.endswith("/v1/pages"):
+            self.done = True
+            response.read()
+            self._trash(request, self.restore, False)
+            self._trash(request, response.json()["id"], True)
+        return response
+
+
+def test_a_page_trashed_by_another_host_while_it_is_created_gives_way_to_the_page_that_stays(workspace, env):
+    publish(workspace)
+    stays = _pages(workspace, EN)
+    _set_trash(workspace, stays, True)  # the next run creates en again …
+    edit(
+        env / "content" / "rec-weekly" / "2026-W22" / "en.md",
+        "Four industrial distillation papers this week",
+        "Four papers this week",
+    )
+    path = env / "content" / "rec-weekly" / "2026-W22" / "en.md"
+    more = "".join(f"\n\nParagraph {n} of a long week." for n in range(120))  # a create in several requests
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + more + "\n", encoding="utf-8")
+    # … and another host trashes that new page at once, restoring the one that stays
+    results, _ = publish(workspace, wrap=lambda inner: TrashedRightAfterCreate(inner, stays[0]["id"]))
+    assert results[0].plan.page_id == stays[0]["id"]
+    count, lines = live_state(workspace, EN)
+    assert count == 1 and any("Four papers this week" in line for line in lines)
+    assert "Paragraph 119 of a long week." in lines
+    again, transport = publish(workspace)
+    assert transport.writes == 0, [r.action for r in again]

@@ -133,10 +133,12 @@ class Applier:
                     engine.reader.await_created_page(variant, exc)
                 plan = engine.planner.replan(variant)
             except NotionError as exc:
-                if plan.action != "update" or not self.changed_under_us(exc, plan.page_id):
+                # (a create's plan has its page id once the page exists: it can be trashed meanwhile)
+                if plan.action == "unchanged" or not plan.page_id or not self.changed_under_us(exc, plan.page_id):
                     raise
-                # Another publisher trashed this page (healing twins) or removed a block this plan
-                # touches (the same update, applied at the same time): plan again from Notion.
+                # Another publisher trashed this page (healing twins: ours may be the newer one,
+                # even while it is being created) or removed a block this plan touches (the same
+                # update, applied at the same time): plan again from Notion.
                 engine.observer.on_progress(
                     f"{variant.slug}: changed by another publisher meanwhile; planning again from Notion"
                 )
