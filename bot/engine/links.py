@@ -144,7 +144,11 @@ class Linker:
         dry_run = engine.options.dry_run
         for twin in decision.trash:
             if not dry_run:
-                self.api.update_page(twin.page_id, in_trash=True)
+                try:
+                    self.api.update_page(twin.page_id, in_trash=True)
+                except NotionError as exc:  # another host, healing the same twins, was quicker
+                    if not engine.applier.changed_under_us(exc, twin.page_id):
+                        raise
                 engine.reader.trashed.add(twin.page_id)
                 self.healed[variant.group] = variant  # its week's language links are checked at the end
         twins = ", ".join(f"{t.page_id} ({t.url})" for t in decision.trash)
