@@ -4,12 +4,12 @@ markdown-it's footnote plugin parses a definition ([^n]: ...) where it stands, a
 rule `footnote_tail` builds the section at the end of the document from every definition at
 once: the footnotes that were referenced, in the order of their ids (first reference), each
 `footnote_open`, the definition's tokens, a `footnote_anchor` per reference, `footnote_close`.
-Holding every definition's Token objects until the end (~10 per one-line note, ~4 KB), then
+Holding every definition's Token objects until the end (~11 per one-line note, ~3 KB), then
 the whole section's tokens, tree and Notion blocks at once, cost 105 MiB per MB of a document
 of footnotes. Here (bot.convert.blockstream sets the definitions aside, BlockStream renders):
 
 - `PendingFootnotes` keeps each definition, once inline-parsed where it stands, as its tokens'
-  fields in marshal bytes (~30 bytes per token), keyed by label as footnote_tail keys them
+  fields in marshal bytes (~45 bytes per token), keyed by label as footnote_tail keys them
   (a label defined twice: the last definition);
 - `FootnoteTail` gives the section's tokens one footnote at a time, `footnote(id)` being
   exactly what footnote_tail makes for that footnote, the core rules after it applied; its

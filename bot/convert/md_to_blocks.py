@@ -4,8 +4,8 @@ Each markdown-it block node goes to its reader in the registry's MARKDOWN_NODES 
 here): the block kinds' records in bot/convert/kinds hold them, with the kinds' documented
 choices (headings, images, lists, tables, code ...). Inline content is rendered from the flat
 inline token stream by bot/convert/inline.py. What makes no block kind
-of its own stays here: front matter, the footnote section, raw HTML runs (bot/convert/html.py),
-unknown constructs.
+of its own stays here: front matter, the footnote section (bot/convert/footnote_section.py),
+raw HTML runs (bot/convert/html.py), unknown constructs.
 
 Documented choices of the engine (each one produces a Degradation entry):
 - Raw HTML (html_block / html_inline) is mapped to what Notion can express by
