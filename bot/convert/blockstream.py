@@ -19,9 +19,10 @@ at a time, and a block's tokens can be freed as soon as it is rendered:
 The result is token-for-token what `md.parse` produces:
 - inline parsing happens in document order, so footnote ids (by first
   reference) are assigned in the same order;
-- footnote definitions are inline-parsed where they stand, set aside, and the
-  footnote plugin's own `footnote_tail` rule builds the final footnote block
-  from them at the end;
+- footnote definitions are inline-parsed where they stand and set aside, packed
+  (bot.convert.footnote_tail), and the final footnote block is what the footnote
+  plugin's own `footnote_tail` rule builds from them at the end, built one footnote
+  at a time (`lazy_footnotes`: BlockStream renders each as it is built);
 - the other core rules after `inline` only look at one block's tokens.
 
 A top-level list is one block to markdown-it, but each of its items is a top-level block in
@@ -47,7 +48,9 @@ from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.rules_core import block as core_block_rule
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
+from mdit_py_plugins.footnote.index import footnote_tail
 
+from .footnote_tail import FootnoteTail, PendingFootnotes
 from .parser import new_token
 from .pieces import cut_huge_paragraphs, cut_paragraph, is_huge_paragraph
 
@@ -66,24 +69,6 @@ LIST_CONTINUED = "bot_list_continued"
 def _core_rule(md: MarkdownIt, name: str):
     ruler = md.core.ruler
     return ruler.__rules__[ruler.__find__(name)].fn
-
-
-def _set_aside_footnotes(tokens: list[Token], footnotes: list[Token]) -> list[Token]:
-    """Move footnote definitions (footnote_reference_open .. _close) into `footnotes`."""
-    if not any(t.type == "footnote_reference_open" for t in tokens):
-        return tokens
-    kept: list[Token] = []
-    inside = False
-    for tok in tokens:
-        if tok.type == "footnote_reference_open":
-            inside = True
-        if inside:
-            footnotes.append(tok)
-        else:
-            kept.append(tok)
-        if tok.type == "footnote_reference_close":
-            inside = False
-    return kept
 
 
 class _NextItem(Exception):
@@ -334,15 +319,22 @@ def _drain_packed(steps: deque[list[tuple]]) -> Iterator[list[Token]]:
         yield _unpack(steps.popleft())  # popped: freed as the document is converted
 
 
-def iter_block_tokens(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
+def iter_block_tokens(md: MarkdownIt, text: str, *, lazy_footnotes: bool = False) -> Iterator[list[Token]]:
     """Yield the fully parsed tokens of each top-level block of `text`, in order, then the
     tokens the document-wide rules append (the footnote block), if any. (A top-level block is
-    what one block rule made at the top level: one node, as markdown-it's rules go.)"""
+    what one block rule made at the top level: one node, as markdown-it's rules go.)
+    `lazy_footnotes`: the footnote block as a FootnoteTail (bot.convert.footnote_tail), which
+    builds it one footnote at a time, instead of its tokens."""
     names = md.core.ruler.get_active_rules()
     cut = names.index("block")
     after_block = names[cut + 1 :]
     known_block_rule = _core_rule(md, "block") is core_block_rule
-    if not known_block_rule or not set(after_block) <= _BLOCK_LOCAL_RULES | _DOCUMENT_TAIL_RULES | {_CUT_RULE}:
+    known_tail = "footnote_tail" not in after_block or _core_rule(md, "footnote_tail") is footnote_tail
+    if (
+        not known_block_rule
+        or not known_tail
+        or not set(after_block) <= _BLOCK_LOCAL_RULES | _DOCUMENT_TAIL_RULES | {_CUT_RULE}
+    ):
         yield md.parse(text)  # an unknown document-wide rule: parse in one go
         return
     env: dict = {}
@@ -351,7 +343,8 @@ def iter_block_tokens(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
         _core_rule(md, name)(state)
     local = [_core_rule(md, n) for n in after_block if n in _BLOCK_LOCAL_RULES]
     steps, has_definitions = _block_steps(md, state)
-    footnotes: list[Token] = []
+    # footnote definitions, set aside packed as they come (their tokens would wait for the end)
+    footnotes = PendingFootnotes()
     cut = _CUT_RULE in after_block
     for tokens in (piece for step in steps for piece in (_pieces(step) if cut else (step,))):
         state.tokens = tokens
@@ -360,18 +353,14 @@ def iter_block_tokens(md: MarkdownIt, text: str) -> Iterator[list[Token]]:
         tokens = state.tokens
         state.tokens = []
         if has_definitions:  # footnote definitions are among them
-            tokens = _set_aside_footnotes(tokens, footnotes)
+            tokens = footnotes.set_aside(tokens)
         if tokens:
             yield tokens
     tail = after_block[next((i for i, n in enumerate(after_block) if n in _DOCUMENT_TAIL_RULES), len(after_block)) :]
-    if not tail:
-        return
-    state.tokens = footnotes
-    for name in tail:
-        if name != "inline":  # every block has been through it already
-            _core_rule(md, name)(state)
-    if state.tokens:
-        yield state.tokens
+    if not tail or not env.get("footnotes", {}).get("list"):
+        return  # (footnote_tail makes no block then, and drops what was set aside)
+    section = FootnoteTail(state, footnotes, [_core_rule(md, n) for n in tail[1:] if n != "inline"])
+    yield section if lazy_footnotes else section.tokens()
 
 
 def _pieces(step: list[Token]) -> Iterator[list[Token]]:

@@ -4,8 +4,8 @@ Each markdown-it block node goes to its reader in the registry's MARKDOWN_NODES 
 here): the block kinds' records in bot/convert/kinds hold them, with the kinds' documented
 choices (headings, images, lists, tables, code ...). Inline content is rendered from the flat
 inline token stream by bot/convert/inline.py. What makes no block kind
-of its own stays here: front matter, the footnote section, raw HTML runs (bot/convert/html.py),
-unknown constructs.
+of its own stays here: front matter, the footnote section (bot/convert/footnote_section.py),
+raw HTML runs (bot/convert/html.py), unknown constructs.
 
 Documented choices of the engine (each one produces a Degradation entry):
 - Raw HTML (html_block / html_inline) is mapped to what Notion can express by
@@ -30,14 +30,16 @@ from typing import Callable, Iterable, Iterator, Protocol
 from .tree import Node as SyntaxTreeNode, build_tree
 
 from .blockstream import LazySiblings, iter_block_tokens
+from .footnote_section import FootnoteSection, render_footnote_block
+from .footnote_tail import FootnoteTail
 from .html import is_lone_comment, render_html_run
 from .inline import InlineState, render_inline, resolve_href
 from .kinds.media import caption_text
-from .kinds.text import DETAILS_OPEN, lead_split, read_details
+from .kinds.text import DETAILS_OPEN, read_details
 from .limits import MAX_ITEMS
 from .depth import MAX_LEVEL, MAX_TOGGLES, flattened_lines
 from .model import Conversion, ConvertOptions, Degradation
-from .parser import get_parser
+from .parser import get_parser, new_token
 from .registry import HTML_CLASSES, HTML_TAGS, MARKDOWN_NODES, NESTED, resolve
 from .richtext import IMAGE, TEXT, Segment, chunk_items, to_items
 
@@ -82,12 +84,16 @@ class Ctx:
 
     def report_flattened(self, tokens: list) -> list:
         for line in flattened_lines(tokens):
-            self.degrade(
-                line + 1 + self.offset,
-                "nesting",
-                f"nested deeper than {MAX_LEVEL // 2}-{MAX_LEVEL} levels: the rest kept as text at the deepest level",
-            )
+            self.report_flattened_line(line)
         return tokens
+
+    def report_flattened_line(self, line: int) -> None:
+        """A paragraph the depth guard made of what was nested too deep (0-based `line`)."""
+        self.degrade(
+            line + 1 + self.offset,
+            "nesting",
+            f"nested deeper than {MAX_LEVEL // 2}-{MAX_LEVEL} levels: the rest kept as text at the deepest level",
+        )
 
     def degrade(self, line: int | None, construct: str, message: str, subject: str | None = None) -> None:
         self.report.append(Degradation(line, construct, message, subject))
@@ -210,35 +216,6 @@ def render_html_block(ctx: Ctx, node) -> list[dict]:
     # Ctx.render_nodes sends html_block runs to bot.convert.html directly (an element
     # left open spans the following siblings); this entry serves a lone node.
     return render_html_run(ctx, [node], 0)[0]
-
-
-def render_footnote_block(ctx: Ctx, node) -> list[dict]:
-    # Order definitions like the references ("[n]"), unreferenced ones last.
-    foots = [c for c in node.children if c.type == "footnote"]
-
-    def key(f):
-        fid = f.meta.get("id", 0)
-        return ctx.footnote_numbers.get(fid, 10**9 + fid)
-
-    foots.sort(key=key)
-    title = ctx.opt.footnotes_heading
-    out = [
-        block(
-            "heading_3",
-            {"rich_text": to_items([Segment(TEXT, title, 0, None)]), "color": "default", "is_toggleable": False},
-        )
-    ]
-
-    def line_of(f):
-        return ctx.line_of(f) or (ctx.line_of(f.children[0]) if f.children else None)
-
-    ctx.mark(out, line_of(foots[0]) if foots else None)
-    for f in foots:
-        line = line_of(f)
-        ctx.degrade(line, "footnote", f"footnote [^{f.meta.get('label', '')}] moved to a final {title!r} section")
-        items, children = lead_split(ctx.render_nodes(f.children), ctx)
-        out.extend(ctx.text_blocks("numbered_list_item", items, line, {"color": "default"}, children))
-    return out
 
 
 def render_front_matter(ctx: Ctx, node) -> list[dict]:
@@ -371,10 +348,10 @@ class BlockStream:
         ctx = self._ctx
         text, tokens = self._text, self._tokens
         self._text = self._tokens = None
-        chunks = [tokens] if tokens is not None else iter_block_tokens(ctx.md, text)
+        chunks = [tokens] if tokens is not None else iter_block_tokens(ctx.md, text, lazy_footnotes=True)
         if self._observe is not None:
             chunks = _observed(chunks, self._observe)
-        nodes = (node for toks in chunks for node in build_tree(ctx.report_flattened(toks)))
+        nodes = (node for toks in chunks for node in _nodes(ctx, toks))
         del text, tokens
         ahead: list = []  # nodes an HTML run read past its end, to render next (last first)
         while True:
@@ -394,19 +371,40 @@ class BlockStream:
                 read = siblings.read()
                 ahead = (read[used:] + queued[len(read) - 1 :])[::-1]
                 del siblings, read, queued
+                runs: Iterable[list[dict]] = (rendered,)
+            elif node.__class__ is FootnoteSection:  # the footnote section, one footnote at a time
+                runs = node.runs(ctx)
             else:  # (most nodes: rendered alone, without the lazy sequence's cost per node)
                 fn = BLOCK_RENDERERS.get(node.type)
-                rendered = render_unknown(ctx, node) if fn is None else fn(ctx, node)
+                runs = (render_unknown(ctx, node) if fn is None else fn(ctx, node),)
             del node
-            if ctx.nested_kinds:  # a reader made a kind that may not nest (registry: `nested`)
-                for b in rendered:
-                    _unnest_below(ctx, b)
-            yield line, rendered
+            for rendered in runs:
+                if ctx.nested_kinds:  # a reader made a kind that may not nest (registry: `nested`)
+                    for b in rendered:
+                        _unnest_below(ctx, b)
+                yield line, rendered
 
 
-def _observed(chunks: Iterable[list], observe: Callable[[list], None]) -> Iterator[list]:
+def _nodes(ctx: Ctx, tokens: list | FootnoteTail) -> Iterable:
+    """The top-level nodes of one step of iter_block_tokens (the footnote section: one node)."""
+    if tokens.__class__ is FootnoteTail:
+        for line in tokens.flattened_lines():
+            ctx.report_flattened_line(line)
+        return (FootnoteSection(tokens),)
+    return build_tree(ctx.report_flattened(tokens))
+
+
+def _observed(chunks: Iterable, observe: Callable[[list], None]) -> Iterator:
+    """The steps, each one's tokens observed first (the footnote section's one footnote at a
+    time, between its footnote_block_open and _close: the whole parse's tokens, in order)."""
     for tokens in chunks:
-        observe(tokens)
+        if tokens.__class__ is FootnoteTail:
+            observe([new_token("footnote_block_open", "", 1)])
+            for footnote in tokens:
+                observe(footnote)
+            observe([new_token("footnote_block_close", "", -1)])
+        else:
+            observe(tokens)
         yield tokens
 
 

@@ -7,6 +7,7 @@ import difflib
 import unicodedata
 
 from ..convert.blockstream import iter_block_tokens
+from ..convert.footnote_tail import FootnoteTail
 from ..convert.html import html_events
 from ..convert.parser import get_parser
 
@@ -44,8 +45,9 @@ def slugify_heading(text: str) -> str:
 def heading_anchors(text: str) -> list[str]:
     """GitHub-style anchors of the headings of `text`, in order (parsed one block at a time)."""
     scan = BodyScan(references=False)
-    for tokens in iter_block_tokens(get_parser(), text):
-        scan(tokens)
+    for tokens in iter_block_tokens(get_parser(), text, lazy_footnotes=True):
+        for part in tokens if isinstance(tokens, FootnoteTail) else (tokens,):  # the footnotes one at a time
+            scan(part)
     return scan.anchors
 
 

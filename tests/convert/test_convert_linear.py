@@ -284,6 +284,7 @@ FOOTNOTE_ORDERS = [
     "- [^x]: not a definition inside a list? [^x]\n\n> [^y]: in a quote\n\n[^y] [^x]",
     "Use [ref] and [^n].\n\n```\n[ref]: in code, not a definition\n```\n\n[ref]: https://e.com\n[^n]: note",
     "No definitions here, only a colon: [x]: in text? [x]",
+    "A[^a] B[^b].\n\n[^a]: [^b]: inner\n    more\n\n    > after the inner one\n\nafter\n",  # nested definitions
     "Plain text\n\n- list\n- list\n\n1. one\n\n> quote\n\n    code\n\n---\n\n| a |\n|---|\n| b |",
 ]
 
