@@ -132,6 +132,48 @@ def test_a_page_over_several_requests_is_written_alike_from_packed_blocks(env, w
     assert texts == [f"Paragraph {i} with " for i in range(250)]
 
 
+def _write_body(env, paragraphs: list[str]) -> None:
+    path = env / "content" / "rec-weekly" / "2026-W22" / "en.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("\n---", 3) + 5] + "\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+
+
+def _texts(s, page_id: str) -> list[str]:
+    tree = s.api.read_tree(page_id)
+    return [
+        "".join(item["plain_text"] for item in b["paragraph"]["rich_text"]) for b in tree if b["type"] == "paragraph"
+    ]
+
+
+def test_an_edited_page_is_updated_alike_from_packed_blocks(env, workspace, monkeypatch):
+    """The block diff reads the packed body's fingerprints, slices and blocks across chunk ends."""
+    from bot.local import LocalWorkspace
+
+    paragraphs = [f"Paragraph {i} with **bold** text." for i in range(250)]
+    edited = paragraphs[:5] + paragraphs[6:]
+    edited[10], edited[200] = "Changed ten.", "Changed two hundred."
+    edited[120:120] = ["New A.", "New B."]
+    monkeypatch.setattr(blockstore, "CHUNK_BYTES", 2000)
+    runs = {}
+    for packed in (True, False):
+        state = env / f"state-{packed}"
+        state.mkdir()
+        monkeypatch.setenv("BOT_STATE_DIR", str(state))
+        space = LocalWorkspace(state / "local-notion.sqlite3")
+        _write_body(env, paragraphs)
+        _publish_requests(space, monkeypatch, packed=packed)
+        _write_body(env, edited)
+        results, requests, s = _publish_requests(space, monkeypatch, packed=packed)
+        (en,) = [r for r in results if r.variant.lang == "en"]
+        assert en.action == "updated" and _texts(s, en.plan.page_id) == [p.replace("**", "") for p in edited]
+        runs[packed] = (_by_order(requests), en.plan.to_dict()["block_operations"])
+        monkeypatch.setattr(blockstore.BlockStore, "pack", BlockStore.pack)
+    assert runs[True][0] == runs[False][0]
+    ops = runs[True][1]
+    assert sorted(op["op"] for op in ops) == ["delete_block", "insert_blocks", "update_block", "update_block"]
+    assert [op["types"] for op in ops if op["op"] == "insert_blocks"] == [["paragraph", "paragraph"]]
+
+
 def test_a_dry_run_holds_a_dense_page_packed(env, workspace):
     """~20 MiB of dicts for these 150 KB of `**a**` runs; packed, a small fraction of it."""
     week = env / "content" / "rec-weekly" / "2026-W22"
