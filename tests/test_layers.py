@@ -61,6 +61,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "bot.engine.duplicates",
             "bot.engine.drift",
             "bot.engine.hidden",
+            "bot.engine.blockstore",
         ],
     ),
     ("connection", ["bot.session", "bot.series", "bot.series_registry", "bot.ledger"]),

@@ -5,12 +5,18 @@ at most 100 children per array, two levels of nesting per request, 1,000 blocks 
 bytes of blocks per payload (Notion's limit is 500 KB; the rest is room for the envelope, and a
 page's properties are counted on top). A block too large to go with its children goes with as
 many as fit; the rest are appended under the ids Notion returns. Local images are uploaded first.
+
+Requests are built one at a time from the plan's blocks (a packed body, bot/engine/blockstore.py,
+is decoded as it goes) and each is sent before the next is built: a page of any size holds one
+request's blocks and copies at a time, in the same requests as when all were built first.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
@@ -18,7 +24,7 @@ from ..convert.assets import read_checked_image
 from ..convert.request_size import MAX_CHILDREN, NESTING, Room, request_copy
 from ..errors import ContentError, Problem
 from ..notion.api import NotionAPI
-from .fingerprints import children_of
+from .fingerprints import children_of, walk
 from .plan import DeleteBlock, InsertBlocks, UpdateBlock, VariantPlan
 from .records import stamp_of
 
@@ -49,14 +55,20 @@ def _too_large(block: dict) -> ContentError:
     )
 
 
-def batches(blocks: list[dict], first: Room | None = None) -> list[list[Sent]]:
+def batches(blocks: Iterable[dict], first: Room | None = None) -> list[list[Sent]]:
     """Split top-level blocks into requests within the children, block and byte limits.
 
     `first`: the room of the first request (a page create shares it with the properties); the
     first batch is empty when not even the first block fits there."""
-    out: list[list[Sent]] = []
+    return list(iter_batches(blocks, first))
+
+
+def iter_batches(blocks: Iterable[dict], first: Room | None = None) -> Iterator[list[Sent]]:
+    """`batches`, one request at a time: each is complete when handed out, and the blocks after
+    it are not read yet (apart from the one that did not fit)."""
     current: list[Sent] = []
     room = first or Room()
+    handed_out = False
     for block in blocks:
         while True:
             saved = room.save()
@@ -66,21 +78,20 @@ def batches(blocks: list[dict], first: Room | None = None) -> list[list[Sent]]:
             if got is not None and (got[1] or not current):
                 current.append(Sent(block, *got))
                 if not got[1]:  # the rest of it follows under its id: nothing after it in this request
-                    out.append(current)
-                    current, room = [], Room()
+                    yield current
+                    handed_out, current, room = True, [], Room()
                 break
             room.restore(saved)
-            if not current and not out and first is not None:
-                out.append([])  # the page is created without blocks; they follow
-                room = Room()
+            if not current and not handed_out and first is not None:
+                yield []  # the page is created without blocks; they follow
+                handed_out, room = True, Room()
                 continue
             if not current:
                 raise _too_large(block)
-            out.append(current)
-            current, room = [], Room()
+            yield current
+            handed_out, current, room = True, [], Room()
     if current:
-        out.append(current)
-    return out
+        yield current
 
 
 UPLOAD_ID = "0" * 36  # a file upload id's length (a UUID), for sizing requests before uploading
@@ -90,8 +101,9 @@ def whole_in_one_request(blocks: list[dict]) -> bool:
     """Would a create request carry all of `blocks` — no further appends for more top-level
     blocks or for levels the nesting limit cuts off? Sized as `Writer.prepare` sends them
     (a local image carries its upload's id)."""
-    groups = batches([_with_upload_ids(b) for b in blocks])
-    return len(groups) <= 1 and all(sent.whole for group in groups for sent in group)
+    groups = iter_batches(_with_upload_ids(b) for b in blocks)  # no further than the second request
+    first = next(groups, [])
+    return all(sent.whole for sent in first) and next(groups, None) is None
 
 
 def _with_upload_ids(block: dict) -> dict:
@@ -129,20 +141,30 @@ class Writer:
     # -------------------------------------------------------------- images
     def prepare(self, blocks: list[dict]) -> list[dict]:
         """Upload local images (File Upload API) and point their blocks at the uploads."""
-        out = []
+        return list(self.prepared(blocks))
+
+    def prepared(self, blocks: Sequence[dict]) -> Iterator[dict]:
+        """`prepare`, a block at a time once every local image of `blocks` is uploaded (before
+        the first block is handed out, so before any request that carries one of them)."""
+        if getattr(blocks, "may_hold_local_files", lambda: True)():  # a packed body knows
+            for block in walk(blocks):
+                if block.get("bot_local_file"):
+                    self._upload(block["bot_local_file"])
         for block in blocks:
-            block = copy.copy(block)
-            local = block.pop("bot_local_file", None)
-            kind = block["type"]
-            payload = dict(block[kind])
-            if local:
-                payload["file_upload"] = {"id": self._upload(local)}
-                payload["type"] = "file_upload"
-            if _kids(block):
-                payload["children"] = self.prepare(_kids(block))
-            block[kind] = payload
-            out.append(block)
-        return out
+            yield self._prepared(block)
+
+    def _prepared(self, block: dict) -> dict:
+        block = copy.copy(block)
+        local = block.pop("bot_local_file", None)
+        kind = block["type"]
+        payload = dict(block[kind])
+        if local:
+            payload["file_upload"] = {"id": self._upload(local)}
+            payload["type"] = "file_upload"
+        if _kids(block):
+            payload["children"] = [self._prepared(kid) for kid in _kids(block)]
+        block[kind] = payload
+        return block
 
     def _upload(self, local: dict) -> str:
         sha = local["sha256"]
@@ -153,12 +175,15 @@ class Writer:
         return self.uploads[sha]
 
     # -------------------------------------------------------------- blocks
-    def append_tree(self, parent_id: str, blocks: list[dict], after: str | None, *, at_end: bool = False) -> list[dict]:
+    def append_tree(self, parent_id: str, blocks: Sequence[dict], after: str | None, *, at_end: bool = False) -> None:
         """Append `blocks` (any depth, any count) under `parent_id` after block `after`
-        (None: at the start, or at the end when `at_end`). Returns the created top-level blocks."""
-        created_all: list[dict] = []
-        blocks = self.prepare(blocks)
-        for batch in batches(blocks):
+        (None: at the start, or at the end when `at_end`)."""
+        self._append_batches(parent_id, iter_batches(self.prepared(blocks)), after, at_end=at_end)
+
+    def _append_batches(
+        self, parent_id: str, groups: Iterable[list[Sent]], after: str | None, *, at_end: bool = False
+    ) -> None:
+        for batch in groups:
             payload = [sent.copy for sent in batch]
             if after is None and not at_end:
                 created = self.api.append_at_start(parent_id, payload)
@@ -171,8 +196,7 @@ class Writer:
                     self.complete(live["id"], _kids(sent.desired), _kids(sent.copy))
             after = created[-1]["id"]
             at_end = True
-            created_all.extend(created)
-        return created_all
+            del payload, batch, created  # before the next request is built
 
     def _created_blocks(self, parent_id: str, returned: list[dict], expected: int, after: str | None) -> list[dict]:
         if len(returned) == expected:
@@ -201,9 +225,8 @@ class Writer:
         """Create the page with all its blocks; a page that goes up hidden is then revealed
         (one property update) — unless its plan leaves the reveal to whoever adds its language
         link (`plan.reveal` is then cleared on this copy of the plan)."""
-        children = self.prepare(plan.children)
-        groups = batches(children, Room.for_page(plan.properties, plan.icon))
-        first = groups[0] if groups else []
+        groups = iter_batches(self.prepared(plan.children), Room.for_page(plan.properties, plan.icon))
+        first = next(groups, [])
         page = self.api.create_page(parent, plan.properties, plan.icon, [sent.copy for sent in first])
         self._observe(page)
         plan.page_id, plan.url = page["id"], page.get("url")
@@ -212,10 +235,11 @@ class Writer:
             for live_block, sent in zip(live, first):
                 if not sent.whole:
                     self.complete(live_block["id"], _kids(sent.desired), _kids(sent.copy))
-        rest = [sent.desired for group in groups[1:] for sent in group]
-        if rest:
+        del first
+        following = next(groups, None)  # the rest, batched as appending it alone would be
+        if following is not None:
             live = self.api.list_children(page["id"])
-            self.append_tree(page["id"], rest, live[-1]["id"] if live else None, at_end=True)
+            self._append_batches(page["id"], chain([following], groups), live[-1]["id"] if live else None, at_end=True)
         if plan.reveal:
             self.reveal(plan)
         return page

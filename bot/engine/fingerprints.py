@@ -35,19 +35,44 @@ def content_fingerprint(block: dict) -> str:
     ]
 
 
+def fingerprints_of(block: dict) -> tuple[str, set[str]]:
+    """`fingerprint(block)` and the content fingerprints of it and every descendant, in one walk
+    (each block normalized and encoded once): what a packed body keeps of each block
+    (bot/engine/blockstore.py). `[a, b]` encodes as "[" + a + ", " + b + "]", so the
+    fingerprint is the one `fingerprint` computes."""
+    contents: set[str] = set()
+
+    def visit(b: dict) -> str:
+        own = json.dumps(normalize_block(b), sort_keys=True, ensure_ascii=False)
+        contents.add(hashlib.sha1(own.encode()).hexdigest()[:16])
+        kids = json.dumps([visit(c) for c in children_of(b)])
+        return hashlib.sha1(f"[{own}, {kids}]".encode()).hexdigest()
+
+    return visit(block), contents
+
+
 def content_fingerprints(blocks: list[dict]) -> list[str]:
     """The content fingerprints of every block of a tree, at every level (sorted, unique)."""
-    return sorted({content_fingerprint(b) for b in walk(blocks)})
+    known = getattr(blocks, "content_fingerprints", None)  # a packed body computed them as it was packed
+    return sorted(known() if known else {content_fingerprint(b) for b in walk(blocks)})
+
+
+def top_fingerprints(blocks: list[dict]) -> list[str]:
+    """The fingerprint of each top-level block (a packed body has them already)."""
+    known = getattr(blocks, "fingerprints", None)
+    return known() if known else [fingerprint(b) for b in blocks]
 
 
 def tree_fingerprint(blocks: list[dict]) -> str:
     """One fingerprint for a whole (desired) block tree."""
-    return hashlib.sha1(json.dumps([fingerprint(b) for b in blocks]).encode()).hexdigest()
+    return hashlib.sha1(json.dumps(top_fingerprints(blocks)).encode()).hexdigest()
 
 
 def local_image_names(blocks: list[dict], base_dir: Path) -> dict[str, str]:
     """sha16 of each local image → its path as the content file names it (relative to the file)."""
     names: dict[str, str] = {}
+    if not getattr(blocks, "may_hold_local_files", lambda: True)():
+        return names  # a packed body without local images: nothing to decode
     for b in walk(blocks):
         local = b.get("bot_local_file")
         if local:
@@ -59,7 +84,7 @@ def comparable_markdown(blocks: list[dict], images: dict[str, str]) -> str:
     """Markdown of `blocks` for the plan's diff and drift report: an image uploaded from a local
     file reads as its relative path, both in the content (never the editor's absolute path) and
     in Notion (instead of the hosted URL), so an unchanged page shows no hunk."""
-    return blocks_to_markdown([_comparable(b, images) for b in blocks])
+    return blocks_to_markdown(_comparable(b, images) for b in blocks)  # one block at a time
 
 
 def _comparable(block: dict, images: dict[str, str]) -> dict:

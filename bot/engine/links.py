@@ -25,6 +25,7 @@ from ..bilingual import is_language_link, language_link, other_lang, sibling_of
 from ..errors import DuplicatePagesError
 from ..notion import NotionError, OutcomeUnknownError
 from ..source import Variant
+from .blockstore import with_first
 from .fingerprints import tree_fingerprint
 from .plan import PENDING_LINK_NOTE, Live
 
@@ -218,7 +219,7 @@ class Linker:
             writer.insert_first(plan.page_id, link)
             if plan.reveal:
                 writer.reveal(plan)  # complete now: all its blocks and its language link are in
-            plan.children[0] = link
+            plan.children = with_first(plan.children, link)
             plan.desired_blocks, plan.desired_sha = plan.children, tree_fingerprint(plan.children)
             final = plan
         except OutcomeUnknownError as exc:

@@ -28,8 +28,10 @@ from .fingerprints import (
     local_image_names,
     property_fingerprints,
     sha,
+    top_fingerprints,
     tree_fingerprint,
 )
+from .blockstore import block_types, prepended
 from .hidden import Reveal, hold_back, left_hidden_by_the_bot, reveal_last
 from ..properties import desired_icon, desired_properties, display_value, normalize_value
 
@@ -256,7 +258,7 @@ class VariantPlan:
                         "parent_id": op.parent_id,
                         "after_id": op.after_id,
                         "count": len(op.blocks),
-                        "types": [b["type"] for b in op.blocks],
+                        "types": block_types(op.blocks),
                     }
                 )
             else:
@@ -292,7 +294,7 @@ def _shape(block: dict) -> tuple:
 def diff_blocks(parent_id: str, live: list[dict], desired: list[dict]) -> list[BlockOp]:
     live = [b for b in live if b["type"] not in UNTOUCHABLE]
     ops: list[BlockOp] = []
-    matcher = SequenceMatcher(None, [fingerprint(b) for b in live], [fingerprint(b) for b in desired], autojunk=False)
+    matcher = SequenceMatcher(None, [fingerprint(b) for b in live], top_fingerprints(desired), autojunk=False)
     anchor: str | None = None
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -574,8 +576,9 @@ def _reveal_after_blocks(plan: VariantPlan, live: Live, mapping: "Mapping", bot_
 def desired_blocks(
     lang: str, body: list[dict], *, has_sibling: bool, sibling_url: str | None, link_text: str | None = None
 ) -> list[dict]:
-    """The page's whole desired tree: the language link (when there is a sibling) and the body."""
-    return ([language_link(lang, sibling_url, link_text)] if has_sibling else []) + body
+    """The page's whole desired tree: the language link (when there is a sibling) and the body
+    (packed still when the body is: bot/engine/blockstore.py)."""
+    return prepended([language_link(lang, sibling_url, link_text)] if has_sibling else [], body)
 
 
 def _desired_properties(variant: "Variant", target: PlanTarget) -> dict:

@@ -22,6 +22,7 @@ from ..errors import DriftError
 from ..session import Session
 from ..source import Variant
 from .applier import Applier
+from .blockstore import block_types
 from .drift import drift_lines, keep_unnamed_drift
 from .links import Linker
 from .memory import Memory
@@ -140,7 +141,7 @@ def _release(plan: VariantPlan) -> None:
     become their types (the count is what is shown)."""
     plan.desired_blocks, plan.live_blocks = [], None
     if plan.children and isinstance(plan.children[0], dict):
-        plan.children = [block["type"] for block in plan.children]
+        plan.children = block_types(plan.children)
 
 
 def group_by_week(variants: list[Variant]) -> list[list[Variant]]:
