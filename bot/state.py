@@ -11,6 +11,7 @@ preview/<week>.html     `bot preview` output
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,18 @@ class StateDir:
         return self.root / PREVIEW_DIR / f"{week}.html"
 
     def ensure(self) -> "StateDir":
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Create the folder when missing; a file (or anything but a folder) where it belongs
+        is a clear StateShapeError, not the FileExistsError mkdir would raise."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise not_a_folder(self.root) from None
+        return self
+
+    def check(self) -> "StateDir":
+        """The folder is a folder or absent (commands that only read it, e.g. `local reset`)."""
+        if os.path.lexists(self.root) and not self.root.is_dir():
+            raise not_a_folder(self.root)
         return self
 
 
@@ -63,11 +75,32 @@ def state_dir(path: Path | str) -> StateDir:
     return StateDir(Path(path))
 
 
+def not_a_folder(root: Path):
+    """The StateShapeError for a state folder path of which some part is not a folder: it
+    names that part (the state dir itself, or a file on its way) and the fix. Never removes
+    it: a file there may be the user's."""
+    import stat
+
+    from .errors import StateShapeError
+
+    culprit = next((p for p in (root, *root.parents) if os.path.lexists(p) and not p.is_dir()), root)
+    try:
+        mode = os.stat(culprit).st_mode
+        shape = "a file" if stat.S_ISREG(mode) else "not a folder"
+    except OSError:
+        shape = "a dangling symlink"
+    error = StateShapeError(
+        f"{culprit} is {shape}, where the bot keeps its state folder (BOT_STATE_DIR: the publish lock, "
+        "the run ledger, the local workspace)"
+    )
+    error.hint = f"move it away (`mv {culprit} {culprit}.old`) or set BOT_STATE_DIR to a folder: the bot creates it"
+    return error
+
+
 def expect_file(path: Path, what: str, fix: str | None = None) -> Path:
     """`path` (a file of the state dir) is a regular file or absent; anything else — a
     directory, a FIFO, a dangling symlink — is a clear error naming it and its fix, rather
     than whatever the library opening it would raise."""
-    import os
     import stat
 
     from .errors import StateShapeError
@@ -78,6 +111,8 @@ def expect_file(path: Path, what: str, fix: str | None = None) -> Path:
         if not os.path.lexists(path):
             return path
         mode = None  # a symlink to nothing
+    except NotADirectoryError:
+        raise not_a_folder(path.parent) from None
     except OSError as exc:
         raise StateShapeError(f"{path} ({what}) cannot be checked: {exc.strerror or exc}") from None
     if mode is None or not stat.S_ISREG(mode):

@@ -376,7 +376,10 @@ def cmd_reset(args: argparse.Namespace) -> int:
     from ..errors import StateShapeError
     from ..session import DamagedWorkspaceError, open_local_workspace
 
+    from ..state import state_dir
+
     settings = load_settings()
+    state_dir(settings.state_dir).check()  # a file where the folder belongs: named with its fix, not "nothing to reset"
     path = _db_path(settings)
     if not os.path.lexists(path):
         print(f"nothing to reset: {path} does not exist", file=sys.stderr)

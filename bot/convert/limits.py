@@ -73,7 +73,7 @@ def check_limits(blocks: list[dict], path: str = "blocks") -> list[str]:
     # The kinds' own checks (their records' `check`): the registry is imported here, not at the
     # top, since it loads the kinds' modules, which read this module's constants.
     from .registry import CHECKS, resolve
-    from .request_size import BLOCK_BYTES, json_size, own_copy, sendable_alone
+    from .request_size import BLOCK_BYTES, json_size, sendable_alone
 
     resolve(CHECKS)
     out: list[str] = []
@@ -93,13 +93,27 @@ def check_limits(blocks: list[dict], path: str = "blocks") -> list[str]:
         if not sendable_alone(block):
             with_row = " with its first row" if t == "table" else ""
             out.append(
-                f"{where}: {json_size(own_copy(block)):,} bytes{with_row}, more than the {BLOCK_BYTES:,} a request carries in "
+                f"{where}: {json_size(_least_copy(block)):,} bytes{with_row}, more than the {BLOCK_BYTES:,} a request carries in "
                 "blocks (Notion takes 500 KB per request, envelope included) even on its own; split it into smaller blocks"
             )
         children = body.get("children")
         if children:
             out.extend(check_limits(children, f"{where}.children"))
     return out
+
+
+def _least_copy(block: dict) -> dict:
+    """The smallest request form of `block`: itself with the children it cannot be created
+    without (a table's first row, a column list's columns with a block each), so a refusal
+    names the size a request would have to carry."""
+    from .registry import MIN_CHILDREN
+    from .request_size import children_of, own_copy
+
+    own = own_copy(block)
+    least = MIN_CHILDREN.get(block.get("type"), 0)
+    if least:
+        own[block["type"]]["children"] = [_least_copy(kid) for kid in children_of(block)[:least]]
+    return own
 
 
 def check_property_limits(properties: dict) -> list[tuple[str | None, str]]:

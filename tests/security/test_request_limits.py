@@ -110,3 +110,24 @@ def test_a_block_no_request_can_carry_is_refused_with_its_line(env, mini, cli):
         _clean(out, err)
         assert code == 1 and "en.md:13" in err and "nothing was published" in err, err
     assert _pages(env) == 0
+
+
+def test_a_table_whose_first_row_no_request_can_carry_names_its_true_size(env, mini, cli):
+    # One header row of 60 cells of 9,000 characters (~590 KB): the table cannot be created
+    # without that row, so the message sizes the table with it — not the 108 bytes of the
+    # table alone, which read as "108 bytes, more than the 450,000".
+    cells = " | ".join("z" * 9000 + str(i) for i in range(60))
+    week = write_week(
+        mini, en_body="Intro.\n\n| " + cells + " |\n|" + "---|" * 60 + "\n| " + " | ".join("a" * 60) + " |\n"
+    )
+    assert (week / "en.md").stat().st_size > 540_000
+    code, out, err = cli("validate")
+    _clean(out, err)
+    assert code == 1
+    line = next(line for line in out.splitlines() if "error: exceeds a Notion limit: table:" in line)
+    size = int(line.split("table: ")[1].split(" bytes")[0].replace(",", ""))
+    assert size > 450_000 and "with its first row" in line, line
+    code, out, err = cli("publish", "--week", "W22")
+    _clean(out, err)
+    assert code == 1 and "nothing was published" in err, err
+    assert _pages(env) == 0

@@ -104,3 +104,34 @@ def test_a_records_folder_that_is_a_file_does_not_stop_a_publish(env, mini, cli)
         code, out, err = cli("publish", "--week", "W22")
         _no_internal_error(out, err)
         assert code == 0, err
+
+
+def test_a_state_dir_that_is_a_file_is_a_clear_error_in_every_command(env, mini, cli, monkeypatch):
+    """The reverse shape: a file where the state folder belongs — the default `.bot/` (an
+    explicit BOT_STATE_DIR is checked with the settings already)."""
+    monkeypatch.delenv("BOT_STATE_DIR")
+    state = env / ".bot"
+    state.write_text("not a folder")
+    for command in (
+        ("publish", "--week", "W22"),
+        ("publish", "--week", "W22", "--dry-run"),
+        ("publish", "--week", "W22", "--json"),
+        ("pull", "--week", "W22", "--out", str(env / "pulled")),
+        ("local", "show", "rec-weekly-en-2026-W22"),
+        ("local", "reset", "--yes"),
+    ):
+        code, out, err = cli(*command)
+        _no_internal_error(out, err)
+        assert code == 1, (command, out, err)
+        assert ".bot is a file, where the bot keeps its state folder" in err, (command, err)
+        assert "BOT_STATE_DIR" in err and "mv " in err, (command, err)
+        if "--json" in command:
+            assert json.loads(out)["error"]["type"] == "StateShapeError"
+    code, out, err = cli("status")  # a report: it names the problem as one of its health issues
+    _no_internal_error(out, err)
+    assert ".bot is a file, where the bot keeps its state folder" in out, out
+    assert state.read_text() == "not a folder"  # named, never removed: it may be the user's
+    state.rename(env / "state.old")  # the fix the hint gives
+    code, out, err = cli("publish", "--week", "W22")
+    assert code == 0, err
+    assert (state / "runs.sqlite3").is_file()
