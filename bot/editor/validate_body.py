@@ -140,7 +140,7 @@ class BodyChecks:
                     path,
                     d.line,
                     column_of(text, d.subject),
-                    f"{d.message.removesuffix(': kept its alt text as a paragraph')} — nothing outside the content folder is ever uploaded",
+                    f"{d.message.removesuffix(': kept its alt text as a paragraph')} — only regular files inside the content folder are ever uploaded",
                     rule="image-refused",
                 )
             else:
