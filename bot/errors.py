@@ -203,6 +203,11 @@ class SelectionError(BotError):
     """The week/slug the user asked for does not identify content unambiguously."""
 
 
+class PullTargetError(BotError):
+    """A file `bot pull` would write is not safe to write (it resolves out of its folder, or two
+    files of one pull are one file on disk); refused before anything is written."""
+
+
 class LockBusyError(BotError):
     """Another bot process holds the publish lock."""
 

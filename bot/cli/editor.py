@@ -11,7 +11,15 @@ import json
 import sys
 from pathlib import Path
 
-from ..errors import BotError, ExitStatus, SelectionError, UsageError, contains_secret, without_secrets
+from ..errors import (
+    BotError,
+    ExitStatus,
+    PullTargetError,
+    SelectionError,
+    UsageError,
+    contains_secret,
+    without_secrets,
+)
 from .common import (
     add_allow_flag,
     add_json_flag,
@@ -234,6 +242,10 @@ def cmd_pull(args) -> int:
             _contained(path.parent, path.name)
             for rel in item.assets:
                 _contained(path.parent, rel)
+    _distinct_files(
+        [(path, None) for _, path in targets if path is not None]
+        + [(path.parent / rel, data) for item, path in targets if path is not None for rel, data in item.assets.items()]
+    )
     conflicts = [
         path
         for item, path in targets
@@ -352,6 +364,7 @@ def _pull_edited(args, targets, session_of) -> int:
     for _, path in targets:
         if path is not None:
             _contained(path.parent, path.name)
+    _distinct_files([(path, None) for _, path in targets if path is not None])
     # Every file's new text first: an edit that cannot be placed stops the pull before any file is written.
     planned = [
         (
@@ -412,10 +425,47 @@ def _contained(folder: Path, rel: str) -> Path:
 
     target = Path(os.path.realpath(folder / rel))
     if Path(os.path.realpath(folder)) not in target.parents:
-        raise BotError(
+        raise PullTargetError(
             f"refusing to write {folder / rel}: it resolves outside {folder} (a symlink?); nothing was written"
         )
     return target
+
+
+def _distinct_files(files: list[tuple[Path, bytes | None]]) -> None:
+    """Refuse two files of one pull that are one file on disk (a symlink or hard link between
+    them, e.g. en.md -> zh.md): writing both would leave the last one's text in it and lose the
+    other page's. Each file comes with the bytes it gets, None for a Markdown file: a Markdown
+    file is never shared; images are refused only when links make two names one file with
+    different bytes."""
+    import os
+
+    seen: dict[tuple, tuple[Path, bytes | None]] = {}
+    for path, data in files:
+        try:
+            found = os.stat(path)  # follows links: a hard link is the same inode under another name
+            identity: tuple = ("inode", found.st_dev, found.st_ino)
+        except OSError:  # not there yet (or a dangling link): where it would be created
+            identity = ("path", os.path.realpath(path))
+        if identity not in seen:
+            seen[identity] = (path, data)
+            continue
+        other, other_data = seen[identity]
+        if data is not None and other_data is not None and (other == path or data == other_data):
+            continue  # images only: one name used by two pages (as before), or one image under two names
+        link = path if path.is_symlink() else other if other.is_symlink() else path
+        how = (
+            f"{link} is a symlink to {os.path.realpath(link)}"
+            if link.is_symlink()
+            else "they are hard links of one file"
+        )
+        error = PullTargetError(
+            f"refusing to write {other} and {path}: they are the same file on disk ({how}), "
+            "so one page's text would overwrite the other's; nothing was written"
+        )
+        error.hint = (
+            f"replace {link} by a file of its own (`rm {link}`, then pull again: it is created as a regular file)"
+        )
+        raise error
 
 
 # --------------------------------------------------------------------------- preview
