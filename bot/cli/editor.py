@@ -245,6 +245,7 @@ def cmd_pull(args) -> int:
     _distinct_files(
         [(path, None) for _, path in targets if path is not None]
         + [(path.parent / rel, data) for item, path in targets if path is not None for rel, data in item.assets.items()]
+        + _neighbours([path for _, path in targets if path is not None])
     )
     conflicts = [
         path
@@ -364,7 +365,8 @@ def _pull_edited(args, targets, session_of) -> int:
     for _, path in targets:
         if path is not None:
             _contained(path.parent, path.name)
-    _distinct_files([(path, None) for _, path in targets if path is not None])
+    paths = [path for _, path in targets if path is not None]
+    _distinct_files([(path, None) for path in paths] + _neighbours(paths))
     # Every file's new text first: an edit that cannot be placed stops the pull before any file is written.
     planned = [
         (
@@ -429,6 +431,22 @@ def _contained(folder: Path, rel: str) -> Path:
             f"refusing to write {folder / rel}: it resolves outside {folder} (a symlink?); nothing was written"
         )
     return target
+
+
+def _neighbours(paths: list[Path]) -> list[tuple[Path, bytes | None]]:
+    """The week's other language files beside the targets (`--lang en` leaves zh.md out of the
+    pull): a target that is one of them on disk would overwrite it just the same."""
+    from ..bilingual import LANGS
+
+    names = {f"{lang}.md" for lang in LANGS}
+    targets = {p.absolute() for p in paths}
+    folders = sorted({p.absolute().parent for p in paths if p.name in names})
+    return [
+        (folder / name, None)
+        for folder in folders
+        for name in sorted(names)
+        if (folder / name).absolute() not in targets and (folder / name).exists()
+    ]
 
 
 def _distinct_files(files: list[tuple[Path, bytes | None]]) -> None:

@@ -96,3 +96,15 @@ def test_pull_of_one_lang_through_a_symlink_to_a_regular_file_still_works(cli, e
     assert_clean(out, err)
     assert code == 0, err
     assert (week / "en.md").is_symlink() and "Hello." in (week / "en-real.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("flags", [["--force"], ["--edited"]])
+def test_pull_of_one_language_refuses_its_file_linked_to_the_other_language(cli, env, mini, flags):
+    """`--lang en` does not pull zh.md, but en.md -> zh.md would still overwrite it."""
+    week = _linked_week(cli, mini)
+    zh_before = (week / "zh.md").read_bytes()
+    code, out, err = cli("pull", "--week", "W22", "--lang", "en", *flags)
+    assert_clean(out, err)
+    assert code == 1 and "same file on disk" in err and "nothing was written" in err, err
+    assert os.readlink(week / "en.md") == "zh.md"
+    assert (week / "zh.md").read_bytes() == zh_before
