@@ -10,8 +10,9 @@ bot.convert.html renders that tree into blocks; the block kinds' HTML readers
 from __future__ import annotations
 
 import re
+from array import array
 from html.parser import HTMLParser
-from typing import Any, Iterator, NamedTuple
+from typing import Iterator, NamedTuple
 
 
 # Elements that never have content (HTML "void elements").
@@ -141,15 +142,32 @@ class Text(NamedTuple):
     line: int | None
 
 
+_NO_CHILDREN: tuple = ()
+
+
 class Element:
+    """An element and its children (Text | Element | a Markdown block node), read-only once
+    built: `children` is a sequence, a tuple while it holds fewer than two (a run of 200,000
+    nested `<pre>`s is 200,000 elements of one child each: a tuple of one is 48 bytes, the
+    list that grows to hold it 88). Add children with `adopt`."""
+
     __slots__ = ("tag", "attrs", "children", "line", "written")
 
     def __init__(self, tag: str, attrs: dict[str, str], line: int | None, written: str):
         self.tag = tag
         self.attrs = attrs
-        self.children: list[Any] = []  # Text | Element | a Markdown block node
+        self.children: tuple | list = _NO_CHILDREN
         self.line = line
         self.written = written  # "<ImagePreview" (tag as written, for reports)
+
+    def adopt(self, child) -> None:
+        children = self.children
+        if type(children) is list:
+            children.append(child)
+        elif children:
+            self.children = [children[0], child]  # (a list made at its size: no room to grow)
+        else:
+            self.children = (child,)
 
 
 class TreeBuilder:
@@ -161,25 +179,29 @@ class TreeBuilder:
         self.stack = [self.root]
         # tag -> stack indices of its open elements, innermost last: an end tag (or an implied
         # end) finds its element without walking the stack, so stray end tags under deep open
-        # elements cost O(1) each, not O(depth) (`<div></x>` x 40,000 took 36 s).
-        self.where: dict[str, list[int]] = {}
+        # elements cost O(1) each, not O(depth) (`<div></x>` x 40,000 took 36 s). Arrays of
+        # machine integers: a deep stack's indices are not int objects (32 bytes each).
+        self.where: dict[str, array] = {}
 
     @property
     def open(self) -> bool:
         return len(self.stack) > 1
 
     def add_node(self, node) -> None:
-        self.stack[-1].children.append(node)
+        self.stack[-1].adopt(node)
 
     def feed(self, text: str, first_line: int | None) -> None:
+        event_line, line = None, None
         for ev in iter_html_events(text):
-            line = first_line + ev.line - 1 if first_line is not None else None
+            if ev.line != event_line:  # one int per source line, shared by its elements and texts
+                event_line = ev.line
+                line = first_line + event_line - 1 if first_line is not None else None
             if ev.kind == "start":
                 self.start(ev, line)
             elif ev.kind == "end":
                 self.end(ev.tag)
             elif ev.kind == "text":
-                self.stack[-1].children.append(Text(ev.data, line))
+                self.stack[-1].adopt(Text(ev.data, line))
             elif ev.kind == "comment":
                 self.ctx.degrade(line, "html_block", "HTML comment dropped")
             else:
@@ -205,9 +227,12 @@ class TreeBuilder:
         if implied:
             self._close_implied(*implied)
         el = Element(tag, ev.attrs, line, tag_as_written(ev))
-        self.stack[-1].children.append(el)
+        self.stack[-1].adopt(el)
         if tag not in VOID and not ev.closed:
-            self.where.setdefault(tag, []).append(len(self.stack))
+            found = self.where.get(tag)
+            if found is None:
+                found = self.where[tag] = array("q")
+            found.append(len(self.stack))
             self.stack.append(el)
 
     def _close_implied(self, closes: frozenset, boundary: frozenset) -> None:
@@ -253,6 +278,16 @@ def iter_leaves(el):
         if child is None:
             stack.pop()
         elif isinstance(child, Element):
-            stack.append(iter(child.children))
+            descend(stack, child)
         else:
             yield child
+
+
+def descend(stack: list, el: Element) -> None:
+    """Push an iterator over el's children onto a walk's stack; one over a parent with nothing
+    left is replaced instead (`<div>` nested 100,000 deep, each the last child of the one
+    before: a stack of one iterator, not 100,000)."""
+    if stack[-1].__length_hint__():
+        stack.append(iter(el.children))
+    else:
+        stack[-1] = iter(el.children)

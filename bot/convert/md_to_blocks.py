@@ -96,7 +96,20 @@ class Ctx:
         )
 
     def degrade(self, line: int | None, construct: str, message: str, subject: str | None = None) -> None:
-        self.report.append(Degradation(line, construct, message, subject))
+        report = self.report
+        if report:
+            # The same entry again (200,000 nested `<pre>`s on one line, each without its
+            # end tag): the report holds the one (frozen) entry again, not 200,000 equal ones.
+            last = report[-1]
+            if (
+                last.line == line
+                and last.message == message
+                and last.construct == construct
+                and last.subject == subject
+            ):
+                report.append(last)
+                return
+        report.append(Degradation(line, construct, message, subject))
 
     def line_of(self, node: SyntaxTreeNode) -> int | None:
         token = node.token  # (node.map, without the property's call: once or twice per node)

@@ -17,7 +17,7 @@ from ..errors import Problem
 LEVELS = ("error", "warning")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: validate can hold one per unclosed HTML element of a big file
 class Diagnostic:
     path: str
     line: int

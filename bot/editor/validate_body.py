@@ -119,32 +119,53 @@ class BodyChecks:
     def report_conversion(self, variant: Variant, stream: BlockStream, link_errors: set[tuple[int, str]]) -> None:
         """What the converter reported (unknown code languages, refused images, degradations),
         but the missing images and broken links check_links reported already."""
-        path = variant.path
         lines = self.body_lines_of(variant)
+        messages: dict[tuple[str, str], str] = {}
+        previous = None  # (report entry, its diagnostic)
         for d in stream.report:
-            text = line_text(lines, d.line or 0)
-            if d.construct == "code_language":
-                lang = d.subject
-                self.report(
-                    path,
-                    d.line,
-                    column_of(text, lang) if lang else None,
-                    f"unknown code language {lang!r}: Notion would show it as plain text — use a language Notion knows "
-                    "(python, bash, json, yaml, sql, …; see bot/convert/languages.py) or `text`",
-                    rule="code-language",
-                )
-            elif d.construct in ("image", "link") and (d.line, d.subject) in link_errors:
-                continue  # a missing image or broken link: reported as an error with its column already
-            elif d.construct == "image_refused":
-                self.report(
-                    path,
-                    d.line,
-                    column_of(text, d.subject),
-                    f"{d.message.removesuffix(': kept its alt text as a paragraph')} — only regular files inside the content folder are ever uploaded",
-                    rule="image-refused",
-                )
-            else:
-                self.report(path, d.line, column_of(text, d.subject), f"{d.construct}: {d.message}", rule="degradation")
+            if previous is not None and d is previous[0]:
+                # the converter's same entry again (one per unclosed `<pre>` of a line, 200,000
+                # in 1 MB): the same (frozen) diagnostic again, not 200,000 equal ones
+                self.out.append(previous[1])
+                continue
+            reported = len(self.out)
+            self.report_degradation(variant.path, d, line_text(lines, d.line or 0), link_errors, messages)
+            previous = (d, self.out[-1]) if len(self.out) > reported else None
+
+    def report_degradation(
+        self, path: Path, d, text: str, link_errors: set[tuple[int, str]], messages: dict[tuple[str, str], str]
+    ) -> None:
+        """One entry of the converter's report as a diagnostic (or none: a broken link reported already).
+        `messages`: the texts of this file's degradations, one string per distinct text (a report
+        can hold one entry per unclosed HTML element of a big file, all alike)."""
+        if d.construct == "code_language":
+            lang = d.subject
+            self.report(
+                path,
+                d.line,
+                column_of(text, lang) if lang else None,
+                f"unknown code language {lang!r}: Notion would show it as plain text — use a language Notion knows "
+                "(python, bash, json, yaml, sql, …; see bot/convert/languages.py) or `text`",
+                rule="code-language",
+            )
+        elif d.construct in ("image", "link") and (d.line, d.subject) in link_errors:
+            return  # a missing image or broken link: reported as an error with its column already
+        elif d.construct == "image_refused":
+            self.report(
+                path,
+                d.line,
+                column_of(text, d.subject),
+                f"{d.message.removesuffix(': kept its alt text as a paragraph')} — only regular files inside the content folder are ever uploaded",
+                rule="image-refused",
+            )
+        else:
+            key = (d.construct, d.message)
+            message = messages.get(key)
+            if message is None:
+                message = f"{d.construct}: {d.message}"
+                if len(messages) < 4096:
+                    messages[key] = message
+            self.report(path, d.line, column_of(text, d.subject), message, rule="degradation")
 
     def check_properties(self, variant: Variant) -> None:
         """Property values one Notion request cannot carry (bot.convert.limits), at their field."""

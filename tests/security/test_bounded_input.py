@@ -182,3 +182,58 @@ def test_a_huge_paragraph_converts_validates_and_publishes(env, mini, cli):
         assert code == 0, (args, err)
     code, out, err = cli("publish", "--week", "W22", "--json")
     assert code == 0 and json.loads(out)["requests"]["writes"] == 0
+
+
+# Raw HTML that leaves every element open: `<div></x>` runs (one HTML block each, all nested in
+# the first `<div>`) and `<pre>` nested on one line; each element is also a report entry.
+_OPEN_HTML = {
+    "stray-end-tags": "<div></x>\n\n" * 18_000,  # 198 KB
+    "nested-pre": "<pre>" * 40_000 + "x\n",  # 200 KB
+}
+
+
+def _traced_peak(fn) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_open_raw_html_converts_within_the_memory_bound_per_byte():
+    """Python objects allocated per byte of input (bytes/byte = MiB/MB), converting block by block
+    and reading the report as `bot convert --json` does: 51 and 59 before (element trees of lists,
+    the block pass's line caches as int lists, one report entry per <pre>), 32 and 35 now."""
+    from bot.convert import BlockStream
+
+    list(BlockStream("<div></x>\n\n<pre><pre>x\n"))  # the parser and the block kinds, built once
+
+    def convert(body):
+        stream = BlockStream(body)
+        assert sum(1 for _ in stream) == (1 if "pre" in body else 0)  # one code block; an empty div run
+        assert sum(1 for d in stream.report if "without </" in d.message) >= 18_000
+
+    per_byte = {name: _traced_peak(lambda: convert(body)) / len(body) for name, body in _OPEN_HTML.items()}
+    assert max(per_byte.values()) < 42, per_byte
+
+
+def test_open_raw_html_validates_within_the_memory_bound_per_byte(env, mini):
+    """`bot validate`'s checks of the same inputs, diagnostics included: 52 and 70 bytes/byte
+    before (a diagnostic with its own dict and message string per unclosed element), 34 and 36 now."""
+    from bot.editor import validate
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    en = mini / "rec-weekly" / "2026-W22" / "en.md"
+    validate(settings, [en])  # imports and the parser, once
+    per_byte = {}
+    for name, body in _OPEN_HTML.items():
+        write_week(mini, en_body=body)
+        result = {}
+        per_byte[name] = _traced_peak(lambda: result.update(r=validate(settings, [en]))) / len(body)
+        unclosed = [d for d in result["r"].diagnostics if "without </" in d.message]
+        assert len(unclosed) >= 18_000 and not result["r"].errors, name
+    assert max(per_byte.values()) < 42, per_byte

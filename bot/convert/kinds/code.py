@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..html_tree import Element, Text
+from ..html_tree import Element, Text, descend
 from ..languages import map_language
 from ..limits import MAX_EXPRESSION, MAX_ITEMS, utf16_len
 from ..registry import BlockKind
@@ -73,7 +73,7 @@ def _text_content(el: Element) -> str:
             if c.tag == "br":
                 parts.append("\n")
             else:
-                stack.append(iter(c.children))
+                descend(stack, c)
     return "".join(parts)
 
 
