@@ -61,6 +61,14 @@ def register(sub) -> None:
         help="close a connection silent this long; a request left half-sent gets 408 (default 30)",
     )
     s.add_argument(
+        "--request-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="answer 408 to a request whose line, headers and body are not all in this long after its "
+        "first byte, however steadily it trickles (default 60, or the idle timeout if longer)",
+    )
+    s.add_argument(
         "--retry-after",
         type=int,
         default=None,
@@ -252,6 +260,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     limit = _rate_limit(args.rate_limit, settings)
     if not args.idle_timeout > 0:
         raise BotError(f"--idle-timeout must be a positive number of seconds, got {args.idle_timeout:g}")
+    if args.request_timeout is not None and not args.request_timeout > 0:
+        raise BotError(f"--request-timeout must be a positive number of seconds, got {args.request_timeout:g}")
     if limit is not None and args.retry_after is not None:
         if args.retry_after < 1:
             raise BotError("--retry-after: expected whole seconds, at least 1")
@@ -264,7 +274,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     with StopSignals() as stop:  # before the URL is printed: a client may signal once it reads it
         try:
-            handle = serve(ws, args.host, args.port, page_renderer=render_live_page, idle_timeout=args.idle_timeout)
+            handle = serve(
+                ws,
+                args.host,
+                args.port,
+                page_renderer=render_live_page,
+                idle_timeout=args.idle_timeout,
+                request_timeout=args.request_timeout,
+            )
         except OSError as exc:
             ws.close()
             error = BotError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")

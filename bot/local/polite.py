@@ -9,6 +9,9 @@ for a half-sent request, and prints a traceback for anything that goes wrong. He
   chunked` is decoded with the same bound (another transfer coding → 501; both headers → 400);
 - a connection that sends nothing for `idle_timeout` seconds is closed; one that stopped in the
   middle of a request gets 408 and is closed, so the thread is free again;
+- a request whose line, headers and body have not all arrived `request_timeout` seconds after its
+  first byte gets 408 and is closed too: a client trickling a byte a second is never silent long
+  enough for the idle timeout, and would otherwise hold a thread for as long as it likes;
 - an exception in a handler becomes a 500 answer, never a traceback on stderr.
 
 Answers are JSON in Notion's error shape (`{"object": "error", "status", "code", "message"}`)
@@ -17,9 +20,12 @@ with `Connection: close`. bot/local/MESSAGES.md lists them and says where Notion
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
+import socket
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 log = logging.getLogger("bot.local")
@@ -31,6 +37,9 @@ MAX_REQUEST_BYTES = 1_048_576
 # 20 MB per file; 1 MiB more for the multipart envelope.
 MAX_UPLOAD_REQUEST_BYTES = 20_000_000 + 1_048_576
 IDLE_TIMEOUT_S = 30.0  # a connection silent this long is closed (408 when a request was begun)
+# The whole request (line, headers, body) must arrive within this long of its first byte, however
+# steadily it trickles. Twice the idle timeout: a slow but honest client on a bad link still fits.
+REQUEST_TIMEOUT_S = 60.0
 LINGER_S, LINGER_MAX_BYTES = 1.0, 8 * 1_048_576  # after a refusal: how long / how much input is drained
 _DIGITS = re.compile(r"[0-9]{1,20}")
 _CHUNK_LINE_MAX = 1024
@@ -44,6 +53,40 @@ class RequestRefused(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+class RequestDeadlineExceeded(TimeoutError):
+    """The request was still arriving when its deadline (`request_timeout`) passed."""
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The connection as the handler reads it: while a request is arriving, each read waits at
+    most the idle timeout and never past the request's deadline (`handler.deadline`)."""
+
+    def __init__(self, connection: socket.socket, handler: "PoliteHandler"):
+        super().__init__()
+        self._connection, self._handler = connection, handler
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        deadline, idle = self._handler.deadline, self._handler.timeout
+        if deadline is None:
+            return self._connection.recv_into(buffer)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RequestDeadlineExceeded
+        bounded_by_deadline = idle is None or left < idle
+        self._connection.settimeout(left if bounded_by_deadline else idle)
+        try:
+            return self._connection.recv_into(buffer)
+        except TimeoutError:
+            if bounded_by_deadline:
+                raise RequestDeadlineExceeded from None
+            raise
+        finally:  # answers are written with the idle timeout, not with what was left
+            self._connection.settimeout(idle)
+
+
 def max_body(method: str, path: str) -> int:
     if method == "POST" and re.fullmatch(r"/v1/file_uploads/[^/]+/send/?", path):
         return MAX_UPLOAD_REQUEST_BYTES
@@ -51,10 +94,17 @@ def max_body(method: str, path: str) -> int:
 
 
 class PoliteHandler(BaseHTTPRequestHandler):
-    """Base handler: bounded bodies, an idle timeout, and an answer to every request."""
+    """Base handler: bounded bodies, an idle timeout, a whole-request deadline, and an answer to
+    every request."""
 
     protocol_version = "HTTP/1.1"
     timeout = IDLE_TIMEOUT_S  # StreamRequestHandler sets it on the socket
+    request_timeout = REQUEST_TIMEOUT_S
+    deadline: float | None = None  # time.monotonic() by which the request being read must be in
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self))
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet by default
         pass
@@ -62,6 +112,7 @@ class PoliteHandler(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         # http.server's own version drops a timed-out request unanswered; this one answers 408
         # once a request was begun, and closes an idle kept-alive connection in silence.
+        self.deadline = None  # waiting for a request: only the idle timeout applies
         try:
             if not self.rfile.peek(1):
                 self.close_connection = True
@@ -69,6 +120,7 @@ class PoliteHandler(BaseHTTPRequestHandler):
         except (TimeoutError, OSError):
             self.close_connection = True
             return
+        self.deadline = time.monotonic() + self.request_timeout  # its first byte is here
         try:
             self.raw_requestline = self.rfile.readline(65537)
             if len(self.raw_requestline) > 65536:
@@ -80,10 +132,18 @@ class PoliteHandler(BaseHTTPRequestHandler):
                 return self.refuse(RequestRefused(501, "invalid_request", f"Unsupported method {self.command[:20]!r}."))
             method()
             self.wfile.flush()
+        except RequestDeadlineExceeded:
+            self.refuse(
+                RequestRefused(
+                    408, "request_timeout", f"The request was not completed within {self.request_timeout:g} seconds."
+                )
+            )
         except TimeoutError:
             self.refuse(
                 RequestRefused(
-                    408, "request_timeout", f"The request was not completed within {self.timeout:g} seconds."
+                    408,
+                    "request_timeout",
+                    f"Nothing was received for {self.timeout:g} seconds in the middle of the request.",
                 )
             )
         except RequestRefused as refused:
@@ -95,7 +155,14 @@ class PoliteHandler(BaseHTTPRequestHandler):
             self.refuse(RequestRefused(500, "internal_server_error", "Unexpected error occurred."))
 
     def read_body(self, limit: int) -> bytes:
-        """The request body, at most `limit` bytes; raises RequestRefused otherwise."""
+        """The request body, at most `limit` bytes; raises RequestRefused otherwise. Once it is
+        in, the request's deadline no longer applies (answering may take as long as it takes)."""
+        try:
+            return self._read_body(limit)
+        finally:
+            self.deadline = None
+
+    def _read_body(self, limit: int) -> bytes:
         lengths = self.headers.get_all("Content-Length") or []
         coding = (self.headers.get("Transfer-Encoding") or "").strip().lower()
         if coding and lengths:
@@ -173,8 +240,6 @@ class PoliteHandler(BaseHTTPRequestHandler):
         """Half-close, then read (and drop) what the client is still sending for a moment: a
         socket closed with unread input is reset, and the reset can destroy the answer before
         the client reads it (a 413 for a body it is still uploading)."""
-        import socket
-
         self.connection.shutdown(socket.SHUT_WR)
         self.connection.settimeout(LINGER_S)
         drained = 0

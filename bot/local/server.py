@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .common import query_params
 from .faults import SimulatedTimeout
-from .polite import IDLE_TIMEOUT_S, PoliteHandler, QuietThreadingHTTPServer, max_body
+from .polite import IDLE_TIMEOUT_S, REQUEST_TIMEOUT_S, PoliteHandler, QuietThreadingHTTPServer, max_body
 from .workspace import LocalWorkspace
 
 
@@ -124,11 +124,18 @@ PAGE_CSP = (
 
 
 def _handler(
-    workspace: LocalWorkspace, stop: threading.Event, page_renderer=None, idle_timeout: float = IDLE_TIMEOUT_S
+    workspace: LocalWorkspace,
+    stop: threading.Event,
+    page_renderer=None,
+    idle_timeout: float = IDLE_TIMEOUT_S,
+    request_timeout: float = REQUEST_TIMEOUT_S,
 ):
+    request_timeout_s = request_timeout
+
     class Handler(PoliteHandler):
         server_version = "bot-local-notion/1"
         timeout = idle_timeout
+        request_timeout = request_timeout_s
 
         def setup(self) -> None:
             super().setup()
@@ -192,15 +199,22 @@ def serve(
     port: int = 8765,
     page_renderer=None,
     idle_timeout: float = IDLE_TIMEOUT_S,
+    request_timeout: float | None = None,
 ) -> ServerHandle:
     """Start serving in a background thread; ``port=0`` picks a free port.
 
     With ``page_renderer(page, blocks) -> html``, ``GET /p/<id>`` (the ``url`` the workspace
     gives pages) shows the page to a person in a browser. Requests are bounded and always
-    answered (bot.local.polite); a connection silent for ``idle_timeout`` seconds is closed.
+    answered (bot.local.polite); a connection silent for ``idle_timeout`` seconds is closed, a
+    request not all in ``request_timeout`` seconds after its first byte is answered 408 (by
+    default 60 s, and never less than the idle timeout).
     """
+    if request_timeout is None:
+        request_timeout = max(REQUEST_TIMEOUT_S, idle_timeout)
     stop = threading.Event()
-    server = QuietThreadingHTTPServer((host, port), _handler(workspace, stop, page_renderer, idle_timeout))
+    server = QuietThreadingHTTPServer(
+        (host, port), _handler(workspace, stop, page_renderer, idle_timeout, request_timeout)
+    )
     thread = threading.Thread(target=server.serve_forever, name=f"local-notion:{server.server_address[1]}", daemon=True)
     thread.start()
     return ServerHandle(server, thread, stop)

@@ -1,16 +1,20 @@
 """Issue 24 "`bot local serve` as a polite server": every request gets an answer — bounded
 bodies (413), validated Content-Length (400/413), chunked bodies read or refused, an idle
-timeout (408, the thread freed), a JSON depth limit (400) — and never a traceback on stderr."""
+timeout and a whole-request deadline (408, the thread freed), a JSON depth limit (400) — and
+never a traceback on stderr."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -23,10 +27,16 @@ HEAD = "POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer loc
 
 @pytest.fixture
 def server(env):
+    with serving(env, "--idle-timeout", "1") as address:
+        yield address
+
+
+@contextmanager
+def serving(env, *flags):
     """`bot local serve` in a real process (SIGINT ignored, as a background job); yields
     (host, port); afterwards, its stderr must hold no traceback."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "local", "serve", "--port", "0", "--idle-timeout", "1", "--rate-limit", "off"],
+        [sys.executable, "-m", "bot", "local", "serve", "--port", "0", "--rate-limit", "off", *flags],
         cwd=env,
         env=dict(os.environ),
         stdout=subprocess.PIPE,
@@ -130,6 +140,43 @@ def test_a_half_sent_request_gets_408_and_frees_the_thread(sent, server):
     _error(408, body, "request_timeout")
     code, _, body = exchange(server, (HEAD + "Content-Length: 2\r\nConnection: close\r\n\r\n{}").encode())
     assert code == 200, body
+
+
+def test_a_request_trickled_a_byte_at_a_time_gets_408_at_its_deadline(env):
+    # One byte every 0.2 s is never 3 s of silence: only the 1 s whole-request deadline stops it.
+    trickle = (HEAD + "X-Trickle: " + "a" * 10_000).encode()
+    with serving(env, "--idle-timeout", "3", "--request-timeout", "1") as address:
+        with socket.create_connection(address, timeout=30) as conn:
+            give_up = time.monotonic() + 60  # a guard against hanging, not a timing assertion
+            sent = 0
+            while not select.select([conn], [], [], 0.2)[0]:  # until the server says something
+                assert time.monotonic() < give_up, f"no answer after {sent} bytes trickled"
+                conn.sendall(trickle[sent : sent + 1])
+                sent += 1
+            raw = b""
+            while chunk := conn.recv(65536):  # then it closes the connection
+                raw += chunk
+        head, _, body = raw.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408 "), raw[:200]
+        assert b"Connection: close" in head
+        assert "not completed within 1 seconds" in _error(408, body, "request_timeout")["message"]
+        code, _, body = exchange(address, (HEAD + "Content-Length: 2\r\nConnection: close\r\n\r\n{}").encode())
+        assert code == 200, body  # and the thread is free again
+
+
+@pytest.mark.parametrize("value", ["0", "-2"])
+def test_a_request_timeout_that_is_not_positive_is_refused(value, env):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "local", "serve", "--port", "0", "--request-timeout", value],
+        cwd=env,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "--request-timeout must be a positive number of seconds" in result.stderr
+    assert_clean(result.stdout, result.stderr)
 
 
 def test_an_idle_connection_is_closed_silently(server):
