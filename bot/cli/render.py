@@ -143,8 +143,7 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=(), ear
             out.extend("    " + _color(line, color) for line in diff)
         for note in p.notes:
             out.append(f"    note: {note}")
-        for d in r.report:
-            out.append(f"    degraded: line {d.line}: {d.construct}: {d.message}")
+        out.extend(degraded_lines(r.report))
     if waiting:
         out.append(waiting_text(waiting))
     out.append(
@@ -154,6 +153,25 @@ def plan_text(results: list[VariantResult], color: bool = False, waiting=(), ear
         + "."
     )
     return "\n".join(out)
+
+
+def degraded_lines(report, path=None) -> list[str]:
+    """The converter's report, a run of alike entries in one line: a page of raw HTML left
+    open reports each unclosed element (200,000 in 1 MB), which as many lines would say
+    nothing more and hold the run's memory. `path`: the file, named before each line number."""
+    out: list[str] = []
+    run: list = []
+    for d in [*report, None]:
+        if run and (d is None or (d.construct, d.message) != (run[0].construct, run[0].message)):
+            first, last = run[0], run[-1]
+            lines = str(first.line) if first.line == last.line else f"{first.line}–{last.line}"
+            where = f"{path}:{lines}" if path is not None else f"line{'s' if '–' in lines else ''} {lines}"
+            times = f" ({len(run):,} times)" if len(run) > 1 else ""
+            out.append(f"    degraded: {where}{times}: {first.construct}: {first.message}")
+            run = []
+        if d is not None:
+            run.append(d)
+    return out
 
 
 def _reveal_text(p) -> str:
@@ -187,8 +205,7 @@ def summary_text(results: Iterable[VariantResult], early: dict | None = None) ->
             lines.append(f"    ! {early[r.variant.slug]}")
         for note in r.plan.notes:
             lines.append(f"    note: {note}")
-        for d in r.report:
-            lines.append(f"    degraded: {r.variant.path}:{d.line}: {d.construct}: {d.message}")
+        lines.extend(degraded_lines(r.report, r.variant.path))
     return "\n".join(lines)
 
 

@@ -237,3 +237,22 @@ def test_open_raw_html_validates_within_the_memory_bound_per_byte(env, mini):
         unclosed = [d for d in result["r"].diagnostics if "without </" in d.message]
         assert len(unclosed) >= 18_000 and not result["r"].errors, name
     assert max(per_byte.values()) < 42, per_byte
+
+
+def test_alike_degradations_are_one_line_in_the_dry_run_and_the_publish(cli, mini):
+    """A page of raw HTML left open reports each unclosed element; printed one line each, 1 MB
+    of `<pre>` was 200,000 lines (and the run's largest allocation). A run of alike entries is
+    one line with its count and lines; a lone entry reads as before."""
+    write_week(mini, "#### Deep\n\n" + "<div></x>\n\n" * 15 + "<pre>" * 300 + "x\n")
+    code, out, err = cli("publish", "--week", "W22", "--dry-run")
+    assert code == 0, out + err
+    degraded = [line for line in out.splitlines() if "degraded:" in line]
+    assert degraded[0].startswith("    degraded: line 11: heading_4:"), degraded
+    assert "degraded: lines 13–41 (15 times): html_block: <div> without </div>" in degraded[1], degraded
+    assert "degraded: line 43 (300 times): html_block: <pre> without </pre>" in degraded[2], degraded
+    assert len(degraded) == 3, degraded
+    code, out, err = cli("publish", "--week", "W22")
+    assert code == 0, out + err
+    degraded = [line for line in out.splitlines() if "degraded:" in line]
+    assert "en.md:11: heading_4:" in degraded[0] and "en.md:13–41 (15 times): html_block" in degraded[1], degraded
+    assert "en.md:43 (300 times): html_block" in degraded[2] and len(degraded) == 3, degraded
