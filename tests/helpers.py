@@ -164,3 +164,18 @@ def sigint_ignored() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stream_peak(text: str) -> tuple[int, int]:
+    """(peak traced bytes, top-level blocks) of converting `text` one block at a time, holding none."""
+    import tracemalloc
+
+    from bot.convert import BlockStream
+
+    count = 0
+    tracemalloc.start()
+    for _ in BlockStream(text):
+        count += 1
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak, count

@@ -8,7 +8,6 @@ from __future__ import annotations
 import gc
 import importlib
 import json
-import tracemalloc
 
 import pytest
 from markdown_it.token import Token
@@ -19,6 +18,7 @@ from bot.convert.footnote_tail import pack_tokens, unpack_tokens
 from bot.convert.md_to_blocks import Ctx
 from bot.convert.parser import get_parser
 from bot.convert.tree import build_tree
+from helpers import stream_peak
 
 
 def whole_document(text: str, **options):
@@ -106,21 +106,10 @@ def test_definitions_wait_packed_and_the_section_is_built_one_footnote_at_a_time
     assert max(counts) < 200, counts
 
 
-def _stream_peak(text: str) -> tuple[int, int]:
-    """(peak traced bytes, top-level blocks) of converting `text` one block at a time, holding none."""
-    count = 0
-    tracemalloc.start()
-    for _ in BlockStream(text):
-        count += 1
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak, count
-
-
 def test_memory_of_footnotes_grows_by_their_packed_definitions_only():
     notes = 1_500  # ~100 KB
-    small, count_small = _stream_peak(_footnotes(notes))
-    large, count_large = _stream_peak(_footnotes(3 * notes))
+    small, count_small = stream_peak(_footnotes(notes))
+    large, count_large = stream_peak(_footnotes(3 * notes))
     assert (count_small, count_large) == (2 * notes + 1, 6 * notes + 1)
     # What grows: each definition packed (~500 bytes), markdown-it's table of the source's lines
     # and the footnote's id, number and report entry. Its tokens until the section, then the

@@ -4,7 +4,6 @@ grow with the list's length."""
 
 from __future__ import annotations
 
-import tracemalloc
 
 import pytest
 
@@ -13,6 +12,7 @@ from bot.convert.blockstream import LIST_CONTINUED, iter_block_tokens
 from bot.convert.md_to_blocks import Ctx
 from bot.convert.parser import get_parser
 from bot.convert.tree import build_tree
+from helpers import stream_peak
 
 
 def whole_document(text: str):
@@ -63,22 +63,11 @@ def test_each_top_level_item_is_its_own_step_and_the_start_number_is_reported_on
     assert [d["construct"] for d in report] == ["numbered_list_start"]
 
 
-def _stream_peak(text: str) -> tuple[int, int]:
-    """(peak traced bytes, top-level blocks) of converting `text` one block at a time, holding none."""
-    count = 0
-    tracemalloc.start()
-    for _ in BlockStream(text):
-        count += 1
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak, count
-
-
 def test_memory_of_a_list_does_not_grow_with_its_length():
     items = 4_000  # ~150 KB of list items, each with a nested item
     item = "- item {i} with **bold** text and more words\n  - nested {i}\n"
-    small, count_small = _stream_peak("".join(item.format(i=i) for i in range(items)))
-    large, count_large = _stream_peak("".join(item.format(i=i) for i in range(3 * items)))
+    small, count_small = stream_peak("".join(item.format(i=i) for i in range(items)))
+    large, count_large = stream_peak("".join(item.format(i=i) for i in range(3 * items)))
     assert (count_small, count_large) == (items, 3 * items)
     # What still grows is markdown-it's table of the source's lines (four numbers a line: ~260
     # bytes an item of two lines), as in any document; the whole list's tokens and blocks at
