@@ -205,6 +205,14 @@ def test_blocks_duplicated_by_concurrent_appends_are_repaired_by_the_next_run(wo
     assert [r.action for r in again] == ["unchanged", "unchanged"] and transport.writes == 0
 
 
+def _trash_as_another_host(inner, request, page_id: str, flag: bool) -> None:
+    """Another host (the same token: `request`'s headers) moves a page to the trash or back."""
+    body = b'{"in_trash": true}' if flag else b'{"in_trash": false}'
+    inner.handle_request(
+        httpx.Request("PATCH", f"http://local/v1/pages/{page_id}", headers=request.headers, content=body)
+    )
+
+
 class TrashedMidRun(httpx.BaseTransport):
     """Another host heals twins while this run writes: just before this run's first block
     write, the page it planned to update goes to the trash and its twin comes back."""
@@ -216,10 +224,7 @@ class TrashedMidRun(httpx.BaseTransport):
         if not self.done and request.method == "PATCH" and "/blocks/" in request.url.path:
             self.done = True
             for page_id, flag in ((self.restore, False), (self.trash, True)):
-                body = ('{"in_trash": %s}' % ("true" if flag else "false")).encode()
-                self.inner.handle_request(
-                    httpx.Request("PATCH", f"http://local/v1/pages/{page_id}", headers=request.headers, content=body)
-                )
+                _trash_as_another_host(self.inner, request, page_id, flag)
         return self.inner.handle_request(request)
 
 
@@ -257,14 +262,7 @@ class TrashedBeforeRelink(httpx.BaseTransport):
     def handle_request(self, request):
         if not self.done and request.method == "PATCH" and b'"callout"' in request.content:
             self.done = True
-            self.inner.handle_request(
-                httpx.Request(
-                    "PATCH",
-                    f"http://local/v1/pages/{self.page_id}",
-                    headers=request.headers,
-                    content=b'{"in_trash": true}',
-                )
-            )
+            _trash_as_another_host(self.inner, request, self.page_id, True)
         return self.inner.handle_request(request)
 
 
@@ -300,19 +298,13 @@ class TrashedRightAfterCreate(httpx.BaseTransport):
     def __init__(self, inner, restore: str):
         self.inner, self.restore, self.done = inner, restore, False
 
-    def _trash(self, request, page_id: str, flag: bool) -> None:
-        body = b'{"in_trash": true}' if flag else b'{"in_trash": false}'
-        self.inner.handle_request(
-            httpx.Request("PATCH", f"http://local/v1/pages/{page_id}", headers=request.headers, content=body)
-        )
-
     def handle_request(self, request):
         response = self.inner.handle_request(request)
         if not self.done and request.method == "POST" and request.url.path.endswith("/v1/pages"):
             self.done = True
             response.read()
-            self._trash(request, self.restore, False)
-            self._trash(request, response.json()["id"], True)
+            _trash_as_another_host(self.inner, request, self.restore, False)
+            _trash_as_another_host(self.inner, request, response.json()["id"], True)
         return response
 
 
